@@ -1,0 +1,193 @@
+//! The build-script entry points: compile `migrations/` into
+//! `$OUT_DIR/retort_migrations.rs`, and report the outcome to cargo.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Errors, Warning};
+use crate::{generate, scan, validate};
+
+/// The generated file's name in `OUT_DIR`, as `retort::include_migrations!()`
+/// expects it.
+pub const OUTPUT_FILE: &str = "retort_migrations.rs";
+
+/// What a successful compilation produced.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Compiled {
+    /// How many revisions the table holds.
+    pub revisions: usize,
+    /// What is worth telling but does not stop the build.
+    pub warnings: Vec<Warning>,
+    /// The generated file.
+    pub output: PathBuf,
+}
+
+/// Compiles the migrations folder `dir` (relative to the crate root,
+/// `CARGO_MANIFEST_DIR`) into `$OUT_DIR/retort_migrations.rs`.
+///
+/// Call it from `build.rs` and hand the result to [`report`]:
+///
+/// ```no_run
+/// fn main() {
+///     println!("cargo::rerun-if-changed=migrations");
+///     retort_build::report(retort_build::compile("migrations"));
+/// }
+/// ```
+pub fn compile(dir: impl AsRef<Path>) -> Result<Compiled, Errors> {
+    let crate_root = env_path("CARGO_MANIFEST_DIR")?;
+    let out_dir = env_path("OUT_DIR")?;
+    compile_into(&crate_root, dir.as_ref(), &out_dir)
+}
+
+/// Prints the outcome of [`compile`] as cargo build-script directives:
+/// `cargo::warning=` per warning, `cargo::error=` per error (which fails the
+/// build after the script ends).
+pub fn report(result: Result<Compiled, Errors>) {
+    // A build script's stdout is a pipe cargo reads to the end; if writing to
+    // it fails there is nobody left to tell.
+    let _ = write_report(&result, &mut io::stdout().lock());
+}
+
+fn env_path(variable: &'static str) -> Result<PathBuf, Error> {
+    std::env::var_os(variable)
+        .map(PathBuf::from)
+        .ok_or(Error::Environment { variable })
+}
+
+fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compiled, Errors> {
+    let output = out_dir.join(OUTPUT_FILE);
+    let table = match validate(scan(crate_root, dir)) {
+        Ok(table) => table,
+        Err(errors) => {
+            // A table from an earlier, valid build must not be compiled in
+            // when cargo is told to go on regardless (`--keep-going`).
+            let _ = fs::remove_file(&output);
+            return Err(errors);
+        }
+    };
+    let source = generate(&table);
+    // Rewriting identical content would only bump the file's mtime.
+    if fs::read_to_string(&output).ok().as_deref() != Some(source.as_str()) {
+        fs::write(&output, &source).map_err(|error| Error::Write {
+            path: output.clone(),
+            reason: error.to_string(),
+        })?;
+    }
+    Ok(Compiled {
+        revisions: table.revisions.len(),
+        warnings: table.warnings,
+        output,
+    })
+}
+
+fn write_report(result: &Result<Compiled, Errors>, out: &mut impl Write) -> io::Result<()> {
+    match result {
+        Ok(compiled) => {
+            for warning in &compiled.warnings {
+                writeln!(out, "cargo::warning={}", one_line(&warning.to_string()))?;
+            }
+        }
+        Err(errors) => {
+            for error in errors {
+                writeln!(out, "cargo::error={}", one_line(&error.to_string()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cargo reads directives line by line: a newline inside a message would end
+/// it, and the rest would be read as a (bad) directive of its own.
+fn one_line(message: &str) -> String {
+    message
+        .split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::tests::{fixture, BASE};
+    use crate::Location;
+
+    #[test]
+    fn compile_writes_generated_file_when_folder_is_valid() {
+        let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        let compiled = compile_into(root.path(), Path::new("migrations"), out.path())
+            .expect("valid folder");
+        assert_eq!(compiled.revisions, 1);
+        assert_eq!(compiled.output, out.path().join(OUTPUT_FILE));
+        let text = fs::read_to_string(&compiled.output).expect("generated file");
+        assert!(text.contains("pub static MIGRATIONS: ::retort::Migrations"));
+    }
+
+    #[test]
+    fn compile_removes_stale_output_when_folder_has_errors() {
+        let root = fixture(&[("notes.txt", "x")]);
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        fs::write(out.path().join(OUTPUT_FILE), "stale").expect("write stale output");
+        let errors = compile_into(root.path(), Path::new("migrations"), out.path())
+            .expect_err("notes.txt is no revision");
+        assert_eq!(errors.len(), 1);
+        assert!(!out.path().join(OUTPUT_FILE).exists());
+    }
+
+    #[test]
+    fn report_prints_one_directive_line_per_error_when_messages_have_newlines() {
+        let errors = Errors::new(vec![
+            Error::RustSyntax {
+                at: Location::new("migrations/a.rs", 2, 3),
+                reason: "expected one of\n`fn`, `const`\r\n".to_owned(),
+            },
+            Error::MissingUpgrade {
+                at: Location::new("migrations/b.rs", 1, 1),
+            },
+        ]);
+        let mut out = Vec::new();
+        write_report(&Err(errors), &mut out).expect("write to memory");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "cargo::error=migrations/a.rs:2:3: not valid Rust: expected one of `fn`, `const`\n\
+             cargo::error=migrations/b.rs:1:1: no upgrade: add `pub fn upgrade(op: &mut Operations)`\n"
+        );
+    }
+
+    #[test]
+    fn report_prints_warnings_when_compilation_succeeded_with_several_heads() {
+        let compiled = Compiled {
+            revisions: 2,
+            warnings: vec![Warning::SeveralHeads {
+                heads: vec![
+                    crate::Located { value: "aaaa".into(), at: Location::file("migrations/aaaa_x.rs") },
+                    crate::Located { value: "bbbb".into(), at: Location::file("migrations/bbbb_x.rs") },
+                ],
+            }],
+            output: PathBuf::new(),
+        };
+        let mut out = Vec::new();
+        write_report(&Ok(compiled), &mut out).expect("write to memory");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "cargo::warning=several heads: aaaa (migrations/aaaa_x.rs), bbbb (migrations/bbbb_x.rs); run `cargo xtask merge -m \"merge heads\"`\n"
+        );
+    }
+
+    #[test]
+    fn compile_reports_environment_error_when_not_run_by_cargo() {
+        // Tests run under cargo test, which sets CARGO_MANIFEST_DIR but not
+        // OUT_DIR for a crate without a build script.
+        if std::env::var_os("OUT_DIR").is_none() {
+            let errors = compile("migrations").expect_err("OUT_DIR is not set");
+            assert_eq!(
+                errors.to_string(),
+                "OUT_DIR is not set: call retort_build::compile from a build script, where cargo sets it"
+            );
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! What can be wrong with a `migrations/` folder, and where.
+//!
+//! Every error names a place as `path:line:column` (1-based, the way compilers
+//! and editors print them) and says how to fix it. The build script prints one
+//! `cargo::error=` line per error, so messages stay on one line.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A place in a migration file: `path:line:column`, all 1-based.
+///
+/// `path` is relative to the crate root (`migrations/1a2b3c4d5e6f_initial.rs`)
+/// when the folder is inside the crate, so that messages read the same on
+/// every machine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The file, relative to the crate root where possible, with `/` separators.
+    pub path: String,
+    /// The 1-based line.
+    pub line: usize,
+    /// The 1-based column, counted in characters.
+    pub column: usize,
+}
+
+impl Location {
+    /// The start of a file: where errors about the file as a whole point.
+    pub(crate) fn file(path: &str) -> Self {
+        Self::new(path, 1, 1)
+    }
+
+    pub(crate) fn new(path: &str, line: usize, column: usize) -> Self {
+        Self {
+            path: path.to_owned(),
+            line,
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// A value read from a migration file, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where the value starts.
+    pub at: Location,
+}
+
+/// Which list of a revision names another revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Relation {
+    /// `PARENTS` / `-- parents:`.
+    Parent,
+    /// `DEPENDS_ON` / `-- depends-on:`.
+    DependsOn,
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Relation::Parent => "parent",
+            Relation::DependsOn => "depends_on",
+        })
+    }
+}
+
+/// One problem found while compiling a `migrations/` folder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The build script runs outside cargo, or cargo did not set a variable.
+    #[error(
+        "{variable} is not set: call retort_build::compile from a build script, where cargo sets it"
+    )]
+    Environment { variable: &'static str },
+
+    /// The migrations folder does not exist.
+    #[error(
+        "{at}: migrations folder not found: create it (an empty folder with a .gitkeep is a valid, empty history), or pass its path to retort_build::compile"
+    )]
+    MissingFolder { at: Location },
+
+    /// A folder or file could not be read.
+    #[error("{at}: cannot read: {reason}")]
+    Read { at: Location, reason: String },
+
+    /// The generated file could not be written.
+    #[error("{path}: cannot write the generated revision table: {reason}", path = .path.display())]
+    Write { path: PathBuf, reason: String },
+
+    /// A path is not valid UTF-8, which generated code cannot name.
+    #[error("{at}: the path is not valid UTF-8: rename it (generated code names it in a string literal)")]
+    PathNotUtf8 { at: Location },
+
+    /// A file's content is not valid UTF-8.
+    #[error("{at}: not valid UTF-8: save the file as UTF-8")]
+    NotUtf8 { at: Location },
+
+    /// An entry in the migrations folder that is no revision.
+    #[error(
+        "{at}: neither a Rust nor an SQL revision: rename it (`<id>_<slug>.rs`, or `<id>_<slug>.up.sql` with `.down.sql`), or list it in {ignore_file}"
+    )]
+    UnexpectedEntry { at: Location, ignore_file: String },
+
+    /// A Rust revision that does not parse.
+    #[error("{at}: not valid Rust: {reason}")]
+    RustSyntax { at: Location, reason: String },
+
+    /// A required constant of a Rust revision is missing.
+    #[error("{at}: missing `{name}`: add `pub const {name}: {ty} = {example};`")]
+    MissingConstant {
+        at: Location,
+        name: &'static str,
+        ty: &'static str,
+        example: &'static str,
+    },
+
+    /// A retort constant declared with the wrong type.
+    #[error("{at}: `{name}` must be declared as `pub const {name}: {ty} = {example};`")]
+    ConstantType {
+        at: Location,
+        name: &'static str,
+        ty: &'static str,
+        example: &'static str,
+    },
+
+    /// A retort constant whose value is not the literal retort-build can read.
+    #[error(
+        "{at}: `{name}` must be {expected}, e.g. `{example}`: retort-build reads it from the source without compiling it"
+    )]
+    ConstantValue {
+        at: Location,
+        name: &'static str,
+        expected: &'static str,
+        example: &'static str,
+    },
+
+    /// A retort constant defined twice in one file.
+    #[error("{at}: `{name}` is defined twice (first on line {first_line}): keep one")]
+    DuplicateConstant {
+        at: Location,
+        name: &'static str,
+        first_line: usize,
+    },
+
+    /// A Rust revision without `upgrade`.
+    #[error("{at}: no upgrade: add `pub fn upgrade(op: &mut Operations)`")]
+    MissingUpgrade { at: Location },
+
+    /// `upgrade` or `downgrade` with a signature the revision table cannot store.
+    #[error("{at}: `{name}` must be `pub fn {name}(op: &mut Operations)`: {problem}")]
+    FunctionSignature {
+        at: Location,
+        name: &'static str,
+        problem: &'static str,
+    },
+
+    /// A Rust revision that can be neither downgraded nor says why not.
+    #[error(
+        "{at}: no downgrade: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`"
+    )]
+    MissingDowngrade { at: Location },
+
+    /// A Rust revision that declares itself irreversible and still has a downgrade.
+    #[error(
+        "{at}: `downgrade` contradicts `IRREVERSIBLE`: remove the downgrade, or remove IRREVERSIBLE if the revision can be undone"
+    )]
+    IrreversibleWithDowngrade { at: Location },
+
+    /// The id in the file name differs from the id declared inside.
+    #[error(
+        "{at}: the file name says revision {file_id} but the file declares {revision}: rename the file to {suggested}, or fix the declared id"
+    )]
+    FileNameMismatch {
+        at: Location,
+        revision: String,
+        file_id: String,
+        suggested: String,
+    },
+
+    /// A leading `--` line of an SQL revision that is not `-- key: value`.
+    #[error(
+        "{at}: header line is not `-- key: value`: put free comments after a blank line that ends the header"
+    )]
+    HeaderLine { at: Location },
+
+    /// A header key retort does not know.
+    #[error(
+        "{at}: unknown header key `{key}`{hint}: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible",
+        hint = .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+    )]
+    UnknownHeaderKey {
+        at: Location,
+        key: String,
+        suggestion: Option<&'static str>,
+    },
+
+    /// A header key given twice.
+    #[error("{at}: header key `{key}` is repeated (first on line {first_line}): keep one")]
+    DuplicateHeaderKey {
+        at: Location,
+        key: &'static str,
+        first_line: usize,
+    },
+
+    /// A required header key is missing.
+    #[error("{at}: missing header line `-- {key}: {example}`: the header is the file's leading `-- key: value` lines")]
+    MissingHeaderKey {
+        at: Location,
+        key: &'static str,
+        example: &'static str,
+    },
+
+    /// A header value of the wrong form.
+    #[error("{at}: `{key}` {problem}")]
+    HeaderValue {
+        at: Location,
+        key: &'static str,
+        problem: String,
+    },
+
+    /// An SQL revision without a down script that does not say why.
+    #[error(
+        "{at}: no down script: add {expected_down}, or declare `-- irreversible: why` in the header"
+    )]
+    MissingDownFile { at: Location, expected_down: String },
+
+    /// A down script without its up script.
+    #[error(
+        "{at}: down script without an up script: add {expected_up} with the revision header, or delete this file"
+    )]
+    DownWithoutUp { at: Location, expected_up: String },
+
+    /// An SQL revision that declares itself irreversible and still has a down script.
+    #[error(
+        "{at}: `irreversible` contradicts {down}: delete {down}, or remove the irreversible line if the revision can be undone"
+    )]
+    IrreversibleWithDownFile { at: Location, down: String },
+
+    /// A revision id retort cannot use.
+    #[error(
+        "{at}: revision id \"{revision}\" {problem}: use at least 4 characters of A-Z, a-z, 0-9 and _ (such as 12 hex digits); @ - + : are reserved for targets like `branch@head` and `-1`"
+    )]
+    InvalidId {
+        at: Location,
+        revision: String,
+        problem: String,
+    },
+
+    /// Two files declare the same revision id.
+    #[error(
+        "{at}: revision id {revision} is already declared by {first}: give one of the two a new id (and update the parents that name it)"
+    )]
+    DuplicateId {
+        at: Location,
+        revision: String,
+        first: Location,
+    },
+
+    /// A revision names the same revision twice in one list.
+    #[error("{at}: revision {revision} names {reference} twice as {relation}: keep one")]
+    DuplicateReference {
+        at: Location,
+        revision: String,
+        reference: String,
+        relation: Relation,
+    },
+
+    /// A parent or depends_on that no file defines.
+    #[error(
+        "{at}: revision {revision} names {reference} as {relation}, but no revision has that id: fix the id, or restore the missing revision file"
+    )]
+    UnknownReference {
+        at: Location,
+        revision: String,
+        reference: String,
+        relation: Relation,
+    },
+
+    /// Revisions that are (transitively) their own ancestors.
+    #[error(
+        "{at}: revisions form a cycle: {path} (each names the next as parent or depends_on): a revision may only name older revisions",
+        path = .cycle.join(" -> ")
+    )]
+    Cycle {
+        at: Location,
+        revision: String,
+        /// The ids around the cycle, starting and ending with the same id.
+        cycle: Vec<String>,
+    },
+
+    /// A branch label that targets cannot name.
+    #[error("{at}: branch label \"{label}\" of revision {revision} {problem}")]
+    InvalidBranchLabel {
+        at: Location,
+        revision: String,
+        label: String,
+        problem: String,
+    },
+
+    /// Two revisions declare the same branch label.
+    #[error(
+        "{at}: branch label {label} of revision {revision} is already declared by revision {first_revision} at {first}: a label names one branch, rename one"
+    )]
+    DuplicateBranchLabel {
+        at: Location,
+        revision: String,
+        label: String,
+        first_revision: String,
+        first: Location,
+    },
+}
+
+impl Error {
+    /// Where the problem is, for every error that has a place in a file.
+    pub fn location(&self) -> Option<&Location> {
+        use Error::*;
+        match self {
+            Environment { .. } | Write { .. } => None,
+            MissingFolder { at }
+            | Read { at, .. }
+            | PathNotUtf8 { at }
+            | NotUtf8 { at }
+            | UnexpectedEntry { at, .. }
+            | RustSyntax { at, .. }
+            | MissingConstant { at, .. }
+            | ConstantType { at, .. }
+            | ConstantValue { at, .. }
+            | DuplicateConstant { at, .. }
+            | MissingUpgrade { at }
+            | FunctionSignature { at, .. }
+            | MissingDowngrade { at }
+            | IrreversibleWithDowngrade { at }
+            | FileNameMismatch { at, .. }
+            | HeaderLine { at }
+            | UnknownHeaderKey { at, .. }
+            | DuplicateHeaderKey { at, .. }
+            | MissingHeaderKey { at, .. }
+            | HeaderValue { at, .. }
+            | MissingDownFile { at, .. }
+            | DownWithoutUp { at, .. }
+            | IrreversibleWithDownFile { at, .. }
+            | InvalidId { at, .. }
+            | DuplicateId { at, .. }
+            | DuplicateReference { at, .. }
+            | UnknownReference { at, .. }
+            | Cycle { at, .. }
+            | InvalidBranchLabel { at, .. }
+            | DuplicateBranchLabel { at, .. } => Some(at),
+        }
+    }
+}
+
+/// Every error found in one compilation, in file order.
+///
+/// retort-build reports all of them at once rather than stopping at the first,
+/// so that one build shows everything a merge broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors(Vec<Error>);
+
+impl Errors {
+    /// Wraps a list that the caller has checked is not empty.
+    pub(crate) fn new(errors: Vec<Error>) -> Self {
+        Self(errors)
+    }
+
+    /// The errors, in the order they were found.
+    pub fn as_slice(&self) -> &[Error] {
+        &self.0
+    }
+
+    /// The errors, in the order they were found.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.0.iter()
+    }
+
+    /// How many errors there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none (never, for an `Errors` returned by this crate).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The errors, by value.
+    pub fn into_vec(self) -> Vec<Error> {
+        self.0
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Self {
+        Self(vec![error])
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a Error;
+    type IntoIter = std::slice::Iter<'a, Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+/// Something worth telling that does not stop the build.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The graph has more than one head that no branch label declares.
+    #[error(
+        "several heads: {list}; run `cargo xtask merge -m \"merge heads\"`",
+        list = .heads.iter().map(|h| format!("{} ({})", h.value, h.at.path)).collect::<Vec<_>>().join(", ")
+    )]
+    SeveralHeads {
+        /// The undeclared heads, by id, each with its revision's location.
+        heads: Vec<Located<String>>,
+    },
+}

@@ -1,0 +1,33 @@
+//! The build-script side of retort: scan `migrations/`, parse every revision,
+//! validate the revision graph, checksum each revision and generate the static
+//! revision table that `retort::include_migrations!()` includes.
+//!
+//! A project's `build.rs`:
+//!
+//! ```no_run
+//! fn main() {
+//!     println!("cargo::rerun-if-changed=migrations");
+//!     retort_build::report(retort_build::compile("migrations"));
+//! }
+//! ```
+//!
+//! The steps are public too ([`scan`] → [`validate`] → [`generate`]), so that
+//! tools and tests can run them without a build script.
+
+mod checksum;
+mod compile;
+mod error;
+mod generate;
+mod parse_rust;
+mod parse_sql;
+mod revision;
+mod scan;
+mod validate;
+
+pub use checksum::{rust_checksum, sql_checksum, to_hex, Digest32};
+pub use compile::{compile, report, Compiled, OUTPUT_FILE};
+pub use error::{Error, Errors, Located, Location, Relation, Warning};
+pub use generate::generate;
+pub use revision::{ParsedRevision, RevisionKind};
+pub use scan::{scan, Scan};
+pub use validate::{validate, RevisionTable};

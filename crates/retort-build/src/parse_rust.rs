@@ -1,0 +1,640 @@
+//! Reading a Rust revision (`<id>_<slug>.rs`) without compiling it.
+//!
+//! The build script needs the revision's id, parents and message before the
+//! crate is compiled, so it parses the file with `syn` and reads the constants'
+//! literal values. That is why they must be literals: a value computed by
+//! Rust code would only exist after compilation.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, Item, ItemFn, Lit, ReturnType, Safety, Type, Visibility};
+
+use crate::checksum::rust_checksum;
+use crate::error::{Error, Located, Location};
+use crate::revision::{ParsedRevision, RevisionKind};
+use crate::scan::{FileFailure, SourceFile};
+
+/// The form a retort constant must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `&str` = a string literal.
+    Str,
+    /// `&[&str]` = `&[..]` of string literals.
+    StrList,
+    /// `bool` = `true` or `false`.
+    Bool,
+}
+
+impl Shape {
+    fn ty(self) -> &'static str {
+        match self {
+            Shape::Str => "&str",
+            Shape::StrList => "&[&str]",
+            Shape::Bool => "bool",
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Shape::Str => "a string literal",
+            Shape::StrList => "`&[..]` of string literals",
+            Shape::Bool => "`true` or `false`",
+        }
+    }
+}
+
+/// A constant retort reads. Other constants are the user's own and ignored.
+struct Spec {
+    name: &'static str,
+    shape: Shape,
+    required: bool,
+    /// The value in the fix hint.
+    example: &'static str,
+    /// The whole declaration in the fix hint.
+    declaration: &'static str,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        name: "REVISION",
+        shape: Shape::Str,
+        required: true,
+        example: "\"4c1d2e3f5a6b\"",
+        declaration: "pub const REVISION: &str = \"4c1d2e3f5a6b\";",
+    },
+    Spec {
+        name: "PARENTS",
+        shape: Shape::StrList,
+        required: true,
+        example: "&[\"1a2b3c4d5e6f\"]",
+        declaration: "pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];",
+    },
+    Spec {
+        name: "MESSAGE",
+        shape: Shape::Str,
+        required: true,
+        example: "\"add phone number to users\"",
+        declaration: "pub const MESSAGE: &str = \"add phone number to users\";",
+    },
+    Spec {
+        name: "BRANCH_LABELS",
+        shape: Shape::StrList,
+        required: false,
+        example: "&[\"billing\"]",
+        declaration: "pub const BRANCH_LABELS: &[&str] = &[\"billing\"];",
+    },
+    Spec {
+        name: "DEPENDS_ON",
+        shape: Shape::StrList,
+        required: false,
+        example: "&[\"9f9f9f9f9f9f\"]",
+        declaration: "pub const DEPENDS_ON: &[&str] = &[\"9f9f9f9f9f9f\"];",
+    },
+    Spec {
+        name: "TRANSACTIONAL",
+        shape: Shape::Bool,
+        required: false,
+        example: "false",
+        declaration: "pub const TRANSACTIONAL: bool = false;",
+    },
+    Spec {
+        name: "IRREVERSIBLE",
+        shape: Shape::Str,
+        required: false,
+        example: "\"drops the legacy table\"",
+        declaration: "pub const IRREVERSIBLE: &str = \"drops the legacy table\";",
+    },
+];
+
+/// A constant's value as read from the source.
+#[derive(Debug)]
+enum Value {
+    Str(Located<String>),
+    List(Vec<Located<String>>),
+    Bool(bool),
+}
+
+/// Parses one Rust revision, collecting every problem in the file.
+pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
+    let text = file.text()?;
+    let ast = syn::parse_file(text).map_err(|error| Error::RustSyntax {
+        at: location(&file.display, error.span()),
+        reason: error.to_string(),
+    })?;
+
+    let mut errors = Vec::new();
+    // Where each retort constant was declared, even when its value was
+    // wrong, so that a malformed constant is not also reported as missing.
+    let mut declared: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let mut upgrade = None;
+    let mut downgrade = None;
+    for item in &ast.items {
+        match item {
+            Item::Const(item) => {
+                let Some(spec) = SPECS.iter().find(|spec| item.ident == spec.name) else {
+                    continue;
+                };
+                let at = location(&file.display, item.ident.span());
+                if let Some(&first_line) = declared.get(spec.name) {
+                    errors.push(Error::DuplicateConstant {
+                        at,
+                        name: spec.name,
+                        first_line,
+                    });
+                    continue;
+                }
+                declared.insert(spec.name, at.line);
+                match read_constant(&file.display, spec, &item.ty, &item.expr) {
+                    Ok(value) => {
+                        values.insert(spec.name, value);
+                    }
+                    Err(mut found) => errors.append(&mut found),
+                }
+            }
+            Item::Fn(item) if item.sig.ident == "upgrade" => upgrade = Some(item),
+            Item::Fn(item) if item.sig.ident == "downgrade" => downgrade = Some(item),
+            _ => {}
+        }
+    }
+    for spec in SPECS.iter().filter(|spec| spec.required) {
+        if !declared.contains_key(spec.name) {
+            errors.push(Error::MissingConstant {
+                at: Location::file(&file.display),
+                name: spec.name,
+                ty: spec.shape.ty(),
+                example: spec.example,
+            });
+        }
+    }
+
+    let id = take_str(&mut values, "REVISION");
+    let parents = take_list(&mut values, "PARENTS");
+    let message = take_str(&mut values, "MESSAGE");
+    let branch_labels = take_list(&mut values, "BRANCH_LABELS").unwrap_or_default();
+    let depends_on = take_list(&mut values, "DEPENDS_ON").unwrap_or_default();
+    let transactional = match values.remove("TRANSACTIONAL") {
+        Some(Value::Bool(value)) => value,
+        _ => true,
+    };
+    let irreversible = take_str(&mut values, "IRREVERSIBLE");
+    if let Some(reason) = &irreversible {
+        if reason.value.trim().is_empty() {
+            errors.push(Error::ConstantValue {
+                at: reason.at.clone(),
+                name: "IRREVERSIBLE",
+                expected: "a string literal that says why the revision cannot be undone",
+                example: "pub const IRREVERSIBLE: &str = \"drops the legacy table\";",
+            });
+        }
+    }
+
+    match upgrade {
+        Some(function) => errors.extend(check_signature(&file.display, "upgrade", function)),
+        None => errors.push(Error::MissingUpgrade {
+            at: Location::file(&file.display),
+        }),
+    }
+    if let Some(function) = downgrade {
+        errors.extend(check_signature(&file.display, "downgrade", function));
+    }
+    errors.extend(check_reversibility(
+        &file.display,
+        irreversible.as_ref(),
+        downgrade,
+    ));
+    if let Some(id) = &id {
+        errors.extend(file.check_name(id, ".rs"));
+    }
+
+    match (id, parents, message) {
+        (Some(id), Some(parents), Some(message)) if errors.is_empty() => Ok(ParsedRevision {
+            id,
+            parents,
+            depends_on,
+            branch_labels,
+            message: message.value,
+            transactional,
+            irreversible: irreversible.map(|reason| reason.value),
+            checksum: rust_checksum(&file.bytes),
+            source: file.display.clone(),
+            kind: RevisionKind::Rust {
+                file: file.absolute.clone(),
+                has_downgrade: downgrade.is_some(),
+            },
+        }),
+        (id, ..) => Err(FileFailure {
+            errors,
+            revision: id.map(|id| id.value),
+        }),
+    }
+}
+
+/// Whether the revision can be undone, or says why not.
+///
+/// This is the one place that decides when a missing `downgrade` is an error,
+/// so that deriving downgrades from reversible upgrade operations can be added
+/// here alone.
+fn check_reversibility(
+    path: &str,
+    irreversible: Option<&Located<String>>,
+    downgrade: Option<&ItemFn>,
+) -> Option<Error> {
+    match (irreversible, downgrade) {
+        (Some(_), Some(function)) => Some(Error::IrreversibleWithDowngrade {
+            at: location(path, function.sig.ident.span()),
+        }),
+        (None, None) => Some(Error::MissingDowngrade {
+            at: Location::file(path),
+        }),
+        _ => None,
+    }
+}
+
+/// Checks that `function` can be stored as `fn(&mut ::retort::Operations)`.
+/// rustc would reject a mismatch too, but in the generated file, far from the
+/// revision.
+fn check_signature(path: &str, name: &'static str, function: &ItemFn) -> Option<Error> {
+    let sig = &function.sig;
+    let problem = if !matches!(function.vis, Visibility::Public(_)) {
+        "it must be `pub` so that the generated revision table can call it"
+    } else if sig.constness.is_some()
+        || sig.asyncness.is_some()
+        || !matches!(sig.safety, Safety::Default)
+        || sig.abi.is_some()
+    {
+        "it cannot be const, async, unsafe or extern"
+    } else if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        "it cannot be generic"
+    } else if sig.inputs.len() != 1 || sig.variadic.is_some() {
+        "it takes exactly one argument"
+    } else if !matches!(sig.inputs.first(), Some(FnArg::Typed(arg))
+        if matches!(strip_type(&arg.ty), Type::Reference(r) if r.mutability.is_some()))
+    {
+        "its argument must be `&mut Operations`"
+    } else if !matches!(&sig.output, ReturnType::Default)
+        && !matches!(&sig.output, ReturnType::Type(_, ty)
+            if matches!(strip_type(ty), Type::Tuple(t) if t.elems.is_empty()))
+    {
+        "it returns nothing"
+    } else {
+        return None;
+    };
+    Some(Error::FunctionSignature {
+        at: location(path, sig.ident.span()),
+        name,
+        problem,
+    })
+}
+
+/// Reads one retort constant, or says everything wrong with it.
+fn read_constant(path: &str, spec: &Spec, ty: &Type, expr: &Expr) -> Result<Value, Vec<Error>> {
+    let type_matches = match spec.shape {
+        Shape::Str => is_str_ref(ty),
+        Shape::StrList => is_str_list(ty),
+        Shape::Bool => is_ident(ty, "bool"),
+    };
+    if !type_matches {
+        // The value is not checked as well: it is almost always wrong in
+        // the same way, and one fix settles both.
+        return Err(vec![Error::ConstantType {
+            at: location(path, ty.span()),
+            name: spec.name,
+            ty: spec.shape.ty(),
+            example: spec.example,
+        }]);
+    }
+    let value_error = |at: &dyn Spanned| Error::ConstantValue {
+        at: location(path, at.span()),
+        name: spec.name,
+        expected: spec.shape.expected(),
+        example: spec.declaration,
+    };
+    match spec.shape {
+        Shape::Str => string_literal(path, expr)
+            .map(Value::Str)
+            .ok_or_else(|| vec![value_error(expr)]),
+        Shape::Bool => match strip_expr(expr) {
+            Expr::Lit(lit) => match &lit.lit {
+                Lit::Bool(value) => Ok(Value::Bool(value.value)),
+                _ => Err(vec![value_error(expr)]),
+            },
+            _ => Err(vec![value_error(expr)]),
+        },
+        Shape::StrList => {
+            let array = match strip_expr(expr) {
+                Expr::Reference(reference) if reference.mutability.is_none() => {
+                    match strip_expr(&reference.expr) {
+                        Expr::Array(array) => array,
+                        _ => return Err(vec![value_error(expr)]),
+                    }
+                }
+                _ => return Err(vec![value_error(expr)]),
+            };
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for element in &array.elems {
+                match string_literal(path, element) {
+                    Some(item) => items.push(item),
+                    None => errors.push(value_error(element)),
+                }
+            }
+            if errors.is_empty() {
+                Ok(Value::List(items))
+            } else {
+                Err(errors)
+            }
+        }
+    }
+}
+
+fn string_literal(path: &str, expr: &Expr) -> Option<Located<String>> {
+    match strip_expr(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(text) if text.suffix().is_empty() => Some(Located {
+                value: text.value(),
+                at: location(path, text.span()),
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn take_str(values: &mut BTreeMap<&'static str, Value>, name: &str) -> Option<Located<String>> {
+    match values.remove(name) {
+        Some(Value::Str(value)) => Some(value),
+        _ => None,
+    }
+}
+
+fn take_list(
+    values: &mut BTreeMap<&'static str, Value>,
+    name: &str,
+) -> Option<Vec<Located<String>>> {
+    match values.remove(name) {
+        Some(Value::List(value)) => Some(value),
+        _ => None,
+    }
+}
+
+/// Looks through the invisible groups and parentheses that change nothing.
+fn strip_expr(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Group(group) => strip_expr(&group.expr),
+        Expr::Paren(paren) => strip_expr(&paren.expr),
+        other => other,
+    }
+}
+
+fn strip_type(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => strip_type(&group.elem),
+        Type::Paren(paren) => strip_type(&paren.elem),
+        other => other,
+    }
+}
+
+fn is_ident(ty: &Type, name: &str) -> bool {
+    matches!(strip_type(ty), Type::Path(path) if path.qself.is_none() && path.path.is_ident(name))
+}
+
+/// `&str` or `&'static str`.
+fn is_str_ref(ty: &Type) -> bool {
+    matches!(strip_type(ty), Type::Reference(r) if r.mutability.is_none() && is_ident(&r.elem, "str"))
+}
+
+/// `&[&str]`, with or without `'static`.
+fn is_str_list(ty: &Type) -> bool {
+    matches!(strip_type(ty), Type::Reference(r) if r.mutability.is_none()
+        && matches!(strip_type(&r.elem), Type::Slice(slice) if is_str_ref(&slice.elem)))
+}
+
+/// A span's start as a 1-based line and column. proc-macro2 counts columns
+/// from 0, compilers and editors from 1.
+fn location(path: &str, span: Span) -> Location {
+    let start = span.start();
+    Location::new(path, start.line.max(1), start.column + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::tests::{messages, scan_fixture, BASE};
+    use crate::{Error, Location, RevisionKind};
+
+    const NAME: &str = "4c1d2e3f5a6b_add_phone.rs";
+
+    /// A child of BASE with `extra` spliced in before the functions.
+    fn child(extra: &str) -> String {
+        format!(
+            "use retort::Operations;\n\
+             pub const REVISION: &str = \"4c1d2e3f5a6b\";\n\
+             pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];\n\
+             pub const MESSAGE: &str = \"add phone\";\n\
+             {extra}\
+             pub fn upgrade(op: &mut Operations) {{ op.execute(\"ALTER TABLE users ADD phone INT\"); }}\n\
+             pub fn downgrade(op: &mut Operations) {{ op.execute(\"ALTER TABLE users DROP COLUMN phone\"); }}\n"
+        )
+    }
+
+    fn errors_of(name: &str, text: &str) -> Vec<Error> {
+        scan_fixture(&[(name, text)]).errors
+    }
+
+    fn at(line: usize, column: usize) -> Location {
+        Location::new(&format!("migrations/{NAME}"), line, column)
+    }
+
+    #[test]
+    fn parse_reads_every_constant_when_file_is_valid() {
+        let text = child(
+            "pub const BRANCH_LABELS: &'static [&'static str] = &[\"billing\"];\n\
+             pub const DEPENDS_ON: &[&str] = &[\"9f9f9f9f\", \"8e8e8e8e\"];\n\
+             pub const TRANSACTIONAL: bool = false;\n\
+             pub const HELPER: u32 = 7;\n",
+        );
+        let scan = scan_fixture(&[(NAME, &text)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        let revision = &scan.revisions[0];
+        assert_eq!(revision.id.value, "4c1d2e3f5a6b");
+        assert_eq!(revision.id.at, at(2, 28));
+        assert_eq!(revision.parents[0].value, "1a2b3c4d5e6f");
+        assert_eq!(revision.parents[0].at, at(3, 32));
+        assert_eq!(revision.message, "add phone");
+        assert_eq!(revision.branch_labels[0].value, "billing");
+        assert_eq!(
+            revision.depends_on.iter().map(|d| d.value.as_str()).collect::<Vec<_>>(),
+            ["9f9f9f9f", "8e8e8e8e"]
+        );
+        assert!(!revision.transactional);
+        assert_eq!(revision.irreversible, None);
+        assert_eq!(revision.source, format!("migrations/{NAME}"));
+        assert!(matches!(
+            &revision.kind,
+            RevisionKind::Rust { file, has_downgrade: true } if file.ends_with(NAME) && file.starts_with('/')
+        ));
+    }
+
+    #[test]
+    fn parse_reports_syntax_error_at_its_position_when_rust_is_invalid() {
+        let errors = errors_of(NAME, "pub const REVISION: &str = \"4c1d2e3f5a6b\"\npub fn");
+        assert_eq!(errors.len(), 1);
+        assert!(matches!(&errors[0], Error::RustSyntax { at: a, .. } if *a == at(2, 1)));
+        assert!(errors[0].to_string().starts_with(&format!("migrations/{NAME}:2:1: not valid Rust: ")));
+    }
+
+    #[test]
+    fn parse_reports_constant_value_when_value_is_not_a_literal() {
+        let text = child("").replace("\"add phone\"", "concat!(\"add \", \"phone\")");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:4:27: `MESSAGE` must be a string literal, e.g. `pub const MESSAGE: &str = \"add phone number to users\";`: retort-build reads it from the source without compiling it")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_each_bad_element_when_a_list_holds_non_literals() {
+        let text = child("").replace("&[\"1a2b3c4d5e6f\"]", "&[\"1a2b3c4d5e6f\", OTHER, 3]");
+        let errors = errors_of(NAME, &text);
+        assert_eq!(errors.len(), 2);
+        assert!(matches!(&errors[0], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 48)));
+        assert!(matches!(&errors[1], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 55)));
+    }
+
+    #[test]
+    fn parse_reports_constant_type_when_declared_type_is_wrong() {
+        let text = child("").replace("PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"]", "PARENTS: &str = \"1a2b3c4d5e6f\"");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:3:20: `PARENTS` must be declared as `pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];`")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_constant_value_when_transactional_is_not_a_bool_literal() {
+        let text = child("pub const TRANSACTIONAL: bool = !true;\n");
+        let errors = errors_of(NAME, &text);
+        assert!(matches!(&errors[..], [Error::ConstantValue { at: a, name: "TRANSACTIONAL", .. }] if *a == at(5, 33)));
+    }
+
+    #[test]
+    fn parse_reports_every_missing_constant_at_file_start_when_required_ones_are_absent() {
+        let text = "pub fn upgrade(op: &mut retort::Operations) {}\npub const IRREVERSIBLE: &str = \"drops\";\n";
+        assert_eq!(
+            messages(&errors_of(NAME, text)),
+            [
+                format!("migrations/{NAME}:1:1: missing `REVISION`: add `pub const REVISION: &str = \"4c1d2e3f5a6b\";`"),
+                format!("migrations/{NAME}:1:1: missing `PARENTS`: add `pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];`"),
+                format!("migrations/{NAME}:1:1: missing `MESSAGE`: add `pub const MESSAGE: &str = \"add phone number to users\";`"),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_reports_duplicate_constant_when_declared_twice() {
+        let text = child("pub const MESSAGE: &str = \"again\";\n");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:5:11: `MESSAGE` is defined twice (first on line 4): keep one")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_missing_upgrade_when_function_is_absent() {
+        let text = child("").replace("pub fn upgrade", "pub fn up_grade");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:1:1: no upgrade: add `pub fn upgrade(op: &mut Operations)`")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_function_signature_when_upgrade_is_private_or_takes_wrong_arguments() {
+        let private = child("").replace("pub fn upgrade", "fn upgrade");
+        assert_eq!(
+            messages(&errors_of(NAME, &private)),
+            [format!("migrations/{NAME}:5:4: `upgrade` must be `pub fn upgrade(op: &mut Operations)`: it must be `pub` so that the generated revision table can call it")]
+        );
+        let by_value = child("").replace("downgrade(op: &mut Operations)", "downgrade(op: Operations)");
+        let errors = errors_of(NAME, &by_value);
+        assert!(matches!(
+            &errors[..],
+            [Error::FunctionSignature { at: a, name: "downgrade", problem: "its argument must be `&mut Operations`" }] if *a == at(6, 8)
+        ));
+        let returning = child("").replace("upgrade(op: &mut Operations)", "upgrade(op: &mut Operations) -> u8");
+        assert!(matches!(
+            &errors_of(NAME, &returning)[..],
+            [Error::FunctionSignature { name: "upgrade", problem: "it returns nothing", .. }]
+        ));
+    }
+
+    #[test]
+    fn parse_reports_missing_downgrade_when_neither_downgrade_nor_irreversible_exists() {
+        let text = child("").replace("pub fn downgrade", "fn helper");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:1:1: no downgrade: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`")]
+        );
+    }
+
+    #[test]
+    fn parse_accepts_irreversible_revision_when_downgrade_is_absent() {
+        let text = child("pub const IRREVERSIBLE: &str = \"drops data\";\n").replace("pub fn downgrade", "fn helper");
+        let scan = scan_fixture(&[(NAME, &text)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].irreversible.as_deref(), Some("drops data"));
+        assert!(matches!(scan.revisions[0].kind, RevisionKind::Rust { has_downgrade: false, .. }));
+    }
+
+    #[test]
+    fn parse_reports_irreversible_with_downgrade_when_both_are_present() {
+        let text = child("pub const IRREVERSIBLE: &str = \"drops data\";\n");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:7:8: `downgrade` contradicts `IRREVERSIBLE`: remove the downgrade, or remove IRREVERSIBLE if the revision can be undone")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_constant_value_when_irreversible_reason_is_empty() {
+        let text = child("pub const IRREVERSIBLE: &str = \" \";\n").replace("pub fn downgrade", "fn helper");
+        assert!(matches!(
+            &errors_of(NAME, &text)[..],
+            [Error::ConstantValue { at: a, name: "IRREVERSIBLE", .. }] if *a == at(5, 32)
+        ));
+    }
+
+    #[test]
+    fn parse_reports_file_name_mismatch_with_suggested_name_when_prefix_differs() {
+        let scan = scan_fixture(&[("4c1d2e3f5a6c_add_phone.rs", &child(""))]);
+        assert_eq!(
+            messages(&scan.errors),
+            ["migrations/4c1d2e3f5a6c_add_phone.rs:2:28: the file name says revision 4c1d2e3f5a6c but the file declares 4c1d2e3f5a6b: rename the file to 4c1d2e3f5a6b_add_phone.rs, or fix the declared id"]
+        );
+        assert!(scan.unparsed_ids.contains("4c1d2e3f5a6b"));
+    }
+
+    #[test]
+    fn parse_accepts_ids_with_underscores_when_file_name_starts_with_them() {
+        let text = child("").replace("4c1d2e3f5a6b", "add_phone");
+        let scan = scan_fixture(&[("add_phone_v2.rs", &text)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+    }
+
+    #[test]
+    fn parse_counts_columns_in_characters_when_line_has_multibyte_text() {
+        let text = child("").replace("pub const MESSAGE: &str = \"add phone\";", "pub const MESSAGE: &str = \"café\"; pub const PARENTS: &[&str] = &[];");
+        let errors = errors_of(NAME, &text);
+        // `"café"; ` is 8 characters but 9 bytes.
+        assert!(matches!(&errors[..], [Error::DuplicateConstant { at: a, .. }] if *a == at(4, 45)));
+    }
+
+    #[test]
+    fn parse_reads_base_fixture_when_file_has_crlf_line_endings() {
+        let scan = scan_fixture(&[("1a2b3c4d5e6f_initial.rs", &BASE.replace('\n', "\r\n"))]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].id.at.line, 1);
+    }
+}

@@ -1,0 +1,437 @@
+//! Reading an SQL revision: `<id>_<slug>.up.sql` with its header, and the
+//! matching `<id>_<slug>.down.sql`.
+//!
+//! The header is the file's leading `-- key: value` lines; the first line that
+//! is not a `--` comment ends it. A free comment can follow after a blank line.
+
+use std::collections::BTreeMap;
+
+use crate::checksum::{normalize, sql_checksum};
+use crate::error::{Error, Located, Location};
+use crate::revision::{ParsedRevision, RevisionKind};
+use crate::scan::{FileFailure, SourceFile};
+
+/// The header keys, in the order the message lists them.
+const KEYS: [&str; 7] = [
+    "revision",
+    "parents",
+    "message",
+    "branch-labels",
+    "depends-on",
+    "transactional",
+    "irreversible",
+];
+
+/// The header as read, each value with where it starts.
+#[derive(Default)]
+struct Header {
+    /// The line each key was first given on, to report repeats.
+    lines: BTreeMap<&'static str, usize>,
+    revision: Option<Located<String>>,
+    parents: Option<Vec<Located<String>>>,
+    message: Option<String>,
+    branch_labels: Vec<Located<String>>,
+    depends_on: Vec<Located<String>>,
+    transactional: Option<bool>,
+    irreversible: Option<Located<String>>,
+}
+
+/// Parses one SQL revision, collecting every problem in its files.
+pub(crate) fn parse(up: &SourceFile, down: Option<&SourceFile>) -> Result<ParsedRevision, FileFailure> {
+    up.text()?;
+    let mut errors = Vec::new();
+    if let Some(down) = down {
+        // include_str! needs UTF-8 too, and its error would point into the
+        // generated file rather than here.
+        errors.extend(down.text().err());
+    }
+    // Line endings are normalised first so that a CRLF checkout reads the
+    // same values (no stray `\r`) at the same lines.
+    let normalized = normalize(&up.bytes);
+    let text = String::from_utf8_lossy(&normalized);
+    let header = read_header(&up.display, &text, &mut errors);
+
+    for (key, example) in [
+        ("revision", "4c1d2e3f5a6b"),
+        ("parents", "1a2b3c4d5e6f (empty for a base)"),
+        ("message", "add phone number to users"),
+    ] {
+        if !header.lines.contains_key(key) {
+            errors.push(Error::MissingHeaderKey {
+                at: Location::file(&up.display),
+                key,
+                example,
+            });
+        }
+    }
+    check_reversibility(up, down, &header, &mut errors);
+    if let Some(id) = &header.revision {
+        errors.extend(up.check_name(id, ".up.sql"));
+    }
+
+    let Header {
+        revision,
+        parents,
+        message,
+        branch_labels,
+        depends_on,
+        transactional,
+        irreversible,
+        ..
+    } = header;
+    match (revision, parents, message) {
+        (Some(id), Some(parents), Some(message)) if errors.is_empty() => Ok(ParsedRevision {
+            id,
+            parents,
+            depends_on,
+            branch_labels,
+            message,
+            transactional: transactional.unwrap_or(true),
+            irreversible: irreversible.map(|reason| reason.value),
+            checksum: sql_checksum(&up.bytes, down.map(|down| down.bytes.as_slice())),
+            source: up.display.clone(),
+            kind: RevisionKind::Sql {
+                up: up.absolute.clone(),
+                down: down.map(|down| down.absolute.clone()),
+            },
+        }),
+        (revision, ..) => Err(FileFailure {
+            errors,
+            revision: revision.map(|id| id.value),
+        }),
+    }
+}
+
+/// Whether the revision has a down script, or says why not; never both.
+fn check_reversibility(
+    up: &SourceFile,
+    down: Option<&SourceFile>,
+    header: &Header,
+    errors: &mut Vec<Error>,
+) {
+    let down_name = up.sibling(&format!("{}.down.sql", up.stem));
+    match (&header.irreversible, down) {
+        (Some(reason), Some(_)) => errors.push(Error::IrreversibleWithDownFile {
+            at: reason.at.clone(),
+            down: down_name,
+        }),
+        (None, None) => errors.push(Error::MissingDownFile {
+            at: Location::file(&up.display),
+            expected_down: down_name,
+        }),
+        _ => {}
+    }
+}
+
+fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
+    let mut header = Header::default();
+    for (index, line) in text.split('\n').enumerate() {
+        let number = index + 1;
+        let column = |byte: usize| line[..byte].chars().count() + 1;
+        let indent = line.len() - line.trim_start().len();
+        let Some(rest) = line[indent..].strip_prefix("--") else {
+            break;
+        };
+        if rest.trim().is_empty() {
+            continue;
+        }
+        let Some((raw_key, raw_value)) = rest.split_once(':') else {
+            errors.push(Error::HeaderLine {
+                at: Location::new(path, number, column(indent)),
+            });
+            continue;
+        };
+        let key = raw_key.trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            errors.push(Error::HeaderLine {
+                at: Location::new(path, number, column(indent)),
+            });
+            continue;
+        }
+        let key_start = indent + 2 + (raw_key.len() - raw_key.trim_start().len());
+        let value_start = indent
+            + 2
+            + raw_key.len()
+            + 1
+            + (raw_value.len() - raw_value.trim_start().len());
+        let value = raw_value.trim();
+        let key_at = Location::new(path, number, column(key_start));
+        let value_at = Location::new(path, number, column(value_start));
+
+        let Some(&known) = KEYS.iter().find(|&&k| k == key) else {
+            let normalized = key.to_ascii_lowercase().replace('_', "-");
+            errors.push(Error::UnknownHeaderKey {
+                at: key_at,
+                key: key.to_owned(),
+                suggestion: KEYS.iter().copied().find(|&k| k == normalized),
+            });
+            continue;
+        };
+        if let Some(&first_line) = header.lines.get(known) {
+            errors.push(Error::DuplicateHeaderKey {
+                at: key_at,
+                key: known,
+                first_line,
+            });
+            continue;
+        }
+        header.lines.insert(known, number);
+
+        let problem = |problem: &str| Error::HeaderValue {
+            at: value_at.clone(),
+            key: known,
+            problem: problem.to_owned(),
+        };
+        match known {
+            "revision" => {
+                if value.is_empty() {
+                    errors.push(problem("is empty: give the revision id"));
+                } else if value.contains(|c: char| c.is_whitespace() || c == ',') {
+                    errors.push(problem("must be one id, not a list"));
+                } else {
+                    header.revision = Some(Located {
+                        value: value.to_owned(),
+                        at: value_at.clone(),
+                    });
+                }
+            }
+            "parents" => header.parents = Some(split_list(path, number, line, value_start)),
+            "message" => header.message = Some(value.to_owned()),
+            "branch-labels" => header.branch_labels = split_list(path, number, line, value_start),
+            "depends-on" => header.depends_on = split_list(path, number, line, value_start),
+            "transactional" => match value {
+                "true" => header.transactional = Some(true),
+                "false" => header.transactional = Some(false),
+                other => errors.push(problem(&format!("must be `true` or `false`, not `{other}`"))),
+            },
+            "irreversible" => {
+                if value.is_empty() {
+                    errors.push(problem(
+                        "needs a reason, e.g. `-- irreversible: drops the legacy table`",
+                    ));
+                }
+                header.irreversible = Some(Located {
+                    value: value.to_owned(),
+                    at: key_at,
+                });
+            }
+            // KEYS and this match list the same keys.
+            _ => {}
+        }
+    }
+    header
+}
+
+/// The ids of a list value, separated by spaces and/or commas, each with
+/// its column.
+fn split_list(path: &str, number: usize, line: &str, start: usize) -> Vec<Located<String>> {
+    let mut items = Vec::new();
+    let mut current: Option<usize> = None;
+    let separators = |c: char| c.is_whitespace() || c == ',';
+    for (offset, c) in line[start..].char_indices() {
+        let byte = start + offset;
+        match (separators(c), current) {
+            (true, Some(begin)) => {
+                items.push(located(path, number, line, begin, byte));
+                current = None;
+            }
+            (false, None) => current = Some(byte),
+            _ => {}
+        }
+    }
+    if let Some(begin) = current {
+        items.push(located(path, number, line, begin, line.len()));
+    }
+    items
+}
+
+fn located(path: &str, number: usize, line: &str, begin: usize, end: usize) -> Located<String> {
+    Located {
+        value: line[begin..end].to_owned(),
+        at: Location::new(path, number, line[..begin].chars().count() + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::tests::{messages, scan_fixture};
+    use crate::{Error, Location, RevisionKind};
+
+    const UP: &str = "4c1d2e3f5a6b_add_phone.up.sql";
+    const DOWN: &str = "4c1d2e3f5a6b_add_phone.down.sql";
+    const HEADER: &str = "\
+-- revision: 4c1d2e3f5a6b
+-- parents: 1a2b3c4d5e6f
+-- message: add phone number to users
+";
+    const BODY: &str = "ALTER TABLE users ADD phone_number VARCHAR(20);\n";
+    const DOWN_BODY: &str = "ALTER TABLE users DROP COLUMN phone_number;\n";
+
+    fn at(line: usize, column: usize) -> Location {
+        Location::new(&format!("migrations/{UP}"), line, column)
+    }
+
+    fn up_errors(header: &str) -> Vec<Error> {
+        scan_fixture(&[(UP, &format!("{header}{BODY}")), (DOWN, DOWN_BODY)]).errors
+    }
+
+    #[test]
+    fn parse_reads_header_when_every_key_is_given() {
+        let header = "\
+-- revision: 4c1d2e3f5a6b
+--parents:1a2b3c4d5e6f, 2b3c4d5e6f7a  3c4d5e6f7a8b
+-- message:   add phone number to users  
+--
+-- branch-labels: billing
+-- depends-on: 9f9f9f9f
+-- transactional: false
+
+-- free comment: not part of the header
+";
+        let scan = scan_fixture(&[(UP, &format!("{header}{BODY}")), (DOWN, DOWN_BODY)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        let revision = &scan.revisions[0];
+        assert_eq!(revision.id.value, "4c1d2e3f5a6b");
+        assert_eq!(revision.id.at, at(1, 14));
+        let parents: Vec<_> = revision.parents.iter().map(|p| (p.value.as_str(), p.at.column)).collect();
+        assert_eq!(parents, [("1a2b3c4d5e6f", 11), ("2b3c4d5e6f7a", 25), ("3c4d5e6f7a8b", 39)]);
+        assert_eq!(revision.message, "add phone number to users");
+        assert_eq!(revision.branch_labels[0].value, "billing");
+        assert_eq!(revision.depends_on[0].value, "9f9f9f9f");
+        assert!(!revision.transactional);
+        assert!(matches!(&revision.kind, RevisionKind::Sql { down: Some(down), .. } if down.ends_with(DOWN)));
+    }
+
+    #[test]
+    fn parse_reads_base_when_parents_value_is_empty() {
+        let header = HEADER.replace("-- parents: 1a2b3c4d5e6f", "-- parents:");
+        let scan = scan_fixture(&[(UP, &format!("{header}{BODY}")), (DOWN, DOWN_BODY)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert!(scan.revisions[0].parents.is_empty());
+    }
+
+    #[test]
+    fn parse_reports_unknown_header_key_with_suggestion_when_key_is_misspelled() {
+        let header = format!("{HEADER}-- branch_labels: billing\n-- author: me\n");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [
+                format!("migrations/{UP}:4:4: unknown header key `branch_labels` (did you mean `branch-labels`?): known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible"),
+                format!("migrations/{UP}:5:4: unknown header key `author`: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible"),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_reports_duplicate_header_key_when_key_is_repeated() {
+        let header = format!("{HEADER}-- message: again\n");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [format!("migrations/{UP}:4:4: header key `message` is repeated (first on line 3): keep one")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_missing_header_key_when_required_keys_are_absent() {
+        let errors = up_errors("-- revision: 4c1d2e3f5a6b\n");
+        assert_eq!(
+            messages(&errors),
+            [
+                format!("migrations/{UP}:1:1: missing header line `-- parents: 1a2b3c4d5e6f (empty for a base)`: the header is the file's leading `-- key: value` lines"),
+                format!("migrations/{UP}:1:1: missing header line `-- message: add phone number to users`: the header is the file's leading `-- key: value` lines"),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_reports_missing_header_key_when_header_comes_after_sql() {
+        let errors = up_errors(&format!("SELECT 1;\n{HEADER}"));
+        assert_eq!(errors.len(), 3);
+        assert!(errors.iter().all(|e| matches!(e, Error::MissingHeaderKey { at: a, .. } if *a == at(1, 1))));
+    }
+
+    #[test]
+    fn parse_reports_header_line_when_comment_is_not_key_value() {
+        let header = format!("{HEADER}-- Adds the phone column for the SMS feature\n");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [format!("migrations/{UP}:4:1: header line is not `-- key: value`: put free comments after a blank line that ends the header")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_header_value_when_transactional_is_not_a_bool() {
+        let header = format!("{HEADER}-- transactional: no\n");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [format!("migrations/{UP}:4:19: `transactional` must be `true` or `false`, not `no`")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_missing_down_file_when_not_irreversible() {
+        let scan = scan_fixture(&[(UP, &format!("{HEADER}{BODY}"))]);
+        assert_eq!(
+            messages(&scan.errors),
+            [format!("migrations/{UP}:1:1: no down script: add migrations/{DOWN}, or declare `-- irreversible: why` in the header")]
+        );
+        assert!(scan.unparsed_ids.contains("4c1d2e3f5a6b"));
+    }
+
+    #[test]
+    fn parse_accepts_irreversible_revision_when_down_file_is_absent() {
+        let scan = scan_fixture(&[(UP, &format!("{HEADER}-- irreversible: drops data\n{BODY}"))]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].irreversible.as_deref(), Some("drops data"));
+        assert!(matches!(&scan.revisions[0].kind, RevisionKind::Sql { down: None, .. }));
+    }
+
+    #[test]
+    fn parse_reports_irreversible_with_down_file_when_both_exist() {
+        let header = format!("{HEADER}-- irreversible: drops data\n");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [format!("migrations/{UP}:4:4: `irreversible` contradicts migrations/{DOWN}: delete migrations/{DOWN}, or remove the irreversible line if the revision can be undone")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_header_value_when_irreversible_reason_is_empty() {
+        let scan = scan_fixture(&[(UP, &format!("{HEADER}-- irreversible:\n{BODY}"))]);
+        assert!(matches!(
+            &scan.errors[..],
+            [Error::HeaderValue { key: "irreversible", at: a, .. }] if *a == at(4, 17)
+        ));
+    }
+
+    #[test]
+    fn parse_reports_down_without_up_when_only_down_file_exists() {
+        let scan = scan_fixture(&[(DOWN, DOWN_BODY)]);
+        assert_eq!(
+            messages(&scan.errors),
+            [format!("migrations/{DOWN}:1:1: down script without an up script: add migrations/{UP} with the revision header, or delete this file")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_file_name_mismatch_when_header_revision_differs() {
+        let header = HEADER.replace("4c1d2e3f5a6b", "5d5d5d5d5d5d");
+        assert_eq!(
+            messages(&up_errors(&header)),
+            [format!("migrations/{UP}:1:14: the file name says revision 4c1d2e3f5a6b but the file declares 5d5d5d5d5d5d: rename the file to 5d5d5d5d5d5d_add_phone.up.sql, or fix the declared id")]
+        );
+    }
+
+    #[test]
+    fn parse_reads_same_values_when_file_has_crlf_line_endings_and_bom() {
+        let text = format!("\u{feff}{HEADER}{BODY}").replace('\n', "\r\n");
+        let scan = scan_fixture(&[(UP, &text), (DOWN, DOWN_BODY)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].message, "add phone number to users");
+        assert_eq!(scan.revisions[0].id.at, at(1, 14));
+    }
+}

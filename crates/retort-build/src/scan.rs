@@ -1,0 +1,538 @@
+//! Reading the `migrations/` folder: which entries are revisions, which are
+//! ignored, and which are mistakes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Located, Location};
+use crate::revision::ParsedRevision;
+use crate::{parse_rust, parse_sql};
+
+/// The name of the file that lists entries of `migrations/` to skip.
+const IGNORE_FILE: &str = ".retortignore";
+
+/// Everything read from a `migrations/` folder: the revisions that parsed and
+/// the errors of those that did not. Graph checks come later, in `validate`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Scan {
+    /// The folder as messages name it, relative to the crate root where
+    /// possible (`migrations`).
+    pub dir: String,
+    /// The revisions that parsed, in file-name order.
+    pub revisions: Vec<ParsedRevision>,
+    /// Per-file errors, in file-name order.
+    pub errors: Vec<Error>,
+    /// Ids of revision files that failed to parse (the declared id when it
+    /// could be read, else every id the file name could start with).
+    /// Validation does not call a parent naming one of them unknown: that
+    /// file's own error already explains the problem.
+    pub unparsed_ids: BTreeSet<String>,
+}
+
+/// Reads and parses every revision in `dir`, resolved against `crate_root`.
+///
+/// Never fails as a whole: problems are collected in [`Scan::errors`] so that
+/// one build reports all of them.
+///
+/// ```no_run
+/// let scan = retort_build::scan(std::path::Path::new("."), std::path::Path::new("migrations"));
+/// for error in &scan.errors {
+///     eprintln!("{error}");
+/// }
+/// ```
+pub fn scan(crate_root: &Path, dir: &Path) -> Scan {
+    let absolute = crate_root.join(dir);
+    let absolute = std::path::absolute(&absolute).unwrap_or(absolute);
+    let mut scan = Scan {
+        dir: display_path(crate_root, dir),
+        ..Scan::default()
+    };
+    let Some(absolute_text) = absolute.to_str() else {
+        scan.errors.push(Error::PathNotUtf8 {
+            at: Location::file(&scan.dir),
+        });
+        return scan;
+    };
+    let folder = Folder {
+        absolute: absolute_text.trim_end_matches(['/', '\\']).to_owned(),
+        display: scan.dir.clone(),
+    };
+
+    let entries = match list_entries(&absolute) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            scan.errors.push(Error::MissingFolder {
+                at: Location::file(&folder.display),
+            });
+            return scan;
+        }
+        Err(error) => {
+            scan.errors.push(Error::Read {
+                at: Location::file(&folder.display),
+                reason: error.to_string(),
+            });
+            return scan;
+        }
+    };
+    let ignore = match IgnoreList::read(&folder) {
+        Ok(ignore) => ignore,
+        Err(error) => {
+            scan.errors.push(error);
+            IgnoreList::default()
+        }
+    };
+
+    let mut units = Vec::new();
+    let mut up_stems = BTreeSet::new();
+    let mut down_names = BTreeMap::new();
+    for (name, path) in entries {
+        let Some(name) = name.to_str() else {
+            scan.errors.push(Error::PathNotUtf8 {
+                at: Location::file(&folder.join(&name.to_string_lossy())),
+            });
+            continue;
+        };
+        // Dot files are the ignore file itself, .gitkeep and editor state.
+        if name.starts_with('.') || ignore.matches(name) {
+            continue;
+        }
+        let unit = if path.is_dir() {
+            None
+        } else if let Some(stem) = name.strip_suffix(".up.sql") {
+            up_stems.insert(stem.to_owned());
+            Some(Unit::SqlUp(stem.to_owned()))
+        } else if let Some(stem) = name.strip_suffix(".down.sql") {
+            down_names.insert(stem.to_owned(), name.to_owned());
+            Some(Unit::SqlDown(stem.to_owned()))
+        } else {
+            name.strip_suffix(".rs")
+                .map(|stem| Unit::Rust(stem.to_owned()))
+        };
+        match unit {
+            Some(unit) => units.push(unit),
+            None => scan.errors.push(Error::UnexpectedEntry {
+                at: Location::file(&folder.join(name)),
+                ignore_file: folder.join(IGNORE_FILE),
+            }),
+        }
+    }
+
+    for unit in units {
+        let (stem, parsed) = match unit {
+            Unit::Rust(stem) => {
+                let parsed = folder
+                    .read(&format!("{stem}.rs"), &stem)
+                    .map_err(FileFailure::from)
+                    .and_then(|file| parse_rust::parse(&file));
+                (stem, parsed)
+            }
+            Unit::SqlUp(stem) => {
+                let parsed = folder
+                    .read(&format!("{stem}.up.sql"), &stem)
+                    .and_then(|up| {
+                        let down = down_names
+                            .get(&stem)
+                            .map(|name| folder.read(name, &stem))
+                            .transpose()?;
+                        Ok((up, down))
+                    })
+                    .map_err(FileFailure::from)
+                    .and_then(|(up, down)| parse_sql::parse(&up, down.as_ref()));
+                (stem, parsed)
+            }
+            Unit::SqlDown(stem) => {
+                if !up_stems.contains(&stem) {
+                    scan.errors.push(Error::DownWithoutUp {
+                        at: Location::file(&folder.join(&format!("{stem}.down.sql"))),
+                        expected_up: folder.join(&format!("{stem}.up.sql")),
+                    });
+                }
+                continue;
+            }
+        };
+        match parsed {
+            Ok(revision) => scan.revisions.push(revision),
+            Err(failure) => {
+                scan.errors.extend(failure.errors);
+                match failure.revision {
+                    Some(id) => {
+                        scan.unparsed_ids.insert(id);
+                    }
+                    None => scan.unparsed_ids.extend(candidate_ids(&stem)),
+                }
+            }
+        }
+    }
+    scan
+}
+
+/// One revision's worth of entries, in file-name order.
+enum Unit {
+    Rust(String),
+    SqlUp(String),
+    SqlDown(String),
+}
+
+/// The migrations folder, by its absolute path and the path messages show.
+struct Folder {
+    absolute: String,
+    display: String,
+}
+
+impl Folder {
+    fn join(&self, name: &str) -> String {
+        format!("{}/{name}", self.display)
+    }
+
+    fn read(&self, name: &str, stem: &str) -> Result<SourceFile, Error> {
+        let absolute = format!("{}{}{name}", self.absolute, std::path::MAIN_SEPARATOR);
+        let display = self.join(name);
+        let bytes = fs::read(&absolute).map_err(|error| Error::Read {
+            at: Location::file(&display),
+            reason: error.to_string(),
+        })?;
+        Ok(SourceFile {
+            display,
+            absolute,
+            stem: stem.to_owned(),
+            expected_dir: self.display.clone(),
+            bytes,
+        })
+    }
+}
+
+/// One file's bytes and names, as the parsers need them.
+pub(crate) struct SourceFile {
+    /// The path messages show: `migrations/1a2b_initial.rs`.
+    pub display: String,
+    /// The absolute path the generated code names.
+    pub absolute: String,
+    /// The name without `.rs`, `.up.sql` or `.down.sql`.
+    pub stem: String,
+    /// The folder as messages show it, for naming sibling files.
+    pub expected_dir: String,
+    pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    /// The file as text, without a leading BOM.
+    pub fn text(&self) -> Result<&str, Error> {
+        let bytes = self
+            .bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.bytes);
+        std::str::from_utf8(bytes).map_err(|error| {
+            let valid = &bytes[..error.valid_up_to()];
+            // The prefix is valid UTF-8 by definition, so this never falls back.
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            Error::NotUtf8 {
+                at: Location::new(&self.display, line, column),
+            }
+        })
+    }
+
+    /// Checks that the file name starts with the declared id, so that the
+    /// folder listing sorts and reads like the graph. `extension` is `.rs` or
+    /// `.up.sql`, for the suggested name.
+    pub fn check_name(&self, id: &Located<String>, extension: &str) -> Option<Error> {
+        let id_text = id.value.as_str();
+        // An empty id gets its own error in validation; a rename hint to
+        // `_slug.rs` would only add noise.
+        if id_text.is_empty()
+            || self.stem == id_text
+            || self
+                .stem
+                .strip_prefix(id_text)
+                .is_some_and(|rest| rest.starts_with('_'))
+        {
+            return None;
+        }
+        let (file_id, slug) = match self.stem.split_once('_') {
+            Some((file_id, slug)) => (file_id, Some(slug)),
+            None => (self.stem.as_str(), None),
+        };
+        let suggested = match slug {
+            Some(slug) => format!("{id_text}_{slug}{extension}"),
+            None => format!("{id_text}{extension}"),
+        };
+        Some(Error::FileNameMismatch {
+            at: id.at.clone(),
+            revision: id_text.to_owned(),
+            file_id: file_id.to_owned(),
+            suggested,
+        })
+    }
+
+    /// A sibling file's path as messages show it.
+    pub fn sibling(&self, name: &str) -> String {
+        format!("{}/{name}", self.expected_dir)
+    }
+}
+
+/// The errors of a file that did not parse, and its id if it could be read.
+pub(crate) struct FileFailure {
+    pub errors: Vec<Error>,
+    pub revision: Option<String>,
+}
+
+impl From<Error> for FileFailure {
+    fn from(error: Error) -> Self {
+        Self {
+            errors: vec![error],
+            revision: None,
+        }
+    }
+}
+
+/// Every id a file name could begin with. Ids may contain `_`, which also
+/// separates the id from the slug, so each `_` is a possible end.
+fn candidate_ids(stem: &str) -> Vec<String> {
+    stem.match_indices('_')
+        .map(|(i, _)| stem[..i].to_owned())
+        .chain(std::iter::once(stem.to_owned()))
+        .collect()
+}
+
+fn list_entries(dir: &Path) -> io::Result<Vec<(OsString, PathBuf)>> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        entries.push((entry.file_name(), entry.path()));
+    }
+    // read_dir's order depends on the file system; messages and "first
+    // declared by" must not.
+    entries.sort();
+    Ok(entries)
+}
+
+/// `dir` as messages show it: relative to the crate root when it is inside,
+/// `/`-separated on every platform.
+fn display_path(crate_root: &Path, dir: &Path) -> String {
+    let relative = if dir.is_absolute() {
+        dir.strip_prefix(crate_root).unwrap_or(dir)
+    } else {
+        dir
+    };
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::CurDir => {}
+            Component::RootDir => parts.push(String::new()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    match parts.as_slice() {
+        [] => ".".to_owned(),
+        [root] if root.is_empty() => "/".to_owned(),
+        _ => parts.join("/"),
+    }
+}
+
+/// The patterns of `migrations/.retortignore`: one per line, exact names or
+/// `*` wildcards, `#` comments and blank lines skipped. A trailing `/` is
+/// allowed for folders, as in `.gitignore`.
+#[derive(Debug, Default)]
+struct IgnoreList {
+    patterns: Vec<String>,
+}
+
+impl IgnoreList {
+    fn read(folder: &Folder) -> Result<Self, Error> {
+        let path = format!(
+            "{}{}{IGNORE_FILE}",
+            folder.absolute,
+            std::path::MAIN_SEPARATOR
+        );
+        let display = folder.join(IGNORE_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(error) => {
+                return Err(Error::Read {
+                    at: Location::file(&display),
+                    reason: error.to_string(),
+                })
+            }
+        };
+        let file = SourceFile {
+            display,
+            absolute: path,
+            stem: String::new(),
+            expected_dir: folder.display.clone(),
+            bytes,
+        };
+        Ok(Self::parse(file.text()?))
+    }
+
+    fn parse(text: &str) -> Self {
+        let patterns = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| line.trim_end_matches('/').to_owned())
+            .collect();
+        Self { patterns }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|pattern| wildcard_match(pattern, name))
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of
+/// characters (including none) and every other character for itself.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    let (mut p, mut n) = (0, 0);
+    // Where the last `*` was and how much of the name it has swallowed; on a
+    // mismatch the star takes one more character and matching resumes.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, n));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == name[n] {
+            p += 1;
+            n += 1;
+        } else if let Some((star_p, star_n)) = star {
+            p = star_p + 1;
+            n = star_n + 1;
+            star = Some((star_p, star_n + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A crate root in a temporary folder with `migrations/` holding `files`.
+    pub(crate) fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("create a temporary folder");
+        let dir = root.path().join("migrations");
+        fs::create_dir(&dir).expect("create migrations/");
+        for (name, text) in files {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).expect("create a fixture subfolder");
+            }
+            fs::write(path, text).expect("write a fixture file");
+        }
+        root
+    }
+
+    pub(crate) fn scan_fixture(files: &[(&str, &str)]) -> Scan {
+        let root = fixture(files);
+        scan(root.path(), Path::new("migrations"))
+    }
+
+    pub(crate) fn messages(errors: &[Error]) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    pub(crate) const BASE: &str = "\
+pub const REVISION: &str = \"1a2b3c4d5e6f\";
+pub const PARENTS: &[&str] = &[];
+pub const MESSAGE: &str = \"initial\";
+pub fn upgrade(op: &mut retort::Operations) { op.execute(\"CREATE TABLE users (id INT)\"); }
+pub fn downgrade(op: &mut retort::Operations) { op.execute(\"DROP TABLE users\"); }
+";
+
+    #[test]
+    fn wildcard_match_accepts_stars_and_exact_names() {
+        assert!(wildcard_match("README.md", "README.md"));
+        assert!(wildcard_match("*.md", "README.md"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("a*b*c", "aXXbYYc"));
+        assert!(wildcard_match("a*b*c", "abbbc"));
+        assert!(wildcard_match("*é*", "café.txt"));
+        assert!(!wildcard_match("*.md", "README.txt"));
+        assert!(!wildcard_match("a*b", "aXbc"));
+        assert!(!wildcard_match("", "x"));
+    }
+
+    #[test]
+    fn scan_reports_unexpected_entry_when_file_is_neither_rust_nor_sql() {
+        let scan = scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE), ("notes.txt", "x")]);
+        assert_eq!(
+            messages(&scan.errors),
+            ["migrations/notes.txt:1:1: neither a Rust nor an SQL revision: rename it (`<id>_<slug>.rs`, or `<id>_<slug>.up.sql` with `.down.sql`), or list it in migrations/.retortignore"]
+        );
+        assert_eq!(scan.revisions.len(), 1);
+    }
+
+    #[test]
+    fn scan_reports_unexpected_entry_when_a_subfolder_exists() {
+        let scan = scan_fixture(&[("old/1a2b3c4d5e6f_initial.rs", BASE)]);
+        assert_eq!(scan.errors.len(), 1);
+        assert!(matches!(
+            &scan.errors[0],
+            Error::UnexpectedEntry { at, .. } if at == &Location::new("migrations/old", 1, 1)
+        ));
+    }
+
+    #[test]
+    fn scan_skips_entries_when_ignored_or_dot_files() {
+        let scan = scan_fixture(&[
+            (".gitkeep", ""),
+            (".retortignore", "# docs\n\nREADME.md\n*.txt\nold/\n"),
+            ("README.md", "hello"),
+            ("notes.txt", "x"),
+            ("old/x.rs", "x"),
+            ("1a2b3c4d5e6f_initial.rs", BASE),
+        ]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions.len(), 1);
+    }
+
+    #[test]
+    fn scan_reports_missing_folder_when_dir_does_not_exist() {
+        let root = tempfile::tempdir().expect("create a temporary folder");
+        let scan = scan(root.path(), Path::new("migrations"));
+        assert_eq!(
+            messages(&scan.errors),
+            ["migrations:1:1: migrations folder not found: create it (an empty folder with a .gitkeep is a valid, empty history), or pass its path to retort_build::compile"]
+        );
+    }
+
+    #[test]
+    fn scan_reports_not_utf8_with_line_and_column_when_bytes_are_invalid() {
+        let root = fixture(&[]);
+        fs::write(
+            root.path().join("migrations/1a2b3c4d5e6f_x.rs"),
+            b"// ok\n// caf\xE9\n",
+        )
+        .expect("write a fixture file");
+        let scan = scan(root.path(), Path::new("migrations"));
+        assert_eq!(
+            messages(&scan.errors),
+            ["migrations/1a2b3c4d5e6f_x.rs:2:7: not valid UTF-8: save the file as UTF-8"]
+        );
+        assert!(scan.unparsed_ids.contains("1a2b3c4d5e6f"));
+    }
+
+    #[test]
+    fn display_path_is_relative_when_dir_is_inside_the_crate() {
+        let root = Path::new("/crate");
+        assert_eq!(display_path(root, Path::new("./migrations")), "migrations");
+        assert_eq!(display_path(root, Path::new("/crate/db/migrations")), "db/migrations");
+        assert_eq!(display_path(root, Path::new("/elsewhere/m")), "/elsewhere/m");
+    }
+
+    #[test]
+    fn candidate_ids_lists_every_underscore_prefix() {
+        assert_eq!(candidate_ids("ab_cd_slug"), ["ab", "ab_cd", "ab_cd_slug"]);
+    }
+}

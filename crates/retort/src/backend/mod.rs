@@ -1,0 +1,230 @@
+//! The narrow boundary between the migrator and a database.
+//!
+//! A backend connects, owns its history-table DDL, takes and releases the
+//! migration lock, reads the history, and runs one revision's statements
+//! together with its history writes — atomically unless the revision opts
+//! out. Everything else (planning, checksum verification, reporting) lives once
+//! in the migrator. SQL Server shaped this boundary: its scripts are batches,
+//! its lock is session-scoped (`sp_getapplock`) and tiberius has no transaction
+//! API, so the backend, not the migrator, drives `BEGIN`/`COMMIT`.
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::time::Duration;
+
+use crate::database_url::DatabaseUrl;
+use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, WriteContext};
+use crate::Dialect;
+
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresBackend;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteBackend;
+
+/// One unit of SQL sent to the database: a whole SQL script, one GO batch on
+/// SQL Server, or the SQL of one recorded operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// The SQL text.
+    pub sql: String,
+    /// The 1-based line in the revision's source file where `sql` starts, when
+    /// the unit comes from an SQL file (so errors can point at the file).
+    pub first_line: Option<u32>,
+    /// A short label: "script", "batch 3", "operation 2 (execute)".
+    pub label: String,
+}
+
+/// How a unit failed on the server.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct StatementError {
+    /// Index of the failing unit in the slice given to [`Backend::run`].
+    pub unit: usize,
+    /// 1-based statement number inside the unit, when the backend can tell.
+    pub statement: Option<u32>,
+    /// 1-based line inside the unit's SQL, when the server reports a position.
+    pub line: Option<u32>,
+    /// The failing statement (or unit) text.
+    pub sql: String,
+    /// The server's error code (SQLSTATE, SQLite extended code, SQL Server number).
+    pub code: Option<String>,
+    /// The server's message.
+    pub message: String,
+}
+
+/// Errors a backend reports about its connection, lock or history table.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    #[error("cannot connect to {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("{url} is not a database URL retort understands: {reason}")]
+    Url { url: String, reason: String },
+    #[error(
+        "the migration lock on {database} is held by another migrator ({holder}); waited {waited:?}. \
+         Wait for it to finish, or raise --lock-timeout"
+    )]
+    LockTimeout { database: String, holder: String, waited: Duration },
+    #[error("{context}: {message}")]
+    Database { context: &'static str, message: String },
+    #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
+    NotCompiled { backend: &'static str },
+}
+
+/// The result of [`Backend::run`] when a unit fails: the statement error, and
+/// whether the history writes were skipped (they always are for a failed
+/// transactional run; nothing of the run remains).
+#[derive(Debug)]
+pub enum RunError {
+    Statement(StatementError),
+    Backend(BackendError),
+}
+
+impl From<BackendError> for RunError {
+    fn from(error: BackendError) -> Self {
+        RunError::Backend(error)
+    }
+}
+
+/// A database the migrator can drive.
+///
+/// Implementations keep one session for the whole run: the lock is
+/// session-scoped on PostgreSQL and SQL Server.
+#[allow(async_fn_in_trait)] // The migrator is generic over backends; no dyn, no Send needed.
+pub trait Backend {
+    /// The SQL dialect this backend speaks.
+    fn dialect(&self) -> Dialect;
+
+    /// A description of the database for messages, without any password.
+    fn describe(&self) -> String;
+
+    /// Takes the exclusive migration lock, waiting up to `timeout`.
+    async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
+
+    /// Releases the migration lock. Safe to call when the lock is not held.
+    async fn unlock(&mut self) -> Result<(), BackendError>;
+
+    /// Creates the history and event-log tables when they do not exist.
+    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError>;
+
+    /// Reads every history row, or `None` when the history table does not
+    /// exist yet (a fresh database): one round trip.
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedRevision>>, BackendError>;
+
+    /// Runs `units` and then `writes`.
+    ///
+    /// When `transactional`, everything runs in one transaction: either all
+    /// of it is committed or none of it, and no transaction is left open
+    /// whatever happens. Otherwise each unit runs on its own and the writes run
+    /// in one transaction afterwards (only when every unit succeeded).
+    /// History writes measure the elapsed time of the whole run.
+    async fn run(
+        &mut self,
+        units: &[Unit],
+        writes: &[HistoryWrite],
+        table: &HistoryTable,
+        transactional: bool,
+    ) -> Result<(), RunError>;
+}
+
+/// The dialect's history-table DDL (idempotent), for offline scripts.
+pub(crate) fn history_ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, BackendError> {
+    match dialect {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => Ok(sqlite::history_ddl(table)),
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => Ok(postgres::history_ddl(table)),
+        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+        other => Err(BackendError::NotCompiled { backend: other.name() }),
+    }
+}
+
+/// How offline scripts fill the history columns the backend fills online.
+pub(crate) fn offline_context(dialect: Dialect, table: &HistoryTable) -> Result<WriteContext<'_>, BackendError> {
+    match dialect {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => Ok(WriteContext { table, dialect, now: sqlite::NOW_SQL, user: "'offline script'", elapsed_ms: "0" }),
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => Ok(WriteContext {
+            table,
+            dialect,
+            now: "now()",
+            user: "current_user",
+            elapsed_ms: postgres::ELAPSED_IN_TRANSACTION,
+        }),
+        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+        other => Err(BackendError::NotCompiled { backend: other.name() }),
+    }
+}
+
+/// A connection to any compiled-in backend, chosen by the URL's scheme.
+#[non_exhaustive]
+pub enum AnyBackend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteBackend),
+    #[cfg(feature = "postgres")]
+    Postgres(PostgresBackend),
+}
+
+/// Connects to the database a URL names.
+pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
+    match url.dialect() {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => Ok(AnyBackend::Sqlite(SqliteBackend::open(url)?)),
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => Ok(AnyBackend::Postgres(PostgresBackend::connect(url).await?)),
+        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+        other => Err(BackendError::NotCompiled { backend: other.name() }),
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $backend:ident => $call:expr) => {
+        match $self {
+            #[cfg(feature = "sqlite")]
+            AnyBackend::Sqlite($backend) => $call,
+            #[cfg(feature = "postgres")]
+            AnyBackend::Postgres($backend) => $call,
+        }
+    };
+}
+
+impl Backend for AnyBackend {
+    fn dialect(&self) -> Dialect {
+        delegate!(self, b => b.dialect())
+    }
+    fn describe(&self) -> String {
+        delegate!(self, b => b.describe())
+    }
+    async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        delegate!(self, b => b.lock(timeout).await)
+    }
+    async fn unlock(&mut self) -> Result<(), BackendError> {
+        delegate!(self, b => b.unlock().await)
+    }
+    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
+        delegate!(self, b => b.ensure_history(table).await)
+    }
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
+        delegate!(self, b => b.read_history(table).await)
+    }
+    async fn run(
+        &mut self,
+        units: &[Unit],
+        writes: &[HistoryWrite],
+        table: &HistoryTable,
+        transactional: bool,
+    ) -> Result<(), RunError> {
+        delegate!(self, b => b.run(units, writes, table, transactional).await)
+    }
+}

@@ -1,0 +1,324 @@
+//! PostgreSQL, through tokio-postgres.
+//!
+//! The migration lock is a session-level advisory lock, released by the
+//! server when the session ends, so a killed migrator never leaves it held.
+//! A transactional revision is sent as one pipelined flight — `BEGIN`, its
+//! units, its history writes, `COMMIT` — so it costs one round trip; if any
+//! part fails the server turns the `COMMIT` into a rollback.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, NoTls};
+
+use super::{Backend, BackendError, RunError, StatementError, Unit};
+use crate::database_url::DatabaseUrl;
+use crate::history::{self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value, WriteContext};
+use crate::Dialect;
+
+/// Elapsed milliseconds since the transaction started (`now()` is the
+/// transaction's start time, `clock_timestamp()` the real time).
+pub(crate) const ELAPSED_IN_TRANSACTION: &str = "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
+
+/// A session on one PostgreSQL database.
+pub struct PostgresBackend {
+    client: Client,
+    description: String,
+    lock_key: Option<i64>,
+}
+
+impl PostgresBackend {
+    /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README).
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        let (client, connection) = tokio_postgres::connect(url.expose(), NoTls).await.map_err(|error| {
+            BackendError::Connect { url: url.to_string(), message: describe_pg_error(&error) }
+        })?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "PostgreSQL connection ended");
+            }
+        });
+        Ok(Self { client, description: format!("PostgreSQL database {url}"), lock_key: None })
+    }
+
+    /// The client, for tests and seed code.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn context<'a>(&self, table: &'a HistoryTable, elapsed_ms: &'a str) -> WriteContext<'a> {
+        WriteContext { table, dialect: Dialect::Postgres, now: "now()", user: "current_user", elapsed_ms }
+    }
+
+    /// Renders history writes with `$n` placeholders.
+    fn render_writes(&self, writes: &[HistoryWrite], cx: &WriteContext<'_>) -> Vec<Rendered> {
+        writes
+            .iter()
+            .flat_map(|write| history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}"))))
+            .collect()
+    }
+
+    async fn execute_write(&self, sql: &str, values: &[Value]) -> Result<u64, tokio_postgres::Error> {
+        let values: Vec<Option<&str>> = values
+            .iter()
+            .map(|value| match value {
+                Value::Text(text) => Some(text.as_str()),
+                Value::Null => None,
+            })
+            .collect();
+        let params: Vec<(&(dyn ToSql + Sync), Type)> =
+            values.iter().map(|value| (value as &(dyn ToSql + Sync), Type::TEXT)).collect();
+        self.client.execute_typed(sql, &params).await
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        // One key per database: two projects sharing a database take turns,
+        // which is safe. FNV-1a keeps the key stable across builds.
+        let key = "retort migration lock".bytes().fold(0xcbf29ce484222325u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
+        }) as i64;
+        let started = Instant::now();
+        loop {
+            let row = self
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .await
+                .map_err(pg_error("taking the migration lock"))?;
+            if row.get::<_, bool>(0) {
+                self.lock_key = Some(key);
+                return Ok(());
+            }
+            if started.elapsed() >= timeout {
+                let holder = self
+                    .client
+                    .query_opt(
+                        "SELECT pid, coalesce(application_name, '') FROM pg_locks JOIN pg_stat_activity USING (pid) \
+                         WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid LIMIT 1",
+                        &[&key],
+                    )
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or_else(
+                        || "another session".to_owned(),
+                        |row| format!("server process {} {}", row.get::<_, i32>(0), row.get::<_, String>(1)),
+                    );
+                return Err(BackendError::LockTimeout { database: self.describe(), holder, waited: started.elapsed() });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn unlock(&mut self) -> Result<(), BackendError> {
+        if let Some(key) = self.lock_key.take() {
+            self.client
+                .execute("SELECT pg_advisory_unlock($1)", &[&key])
+                .await
+                .map_err(pg_error("releasing the migration lock"))?;
+        }
+        Ok(())
+    }
+
+    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
+        self.client.batch_execute(&history_ddl(table)).await.map_err(pg_error("creating the history tables"))
+    }
+
+    async fn read_history(&mut self, table: &HistoryTable) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
+        let sql = format!(
+            "SELECT revision_id, checksum, message, status, \
+             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by \
+             FROM {} ORDER BY applied_at, revision_id",
+            table.state(Dialect::Postgres)
+        );
+        // One round trip: a missing table (SQLSTATE 42P01) means a fresh database.
+        let rows = match self.client.query(&sql, &[]).await {
+            Ok(rows) => rows,
+            Err(error) if error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(None),
+            Err(error) => return Err(pg_error("reading the history")(error)),
+        };
+        let mut applied = Vec::with_capacity(rows.len());
+        for row in rows {
+            let read = |error: tokio_postgres::Error| pg_error("reading the history")(error);
+            let id: String = row.try_get(0).map_err(read)?;
+            let status: String = row.try_get(3).map_err(read)?;
+            let status = Status::parse(&status).ok_or_else(|| BackendError::Database {
+                context: "reading the history",
+                message: format!("revision {id} has an unknown status {status:?}"),
+            })?;
+            applied.push(AppliedRevision {
+                checksum: row.try_get(1).map_err(read)?,
+                message: row.try_get(2).map_err(read)?,
+                status,
+                applied_at: row.try_get(4).map_err(read)?,
+                execution_ms: row.try_get(5).map_err(read)?,
+                applied_by: row.try_get(6).map_err(read)?,
+                id,
+            });
+        }
+        Ok(Some(applied))
+    }
+
+    async fn run(
+        &mut self,
+        units: &[Unit],
+        writes: &[HistoryWrite],
+        table: &HistoryTable,
+        transactional: bool,
+    ) -> Result<(), RunError> {
+        if transactional {
+            let cx = self.context(table, ELAPSED_IN_TRANSACTION);
+            let rendered = self.render_writes(writes, &cx);
+            // Polled together, these requests leave in this order before any
+            // answer is read: one round trip for the whole revision.
+            let client = &self.client;
+            let begin = client.batch_execute("BEGIN");
+            let unit_futures = join_all(units.iter().map(|unit| client.batch_execute(&unit.sql)));
+            let write_futures = join_all(rendered.iter().map(|r| self.execute_write(&r.sql, &r.values)));
+            let commit = client.batch_execute("COMMIT");
+            let (begun, unit_results, write_results, committed) =
+                tokio::join!(begin, unit_futures, write_futures, commit);
+            let failure = begun
+                .err()
+                .map(|e| RunError::Backend(pg_error("starting a transaction")(e)))
+                .or_else(|| {
+                    unit_results
+                        .into_iter()
+                        .enumerate()
+                        .find_map(|(i, r)| r.err().map(|e| RunError::Statement(statement_error(i, &units[i], &e))))
+                })
+                .or_else(|| {
+                    write_results.into_iter().find_map(|r| r.err().map(|e| RunError::Backend(pg_error("writing the history")(e))))
+                })
+                .or_else(|| committed.err().map(|e| RunError::Backend(pg_error("committing")(e))));
+            if let Some(failure) = failure {
+                // COMMIT after an error already rolled back; this makes sure no
+                // transaction survives whatever failed (a warning if none is open).
+                let _ = self.client.batch_execute("ROLLBACK").await;
+                return Err(failure);
+            }
+            return Ok(());
+        }
+        let started = Instant::now();
+        for (index, unit) in units.iter().enumerate() {
+            self.client
+                .batch_execute(&unit.sql)
+                .await
+                .map_err(|e| RunError::Statement(statement_error(index, unit, &e)))?;
+        }
+        if !writes.is_empty() {
+            let elapsed = started.elapsed().as_millis().to_string();
+            let cx = self.context(table, &elapsed);
+            let rendered = self.render_writes(writes, &cx);
+            self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
+            for write in &rendered {
+                if let Err(error) = self.execute_write(&write.sql, &write.values).await {
+                    let _ = self.client.batch_execute("ROLLBACK").await;
+                    return Err(pg_error("writing the history")(error).into());
+                }
+            }
+            self.client.batch_execute("COMMIT").await.map_err(pg_error("committing"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The history tables' DDL, idempotent.
+pub(crate) fn history_ddl(table: &HistoryTable) -> String {
+    let state = table.state(Dialect::Postgres);
+    let log = table.log(Dialect::Postgres);
+    let schema = table
+        .schema
+        .as_deref()
+        .map(|schema| format!("CREATE SCHEMA IF NOT EXISTS {};\n", Dialect::Postgres.quote_ident(schema)))
+        .unwrap_or_default();
+    format!(
+        "{schema}CREATE TABLE IF NOT EXISTS {state} (
+    revision_id text PRIMARY KEY,
+    checksum text NOT NULL,
+    message text NOT NULL,
+    status text NOT NULL,
+    applied_at timestamptz NOT NULL,
+    execution_ms bigint NOT NULL,
+    applied_by text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {log} (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    revision_id text NOT NULL,
+    action text NOT NULL,
+    outcome text NOT NULL,
+    detail text,
+    at timestamptz NOT NULL,
+    execution_ms bigint NOT NULL,
+    run_by text NOT NULL
+);
+"
+    )
+}
+
+fn statement_error(index: usize, unit: &Unit, error: &tokio_postgres::Error) -> StatementError {
+    let db = error.as_db_error();
+    let position = db.and_then(|db| match db.position() {
+        Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at as usize),
+        _ => None,
+    });
+    // The server reports a 1-based character position in the unit's text.
+    let (line, sql) = match position {
+        Some(at) => {
+            let byte = unit.sql.char_indices().nth(at.saturating_sub(1)).map_or(unit.sql.len(), |(b, _)| b);
+            let start = unit.sql[..byte].rfind(';').map_or(0, |s| s + 1);
+            let end = unit.sql[byte..].find(';').map_or(unit.sql.len(), |e| byte + e + 1);
+            let start = start + unit.sql[start..].len() - unit.sql[start..].trim_start().len();
+            let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
+            (Some(line), unit.sql[start..end].trim().to_owned())
+        }
+        None => (None, unit.sql.trim().to_owned()),
+    };
+    StatementError {
+        unit: index,
+        statement: None,
+        line,
+        sql,
+        code: db.map(|db| db.code().code().to_owned()),
+        message: describe_pg_error(error),
+    }
+}
+
+/// The server's message (with detail and hint) or the client error.
+fn describe_pg_error(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_owned();
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str(&format!("; hint: {hint}"));
+            }
+            text
+        }
+        None => {
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(inner) = source {
+                text.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            text
+        }
+    }
+}
+
+fn pg_error(context: &'static str) -> impl Fn(tokio_postgres::Error) -> BackendError {
+    move |error| BackendError::Database { context, message: describe_pg_error(&error) }
+}

@@ -1,0 +1,283 @@
+//! The command line, as a library: a project's xtask declares these clap
+//! types among its own commands and calls [`migrate`], so every project's
+//! xtask stays a few lines.
+//!
+//! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error;
+//! 3 drift (an applied revision changed); 4 pending revisions (`check`);
+//! 5 unknown or unresolved revisions in the database.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::history::HistoryTable;
+use crate::{
+    connect, render_script, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator, MigratorConfig,
+    Resolution, Target,
+};
+
+pub use output::Format;
+
+/// Where the project lives: its `.env` and its default SQLite database are
+/// found from here.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+}
+
+impl Project {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The embedded default database, used when no URL is configured.
+    pub fn default_database(&self) -> PathBuf {
+        self.root.join(".retort").join("dev.sqlite3")
+    }
+
+    /// `--database-url`, else `DATABASE_URL` from the environment, else from
+    /// the project's `.env`, else the embedded SQLite file (saying so once).
+    pub fn database_url(&self, flag: Option<&str>, quiet: bool) -> Result<DatabaseUrl, MigrateError> {
+        if let Some(url) = flag.map(str::to_owned).or_else(|| std::env::var("DATABASE_URL").ok()).or_else(|| self.dotenv_url())
+        {
+            return Ok(DatabaseUrl::parse(&url)?);
+        }
+        let path = self.default_database();
+        if !quiet {
+            eprintln!(
+                "retort: no DATABASE_URL set; using the embedded SQLite database {}",
+                path.strip_prefix(&self.root).unwrap_or(&path).display()
+            );
+        }
+        Ok(DatabaseUrl::sqlite_file(&path))
+    }
+
+    /// `DATABASE_URL` from `<root>/.env` (`KEY=value` lines, optional
+    /// `export`, optional quotes): ten lines, not worth a crate.
+    fn dotenv_url(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.root.join(".env")).ok()?;
+        text.lines().find_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let value = line.strip_prefix("DATABASE_URL")?.trim_start().strip_prefix('=')?.trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            (!value.is_empty()).then(|| value.to_owned())
+        })
+    }
+}
+
+/// `migrate …`: apply, revert and inspect revisions.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+    /// The database (`sqlite://path`, `postgres://…`); defaults to
+    /// `DATABASE_URL` from the environment or `.env`, then to the embedded
+    /// SQLite file. Passwords are never printed.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Seconds to wait for another migrator's lock.
+    #[arg(long, global = true, default_value_t = 60)]
+    pub lock_timeout: u64,
+    /// Schema of the history tables (default: the connection's default schema).
+    #[arg(long, global = true)]
+    pub history_schema: Option<String>,
+    /// Name of the history table (the event log is `<name>_log`).
+    #[arg(long, global = true, default_value = "retort_history")]
+    pub history_table: String,
+}
+
+/// The `migrate` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum MigrateCommand {
+    /// Apply revisions up to TARGET (default `head`; `heads` applies every branch).
+    Upgrade(RunArgs),
+    /// Revert revisions down to TARGET (`-1`, `base`, an id…).
+    Downgrade(RunArgs),
+    /// Record the database as being at TARGET without running anything (`stamp base` clears).
+    Stamp {
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Show the revisions the database is at.
+    Current,
+    /// List the compiled revisions, marking the applied ones.
+    History,
+    /// Show the compiled heads.
+    Heads,
+    /// Exit non-zero when revisions are pending, drifted, unknown or unresolved (for CI).
+    Check,
+    /// Settle a non-transactional revision left running or failed.
+    Resolve {
+        /// The revision id (or a unique prefix of at least 4 characters).
+        revision: String,
+        /// Its changes are in place: record it as applied.
+        #[arg(long, conflicts_with = "rolled_back", required_unless_present = "rolled_back")]
+        applied: bool,
+        /// Its changes are not in place: forget it.
+        #[arg(long)]
+        rolled_back: bool,
+    },
+}
+
+/// Arguments of `upgrade` and `downgrade`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The target: head, heads, base, an id or prefix, +N, -N, <id>+N, <branch>@head…
+    /// With --sql, also `FROM:TO` (the script assumes FROM is applied).
+    #[arg(allow_hyphen_values = true)]
+    pub target: Option<String>,
+    /// Print the SQL script instead of connecting (offline mode).
+    #[arg(long)]
+    pub sql: bool,
+    /// Connect and show what would run, without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Proceed although the database has revisions this build does not know.
+    #[arg(long)]
+    pub ignore_unknown: bool,
+}
+
+/// Runs one `migrate` command and returns the process exit code.
+pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let out = output::Printer::new(args.format, args.quiet);
+    match runtime.block_on(run(migrations, project, &args, &out)) {
+        Ok(code) => code,
+        Err(error) => out.error(&error),
+    }
+}
+
+async fn run(
+    migrations: &'static Migrations,
+    project: &Project,
+    args: &MigrateArgs,
+    out: &output::Printer,
+) -> Result<ExitCode, MigrateError> {
+    let ignore_unknown = matches!(&args.command, MigrateCommand::Upgrade(r) | MigrateCommand::Downgrade(r) if r.ignore_unknown);
+    let config = MigratorConfig {
+        history: HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() },
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+        ignore_unknown,
+    };
+    let migrator = Migrator::with_config(migrations, config);
+
+    // Commands that need no database.
+    match &args.command {
+        MigrateCommand::Heads => return Ok(out.heads(&migrator.graph().heads())),
+        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
+            let direction = direction_of(&args.command);
+            let url = project.database_url(args.database_url.as_deref(), true)?;
+            return offline(&migrator, url.dialect(), direction, run, out);
+        }
+        _ => {}
+    }
+
+    let url = project.database_url(args.database_url.as_deref(), args.quiet || args.format == Format::Json)?;
+    let mut db = connect(&url).await?;
+    let code = match &args.command {
+        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) => {
+            let direction = direction_of(&args.command);
+            let default = match direction {
+                Direction::Up => "head",
+                Direction::Down => "-1",
+            };
+            let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
+            if run.dry_run {
+                let plan = migrator.plan(&mut db, direction, &target).await?;
+                out.dry_run(&plan, db.dialect())?
+            } else {
+                out.starting(&db.describe());
+                let steps = match direction {
+                    Direction::Up => migrator.upgrade(&mut db, &target).await?,
+                    Direction::Down => migrator.downgrade(&mut db, &target).await?,
+                };
+                out.steps(direction, &steps)
+            }
+        }
+        MigrateCommand::Stamp { target } => {
+            let steps = migrator.stamp(&mut db, &Target::parse(target)?).await?;
+            out.stamped(&steps)
+        }
+        MigrateCommand::Current => out.current(&migrator.status(&mut db).await?),
+        MigrateCommand::History => out.history(migrator.graph(), &migrator.status(&mut db).await?),
+        MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
+        MigrateCommand::Resolve { revision, applied, .. } => {
+            let id = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?.id;
+            let resolution = if *applied { Resolution::Applied } else { Resolution::RolledBack };
+            migrator.resolve(&mut db, id, resolution).await?;
+            out.line(&format!("resolved {id} as {}", if *applied { "applied" } else { "rolled back" }));
+            ExitCode::SUCCESS
+        }
+        MigrateCommand::Heads => unreachable!("handled before connecting"),
+    };
+    Ok(code)
+}
+
+fn direction_of(command: &MigrateCommand) -> Direction {
+    match command {
+        MigrateCommand::Downgrade(_) => Direction::Down,
+        _ => Direction::Up,
+    }
+}
+
+fn offline(
+    migrator: &Migrator,
+    dialect: crate::Dialect,
+    direction: Direction,
+    run: &RunArgs,
+    out: &output::Printer,
+) -> Result<ExitCode, MigrateError> {
+    let text = run.target.as_deref().unwrap_or(match direction {
+        Direction::Up => "head",
+        Direction::Down => "base",
+    });
+    let (from, to) = match text.split_once(':') {
+        Some((from, to)) => (Some(from), to),
+        None => (None, text),
+    };
+    if direction == Direction::Down && from.is_none() {
+        return Err(MigrateError::Offline(
+            "an offline downgrade needs to know where the database is: give FROM:TO, e.g. `downgrade --sql head:base`"
+                .to_owned(),
+        ));
+    }
+    let applied = crate::script::assumed_applied(migrator.graph(), from)?;
+    let target = Target::parse(to)?;
+    let plan = match direction {
+        Direction::Up => migrator.graph().plan_upgrade(&applied, &target)?,
+        Direction::Down => migrator.graph().plan_downgrade(&applied, &target)?,
+    };
+    let script = render_script(&plan, dialect, &migrator.config().history)?;
+    out.script(&script);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `RUST_LOG` controls tracing; output goes to stderr. Passwords never reach
+/// it: URLs are only ever logged through `DatabaseUrl`'s redacting Display.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// The crate root of a project whose xtask lives in `<root>/xtask`.
+pub fn project_root_from_xtask(xtask_manifest_dir: &str) -> Project {
+    let dir = Path::new(xtask_manifest_dir);
+    Project::new(dir.parent().unwrap_or(dir))
+}

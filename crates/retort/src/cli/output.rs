@@ -1,0 +1,260 @@
+//! What the commands print: text for people (honouring `NO_COLOR`), JSON for
+//! machines, and the exit codes.
+
+use std::process::ExitCode;
+
+use crate::history::Status;
+use crate::{DatabaseStatus, Dialect, Direction, MigrateError, Plan, Revision, RevisionGraph, StepReport};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub(crate) const EXIT_ERROR: u8 = 1;
+pub(crate) const EXIT_DRIFT: u8 = 3;
+pub(crate) const EXIT_PENDING: u8 = 4;
+pub(crate) const EXIT_UNKNOWN: u8 = 5;
+
+pub(crate) struct Printer {
+    format: Format,
+    quiet: bool,
+    color: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+        Self { format, quiet, color }
+    }
+
+    fn json(&self, value: serde_json::Value) {
+        println!("{value}");
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub fn line(&self, text: &str) {
+        if !self.quiet && self.format == Format::Text {
+            println!("{text}");
+        }
+    }
+
+    pub fn starting(&self, database: &str) {
+        if !self.quiet && self.format == Format::Text {
+            eprintln!("retort: {database}");
+        }
+    }
+
+    pub fn error(&self, error: &MigrateError) -> ExitCode {
+        let code = match error {
+            MigrateError::Drift { .. } => EXIT_DRIFT,
+            MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
+            _ => EXIT_ERROR,
+        };
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code })),
+            Format::Text => eprintln!("{} {error}", self.paint("31", "error:")),
+        }
+        ExitCode::from(code)
+    }
+
+    pub fn steps(&self, direction: Direction, steps: &[StepReport]) -> ExitCode {
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "direction": direction, "steps": steps })),
+            Format::Text if !self.quiet => {
+                if steps.is_empty() {
+                    println!("nothing to {direction}: the database is already there");
+                }
+                for step in steps {
+                    let arrow = match step.direction {
+                        Direction::Up => self.paint("32", "upgrade  "),
+                        Direction::Down => self.paint("33", "downgrade"),
+                    };
+                    println!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis());
+                }
+            }
+            Format::Text => {}
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn stamped(&self, steps: &[StepReport]) -> ExitCode {
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "stamped": steps })),
+            Format::Text if !self.quiet => {
+                if steps.is_empty() {
+                    println!("nothing to stamp");
+                }
+                for step in steps {
+                    let verb = if step.direction == Direction::Up { "stamped  " } else { "unstamped" };
+                    println!("{verb} {}  {}", step.id, step.message);
+                }
+            }
+            Format::Text => {}
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn dry_run(&self, plan: &Plan, dialect: Dialect) -> Result<ExitCode, MigrateError> {
+        let mut rendered = Vec::new();
+        for step in plan.steps() {
+            let units = crate::render::units(step.revision, step.direction, dialect)?;
+            rendered.push((step, units));
+        }
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "dry_run": true,
+                "steps": rendered.iter().map(|(step, units)| serde_json::json!({
+                    "id": step.revision.id,
+                    "message": step.revision.message,
+                    "direction": step.direction,
+                    "sql": units.iter().map(|u| u.sql.as_str()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })),
+            Format::Text => {
+                if rendered.is_empty() {
+                    println!("dry run: nothing would run");
+                }
+                for (step, units) in rendered {
+                    println!("-- would {} {}: {}", step.direction, step.revision.id, step.revision.message);
+                    for unit in units {
+                        println!("{}", unit.sql.trim_end());
+                    }
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub fn script(&self, script: &str) {
+        print!("{script}");
+    }
+
+    pub fn heads(&self, heads: &[&'static Revision]) -> ExitCode {
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "heads": heads.iter().map(|r| serde_json::json!({"id": r.id, "message": r.message, "file": r.source})).collect::<Vec<_>>()
+            })),
+            Format::Text => {
+                for head in heads {
+                    println!("{} (head)  {}  {}", head.id, head.message, head.source);
+                }
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn current(&self, status: &DatabaseStatus) -> ExitCode {
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "current": status.current,
+                "heads": status.heads,
+                "pending": status.pending,
+                "at_head": status.is_clean(),
+            })),
+            Format::Text => {
+                if status.current.is_empty() {
+                    println!("(base): no revision applied");
+                }
+                for id in &status.current {
+                    let at_head = status.heads.contains(id);
+                    println!("{id}{}", if at_head { " (head)" } else { "" });
+                }
+                self.problems(status);
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn history(&self, graph: &RevisionGraph, status: &DatabaseStatus) -> ExitCode {
+        let applied = |id: &str| status.applied.iter().find(|row| row.id == id);
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "revisions": graph.revisions().iter().map(|r| {
+                    let row = applied(r.id);
+                    serde_json::json!({
+                        "id": r.id,
+                        "parents": r.parents,
+                        "message": r.message,
+                        "file": r.source,
+                        "applied": row.map(|row| row.status == Status::Applied).unwrap_or(false),
+                        "applied_at": row.map(|row| row.applied_at.clone()),
+                    })
+                }).collect::<Vec<_>>(),
+                "unknown": status.unknown,
+            })),
+            Format::Text => {
+                for revision in graph.revisions().iter().rev() {
+                    let parents = if revision.parents.is_empty() { "<base>".to_owned() } else { revision.parents.join(", ") };
+                    let mark = match applied(revision.id) {
+                        Some(row) if row.status == Status::Applied => format!("applied {}", row.applied_at),
+                        Some(row) => row.status.as_str().to_owned(),
+                        None => "pending".to_owned(),
+                    };
+                    let head = if status.heads.contains(&revision.id) { " (head)" } else { "" };
+                    println!("{parents} -> {}{head}, {}  [{mark}]", revision.id, revision.message);
+                }
+                self.problems(status);
+            }
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub fn check(&self, status: &DatabaseStatus) -> ExitCode {
+        let code = if !status.drifted.is_empty() {
+            EXIT_DRIFT
+        } else if !status.unknown.is_empty() || !status.unresolved.is_empty() {
+            EXIT_UNKNOWN
+        } else if !status.pending.is_empty() {
+            EXIT_PENDING
+        } else {
+            0
+        };
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "ok": code == 0,
+                "exit_code": code,
+                "pending": status.pending,
+                "drifted": status.drifted,
+                "unknown": status.unknown,
+                "unresolved": status.unresolved,
+            })),
+            Format::Text => {
+                if code == 0 {
+                    println!("ok: the database is at head and matches the compiled revisions");
+                } else {
+                    for id in &status.pending {
+                        println!("pending  {id}");
+                    }
+                    self.problems(status);
+                }
+            }
+        }
+        ExitCode::from(code)
+    }
+
+    fn problems(&self, status: &DatabaseStatus) {
+        for drifted in &status.drifted {
+            println!("{} {drifted}", self.paint("31", "drift:"));
+        }
+        for id in &status.unknown {
+            println!("{} {id} is applied but not in this build", self.paint("33", "unknown:"));
+        }
+        for id in &status.unresolved {
+            println!(
+                "{} {id} did not finish; run `cargo xtask migrate resolve {id} --applied` or `--rolled-back`",
+                self.paint("31", "unresolved:")
+            );
+        }
+    }
+}

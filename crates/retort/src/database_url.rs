@@ -1,0 +1,148 @@
+//! `DATABASE_URL` parsing, and the one place that hides passwords.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::backend::BackendError;
+use crate::Dialect;
+
+/// A database URL whose `Display` and `Debug` never show the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: String,
+    dialect: Dialect,
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://path` (relative), `sqlite:///abs/path`, `sqlite::memory:`,
+    /// `postgres://…` / `postgresql://…` and `mssql://…`.
+    pub fn parse(raw: &str) -> Result<Self, BackendError> {
+        let raw = raw.trim();
+        let scheme = raw.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let dialect = match scheme.as_deref() {
+            Some("sqlite") => Dialect::Sqlite,
+            Some("postgres" | "postgresql") => Dialect::Postgres,
+            Some("mssql" | "sqlserver") => Dialect::Mssql,
+            _ => {
+                return Err(BackendError::Url {
+                    url: redact(raw),
+                    reason: "expected sqlite://, postgres:// or mssql://".to_owned(),
+                })
+            }
+        };
+        Ok(Self { raw: raw.to_owned(), dialect })
+    }
+
+    /// The URL of an SQLite file.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self { raw: format!("sqlite://{}", path.display()), dialect: Dialect::Sqlite }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The full URL, password included: only for handing to a driver.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// For `sqlite:` URLs, the file path (`None` for an in-memory database).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.raw.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let rest = rest.split('?').next().unwrap_or(rest);
+        if rest.is_empty() || rest == ":memory:" {
+            return None;
+        }
+        Some(PathBuf::from(rest))
+    }
+
+    /// Whether the host is this machine (for the seeding and reset safety checks).
+    pub fn host(&self) -> Option<String> {
+        match self.dialect {
+            Dialect::Sqlite => None,
+            _ => url::Url::parse(&self.raw).ok()?.host_str().map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.raw))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", redact(&self.raw))
+    }
+}
+
+/// Replaces the password of a URL (`user:secret@host`) or of an ADO.NET-style
+/// connection string (`Password=secret;`) with `***`.
+pub fn redact(raw: &str) -> String {
+    if let Ok(mut url) = url::Url::parse(raw) {
+        if url.password().is_some() && url.set_password(Some("***")).is_ok() {
+            return url.to_string();
+        }
+        if url.query().is_some_and(|q| q.to_ascii_lowercase().contains("password=")) {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let hidden = k.eq_ignore_ascii_case("password");
+                    (k.into_owned(), if hidden { "***".to_owned() } else { v.into_owned() })
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+            return url.to_string();
+        }
+        return raw.to_owned();
+    }
+    raw.split(';')
+        .map(|part| match part.split_once('=') {
+            Some((key, _)) if matches!(key.trim().to_ascii_lowercase().as_str(), "password" | "pwd") => {
+                format!("{key}=***")
+            }
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_redacts_password_when_url_has_one() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.example:5432/app").unwrap();
+        assert_eq!(url.to_string(), "postgres://app:***@db.example:5432/app");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn redact_hides_password_in_query_and_ado_strings() {
+        assert!(!redact("postgres://h/db?user=a&password=s3cret").contains("s3cret"));
+        assert_eq!(
+            redact("Server=tcp:h,1433;User Id=sa;Password=s3cret;Encrypt=true"),
+            "Server=tcp:h,1433;User Id=sa;Password=***;Encrypt=true"
+        );
+    }
+
+    #[test]
+    fn sqlite_path_reads_relative_absolute_and_memory_forms() {
+        let path = |u: &str| DatabaseUrl::parse(u).unwrap().sqlite_path();
+        assert_eq!(path("sqlite://dev.db"), Some(PathBuf::from("dev.db")));
+        assert_eq!(path("sqlite:///tmp/x.db"), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn parse_fails_when_scheme_is_unknown() {
+        let error = DatabaseUrl::parse("mysql://root:pw@h/db").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("expected sqlite://"), "{text}");
+        assert!(!text.contains(":pw@"), "{text}");
+    }
+}

@@ -1,0 +1,101 @@
+//! The migrator's errors: each says what happened, where, and how to fix it.
+
+use std::fmt;
+
+use crate::backend::BackendError;
+use crate::{Dialect, Direction, PlanError, TargetError};
+
+/// Shortens a statement for messages: the first 200 characters of its
+/// whitespace-collapsed text.
+pub(crate) fn shorten(sql: &str) -> String {
+    let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
+        None => collapsed,
+    }
+}
+
+/// A revision whose recorded checksum differs from the compiled one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Drifted {
+    pub id: String,
+    pub file: &'static str,
+    pub compiled: String,
+    pub recorded: String,
+    pub applied_at: String,
+}
+
+impl fmt::Display for Drifted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "revision {} ({}) applied at {} has changed since: compiled sha256 {}…, recorded {}…",
+            self.id,
+            self.file,
+            self.applied_at,
+            &self.compiled[..12.min(self.compiled.len())],
+            &self.recorded[..12.min(self.recorded.len())],
+        )
+    }
+}
+
+/// Errors of planning and applying revisions.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(
+        "{}; nothing was run. Restore the file(s) from version control, or put the change in a new revision \
+         (`cargo xtask new-revision -m \"…\"`)",
+        drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    Drift { drifted: Vec<Drifted> },
+    #[error(
+        "the database has revisions this build does not know: {} (applied by a newer build?); nothing was run. \
+         Update this checkout, or pass --ignore-unknown to proceed anyway",
+        ids.join(", ")
+    )]
+    UnknownApplied { ids: Vec<String> },
+    #[error(
+        "revision {id} ({file}) is recorded as {status}: a non-transactional revision did not finish, so the schema \
+         may be half-changed; nothing was run. Inspect the database, then run \
+         `cargo xtask migrate resolve {id} --applied` if its changes are in place, or \
+         `cargo xtask migrate resolve {id} --rolled-back` if they are not"
+    )]
+    Unresolved { id: String, file: &'static str, status: &'static str },
+    #[error(
+        "{direction} of revision {id} failed at {location}{statement}: {message}{code}\n  statement: {sql}\n  \
+         {aftermath}"
+    , location = location.as_deref().unwrap_or(file),
+      statement = statement.map(|n| format!(", statement {n}")).unwrap_or_default(),
+      code = code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
+    Statement {
+        direction: Direction,
+        id: String,
+        file: &'static str,
+        /// `file:line` when known.
+        location: Option<String>,
+        statement: Option<u32>,
+        sql: String,
+        code: Option<String>,
+        message: String,
+        /// What state the database is in now.
+        aftermath: String,
+    },
+    #[error(
+        "revision {id} ({file}), operation {operation}, has no SQL for {dialect}: give it with \
+         `op.execute_per_dialect([...])` including Dialect::{dialect_variant}"
+    )]
+    NoSqlForDialect { id: String, file: &'static str, operation: usize, dialect: Dialect, dialect_variant: String },
+    #[error("revision {id} ({file}) has no downgrade: add one, or declare it irreversible")]
+    NoDowngrade { id: String, file: &'static str },
+    #[error("no revision {id} in this build: check the id with `cargo xtask migrate history`")]
+    UnknownRevision { id: String },
+    #[error("{0}")]
+    Offline(String),
+}

@@ -1,0 +1,40 @@
+//! retort: build-time database migrations for SQL Server, PostgreSQL and SQLite.
+//!
+//! `retort-build` compiles a project's `migrations/` folder into a static
+//! [`Migrations`] table; this crate plans and applies it against a database.
+//! See `ARCHITECTURE.md` at the repository root for the map.
+
+mod backend;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod database_url;
+mod dialect;
+mod error;
+mod history;
+mod migrator;
+mod render;
+mod script;
+mod graph;
+mod operations;
+mod plan;
+mod revision;
+mod target;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[cfg(feature = "postgres")]
+pub use backend::PostgresBackend;
+#[cfg(feature = "sqlite")]
+pub use backend::SqliteBackend;
+pub use backend::{connect, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
+pub use database_url::{redact, DatabaseUrl};
+pub use dialect::Dialect;
+pub use error::{Drifted, MigrateError};
+pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
+pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
+pub use script::render_script;
+pub use graph::{Candidate, GraphError, RevisionGraph};
+pub use operations::{Operation, Operations, Sql};
+pub use plan::{Direction, Plan, PlanError, Step};
+pub use revision::{Body, Checksum, Migrations, Revision};
+pub use target::{Fork, Target, TargetError};

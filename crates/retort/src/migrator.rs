@@ -1,0 +1,427 @@
+//! The algorithm, once for every backend: verify, plan, apply, report.
+//!
+//! Order of work for a run that changes the database: take the migration
+//! lock → ensure the history tables → read the history once → verify every
+//! applied revision (checksum drift, unknown ids, unfinished revisions) →
+//! plan → apply each step with its history writes → release the lock.
+//! `upgrade` first tries a lock-free read: an application starting against a
+//! database already at head pays one round trip.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crate::backend::{Backend, RunError, StatementError};
+use crate::error::{shorten, Drifted, MigrateError};
+use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
+use crate::{render, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
+
+/// Settings of a [`Migrator`].
+#[derive(Debug, Clone)]
+pub struct MigratorConfig {
+    /// Where the history lives.
+    pub history: HistoryTable,
+    /// How long to wait for another migrator to finish.
+    pub lock_timeout: Duration,
+    /// Proceed although the database has revisions this build does not know.
+    pub ignore_unknown: bool,
+}
+
+impl Default for MigratorConfig {
+    fn default() -> Self {
+        Self { history: HistoryTable::default(), lock_timeout: Duration::from_secs(60), ignore_unknown: false }
+    }
+}
+
+/// One revision run (or stamped) by a command.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    pub id: &'static str,
+    pub message: &'static str,
+    pub direction: Direction,
+    #[serde(serialize_with = "millis")]
+    pub elapsed: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// What the database holds, compared with the compiled table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DatabaseStatus {
+    /// The history rows, oldest first (empty when the history table is missing).
+    pub applied: Vec<AppliedRevision>,
+    /// Applied revisions with no applied child: Alembic's `current`.
+    pub current: Vec<&'static str>,
+    /// The compiled table's heads.
+    pub heads: Vec<&'static str>,
+    /// Compiled revisions not applied yet (what `upgrade heads` would run).
+    pub pending: Vec<&'static str>,
+    /// Applied revisions whose source changed since.
+    pub drifted: Vec<Drifted>,
+    /// Applied revisions the compiled table does not have.
+    pub unknown: Vec<String>,
+    /// Revisions recorded as running or failed.
+    pub unresolved: Vec<String>,
+}
+
+impl DatabaseStatus {
+    /// Whether the database is exactly at the compiled heads with nothing wrong.
+    pub fn is_clean(&self) -> bool {
+        self.pending.is_empty() && self.drifted.is_empty() && self.unknown.is_empty() && self.unresolved.is_empty()
+    }
+}
+
+/// How `resolve` settles a revision left running or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Its changes are in place: record it as applied.
+    Applied,
+    /// Its changes are not in place: forget it.
+    RolledBack,
+}
+
+/// Applies a compiled [`Migrations`] table to databases.
+///
+/// ```no_run
+/// # async fn start(migrations: &'static retort::Migrations) -> Result<(), retort::MigrateError> {
+/// let url = retort::DatabaseUrl::parse("sqlite://app.db")?;
+/// let mut db = retort::connect(&url).await?;
+/// retort::Migrator::new(migrations).upgrade(&mut db, &retort::Target::Heads).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Migrator {
+    migrations: &'static Migrations,
+    graph: RevisionGraph,
+    config: MigratorConfig,
+}
+
+impl Migrator {
+    pub fn new(migrations: &'static Migrations) -> Self {
+        Self::with_config(migrations, MigratorConfig::default())
+    }
+
+    pub fn with_config(migrations: &'static Migrations, config: MigratorConfig) -> Self {
+        Self { migrations, graph: RevisionGraph::new(migrations), config }
+    }
+
+    pub fn graph(&self) -> &RevisionGraph {
+        &self.graph
+    }
+
+    pub fn config(&self) -> &MigratorConfig {
+        &self.config
+    }
+
+    /// Applies every revision up to `target`.
+    pub async fn upgrade<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        // Lock-free fast path: at head with nothing wrong, one read is all.
+        if let Some(rows) = db.read_history(&self.config.history).await? {
+            let applied = self.verify(&rows)?;
+            if self.graph.plan_upgrade(&applied, target)?.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            let applied = self.prepare(db).await?;
+            let plan = self.graph.plan_upgrade(&applied, target)?;
+            self.apply(db, &plan).await
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// Unapplies revisions down to `target`.
+    pub async fn downgrade<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            let applied = self.prepare(db).await?;
+            let plan = self.graph.plan_downgrade(&applied, target)?;
+            self.apply(db, &plan).await
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// Records the database as being at `target` without running anything.
+    pub async fn stamp<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            let applied = self.prepare(db).await?;
+            let wanted = self.graph.plan_stamp(&applied, target)?;
+            let mut writes = Vec::new();
+            let mut steps = Vec::new();
+            for revision in self.migrations.revisions() {
+                let was = applied.contains(revision.id);
+                let now = wanted.contains(revision.id);
+                if now && !was {
+                    writes.push(put(revision, Status::Applied));
+                    writes.push(log(revision.id, Action::Stamp, Outcome::Ok, None));
+                    steps.push(report(revision, Direction::Up, Duration::ZERO));
+                }
+            }
+            for revision in self.migrations.revisions().iter().rev() {
+                if applied.contains(revision.id) && !wanted.contains(revision.id) {
+                    writes.push(HistoryWrite::Remove { id: revision.id.to_owned() });
+                    writes.push(log(revision.id, Action::Unstamp, Outcome::Ok, None));
+                    steps.push(report(revision, Direction::Down, Duration::ZERO));
+                }
+            }
+            if !writes.is_empty() {
+                db.run(&[], &writes, &self.config.history, true).await.map_err(run_error_to_backend)?;
+            }
+            Ok(steps)
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// Settles a revision that a failed non-transactional run left recorded
+    /// as running or failed.
+    pub async fn resolve<B: Backend>(&self, db: &mut B, id: &str, resolution: Resolution) -> Result<(), MigrateError> {
+        let revision = self.migrations.get(id).ok_or_else(|| MigrateError::UnknownRevision { id: id.to_owned() })?;
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            db.ensure_history(&self.config.history).await?;
+            let write = match resolution {
+                Resolution::Applied => put(revision, Status::Applied),
+                Resolution::RolledBack => HistoryWrite::Remove { id: revision.id.to_owned() },
+            };
+            let detail = match resolution {
+                Resolution::Applied => "resolved as applied",
+                Resolution::RolledBack => "resolved as rolled back",
+            };
+            let writes = [write, log(revision.id, Action::Resolve, Outcome::Ok, Some(detail.to_owned()))];
+            db.run(&[], &writes, &self.config.history, true).await.map_err(run_error_to_backend)?;
+            Ok(())
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// Reads the history and compares it with the compiled table. Never fails
+    /// on drift or unknown revisions: it reports them.
+    pub async fn status<B: Backend>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
+        let applied = db.read_history(&self.config.history).await?.unwrap_or_default();
+        let (drifted, unknown, unresolved) = self.inspect(&applied);
+        let ids: BTreeSet<String> = applied.iter().map(|row| row.id.clone()).collect();
+        let current = self.graph.current_heads(&ids).iter().map(|revision| revision.id).collect();
+        let pending = self
+            .migrations
+            .revisions()
+            .iter()
+            .filter(|revision| !ids.contains(revision.id))
+            .map(|revision| revision.id)
+            .collect();
+        let heads = self.graph.heads().iter().map(|revision| revision.id).collect();
+        Ok(DatabaseStatus { applied, current, heads, pending, drifted, unknown, unresolved })
+    }
+
+    /// The plan a command would run, without running it (a dry run).
+    pub async fn plan<B: Backend>(&self, db: &mut B, direction: Direction, target: &Target) -> Result<Plan, MigrateError> {
+        let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+        let applied = self.verify(&rows)?;
+        Ok(match direction {
+            Direction::Up => self.graph.plan_upgrade(&applied, target)?,
+            Direction::Down => self.graph.plan_downgrade(&applied, target)?,
+        })
+    }
+
+    /// With the lock held: makes sure the history tables exist, reads the
+    /// history once and verifies it.
+    async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
+        db.ensure_history(&self.config.history).await?;
+        let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+        self.verify(&rows)
+    }
+
+    /// Checks the history rows and returns the applied set, or the first
+    /// problem that must stop a run.
+    fn verify(&self, rows: &[AppliedRevision]) -> Result<BTreeSet<String>, MigrateError> {
+        let (drifted, unknown, unresolved) = self.inspect(rows);
+        if let Some(id) = unresolved.first() {
+            let row = rows.iter().find(|row| &row.id == id);
+            let status = row.map_or("failed", |row| row.status.as_str());
+            let file = self.migrations.get(id).map_or("(unknown file)", |r| r.source);
+            return Err(MigrateError::Unresolved { id: id.clone(), file, status });
+        }
+        if !drifted.is_empty() {
+            return Err(MigrateError::Drift { drifted });
+        }
+        if !unknown.is_empty() && !self.config.ignore_unknown {
+            return Err(MigrateError::UnknownApplied { ids: unknown });
+        }
+        Ok(rows.iter().filter(|row| self.migrations.get(&row.id).is_some()).map(|row| row.id.clone()).collect())
+    }
+
+    fn inspect(&self, rows: &[AppliedRevision]) -> (Vec<Drifted>, Vec<String>, Vec<String>) {
+        let mut drifted = Vec::new();
+        let mut unknown = Vec::new();
+        let mut unresolved = Vec::new();
+        for row in rows {
+            if row.status != Status::Applied {
+                unresolved.push(row.id.clone());
+            }
+            match self.migrations.get(&row.id) {
+                None => unknown.push(row.id.clone()),
+                Some(revision) => {
+                    let compiled = revision.checksum.to_hex();
+                    if row.status == Status::Applied && !compiled.eq_ignore_ascii_case(row.checksum.trim()) {
+                        drifted.push(Drifted {
+                            id: row.id.clone(),
+                            file: revision.source,
+                            compiled,
+                            recorded: row.checksum.clone(),
+                            applied_at: row.applied_at.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        (drifted, unknown, unresolved)
+    }
+
+    async fn apply<B: Backend>(&self, db: &mut B, plan: &Plan) -> Result<Vec<StepReport>, MigrateError> {
+        let mut done = Vec::with_capacity(plan.len());
+        for step in plan.steps() {
+            let started = Instant::now();
+            self.apply_step(db, step.revision, step.direction).await?;
+            let elapsed = started.elapsed();
+            tracing::info!(revision = step.revision.id, direction = %step.direction, ?elapsed, "{}", step.revision.message);
+            done.push(report(step.revision, step.direction, elapsed));
+        }
+        Ok(done)
+    }
+
+    async fn apply_step<B: Backend>(&self, db: &mut B, revision: &'static Revision, direction: Direction) -> Result<(), MigrateError> {
+        let units = render::units(revision, direction, db.dialect())?;
+        let table = &self.config.history;
+        let action = match direction {
+            Direction::Up => Action::Upgrade,
+            Direction::Down => Action::Downgrade,
+        };
+        let done = match direction {
+            Direction::Up => put(revision, Status::Applied),
+            Direction::Down => HistoryWrite::Remove { id: revision.id.to_owned() },
+        };
+        if revision.transactional {
+            let writes = [done, log(revision.id, action, Outcome::Ok, None)];
+            return match db.run(&units, &writes, table, true).await {
+                Ok(()) => Ok(()),
+                Err(RunError::Backend(error)) => Err(error.into()),
+                Err(RunError::Statement(error)) => {
+                    let aftermath = format!(
+                        "the revision was rolled back: the database is still at the revision before {}",
+                        revision.id
+                    );
+                    Err(self.statement_failed(db, revision, direction, &units, error, aftermath).await)
+                }
+            };
+        }
+        // Outside a transaction a failure can leave the schema half-changed:
+        // record the attempt first, so that a crash or an error is visible to
+        // every later run until someone resolves it.
+        let running = [put(revision, Status::Running)];
+        db.run(&[], &running, table, true).await.map_err(run_error_to_backend)?;
+        let writes = [done, log(revision.id, action, Outcome::Ok, None)];
+        match db.run(&units, &writes, table, false).await {
+            Ok(()) => Ok(()),
+            Err(RunError::Backend(error)) => Err(error.into()),
+            Err(RunError::Statement(error)) => {
+                let failed = [put(revision, Status::Failed)];
+                if let Err(write_error) = db.run(&[], &failed, table, true).await {
+                    tracing::warn!(?write_error, "could not record revision {} as failed", revision.id);
+                }
+                let aftermath = format!(
+                    "revision {id} is not transactional, so earlier statements stayed applied; it is recorded as \
+                     failed and later runs will refuse until you run `cargo xtask migrate resolve {id} --applied` \
+                     or `--rolled-back`",
+                    id = revision.id
+                );
+                Err(self.statement_failed(db, revision, direction, &units, error, aftermath).await)
+            }
+        }
+    }
+
+    /// Logs a failed step (best effort: the failure itself is what matters)
+    /// and builds the error that names the file, line and statement.
+    async fn statement_failed<B: Backend>(
+        &self,
+        db: &mut B,
+        revision: &'static Revision,
+        direction: Direction,
+        units: &[crate::backend::Unit],
+        error: StatementError,
+        aftermath: String,
+    ) -> MigrateError {
+        let action = match direction {
+            Direction::Up => Action::Upgrade,
+            Direction::Down => Action::Downgrade,
+        };
+        let entry = [log(revision.id, action, Outcome::Failed, Some(shorten(&error.message)))];
+        if let Err(log_error) = db.run(&[], &entry, &self.config.history, true).await {
+            tracing::warn!(?log_error, "could not log the failure of revision {}", revision.id);
+        }
+        let unit = units.get(error.unit);
+        let location = match (unit.and_then(|u| u.first_line), error.line) {
+            (Some(first), Some(line)) => Some(format!("{}:{}", revision.source, first + line - 1)),
+            (None, _) => unit.map(|u| format!("{} ({})", revision.source, u.label)),
+            (Some(_), None) => None,
+        };
+        MigrateError::Statement {
+            direction,
+            id: revision.id.to_owned(),
+            file: revision.source,
+            location,
+            statement: error.statement,
+            sql: shorten(&error.sql),
+            code: error.code,
+            message: error.message,
+            aftermath,
+        }
+    }
+}
+
+/// Releases the migration lock after a locked section, whatever it returned.
+///
+/// This is the lock's guard: an async `Drop` cannot release a lock over the
+/// network, so every locked section ends here instead, and an early `?` inside
+/// it cannot skip the release. If the process dies, the database releases
+/// session locks itself (and the OS releases SQLite's file lock). The
+/// section's own error wins over a failed release.
+async fn release<B: Backend, T>(db: &mut B, result: Result<T, MigrateError>) -> Result<T, MigrateError> {
+    let released = db.unlock().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+fn put(revision: &Revision, status: Status) -> HistoryWrite {
+    HistoryWrite::Put {
+        id: revision.id.to_owned(),
+        checksum: revision.checksum.to_hex(),
+        message: revision.message.to_owned(),
+        status,
+    }
+}
+
+fn log(id: &str, action: Action, outcome: Outcome, detail: Option<String>) -> HistoryWrite {
+    HistoryWrite::Log { id: id.to_owned(), action, outcome, detail }
+}
+
+fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) -> StepReport {
+    StepReport { id: revision.id, message: revision.message, direction, elapsed }
+}
+
+fn run_error_to_backend(error: RunError) -> MigrateError {
+    match error {
+        RunError::Backend(error) => error.into(),
+        RunError::Statement(error) => crate::backend::BackendError::Database {
+            context: "writing the history",
+            message: error.message,
+        }
+        .into(),
+    }
+}

@@ -1,0 +1,189 @@
+//! The compiled form of one migration file, as `retort-build` emits it.
+
+use std::fmt;
+
+/// One revision of the schema, compiled into the binary by `retort-build`.
+///
+/// Every field is static data: the generated revision table is a `static`
+/// slice of these, so reading it costs nothing at start-up.
+#[derive(Debug)]
+pub struct Revision {
+    /// The revision id: at least 4 characters of `[A-Za-z0-9_]`.
+    pub id: &'static str,
+    /// The revisions this one follows: none for a base, several for a merge.
+    pub parents: &'static [&'static str],
+    /// Revisions that must be applied first without being parents
+    /// (Alembic's `depends_on`): they order the plan but do not shape heads.
+    pub depends_on: &'static [&'static str],
+    /// Names that declare this revision the start of an intended branch.
+    pub branch_labels: &'static [&'static str],
+    /// The one-line message given when the revision was created.
+    pub message: &'static str,
+    /// SHA-256 of the source, as defined in `retort-build`'s `checksum` module.
+    pub checksum: Checksum,
+    /// `false` for revisions that must run outside a transaction
+    /// (`ALTER DATABASE`, `CREATE INDEX CONCURRENTLY`, full-text indexes).
+    pub transactional: bool,
+    /// Why this revision cannot be undone, when it says so. Downgrading past
+    /// it is then an error that quotes this reason.
+    pub irreversible: Option<&'static str>,
+    /// The source path relative to the crate root, for error messages.
+    pub source: &'static str,
+    /// What the revision does.
+    pub body: Body,
+}
+
+/// The executable part of a revision.
+#[derive(Clone, Copy)]
+pub enum Body {
+    /// An SQL revision: the up script and, unless irreversible, the down script.
+    Sql {
+        up: &'static str,
+        down: Option<&'static str>,
+    },
+    /// A Rust revision: functions that record operations on an [`Operations`]
+    /// builder. A missing `downgrade` is either irreversible or derived from
+    /// the upgrade's operations.
+    ///
+    /// [`Operations`]: crate::Operations
+    Rust {
+        upgrade: fn(&mut crate::Operations),
+        downgrade: Option<fn(&mut crate::Operations)>,
+    },
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Sql { up, down } => f
+                .debug_struct("Sql")
+                .field("up_bytes", &up.len())
+                .field("down_bytes", &down.map(str::len))
+                .finish(),
+            Body::Rust { downgrade, .. } => f
+                .debug_struct("Rust")
+                .field("downgrade", &downgrade.is_some())
+                .finish(),
+        }
+    }
+}
+
+impl Revision {
+    /// The revision's file name without its folder, for short messages.
+    pub fn file_name(&self) -> &'static str {
+        self.source.rsplit(['/', '\\']).next().unwrap_or(self.source)
+    }
+
+    /// Whether this revision starts the graph (has no parents).
+    pub fn is_base(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// Whether this revision joins several parents.
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+}
+
+/// A SHA-256 digest of a revision's source.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Checksum(pub [u8; 32]);
+
+impl Checksum {
+    /// Parses the 64-character lowercase or uppercase hex form stored in the
+    /// history table.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(bytes))
+    }
+
+    /// The full 64-character lowercase hex form.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The first 12 hex characters, enough to tell two checksums apart in a message.
+    pub fn short(&self) -> String {
+        self.to_hex()[..12].to_owned()
+    }
+}
+
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Checksum({})", self.short())
+    }
+}
+
+/// The revision table of one project: every compiled revision, parents before
+/// children (the generator emits a deterministic topological order).
+///
+/// The build script generates `pub static MIGRATIONS: ::retort::Migrations`;
+/// include it with [`include_migrations!`](crate::include_migrations).
+#[derive(Debug)]
+pub struct Migrations {
+    revisions: &'static [Revision],
+}
+
+impl Migrations {
+    /// Wraps a revision slice. Only generated code calls this; the generator
+    /// has already checked the slice (unique ids, known parents, no cycle,
+    /// topological order), which the runtime relies on.
+    pub const fn new(revisions: &'static [Revision]) -> Self {
+        Self { revisions }
+    }
+
+    /// Every revision, parents before children.
+    pub fn revisions(&self) -> &'static [Revision] {
+        self.revisions
+    }
+
+    /// The revision with exactly this id.
+    pub fn get(&self, id: &str) -> Option<&'static Revision> {
+        self.revisions.iter().find(|r| r.id == id)
+    }
+}
+
+/// Includes the revision table that `retort-build` generated for this crate:
+/// `pub static MIGRATIONS: ::retort::Migrations`.
+///
+/// ```ignore
+/// retort::include_migrations!();
+/// ```
+#[macro_export]
+macro_rules! include_migrations {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/retort_migrations.rs"));
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_round_trips_through_hex() {
+        let sum = Checksum([0xab; 32]);
+        assert_eq!(Checksum::from_hex(&sum.to_hex()), Some(sum));
+        assert_eq!(sum.short(), "abababababab");
+    }
+
+    #[test]
+    fn checksum_from_hex_rejects_wrong_length_and_non_hex() {
+        assert_eq!(Checksum::from_hex("abcd"), None);
+        assert_eq!(Checksum::from_hex(&"zz".repeat(32)), None);
+        assert_eq!(Checksum::from_hex(&"é".repeat(32)), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! Throwaway databases for tests: retort's own, and its users'.
+//!
+//! Each test gets its own empty database and a URL to it, and the database
+//! is deleted when the [`TestDatabase`] is dropped:
+//!
+//! - **SQLite**: a file in a new temporary directory.
+//! - **PostgreSQL**: a new database (`retort_t_<pid>_<n>`) on a server shared
+//!   by every test in the process. The server is, in this order: the one
+//!   named by `RETORT_TEST_POSTGRES_URL` (its database is used to create and
+//!   drop test databases, so its user needs `CREATEDB`); a testcontainers
+//!   container when a Docker engine is reachable (`DOCKER_HOST` or
+//!   `/var/run/docker.sock`); or a throwaway cluster made with the local
+//!   `initdb` and `postgres` (found through `RETORT_TEST_POSTGRES_BINDIR`,
+//!   `PATH`, `pg_config --bindir` or the distributions' usual folders; run as
+//!   the `postgres` OS user when the tests run as root). Local clusters run
+//!   with `fsync=off`: the data is thrown away.
+//! - **SQL Server**: not built yet; always [`Unavailable`].
+//!
+//! Servers started here do not outlive the test process: a watchdog process
+//! stops them and deletes their files once the test process has ended, even
+//! when it was killed (see `watchdog.rs`).
+//!
+//! A test that cannot have its database must not pass silently. Use
+//! [`test_database!`](crate::test_database): it skips the test with a loud
+//! `NOT TESTED` banner, or fails it when the backend is listed in
+//! `RETORT_REQUIRE_BACKENDS` (as CI does):
+//!
+//! ```no_run
+//! use retort::testing::BackendKind;
+//!
+//! #[test]
+//! fn creates_the_history_table() {
+//!     let db = retort::test_database!(BackendKind::Postgres);
+//!     println!("testing against {db:?}"); // the password is redacted
+//!     // ... connect to db.url() ...
+//! }
+//! ```
+
+mod database;
+mod kind;
+mod mssql;
+#[cfg(feature = "postgres")]
+mod own_thread;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod redact;
+mod require;
+mod sqlite;
+mod unavailable;
+#[cfg(all(unix, feature = "postgres"))]
+mod watchdog;
+
+pub use database::TestDatabase;
+pub use kind::{BackendKind, UnknownBackend};
+pub use mssql::{ACCEPT_MSSQL_EULA_ENV, MSSQL_URL_ENV};
+#[cfg(feature = "postgres")]
+pub use postgres::{POSTGRES_BINDIR_ENV, POSTGRES_URL_ENV};
+use redact::redact_url;
+#[doc(hidden)]
+pub use require::__test_database_or_report;
+pub use require::{is_required, REQUIRE_BACKENDS_ENV};
+pub use unavailable::Unavailable;

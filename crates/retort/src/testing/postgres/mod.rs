@@ -1,0 +1,324 @@
+//! PostgreSQL test databases: one server per test process, one fresh
+//! database per [`TestDatabase`](super::TestDatabase).
+//!
+//! The server comes from the first of these that works:
+//! 1. `RETORT_TEST_POSTGRES_URL`, an existing server;
+//! 2. a testcontainers container, when a Docker engine is reachable;
+//! 3. a throwaway cluster made with the local `initdb` and `postgres`.
+//!
+//! Starting a server takes seconds, creating a database tens of
+//! milliseconds, hence the split: the server is started once, lazily, and
+//! shared by every test of the process; each test gets its own database.
+
+#[cfg(unix)]
+mod container;
+#[cfg(unix)]
+mod local_cluster;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+use super::own_thread::block_on_own_thread;
+#[cfg(unix)]
+use super::watchdog::Watchdog;
+use super::{redact_url, BackendKind, Unavailable};
+use crate::Dialect;
+
+/// An existing PostgreSQL server for the tests. Its database is the
+/// maintenance database from which test databases are created and dropped
+/// (usually `postgres`); its user needs the `CREATEDB` privilege.
+pub const POSTGRES_URL_ENV: &str = "RETORT_TEST_POSTGRES_URL";
+
+/// Where to look for `initdb` and `postgres` before `PATH` and
+/// `pg_config --bindir`, for machines with several PostgreSQL versions.
+pub const POSTGRES_BINDIR_ENV: &str = "RETORT_TEST_POSTGRES_BINDIR";
+
+/// How long to wait for a connection to the server to be accepted, or
+/// refused, before giving up on one attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The shared server, or why there is none. Started by the first test that
+/// asks; a failure is kept too, so that the next tests do not each spend
+/// seconds failing the same way.
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+
+/// Numbers the databases this process creates, so that names never repeat.
+static NEXT_DATABASE: AtomicU64 = AtomicU64::new(1);
+
+/// A running PostgreSQL server.
+struct Server {
+    /// A URL with a user allowed to create databases, to the database used
+    /// for `CREATE DATABASE` / `DROP DATABASE`.
+    maintenance_url: String,
+    source: Source,
+}
+
+/// Where the server came from, and what stops it when the process ends.
+enum Source {
+    /// An existing server named by `RETORT_TEST_POSTGRES_URL`; not ours to stop.
+    Existing,
+    /// A container, removed by the watchdog when it is `Some`.
+    #[cfg(unix)]
+    Container { id: String, _watchdog: Option<Watchdog> },
+    /// A cluster in `root`, stopped and deleted by the watchdog.
+    #[cfg(unix)]
+    LocalCluster { root: PathBuf, _watchdog: Watchdog },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Existing => write!(f, "the existing server of {POSTGRES_URL_ENV}"),
+            #[cfg(unix)]
+            Source::Container { id, .. } => write!(f, "Docker container {id}"),
+            #[cfg(unix)]
+            Source::LocalCluster { root, .. } => write!(f, "local cluster in {}", root.display()),
+        }
+    }
+}
+
+/// One test database on the shared server, dropped with `DROP DATABASE` when
+/// this is dropped.
+pub(super) struct PostgresDatabase {
+    pub(super) name: String,
+    pub(super) url: String,
+    server: &'static Server,
+}
+
+impl PostgresDatabase {
+    /// Creates a fresh, empty database, starting the server first if this is
+    /// the process's first.
+    pub(super) fn create() -> Result<PostgresDatabase, Unavailable> {
+        let server = SERVER
+            .get_or_init(Server::start)
+            .as_ref()
+            .map_err(|reason| Unavailable::new(BackendKind::Postgres, reason.clone()))?;
+        let name = block_on_own_thread(|| create_database(&server.maintenance_url)).map_err(|err| {
+            Unavailable::new(
+                BackendKind::Postgres,
+                format!(
+                    "could not create a test database on {} ({}): {err}",
+                    server.source,
+                    redact_url(&server.maintenance_url)
+                ),
+            )
+        })?;
+        let url = database_url(&server.maintenance_url, &name).map_err(|err| Unavailable::new(BackendKind::Postgres, err))?;
+        Ok(PostgresDatabase { name, url, server })
+    }
+
+    pub(super) fn maintenance_url(&self) -> &str {
+        &self.server.maintenance_url
+    }
+
+    pub(super) fn server_description(&self) -> String {
+        self.server.source.to_string()
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let maintenance_url = &self.server.maintenance_url;
+        if let Err(err) = block_on_own_thread(|| drop_database(maintenance_url, &self.name)) {
+            use std::io::Write;
+            // Drop cannot return the error, and a database left behind on a
+            // shared server is worth a line: written past the test harness's
+            // capture (see `require.rs`) so that it is seen. A failed write
+            // to stderr leaves nothing better to do.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "retort::testing: could not drop test database {} on {}: {err}",
+                self.name,
+                self.server.source
+            );
+        }
+    }
+}
+
+impl Server {
+    /// Finds or starts a server, trying each source in turn; the error lists
+    /// what every source said.
+    fn start() -> Result<Server, String> {
+        let started = Instant::now();
+        let server = Self::start_from_first_source()?;
+        tracing::info!(source = %server.source, elapsed = ?started.elapsed(), "PostgreSQL test server ready");
+        Ok(server)
+    }
+
+    fn start_from_first_source() -> Result<Server, String> {
+        match std::env::var(POSTGRES_URL_ENV) {
+            // A server the user named is the only one they want: failing to
+            // reach it is an error, not a reason to start another.
+            Ok(url) if !url.trim().is_empty() => return Self::existing(url.trim()),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => return Err(format!("{POSTGRES_URL_ENV} is not valid UTF-8")),
+        }
+        #[cfg(unix)]
+        {
+            let mut tried = vec![format!("{POSTGRES_URL_ENV} is not set")];
+            match container::docker_engine() {
+                Ok(()) => match container::start() {
+                    Ok(started) => {
+                        return Ok(Server {
+                            maintenance_url: started.maintenance_url,
+                            source: Source::Container { id: started.id, _watchdog: started.watchdog },
+                        })
+                    }
+                    Err(err) => tried.push(format!("the PostgreSQL container did not start: {err}")),
+                },
+                Err(no_engine) => tried.push(no_engine),
+            }
+            match local_cluster::start() {
+                Ok(cluster) => {
+                    return Ok(Server {
+                        maintenance_url: cluster.maintenance_url,
+                        source: Source::LocalCluster { root: cluster.root, _watchdog: cluster.watchdog },
+                    })
+                }
+                Err(err) => tried.push(err),
+            }
+            Err(tried.join("; "))
+        }
+        #[cfg(not(unix))]
+        Err(format!(
+            "{POSTGRES_URL_ENV} is not set, and starting a server automatically (Docker or local binaries) is only \
+             supported on Unix"
+        ))
+    }
+
+    fn existing(url: &str) -> Result<Server, String> {
+        let unreachable = |err: String| format!("{POSTGRES_URL_ENV} is set to {}, but {err}", redact_url(url));
+        // Checked now so that a malformed URL is reported once, here, rather
+        // than as a failure to create every database.
+        database_url(url, "check").map_err(unreachable)?;
+        block_on_own_thread(|| async {
+            let client = connect(url).await.map_err(|err| format!("the server could not be reached: {err}"))?;
+            client.simple_query("SELECT 1").await.map_err(|err| format!("`SELECT 1` failed: {err}"))?;
+            Ok(())
+        })
+        .map_err(unreachable)?;
+        Ok(Server { maintenance_url: url.to_owned(), source: Source::Existing })
+    }
+}
+
+/// Connects without TLS: test servers are local or in a container, and a
+/// server named in `RETORT_TEST_POSTGRES_URL` that insists on TLS is not
+/// supported yet.
+pub(super) async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let mut config: tokio_postgres::Config = url.parse()?;
+    config.connect_timeout(CONNECT_TIMEOUT);
+    let (client, connection) = config.connect(NoTls).await?;
+    // The connection task's own error is dropped because it also surfaces as
+    // the error of the client's next call, which is where it is reported.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// Creates `retort_t_<pid>_<n>` and returns its name.
+async fn create_database(maintenance_url: &str) -> Result<String, String> {
+    let client = connect(maintenance_url).await.map_err(|err| err.to_string())?;
+    // A name can already exist on a shared server when an earlier test
+    // process with the same pid was killed before dropping its databases.
+    // That database may be someone else's to inspect, so it is skipped, not
+    // dropped.
+    let mut last_error = String::new();
+    for _ in 0..5 {
+        let name = format!("retort_t_{}_{}", std::process::id(), NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
+        match client.batch_execute(&format!("CREATE DATABASE {}", Dialect::Postgres.quote_ident(&name))).await {
+            Ok(()) => return Ok(name),
+            Err(err) if err.code() == Some(&SqlState::DUPLICATE_DATABASE) => last_error = err.to_string(),
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+    Err(format!("five database names in a row were taken: {last_error}"))
+}
+
+/// Drops a test database, ending any connections the test left open.
+async fn drop_database(maintenance_url: &str, name: &str) -> Result<(), String> {
+    let client = connect(maintenance_url).await.map_err(|err| err.to_string())?;
+    let quoted = Dialect::Postgres.quote_ident(name);
+    match client.batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")).await {
+        Ok(()) => Ok(()),
+        // `WITH (FORCE)` is PostgreSQL 13+. Older servers get the same effect
+        // in two steps, racing only with connections opened in between,
+        // which tests of a dropped database do not make.
+        Err(err) if err.code() == Some(&SqlState::SYNTAX_ERROR) => {
+            client
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    &[&name],
+                )
+                .await
+                .map_err(|err| err.to_string())?;
+            client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted}"))
+                .await
+                .map_err(|err| err.to_string())
+        }
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// The maintenance URL with its database replaced by `name`; query
+/// parameters such as `sslmode` are kept.
+fn database_url(maintenance_url: &str, name: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(maintenance_url)
+        .map_err(|err| format!("it is not a postgres://user:password@host:port/database URL ({err})"))?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return Err(format!("its scheme is `{}`, expected postgres://user:password@host:port/database", url.scheme()));
+    }
+    url.set_path(&format!("/{name}"));
+    Ok(url.into())
+}
+
+/// The last lines of a process's output or log, for an error message.
+#[cfg(unix)]
+pub(super) fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
+    let tail = all[all.len().saturating_sub(lines)..].join("\n    ");
+    if tail.is_empty() {
+        "(no output)".to_owned()
+    } else {
+        format!("\n    {tail}")
+    }
+}
+
+/// The first executable file called `name` in a directory of `PATH`.
+#[cfg(unix)]
+pub(super) fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+}
+
+#[cfg(unix)]
+pub(super) fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_replaces_database_and_keeps_query() {
+        assert_eq!(
+            database_url("postgres://u:p%40ss@127.0.0.1:5432/postgres?sslmode=disable", "retort_t_1_2").as_deref(),
+            Ok("postgres://u:p%40ss@127.0.0.1:5432/retort_t_1_2?sslmode=disable")
+        );
+    }
+
+    #[test]
+    fn database_url_fails_when_not_a_postgres_url() {
+        assert!(database_url("host=h dbname=d", "x").is_err());
+        assert!(database_url("mysql://h/d", "x").is_err());
+    }
+}

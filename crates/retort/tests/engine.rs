@@ -1,0 +1,340 @@
+//! The migration engine against real SQLite and PostgreSQL databases:
+//! targets on a graph with a branch and a merge, drift, failures, locking,
+//! crashes and offline scripts.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{applied, connect, events, strings, tables, texts, GRAPH};
+use retort::testing::{BackendKind, TestDatabase};
+use retort::{
+    Backend, Body, Checksum, HistoryTable, MigrateError, Migrations, Migrator, MigratorConfig, Resolution, Revision,
+    Target,
+};
+
+fn target(text: &str) -> Target {
+    Target::parse(text).expect("test targets parse")
+}
+
+async fn upgrade(db: &TestDatabase, migrations: &'static Migrations, to: &str) -> Result<Vec<&'static str>, MigrateError> {
+    let mut backend = connect(db).await;
+    let steps = Migrator::new(migrations).upgrade(&mut backend, &target(to)).await?;
+    Ok(steps.iter().map(|s| s.id).collect())
+}
+
+async fn downgrade(db: &TestDatabase, to: &str) -> Result<Vec<&'static str>, MigrateError> {
+    let mut backend = connect(db).await;
+    let steps = Migrator::new(&GRAPH).downgrade(&mut backend, &target(to)).await?;
+    Ok(steps.iter().map(|s| s.id).collect())
+}
+
+on_every_backend!(
+    upgrade_and_downgrade_follow_every_target_kind,
+    stamp_records_without_running_and_base_clears,
+    drift_stops_the_run_before_anything_runs,
+    failing_statement_leaves_previous_revision_and_history,
+    failed_non_transactional_revision_blocks_until_resolved,
+    unknown_applied_revisions_refuse_unless_ignored,
+    concurrent_migrators_apply_each_revision_once,
+    killed_migrator_leaves_previous_state_and_next_run_completes,
+    offline_script_builds_the_same_schema_as_online_upgrade,
+);
+
+async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    // `head` is ambiguous only with several heads; here the merge is the one head.
+    assert_eq!(upgrade(&db, &GRAPH, "+1").await.unwrap(), ["a0a0"]);
+    assert_eq!(upgrade(&db, &GRAPH, "a0a0+1").await.unwrap(), ["b0b0"]);
+    assert_eq!(upgrade(&db, &GRAPH, "c2c2").await.unwrap(), ["c1c1", "c2c2"]);
+    assert_eq!(tables(&db).await, strings(&["accounts", "invoices", "items", "payments"]));
+    assert_eq!(downgrade(&db, "billing@-1").await.unwrap(), ["c2c2"]);
+    assert_eq!(upgrade(&db, &GRAPH, "d1d1").await.unwrap(), ["d1d1"]);
+    // The merge is on the billing branch too (Alembic's semantics).
+    assert_eq!(upgrade(&db, &GRAPH, "billing@head").await.unwrap(), ["c2c2", "m0m0"]);
+    assert_eq!(applied(&db).await.len(), 6);
+    // Below the merge: the merge goes once, and only the branch below the target.
+    assert_eq!(downgrade(&db, "c1c1").await.unwrap(), ["m0m0", "c2c2"]);
+    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1", "d1d1"]));
+    let ambiguous = downgrade(&db, "-1").await.unwrap_err().to_string();
+    assert!(ambiguous.contains("c1c1") && ambiguous.contains("d1d1"), "{ambiguous}");
+    assert_eq!(upgrade(&db, &GRAPH, "heads").await.unwrap(), ["c2c2", "m0m0"]);
+    assert_eq!(downgrade(&db, "-1").await.unwrap(), ["m0m0"]);
+    assert_eq!(upgrade(&db, &GRAPH, "m0m0").await.unwrap(), ["m0m0"]);
+    assert_eq!(downgrade(&db, "b0b0").await.unwrap(), ["m0m0", "d1d1", "c2c2", "c1c1"]);
+    assert_eq!(downgrade(&db, "base").await.unwrap(), ["b0b0", "a0a0"]);
+    assert!(tables(&db).await.is_empty());
+    assert!(upgrade(&db, &GRAPH, "head").await.unwrap().len() == 6);
+    // At head a second upgrade has nothing to do.
+    assert!(upgrade(&db, &GRAPH, "head").await.unwrap().is_empty());
+    // The event log kept every step, in order.
+    let log = events(&db).await;
+    assert_eq!(log.first().map(String::as_str), Some("a0a0 upgrade ok"));
+    assert_eq!(log.iter().filter(|e| e.ends_with("downgrade ok")).count(), 11);
+}
+
+async fn stamp_records_without_running_and_base_clears(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let mut backend = connect(&db).await;
+    let migrator = Migrator::new(&GRAPH);
+    let stamped = migrator.stamp(&mut backend, &target("c2c2")).await.unwrap();
+    assert_eq!(stamped.iter().map(|s| s.id).collect::<Vec<_>>(), ["a0a0", "b0b0", "c1c1", "c2c2"]);
+    assert!(tables(&db).await.is_empty(), "stamp must not run revisions");
+    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1", "c2c2"]));
+    migrator.stamp(&mut backend, &target("base")).await.unwrap();
+    assert!(applied(&db).await.is_empty());
+    let log = events(&db).await;
+    assert_eq!(log.iter().filter(|e| e.contains(" unstamp ok")).count(), 4, "{log:?}");
+}
+
+/// The same ids as [`GRAPH`], one of them edited since it was applied.
+static EDITED: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    Revision {
+        checksum: Checksum([2; 32]),
+        ..common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY, x INTEGER);", "DROP TABLE items;")
+    },
+    common::sql("c1c1", &["b0b0"], "CREATE TABLE invoices (id INTEGER PRIMARY KEY);", "DROP TABLE invoices;"),
+]);
+
+async fn drift_stops_the_run_before_anything_runs(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    upgrade(&db, &GRAPH, "b0b0").await.unwrap();
+    let error = upgrade(&db, &EDITED, "c1c1").await.unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, MigrateError::Drift { .. }), "{text}");
+    assert!(text.contains("revision b0b0 (migrations/fixture.sql)"), "{text}");
+    assert!(text.contains(&"02".repeat(6)) && text.contains(&"01".repeat(6)), "both checksums: {text}");
+    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0"]), "nothing ran");
+    let mut backend = connect(&db).await;
+    let status = Migrator::new(&EDITED).status(&mut backend).await.unwrap();
+    assert_eq!(status.drifted.len(), 1);
+}
+
+static FAILING: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql(
+        "bad0",
+        &["a0a0"],
+        "-- revision: bad0\nCREATE TABLE half (id INTEGER PRIMARY KEY);\nINSERT INTO half (id) VALUES (1);\nINSERT INTO no_such_table (id) VALUES (1);\n",
+        "DROP TABLE half;",
+    ),
+]);
+
+async fn failing_statement_leaves_previous_revision_and_history(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let error = upgrade(&db, &FAILING, "heads").await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("upgrade of revision bad0 failed at migrations/fixture.sql:4"), "{text}");
+    assert!(text.contains("no_such_table"), "the server's message and the statement: {text}");
+    assert!(text.contains("rolled back"), "{text}");
+    assert_eq!(tables(&db).await, strings(&["accounts"]), "the half-run revision left nothing");
+    assert_eq!(applied(&db).await, strings(&["a0a0"]));
+    assert_eq!(events(&db).await, strings(&["a0a0 upgrade ok", "bad0 upgrade failed"]));
+}
+
+static NON_TRANSACTIONAL: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    Revision {
+        transactional: false,
+        body: Body::Sql {
+            up: "CREATE TABLE loose (id INTEGER PRIMARY KEY);",
+            down: Some("DROP TABLE loose;"),
+        },
+        ..common::sql("nt00", &["a0a0"], "", "")
+    },
+    Revision {
+        transactional: false,
+        body: Body::Rust { upgrade: loose_then_fail, downgrade: Some(drop_loose2) },
+        ..common::sql("nt01", &["nt00"], "", "")
+    },
+    common::sql("z0z0", &["nt01"], "CREATE TABLE later (id INTEGER PRIMARY KEY);", "DROP TABLE later;"),
+]);
+
+fn loose_then_fail(op: &mut retort::Operations) {
+    op.execute("CREATE TABLE loose2 (id INTEGER PRIMARY KEY)");
+    op.execute("INSERT INTO no_such_table (id) VALUES (1)");
+}
+
+fn drop_loose2(op: &mut retort::Operations) {
+    op.execute("DROP TABLE loose2");
+}
+
+async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let error = upgrade(&db, &NON_TRANSACTIONAL, "heads").await.unwrap_err().to_string();
+    assert!(error.contains("operation 2 (execute)") && error.contains("recorded as failed"), "{error}");
+    // The first statement of the failed revision stayed: no transaction protected it.
+    assert_eq!(tables(&db).await, strings(&["accounts", "loose", "loose2"]));
+    let refused = upgrade(&db, &NON_TRANSACTIONAL, "heads").await.unwrap_err();
+    assert!(matches!(refused, MigrateError::Unresolved { .. }), "{refused}");
+    assert!(refused.to_string().contains("cargo xtask migrate resolve nt01 --applied"), "{refused}");
+    // The user cleans up by hand, then tells retort the revision did not happen.
+    let mut backend = connect(&db).await;
+    let cleanup = [retort::Unit { sql: "DROP TABLE loose2".into(), first_line: None, label: "cleanup".into() }];
+    backend.run(&cleanup, &[], &HistoryTable::default(), true).await.map_err(|e| format!("{e:?}")).unwrap();
+    Migrator::new(&NON_TRANSACTIONAL).resolve(&mut backend, "nt01", Resolution::RolledBack).await.unwrap();
+    assert_eq!(applied(&db).await, strings(&["a0a0", "nt00"]));
+    let log = events(&db).await;
+    assert!(log.contains(&"nt01 upgrade failed".to_owned()) && log.contains(&"nt01 resolve ok".to_owned()), "{log:?}");
+}
+
+static NEWER: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"),
+    common::sql("f0f0", &["b0b0"], "CREATE TABLE future (id INTEGER PRIMARY KEY);", "DROP TABLE future;"),
+]);
+
+static OLDER: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"),
+]);
+
+async fn unknown_applied_revisions_refuse_unless_ignored(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    upgrade(&db, &NEWER, "heads").await.unwrap();
+    let error = upgrade(&db, &OLDER, "heads").await.unwrap_err();
+    assert!(matches!(&error, MigrateError::UnknownApplied { ids } if ids == &["f0f0"]), "{error}");
+    let mut backend = connect(&db).await;
+    let config = MigratorConfig { ignore_unknown: true, ..MigratorConfig::default() };
+    let steps = Migrator::with_config(&OLDER, config).upgrade(&mut backend, &target("heads")).await.unwrap();
+    assert!(steps.is_empty());
+}
+
+/// Enough revisions that two migrators started together overlap.
+static MANY: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE t0 (id INTEGER PRIMARY KEY);", "DROP TABLE t0;"),
+    common::sql("a1a1", &["a0a0"], "CREATE TABLE t1 (id INTEGER PRIMARY KEY);", "DROP TABLE t1;"),
+    common::sql("a2a2", &["a1a1"], "CREATE TABLE t2 (id INTEGER PRIMARY KEY);", "DROP TABLE t2;"),
+    common::sql("a3a3", &["a2a2"], "CREATE TABLE t3 (id INTEGER PRIMARY KEY);", "DROP TABLE t3;"),
+    common::sql("a4a4", &["a3a3"], "CREATE TABLE t4 (id INTEGER PRIMARY KEY);", "DROP TABLE t4;"),
+    common::sql("a5a5", &["a4a4"], "CREATE TABLE t5 (id INTEGER PRIMARY KEY);", "DROP TABLE t5;"),
+    common::sql("a6a6", &["a5a5"], "CREATE TABLE t6 (id INTEGER PRIMARY KEY);", "DROP TABLE t6;"),
+    common::sql("a7a7", &["a6a6"], "CREATE TABLE t7 (id INTEGER PRIMARY KEY);", "DROP TABLE t7;"),
+]);
+
+async fn concurrent_migrators_apply_each_revision_once(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let url = common::url(&db);
+    let barrier = std::sync::Barrier::new(2);
+    // Two OS threads, each with its own runtime and connection: truly concurrent.
+    let results: Vec<Result<usize, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let url = url.clone();
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        let mut backend = retort::connect(&url).await.map_err(|e| e.to_string())?;
+                        barrier.wait();
+                        let steps = Migrator::new(&MANY).upgrade(&mut backend, &target("heads")).await;
+                        steps.map(|s| s.len()).map_err(|e| e.to_string())
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("migrator thread")).collect()
+    });
+    let counts: Vec<usize> = results.into_iter().map(|r| r.expect("both migrators succeed")).collect();
+    assert_eq!(counts.iter().sum::<usize>(), 8, "together they applied each revision once: {counts:?}");
+    let log = events(&db).await;
+    assert_eq!(log.len(), 8, "one upgrade event per revision: {log:?}");
+    assert_eq!(applied(&db).await.len(), 8);
+}
+
+/// A revision slow enough to kill a migrator in the middle of it.
+static SLOW: Migrations = Migrations::new(&[
+    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    Revision {
+        body: Body::Rust { upgrade: slow_upgrade, downgrade: Some(slow_downgrade) },
+        ..common::sql("s10w", &["a0a0"], "", "")
+    },
+]);
+
+fn slow_upgrade(op: &mut retort::Operations) {
+    op.execute("CREATE TABLE slow (id INTEGER PRIMARY KEY)");
+    op.execute_per_dialect([
+        (retort::Dialect::Postgres, "SELECT pg_sleep(2)"),
+        // SQLite has no sleep: count to thirty million (about two seconds).
+        (
+            retort::Dialect::Sqlite,
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c",
+        ),
+    ]);
+}
+
+fn slow_downgrade(op: &mut retort::Operations) {
+    op.execute("DROP TABLE slow");
+}
+
+/// Not a test of its own: the child process that
+/// `killed_migrator_leaves_previous_state_and_next_run_completes` starts and
+/// kills. Ignored so that a normal run skips it; the parent runs it by name.
+#[tokio::test]
+#[ignore = "run only as the child of the kill test"]
+async fn kill_test_child() {
+    let url = std::env::var("RETORT_KILL_CHILD_URL").expect("started by the kill test");
+    let url = retort::DatabaseUrl::parse(&url).unwrap();
+    let mut backend = retort::connect(&url).await.unwrap();
+    Migrator::new(&SLOW).upgrade(&mut backend, &target("heads")).await.unwrap();
+}
+
+async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "kill_test_child", "--ignored", "--nocapture"])
+        .env("RETORT_KILL_CHILD_URL", db.url())
+        .spawn()
+        .unwrap();
+    // Wait until the child has committed the first revision, then give it time
+    // to enter the slow one.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // read_history tolerates the history table not existing yet.
+        let mut backend = connect(&db).await;
+        let rows = backend.read_history(&HistoryTable::default()).await.unwrap().unwrap_or_default();
+        if rows.iter().any(|row| row.id == "a0a0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the child never applied a0a0");
+        assert!(child.try_wait().unwrap().is_none(), "the child ended early");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the child was killed mid-revision, not finished");
+    assert_eq!(applied(&db).await, strings(&["a0a0"]));
+    assert_eq!(tables(&db).await, strings(&["accounts"]), "the killed revision left nothing behind");
+    assert_eq!(upgrade(&db, &SLOW, "heads").await.unwrap(), ["s10w"]);
+    assert_eq!(tables(&db).await, strings(&["accounts", "slow"]));
+}
+
+async fn offline_script_builds_the_same_schema_as_online_upgrade(kind: BackendKind) {
+    let online = retort::test_database!(kind);
+    let offline = retort::test_database!(kind);
+    upgrade(&online, &GRAPH, "heads").await.unwrap();
+    let graph = retort::RevisionGraph::new(&GRAPH);
+    let plan = graph.plan_upgrade(&Default::default(), &target("heads")).unwrap();
+    let script = retort::render_script(&plan, kind.dialect(), &HistoryTable::default()).unwrap();
+    let client = match kind {
+        BackendKind::Sqlite => {
+            let path = common::url(&offline).sqlite_path().unwrap();
+            Command::new("sqlite3").arg(path).stdin(std::process::Stdio::piped()).spawn()
+        }
+        _ => Command::new("psql").args(["-q", "-X", offline.url()]).stdin(std::process::Stdio::piped()).spawn(),
+    };
+    let mut client = client.expect("the dialect's client (sqlite3 / psql) is installed; .ci/run installs it");
+    use std::io::Write;
+    client.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    assert!(client.wait().unwrap().success(), "the script ran cleanly:\n{script}");
+    assert_eq!(tables(&offline).await, tables(&online).await);
+    assert_eq!(applied(&offline).await, applied(&online).await);
+    let columns = match kind {
+        BackendKind::Sqlite => "SELECT m.name || '.' || p.name || ' ' || p.type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1",
+        _ => "SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1",
+    };
+    assert_eq!(texts(&offline, columns).await, texts(&online, columns).await);
+}
