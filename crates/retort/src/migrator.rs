@@ -425,3 +425,23 @@ fn run_error_to_backend(error: RunError) -> MigrateError {
         .into(),
     }
 }
+
+impl Migrations {
+    /// Brings the database at `url` to the compiled head: the call an
+    /// application makes at start-up. When the database is already there it
+    /// costs one query (no lock, no DDL); otherwise it runs like
+    /// `cargo xtask migrate upgrade`. Several unmerged heads are refused;
+    /// for intended branches use [`Migrator::upgrade`] with [`Target::Heads`].
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: retort::Migrations = retort::Migrations::new(&[]);
+    /// # async fn start() -> Result<(), retort::MigrateError> {
+    /// MIGRATIONS.upgrade("sqlite://app.db").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upgrade(&'static self, url: &str) -> Result<Vec<StepReport>, MigrateError> {
+        let url = crate::DatabaseUrl::parse(url)?;
+        let mut db = crate::connect(&url).await?;
+        Migrator::new(self).upgrade(&mut db, &Target::Head).await
+    }
+}

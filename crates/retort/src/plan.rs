@@ -609,8 +609,10 @@ mod tests {
 
     #[test]
     fn downgrade_fails_when_walk_is_ambiguous() {
+        // One step off the merge unapplies it; two would have to pick a parent.
+        assert_eq!(down(&branched(), &ALL[..7], "-1"), Ok(vec!["merge001"]));
         assert!(matches!(
-            down(&branched(), &ALL[..7], "-1"),
+            down(&branched(), &ALL[..7], "-2"),
             Err(PlanError::Target {
                 source: TargetError::AmbiguousWalk { .. }
             })

@@ -661,6 +661,9 @@ impl<'a> Walk<'a> {
                 [] if taken + 1 == count => return Ok(Destination::Below(at)),
                 [] => return Err(too_far(taken + 1)),
                 [parent] => parent,
+                // The last step off a merge is not ambiguous: it unapplies the
+                // merge and leaves both parents (Alembic's `downgrade -1`).
+                _ if taken + 1 == count => return Ok(Destination::Below(at)),
                 several => {
                     return Err(self.fork(
                         Fork::MergePoint {
@@ -1046,14 +1049,15 @@ mod tests {
     #[test]
     fn resolve_minus_fails_listing_parents_when_walk_crosses_merge() {
         let below_tip = &ALL[..7];
-        let error = resolve(&branched(), below_tip, "-1").unwrap_err();
+        assert_eq!(resolve(&branched(), below_tip, "-1"), Ok("below merge001".into()));
+        let error = resolve(&branched(), below_tip, "-2").unwrap_err();
         assert!(matches!(
             &error,
             TargetError::AmbiguousWalk { fork: Fork::MergePoint { id }, .. } if id == "merge001"
         ));
         assert_eq!(candidate_ids(&error), ["feat0002", "main0002"]);
         assert!(matches!(
-            resolve(&branched(), ALL, "-2"),
+            resolve(&branched(), ALL, "-3"),
             Err(TargetError::AmbiguousWalk {
                 fork: Fork::MergePoint { .. },
                 ..

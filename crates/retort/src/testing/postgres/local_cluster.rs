@@ -145,7 +145,7 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
     let started = Instant::now();
     let dir = tempfile::Builder::new()
         .prefix("retort-pg-")
-        .tempdir()
+        .tempdir_in(cluster_parent_dir())
         .map_err(|err| Failure::Other(format!("could not create a temporary directory: {err}")))?;
     let root = dir.path();
     let run_as = server_user(root).map_err(Failure::Other)?;
@@ -282,6 +282,38 @@ fn wait_until_ready(maintenance_url: &str, root: &Path) -> Result<(), Failure> {
             Failure::Other(message)
         }
     })
+}
+
+/// Where to make the cluster's directory: `/dev/shm` when it is there with
+/// at least [`MIN_SHM_KIB`] free, else the usual temporary directory.
+///
+/// `CREATE DATABASE` creates some 300 files, and creating files can be far
+/// slower on a disk-backed filesystem than in RAM: on an ext4 VM it took
+/// 300 ms per database in /tmp against 20 ms in /dev/shm. The size check keeps
+/// clusters out of the 64 MiB /dev/shm that containers get by default, where a
+/// few databases (about 8 MiB each) would fill it.
+fn cluster_parent_dir() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if available_kib(shm).is_some_and(|kib| kib >= MIN_SHM_KIB) {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// 1 GiB.
+const MIN_SHM_KIB: u64 = 1 << 20;
+
+/// Free space under `dir` according to POSIX `df -P -k`, whose second line's
+/// fourth column is the available kibibytes. (The standard library has no
+/// `statvfs`, and it is not worth a dependency.)
+fn available_kib(dir: &Path) -> Option<u64> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let output = Command::new("df").args(["-P", "-k"]).arg(dir).stderr(Stdio::null()).output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// `None` to run the server as ourselves, or the `postgres` OS user when we
