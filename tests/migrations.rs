@@ -13,12 +13,16 @@ fn revision_table_matches_the_migration_files() {
     for revision in MIGRATIONS.revisions() {
         // The compiled checksum is the contract documented in retort-build:
         // recompute it from the file as it is now.
-        let read = |path: &str| std::fs::read(format!("{root}/{path}")).expect("migration file exists");
+        let read =
+            |path: &str| std::fs::read(format!("{root}/{path}")).expect("migration file exists");
         let expected = match revision.body {
             Body::Rust { .. } => retort_build::rust_checksum(&read(revision.source)),
             Body::Sql { down, .. } => {
                 let down_path = revision.source.replace(".up.sql", ".down.sql");
-                retort_build::sql_checksum(&read(revision.source), down.map(|_| read(&down_path)).as_deref())
+                retort_build::sql_checksum(
+                    &read(revision.source),
+                    down.map(|_| read(&down_path)).as_deref(),
+                )
             }
         };
         assert_eq!(revision.checksum.0, expected, "{}", revision.source);
@@ -32,7 +36,10 @@ async fn upgrade_downgrade_upgrade(kind: BackendKind) {
     let migrator = Migrator::new(&MIGRATIONS);
     let up = migrator.upgrade(&mut backend, &Target::Head).await.unwrap();
     assert_eq!(up.len(), MIGRATIONS.revisions().len());
-    let down = migrator.downgrade(&mut backend, &Target::Base).await.unwrap();
+    let down = migrator
+        .downgrade(&mut backend, &Target::Base)
+        .await
+        .unwrap();
     assert_eq!(down.len(), up.len());
     let again = migrator.upgrade(&mut backend, &Target::Head).await.unwrap();
     assert_eq!(again.len(), up.len());

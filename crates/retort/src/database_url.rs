@@ -18,7 +18,9 @@ impl DatabaseUrl {
     /// `postgres://…` / `postgresql://…` and `mssql://…`.
     pub fn parse(raw: &str) -> Result<Self, BackendError> {
         let raw = raw.trim();
-        let scheme = raw.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let scheme = raw
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
         let dialect = match scheme.as_deref() {
             Some("sqlite") => Dialect::Sqlite,
             Some("postgres" | "postgresql") => Dialect::Postgres,
@@ -30,12 +32,18 @@ impl DatabaseUrl {
                 })
             }
         };
-        Ok(Self { raw: raw.to_owned(), dialect })
+        Ok(Self {
+            raw: raw.to_owned(),
+            dialect,
+        })
     }
 
     /// The URL of an SQLite file.
     pub fn sqlite_file(path: &std::path::Path) -> Self {
-        Self { raw: format!("sqlite://{}", path.display()), dialect: Dialect::Sqlite }
+        Self {
+            raw: format!("sqlite://{}", path.display()),
+            dialect: Dialect::Sqlite,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -62,7 +70,10 @@ impl DatabaseUrl {
     pub fn host(&self) -> Option<String> {
         match self.dialect {
             Dialect::Sqlite => None,
-            _ => url::Url::parse(&self.raw).ok()?.host_str().map(str::to_owned),
+            _ => url::Url::parse(&self.raw)
+                .ok()?
+                .host_str()
+                .map(str::to_owned),
         }
     }
 }
@@ -86,12 +97,22 @@ pub fn redact(raw: &str) -> String {
         if url.password().is_some() && url.set_password(Some("***")).is_ok() {
             return url.to_string();
         }
-        if url.query().is_some_and(|q| q.to_ascii_lowercase().contains("password=")) {
+        if url
+            .query()
+            .is_some_and(|q| q.to_ascii_lowercase().contains("password="))
+        {
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
                 .map(|(k, v)| {
                     let hidden = k.eq_ignore_ascii_case("password");
-                    (k.into_owned(), if hidden { "***".to_owned() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if hidden {
+                            "***".to_owned()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
                 })
                 .collect();
             url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -101,7 +122,9 @@ pub fn redact(raw: &str) -> String {
     }
     raw.split(';')
         .map(|part| match part.split_once('=') {
-            Some((key, _)) if matches!(key.trim().to_ascii_lowercase().as_str(), "password" | "pwd") => {
+            Some((key, _))
+                if matches!(key.trim().to_ascii_lowercase().as_str(), "password" | "pwd") =>
+            {
                 format!("{key}=***")
             }
             _ => part.to_owned(),

@@ -70,7 +70,10 @@ mod tests {
     fn quote_ident_escapes_closing_delimiters_per_dialect() {
         assert_eq!(Dialect::Mssql.quote_ident("a]b"), "[a]]b]");
         assert_eq!(Dialect::Postgres.quote_ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(Dialect::Sqlite.quote_qualified(Some("s"), "t"), "\"s\".\"t\"");
+        assert_eq!(
+            Dialect::Sqlite.quote_qualified(Some("s"), "t"),
+            "\"s\".\"t\""
+        );
     }
 
     #[test]

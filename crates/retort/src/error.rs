@@ -67,35 +67,50 @@ pub enum MigrateError {
          `cargo xtask migrate resolve {id} --applied` if its changes are in place, or \
          `cargo xtask migrate resolve {id} --rolled-back` if they are not"
     )]
-    Unresolved { id: String, file: &'static str, status: &'static str },
-    #[error(
-        "{direction} of revision {id} failed at {location}{statement}: {message}{code}\n  statement: {sql}\n  \
-         {aftermath}"
-    , location = location.as_deref().unwrap_or(file),
-      statement = statement.map(|n| format!(", statement {n}")).unwrap_or_default(),
-      code = code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
-    Statement {
-        direction: Direction,
+    Unresolved {
         id: String,
         file: &'static str,
-        /// `file:line` when known.
-        location: Option<String>,
-        statement: Option<u32>,
-        sql: String,
-        code: Option<String>,
-        message: String,
-        /// What state the database is in now.
-        aftermath: String,
+        status: &'static str,
     },
+    #[error(transparent)]
+    Statement(Box<StatementFailure>),
     #[error(
         "revision {id} ({file}), operation {operation}, has no SQL for {dialect}: give it with \
          `op.execute_per_dialect([...])` including Dialect::{dialect_variant}"
     )]
-    NoSqlForDialect { id: String, file: &'static str, operation: usize, dialect: Dialect, dialect_variant: String },
+    NoSqlForDialect {
+        id: String,
+        file: &'static str,
+        operation: usize,
+        dialect: Dialect,
+        dialect_variant: String,
+    },
     #[error("revision {id} ({file}) has no downgrade: add one, or declare it irreversible")]
     NoDowngrade { id: String, file: &'static str },
     #[error("no revision {id} in this build: check the id with `cargo xtask migrate history`")]
     UnknownRevision { id: String },
     #[error("{0}")]
     Offline(String),
+}
+
+/// A statement that failed while a revision ran: where, what, and the state left behind.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{direction} of revision {id} failed at {location}{statement}: {message}{code}\n  statement: {sql}\n  \
+     {aftermath}"
+    , location = location.as_deref().unwrap_or(file),
+      statement = statement.map(|n| format!(", statement {n}")).unwrap_or_default(),
+      code = code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
+pub struct StatementFailure {
+    pub direction: Direction,
+    pub id: String,
+    pub file: &'static str,
+    /// `file:line` when known.
+    pub location: Option<String>,
+    pub statement: Option<u32>,
+    pub sql: String,
+    pub code: Option<String>,
+    pub message: String,
+    /// What state the database is in now.
+    pub aftermath: String,
 }

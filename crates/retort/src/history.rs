@@ -22,7 +22,10 @@ pub struct HistoryTable {
 
 impl Default for HistoryTable {
     fn default() -> Self {
-        Self { schema: None, name: "retort_history".to_owned() }
+        Self {
+            schema: None,
+            name: "retort_history".to_owned(),
+        }
     }
 }
 
@@ -120,11 +123,21 @@ impl Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HistoryWrite {
     /// Replace the revision's state row with one in `status`.
-    Put { id: String, checksum: String, message: String, status: Status },
+    Put {
+        id: String,
+        checksum: String,
+        message: String,
+        status: Status,
+    },
     /// Delete the revision's state row.
     Remove { id: String },
     /// Append to the event log.
-    Log { id: String, action: Action, outcome: Outcome, detail: Option<String> },
+    Log {
+        id: String,
+        action: Action,
+        outcome: Outcome,
+        detail: Option<String>,
+    },
 }
 
 /// How a step ended, for the event log.
@@ -210,19 +223,38 @@ impl Binder {
     }
 
     fn finish(&mut self, sql: String) -> Rendered {
-        Rendered { sql, values: std::mem::take(&mut self.values) }
+        Rendered {
+            sql,
+            values: std::mem::take(&mut self.values),
+        }
     }
 }
 
 /// Renders one history write as SQL statements.
-pub fn render_write(write: &HistoryWrite, cx: &WriteContext<'_>, placeholders: Placeholders) -> Vec<Rendered> {
-    let mut b = Binder { placeholders, dialect: cx.dialect, values: Vec::new() };
+pub fn render_write(
+    write: &HistoryWrite,
+    cx: &WriteContext<'_>,
+    placeholders: Placeholders,
+) -> Vec<Rendered> {
+    let mut b = Binder {
+        placeholders,
+        dialect: cx.dialect,
+        values: Vec::new(),
+    };
     let state = cx.table.state(cx.dialect);
     match write {
-        HistoryWrite::Put { id, checksum, message, status } => {
+        HistoryWrite::Put {
+            id,
+            checksum,
+            message,
+            status,
+        } => {
             // Delete-then-insert instead of a dialect-specific upsert: one
             // shape for every dialect, and it runs inside the run's transaction.
-            let delete = format!("DELETE FROM {state} WHERE revision_id = {}", b.bind(Value::Text(id.clone())));
+            let delete = format!(
+                "DELETE FROM {state} WHERE revision_id = {}",
+                b.bind(Value::Text(id.clone()))
+            );
             let delete = b.finish(delete);
             let insert = format!(
                 "INSERT INTO {state} (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
@@ -238,10 +270,18 @@ pub fn render_write(write: &HistoryWrite, cx: &WriteContext<'_>, placeholders: P
             vec![delete, b.finish(insert)]
         }
         HistoryWrite::Remove { id } => {
-            let delete = format!("DELETE FROM {state} WHERE revision_id = {}", b.bind(Value::Text(id.clone())));
+            let delete = format!(
+                "DELETE FROM {state} WHERE revision_id = {}",
+                b.bind(Value::Text(id.clone()))
+            );
             vec![b.finish(delete)]
         }
-        HistoryWrite::Log { id, action, outcome, detail } => {
+        HistoryWrite::Log {
+            id,
+            action,
+            outcome,
+            detail,
+        } => {
             let log = cx.table.log(cx.dialect);
             let insert = format!(
                 "INSERT INTO {log} (revision_id, action, outcome, detail, at, execution_ms, run_by) \
@@ -291,17 +331,32 @@ mod tests {
             message: "it's".into(),
             status: Status::Applied,
         };
-        let rendered = render_write(&write, &context(&table), Placeholders::Numbered(|n| format!("${n}")));
+        let rendered = render_write(
+            &write,
+            &context(&table),
+            Placeholders::Numbered(|n| format!("${n}")),
+        );
         assert_eq!(rendered.len(), 2);
         assert_eq!(rendered[0].values.len(), 1);
         assert_eq!(rendered[1].values.len(), 4);
-        assert!(rendered[1].sql.contains("VALUES ($1, $2, $3, $4, now()"), "{}", rendered[1].sql);
-        assert!(!rendered[1].sql.contains("it's"), "values must not be pasted: {}", rendered[1].sql);
+        assert!(
+            rendered[1].sql.contains("VALUES ($1, $2, $3, $4, now()"),
+            "{}",
+            rendered[1].sql
+        );
+        assert!(
+            !rendered[1].sql.contains("it's"),
+            "values must not be pasted: {}",
+            rendered[1].sql
+        );
     }
 
     #[test]
     fn render_inline_quotes_literals_when_offline() {
-        let table = HistoryTable { schema: Some("ops".into()), name: "hist".into() };
+        let table = HistoryTable {
+            schema: Some("ops".into()),
+            name: "hist".into(),
+        };
         let write = HistoryWrite::Log {
             id: "a1b2".into(),
             action: Action::Upgrade,

@@ -29,7 +29,7 @@ pub use backend::SqliteBackend;
 pub use backend::{connect, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
 pub use database_url::{redact, DatabaseUrl};
 pub use dialect::Dialect;
-pub use error::{Drifted, MigrateError};
+pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
 pub use script::render_script;

@@ -28,7 +28,11 @@ pub struct MigratorConfig {
 
 impl Default for MigratorConfig {
     fn default() -> Self {
-        Self { history: HistoryTable::default(), lock_timeout: Duration::from_secs(60), ignore_unknown: false }
+        Self {
+            history: HistoryTable::default(),
+            lock_timeout: Duration::from_secs(60),
+            ignore_unknown: false,
+        }
     }
 }
 
@@ -68,7 +72,10 @@ pub struct DatabaseStatus {
 impl DatabaseStatus {
     /// Whether the database is exactly at the compiled heads with nothing wrong.
     pub fn is_clean(&self) -> bool {
-        self.pending.is_empty() && self.drifted.is_empty() && self.unknown.is_empty() && self.unresolved.is_empty()
+        self.pending.is_empty()
+            && self.drifted.is_empty()
+            && self.unknown.is_empty()
+            && self.unresolved.is_empty()
     }
 }
 
@@ -103,7 +110,11 @@ impl Migrator {
     }
 
     pub fn with_config(migrations: &'static Migrations, config: MigratorConfig) -> Self {
-        Self { migrations, graph: RevisionGraph::new(migrations), config }
+        Self {
+            migrations,
+            graph: RevisionGraph::new(migrations),
+            config,
+        }
     }
 
     pub fn graph(&self) -> &RevisionGraph {
@@ -115,7 +126,11 @@ impl Migrator {
     }
 
     /// Applies every revision up to `target`.
-    pub async fn upgrade<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+    pub async fn upgrade<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Target,
+    ) -> Result<Vec<StepReport>, MigrateError> {
         // Lock-free fast path: at head with nothing wrong, one read is all.
         if let Some(rows) = db.read_history(&self.config.history).await? {
             let applied = self.verify(&rows)?;
@@ -134,7 +149,11 @@ impl Migrator {
     }
 
     /// Unapplies revisions down to `target`.
-    pub async fn downgrade<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+    pub async fn downgrade<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Target,
+    ) -> Result<Vec<StepReport>, MigrateError> {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
@@ -146,7 +165,11 @@ impl Migrator {
     }
 
     /// Records the database as being at `target` without running anything.
-    pub async fn stamp<B: Backend>(&self, db: &mut B, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+    pub async fn stamp<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Target,
+    ) -> Result<Vec<StepReport>, MigrateError> {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
@@ -164,13 +187,17 @@ impl Migrator {
             }
             for revision in self.migrations.revisions().iter().rev() {
                 if applied.contains(revision.id) && !wanted.contains(revision.id) {
-                    writes.push(HistoryWrite::Remove { id: revision.id.to_owned() });
+                    writes.push(HistoryWrite::Remove {
+                        id: revision.id.to_owned(),
+                    });
                     writes.push(log(revision.id, Action::Unstamp, Outcome::Ok, None));
                     steps.push(report(revision, Direction::Down, Duration::ZERO));
                 }
             }
             if !writes.is_empty() {
-                db.run(&[], &writes, &self.config.history, true).await.map_err(run_error_to_backend)?;
+                db.run(&[], &writes, &self.config.history, true)
+                    .await
+                    .map_err(run_error_to_backend)?;
             }
             Ok(steps)
         }
@@ -180,21 +207,41 @@ impl Migrator {
 
     /// Settles a revision that a failed non-transactional run left recorded
     /// as running or failed.
-    pub async fn resolve<B: Backend>(&self, db: &mut B, id: &str, resolution: Resolution) -> Result<(), MigrateError> {
-        let revision = self.migrations.get(id).ok_or_else(|| MigrateError::UnknownRevision { id: id.to_owned() })?;
+    pub async fn resolve<B: Backend>(
+        &self,
+        db: &mut B,
+        id: &str,
+        resolution: Resolution,
+    ) -> Result<(), MigrateError> {
+        let revision = self
+            .migrations
+            .get(id)
+            .ok_or_else(|| MigrateError::UnknownRevision { id: id.to_owned() })?;
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             db.ensure_history(&self.config.history).await?;
             let write = match resolution {
                 Resolution::Applied => put(revision, Status::Applied),
-                Resolution::RolledBack => HistoryWrite::Remove { id: revision.id.to_owned() },
+                Resolution::RolledBack => HistoryWrite::Remove {
+                    id: revision.id.to_owned(),
+                },
             };
             let detail = match resolution {
                 Resolution::Applied => "resolved as applied",
                 Resolution::RolledBack => "resolved as rolled back",
             };
-            let writes = [write, log(revision.id, Action::Resolve, Outcome::Ok, Some(detail.to_owned()))];
-            db.run(&[], &writes, &self.config.history, true).await.map_err(run_error_to_backend)?;
+            let writes = [
+                write,
+                log(
+                    revision.id,
+                    Action::Resolve,
+                    Outcome::Ok,
+                    Some(detail.to_owned()),
+                ),
+            ];
+            db.run(&[], &writes, &self.config.history, true)
+                .await
+                .map_err(run_error_to_backend)?;
             Ok(())
         }
         .await;
@@ -204,10 +251,18 @@ impl Migrator {
     /// Reads the history and compares it with the compiled table. Never fails
     /// on drift or unknown revisions: it reports them.
     pub async fn status<B: Backend>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
-        let applied = db.read_history(&self.config.history).await?.unwrap_or_default();
+        let applied = db
+            .read_history(&self.config.history)
+            .await?
+            .unwrap_or_default();
         let (drifted, unknown, unresolved) = self.inspect(&applied);
         let ids: BTreeSet<String> = applied.iter().map(|row| row.id.clone()).collect();
-        let current = self.graph.current_heads(&ids).iter().map(|revision| revision.id).collect();
+        let current = self
+            .graph
+            .current_heads(&ids)
+            .iter()
+            .map(|revision| revision.id)
+            .collect();
         let pending = self
             .migrations
             .revisions()
@@ -215,13 +270,34 @@ impl Migrator {
             .filter(|revision| !ids.contains(revision.id))
             .map(|revision| revision.id)
             .collect();
-        let heads = self.graph.heads().iter().map(|revision| revision.id).collect();
-        Ok(DatabaseStatus { applied, current, heads, pending, drifted, unknown, unresolved })
+        let heads = self
+            .graph
+            .heads()
+            .iter()
+            .map(|revision| revision.id)
+            .collect();
+        Ok(DatabaseStatus {
+            applied,
+            current,
+            heads,
+            pending,
+            drifted,
+            unknown,
+            unresolved,
+        })
     }
 
     /// The plan a command would run, without running it (a dry run).
-    pub async fn plan<B: Backend>(&self, db: &mut B, direction: Direction, target: &Target) -> Result<Plan, MigrateError> {
-        let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+    pub async fn plan<B: Backend>(
+        &self,
+        db: &mut B,
+        direction: Direction,
+        target: &Target,
+    ) -> Result<Plan, MigrateError> {
+        let rows = db
+            .read_history(&self.config.history)
+            .await?
+            .unwrap_or_default();
         let applied = self.verify(&rows)?;
         Ok(match direction {
             Direction::Up => self.graph.plan_upgrade(&applied, target)?,
@@ -233,7 +309,10 @@ impl Migrator {
     /// history once and verifies it.
     async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
         db.ensure_history(&self.config.history).await?;
-        let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+        let rows = db
+            .read_history(&self.config.history)
+            .await?
+            .unwrap_or_default();
         self.verify(&rows)
     }
 
@@ -244,8 +323,15 @@ impl Migrator {
         if let Some(id) = unresolved.first() {
             let row = rows.iter().find(|row| &row.id == id);
             let status = row.map_or("failed", |row| row.status.as_str());
-            let file = self.migrations.get(id).map_or("(unknown file)", |r| r.source);
-            return Err(MigrateError::Unresolved { id: id.clone(), file, status });
+            let file = self
+                .migrations
+                .get(id)
+                .map_or("(unknown file)", |r| r.source);
+            return Err(MigrateError::Unresolved {
+                id: id.clone(),
+                file,
+                status,
+            });
         }
         if !drifted.is_empty() {
             return Err(MigrateError::Drift { drifted });
@@ -253,7 +339,11 @@ impl Migrator {
         if !unknown.is_empty() && !self.config.ignore_unknown {
             return Err(MigrateError::UnknownApplied { ids: unknown });
         }
-        Ok(rows.iter().filter(|row| self.migrations.get(&row.id).is_some()).map(|row| row.id.clone()).collect())
+        Ok(rows
+            .iter()
+            .filter(|row| self.migrations.get(&row.id).is_some())
+            .map(|row| row.id.clone())
+            .collect())
     }
 
     fn inspect(&self, rows: &[AppliedRevision]) -> (Vec<Drifted>, Vec<String>, Vec<String>) {
@@ -268,7 +358,9 @@ impl Migrator {
                 None => unknown.push(row.id.clone()),
                 Some(revision) => {
                     let compiled = revision.checksum.to_hex();
-                    if row.status == Status::Applied && !compiled.eq_ignore_ascii_case(row.checksum.trim()) {
+                    if row.status == Status::Applied
+                        && !compiled.eq_ignore_ascii_case(row.checksum.trim())
+                    {
                         drifted.push(Drifted {
                             id: row.id.clone(),
                             file: revision.source,
@@ -283,7 +375,11 @@ impl Migrator {
         (drifted, unknown, unresolved)
     }
 
-    async fn apply<B: Backend>(&self, db: &mut B, plan: &Plan) -> Result<Vec<StepReport>, MigrateError> {
+    async fn apply<B: Backend>(
+        &self,
+        db: &mut B,
+        plan: &Plan,
+    ) -> Result<Vec<StepReport>, MigrateError> {
         let mut done = Vec::with_capacity(plan.len());
         for step in plan.steps() {
             let started = Instant::now();
@@ -295,7 +391,12 @@ impl Migrator {
         Ok(done)
     }
 
-    async fn apply_step<B: Backend>(&self, db: &mut B, revision: &'static Revision, direction: Direction) -> Result<(), MigrateError> {
+    async fn apply_step<B: Backend>(
+        &self,
+        db: &mut B,
+        revision: &'static Revision,
+        direction: Direction,
+    ) -> Result<(), MigrateError> {
         let units = render::units(revision, direction, db.dialect())?;
         let table = &self.config.history;
         let action = match direction {
@@ -304,7 +405,9 @@ impl Migrator {
         };
         let done = match direction {
             Direction::Up => put(revision, Status::Applied),
-            Direction::Down => HistoryWrite::Remove { id: revision.id.to_owned() },
+            Direction::Down => HistoryWrite::Remove {
+                id: revision.id.to_owned(),
+            },
         };
         if revision.transactional {
             let writes = [done, log(revision.id, action, Outcome::Ok, None)];
@@ -316,7 +419,9 @@ impl Migrator {
                         "the revision was rolled back: the database is still at the revision before {}",
                         revision.id
                     );
-                    Err(self.statement_failed(db, revision, direction, &units, error, aftermath).await)
+                    Err(self
+                        .statement_failed(db, revision, direction, &units, error, aftermath)
+                        .await)
                 }
             };
         }
@@ -324,7 +429,9 @@ impl Migrator {
         // record the attempt first, so that a crash or an error is visible to
         // every later run until someone resolves it.
         let running = [put(revision, Status::Running)];
-        db.run(&[], &running, table, true).await.map_err(run_error_to_backend)?;
+        db.run(&[], &running, table, true)
+            .await
+            .map_err(run_error_to_backend)?;
         let writes = [done, log(revision.id, action, Outcome::Ok, None)];
         match db.run(&units, &writes, table, false).await {
             Ok(()) => Ok(()),
@@ -332,7 +439,11 @@ impl Migrator {
             Err(RunError::Statement(error)) => {
                 let failed = [put(revision, Status::Failed)];
                 if let Err(write_error) = db.run(&[], &failed, table, true).await {
-                    tracing::warn!(?write_error, "could not record revision {} as failed", revision.id);
+                    tracing::warn!(
+                        ?write_error,
+                        "could not record revision {} as failed",
+                        revision.id
+                    );
                 }
                 let aftermath = format!(
                     "revision {id} is not transactional, so earlier statements stayed applied; it is recorded as \
@@ -340,7 +451,9 @@ impl Migrator {
                      or `--rolled-back`",
                     id = revision.id
                 );
-                Err(self.statement_failed(db, revision, direction, &units, error, aftermath).await)
+                Err(self
+                    .statement_failed(db, revision, direction, &units, error, aftermath)
+                    .await)
             }
         }
     }
@@ -360,9 +473,18 @@ impl Migrator {
             Direction::Up => Action::Upgrade,
             Direction::Down => Action::Downgrade,
         };
-        let entry = [log(revision.id, action, Outcome::Failed, Some(shorten(&error.message)))];
+        let entry = [log(
+            revision.id,
+            action,
+            Outcome::Failed,
+            Some(shorten(&error.message)),
+        )];
         if let Err(log_error) = db.run(&[], &entry, &self.config.history, true).await {
-            tracing::warn!(?log_error, "could not log the failure of revision {}", revision.id);
+            tracing::warn!(
+                ?log_error,
+                "could not log the failure of revision {}",
+                revision.id
+            );
         }
         let unit = units.get(error.unit);
         let location = match (unit.and_then(|u| u.first_line), error.line) {
@@ -370,7 +492,7 @@ impl Migrator {
             (None, _) => unit.map(|u| format!("{} ({})", revision.source, u.label)),
             (Some(_), None) => None,
         };
-        MigrateError::Statement {
+        MigrateError::Statement(Box::new(crate::error::StatementFailure {
             direction,
             id: revision.id.to_owned(),
             file: revision.source,
@@ -380,7 +502,7 @@ impl Migrator {
             code: error.code,
             message: error.message,
             aftermath,
-        }
+        }))
     }
 }
 
@@ -391,7 +513,10 @@ impl Migrator {
 /// it cannot skip the release. If the process dies, the database releases
 /// session locks itself (and the OS releases SQLite's file lock). The
 /// section's own error wins over a failed release.
-async fn release<B: Backend, T>(db: &mut B, result: Result<T, MigrateError>) -> Result<T, MigrateError> {
+async fn release<B: Backend, T>(
+    db: &mut B,
+    result: Result<T, MigrateError>,
+) -> Result<T, MigrateError> {
     let released = db.unlock().await;
     let value = result?;
     released?;
@@ -408,11 +533,21 @@ fn put(revision: &Revision, status: Status) -> HistoryWrite {
 }
 
 fn log(id: &str, action: Action, outcome: Outcome, detail: Option<String>) -> HistoryWrite {
-    HistoryWrite::Log { id: id.to_owned(), action, outcome, detail }
+    HistoryWrite::Log {
+        id: id.to_owned(),
+        action,
+        outcome,
+        detail,
+    }
 }
 
 fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) -> StepReport {
-    StepReport { id: revision.id, message: revision.message, direction, elapsed }
+    StepReport {
+        id: revision.id,
+        message: revision.message,
+        direction,
+        elapsed,
+    }
 }
 
 fn run_error_to_backend(error: RunError) -> MigrateError {

@@ -42,7 +42,8 @@ pub enum Sql {
 impl Operations {
     /// Records raw SQL that every dialect runs as is.
     pub fn execute(&mut self, sql: impl Into<String>) -> &mut Self {
-        self.recorded.push(Operation::Execute(Sql::Portable(sql.into())));
+        self.recorded
+            .push(Operation::Execute(Sql::Portable(sql.into())));
         self
     }
 
@@ -53,7 +54,8 @@ impl Operations {
         texts: impl IntoIterator<Item = (Dialect, S)>,
     ) -> &mut Self {
         let texts = texts.into_iter().map(|(d, s)| (d, s.into())).collect();
-        self.recorded.push(Operation::Execute(Sql::PerDialect(texts)));
+        self.recorded
+            .push(Operation::Execute(Sql::PerDialect(texts)));
         self
     }
 

@@ -71,7 +71,10 @@ impl fmt::Debug for Body {
 impl Revision {
     /// The revision's file name without its folder, for short messages.
     pub fn file_name(&self) -> &'static str {
-        self.source.rsplit(['/', '\\']).next().unwrap_or(self.source)
+        self.source
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(self.source)
     }
 
     /// Whether this revision starts the graph (has no parents).

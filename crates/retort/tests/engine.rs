@@ -10,23 +10,31 @@ use std::time::{Duration, Instant};
 use common::{applied, connect, events, strings, tables, texts, GRAPH};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
-    Backend, Body, Checksum, HistoryTable, MigrateError, Migrations, Migrator, MigratorConfig, Resolution, Revision,
-    Target,
+    Backend, Body, Checksum, HistoryTable, MigrateError, Migrations, Migrator, MigratorConfig,
+    Resolution, Revision, Target,
 };
 
 fn target(text: &str) -> Target {
     Target::parse(text).expect("test targets parse")
 }
 
-async fn upgrade(db: &TestDatabase, migrations: &'static Migrations, to: &str) -> Result<Vec<&'static str>, MigrateError> {
+async fn upgrade(
+    db: &TestDatabase,
+    migrations: &'static Migrations,
+    to: &str,
+) -> Result<Vec<&'static str>, MigrateError> {
     let mut backend = connect(db).await;
-    let steps = Migrator::new(migrations).upgrade(&mut backend, &target(to)).await?;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &target(to))
+        .await?;
     Ok(steps.iter().map(|s| s.id).collect())
 }
 
 async fn downgrade(db: &TestDatabase, to: &str) -> Result<Vec<&'static str>, MigrateError> {
     let mut backend = connect(db).await;
-    let steps = Migrator::new(&GRAPH).downgrade(&mut backend, &target(to)).await?;
+    let steps = Migrator::new(&GRAPH)
+        .downgrade(&mut backend, &target(to))
+        .await?;
     Ok(steps.iter().map(|s| s.id).collect())
 }
 
@@ -49,22 +57,43 @@ async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
     // `head` is ambiguous only with several heads; here the merge is the one head.
     assert_eq!(upgrade(&db, &GRAPH, "+1").await.unwrap(), ["a0a0"]);
     assert_eq!(upgrade(&db, &GRAPH, "a0a0+1").await.unwrap(), ["b0b0"]);
-    assert_eq!(upgrade(&db, &GRAPH, "c2c2").await.unwrap(), ["c1c1", "c2c2"]);
-    assert_eq!(tables(&db).await, strings(&["accounts", "invoices", "items", "payments"]));
+    assert_eq!(
+        upgrade(&db, &GRAPH, "c2c2").await.unwrap(),
+        ["c1c1", "c2c2"]
+    );
+    assert_eq!(
+        tables(&db).await,
+        strings(&["accounts", "invoices", "items", "payments"])
+    );
     assert_eq!(downgrade(&db, "billing@-1").await.unwrap(), ["c2c2"]);
     assert_eq!(upgrade(&db, &GRAPH, "d1d1").await.unwrap(), ["d1d1"]);
     // The merge is on the billing branch too (Alembic's semantics).
-    assert_eq!(upgrade(&db, &GRAPH, "billing@head").await.unwrap(), ["c2c2", "m0m0"]);
+    assert_eq!(
+        upgrade(&db, &GRAPH, "billing@head").await.unwrap(),
+        ["c2c2", "m0m0"]
+    );
     assert_eq!(applied(&db).await.len(), 6);
     // Below the merge: the merge goes once, and only the branch below the target.
     assert_eq!(downgrade(&db, "c1c1").await.unwrap(), ["m0m0", "c2c2"]);
-    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1", "d1d1"]));
+    assert_eq!(
+        applied(&db).await,
+        strings(&["a0a0", "b0b0", "c1c1", "d1d1"])
+    );
     let ambiguous = downgrade(&db, "-1").await.unwrap_err().to_string();
-    assert!(ambiguous.contains("c1c1") && ambiguous.contains("d1d1"), "{ambiguous}");
-    assert_eq!(upgrade(&db, &GRAPH, "heads").await.unwrap(), ["c2c2", "m0m0"]);
+    assert!(
+        ambiguous.contains("c1c1") && ambiguous.contains("d1d1"),
+        "{ambiguous}"
+    );
+    assert_eq!(
+        upgrade(&db, &GRAPH, "heads").await.unwrap(),
+        ["c2c2", "m0m0"]
+    );
     assert_eq!(downgrade(&db, "-1").await.unwrap(), ["m0m0"]);
     assert_eq!(upgrade(&db, &GRAPH, "m0m0").await.unwrap(), ["m0m0"]);
-    assert_eq!(downgrade(&db, "b0b0").await.unwrap(), ["m0m0", "d1d1", "c2c2", "c1c1"]);
+    assert_eq!(
+        downgrade(&db, "b0b0").await.unwrap(),
+        ["m0m0", "d1d1", "c2c2", "c1c1"]
+    );
     assert_eq!(downgrade(&db, "base").await.unwrap(), ["b0b0", "a0a0"]);
     assert!(tables(&db).await.is_empty());
     assert!(upgrade(&db, &GRAPH, "head").await.unwrap().len() == 6);
@@ -73,7 +102,10 @@ async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
     // The event log kept every step, in order.
     let log = events(&db).await;
     assert_eq!(log.first().map(String::as_str), Some("a0a0 upgrade ok"));
-    assert_eq!(log.iter().filter(|e| e.ends_with("downgrade ok")).count(), 10);
+    assert_eq!(
+        log.iter().filter(|e| e.ends_with("downgrade ok")).count(),
+        10
+    );
 }
 
 async fn stamp_records_without_running_and_base_clears(kind: BackendKind) {
@@ -81,23 +113,48 @@ async fn stamp_records_without_running_and_base_clears(kind: BackendKind) {
     let mut backend = connect(&db).await;
     let migrator = Migrator::new(&GRAPH);
     let stamped = migrator.stamp(&mut backend, &target("c2c2")).await.unwrap();
-    assert_eq!(stamped.iter().map(|s| s.id).collect::<Vec<_>>(), ["a0a0", "b0b0", "c1c1", "c2c2"]);
+    assert_eq!(
+        stamped.iter().map(|s| s.id).collect::<Vec<_>>(),
+        ["a0a0", "b0b0", "c1c1", "c2c2"]
+    );
     assert!(tables(&db).await.is_empty(), "stamp must not run revisions");
-    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1", "c2c2"]));
+    assert_eq!(
+        applied(&db).await,
+        strings(&["a0a0", "b0b0", "c1c1", "c2c2"])
+    );
     migrator.stamp(&mut backend, &target("base")).await.unwrap();
     assert!(applied(&db).await.is_empty());
     let log = events(&db).await;
-    assert_eq!(log.iter().filter(|e| e.contains(" unstamp ok")).count(), 4, "{log:?}");
+    assert_eq!(
+        log.iter().filter(|e| e.contains(" unstamp ok")).count(),
+        4,
+        "{log:?}"
+    );
 }
 
 /// The same ids as [`GRAPH`], one of them edited since it was applied.
 static EDITED: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
     Revision {
         checksum: Checksum([2; 32]),
-        ..common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY, x INTEGER);", "DROP TABLE items;")
+        ..common::sql(
+            "b0b0",
+            &["a0a0"],
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, x INTEGER);",
+            "DROP TABLE items;",
+        )
     },
-    common::sql("c1c1", &["b0b0"], "CREATE TABLE invoices (id INTEGER PRIMARY KEY);", "DROP TABLE invoices;"),
+    common::sql(
+        "c1c1",
+        &["b0b0"],
+        "CREATE TABLE invoices (id INTEGER PRIMARY KEY);",
+        "DROP TABLE invoices;",
+    ),
 ]);
 
 async fn drift_stops_the_run_before_anything_runs(kind: BackendKind) {
@@ -106,9 +163,19 @@ async fn drift_stops_the_run_before_anything_runs(kind: BackendKind) {
     let error = upgrade(&db, &EDITED, "c1c1").await.unwrap_err();
     let text = error.to_string();
     assert!(matches!(error, MigrateError::Drift { .. }), "{text}");
-    assert!(text.contains("revision b0b0 (migrations/fixture.sql)"), "{text}");
-    assert!(text.contains(&"02".repeat(6)) && text.contains(&"01".repeat(6)), "both checksums: {text}");
-    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0"]), "nothing ran");
+    assert!(
+        text.contains("revision b0b0 (migrations/fixture.sql)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&"02".repeat(6)) && text.contains(&"01".repeat(6)),
+        "both checksums: {text}"
+    );
+    assert_eq!(
+        applied(&db).await,
+        strings(&["a0a0", "b0b0"]),
+        "nothing ran"
+    );
     let mut backend = connect(&db).await;
     let status = Migrator::new(&EDITED).status(&mut backend).await.unwrap();
     assert_eq!(status.drifted.len(), 1);
@@ -128,16 +195,34 @@ async fn failing_statement_leaves_previous_revision_and_history(kind: BackendKin
     let db = retort::test_database!(kind);
     let error = upgrade(&db, &FAILING, "heads").await.unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("upgrade of revision bad0 failed at migrations/fixture.sql:4"), "{text}");
-    assert!(text.contains("no_such_table"), "the server's message and the statement: {text}");
+    assert!(
+        text.contains("upgrade of revision bad0 failed at migrations/fixture.sql:4"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no_such_table"),
+        "the server's message and the statement: {text}"
+    );
     assert!(text.contains("rolled back"), "{text}");
-    assert_eq!(tables(&db).await, strings(&["accounts"]), "the half-run revision left nothing");
+    assert_eq!(
+        tables(&db).await,
+        strings(&["accounts"]),
+        "the half-run revision left nothing"
+    );
     assert_eq!(applied(&db).await, strings(&["a0a0"]));
-    assert_eq!(events(&db).await, strings(&["a0a0 upgrade ok", "bad0 upgrade failed"]));
+    assert_eq!(
+        events(&db).await,
+        strings(&["a0a0 upgrade ok", "bad0 upgrade failed"])
+    );
 }
 
 static NON_TRANSACTIONAL: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
     Revision {
         transactional: false,
         body: Body::Sql {
@@ -148,10 +233,18 @@ static NON_TRANSACTIONAL: Migrations = Migrations::new(&[
     },
     Revision {
         transactional: false,
-        body: Body::Rust { upgrade: loose_then_fail, downgrade: Some(drop_loose2) },
+        body: Body::Rust {
+            upgrade: loose_then_fail,
+            downgrade: Some(drop_loose2),
+        },
         ..common::sql("nt01", &["nt00"], "", "")
     },
-    common::sql("z0z0", &["nt01"], "CREATE TABLE later (id INTEGER PRIMARY KEY);", "DROP TABLE later;"),
+    common::sql(
+        "z0z0",
+        &["nt01"],
+        "CREATE TABLE later (id INTEGER PRIMARY KEY);",
+        "DROP TABLE later;",
+    ),
 ]);
 
 fn loose_then_fail(op: &mut retort::Operations) {
@@ -165,55 +258,158 @@ fn drop_loose2(op: &mut retort::Operations) {
 
 async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let error = upgrade(&db, &NON_TRANSACTIONAL, "heads").await.unwrap_err().to_string();
-    assert!(error.contains("operation 2 (execute)") && error.contains("recorded as failed"), "{error}");
+    let error = upgrade(&db, &NON_TRANSACTIONAL, "heads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("operation 2 (execute)") && error.contains("recorded as failed"),
+        "{error}"
+    );
     // The first statement of the failed revision stayed: no transaction protected it.
     assert_eq!(tables(&db).await, strings(&["accounts", "loose", "loose2"]));
     let refused = upgrade(&db, &NON_TRANSACTIONAL, "heads").await.unwrap_err();
-    assert!(matches!(refused, MigrateError::Unresolved { .. }), "{refused}");
-    assert!(refused.to_string().contains("cargo xtask migrate resolve nt01 --applied"), "{refused}");
+    assert!(
+        matches!(refused, MigrateError::Unresolved { .. }),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("cargo xtask migrate resolve nt01 --applied"),
+        "{refused}"
+    );
     // The user cleans up by hand, then tells retort the revision did not happen.
     let mut backend = connect(&db).await;
-    let cleanup = [retort::Unit { sql: "DROP TABLE loose2".into(), first_line: None, label: "cleanup".into() }];
-    backend.run(&cleanup, &[], &HistoryTable::default(), true).await.map_err(|e| format!("{e:?}")).unwrap();
-    Migrator::new(&NON_TRANSACTIONAL).resolve(&mut backend, "nt01", Resolution::RolledBack).await.unwrap();
+    let cleanup = [retort::Unit {
+        sql: "DROP TABLE loose2".into(),
+        first_line: None,
+        label: "cleanup".into(),
+    }];
+    backend
+        .run(&cleanup, &[], &HistoryTable::default(), true)
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    Migrator::new(&NON_TRANSACTIONAL)
+        .resolve(&mut backend, "nt01", Resolution::RolledBack)
+        .await
+        .unwrap();
     assert_eq!(applied(&db).await, strings(&["a0a0", "nt00"]));
     let log = events(&db).await;
-    assert!(log.contains(&"nt01 upgrade failed".to_owned()) && log.contains(&"nt01 resolve ok".to_owned()), "{log:?}");
+    assert!(
+        log.contains(&"nt01 upgrade failed".to_owned())
+            && log.contains(&"nt01 resolve ok".to_owned()),
+        "{log:?}"
+    );
 }
 
 static NEWER: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
-    common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"),
-    common::sql("f0f0", &["b0b0"], "CREATE TABLE future (id INTEGER PRIMARY KEY);", "DROP TABLE future;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
+    common::sql(
+        "b0b0",
+        &["a0a0"],
+        "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+        "DROP TABLE items;",
+    ),
+    common::sql(
+        "f0f0",
+        &["b0b0"],
+        "CREATE TABLE future (id INTEGER PRIMARY KEY);",
+        "DROP TABLE future;",
+    ),
 ]);
 
 static OLDER: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
-    common::sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
+    common::sql(
+        "b0b0",
+        &["a0a0"],
+        "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+        "DROP TABLE items;",
+    ),
 ]);
 
 async fn unknown_applied_revisions_refuse_unless_ignored(kind: BackendKind) {
     let db = retort::test_database!(kind);
     upgrade(&db, &NEWER, "heads").await.unwrap();
     let error = upgrade(&db, &OLDER, "heads").await.unwrap_err();
-    assert!(matches!(&error, MigrateError::UnknownApplied { ids } if ids == &["f0f0"]), "{error}");
+    assert!(
+        matches!(&error, MigrateError::UnknownApplied { ids } if ids == &["f0f0"]),
+        "{error}"
+    );
     let mut backend = connect(&db).await;
-    let config = MigratorConfig { ignore_unknown: true, ..MigratorConfig::default() };
-    let steps = Migrator::with_config(&OLDER, config).upgrade(&mut backend, &target("heads")).await.unwrap();
+    let config = MigratorConfig {
+        ignore_unknown: true,
+        ..MigratorConfig::default()
+    };
+    let steps = Migrator::with_config(&OLDER, config)
+        .upgrade(&mut backend, &target("heads"))
+        .await
+        .unwrap();
     assert!(steps.is_empty());
 }
 
 /// Enough revisions that two migrators started together overlap.
 static MANY: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE t0 (id INTEGER PRIMARY KEY);", "DROP TABLE t0;"),
-    common::sql("a1a1", &["a0a0"], "CREATE TABLE t1 (id INTEGER PRIMARY KEY);", "DROP TABLE t1;"),
-    common::sql("a2a2", &["a1a1"], "CREATE TABLE t2 (id INTEGER PRIMARY KEY);", "DROP TABLE t2;"),
-    common::sql("a3a3", &["a2a2"], "CREATE TABLE t3 (id INTEGER PRIMARY KEY);", "DROP TABLE t3;"),
-    common::sql("a4a4", &["a3a3"], "CREATE TABLE t4 (id INTEGER PRIMARY KEY);", "DROP TABLE t4;"),
-    common::sql("a5a5", &["a4a4"], "CREATE TABLE t5 (id INTEGER PRIMARY KEY);", "DROP TABLE t5;"),
-    common::sql("a6a6", &["a5a5"], "CREATE TABLE t6 (id INTEGER PRIMARY KEY);", "DROP TABLE t6;"),
-    common::sql("a7a7", &["a6a6"], "CREATE TABLE t7 (id INTEGER PRIMARY KEY);", "DROP TABLE t7;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE t0 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t0;",
+    ),
+    common::sql(
+        "a1a1",
+        &["a0a0"],
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t1;",
+    ),
+    common::sql(
+        "a2a2",
+        &["a1a1"],
+        "CREATE TABLE t2 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t2;",
+    ),
+    common::sql(
+        "a3a3",
+        &["a2a2"],
+        "CREATE TABLE t3 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t3;",
+    ),
+    common::sql(
+        "a4a4",
+        &["a3a3"],
+        "CREATE TABLE t4 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t4;",
+    ),
+    common::sql(
+        "a5a5",
+        &["a4a4"],
+        "CREATE TABLE t5 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t5;",
+    ),
+    common::sql(
+        "a6a6",
+        &["a5a5"],
+        "CREATE TABLE t6 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t6;",
+    ),
+    common::sql(
+        "a7a7",
+        &["a6a6"],
+        "CREATE TABLE t7 (id INTEGER PRIMARY KEY);",
+        "DROP TABLE t7;",
+    ),
 ]);
 
 async fn concurrent_migrators_apply_each_revision_once(kind: BackendKind) {
@@ -227,20 +423,35 @@ async fn concurrent_migrators_apply_each_revision_once(kind: BackendKind) {
                 let url = url.clone();
                 let barrier = &barrier;
                 scope.spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     runtime.block_on(async {
                         let mut backend = retort::connect(&url).await.map_err(|e| e.to_string())?;
                         barrier.wait();
-                        let steps = Migrator::new(&MANY).upgrade(&mut backend, &target("heads")).await;
+                        let steps = Migrator::new(&MANY)
+                            .upgrade(&mut backend, &target("heads"))
+                            .await;
                         steps.map(|s| s.len()).map_err(|e| e.to_string())
                     })
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("migrator thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("migrator thread"))
+            .collect()
     });
-    let counts: Vec<usize> = results.into_iter().map(|r| r.expect("both migrators succeed")).collect();
-    assert_eq!(counts.iter().sum::<usize>(), 8, "together they applied each revision once: {counts:?}");
+    let counts: Vec<usize> = results
+        .into_iter()
+        .map(|r| r.expect("both migrators succeed"))
+        .collect();
+    assert_eq!(
+        counts.iter().sum::<usize>(),
+        8,
+        "together they applied each revision once: {counts:?}"
+    );
     let log = events(&db).await;
     assert_eq!(log.len(), 8, "one upgrade event per revision: {log:?}");
     assert_eq!(applied(&db).await.len(), 8);
@@ -248,9 +459,17 @@ async fn concurrent_migrators_apply_each_revision_once(kind: BackendKind) {
 
 /// A revision slow enough to kill a migrator in the middle of it.
 static SLOW: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    common::sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
     Revision {
-        body: Body::Rust { upgrade: slow_upgrade, downgrade: Some(slow_downgrade) },
+        body: Body::Rust {
+            upgrade: slow_upgrade,
+            downgrade: Some(slow_downgrade),
+        },
         ..common::sql("s10w", &["a0a0"], "", "")
     },
 ]);
@@ -280,7 +499,10 @@ async fn kill_test_child() {
     let url = std::env::var("RETORT_KILL_CHILD_URL").expect("started by the kill test");
     let url = retort::DatabaseUrl::parse(&url).unwrap();
     let mut backend = retort::connect(&url).await.unwrap();
-    Migrator::new(&SLOW).upgrade(&mut backend, &target("heads")).await.unwrap();
+    Migrator::new(&SLOW)
+        .upgrade(&mut backend, &target("heads"))
+        .await
+        .unwrap();
 }
 
 async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: BackendKind) {
@@ -296,7 +518,11 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     loop {
         // read_history tolerates the history table not existing yet.
         let mut backend = connect(&db).await;
-        let rows = backend.read_history(&HistoryTable::default()).await.unwrap().unwrap_or_default();
+        let rows = backend
+            .read_history(&HistoryTable::default())
+            .await
+            .unwrap()
+            .unwrap_or_default();
         if rows.iter().any(|row| row.id == "a0a0") {
             break;
         }
@@ -307,9 +533,16 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     tokio::time::sleep(Duration::from_millis(400)).await;
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the child was killed mid-revision, not finished");
+    assert!(
+        !status.success(),
+        "the child was killed mid-revision, not finished"
+    );
     assert_eq!(applied(&db).await, strings(&["a0a0"]));
-    assert_eq!(tables(&db).await, strings(&["accounts"]), "the killed revision left nothing behind");
+    assert_eq!(
+        tables(&db).await,
+        strings(&["accounts"]),
+        "the killed revision left nothing behind"
+    );
     assert_eq!(upgrade(&db, &SLOW, "heads").await.unwrap(), ["s10w"]);
     assert_eq!(tables(&db).await, strings(&["accounts", "slow"]));
 }
@@ -319,26 +552,46 @@ async fn offline_script_builds_the_same_schema_as_online_upgrade(kind: BackendKi
     let offline = retort::test_database!(kind);
     upgrade(&online, &GRAPH, "heads").await.unwrap();
     let graph = retort::RevisionGraph::new(&GRAPH);
-    let plan = graph.plan_upgrade(&Default::default(), &target("heads")).unwrap();
+    let plan = graph
+        .plan_upgrade(&Default::default(), &target("heads"))
+        .unwrap();
     let script = retort::render_script(&plan, kind.dialect(), &HistoryTable::default()).unwrap();
     let client = match kind {
         BackendKind::Sqlite => {
             let path = common::url(&offline).sqlite_path().unwrap();
-            Command::new("sqlite3").arg(path).stdin(std::process::Stdio::piped()).spawn()
+            Command::new("sqlite3")
+                .arg(path)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
         }
-        _ => Command::new("psql").args(["-q", "-X", offline.url()]).stdin(std::process::Stdio::piped()).spawn(),
+        _ => Command::new("psql")
+            .args(["-q", "-X", offline.url()])
+            .stdin(std::process::Stdio::piped())
+            .spawn(),
     };
-    let mut client = client.expect("the dialect's client (sqlite3 / psql) is installed; .ci/run installs it");
+    let mut client =
+        client.expect("the dialect's client (sqlite3 / psql) is installed; .ci/run installs it");
     use std::io::Write;
-    client.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    assert!(client.wait().unwrap().success(), "the script ran cleanly:\n{script}");
+    client
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(
+        client.wait().unwrap().success(),
+        "the script ran cleanly:\n{script}"
+    );
     assert_eq!(tables(&offline).await, tables(&online).await);
     assert_eq!(applied(&offline).await, applied(&online).await);
     let columns = match kind {
         BackendKind::Sqlite => "SELECT m.name || '.' || p.name || ' ' || p.type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1",
         _ => "SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1",
     };
-    assert_eq!(texts(&offline, columns).await, texts(&online, columns).await);
+    assert_eq!(
+        texts(&offline, columns).await,
+        texts(&online, columns).await
+    );
 }
 
 async fn upgrade_at_head_takes_no_lock(kind: BackendKind) {
@@ -349,12 +602,24 @@ async fn upgrade_at_head_takes_no_lock(kind: BackendKind) {
     let mut holder = connect(&db).await;
     holder.lock(Duration::from_secs(5)).await.unwrap();
     let mut backend = connect(&db).await;
-    let config = MigratorConfig { lock_timeout: Duration::from_millis(200), ..MigratorConfig::default() };
-    let steps = Migrator::with_config(&GRAPH, config.clone()).upgrade(&mut backend, &target("heads")).await.unwrap();
+    let config = MigratorConfig {
+        lock_timeout: Duration::from_millis(200),
+        ..MigratorConfig::default()
+    };
+    let steps = Migrator::with_config(&GRAPH, config.clone())
+        .upgrade(&mut backend, &target("heads"))
+        .await
+        .unwrap();
     assert!(steps.is_empty());
     // And a run that does need the lock waits, then reports who holds it.
-    let error = Migrator::with_config(&GRAPH, config).downgrade(&mut backend, &target("-1")).await.unwrap_err();
-    assert!(error.to_string().contains("held by another migrator"), "{error}");
+    let error = Migrator::with_config(&GRAPH, config)
+        .downgrade(&mut backend, &target("-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("held by another migrator"),
+        "{error}"
+    );
     holder.unlock().await.unwrap();
 }
 

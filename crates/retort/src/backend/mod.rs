@@ -68,9 +68,16 @@ pub enum BackendError {
         "the migration lock on {database} is held by another migrator ({holder}); waited {waited:?}. \
          Wait for it to finish, or raise --lock-timeout"
     )]
-    LockTimeout { database: String, holder: String, waited: Duration },
+    LockTimeout {
+        database: String,
+        holder: String,
+        waited: Duration,
+    },
     #[error("{context}: {message}")]
-    Database { context: &'static str, message: String },
+    Database {
+        context: &'static str,
+        message: String,
+    },
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
     NotCompiled { backend: &'static str },
 }
@@ -142,15 +149,26 @@ pub(crate) fn history_ddl(dialect: Dialect, table: &HistoryTable) -> Result<Stri
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Ok(postgres::history_ddl(table)),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
-        other => Err(BackendError::NotCompiled { backend: other.name() }),
+        other => Err(BackendError::NotCompiled {
+            backend: other.name(),
+        }),
     }
 }
 
 /// How offline scripts fill the history columns the backend fills online.
-pub(crate) fn offline_context(dialect: Dialect, table: &HistoryTable) -> Result<WriteContext<'_>, BackendError> {
+pub(crate) fn offline_context(
+    dialect: Dialect,
+    table: &HistoryTable,
+) -> Result<WriteContext<'_>, BackendError> {
     match dialect {
         #[cfg(feature = "sqlite")]
-        Dialect::Sqlite => Ok(WriteContext { table, dialect, now: sqlite::NOW_SQL, user: "'offline script'", elapsed_ms: "0" }),
+        Dialect::Sqlite => Ok(WriteContext {
+            table,
+            dialect,
+            now: sqlite::NOW_SQL,
+            user: "'offline script'",
+            elapsed_ms: "0",
+        }),
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Ok(WriteContext {
             table,
@@ -160,7 +178,9 @@ pub(crate) fn offline_context(dialect: Dialect, table: &HistoryTable) -> Result<
             elapsed_ms: postgres::ELAPSED_IN_TRANSACTION,
         }),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
-        other => Err(BackendError::NotCompiled { backend: other.name() }),
+        other => Err(BackendError::NotCompiled {
+            backend: other.name(),
+        }),
     }
 }
 
@@ -181,7 +201,9 @@ pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Ok(AnyBackend::Postgres(PostgresBackend::connect(url).await?)),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
-        other => Err(BackendError::NotCompiled { backend: other.name() }),
+        other => Err(BackendError::NotCompiled {
+            backend: other.name(),
+        }),
     }
 }
 

@@ -14,12 +14,16 @@ use tokio_postgres::{Client, NoTls};
 
 use super::{Backend, BackendError, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
-use crate::history::{self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value, WriteContext};
+use crate::history::{
+    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value,
+    WriteContext,
+};
 use crate::Dialect;
 
 /// Elapsed milliseconds since the transaction started (`now()` is the
 /// transaction's start time, `clock_timestamp()` the real time).
-pub(crate) const ELAPSED_IN_TRANSACTION: &str = "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
+pub(crate) const ELAPSED_IN_TRANSACTION: &str =
+    "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
 
 /// A session on one PostgreSQL database.
 pub struct PostgresBackend {
@@ -31,15 +35,23 @@ pub struct PostgresBackend {
 impl PostgresBackend {
     /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README).
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
-        let (client, connection) = tokio_postgres::connect(url.expose(), NoTls).await.map_err(|error| {
-            BackendError::Connect { url: url.to_string(), message: describe_pg_error(&error) }
-        })?;
+        let (client, connection) =
+            tokio_postgres::connect(url.expose(), NoTls)
+                .await
+                .map_err(|error| BackendError::Connect {
+                    url: url.to_string(),
+                    message: describe_pg_error(&error),
+                })?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "PostgreSQL connection ended");
             }
         });
-        Ok(Self { client, description: format!("PostgreSQL database {url}"), lock_key: None })
+        Ok(Self {
+            client,
+            description: format!("PostgreSQL database {url}"),
+            lock_key: None,
+        })
     }
 
     /// The client, for tests and seed code.
@@ -48,18 +60,30 @@ impl PostgresBackend {
     }
 
     fn context<'a>(&self, table: &'a HistoryTable, elapsed_ms: &'a str) -> WriteContext<'a> {
-        WriteContext { table, dialect: Dialect::Postgres, now: "now()", user: "current_user", elapsed_ms }
+        WriteContext {
+            table,
+            dialect: Dialect::Postgres,
+            now: "now()",
+            user: "current_user",
+            elapsed_ms,
+        }
     }
 
     /// Renders history writes with `$n` placeholders.
     fn render_writes(&self, writes: &[HistoryWrite], cx: &WriteContext<'_>) -> Vec<Rendered> {
         writes
             .iter()
-            .flat_map(|write| history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}"))))
+            .flat_map(|write| {
+                history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}")))
+            })
             .collect()
     }
 
-    async fn execute_write(&self, sql: &str, values: &[Value]) -> Result<u64, tokio_postgres::Error> {
+    async fn execute_write(
+        &self,
+        sql: &str,
+        values: &[Value],
+    ) -> Result<u64, tokio_postgres::Error> {
         let values: Vec<Option<&str>> = values
             .iter()
             .map(|value| match value {
@@ -67,8 +91,10 @@ impl PostgresBackend {
                 Value::Null => None,
             })
             .collect();
-        let params: Vec<(&(dyn ToSql + Sync), Type)> =
-            values.iter().map(|value| (value as &(dyn ToSql + Sync), Type::TEXT)).collect();
+        let params: Vec<(&(dyn ToSql + Sync), Type)> = values
+            .iter()
+            .map(|value| (value as &(dyn ToSql + Sync), Type::TEXT))
+            .collect();
         self.client.execute_typed(sql, &params).await
     }
 }
@@ -85,9 +111,11 @@ impl Backend for PostgresBackend {
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         // One key per database: two projects sharing a database take turns,
         // which is safe. FNV-1a keeps the key stable across builds.
-        let key = "retort migration lock".bytes().fold(0xcbf29ce484222325u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
-        }) as i64;
+        let key = "retort migration lock"
+            .bytes()
+            .fold(0xcbf29ce484222325u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
+            }) as i64;
         let started = Instant::now();
         loop {
             let row = self
@@ -114,7 +142,11 @@ impl Backend for PostgresBackend {
                         || "another session".to_owned(),
                         |row| format!("server process {} {}", row.get::<_, i32>(0), row.get::<_, String>(1)),
                     );
-                return Err(BackendError::LockTimeout { database: self.describe(), holder, waited: started.elapsed() });
+                return Err(BackendError::LockTimeout {
+                    database: self.describe(),
+                    holder,
+                    waited: started.elapsed(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -131,10 +163,16 @@ impl Backend for PostgresBackend {
     }
 
     async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        self.client.batch_execute(&history_ddl(table)).await.map_err(pg_error("creating the history tables"))
+        self.client
+            .batch_execute(&history_ddl(table))
+            .await
+            .map_err(pg_error("creating the history tables"))
     }
 
-    async fn read_history(&mut self, table: &HistoryTable) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
         let sql = format!(
             "SELECT revision_id, checksum, message, status, \
              to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by \
@@ -144,7 +182,11 @@ impl Backend for PostgresBackend {
         // One round trip: a missing table (SQLSTATE 42P01) means a fresh database.
         let rows = match self.client.query(&sql, &[]).await {
             Ok(rows) => rows,
-            Err(error) if error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(None),
+            Err(error)
+                if error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) =>
+            {
+                return Ok(None)
+            }
             Err(error) => return Err(pg_error("reading the history")(error)),
         };
         let mut applied = Vec::with_capacity(rows.len());
@@ -184,7 +226,11 @@ impl Backend for PostgresBackend {
             let client = &self.client;
             let begin = client.batch_execute("BEGIN");
             let unit_futures = join_all(units.iter().map(|unit| client.batch_execute(&unit.sql)));
-            let write_futures = join_all(rendered.iter().map(|r| self.execute_write(&r.sql, &r.values)));
+            let write_futures = join_all(
+                rendered
+                    .iter()
+                    .map(|r| self.execute_write(&r.sql, &r.values)),
+            );
             let commit = client.batch_execute("COMMIT");
             let (begun, unit_results, write_results, committed) =
                 tokio::join!(begin, unit_futures, write_futures, commit);
@@ -192,15 +238,22 @@ impl Backend for PostgresBackend {
                 .err()
                 .map(|e| RunError::Backend(pg_error("starting a transaction")(e)))
                 .or_else(|| {
-                    unit_results
-                        .into_iter()
-                        .enumerate()
-                        .find_map(|(i, r)| r.err().map(|e| RunError::Statement(statement_error(i, &units[i], &e))))
+                    unit_results.into_iter().enumerate().find_map(|(i, r)| {
+                        r.err()
+                            .map(|e| RunError::Statement(statement_error(i, &units[i], &e)))
+                    })
                 })
                 .or_else(|| {
-                    write_results.into_iter().find_map(|r| r.err().map(|e| RunError::Backend(pg_error("writing the history")(e))))
+                    write_results.into_iter().find_map(|r| {
+                        r.err()
+                            .map(|e| RunError::Backend(pg_error("writing the history")(e)))
+                    })
                 })
-                .or_else(|| committed.err().map(|e| RunError::Backend(pg_error("committing")(e))));
+                .or_else(|| {
+                    committed
+                        .err()
+                        .map(|e| RunError::Backend(pg_error("committing")(e)))
+                });
             if let Some(failure) = failure {
                 // COMMIT after an error already rolled back; this makes sure no
                 // transaction survives whatever failed (a warning if none is open).
@@ -220,14 +273,20 @@ impl Backend for PostgresBackend {
             let elapsed = started.elapsed().as_millis().to_string();
             let cx = self.context(table, &elapsed);
             let rendered = self.render_writes(writes, &cx);
-            self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
+            self.client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(pg_error("starting a transaction"))?;
             for write in &rendered {
                 if let Err(error) = self.execute_write(&write.sql, &write.values).await {
                     let _ = self.client.batch_execute("ROLLBACK").await;
                     return Err(pg_error("writing the history")(error).into());
                 }
             }
-            self.client.batch_execute("COMMIT").await.map_err(pg_error("committing"))?;
+            self.client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(pg_error("committing"))?;
         }
         Ok(())
     }
@@ -240,7 +299,12 @@ pub(crate) fn history_ddl(table: &HistoryTable) -> String {
     let schema = table
         .schema
         .as_deref()
-        .map(|schema| format!("CREATE SCHEMA IF NOT EXISTS {};\n", Dialect::Postgres.quote_ident(schema)))
+        .map(|schema| {
+            format!(
+                "CREATE SCHEMA IF NOT EXISTS {};\n",
+                Dialect::Postgres.quote_ident(schema)
+            )
+        })
         .unwrap_or_default();
     format!(
         "{schema}CREATE TABLE IF NOT EXISTS {state} (
@@ -275,11 +339,18 @@ fn statement_error(index: usize, unit: &Unit, error: &tokio_postgres::Error) -> 
     // The server reports a 1-based character position in the unit's text.
     let (line, sql) = match position {
         Some(at) => {
-            let byte = unit.sql.char_indices().nth(at.saturating_sub(1)).map_or(unit.sql.len(), |(b, _)| b);
+            let byte = unit
+                .sql
+                .char_indices()
+                .nth(at.saturating_sub(1))
+                .map_or(unit.sql.len(), |(b, _)| b);
             let start = unit.sql[..byte].rfind(';').map_or(0, |s| s + 1);
-            let end = unit.sql[byte..].find(';').map_or(unit.sql.len(), |e| byte + e + 1);
+            let end = unit.sql[byte..]
+                .find(';')
+                .map_or(unit.sql.len(), |e| byte + e + 1);
             let start = start + unit.sql[start..].len() - unit.sql[start..].trim_start().len();
-            let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
+            let line =
+                u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
             (Some(line), unit.sql[start..end].trim().to_owned())
         }
         None => (None, unit.sql.trim().to_owned()),
@@ -320,5 +391,8 @@ fn describe_pg_error(error: &tokio_postgres::Error) -> String {
 }
 
 fn pg_error(context: &'static str) -> impl Fn(tokio_postgres::Error) -> BackendError {
-    move |error| BackendError::Database { context, message: describe_pg_error(&error) }
+    move |error| BackendError::Database {
+        context,
+        message: describe_pg_error(&error),
+    }
 }

@@ -14,7 +14,9 @@ use rusqlite::{Batch, Connection, OptionalExtension};
 
 use super::{Backend, BackendError, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
-use crate::history::{self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Status, Value, WriteContext};
+use crate::history::{
+    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Status, Value, WriteContext,
+};
 use crate::Dialect;
 
 /// SQL for the current UTC time with milliseconds, in ISO 8601.
@@ -32,12 +34,16 @@ impl SqliteBackend {
     /// parent folder.
     pub fn open(url: &DatabaseUrl) -> Result<Self, BackendError> {
         let path = url.sqlite_path();
-        let connect_error = |message: String| BackendError::Connect { url: url.to_string(), message };
+        let connect_error = |message: String| BackendError::Connect {
+            url: url.to_string(),
+            message,
+        };
         let conn = match &path {
             Some(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| connect_error(format!("cannot create {}: {e}", parent.display())))?;
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        connect_error(format!("cannot create {}: {e}", parent.display()))
+                    })?;
                 }
                 Connection::open(path).map_err(|e| connect_error(e.to_string()))?
             }
@@ -45,8 +51,13 @@ impl SqliteBackend {
         };
         // Another connection (the application, a second migrator before it
         // reaches the lock) may hold a write transaction briefly: wait for it.
-        conn.busy_timeout(Duration::from_secs(30)).map_err(|e| connect_error(e.to_string()))?;
-        Ok(Self { conn, path, lock: None })
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|e| connect_error(e.to_string()))?;
+        Ok(Self {
+            conn,
+            path,
+            lock: None,
+        })
     }
 
     /// The underlying connection, for tests and seed code.
@@ -61,8 +72,19 @@ impl SqliteBackend {
         Some(path.with_file_name(name))
     }
 
-    fn context<'a>(&self, table: &'a HistoryTable, user: &'a str, elapsed_ms: &'a str) -> WriteContext<'a> {
-        WriteContext { table, dialect: Dialect::Sqlite, now: NOW, user, elapsed_ms }
+    fn context<'a>(
+        &self,
+        table: &'a HistoryTable,
+        user: &'a str,
+        elapsed_ms: &'a str,
+    ) -> WriteContext<'a> {
+        WriteContext {
+            table,
+            dialect: Dialect::Sqlite,
+            now: NOW,
+            user,
+            elapsed_ms,
+        }
     }
 
     /// Runs one unit statement by statement, so that a failure can name the
@@ -84,7 +106,9 @@ impl SqliteBackend {
             };
             number += 1;
             let text = statement.expanded_sql().unwrap_or_default();
-            let start = unit.sql[searched_to..].find(text.trim()).map_or(searched_to, |at| searched_to + at);
+            let start = unit.sql[searched_to..]
+                .find(text.trim())
+                .map_or(searched_to, |at| searched_to + at);
             searched_to = start + text.trim().len();
             let result = step_to_end(statement);
             if let Err(error) = result {
@@ -93,19 +117,29 @@ impl SqliteBackend {
         }
     }
 
-    fn run_writes(&self, writes: &[HistoryWrite], table: &HistoryTable, elapsed: Duration) -> Result<(), BackendError> {
+    fn run_writes(
+        &self,
+        writes: &[HistoryWrite],
+        table: &HistoryTable,
+        elapsed: Duration,
+    ) -> Result<(), BackendError> {
         let user = Dialect::Sqlite.quote_literal(&os_user());
         let elapsed = elapsed.as_millis().to_string();
         let cx = self.context(table, &user, &elapsed);
-        let rendered = writes
-            .iter()
-            .flat_map(|write| history::render_write(write, &cx, Placeholders::Numbered(|n| format!("?{n}"))));
+        let rendered = writes.iter().flat_map(|write| {
+            history::render_write(write, &cx, Placeholders::Numbered(|n| format!("?{n}")))
+        });
         for write in rendered {
-            let mut statement = self.conn.prepare_cached(&write.sql).map_err(db_error("preparing a history write"))?;
+            let mut statement = self
+                .conn
+                .prepare_cached(&write.sql)
+                .map_err(db_error("preparing a history write"))?;
             for (i, value) in write.values.iter().enumerate() {
                 bind(&mut statement, i + 1, value).map_err(db_error("binding a history value"))?;
             }
-            statement.raw_execute().map_err(db_error("writing the history"))?;
+            statement
+                .raw_execute()
+                .map_err(db_error("writing the history"))?;
         }
         Ok(())
     }
@@ -140,7 +174,10 @@ impl Backend for SqliteBackend {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| BackendError::Database { context: "opening the lock file", message: format!("{}: {e}", lock_path.display()) })?;
+            .map_err(|e| BackendError::Database {
+                context: "opening the lock file",
+                message: format!("{}: {e}", lock_path.display()),
+            })?;
         let started = Instant::now();
         loop {
             match file.try_lock() {
@@ -156,7 +193,10 @@ impl Backend for SqliteBackend {
                     })
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(BackendError::Database { context: "locking the lock file", message: e.to_string() })
+                    return Err(BackendError::Database {
+                        context: "locking the lock file",
+                        message: e.to_string(),
+                    })
                 }
             }
         }
@@ -171,13 +211,22 @@ impl Backend for SqliteBackend {
     }
 
     async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        self.conn.execute_batch(&history_ddl(table)).map_err(db_error("creating the history tables"))
+        self.conn
+            .execute_batch(&history_ddl(table))
+            .map_err(db_error("creating the history tables"))
     }
 
-    async fn read_history(&mut self, table: &HistoryTable) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
         let exists = self
             .conn
-            .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [&table.name], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [&table.name],
+                |_| Ok(()),
+            )
             .optional()
             .map_err(db_error("looking for the history table"))?;
         if exists.is_none() {
@@ -187,7 +236,10 @@ impl Backend for SqliteBackend {
             "SELECT revision_id, checksum, message, status, applied_at, execution_ms, applied_by FROM {} ORDER BY applied_at, revision_id",
             table.state(Dialect::Sqlite)
         );
-        let mut statement = self.conn.prepare(&sql).map_err(db_error("reading the history"))?;
+        let mut statement = self
+            .conn
+            .prepare(&sql)
+            .map_err(db_error("reading the history"))?;
         let rows = statement
             .query_map([], |row| {
                 Ok((
@@ -209,7 +261,15 @@ impl Backend for SqliteBackend {
                 context: "reading the history",
                 message: format!("revision {id} has an unknown status {status:?}"),
             })?;
-            applied.push(AppliedRevision { id, checksum, message, status, applied_at, execution_ms, applied_by });
+            applied.push(AppliedRevision {
+                id,
+                checksum,
+                message,
+                status,
+                applied_at,
+                execution_ms,
+                applied_by,
+            });
         }
         Ok(Some(applied))
     }
@@ -223,7 +283,9 @@ impl Backend for SqliteBackend {
     ) -> Result<(), RunError> {
         let started = Instant::now();
         if transactional {
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error("starting a transaction"))?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(db_error("starting a transaction"))?;
         }
         for (index, unit) in units.iter().enumerate() {
             if let Err(error) = self.run_unit(index, unit) {
@@ -234,7 +296,9 @@ impl Backend for SqliteBackend {
             }
         }
         if !transactional && !writes.is_empty() {
-            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error("starting a transaction"))?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(db_error("starting a transaction"))?;
         }
         if !writes.is_empty() || transactional {
             if let Err(error) = self.run_writes(writes, table, started.elapsed()) {
@@ -289,7 +353,11 @@ fn step_to_end(mut statement: rusqlite::Statement<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn bind(statement: &mut rusqlite::Statement<'_>, index: usize, value: &Value) -> rusqlite::Result<()> {
+fn bind(
+    statement: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: &Value,
+) -> rusqlite::Result<()> {
     match value {
         Value::Text(text) => statement.raw_bind_parameter(index, text),
         Value::Null => statement.raw_bind_parameter(index, rusqlite::types::Null),
@@ -298,10 +366,18 @@ fn bind(statement: &mut rusqlite::Statement<'_>, index: usize, value: &Value) ->
 
 /// The byte offset of the first non-whitespace character at or after `from`.
 fn next_text(sql: &str, from: usize) -> usize {
-    sql[from..].find(|c: char| !c.is_whitespace()).map_or(from, |at| from + at)
+    sql[from..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(from, |at| from + at)
 }
 
-fn statement_error(index: usize, number: u32, unit: &Unit, start: usize, error: rusqlite::Error) -> StatementError {
+fn statement_error(
+    index: usize,
+    number: u32,
+    unit: &Unit,
+    start: usize,
+    error: rusqlite::Error,
+) -> StatementError {
     let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
     let rest = &unit.sql[start..];
     let end = rest.find(';').map_or(rest.len(), |at| at + 1);
@@ -310,14 +386,26 @@ fn statement_error(index: usize, number: u32, unit: &Unit, start: usize, error: 
         rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
         other => other.to_string(),
     };
-    StatementError { unit: index, statement: Some(number), line: Some(line), sql: rest[..end].trim().to_owned(), code, message }
+    StatementError {
+        unit: index,
+        statement: Some(number),
+        line: Some(line),
+        sql: rest[..end].trim().to_owned(),
+        code,
+        message,
+    }
 }
 
 fn db_error(context: &'static str) -> impl Fn(rusqlite::Error) -> BackendError {
-    move |error| BackendError::Database { context, message: error.to_string() }
+    move |error| BackendError::Database {
+        context,
+        message: error.to_string(),
+    }
 }
 
 /// The OS user running the migration, for `applied_by`.
 pub(crate) fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }

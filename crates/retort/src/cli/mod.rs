@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use crate::history::HistoryTable;
 use crate::{
-    connect, render_script, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator, MigratorConfig,
-    Resolution, Target,
+    connect, render_script, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator,
+    MigratorConfig, Resolution, Target,
 };
 
 pub use output::Format;
@@ -39,8 +39,15 @@ impl Project {
 
     /// `--database-url`, else `DATABASE_URL` from the environment, else from
     /// the project's `.env`, else the embedded SQLite file (saying so once).
-    pub fn database_url(&self, flag: Option<&str>, quiet: bool) -> Result<DatabaseUrl, MigrateError> {
-        if let Some(url) = flag.map(str::to_owned).or_else(|| std::env::var("DATABASE_URL").ok()).or_else(|| self.dotenv_url())
+    pub fn database_url(
+        &self,
+        flag: Option<&str>,
+        quiet: bool,
+    ) -> Result<DatabaseUrl, MigrateError> {
+        if let Some(url) = flag
+            .map(str::to_owned)
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .or_else(|| self.dotenv_url())
         {
             return Ok(DatabaseUrl::parse(&url)?);
         }
@@ -61,7 +68,11 @@ impl Project {
         text.lines().find_map(|line| {
             let line = line.trim();
             let line = line.strip_prefix("export ").unwrap_or(line);
-            let value = line.strip_prefix("DATABASE_URL")?.trim_start().strip_prefix('=')?.trim();
+            let value = line
+                .strip_prefix("DATABASE_URL")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
             let value = value.trim_matches(|c| c == '"' || c == '\'');
             (!value.is_empty()).then(|| value.to_owned())
         })
@@ -120,7 +131,11 @@ pub enum MigrateCommand {
         /// The revision id (or a unique prefix of at least 4 characters).
         revision: String,
         /// Its changes are in place: record it as applied.
-        #[arg(long, conflicts_with = "rolled_back", required_unless_present = "rolled_back")]
+        #[arg(
+            long,
+            conflicts_with = "rolled_back",
+            required_unless_present = "rolled_back"
+        )]
         applied: bool,
         /// Its changes are not in place: forget it.
         #[arg(long)]
@@ -149,7 +164,10 @@ pub struct RunArgs {
 /// Runs one `migrate` command and returns the process exit code.
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -171,7 +189,10 @@ async fn run(
 ) -> Result<ExitCode, MigrateError> {
     let ignore_unknown = matches!(&args.command, MigrateCommand::Upgrade(r) | MigrateCommand::Downgrade(r) if r.ignore_unknown);
     let config = MigratorConfig {
-        history: HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() },
+        history: HistoryTable {
+            schema: args.history_schema.clone(),
+            name: args.history_table.clone(),
+        },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
     };
@@ -188,7 +209,10 @@ async fn run(
         _ => {}
     }
 
-    let url = project.database_url(args.database_url.as_deref(), args.quiet || args.format == Format::Json)?;
+    let url = project.database_url(
+        args.database_url.as_deref(),
+        args.quiet || args.format == Format::Json,
+    )?;
     let mut db = connect(&url).await?;
     let code = match &args.command {
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) => {
@@ -217,11 +241,24 @@ async fn run(
         MigrateCommand::Current => out.current(&migrator.status(&mut db).await?),
         MigrateCommand::History => out.history(migrator.graph(), &migrator.status(&mut db).await?),
         MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
-        MigrateCommand::Resolve { revision, applied, .. } => {
-            let id = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?.id;
-            let resolution = if *applied { Resolution::Applied } else { Resolution::RolledBack };
+        MigrateCommand::Resolve {
+            revision, applied, ..
+        } => {
+            let id = migrator
+                .graph()
+                .find(revision)
+                .map_err(|e| MigrateError::Offline(e.to_string()))?
+                .id;
+            let resolution = if *applied {
+                Resolution::Applied
+            } else {
+                Resolution::RolledBack
+            };
             migrator.resolve(&mut db, id, resolution).await?;
-            out.line(&format!("resolved {id} as {}", if *applied { "applied" } else { "rolled back" }));
+            out.line(&format!(
+                "resolved {id} as {}",
+                if *applied { "applied" } else { "rolled back" }
+            ));
             ExitCode::SUCCESS
         }
         MigrateCommand::Heads => unreachable!("handled before connecting"),
@@ -273,7 +310,10 @@ fn offline(
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// The crate root of a project whose xtask lives in `<root>/xtask`.

@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use crate::history::Status;
-use crate::{DatabaseStatus, Dialect, Direction, MigrateError, Plan, Revision, RevisionGraph, StepReport};
+use crate::{
+    DatabaseStatus, Dialect, Direction, MigrateError, Plan, Revision, RevisionGraph, StepReport,
+};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,8 +29,13 @@ pub(crate) struct Printer {
 impl Printer {
     pub fn new(format: Format, quiet: bool) -> Self {
         use std::io::IsTerminal;
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
-        Self { format, quiet, color }
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        Self {
+            format,
+            quiet,
+            color,
+        }
     }
 
     fn json(&self, value: serde_json::Value) {
@@ -62,7 +69,9 @@ impl Printer {
             _ => EXIT_ERROR,
         };
         match self.format {
-            Format::Json => self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code })),
+            Format::Json => {
+                self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code }))
+            }
             Format::Text => eprintln!("{} {error}", self.paint("31", "error:")),
         }
         ExitCode::from(code)
@@ -70,7 +79,9 @@ impl Printer {
 
     pub fn steps(&self, direction: Direction, steps: &[StepReport]) -> ExitCode {
         match self.format {
-            Format::Json => self.json(serde_json::json!({ "direction": direction, "steps": steps })),
+            Format::Json => {
+                self.json(serde_json::json!({ "direction": direction, "steps": steps }))
+            }
             Format::Text if !self.quiet => {
                 if steps.is_empty() {
                     println!("nothing to {direction}: the database is already there");
@@ -80,7 +91,12 @@ impl Printer {
                         Direction::Up => self.paint("32", "upgrade  "),
                         Direction::Down => self.paint("33", "downgrade"),
                     };
-                    println!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis());
+                    println!(
+                        "{arrow} {}  {}  ({} ms)",
+                        step.id,
+                        step.message,
+                        step.elapsed.as_millis()
+                    );
                 }
             }
             Format::Text => {}
@@ -96,7 +112,11 @@ impl Printer {
                     println!("nothing to stamp");
                 }
                 for step in steps {
-                    let verb = if step.direction == Direction::Up { "stamped  " } else { "unstamped" };
+                    let verb = if step.direction == Direction::Up {
+                        "stamped  "
+                    } else {
+                        "unstamped"
+                    };
                     println!("{verb} {}  {}", step.id, step.message);
                 }
             }
@@ -126,7 +146,10 @@ impl Printer {
                     println!("dry run: nothing would run");
                 }
                 for (step, units) in rendered {
-                    println!("-- would {} {}: {}", step.direction, step.revision.id, step.revision.message);
+                    println!(
+                        "-- would {} {}: {}",
+                        step.direction, step.revision.id, step.revision.message
+                    );
                     for unit in units {
                         println!("{}", unit.sql.trim_end());
                     }
@@ -195,14 +218,27 @@ impl Printer {
             })),
             Format::Text => {
                 for revision in graph.revisions().iter().rev() {
-                    let parents = if revision.parents.is_empty() { "<base>".to_owned() } else { revision.parents.join(", ") };
+                    let parents = if revision.parents.is_empty() {
+                        "<base>".to_owned()
+                    } else {
+                        revision.parents.join(", ")
+                    };
                     let mark = match applied(revision.id) {
-                        Some(row) if row.status == Status::Applied => format!("applied {}", row.applied_at),
+                        Some(row) if row.status == Status::Applied => {
+                            format!("applied {}", row.applied_at)
+                        }
                         Some(row) => row.status.as_str().to_owned(),
                         None => "pending".to_owned(),
                     };
-                    let head = if status.heads.contains(&revision.id) { " (head)" } else { "" };
-                    println!("{parents} -> {}{head}, {}  [{mark}]", revision.id, revision.message);
+                    let head = if status.heads.contains(&revision.id) {
+                        " (head)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{parents} -> {}{head}, {}  [{mark}]",
+                        revision.id, revision.message
+                    );
                 }
                 self.problems(status);
             }
@@ -248,7 +284,10 @@ impl Printer {
             println!("{} {drifted}", self.paint("31", "drift:"));
         }
         for id in &status.unknown {
-            println!("{} {id} is applied but not in this build", self.paint("33", "unknown:"));
+            println!(
+                "{} {id} is applied but not in this build",
+                self.paint("33", "unknown:")
+            );
         }
         for id in &status.unresolved {
             println!(

@@ -23,7 +23,10 @@ pub const fn sql(
         transactional: true,
         irreversible: None,
         source: "migrations/fixture.sql",
-        body: Body::Sql { up, down: Some(down) },
+        body: Body::Sql {
+            up,
+            down: Some(down),
+        },
     }
 }
 
@@ -34,15 +37,45 @@ pub const fn sql(
 ///              └─ d1d1 ──────────────────┘
 /// ```
 pub static GRAPH: Migrations = Migrations::new(&[
-    sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
-    sql("b0b0", &["a0a0"], "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"),
+    sql(
+        "a0a0",
+        &[],
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+        "DROP TABLE accounts;",
+    ),
+    sql(
+        "b0b0",
+        &["a0a0"],
+        "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+        "DROP TABLE items;",
+    ),
     Revision {
         branch_labels: &["billing"],
-        ..sql("c1c1", &["b0b0"], "CREATE TABLE invoices (id INTEGER PRIMARY KEY);", "DROP TABLE invoices;")
+        ..sql(
+            "c1c1",
+            &["b0b0"],
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY);",
+            "DROP TABLE invoices;",
+        )
     },
-    sql("c2c2", &["c1c1"], "CREATE TABLE payments (id INTEGER PRIMARY KEY);", "DROP TABLE payments;"),
-    sql("d1d1", &["b0b0"], "CREATE TABLE audit (id INTEGER PRIMARY KEY);", "DROP TABLE audit;"),
-    sql("m0m0", &["c2c2", "d1d1"], "CREATE TABLE merged (id INTEGER PRIMARY KEY);", "DROP TABLE merged;"),
+    sql(
+        "c2c2",
+        &["c1c1"],
+        "CREATE TABLE payments (id INTEGER PRIMARY KEY);",
+        "DROP TABLE payments;",
+    ),
+    sql(
+        "d1d1",
+        &["b0b0"],
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY);",
+        "DROP TABLE audit;",
+    ),
+    sql(
+        "m0m0",
+        &["c2c2", "d1d1"],
+        "CREATE TABLE merged (id INTEGER PRIMARY KEY);",
+        "DROP TABLE merged;",
+    ),
 ]);
 
 pub fn url(db: &TestDatabase) -> DatabaseUrl {
@@ -50,7 +83,9 @@ pub fn url(db: &TestDatabase) -> DatabaseUrl {
 }
 
 pub async fn connect(db: &TestDatabase) -> AnyBackend {
-    retort::connect(&url(db)).await.expect("the test database accepts connections")
+    retort::connect(&url(db))
+        .await
+        .expect("the test database accepts connections")
 }
 
 /// Runs a query returning one text column, on whichever backend.
@@ -59,7 +94,9 @@ pub async fn texts(db: &TestDatabase, sql: &str) -> Vec<String> {
         AnyBackend::Sqlite(backend) => {
             let conn = backend.connection();
             let mut statement = conn.prepare(sql).expect("valid test query");
-            let rows = statement.query_map([], |row| row.get::<_, String>(0)).expect("query runs");
+            let rows = statement
+                .query_map([], |row| row.get::<_, String>(0))
+                .expect("query runs");
             rows.map(|row| row.expect("text column")).collect()
         }
         AnyBackend::Postgres(backend) => backend
@@ -88,12 +125,20 @@ pub async fn tables(db: &TestDatabase) -> Vec<String> {
 
 /// The applied revision ids, sorted.
 pub async fn applied(db: &TestDatabase) -> Vec<String> {
-    texts(db, "SELECT revision_id FROM retort_history WHERE status = 'applied' ORDER BY revision_id").await
+    texts(
+        db,
+        "SELECT revision_id FROM retort_history WHERE status = 'applied' ORDER BY revision_id",
+    )
+    .await
 }
 
 /// The event log as `id action outcome` lines, oldest first.
 pub async fn events(db: &TestDatabase) -> Vec<String> {
-    texts(db, "SELECT revision_id || ' ' || action || ' ' || outcome FROM retort_history_log ORDER BY id").await
+    texts(
+        db,
+        "SELECT revision_id || ' ' || action || ' ' || outcome FROM retort_history_log ORDER BY id",
+    )
+    .await
 }
 
 pub fn strings(items: &[&str]) -> Vec<String> {
