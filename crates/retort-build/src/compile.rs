@@ -1,6 +1,7 @@
 //! The build-script entry points: compile `migrations/` into
 //! `$OUT_DIR/retort_migrations.rs`, and report the outcome to cargo.
 
+use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -36,9 +37,7 @@ pub struct Compiled {
 /// }
 /// ```
 pub fn compile(dir: impl AsRef<Path>) -> Result<Compiled, Errors> {
-    let crate_root = env_path("CARGO_MANIFEST_DIR")?;
-    let out_dir = env_path("OUT_DIR")?;
-    compile_into(&crate_root, dir.as_ref(), &out_dir)
+    compile_with(std::env::var_os, dir.as_ref())
 }
 
 /// Prints the outcome of [`compile`] as cargo build-script directives:
@@ -50,10 +49,20 @@ pub fn report(result: Result<Compiled, Errors>) {
     let _ = write_report(&result, &mut io::stdout().lock());
 }
 
-fn env_path(variable: &'static str) -> Result<PathBuf, Error> {
-    std::env::var_os(variable)
-        .map(PathBuf::from)
-        .ok_or(Error::Environment { variable })
+/// [`compile`] with the environment passed in, so that tests can leave a
+/// variable out without touching the process environment.
+fn compile_with(
+    env: impl Fn(&'static str) -> Option<OsString>,
+    dir: &Path,
+) -> Result<Compiled, Errors> {
+    let path = |variable| {
+        env(variable)
+            .map(PathBuf::from)
+            .ok_or(Error::Environment { variable })
+    };
+    let crate_root = path("CARGO_MANIFEST_DIR")?;
+    let out_dir = path("OUT_DIR")?;
+    compile_into(&crate_root, dir, &out_dir)
 }
 
 fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compiled, Errors> {
@@ -119,8 +128,8 @@ mod tests {
     fn compile_writes_generated_file_when_folder_is_valid() {
         let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
         let out = tempfile::tempdir().expect("create a temporary folder");
-        let compiled = compile_into(root.path(), Path::new("migrations"), out.path())
-            .expect("valid folder");
+        let compiled =
+            compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid folder");
         assert_eq!(compiled.revisions, 1);
         assert_eq!(compiled.output, out.path().join(OUTPUT_FILE));
         let text = fs::read_to_string(&compiled.output).expect("generated file");
@@ -164,8 +173,14 @@ mod tests {
             revisions: 2,
             warnings: vec![Warning::SeveralHeads {
                 heads: vec![
-                    crate::Located { value: "aaaa".into(), at: Location::file("migrations/aaaa_x.rs") },
-                    crate::Located { value: "bbbb".into(), at: Location::file("migrations/bbbb_x.rs") },
+                    crate::Located {
+                        value: "aaaa".into(),
+                        at: Location::file("migrations/aaaa_x.rs"),
+                    },
+                    crate::Located {
+                        value: "bbbb".into(),
+                        at: Location::file("migrations/bbbb_x.rs"),
+                    },
                 ],
             }],
             output: PathBuf::new(),
@@ -179,15 +194,41 @@ mod tests {
     }
 
     #[test]
-    fn compile_reports_environment_error_when_not_run_by_cargo() {
-        // Tests run under cargo test, which sets CARGO_MANIFEST_DIR but not
-        // OUT_DIR for a crate without a build script.
-        if std::env::var_os("OUT_DIR").is_none() {
-            let errors = compile("migrations").expect_err("OUT_DIR is not set");
-            assert_eq!(
-                errors.to_string(),
-                "OUT_DIR is not set: call retort_build::compile from a build script, where cargo sets it"
-            );
-        }
+    fn compile_reports_environment_error_when_out_dir_is_not_set() {
+        let root = fixture(&[]);
+        let env = |variable: &str| (variable == "CARGO_MANIFEST_DIR").then(|| root.path().into());
+        let errors = compile_with(env, Path::new("migrations")).expect_err("OUT_DIR is not set");
+        assert_eq!(
+            errors.to_string(),
+            "OUT_DIR is not set: call retort_build::compile from a build script, where cargo sets it"
+        );
+    }
+
+    #[test]
+    fn compile_resolves_dir_against_manifest_dir_when_both_variables_are_set() {
+        let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        let env = |variable: &str| match variable {
+            "CARGO_MANIFEST_DIR" => Some(root.path().into()),
+            "OUT_DIR" => Some(out.path().into()),
+            _ => None,
+        };
+        let compiled = compile_with(env, Path::new("migrations")).expect("valid folder");
+        let text = fs::read_to_string(compiled.output).expect("generated file");
+        assert!(text.contains("source: \"migrations/1a2b3c4d5e6f_initial.rs\""));
+    }
+
+    #[test]
+    fn compile_reports_write_error_when_out_dir_does_not_exist() {
+        let root = fixture(&[]);
+        let out = root.path().join("no/such/out");
+        let errors = compile_into(root.path(), Path::new("migrations"), &out)
+            .expect_err("OUT_DIR is missing");
+        assert!(
+            matches!(errors.as_slice(), [Error::Write { path, .. }] if *path == out.join(OUTPUT_FILE))
+        );
+        assert!(errors
+            .to_string()
+            .contains(": cannot write the generated revision table: "));
     }
 }

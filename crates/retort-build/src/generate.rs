@@ -77,7 +77,13 @@ fn module(revision: &ParsedRevision) -> Option<TokenStream> {
 fn module_ident(id: &str) -> Ident {
     let name: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ident::new(&format!("rev_{name}"), Span::call_site())
 }
@@ -108,7 +114,10 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             }
         }
         RevisionKind::Sql { up, down } => {
-            let down = option(down.as_ref().map(|down| quote!(::core::include_str!(#down))));
+            let down = option(
+                down.as_ref()
+                    .map(|down| quote!(::core::include_str!(#down))),
+            );
             quote! {
                 ::retort::Body::Sql {
                     up: ::core::include_str!(#up),
@@ -162,8 +171,14 @@ mod tests {
     fn generate_emits_empty_table_when_folder_is_empty() {
         let table = validate(scan_fixture(&[])).expect("valid");
         let source = generate(&table);
-        assert!(source.contains("::retort::Migrations::new(&[]);"), "{source}");
-        assert!(source.contains("pub const HEADS: &[&str] = &[];"), "{source}");
+        assert!(
+            source.contains("::retort::Migrations::new(&[]);"),
+            "{source}"
+        );
+        assert!(
+            source.contains("pub const HEADS: &[&str] = &[];"),
+            "{source}"
+        );
     }
 
     #[test]

@@ -465,7 +465,11 @@ mod tests {
         assert_eq!(revision.message, "add phone");
         assert_eq!(revision.branch_labels[0].value, "billing");
         assert_eq!(
-            revision.depends_on.iter().map(|d| d.value.as_str()).collect::<Vec<_>>(),
+            revision
+                .depends_on
+                .iter()
+                .map(|d| d.value.as_str())
+                .collect::<Vec<_>>(),
             ["9f9f9f9f", "8e8e8e8e"]
         );
         assert!(!revision.transactional);
@@ -482,7 +486,9 @@ mod tests {
         let errors = errors_of(NAME, "pub const REVISION: &str = \"4c1d2e3f5a6b\"\npub fn");
         assert_eq!(errors.len(), 1);
         assert!(matches!(&errors[0], Error::RustSyntax { at: a, .. } if *a == at(2, 1)));
-        assert!(errors[0].to_string().starts_with(&format!("migrations/{NAME}:2:1: not valid Rust: ")));
+        assert!(errors[0]
+            .to_string()
+            .starts_with(&format!("migrations/{NAME}:2:1: not valid Rust: ")));
     }
 
     #[test]
@@ -499,13 +505,20 @@ mod tests {
         let text = child("").replace("&[\"1a2b3c4d5e6f\"]", "&[\"1a2b3c4d5e6f\", OTHER, 3]");
         let errors = errors_of(NAME, &text);
         assert_eq!(errors.len(), 2);
-        assert!(matches!(&errors[0], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 48)));
-        assert!(matches!(&errors[1], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 55)));
+        assert!(
+            matches!(&errors[0], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 48))
+        );
+        assert!(
+            matches!(&errors[1], Error::ConstantValue { at: a, name: "PARENTS", .. } if *a == at(3, 55))
+        );
     }
 
     #[test]
     fn parse_reports_constant_type_when_declared_type_is_wrong() {
-        let text = child("").replace("PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"]", "PARENTS: &str = \"1a2b3c4d5e6f\"");
+        let text = child("").replace(
+            "PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"]",
+            "PARENTS: &str = \"1a2b3c4d5e6f\"",
+        );
         assert_eq!(
             messages(&errors_of(NAME, &text)),
             [format!("migrations/{NAME}:3:20: `PARENTS` must be declared as `pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];`")]
@@ -516,7 +529,9 @@ mod tests {
     fn parse_reports_constant_value_when_transactional_is_not_a_bool_literal() {
         let text = child("pub const TRANSACTIONAL: bool = !true;\n");
         let errors = errors_of(NAME, &text);
-        assert!(matches!(&errors[..], [Error::ConstantValue { at: a, name: "TRANSACTIONAL", .. }] if *a == at(5, 33)));
+        assert!(
+            matches!(&errors[..], [Error::ConstantValue { at: a, name: "TRANSACTIONAL", .. }] if *a == at(5, 33))
+        );
     }
 
     #[test]
@@ -537,7 +552,9 @@ mod tests {
         let text = child("pub const MESSAGE: &str = \"again\";\n");
         assert_eq!(
             messages(&errors_of(NAME, &text)),
-            [format!("migrations/{NAME}:5:11: `MESSAGE` is defined twice (first on line 4): keep one")]
+            [format!(
+                "migrations/{NAME}:5:11: `MESSAGE` is defined twice (first on line 4): keep one"
+            )]
         );
     }
 
@@ -546,7 +563,9 @@ mod tests {
         let text = child("").replace("pub fn upgrade", "pub fn up_grade");
         assert_eq!(
             messages(&errors_of(NAME, &text)),
-            [format!("migrations/{NAME}:1:1: no upgrade: add `pub fn upgrade(op: &mut Operations)`")]
+            [format!(
+                "migrations/{NAME}:1:1: no upgrade: add `pub fn upgrade(op: &mut Operations)`"
+            )]
         );
     }
 
@@ -557,16 +576,26 @@ mod tests {
             messages(&errors_of(NAME, &private)),
             [format!("migrations/{NAME}:5:4: `upgrade` must be `pub fn upgrade(op: &mut Operations)`: it must be `pub` so that the generated revision table can call it")]
         );
-        let by_value = child("").replace("downgrade(op: &mut Operations)", "downgrade(op: Operations)");
+        let by_value = child("").replace(
+            "downgrade(op: &mut Operations)",
+            "downgrade(op: Operations)",
+        );
         let errors = errors_of(NAME, &by_value);
         assert!(matches!(
             &errors[..],
             [Error::FunctionSignature { at: a, name: "downgrade", problem: "its argument must be `&mut Operations`" }] if *a == at(6, 8)
         ));
-        let returning = child("").replace("upgrade(op: &mut Operations)", "upgrade(op: &mut Operations) -> u8");
+        let returning = child("").replace(
+            "upgrade(op: &mut Operations)",
+            "upgrade(op: &mut Operations) -> u8",
+        );
         assert!(matches!(
             &errors_of(NAME, &returning)[..],
-            [Error::FunctionSignature { name: "upgrade", problem: "it returns nothing", .. }]
+            [Error::FunctionSignature {
+                name: "upgrade",
+                problem: "it returns nothing",
+                ..
+            }]
         ));
     }
 
@@ -581,11 +610,21 @@ mod tests {
 
     #[test]
     fn parse_accepts_irreversible_revision_when_downgrade_is_absent() {
-        let text = child("pub const IRREVERSIBLE: &str = \"drops data\";\n").replace("pub fn downgrade", "fn helper");
+        let text = child("pub const IRREVERSIBLE: &str = \"drops data\";\n")
+            .replace("pub fn downgrade", "fn helper");
         let scan = scan_fixture(&[(NAME, &text)]);
         assert_eq!(messages(&scan.errors), Vec::<String>::new());
-        assert_eq!(scan.revisions[0].irreversible.as_deref(), Some("drops data"));
-        assert!(matches!(scan.revisions[0].kind, RevisionKind::Rust { has_downgrade: false, .. }));
+        assert_eq!(
+            scan.revisions[0].irreversible.as_deref(),
+            Some("drops data")
+        );
+        assert!(matches!(
+            scan.revisions[0].kind,
+            RevisionKind::Rust {
+                has_downgrade: false,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -599,7 +638,8 @@ mod tests {
 
     #[test]
     fn parse_reports_constant_value_when_irreversible_reason_is_empty() {
-        let text = child("pub const IRREVERSIBLE: &str = \" \";\n").replace("pub fn downgrade", "fn helper");
+        let text = child("pub const IRREVERSIBLE: &str = \" \";\n")
+            .replace("pub fn downgrade", "fn helper");
         assert!(matches!(
             &errors_of(NAME, &text)[..],
             [Error::ConstantValue { at: a, name: "IRREVERSIBLE", .. }] if *a == at(5, 32)
@@ -625,7 +665,10 @@ mod tests {
 
     #[test]
     fn parse_counts_columns_in_characters_when_line_has_multibyte_text() {
-        let text = child("").replace("pub const MESSAGE: &str = \"add phone\";", "pub const MESSAGE: &str = \"café\"; pub const PARENTS: &[&str] = &[];");
+        let text = child("").replace(
+            "pub const MESSAGE: &str = \"add phone\";",
+            "pub const MESSAGE: &str = \"café\"; pub const PARENTS: &[&str] = &[];",
+        );
         let errors = errors_of(NAME, &text);
         // `"café"; ` is 8 characters but 9 bytes.
         assert!(matches!(&errors[..], [Error::DuplicateConstant { at: a, .. }] if *a == at(4, 45)));

@@ -37,7 +37,12 @@ struct Header {
 }
 
 /// Parses one SQL revision, collecting every problem in its files.
-pub(crate) fn parse(up: &SourceFile, down: Option<&SourceFile>) -> Result<ParsedRevision, FileFailure> {
+pub(crate) fn parse(
+    up: &SourceFile,
+    down: Option<&SourceFile>,
+) -> Result<ParsedRevision, FileFailure> {
+    // Checked on the raw bytes so that the error points at the bad byte;
+    // the header is then read from the normalised text below.
     up.text()?;
     let mut errors = Vec::new();
     if let Some(down) = down {
@@ -153,11 +158,8 @@ fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
             continue;
         }
         let key_start = indent + 2 + (raw_key.len() - raw_key.trim_start().len());
-        let value_start = indent
-            + 2
-            + raw_key.len()
-            + 1
-            + (raw_value.len() - raw_value.trim_start().len());
+        let value_start =
+            indent + 2 + raw_key.len() + 1 + (raw_value.len() - raw_value.trim_start().len());
         let value = raw_value.trim();
         let key_at = Location::new(path, number, column(key_start));
         let value_at = Location::new(path, number, column(value_start));
@@ -206,7 +208,9 @@ fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
             "transactional" => match value {
                 "true" => header.transactional = Some(true),
                 "false" => header.transactional = Some(false),
-                other => errors.push(problem(&format!("must be `true` or `false`, not `{other}`"))),
+                other => errors.push(problem(&format!(
+                    "must be `true` or `false`, not `{other}`"
+                ))),
             },
             "irreversible" => {
                 if value.is_empty() {
@@ -297,13 +301,26 @@ mod tests {
         let revision = &scan.revisions[0];
         assert_eq!(revision.id.value, "4c1d2e3f5a6b");
         assert_eq!(revision.id.at, at(1, 14));
-        let parents: Vec<_> = revision.parents.iter().map(|p| (p.value.as_str(), p.at.column)).collect();
-        assert_eq!(parents, [("1a2b3c4d5e6f", 11), ("2b3c4d5e6f7a", 25), ("3c4d5e6f7a8b", 39)]);
+        let parents: Vec<_> = revision
+            .parents
+            .iter()
+            .map(|p| (p.value.as_str(), p.at.column))
+            .collect();
+        assert_eq!(
+            parents,
+            [
+                ("1a2b3c4d5e6f", 11),
+                ("2b3c4d5e6f7a", 25),
+                ("3c4d5e6f7a8b", 39)
+            ]
+        );
         assert_eq!(revision.message, "add phone number to users");
         assert_eq!(revision.branch_labels[0].value, "billing");
         assert_eq!(revision.depends_on[0].value, "9f9f9f9f");
         assert!(!revision.transactional);
-        assert!(matches!(&revision.kind, RevisionKind::Sql { down: Some(down), .. } if down.ends_with(DOWN)));
+        assert!(
+            matches!(&revision.kind, RevisionKind::Sql { down: Some(down), .. } if down.ends_with(DOWN))
+        );
     }
 
     #[test]
@@ -331,7 +348,9 @@ mod tests {
         let header = format!("{HEADER}-- message: again\n");
         assert_eq!(
             messages(&up_errors(&header)),
-            [format!("migrations/{UP}:4:4: header key `message` is repeated (first on line 3): keep one")]
+            [format!(
+                "migrations/{UP}:4:4: header key `message` is repeated (first on line 3): keep one"
+            )]
         );
     }
 
@@ -351,7 +370,9 @@ mod tests {
     fn parse_reports_missing_header_key_when_header_comes_after_sql() {
         let errors = up_errors(&format!("SELECT 1;\n{HEADER}"));
         assert_eq!(errors.len(), 3);
-        assert!(errors.iter().all(|e| matches!(e, Error::MissingHeaderKey { at: a, .. } if *a == at(1, 1))));
+        assert!(errors
+            .iter()
+            .all(|e| matches!(e, Error::MissingHeaderKey { at: a, .. } if *a == at(1, 1))));
     }
 
     #[test]
@@ -368,7 +389,9 @@ mod tests {
         let header = format!("{HEADER}-- transactional: no\n");
         assert_eq!(
             messages(&up_errors(&header)),
-            [format!("migrations/{UP}:4:19: `transactional` must be `true` or `false`, not `no`")]
+            [format!(
+                "migrations/{UP}:4:19: `transactional` must be `true` or `false`, not `no`"
+            )]
         );
     }
 
@@ -386,8 +409,14 @@ mod tests {
     fn parse_accepts_irreversible_revision_when_down_file_is_absent() {
         let scan = scan_fixture(&[(UP, &format!("{HEADER}-- irreversible: drops data\n{BODY}"))]);
         assert_eq!(messages(&scan.errors), Vec::<String>::new());
-        assert_eq!(scan.revisions[0].irreversible.as_deref(), Some("drops data"));
-        assert!(matches!(&scan.revisions[0].kind, RevisionKind::Sql { down: None, .. }));
+        assert_eq!(
+            scan.revisions[0].irreversible.as_deref(),
+            Some("drops data")
+        );
+        assert!(matches!(
+            &scan.revisions[0].kind,
+            RevisionKind::Sql { down: None, .. }
+        ));
     }
 
     #[test]

@@ -524,11 +524,46 @@ pub fn downgrade(op: &mut retort::Operations) { op.execute(\"DROP TABLE users\")
     }
 
     #[test]
+    fn scan_reports_read_error_when_migrations_is_a_file() {
+        let root = tempfile::tempdir().expect("create a temporary folder");
+        fs::write(root.path().join("migrations"), "not a folder").expect("write a file");
+        let scan = scan(root.path(), Path::new("migrations"));
+        assert!(matches!(
+            &scan.errors[..],
+            [Error::Read { at, .. }] if *at == Location::new("migrations", 1, 1)
+        ));
+        assert!(scan.errors[0]
+            .to_string()
+            .starts_with("migrations:1:1: cannot read: "));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn scan_reports_path_not_utf8_when_a_file_name_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
+        let name = std::ffi::OsStr::from_bytes(b"caf\xE9.rs");
+        fs::write(root.path().join("migrations").join(name), "").expect("write a fixture file");
+        let scan = scan(root.path(), Path::new("migrations"));
+        assert_eq!(
+            messages(&scan.errors),
+            ["migrations/caf\u{fffd}.rs:1:1: the path is not valid UTF-8: rename it (generated code names it in a string literal)"]
+        );
+        assert_eq!(scan.revisions.len(), 1);
+    }
+
+    #[test]
     fn display_path_is_relative_when_dir_is_inside_the_crate() {
         let root = Path::new("/crate");
         assert_eq!(display_path(root, Path::new("./migrations")), "migrations");
-        assert_eq!(display_path(root, Path::new("/crate/db/migrations")), "db/migrations");
-        assert_eq!(display_path(root, Path::new("/elsewhere/m")), "/elsewhere/m");
+        assert_eq!(
+            display_path(root, Path::new("/crate/db/migrations")),
+            "db/migrations"
+        );
+        assert_eq!(
+            display_path(root, Path::new("/elsewhere/m")),
+            "/elsewhere/m"
+        );
     }
 
     #[test]

@@ -123,7 +123,10 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
 
 /// Why `id` cannot be a revision id, if it cannot.
 fn id_problem(id: &str) -> Option<String> {
-    if let Some(bad) = id.chars().find(|&c| !(c.is_ascii_alphanumeric() || c == '_')) {
+    if let Some(bad) = id
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_'))
+    {
         return Some(format!("contains {bad:?}"));
     }
     // A target names a revision by a prefix of at least 4 characters, so
@@ -153,7 +156,10 @@ fn check_branch_labels(
                     "contains {bad:?}: use only A-Z, a-z, 0-9 and _, since @ - + : are reserved for targets like `billing@head` and `billing@-1`"
                 ))
             } else if by_id.contains_key(label.value.as_str()) {
-                Some("is also a revision id: a target could not tell them apart, rename the label".to_owned())
+                Some(
+                    "is also a revision id: a target could not tell them apart, rename the label"
+                        .to_owned(),
+                )
             } else {
                 None
             };
@@ -186,10 +192,7 @@ fn check_branch_labels(
 }
 
 /// The ids a revision must come after: known parents and depends_on.
-fn dependencies(
-    revision: &ParsedRevision,
-    by_id: &BTreeMap<&str, usize>,
-) -> BTreeSet<usize> {
+fn dependencies(revision: &ParsedRevision, by_id: &BTreeMap<&str, usize>) -> BTreeSet<usize> {
     revision
         .parents
         .iter()
@@ -390,7 +393,12 @@ fn ancestry_labels<'a>(
     let mut stack = vec![head];
     while let Some(index) = stack.pop() {
         let revision = &revisions[index];
-        labels.extend(revision.branch_labels.iter().map(|label| label.value.as_str()));
+        labels.extend(
+            revision
+                .branch_labels
+                .iter()
+                .map(|label| label.value.as_str()),
+        );
         for parent in &revision.parents {
             if let Some(&parent) = by_id.get(parent.value.as_str()) {
                 if seen.insert(parent) {
@@ -424,7 +432,10 @@ mod tests {
     }
 
     fn check(files: &[(String, String)]) -> Result<RevisionTable, Errors> {
-        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
         validate(scan_fixture(&files))
     }
 
@@ -436,7 +447,11 @@ mod tests {
     }
 
     fn ids(table: &RevisionTable) -> Vec<&str> {
-        table.revisions.iter().map(|r| r.id.value.as_str()).collect()
+        table
+            .revisions
+            .iter()
+            .map(|r| r.id.value.as_str())
+            .collect()
     }
 
     #[test]
@@ -444,7 +459,11 @@ mod tests {
         let table = check(&[
             rust("dddd", &["aaaa"], ""),
             rust("aaaa", &[], ""),
-            rust("bbbb", &["aaaa"], "pub const DEPENDS_ON: &[&str] = &[\"dddd\"];\n"),
+            rust(
+                "bbbb",
+                &["aaaa"],
+                "pub const DEPENDS_ON: &[&str] = &[\"dddd\"];\n",
+            ),
             rust("cccc", &["aaaa"], ""),
             rust("eeee", &["bbbb", "cccc"], ""),
         ])
@@ -480,7 +499,11 @@ mod tests {
     fn validate_reports_unknown_reference_at_the_reference_when_parent_or_depends_on_is_missing() {
         let errors = check(&[
             rust("aaaa", &[], ""),
-            rust("bbbb", &["aaaa", "zzzz"], "pub const DEPENDS_ON: &[&str] = &[\"yyyy\"];\n"),
+            rust(
+                "bbbb",
+                &["aaaa", "zzzz"],
+                "pub const DEPENDS_ON: &[&str] = &[\"yyyy\"];\n",
+            ),
         ])
         .expect_err("unknown references");
         assert_eq!(
@@ -528,8 +551,10 @@ mod tests {
                 "migrations/ffff_x.rs:2:32: revisions form a cycle: ffff -> ffff (each names the next as parent or depends_on): a revision may only name older revisions",
             ]
         );
-        assert!(matches!(&errors.as_slice()[0], Error::Cycle { revision, cycle, .. }
-            if revision == "bbbb" && cycle.len() == 4));
+        assert!(
+            matches!(&errors.as_slice()[0], Error::Cycle { revision, cycle, .. }
+            if revision == "bbbb" && cycle.len() == 4)
+        );
     }
 
     #[test]
@@ -543,9 +568,11 @@ mod tests {
 
     #[test]
     fn validate_reports_invalid_branch_label_when_label_has_reserved_characters_or_is_an_id() {
-        let errors = error_messages(&[
-            rust("aaaa", &[], "pub const BRANCH_LABELS: &[&str] = &[\"bill-ing\", \"aaaa\"];\n"),
-        ]);
+        let errors = error_messages(&[rust(
+            "aaaa",
+            &[],
+            "pub const BRANCH_LABELS: &[&str] = &[\"bill-ing\", \"aaaa\"];\n",
+        )]);
         assert_eq!(
             errors,
             [
@@ -557,8 +584,12 @@ mod tests {
 
     #[test]
     fn validate_warns_about_several_heads_when_no_branch_is_declared() {
-        let table = check(&[rust("aaaa", &[], ""), rust("bbbb", &["aaaa"], ""), rust("cccc", &["aaaa"], "")])
-            .expect("several heads are not an error");
+        let table = check(&[
+            rust("aaaa", &[], ""),
+            rust("bbbb", &["aaaa"], ""),
+            rust("cccc", &["aaaa"], ""),
+        ])
+        .expect("several heads are not an error");
         assert_eq!(table.heads, ["bbbb", "cccc"]);
         assert_eq!(
             table.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -586,9 +617,36 @@ mod tests {
     #[test]
     fn validate_warns_when_two_heads_share_their_only_label() {
         let main = "pub const BRANCH_LABELS: &[&str] = &[\"main\"];\n";
-        let table = check(&[rust("aaaa", &[], main), rust("bbbb", &["aaaa"], ""), rust("cccc", &["aaaa"], "")])
-            .expect("several heads are not an error");
+        let table = check(&[
+            rust("aaaa", &[], main),
+            rust("bbbb", &["aaaa"], ""),
+            rust("cccc", &["aaaa"], ""),
+        ])
+        .expect("several heads are not an error");
         assert_eq!(table.warnings.len(), 1);
+    }
+
+    #[test]
+    fn validate_reports_file_and_graph_errors_together_when_both_exist() {
+        let mut files = vec![
+            rust("aaaa", &[], ""),
+            rust("bbbb", &["zzzz"], ""),
+            rust("cccc", &["aaaa"], "pub const TRANSACTIONAL: bool = 1;\n"),
+        ];
+        files.push(("aaaa_again.rs".into(), files[0].1.clone()));
+        files.push(("notes.txt".into(), String::new()));
+        let errors = check(&files).expect_err("several problems");
+        let kinds: Vec<&str> = errors
+            .iter()
+            .map(|error| match error {
+                Error::UnexpectedEntry { .. } => "unexpected",
+                Error::ConstantValue { .. } => "value",
+                Error::DuplicateId { .. } => "duplicate",
+                Error::UnknownReference { .. } => "unknown",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["unexpected", "value", "duplicate", "unknown"]);
     }
 
     #[test]

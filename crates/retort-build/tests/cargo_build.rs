@@ -97,7 +97,9 @@ impl FixtureCrate {
              publish = false\n\
              \n\
              [dependencies]\n\
-             retort = {{ path = '{retort}', default-features = false }}\n\
+             # One backend: retort with none does not compile (AnyBackend\n\
+             # has no variants then), and SQLite is the cheapest to build.\n\
+             retort = {{ path = '{retort}', default-features = false, features = [\"sqlite\"] }}\n\
              \n\
              [build-dependencies]\n\
              retort-build = {{ path = '{retort_build}' }}\n\
@@ -181,8 +183,15 @@ impl FixtureCrate {
     fn generated(&self) -> String {
         let build = self.target.join("debug/build");
         let mut newest: Option<(SystemTime, PathBuf)> = None;
-        for entry in fs::read_dir(&build).expect("the target's build folder").flatten() {
-            if !entry.file_name().to_string_lossy().starts_with(&format!("{FIXTURE}-")) {
+        for entry in fs::read_dir(&build)
+            .expect("the target's build folder")
+            .flatten()
+        {
+            if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{FIXTURE}-"))
+            {
                 continue;
             }
             let file = entry.path().join("out").join(retort_build::OUTPUT_FILE);
@@ -241,10 +250,8 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
     // (a) A duplicate id and an unknown parent: the build fails and names
     // both problems at file:line.
     let base = text_of("1a2b3c4d5e6f_create_users.rs");
-    let orphan = text_of("4c1d2e3f5a6b_add_phone_number.rs").replace(
-        "&[\"1a2b3c4d5e6f\"]",
-        "&[\"ffffffffffff\"]",
-    );
+    let orphan = text_of("4c1d2e3f5a6b_add_phone_number.rs")
+        .replace("&[\"1a2b3c4d5e6f\"]", "&[\"ffffffffffff\"]");
     fixture.set_migrations(&[
         ("1a2b3c4d5e6f_create_users.rs", base.clone()),
         ("1a2b3c4d5e6f_duplicate.rs", base),

@@ -211,6 +211,15 @@ impl Backend for SqliteBackend {
     }
 
     async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
+        if let Some(schema) = &table.schema {
+            return Err(BackendError::Database {
+                context: "creating the history tables",
+                message: format!(
+                    "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema \
+                     (or MigratorConfig::history.schema) for SQLite databases"
+                ),
+            });
+        }
         self.conn
             .execute_batch(&history_ddl(table))
             .map_err(db_error("creating the history tables"))
