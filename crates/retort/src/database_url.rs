@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::backend::BackendError;
+use crate::redact::redact;
 use crate::Dialect;
 
 /// A database URL whose `Display` and `Debug` never show the password.
@@ -90,52 +91,10 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// Replaces the password of a URL (`user:secret@host`) or of an ADO.NET-style
-/// connection string (`Password=secret;`) with `***`.
-pub fn redact(raw: &str) -> String {
-    if let Ok(mut url) = url::Url::parse(raw) {
-        if url.password().is_some() && url.set_password(Some("***")).is_ok() {
-            return url.to_string();
-        }
-        if url
-            .query()
-            .is_some_and(|q| q.to_ascii_lowercase().contains("password="))
-        {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(k, v)| {
-                    let hidden = k.eq_ignore_ascii_case("password");
-                    (
-                        k.into_owned(),
-                        if hidden {
-                            "***".to_owned()
-                        } else {
-                            v.into_owned()
-                        },
-                    )
-                })
-                .collect();
-            url.query_pairs_mut().clear().extend_pairs(pairs);
-            return url.to_string();
-        }
-        return raw.to_owned();
-    }
-    raw.split(';')
-        .map(|part| match part.split_once('=') {
-            Some((key, _))
-                if matches!(key.trim().to_ascii_lowercase().as_str(), "password" | "pwd") =>
-            {
-                format!("{key}=***")
-            }
-            _ => part.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::redact;
 
     #[test]
     fn display_redacts_password_when_url_has_one() {

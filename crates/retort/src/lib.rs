@@ -11,6 +11,7 @@ mod database_url;
 mod dialect;
 mod error;
 mod history;
+mod redact;
 mod migrator;
 mod render;
 mod script;
@@ -27,7 +28,8 @@ pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
 pub use backend::{connect, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
-pub use database_url::{redact, DatabaseUrl};
+pub use database_url::DatabaseUrl;
+pub use redact::redact;
 pub use dialect::Dialect;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};

@@ -132,27 +132,3 @@ mod postgres {
         );
     }
 }
-
-#[test]
-fn zz_scratch_connect_timing() {
-    let db = TestDatabase::postgres().unwrap();
-    let url = db.__maintenance_url().unwrap().to_owned();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        for _ in 0..3 {
-            let t = Instant::now();
-            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(conn);
-            let t1 = t.elapsed();
-            let t = Instant::now();
-            c.batch_execute("CREATE DATABASE zz_x").await.unwrap();
-            let t2 = t.elapsed();
-            let t = Instant::now();
-            c.batch_execute("DROP DATABASE zz_x WITH (FORCE)").await.unwrap();
-            println!("connect {t1:?} create {t2:?} drop {:?}", t.elapsed());
-        }
-    });
-    let t = Instant::now();
-    std::thread::spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()).join().unwrap();
-    println!("thread+runtime {:?}", t.elapsed());
-}

@@ -6,7 +6,7 @@ use std::path::Path;
 #[cfg(feature = "postgres")]
 use super::postgres::PostgresDatabase;
 use super::sqlite::SqliteFile;
-use super::{mssql, redact_url, BackendKind, Unavailable};
+use super::{mssql, BackendKind, Unavailable};
 
 /// A fresh, empty database that exists until this value is dropped.
 ///
@@ -76,7 +76,11 @@ impl TestDatabase {
         #[cfg(feature = "postgres")]
         {
             let database = PostgresDatabase::create()?;
-            Ok(TestDatabase { kind: BackendKind::Postgres, url: database.url.clone(), database: Database::Postgres(database) })
+            Ok(TestDatabase {
+                kind: BackendKind::Postgres,
+                url: database.url.clone(),
+                database: Database::Postgres(database),
+            })
         }
         #[cfg(not(feature = "postgres"))]
         Err(Unavailable::new(BackendKind::Postgres, "retort was built without its `postgres` feature"))
@@ -136,7 +140,7 @@ impl TestDatabase {
 impl fmt::Debug for TestDatabase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("TestDatabase");
-        debug.field("kind", &self.kind).field("url", &redact_url(&self.url));
+        debug.field("kind", &self.kind).field("url", &crate::redact::redact(&self.url));
         match &self.database {
             Database::Sqlite(_) => {}
             #[cfg(feature = "postgres")]

@@ -85,10 +85,7 @@ mod tests {
 
     #[test]
     fn from_str_fails_when_name_is_unknown() {
-        assert_eq!(
-            "postgresql".parse::<BackendKind>(),
-            Err(UnknownBackend { name: "postgresql".to_owned() })
-        );
+        assert_eq!("postgresql".parse::<BackendKind>(), Err(UnknownBackend { name: "postgresql".to_owned() }));
     }
 
     #[test]

@@ -43,7 +43,6 @@ mod mssql;
 mod own_thread;
 #[cfg(feature = "postgres")]
 mod postgres;
-mod redact;
 mod require;
 mod sqlite;
 mod unavailable;
@@ -55,7 +54,6 @@ pub use kind::{BackendKind, UnknownBackend};
 pub use mssql::{ACCEPT_MSSQL_EULA_ENV, MSSQL_URL_ENV};
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_BINDIR_ENV, POSTGRES_URL_ENV};
-use redact::redact_url;
 #[doc(hidden)]
 pub use require::__test_database_or_report;
 pub use require::{is_required, REQUIRE_BACKENDS_ENV};

@@ -27,7 +27,7 @@
 //! There is no local-binaries path: SQL Server cannot be run as a throwaway
 //! process the way `initdb` + `postgres` can.
 
-use super::{redact_url, BackendKind, Unavailable};
+use super::{BackendKind, Unavailable};
 
 /// An existing SQL Server for the tests to create databases on.
 pub const MSSQL_URL_ENV: &str = "RETORT_TEST_MSSQL_URL";
@@ -45,7 +45,7 @@ pub(super) fn unavailable() -> Unavailable {
     const NOT_BUILT: &str = "the SQL Server backend is not built yet";
     let reason = match std::env::var(MSSQL_URL_ENV) {
         Ok(url) if !url.trim().is_empty() => {
-            format!("{NOT_BUILT} ({MSSQL_URL_ENV} is set to {}, but nothing can use it yet)", redact_url(&url))
+            format!("{NOT_BUILT} ({MSSQL_URL_ENV} is set to {}, but nothing can use it yet)", crate::redact::redact(&url))
         }
         _ => {
             let eula = if eula_accepted(std::env::var(ACCEPT_MSSQL_EULA_ENV).ok().as_deref()) {

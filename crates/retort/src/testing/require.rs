@@ -27,11 +27,7 @@ pub fn is_required(kind: BackendKind, env_value: Option<&str>) -> Result<bool, U
     for name in env_value.unwrap_or("").split(',').map(str::trim).filter(|name| !name.is_empty()) {
         // Every entry is parsed, even after a match, so that a typo anywhere
         // in the list is reported by whichever test reads it first.
-        if name.eq_ignore_ascii_case("all") {
-            required = true;
-        } else if name.parse::<BackendKind>()? == kind {
-            required = true;
-        }
+        required |= name.eq_ignore_ascii_case("all") || name.parse::<BackendKind>()? == kind;
     }
     Ok(required)
 }
@@ -57,7 +53,7 @@ pub fn __test_database_or_report(kind: BackendKind) -> Option<TestDatabase> {
     match TestDatabase::new(kind) {
         Ok(database) => Some(database),
         Err(err) if required => panic!(
-            "{err}\n{kind} is listed in {REQUIRE_BACKENDS_ENV}, so this test fails instead of being skipped; {}",
+            "{err}\n{kind} is listed in {REQUIRE_BACKENDS_ENV}, so this test fails instead of being skipped.\n{}",
             how_to_provide(kind)
         ),
         Err(err) => {

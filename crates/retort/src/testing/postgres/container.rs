@@ -34,9 +34,9 @@ pub(super) fn docker_engine() -> Result<(), String> {
     if std::env::var_os("DOCKER_HOST").is_some_and(|host| !host.is_empty()) {
         return Ok(());
     }
-    UnixStream::connect(DEFAULT_SOCKET)
-        .map(drop)
-        .map_err(|err| format!("no Docker engine (DOCKER_HOST is not set and {DEFAULT_SOCKET} is not connectable: {err})"))
+    UnixStream::connect(DEFAULT_SOCKET).map(drop).map_err(|err| {
+        format!("no Docker engine (DOCKER_HOST is not set and {DEFAULT_SOCKET} is not connectable: {err})")
+    })
 }
 
 pub(super) fn start() -> Result<Container, String> {

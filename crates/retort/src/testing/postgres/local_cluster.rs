@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::super::own_thread::block_on_own_thread;
 use super::super::watchdog::{RunAs, Watchdog, WAIT_FOR_TEST_PROCESS};
-use super::{connect, find_on_path, is_executable, tail, POSTGRES_BINDIR_ENV};
+use super::{connect, describe, find_on_path, is_executable, tail, POSTGRES_BINDIR_ENV};
 
 /// The superuser initdb creates.
 const USER: &str = "retort";
@@ -27,20 +27,6 @@ const READY_DEADLINE: Duration = Duration::from_secs(30);
 /// between our finding it and the server binding it.
 const PORT_ATTEMPTS: u32 = 3;
 
-/// The end of the watchdog script: after the test process has ended, it stops the server with
-/// SIGQUIT (immediate shutdown: the data is thrown away, so nothing needs
-/// flushing), waits for it to exit, and deletes the directory. The server is
-/// signalled through `postmaster.pid` and until it has exited, because it
-/// may not have written that file yet when the test process died.
-const SCRIPT_END: &str = r#"until [ -f "$root/server.exited" ]; do
-  if [ -f "$root/data/postmaster.pid" ]; then
-    kill -QUIT "$(head -n 1 "$root/data/postmaster.pid")" 2>/dev/null
-  fi
-  sleep 0.1
-done
-rm -rf "$root"
-"#;
-
 /// The start of the watchdog script: `$1` is the cluster's directory, the
 /// rest the server's command line. It starts the server in the background;
 /// `server.exited` tells the test process, waiting for readiness, that the
@@ -48,6 +34,22 @@ rm -rf "$root"
 const SCRIPT_START: &str = r#"root=$1
 shift
 ( "$@" </dev/null >"$root/server.log" 2>&1; echo "$?" >"$root/server.exited" ) &
+"#;
+
+/// The end of the watchdog script, run once the test process has ended: it
+/// stops the server with SIGQUIT (immediate shutdown: the data is thrown
+/// away, so nothing needs flushing), waits for it to exit, and deletes the
+/// directory. It signals through `postmaster.pid`, and again until the server
+/// has exited, because the server may not have written that file yet when the
+/// test process died. (Should a strict POSIX `sleep` refuse `0.1`, the loop
+/// only spins for the milliseconds the server takes to stop.)
+const SCRIPT_END: &str = r#"until [ -f "$root/server.exited" ]; do
+  if [ -f "$root/data/postmaster.pid" ]; then
+    kill -QUIT "$(head -n 1 "$root/data/postmaster.pid")" 2>/dev/null
+  fi
+  sleep 0.1
+done
+rm -rf "$root"
 "#;
 
 pub(super) struct LocalCluster {
@@ -180,7 +182,7 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
         .map_err(|err| Failure::Other(format!("could not run {}: {err}", bindir.join("initdb").display())))?;
     if !output.status.success() {
         let hint = match run_as {
-            Some(_) => " (it ran as the `postgres` OS user, which must be able to reach the temporary directory)",
+            Some(_) => " (run as the `postgres` OS user)",
             None => "",
         };
         return Err(Failure::Other(format!(
@@ -260,9 +262,9 @@ fn wait_until_ready(maintenance_url: &str, root: &Path) -> Result<(), Failure> {
             let last_error = match connect(maintenance_url).await {
                 Ok(client) => match client.simple_query("SELECT 1").await {
                     Ok(_) => return Ok(()),
-                    Err(err) => err.to_string(),
+                    Err(err) => describe(&err),
                 },
-                Err(err) => err.to_string(),
+                Err(err) => describe(&err),
             };
             if Instant::now() >= deadline {
                 return Err(format!(

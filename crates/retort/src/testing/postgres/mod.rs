@@ -16,18 +16,21 @@ mod container;
 mod local_cluster;
 
 use std::fmt;
+use std::future::Future;
+#[cfg(unix)]
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::error::SqlState;
-use tokio_postgres::NoTls;
+use tokio_postgres::{Client, NoTls};
 
 use super::own_thread::block_on_own_thread;
 #[cfg(unix)]
 use super::watchdog::Watchdog;
-use super::{redact_url, BackendKind, Unavailable};
+use super::{BackendKind, Unavailable};
 use crate::Dialect;
 
 /// An existing PostgreSQL server for the tests. Its database is the
@@ -57,6 +60,7 @@ struct Server {
     /// for `CREATE DATABASE` / `DROP DATABASE`.
     maintenance_url: String,
     source: Source,
+    admin: Admin,
 }
 
 /// Where the server came from, and what stops it when the process ends.
@@ -99,18 +103,22 @@ impl PostgresDatabase {
             .get_or_init(Server::start)
             .as_ref()
             .map_err(|reason| Unavailable::new(BackendKind::Postgres, reason.clone()))?;
-        let name = block_on_own_thread(|| create_database(&server.maintenance_url)).map_err(|err| {
+        let name = server.admin.create_database().map_err(|err| {
             Unavailable::new(
                 BackendKind::Postgres,
                 format!(
                     "could not create a test database on {} ({}): {err}",
                     server.source,
-                    redact_url(&server.maintenance_url)
+                    crate::redact::redact(&server.maintenance_url)
                 ),
             )
         })?;
-        let url = database_url(&server.maintenance_url, &name).map_err(|err| Unavailable::new(BackendKind::Postgres, err))?;
-        Ok(PostgresDatabase { name, url, server })
+        // Built before the URL so that, should the URL fail, dropping it
+        // drops the database just created.
+        let mut database = PostgresDatabase { name, url: String::new(), server };
+        database.url = database_url(&server.maintenance_url, &database.name)
+            .map_err(|err| Unavailable::new(BackendKind::Postgres, err))?;
+        Ok(database)
     }
 
     pub(super) fn maintenance_url(&self) -> &str {
@@ -124,8 +132,7 @@ impl PostgresDatabase {
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
-        let maintenance_url = &self.server.maintenance_url;
-        if let Err(err) = block_on_own_thread(|| drop_database(maintenance_url, &self.name)) {
+        if let Err(err) = self.server.admin.drop_database(&self.name) {
             use std::io::Write;
             // Drop cannot return the error, and a database left behind on a
             // shared server is worth a line: written past the test harness's
@@ -146,12 +153,14 @@ impl Server {
     /// what every source said.
     fn start() -> Result<Server, String> {
         let started = Instant::now();
-        let server = Self::start_from_first_source()?;
-        tracing::info!(source = %server.source, elapsed = ?started.elapsed(), "PostgreSQL test server ready");
-        Ok(server)
+        let (maintenance_url, source) = Self::start_from_first_source()?;
+        let admin = Admin::spawn(maintenance_url.clone())?;
+        tracing::info!(%source, elapsed = ?started.elapsed(), "PostgreSQL test server ready");
+        Ok(Server { maintenance_url, source, admin })
     }
 
-    fn start_from_first_source() -> Result<Server, String> {
+    /// The maintenance URL of the first source that works, and that source.
+    fn start_from_first_source() -> Result<(String, Source), String> {
         match std::env::var(POSTGRES_URL_ENV) {
             // A server the user named is the only one they want: failing to
             // reach it is an error, not a reason to start another.
@@ -165,21 +174,22 @@ impl Server {
             match container::docker_engine() {
                 Ok(()) => match container::start() {
                     Ok(started) => {
-                        return Ok(Server {
-                            maintenance_url: started.maintenance_url,
-                            source: Source::Container { id: started.id, _watchdog: started.watchdog },
-                        })
+                        let source = Source::Container { id: started.id, _watchdog: started.watchdog };
+                        return Ok((started.maintenance_url, source));
                     }
-                    Err(err) => tried.push(format!("the PostgreSQL container did not start: {err}")),
+                    Err(err) => {
+                        // Only logged here: when local binaries work, the
+                        // tests still run, on a server the `Debug` output names.
+                        tracing::warn!(reason = %err, "the PostgreSQL container did not start; trying local binaries");
+                        tried.push(format!("the PostgreSQL container did not start: {err}"));
+                    }
                 },
                 Err(no_engine) => tried.push(no_engine),
             }
             match local_cluster::start() {
                 Ok(cluster) => {
-                    return Ok(Server {
-                        maintenance_url: cluster.maintenance_url,
-                        source: Source::LocalCluster { root: cluster.root, _watchdog: cluster.watchdog },
-                    })
+                    let source = Source::LocalCluster { root: cluster.root, _watchdog: cluster.watchdog };
+                    return Ok((cluster.maintenance_url, source));
                 }
                 Err(err) => tried.push(err),
             }
@@ -192,18 +202,19 @@ impl Server {
         ))
     }
 
-    fn existing(url: &str) -> Result<Server, String> {
-        let unreachable = |err: String| format!("{POSTGRES_URL_ENV} is set to {}, but {err}", redact_url(url));
+    fn existing(url: &str) -> Result<(String, Source), String> {
+        let unreachable = |err: String| format!("{POSTGRES_URL_ENV} is set to {}, but {err}", crate::redact::redact(url));
         // Checked now so that a malformed URL is reported once, here, rather
         // than as a failure to create every database.
         database_url(url, "check").map_err(unreachable)?;
         block_on_own_thread(|| async {
-            let client = connect(url).await.map_err(|err| format!("the server could not be reached: {err}"))?;
-            client.simple_query("SELECT 1").await.map_err(|err| format!("`SELECT 1` failed: {err}"))?;
+            let client =
+                connect(url).await.map_err(|err| format!("the server could not be reached: {}", describe(&err)))?;
+            client.simple_query("SELECT 1").await.map_err(|err| format!("`SELECT 1` failed: {}", describe(&err)))?;
             Ok(())
         })
         .map_err(unreachable)?;
-        Ok(Server { maintenance_url: url.to_owned(), source: Source::Existing })
+        Ok((url.to_owned(), Source::Existing))
     }
 }
 
@@ -222,31 +233,143 @@ pub(super) async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_p
     Ok(client)
 }
 
+/// A request to the admin thread, with the channel for its answer.
+enum Request {
+    /// Create a database; answers its name.
+    Create(mpsc::Sender<Result<String, String>>),
+    /// Drop the named database.
+    Drop(String, mpsc::Sender<Result<(), String>>),
+}
+
+/// A thread that holds one connection to the maintenance database and
+/// creates and drops test databases on request.
+///
+/// Connecting costs more than creating a database (SCRAM's key derivation
+/// took 75–100 ms per connection in a debug build, `CREATE DATABASE` 20–30
+/// ms), so the connection is made once per process instead of per call. The
+/// thread has its own runtime for the reasons given on
+/// [`block_on_own_thread`]; between requests it waits on a std channel, so
+/// callers may be sync code, async tests or destructors alike. Like the
+/// server, the thread lives until the process ends.
+struct Admin {
+    requests: mpsc::Sender<Request>,
+}
+
+impl Admin {
+    fn spawn(maintenance_url: String) -> Result<Admin, String> {
+        let (requests, incoming) = mpsc::channel::<Request>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| format!("could not start a Tokio runtime: {err}"))?;
+        std::thread::Builder::new()
+            .name("retort-postgres-admin".to_owned())
+            .spawn(move || {
+                let mut client = None;
+                // A failed `send` of an answer means the caller has gone (a
+                // panicking test); the answer is then of no use to anyone.
+                for request in incoming {
+                    match request {
+                        Request::Create(reply) => {
+                            let answer = runtime.block_on(with_client(&maintenance_url, &mut client, |client| {
+                                Box::pin(create_database(client))
+                            }));
+                            let _ = reply.send(answer);
+                        }
+                        Request::Drop(name, reply) => {
+                            let answer = runtime.block_on(with_client(&maintenance_url, &mut client, |client| {
+                                Box::pin(drop_database(client, name.clone()))
+                            }));
+                            let _ = reply.send(answer);
+                        }
+                    }
+                }
+            })
+            .map_err(|err| format!("could not start the admin thread: {err}"))?;
+        Ok(Admin { requests })
+    }
+
+    fn create_database(&self) -> Result<String, String> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Request::Create(reply))?;
+        answer.recv().map_err(|_| Self::gone())?
+    }
+
+    fn drop_database(&self, name: &str) -> Result<(), String> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Request::Drop(name.to_owned(), reply))?;
+        answer.recv().map_err(|_| Self::gone())?
+    }
+
+    fn send(&self, request: Request) -> Result<(), String> {
+        self.requests.send(request).map_err(|_| Self::gone())
+    }
+
+    fn gone() -> String {
+        "the admin thread has stopped".to_owned()
+    }
+}
+
+/// Runs `operation` on the admin connection, connecting first if there is
+/// none, and once more on a new connection if the server had closed the old one.
+async fn with_client<T>(
+    maintenance_url: &str,
+    client: &mut Option<Client>,
+    operation: impl for<'c> Fn(&'c Client) -> Pin<Box<dyn Future<Output = Result<T, tokio_postgres::Error>> + 'c>>,
+) -> Result<T, String> {
+    let mut reconnected = false;
+    loop {
+        let connected = match client.take().filter(|client| !client.is_closed()) {
+            Some(connected) => connected,
+            None => {
+                reconnected = true;
+                connect(maintenance_url).await.map_err(|err| describe(&err))?
+            }
+        };
+        let outcome = operation(&connected).await;
+        let retry = matches!(&outcome, Err(err) if err.is_closed() && !reconnected);
+        *client = Some(connected);
+        if !retry {
+            return outcome.map_err(|err| describe(&err));
+        }
+        *client = None;
+    }
+}
+
+/// The error with its causes: tokio-postgres's `Display` says only "db
+/// error" or "error connecting to server" and keeps the server's message and
+/// the I/O error in `source()`.
+pub(super) fn describe(err: &tokio_postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Creates `retort_t_<pid>_<n>` and returns its name.
-async fn create_database(maintenance_url: &str) -> Result<String, String> {
-    let client = connect(maintenance_url).await.map_err(|err| err.to_string())?;
+async fn create_database(client: &Client) -> Result<String, tokio_postgres::Error> {
     // A name can already exist on a shared server when an earlier test
     // process with the same pid was killed before dropping its databases.
     // That database may be someone else's to inspect, so it is skipped, not
     // dropped.
-    let mut last_error = String::new();
-    for _ in 0..5 {
+    let mut attempts = 0;
+    loop {
         let name = format!("retort_t_{}_{}", std::process::id(), NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
         match client.batch_execute(&format!("CREATE DATABASE {}", Dialect::Postgres.quote_ident(&name))).await {
-            Ok(()) => return Ok(name),
-            Err(err) if err.code() == Some(&SqlState::DUPLICATE_DATABASE) => last_error = err.to_string(),
-            Err(err) => return Err(err.to_string()),
+            Err(err) if err.code() == Some(&SqlState::DUPLICATE_DATABASE) && attempts < 5 => attempts += 1,
+            outcome => return outcome.map(|()| name),
         }
     }
-    Err(format!("five database names in a row were taken: {last_error}"))
 }
 
 /// Drops a test database, ending any connections the test left open.
-async fn drop_database(maintenance_url: &str, name: &str) -> Result<(), String> {
-    let client = connect(maintenance_url).await.map_err(|err| err.to_string())?;
-    let quoted = Dialect::Postgres.quote_ident(name);
+async fn drop_database(client: &Client, name: String) -> Result<(), tokio_postgres::Error> {
+    let quoted = Dialect::Postgres.quote_ident(&name);
     match client.batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")).await {
-        Ok(()) => Ok(()),
         // `WITH (FORCE)` is PostgreSQL 13+. Older servers get the same effect
         // in two steps, racing only with connections opened in between,
         // which tests of a dropped database do not make.
@@ -256,14 +379,10 @@ async fn drop_database(maintenance_url: &str, name: &str) -> Result<(), String> 
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
                     &[&name],
                 )
-                .await
-                .map_err(|err| err.to_string())?;
-            client
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted}"))
-                .await
-                .map_err(|err| err.to_string())
+                .await?;
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {quoted}")).await
         }
-        Err(err) => Err(err.to_string()),
+        outcome => outcome,
     }
 }
 

@@ -15,7 +15,7 @@ const PASSWORD_KEYS: [&str; 2] = ["password", "pwd"];
 /// `password=secret`, `?password=secret`). Strings without a password come
 /// back unchanged. When a URL is malformed (an unencoded `/` in the password,
 /// say) it errs on the side of hiding too much.
-pub(crate) fn redact_url(conn: &str) -> String {
+pub fn redact(conn: &str) -> String {
     redact_key_values(&redact_userinfo(conn))
 }
 
@@ -76,52 +76,52 @@ fn redact_key_values(conn: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::redact;
 
     #[test]
-    fn redact_url_masks_password_when_url_has_userinfo() {
-        assert_eq!(redact_url("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
+    fn redact_masks_password_when_url_has_userinfo() {
+        assert_eq!(redact("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
     }
 
     #[test]
-    fn redact_url_keeps_url_when_there_is_no_password() {
+    fn redact_keeps_url_when_there_is_no_password() {
         for url in [
             "postgres://user@host/db",
             "postgres://host:5432/db",
             "sqlite:///tmp/retort-sqlite-x/test.db",
             "postgres://host:5432/db?sslmode=disable",
         ] {
-            assert_eq!(redact_url(url), url);
+            assert_eq!(redact(url), url);
         }
     }
 
     #[test]
-    fn redact_url_masks_query_password_and_encoded_userinfo() {
+    fn redact_masks_query_password_and_encoded_userinfo() {
         assert_eq!(
-            redact_url("postgres://u:p%40ss@h/db?password=x&sslmode=require"),
+            redact("postgres://u:p%40ss@h/db?password=x&sslmode=require"),
             "postgres://u:***@h/db?password=***&sslmode=require"
         );
     }
 
     #[test]
-    fn redact_url_masks_too_much_when_password_has_unencoded_slash() {
-        assert_eq!(redact_url("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+    fn redact_masks_too_much_when_password_has_unencoded_slash() {
+        assert_eq!(redact("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
     }
 
     #[test]
-    fn redact_url_masks_key_value_passwords() {
+    fn redact_masks_key_value_passwords() {
         assert_eq!(
-            redact_url("Server=tcp:h,1433;User Id=sa;Password=Secret!;TrustServerCertificate=true"),
+            redact("Server=tcp:h,1433;User Id=sa;Password=Secret!;TrustServerCertificate=true"),
             "Server=tcp:h,1433;User Id=sa;Password=***;TrustServerCertificate=true"
         );
-        assert_eq!(redact_url("host=h password=secret dbname=d"), "host=h password=*** dbname=d");
-        assert_eq!(redact_url("host=h password='a b' dbname=d"), "host=h password=*** dbname=d");
-        assert_eq!(redact_url("uid=sa;PWD = x"), "uid=sa;PWD = ***");
+        assert_eq!(redact("host=h password=secret dbname=d"), "host=h password=*** dbname=d");
+        assert_eq!(redact("host=h password='a b' dbname=d"), "host=h password=*** dbname=d");
+        assert_eq!(redact("uid=sa;PWD = x"), "uid=sa;PWD = ***");
     }
 
     #[test]
-    fn redact_url_leaves_lookalike_keys_alone() {
-        assert_eq!(redact_url("host=h passwordless=yes"), "host=h passwordless=yes");
-        assert_eq!(redact_url("user=pwdx"), "user=pwdx");
+    fn redact_leaves_lookalike_keys_alone() {
+        assert_eq!(redact("host=h passwordless=yes"), "host=h passwordless=yes");
+        assert_eq!(redact("user=pwdx"), "user=pwdx");
     }
 }
