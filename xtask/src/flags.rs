@@ -12,4 +12,6 @@ pub struct Xtask {
 pub enum Command {
     /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, heads, check, resolve).
     Migrate(retort::cli::MigrateArgs),
+    /// Time retort against the floor, refinery and sqlx-cli on 1,000 revisions (release build).
+    Bench(crate::bench::BenchArgs),
 }

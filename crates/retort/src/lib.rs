@@ -34,7 +34,7 @@ pub use dialect::Dialect;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
-pub use script::render_script;
+pub use script::{assumed_applied, render_script};
 pub use graph::{Candidate, GraphError, RevisionGraph};
 pub use operations::{Operation, Operations, Sql};
 pub use plan::{Direction, Plan, PlanError, Step};

@@ -294,7 +294,7 @@ fn offline(
                 .to_owned(),
         ));
     }
-    let applied = crate::script::assumed_applied(migrator.graph(), from)?;
+    let applied = crate::assumed_applied(migrator.graph(), from)?;
     let target = Target::parse(to)?;
     let plan = match direction {
         Direction::Up => migrator.graph().plan_upgrade(&applied, &target)?,

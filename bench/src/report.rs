@@ -1,0 +1,181 @@
+//! The samples of one backend's contenders and the table printed from them.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Which part of the table a row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Applying every revision to an empty database: compared with the floor.
+    Apply,
+    /// A run at head, with nothing to apply: absolute times only.
+    AtHead,
+}
+
+/// A row's handle, returned by [`Report::row`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowId(usize);
+
+enum Samples {
+    Timed(Vec<Duration>),
+    /// The contender cannot run here (a tool is not installed).
+    Missing(String),
+    /// A run failed: no number is reported for the row, only why.
+    Failed(String),
+}
+
+struct Row {
+    label: String,
+    section: Section,
+    samples: Samples,
+}
+
+/// One backend's results: rows of samples, one of them the floor.
+pub struct Report {
+    title: String,
+    notes: Vec<String>,
+    rows: Vec<Row>,
+    floor: Option<RowId>,
+}
+
+impl Report {
+    pub fn new(title: impl Into<String>) -> Self {
+        Self { title: title.into(), notes: Vec::new(), rows: Vec::new(), floor: None }
+    }
+
+    /// A line printed under the title.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    pub fn row(&mut self, label: impl Into<String>, section: Section) -> RowId {
+        self.rows.push(Row { label: label.into(), section, samples: Samples::Timed(Vec::new()) });
+        RowId(self.rows.len() - 1)
+    }
+
+    /// Declares the row every `Apply` row is divided by.
+    pub fn floor(&mut self, label: impl Into<String>) -> RowId {
+        let id = self.row(label, Section::Apply);
+        self.floor = Some(id);
+        id
+    }
+
+    /// Marks a row as unable to run, with the reason shown in its place.
+    pub fn missing(&mut self, row: RowId, reason: impl Into<String>) {
+        self.rows[row.0].samples = Samples::Missing(reason.into());
+    }
+
+    /// Whether the row still takes samples (it has not failed and is not missing).
+    pub fn is_live(&self, row: RowId) -> bool {
+        matches!(self.rows[row.0].samples, Samples::Timed(_))
+    }
+
+    /// Adds one sample, or turns the row into a failure: a row with a failed
+    /// run reports the failure and no time, so that no number in the table
+    /// comes from a run that did not do the work.
+    pub fn record(&mut self, row: RowId, sample: Result<Duration, String>) {
+        let slot = &mut self.rows[row.0].samples;
+        match (slot, sample) {
+            (Samples::Timed(samples), Ok(elapsed)) => samples.push(elapsed),
+            (slot @ Samples::Timed(_), Err(error)) => *slot = Samples::Failed(error),
+            // Already missing or failed: later samples change nothing.
+            _ => {}
+        }
+    }
+
+    /// The table as text.
+    pub fn render(&self) -> String {
+        let floor = self.floor.and_then(|id| stats(&self.rows[id.0].samples));
+        let width = self.rows.iter().map(|row| row.label.chars().count()).max().unwrap_or(0).max(20);
+        let mut out = String::new();
+        // `write!` to a String cannot fail.
+        let _ = writeln!(out, "\n== {} ==", self.title);
+        for note in &self.notes {
+            let _ = writeln!(out, "   {note}");
+        }
+        for (section, heading) in [(Section::Apply, "apply every revision to an empty database"), (Section::AtHead, "run again at head (nothing to apply)")] {
+            let rows: Vec<&Row> = self.rows.iter().filter(|row| row.section == section).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let ratio_heads = if section == Section::Apply { "  ×floor(med)  ×floor(min)" } else { "" };
+            let _ = writeln!(out, "\n  {heading:<width$}      median         min{ratio_heads}", width = width);
+            for row in rows {
+                let _ = write!(out, "  {:<width$}", row.label, width = width);
+                match (&row.samples, stats(&row.samples)) {
+                    (_, Some((median, min))) => {
+                        let _ = write!(out, "  {:>10}  {:>10}", duration(median), duration(min));
+                        if let (Section::Apply, Some((floor_median, floor_min))) = (section, floor) {
+                            let _ = write!(out, "  {:>11}  {:>11}", ratio(median, floor_median), ratio(min, floor_min));
+                        }
+                    }
+                    (Samples::Missing(reason), _) => {
+                        let _ = write!(out, "  {reason}");
+                    }
+                    (Samples::Failed(error), _) => {
+                        let _ = write!(out, "  FAILED: {error}");
+                    }
+                    (Samples::Timed(_), None) => {
+                        let _ = write!(out, "  no samples");
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// The median and the minimum, when there are samples.
+fn stats(samples: &Samples) -> Option<(Duration, Duration)> {
+    let Samples::Timed(samples) = samples else {
+        return None;
+    };
+    let mut sorted = samples.clone();
+    sorted.sort();
+    let min = *sorted.first()?;
+    let mid = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2 };
+    Some((median, min))
+}
+
+fn ratio(value: Duration, floor: Duration) -> String {
+    if floor.is_zero() {
+        return "—".to_owned();
+    }
+    format!("{:.2}×", value.as_secs_f64() / floor.as_secs_f64())
+}
+
+/// `1.234 s`, `56.7 ms` or `890 µs`.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 1.0 {
+        format!("{secs:.3} s")
+    } else if secs >= 0.001 {
+        format!("{:.1} ms", secs * 1e3)
+    } else {
+        format!("{:.0} µs", secs * 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_averages_middle_pair_when_count_is_even() {
+        let samples = Samples::Timed(vec![Duration::from_millis(4), Duration::from_millis(1), Duration::from_millis(2), Duration::from_millis(3)]);
+        assert_eq!(stats(&samples), Some((Duration::from_micros(2500), Duration::from_millis(1))));
+    }
+
+    #[test]
+    fn record_keeps_failure_when_later_sample_succeeds() {
+        let mut report = Report::new("t");
+        let row = report.row("r", Section::Apply);
+        report.record(row, Ok(Duration::from_millis(1)));
+        report.record(row, Err("boom".to_owned()));
+        report.record(row, Ok(Duration::from_millis(1)));
+        assert!(!report.is_live(row));
+        assert!(report.render().contains("FAILED: boom"));
+    }
+}
