@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::database_url::DatabaseUrl;
 use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, WriteContext};
+use crate::schema::SchemaSnapshot;
 use crate::Dialect;
 
 #[cfg(feature = "postgres")]
@@ -142,6 +143,15 @@ pub trait Backend {
         table: &HistoryTable,
         transactional: bool,
     ) -> Result<(), RunError>;
+
+    /// Reads the schema from the catalog, leaving out the history tables.
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        let _ = history;
+        Err(BackendError::Database {
+            context: "introspecting the schema",
+            message: format!("schema introspection is not implemented for {} yet", self.dialect()),
+        })
+    }
 }
 
 /// The dialect's history-table DDL (idempotent), for offline scripts.
@@ -255,5 +265,8 @@ impl Backend for AnyBackend {
         transactional: bool,
     ) -> Result<(), RunError> {
         delegate!(self, b => b.run(units, writes, table, transactional).await)
+    }
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        delegate!(self, b => b.introspect(history).await)
     }
 }

@@ -1,0 +1,154 @@
+//! The snapshot model. Every collection is ordered deterministically
+//! (`BTreeMap` by name, or catalog order where order matters, like columns),
+//! so equal schemas give equal values and equal renderings on every machine.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything a schema holds, except retort's own history tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaSnapshot {
+    /// Schemas other than the connection's default (`public`, `dbo`, `main`).
+    pub schemas: BTreeSet<String>,
+    /// Tables by qualified name (`name`, or `schema.name` outside the default schema).
+    pub tables: BTreeMap<String, Table>,
+    /// Views by qualified name.
+    pub views: BTreeMap<String, View>,
+    /// Procedures and functions by qualified name.
+    pub routines: BTreeMap<String, Routine>,
+    /// Triggers by qualified name.
+    pub triggers: BTreeMap<String, Trigger>,
+    /// Sequences by qualified name.
+    pub sequences: BTreeMap<String, Sequence>,
+}
+
+/// A table and everything attached to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Table {
+    /// Columns in their catalog order (order is part of the schema).
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Key>,
+    /// Unique constraints, sorted by name then columns.
+    pub uniques: Vec<Key>,
+    /// Foreign keys, sorted by name then columns.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints, sorted by name then expression.
+    pub checks: Vec<Check>,
+    /// Indexes that do not back a primary key or unique constraint, sorted by name.
+    pub indexes: Vec<Index>,
+}
+
+/// A column as the database reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as the database spells it, with length/precision:
+    /// `nvarchar(100)`, `nvarchar(max)`, `numeric(10,2)`, `integer`.
+    pub data_type: String,
+    pub nullable: bool,
+    /// The default expression, normalised by the backend.
+    pub default: Option<String>,
+    /// The name of the default constraint (SQL Server names them).
+    pub default_name: Option<String>,
+    /// Identity / auto-increment.
+    pub identity: Option<Identity>,
+    /// The collation, only when it differs from the database default.
+    pub collation: Option<String>,
+    /// The expression of a computed (generated) column.
+    pub computed: Option<String>,
+}
+
+/// Identity or auto-increment settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    /// `None` where the database has no such setting (SQLite's AUTOINCREMENT).
+    pub seed: Option<i64>,
+    pub increment: Option<i64>,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Key {
+    /// The constraint name; `None` where the database does not keep one (SQLite).
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    /// Qualified like the keys of [`SchemaSnapshot::tables`].
+    pub referenced_table: String,
+    pub referenced_columns: Vec<String>,
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
+    pub on_delete: String,
+    pub on_update: String,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Check {
+    pub name: Option<String>,
+    /// The expression, normalised by the backend.
+    pub expression: String,
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// SQL Server's clustered indexes; `false` elsewhere.
+    pub clustered: bool,
+    pub columns: Vec<IndexColumn>,
+    /// Included (covering) columns.
+    pub included: Vec<String>,
+    /// The filter (`WHERE …`) of a partial/filtered index.
+    pub filter: Option<String>,
+}
+
+/// One key column (or expression) of an index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct IndexColumn {
+    /// A column name, or an expression for expression indexes.
+    pub name: String,
+    pub descending: bool,
+}
+
+/// A view with its normalised definition.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct View {
+    pub definition: String,
+}
+
+/// What kind of routine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoutineKind {
+    Procedure,
+    Function,
+}
+
+/// A stored procedure or function.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Routine {
+    pub kind: RoutineKind,
+    pub definition: String,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Trigger {
+    /// The qualified table the trigger is on.
+    pub table: String,
+    pub definition: String,
+}
+
+/// A sequence.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Sequence {
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+}
