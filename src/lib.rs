@@ -5,3 +5,5 @@
 //! and `tests/` proves every revision round-trips.
 
 retort::include_migrations!();
+
+pub mod seed;

@@ -10,8 +10,16 @@ pub struct Xtask {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, heads, check, resolve).
+    /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, heads, check, show, resolve).
     Migrate(retort::cli::MigrateArgs),
+    /// Write a new revision on top of the current head.
+    NewRevision(retort::cli::NewRevisionArgs),
+    /// Write a merge revision joining heads (all heads by default).
+    Merge(retort::cli::MergeArgs),
+    /// Fill the local database with the sample's development data.
+    Seed(retort::cli::SeedArgs),
+    /// Development database chores (`db reset`).
+    Db(retort::cli::DbArgs),
     /// Time retort against the floor, refinery and sqlx-cli on 1,000 revisions (release build).
     Bench(crate::bench::BenchArgs),
 }

@@ -29,6 +29,7 @@ mod parse_rust;
 mod parse_sql;
 mod revision;
 mod scan;
+mod template;
 mod validate;
 
 pub use checksum::{rust_checksum, sql_checksum, to_hex, Digest32};
@@ -37,4 +38,5 @@ pub use error::{Error, Errors, Located, Location, Relation, Warning};
 pub use generate::generate;
 pub use revision::{ParsedRevision, RevisionKind};
 pub use scan::{scan, Scan};
+pub use template::{rust_revision, slug, sql_revision, RevisionSpec};
 pub use validate::{validate, RevisionTable};

@@ -67,7 +67,27 @@ impl DatabaseUrl {
         Some(PathBuf::from(rest))
     }
 
-    /// Whether the host is this machine (for the seeding and reset safety checks).
+    /// The database name of a server URL (its path).
+    pub fn database_name(&self) -> Option<String> {
+        match self.dialect {
+            Dialect::Sqlite => None,
+            _ => {
+                let url = url::Url::parse(&self.raw).ok()?;
+                let name = url.path().trim_start_matches('/');
+                (!name.is_empty()).then(|| name.to_owned())
+            }
+        }
+    }
+
+    /// The same server URL naming another database (for `CREATE DATABASE`
+    /// from the maintenance database).
+    pub fn with_database(&self, name: &str) -> Option<DatabaseUrl> {
+        let mut url = url::Url::parse(&self.raw).ok()?;
+        url.set_path(&format!("/{name}"));
+        Some(DatabaseUrl { raw: url.to_string(), dialect: self.dialect })
+    }
+
+    /// The host (for the seeding and reset safety checks).
     pub fn host(&self) -> Option<String> {
         match self.dialect {
             Dialect::Sqlite => None,

@@ -161,6 +161,8 @@ impl fmt::Display for Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Text(String),
+    Int(i64),
+    Bool(bool),
     Null,
 }
 
@@ -169,6 +171,13 @@ impl Value {
     pub fn literal(&self, dialect: Dialect) -> String {
         match self {
             Value::Text(text) => dialect.quote_literal(text),
+            Value::Int(number) => number.to_string(),
+            Value::Bool(flag) => match (dialect, flag) {
+                (Dialect::Postgres, true) => "TRUE".to_owned(),
+                (Dialect::Postgres, false) => "FALSE".to_owned(),
+                (_, true) => "1".to_owned(),
+                (_, false) => "0".to_owned(),
+            },
             Value::Null => "NULL".to_owned(),
         }
     }

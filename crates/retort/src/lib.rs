@@ -20,6 +20,7 @@ mod render;
 mod revision;
 pub mod schema;
 mod script;
+pub mod seed;
 mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,12 +29,12 @@ pub mod testing;
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
+pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
 pub use database_url::DatabaseUrl;
 pub use redact::redact;
 pub use dialect::Dialect;
 pub use error::{Drifted, MigrateError, StatementFailure};
-pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
+pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
 pub use script::{assumed_applied, render_script};
 pub use graph::{Candidate, GraphError, RevisionGraph};

@@ -19,7 +19,7 @@ mod sqlite;
 use std::time::Duration;
 
 use crate::database_url::DatabaseUrl;
-use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, WriteContext};
+use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, Rendered, WriteContext};
 use crate::schema::SchemaSnapshot;
 use crate::Dialect;
 
@@ -86,12 +86,17 @@ pub enum BackendError {
     NotCompiled { backend: &'static str },
 }
 
-/// The result of [`Backend::run`] when a unit fails: the statement error, and
-/// whether the history writes were skipped (they always are for a failed
-/// transactional run; nothing of the run remains).
-#[derive(Debug)]
+/// Why [`Backend::run`] or [`Backend::execute`] failed: a statement the
+/// server rejected, or the connection, lock or history. Nothing of a failed
+/// transactional run remains.
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    #[error("{which} failed: {message}\n  statement: {sql}",
+        which = .0.statement.map_or("a statement".to_owned(), |n| format!("statement {n}")),
+        message = .0.message,
+        sql = crate::error::shorten(&.0.sql))]
     Statement(StatementError),
+    #[error(transparent)]
     Backend(BackendError),
 }
 
@@ -144,6 +149,10 @@ pub trait Backend {
         transactional: bool,
     ) -> Result<(), RunError>;
 
+    /// Runs parameterised statements (seed data) in one transaction: all or
+    /// nothing.
+    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError>;
+
     /// Reads the schema from the catalog, leaving out the history tables.
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         let _ = history;
@@ -194,6 +203,19 @@ pub(crate) fn offline_context(
         other => Err(BackendError::NotCompiled {
             backend: other.name(),
         }),
+    }
+}
+
+/// Drops the database a URL names and creates it empty (SQLite: deletes the
+/// file and its sidecars). For `db reset`; callers check it looks local.
+pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
+    match url.dialect() {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => SqliteBackend::delete_database(url),
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => PostgresBackend::recreate_database(url).await,
+        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+        other => Err(BackendError::NotCompiled { backend: other.name() }),
     }
 }
 
@@ -265,6 +287,9 @@ impl Backend for AnyBackend {
         transactional: bool,
     ) -> Result<(), RunError> {
         delegate!(self, b => b.run(units, writes, table, transactional).await)
+    }
+    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        delegate!(self, b => b.execute(statements).await)
     }
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         delegate!(self, b => b.introspect(history).await)

@@ -54,6 +54,27 @@ impl PostgresBackend {
         })
     }
 
+    /// Drops and creates the database a URL names, from the server's
+    /// `postgres` maintenance database.
+    pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
+        let name = url.database_name().ok_or_else(|| BackendError::Url {
+            url: url.to_string(),
+            reason: "name the database in the URL's path (postgres://…/dbname)".to_owned(),
+        })?;
+        let maintenance = url.with_database("postgres").ok_or_else(|| BackendError::Url {
+            url: url.to_string(),
+            reason: "cannot derive the maintenance database URL".to_owned(),
+        })?;
+        let admin = Self::connect(&maintenance).await?;
+        let quoted = Dialect::Postgres.quote_ident(&name);
+        admin
+            .client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            .await
+            .map_err(pg_error("dropping the database"))?;
+        admin.client.batch_execute(&format!("CREATE DATABASE {quoted}")).await.map_err(pg_error("creating the database"))
+    }
+
     /// The client, for tests and seed code.
     pub fn client(&self) -> &Client {
         &self.client
@@ -79,21 +100,20 @@ impl PostgresBackend {
             .collect()
     }
 
-    async fn execute_write(
-        &self,
-        sql: &str,
-        values: &[Value],
-    ) -> Result<u64, tokio_postgres::Error> {
-        let values: Vec<Option<&str>> = values
-            .iter()
-            .map(|value| match value {
-                Value::Text(text) => Some(text.as_str()),
-                Value::Null => None,
-            })
-            .collect();
+    async fn execute_write(&self, sql: &str, values: &[Value]) -> Result<u64, tokio_postgres::Error> {
+        // Each value keeps its own type so the server casts it as in a literal.
+        let texts: Vec<Option<&str>> =
+            values.iter().map(|v| if let Value::Text(t) = v { Some(t.as_str()) } else { None }).collect();
+        let ints: Vec<i64> = values.iter().map(|v| if let Value::Int(n) = v { *n } else { 0 }).collect();
+        let bools: Vec<bool> = values.iter().map(|v| matches!(v, Value::Bool(true))).collect();
         let params: Vec<(&(dyn ToSql + Sync), Type)> = values
             .iter()
-            .map(|value| (value as &(dyn ToSql + Sync), Type::TEXT))
+            .enumerate()
+            .map(|(i, value)| match value {
+                Value::Int(_) => (&ints[i] as &(dyn ToSql + Sync), Type::INT8),
+                Value::Bool(_) => (&bools[i] as &(dyn ToSql + Sync), Type::BOOL),
+                Value::Text(_) | Value::Null => (&texts[i] as &(dyn ToSql + Sync), Type::TEXT),
+            })
             .collect();
         self.client.execute_typed(sql, &params).await
     }
@@ -150,6 +170,22 @@ impl Backend for PostgresBackend {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
+        for (index, rendered) in statements.iter().enumerate() {
+            if let Err(error) = self.execute_write(&rendered.sql, &rendered.values).await {
+                let _ = self.client.batch_execute("ROLLBACK").await;
+                let unit = Unit { sql: rendered.sql.clone(), first_line: None, label: format!("statement {}", index + 1) };
+                return Err(RunError::Statement(statement_error(index, &unit, &error)));
+            }
+        }
+        if let Err(error) = self.client.batch_execute("COMMIT").await {
+            let _ = self.client.batch_execute("ROLLBACK").await;
+            return Err(pg_error("committing")(error).into());
+        }
+        Ok(())
     }
 
     async fn unlock(&mut self) -> Result<(), BackendError> {

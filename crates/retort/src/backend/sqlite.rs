@@ -15,7 +15,7 @@ use rusqlite::{Batch, Connection, OptionalExtension};
 use super::{Backend, BackendError, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
 use crate::history::{
-    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Status, Value, WriteContext,
+    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value, WriteContext,
 };
 use crate::Dialect;
 
@@ -58,6 +58,26 @@ impl SqliteBackend {
             path,
             lock: None,
         })
+    }
+
+    /// Deletes the database file and its sidecars (journal, WAL, lock file).
+    pub fn delete_database(url: &DatabaseUrl) -> Result<(), BackendError> {
+        let Some(path) = url.sqlite_path() else { return Ok(()) };
+        for suffix in ["", "-journal", "-wal", "-shm", ".retort-lock"] {
+            let mut name = path.as_os_str().to_os_string();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(BackendError::Database {
+                        context: "deleting the database",
+                        message: format!("{}: {error}", PathBuf::from(name).display()),
+                    })
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The underlying connection, for tests and seed code.
@@ -202,6 +222,29 @@ impl Backend for SqliteBackend {
         }
         self.lock = Some(file);
         Ok(())
+    }
+
+    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error("starting a transaction"))?;
+        for (index, rendered) in statements.iter().enumerate() {
+            let result = self.conn.prepare(&rendered.sql).and_then(|mut statement| {
+                for (i, value) in rendered.values.iter().enumerate() {
+                    bind(&mut statement, i + 1, value)?;
+                }
+                let mut rows = statement.raw_query();
+                while rows.next()?.is_some() {}
+                Ok(())
+            });
+            if let Err(error) = result {
+                self.rollback();
+                let unit = Unit { sql: rendered.sql.clone(), first_line: None, label: format!("statement {}", index + 1) };
+                return Err(RunError::Statement(statement_error(index, 1, &unit, 0, error)));
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(|e| {
+            self.rollback();
+            RunError::Backend(db_error("committing")(e))
+        })
     }
 
     async fn unlock(&mut self) -> Result<(), BackendError> {
@@ -369,6 +412,8 @@ fn bind(
 ) -> rusqlite::Result<()> {
     match value {
         Value::Text(text) => statement.raw_bind_parameter(index, text),
+        Value::Int(number) => statement.raw_bind_parameter(index, number),
+        Value::Bool(flag) => statement.raw_bind_parameter(index, flag),
         Value::Null => statement.raw_bind_parameter(index, rusqlite::types::Null),
     }
 }

@@ -6,6 +6,10 @@
 //! 3 drift (an applied revision changed); 4 pending revisions (`check`);
 //! 5 unknown or unresolved revisions in the database.
 
+mod authoring;
+mod data;
+mod graph;
+mod local;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +22,8 @@ use crate::{
     MigratorConfig, Resolution, Target,
 };
 
+pub use authoring::{merge, new_revision, AuthoringError, MergeArgs, NewRevisionArgs};
+pub use data::{db, seed, DataError, DbArgs, DbCommand, SeedArgs, SeedFn};
 pub use output::Format;
 
 /// Where the project lives: its `.env` and its default SQLite database are
@@ -121,7 +127,16 @@ pub enum MigrateCommand {
     /// Show the revisions the database is at.
     Current,
     /// List the compiled revisions, marking the applied ones.
-    History,
+    History {
+        /// Draw the revision graph (branches and merges), marking the current revisions.
+        #[arg(long)]
+        graph: bool,
+    },
+    /// Print one revision: its metadata and its SQL for the database's dialect.
+    Show {
+        /// The revision id or a unique prefix.
+        revision: String,
+    },
     /// Show the compiled heads.
     Heads,
     /// Exit non-zero when revisions are pending, drifted, unknown or unresolved (for CI).
@@ -164,20 +179,23 @@ pub struct RunArgs {
 /// Runs one `migrate` command and returns the process exit code.
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
+    let out = output::Printer::new(args.format, args.quiet);
+    match block_on(run(migrations, project, &args, &out)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => out.error(&error),
+        Err(code) => code,
+    }
+}
+
+/// Runs a command's future on a single-threaded runtime; a runtime that
+/// cannot start is exit code 1.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, ExitCode> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => Ok(runtime.block_on(future)),
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(1);
+            Err(ExitCode::from(1))
         }
-    };
-    let out = output::Printer::new(args.format, args.quiet);
-    match runtime.block_on(run(migrations, project, &args, &out)) {
-        Ok(code) => code,
-        Err(error) => out.error(&error),
     }
 }
 
@@ -201,6 +219,11 @@ async fn run(
     // Commands that need no database.
     match &args.command {
         MigrateCommand::Heads => return Ok(out.heads(&migrator.graph().heads())),
+        MigrateCommand::Show { revision } => {
+            let url = project.database_url(args.database_url.as_deref(), true)?;
+            let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
+            return out.show(revision, url.dialect());
+        }
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
             let direction = direction_of(&args.command);
             let url = project.database_url(args.database_url.as_deref(), true)?;
@@ -239,7 +262,14 @@ async fn run(
             out.stamped(&steps)
         }
         MigrateCommand::Current => out.current(&migrator.status(&mut db).await?),
-        MigrateCommand::History => out.history(migrator.graph(), &migrator.status(&mut db).await?),
+        MigrateCommand::History { graph: false } => {
+            out.history(migrator.graph(), &migrator.status(&mut db).await?)
+        }
+        MigrateCommand::History { graph: true } => {
+            let status = migrator.status(&mut db).await?;
+            let applied = |id: &str| status.applied.iter().any(|row| row.id == id);
+            out.graph(&graph::draw(migrator.graph(), &status.current, &applied))
+        }
         MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
         MigrateCommand::Resolve {
             revision, applied, ..
@@ -261,7 +291,7 @@ async fn run(
             ));
             ExitCode::SUCCESS
         }
-        MigrateCommand::Heads => unreachable!("handled before connecting"),
+        MigrateCommand::Heads | MigrateCommand::Show { .. } => unreachable!("handled before connecting"),
     };
     Ok(code)
 }

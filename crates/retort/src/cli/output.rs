@@ -62,6 +62,15 @@ impl Printer {
         }
     }
 
+    /// Prints a failure that is not a [`MigrateError`] and returns `code`.
+    pub fn failure(&self, message: &str, code: u8) -> ExitCode {
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "error": message, "exit_code": code })),
+            Format::Text => eprintln!("{} {message}", self.paint("31", "error:")),
+        }
+        ExitCode::from(code)
+    }
+
     pub fn error(&self, error: &MigrateError) -> ExitCode {
         let code = match error {
             MigrateError::Drift { .. } => EXIT_DRIFT,
@@ -161,6 +170,66 @@ impl Printer {
 
     pub fn script(&self, script: &str) {
         print!("{script}");
+    }
+
+    pub fn graph(&self, drawn: &str) -> ExitCode {
+        print!("{drawn}");
+        ExitCode::SUCCESS
+    }
+
+    pub fn show(&self, revision: &'static Revision, dialect: Dialect) -> Result<ExitCode, MigrateError> {
+        let up = crate::render::units(revision, Direction::Up, dialect)?;
+        let down = match revision.irreversible {
+            Some(_) => Vec::new(),
+            None => crate::render::units(revision, Direction::Down, dialect)?,
+        };
+        let sql = |units: &[crate::Unit]| units.iter().map(|u| u.sql.trim_end().to_owned()).collect::<Vec<_>>();
+        match self.format {
+            Format::Json => self.json(serde_json::json!({
+                "id": revision.id,
+                "parents": revision.parents,
+                "depends_on": revision.depends_on,
+                "branch_labels": revision.branch_labels,
+                "message": revision.message,
+                "file": revision.source,
+                "checksum": revision.checksum.to_hex(),
+                "transactional": revision.transactional,
+                "irreversible": revision.irreversible,
+                "dialect": dialect,
+                "upgrade": sql(&up),
+                "downgrade": sql(&down),
+            })),
+            Format::Text => {
+                println!("revision    {}", revision.id);
+                println!("parents     {}", if revision.parents.is_empty() { "<base>".to_owned() } else { revision.parents.join(", ") });
+                if !revision.depends_on.is_empty() {
+                    println!("depends on  {}", revision.depends_on.join(", "));
+                }
+                if !revision.branch_labels.is_empty() {
+                    println!("branches    {}", revision.branch_labels.join(", "));
+                }
+                println!("message     {}", revision.message);
+                println!("file        {}", revision.source);
+                println!("checksum    {}", revision.checksum);
+                if !revision.transactional {
+                    println!("runs outside a transaction");
+                }
+                println!("\n-- upgrade ({dialect})");
+                for statement in sql(&up) {
+                    println!("{statement}");
+                }
+                match revision.irreversible {
+                    Some(reason) => println!("\n-- irreversible: {reason}"),
+                    None => {
+                        println!("\n-- downgrade ({dialect})");
+                        for statement in sql(&down) {
+                            println!("{statement}");
+                        }
+                    }
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
     }
 
     pub fn heads(&self, heads: &[&'static Revision]) -> ExitCode {

@@ -1,0 +1,135 @@
+//! The portable column types and their name in each dialect.
+
+use crate::Dialect;
+
+/// A column type: a portable one that every dialect maps explicitly, or a
+/// dialect-specific escape hatch.
+///
+/// Text types are Unicode everywhere (`NVARCHAR` on SQL Server), because an
+/// application that stores a name today stores a name in any script tomorrow.
+///
+/// | type | SQL Server | PostgreSQL | SQLite |
+/// |---|---|---|---|
+/// | `SmallInt` | `SMALLINT` | `SMALLINT` | `SMALLINT` |
+/// | `Int` | `INT` | `INTEGER` | `INTEGER` |
+/// | `BigInt` | `BIGINT` | `BIGINT` | `BIGINT` |
+/// | `Bool` | `BIT` | `BOOLEAN` | `BOOLEAN` |
+/// | `Decimal(p, s)` | `DECIMAL(p,s)` | `NUMERIC(p,s)` | `NUMERIC(p,s)` |
+/// | `Float` | `FLOAT` | `DOUBLE PRECISION` | `REAL` |
+/// | `String(n)` | `NVARCHAR(n)` (`NVARCHAR(MAX)` above 4000) | `VARCHAR(n)` | `VARCHAR(n)` |
+/// | `Text` | `NVARCHAR(MAX)` | `TEXT` | `TEXT` |
+/// | `Binary(n)` | `VARBINARY(n)` (`VARBINARY(MAX)` above 8000) | `BYTEA` | `BLOB` |
+/// | `Bytes` | `VARBINARY(MAX)` | `BYTEA` | `BLOB` |
+/// | `Date` | `DATE` | `DATE` | `DATE` |
+/// | `Time` | `TIME` | `TIME` | `TIME` |
+/// | `DateTime` | `DATETIME2` | `TIMESTAMP` | `DATETIME` |
+/// | `DateTimeOffset` | `DATETIMEOFFSET` | `TIMESTAMPTZ` | `DATETIME` |
+/// | `Uuid` | `UNIQUEIDENTIFIER` | `UUID` | `CHAR(36)` |
+/// | `Json` | `NVARCHAR(MAX)` | `JSONB` | `TEXT` |
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Type {
+    SmallInt,
+    Int,
+    BigInt,
+    Bool,
+    /// Exact decimal with `precision` digits, `scale` of them after the point.
+    Decimal(u8, u8),
+    /// Double-precision floating point.
+    Float,
+    /// Text of at most `n` characters.
+    String(u32),
+    /// Text of any length.
+    Text,
+    /// Bytes, at most `n` of them.
+    Binary(u32),
+    /// Bytes of any length.
+    Bytes,
+    Date,
+    Time,
+    /// A date and time without a time zone.
+    DateTime,
+    /// A date and time with its offset from UTC.
+    DateTimeOffset,
+    Uuid,
+    Json,
+    /// A type spelled per dialect, for what the portable set lacks
+    /// (`GEOGRAPHY`, `CITEXT`, `INTERVAL`, ...). A dialect missing from the
+    /// list cannot run an operation that uses it.
+    Native(Vec<(Dialect, String)>),
+}
+
+impl Type {
+    /// A dialect-specific type: `Type::native([(Dialect::Postgres, "CITEXT"), (Dialect::Sqlite, "TEXT")])`.
+    pub fn native<S: Into<String>>(names: impl IntoIterator<Item = (Dialect, S)>) -> Self {
+        Type::Native(names.into_iter().map(|(d, s)| (d, s.into())).collect())
+    }
+
+    /// The type's name in `dialect`, or `None` for a native type the dialect
+    /// has no spelling for.
+    pub fn sql(&self, dialect: Dialect) -> Option<String> {
+        use Dialect::{Mssql, Postgres, Sqlite};
+        let name = match (self, dialect) {
+            (Type::SmallInt, _) => "SMALLINT".to_owned(),
+            (Type::Int, Mssql) => "INT".to_owned(),
+            (Type::Int, Postgres | Sqlite) => "INTEGER".to_owned(),
+            (Type::BigInt, _) => "BIGINT".to_owned(),
+            (Type::Bool, Mssql) => "BIT".to_owned(),
+            (Type::Bool, Postgres | Sqlite) => "BOOLEAN".to_owned(),
+            (Type::Decimal(p, s), Mssql) => format!("DECIMAL({p},{s})"),
+            (Type::Decimal(p, s), Postgres | Sqlite) => format!("NUMERIC({p},{s})"),
+            (Type::Float, Mssql) => "FLOAT".to_owned(),
+            (Type::Float, Postgres) => "DOUBLE PRECISION".to_owned(),
+            (Type::Float, Sqlite) => "REAL".to_owned(),
+            // NVARCHAR(n) stops at 4000 characters; longer is MAX.
+            (Type::String(n), Mssql) if *n > 4000 => "NVARCHAR(MAX)".to_owned(),
+            (Type::String(n), Mssql) => format!("NVARCHAR({n})"),
+            (Type::String(n), Postgres | Sqlite) => format!("VARCHAR({n})"),
+            (Type::Text | Type::Json, Mssql) => "NVARCHAR(MAX)".to_owned(),
+            (Type::Text | Type::Json, Sqlite) | (Type::Text, Postgres) => "TEXT".to_owned(),
+            (Type::Json, Postgres) => "JSONB".to_owned(),
+            // VARBINARY(n) stops at 8000 bytes; longer is MAX.
+            (Type::Binary(n), Mssql) if *n > 8000 => "VARBINARY(MAX)".to_owned(),
+            (Type::Binary(n), Mssql) => format!("VARBINARY({n})"),
+            (Type::Bytes, Mssql) => "VARBINARY(MAX)".to_owned(),
+            (Type::Binary(_) | Type::Bytes, Postgres) => "BYTEA".to_owned(),
+            (Type::Binary(_) | Type::Bytes, Sqlite) => "BLOB".to_owned(),
+            (Type::Date, _) => "DATE".to_owned(),
+            (Type::Time, _) => "TIME".to_owned(),
+            (Type::DateTime, Mssql) => "DATETIME2".to_owned(),
+            (Type::DateTime, Postgres) => "TIMESTAMP".to_owned(),
+            (Type::DateTime | Type::DateTimeOffset, Sqlite) => "DATETIME".to_owned(),
+            (Type::DateTimeOffset, Mssql) => "DATETIMEOFFSET".to_owned(),
+            (Type::DateTimeOffset, Postgres) => "TIMESTAMPTZ".to_owned(),
+            (Type::Uuid, Mssql) => "UNIQUEIDENTIFIER".to_owned(),
+            (Type::Uuid, Postgres) => "UUID".to_owned(),
+            (Type::Uuid, Sqlite) => "CHAR(36)".to_owned(),
+            (Type::Native(names), _) => {
+                return names
+                    .iter()
+                    .find(|(d, _)| *d == dialect)
+                    .map(|(_, name)| name.clone())
+            }
+        };
+        Some(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_maps_text_to_unicode_max_when_dialect_is_mssql() {
+        assert_eq!(Type::Text.sql(Dialect::Mssql).as_deref(), Some("NVARCHAR(MAX)"));
+        assert_eq!(Type::String(5000).sql(Dialect::Mssql).as_deref(), Some("NVARCHAR(MAX)"));
+        assert_eq!(Type::String(20).sql(Dialect::Postgres).as_deref(), Some("VARCHAR(20)"));
+    }
+
+    #[test]
+    fn sql_is_none_when_native_type_lacks_the_dialect() {
+        let ty = Type::native([(Dialect::Postgres, "CITEXT")]);
+        assert_eq!(ty.sql(Dialect::Postgres).as_deref(), Some("CITEXT"));
+        assert_eq!(ty.sql(Dialect::Mssql), None);
+    }
+}
