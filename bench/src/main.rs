@@ -72,7 +72,10 @@ fn main() -> ExitCode {
     print_header(&bench);
     // One thread: the measured work is sequential, and a second thread would
     // only add wake-ups between the client and its connection task.
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("retort-bench: could not start a Tokio runtime: {error}");
@@ -102,8 +105,12 @@ fn prepare(args: &Args) -> Result<Bench, String> {
         .map_err(|e| format!("could not create a temporary folder: {e}"))?;
     let refinery_dir = scratch.path().join("refinery");
     let sqlx_dir = scratch.path().join("sqlx");
-    workload.write_refinery_files(&refinery_dir).map_err(|e| format!("could not write {}: {e}", refinery_dir.display()))?;
-    workload.write_sqlx_files(&sqlx_dir).map_err(|e| format!("could not write {}: {e}", sqlx_dir.display()))?;
+    workload
+        .write_refinery_files(&refinery_dir)
+        .map_err(|e| format!("could not write {}: {e}", refinery_dir.display()))?;
+    workload
+        .write_sqlx_files(&sqlx_dir)
+        .map_err(|e| format!("could not write {}: {e}", sqlx_dir.display()))?;
     Ok(Bench {
         workload,
         samples: args.samples as usize,
@@ -117,10 +124,19 @@ fn prepare(args: &Args) -> Result<Bench, String> {
 }
 
 fn print_header(bench: &Bench) {
-    let cores = std::thread::available_parallelism().map_or_else(|e| format!("unknown ({e})"), |n| n.to_string());
-    println!("retort-bench: {} one-table revisions in a linear chain, {} sample(s) each", bench.workload.count(), bench.samples);
+    let cores = std::thread::available_parallelism()
+        .map_or_else(|e| format!("unknown ({e})"), |n| n.to_string());
+    println!(
+        "retort-bench: {} one-table revisions in a linear chain, {} sample(s) each",
+        bench.workload.count(),
+        bench.samples
+    );
     println!("machine: {cores} core(s) available, {}", cpu_model());
-    println!("retort {} (release build), bundled SQLite {}", env!("CARGO_PKG_VERSION"), rusqlite::version());
+    println!(
+        "retort {} (release build), bundled SQLite {}",
+        env!("CARGO_PKG_VERSION"),
+        rusqlite::version()
+    );
     for tool in [&bench.sqlite3, &bench.refinery, &bench.sqlx] {
         println!("{:>9}: {}", tool.name, tool.describe());
     }

@@ -16,6 +16,7 @@ use crate::Bench;
 struct Rows {
     floor: RowId,
     one_transaction: RowId,
+    round_trips: RowId,
     retort: RowId,
     refinery: RowId,
     sqlx: RowId,
@@ -26,10 +27,11 @@ struct Rows {
 }
 
 impl Rows {
-    fn all(&self) -> [RowId; 9] {
+    fn all(&self) -> [RowId; 10] {
         [
             self.floor,
             self.one_transaction,
+            self.round_trips,
             self.retort,
             self.refinery,
             self.sqlx,
@@ -43,19 +45,31 @@ impl Rows {
 
 pub async fn run(bench: &Bench) -> Report {
     let n = bench.workload.count();
-    let mut report = Report::new(format!("PostgreSQL: {n} revisions, {} sample(s)", bench.samples));
+    let mut report = Report::new(format!(
+        "PostgreSQL: {n} revisions, {} sample(s)",
+        bench.samples
+    ));
     let rows = Rows {
         floor: report.floor("floor: one simple query, BEGIN; DDL; INSERT; COMMIT; per revision"),
-        one_transaction: report.row("one simple query, one BEGIN/COMMIT around all", Section::Apply),
+        one_transaction: report.row(
+            "one simple query, one BEGIN/COMMIT around all",
+            Section::Apply,
+        ),
+        round_trips: report.row("floor split: one simple query per revision", Section::Apply),
         retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
         refinery: report.row("refinery migrate", Section::Apply),
         sqlx: report.row("sqlx migrate run", Section::Apply),
         retort_at_head: report.row("retort Migrator::upgrade, same connection", Section::AtHead),
-        retort_application: report.row("retort MIGRATIONS.upgrade(url), incl. connect", Section::AtHead),
+        retort_application: report.row(
+            "retort MIGRATIONS.upgrade(url), incl. connect",
+            Section::AtHead,
+        ),
         refinery_at_head: report.row("refinery migrate", Section::AtHead),
         sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
     };
-    eprintln!("postgres: getting a server from retort::testing (the first start takes a few seconds)");
+    eprintln!(
+        "postgres: getting a server from retort::testing (the first start takes a few seconds)"
+    );
     match describe_server().await {
         Ok(notes) => {
             for note in notes {
@@ -71,24 +85,38 @@ pub async fn run(bench: &Bench) -> Report {
         }
     }
     report.note("retort and the floor time the work on an open connection; CLI rows include process start and connect");
-    for (rival, apply_row, at_head_row) in
-        [(Rival::Refinery, rows.refinery, rows.refinery_at_head), (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head)]
-    {
+    for (rival, apply_row, at_head_row) in [
+        (Rival::Refinery, rows.refinery, rows.refinery_at_head),
+        (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
+    ] {
         let tool = rival.tool(bench);
         if tool.path.is_none() {
             report.missing(apply_row, tool.missing());
             report.missing(at_head_row, tool.missing());
         }
     }
-    let per_revision = bench.workload.floor_script(Dialect::Postgres, Shape::PerRevision);
-    let one_transaction = bench.workload.floor_script(Dialect::Postgres, Shape::OneTransaction);
+    let per_revision = bench
+        .workload
+        .floor_script(Dialect::Postgres, Shape::PerRevision);
+    let one_transaction = bench
+        .workload
+        .floor_script(Dialect::Postgres, Shape::OneTransaction);
 
     for sample in 1..=bench.samples {
         eprintln!("postgres: sample {sample}/{}", bench.samples);
-        for (row, script) in [(rows.floor, &per_revision), (rows.one_transaction, &one_transaction)] {
+        for (row, script) in [
+            (rows.floor, &per_revision),
+            (rows.one_transaction, &one_transaction),
+        ] {
             if report.is_live(row) {
                 report.record(row, floor_sample(bench, script).await);
             }
+        }
+        if report.is_live(rows.round_trips) {
+            report.record(
+                rows.round_trips,
+                round_trips_sample(bench, &per_revision).await,
+            );
         }
         if report.is_live(rows.retort) {
             match retort_sample(bench).await {
@@ -104,9 +132,10 @@ pub async fn run(bench: &Bench) -> Report {
                 }
             }
         }
-        for (rival, apply_row, at_head_row) in
-            [(Rival::Refinery, rows.refinery, rows.refinery_at_head), (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head)]
-        {
+        for (rival, apply_row, at_head_row) in [
+            (Rival::Refinery, rows.refinery, rows.refinery_at_head),
+            (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
+        ] {
             if report.is_live(apply_row) {
                 match rival_sample(bench, rival).await {
                     Ok((apply, at_head)) => {
@@ -130,8 +159,16 @@ async fn describe_server() -> Result<Vec<String>, String> {
     let db = TestDatabase::postgres().map_err(|e| e.to_string())?;
     let client = connect(db.url()).await?;
     let mut settings = Vec::new();
-    for name in ["server_version", "fsync", "synchronous_commit", "full_page_writes"] {
-        let row = client.query_one(&format!("SHOW {name}"), &[]).await.map_err(|e| format!("SHOW {name}: {e}"))?;
+    for name in [
+        "server_version",
+        "fsync",
+        "synchronous_commit",
+        "full_page_writes",
+    ] {
+        let row = client
+            .query_one(&format!("SHOW {name}"), &[])
+            .await
+            .map_err(|e| format!("SHOW {name}: {e}"))?;
         settings.push(format!("{name}={}", row.get::<_, String>(0)));
     }
     Ok(vec![
@@ -141,7 +178,9 @@ async fn describe_server() -> Result<Vec<String>, String> {
 }
 
 async fn connect(url: &str) -> Result<Client, String> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|e| format!("could not connect: {e}"))?;
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| format!("could not connect: {e}"))?;
     tokio::spawn(async move {
         // The connection ends with an error when its database is dropped at
         // the end of a sample; nothing is waiting for it then.
@@ -155,7 +194,29 @@ async fn floor_sample(bench: &Bench, script: &str) -> Result<Duration, String> {
     let db = TestDatabase::postgres().map_err(|e| e.to_string())?;
     let client = connect(db.url()).await?;
     let started = Instant::now();
-    client.batch_execute(script).await.map_err(|e| format!("the floor script failed: {e}"))?;
+    client
+        .batch_execute(script)
+        .await
+        .map_err(|e| format!("the floor script failed: {e}"))?;
+    let elapsed = started.elapsed();
+    verify(&client, "retort_history", bench.workload.count()).await?;
+    Ok(elapsed)
+}
+
+/// The floor script cut at each revision's `COMMIT;` and sent one revision
+/// per simple query, waiting for each: one round trip per revision, as
+/// retort makes, with the floor's statements.
+async fn round_trips_sample(bench: &Bench, script: &str) -> Result<Duration, String> {
+    let db = TestDatabase::postgres().map_err(|e| e.to_string())?;
+    let client = connect(db.url()).await?;
+    let pieces: Vec<&str> = script.split_inclusive("COMMIT;\n").collect();
+    let started = Instant::now();
+    for piece in &pieces {
+        client
+            .batch_execute(piece)
+            .await
+            .map_err(|e| format!("the floor script failed: {e}"))?;
+    }
     let elapsed = started.elapsed();
     verify(&client, "retort_history", bench.workload.count()).await?;
     Ok(elapsed)
@@ -177,14 +238,23 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     let mut backend = retort::connect(&url).await.map_err(|e| e.to_string())?;
 
     let started = Instant::now();
-    let steps = Migrator::new(migrations).upgrade(&mut backend, &Target::Heads).await.map_err(|e| e.to_string())?;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
     let apply = started.elapsed();
     if steps.len() != n {
-        return Err(format!("retort applied {} revisions, expected {n}", steps.len()));
+        return Err(format!(
+            "retort applied {} revisions, expected {n}",
+            steps.len()
+        ));
     }
 
     let started = Instant::now();
-    let steps = Migrator::new(migrations).upgrade(&mut backend, &Target::Heads).await.map_err(|e| e.to_string())?;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
     let at_head = started.elapsed();
     if !steps.is_empty() {
         return Err(format!("retort applied {} revisions at head", steps.len()));
@@ -192,21 +262,33 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     drop(backend);
 
     let started = Instant::now();
-    let steps = migrations.upgrade(db.url()).await.map_err(|e| e.to_string())?;
+    let steps = migrations
+        .upgrade(db.url())
+        .await
+        .map_err(|e| e.to_string())?;
     let application = started.elapsed();
     if !steps.is_empty() {
-        return Err(format!("MIGRATIONS.upgrade applied {} revisions at head", steps.len()));
+        return Err(format!(
+            "MIGRATIONS.upgrade applied {} revisions at head",
+            steps.len()
+        ));
     }
     let client = connect(db.url()).await?;
     verify(&client, "retort_history", n).await?;
-    Ok(RetortTimes { apply, at_head, application })
+    Ok(RetortTimes {
+        apply,
+        at_head,
+        application,
+    })
 }
 
 /// One run of refinery or sqlx on a new database, then a second run at head.
 async fn rival_sample(bench: &Bench, rival: Rival) -> Result<(Duration, Duration), String> {
     let db = TestDatabase::postgres().map_err(|e| e.to_string())?;
     let tool = rival.tool(bench);
-    let mut command = rival.command(bench, db.url()).ok_or_else(|| tool.missing())?;
+    let mut command = rival
+        .command(bench, db.url())
+        .ok_or_else(|| tool.missing())?;
     let apply = time_command(&mut command)?;
     let client = connect(db.url()).await?;
     verify(&client, rival.history_table(), bench.workload.count()).await?;
@@ -219,7 +301,10 @@ async fn rival_sample(bench: &Bench, rival: Rival) -> Result<(Duration, Duration
 /// that skipped work must not get a time.
 async fn verify(client: &Client, history: &str, expected: usize) -> Result<(), String> {
     let tables: i64 = client
-        .query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't\\_%'",
+            &[],
+        )
         .await
         .map_err(|e| format!("could not count the tables: {e}"))?
         .get(0);

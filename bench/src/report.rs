@@ -40,7 +40,12 @@ pub struct Report {
 
 impl Report {
     pub fn new(title: impl Into<String>) -> Self {
-        Self { title: title.into(), notes: Vec::new(), rows: Vec::new(), floor: None }
+        Self {
+            title: title.into(),
+            notes: Vec::new(),
+            rows: Vec::new(),
+            floor: None,
+        }
     }
 
     /// A line printed under the title.
@@ -49,7 +54,11 @@ impl Report {
     }
 
     pub fn row(&mut self, label: impl Into<String>, section: Section) -> RowId {
-        self.rows.push(Row { label: label.into(), section, samples: Samples::Timed(Vec::new()) });
+        self.rows.push(Row {
+            label: label.into(),
+            section,
+            samples: Samples::Timed(Vec::new()),
+        });
         RowId(self.rows.len() - 1)
     }
 
@@ -86,27 +95,54 @@ impl Report {
     /// The table as text.
     pub fn render(&self) -> String {
         let floor = self.floor.and_then(|id| stats(&self.rows[id.0].samples));
-        let width = self.rows.iter().map(|row| row.label.chars().count()).max().unwrap_or(0).max(20);
+        let width = self
+            .rows
+            .iter()
+            .map(|row| row.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(20);
         let mut out = String::new();
         // `write!` to a String cannot fail.
         let _ = writeln!(out, "\n== {} ==", self.title);
         for note in &self.notes {
             let _ = writeln!(out, "   {note}");
         }
-        for (section, heading) in [(Section::Apply, "apply every revision to an empty database"), (Section::AtHead, "run again at head (nothing to apply)")] {
-            let rows: Vec<&Row> = self.rows.iter().filter(|row| row.section == section).collect();
+        for (section, heading) in [
+            (Section::Apply, "apply every revision to an empty database"),
+            (Section::AtHead, "run again at head (nothing to apply)"),
+        ] {
+            let rows: Vec<&Row> = self
+                .rows
+                .iter()
+                .filter(|row| row.section == section)
+                .collect();
             if rows.is_empty() {
                 continue;
             }
-            let ratio_heads = if section == Section::Apply { "  ×floor(med)  ×floor(min)" } else { "" };
-            let _ = writeln!(out, "\n  {heading:<width$}      median         min{ratio_heads}", width = width);
+            let ratio_heads = if section == Section::Apply {
+                "  ×floor(med)  ×floor(min)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "\n  {heading:<width$}      median         min{ratio_heads}",
+                width = width
+            );
             for row in rows {
                 let _ = write!(out, "  {:<width$}", row.label, width = width);
                 match (&row.samples, stats(&row.samples)) {
                     (_, Some((median, min))) => {
                         let _ = write!(out, "  {:>10}  {:>10}", duration(median), duration(min));
-                        if let (Section::Apply, Some((floor_median, floor_min))) = (section, floor) {
-                            let _ = write!(out, "  {:>11}  {:>11}", ratio(median, floor_median), ratio(min, floor_min));
+                        if let (Section::Apply, Some((floor_median, floor_min))) = (section, floor)
+                        {
+                            let _ = write!(
+                                out,
+                                "  {:>11}  {:>11}",
+                                ratio(median, floor_median),
+                                ratio(min, floor_min)
+                            );
                         }
                     }
                     (Samples::Missing(reason), _) => {
@@ -135,7 +171,11 @@ fn stats(samples: &Samples) -> Option<(Duration, Duration)> {
     sorted.sort();
     let min = *sorted.first()?;
     let mid = sorted.len() / 2;
-    let median = if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2 };
+    let median = if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2
+    };
     Some((median, min))
 }
 
@@ -164,8 +204,16 @@ mod tests {
 
     #[test]
     fn stats_averages_middle_pair_when_count_is_even() {
-        let samples = Samples::Timed(vec![Duration::from_millis(4), Duration::from_millis(1), Duration::from_millis(2), Duration::from_millis(3)]);
-        assert_eq!(stats(&samples), Some((Duration::from_micros(2500), Duration::from_millis(1))));
+        let samples = Samples::Timed(vec![
+            Duration::from_millis(4),
+            Duration::from_millis(1),
+            Duration::from_millis(2),
+            Duration::from_millis(3),
+        ]);
+        assert_eq!(
+            stats(&samples),
+            Some((Duration::from_micros(2500), Duration::from_millis(1)))
+        );
     }
 
     #[test]

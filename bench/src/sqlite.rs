@@ -24,6 +24,7 @@ struct Rows {
     floor: RowId,
     autocommit: RowId,
     one_transaction: RowId,
+    in_process: RowId,
     retort: RowId,
     refinery: RowId,
     sqlx: RowId,
@@ -35,16 +36,32 @@ struct Rows {
 
 pub async fn run(bench: &Bench) -> Report {
     let n = bench.workload.count();
-    let mut report = Report::new(format!("SQLite: {n} revisions, {} sample(s)", bench.samples));
+    let mut report = Report::new(format!(
+        "SQLite: {n} revisions, {} sample(s)",
+        bench.samples
+    ));
     let rows = Rows {
         floor: report.floor("floor: sqlite3 < script, BEGIN; DDL; INSERT; COMMIT; per revision"),
-        autocommit: report.row("sqlite3 < script, every statement autocommits", Section::Apply),
-        one_transaction: report.row("sqlite3 < script, one BEGIN/COMMIT around all", Section::Apply),
+        autocommit: report.row(
+            "sqlite3 < script, every statement autocommits",
+            Section::Apply,
+        ),
+        one_transaction: report.row(
+            "sqlite3 < script, one BEGIN/COMMIT around all",
+            Section::Apply,
+        ),
+        in_process: report.row(
+            "floor script in-process, bundled SQLite (rusqlite execute_batch)",
+            Section::Apply,
+        ),
         retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
         refinery: report.row("refinery migrate", Section::Apply),
         sqlx: report.row("sqlx migrate run", Section::Apply),
         retort_at_head: report.row("retort Migrator::upgrade, same connection", Section::AtHead),
-        retort_application: report.row("retort MIGRATIONS.upgrade(url), incl. connect", Section::AtHead),
+        retort_application: report.row(
+            "retort MIGRATIONS.upgrade(url), incl. connect",
+            Section::AtHead,
+        ),
         refinery_at_head: report.row("refinery migrate", Section::AtHead),
         sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
     };
@@ -52,7 +69,12 @@ pub async fn run(bench: &Bench) -> Report {
     let scripts = match write_scripts(bench) {
         Ok(scripts) => Some(scripts),
         Err(error) => {
-            for row in [rows.floor, rows.autocommit, rows.one_transaction] {
+            for row in [
+                rows.floor,
+                rows.autocommit,
+                rows.one_transaction,
+                rows.in_process,
+            ] {
                 report.record(row, Err(error.clone()));
             }
             None
@@ -86,6 +108,14 @@ pub async fn run(bench: &Bench) -> Report {
                 }
             }
         }
+        if let Some(scripts) = &scripts {
+            if report.is_live(rows.in_process) {
+                report.record(
+                    rows.in_process,
+                    in_process_sample(bench, &scripts.per_revision),
+                );
+            }
+        }
         if report.is_live(rows.retort) {
             match retort_sample(bench).await {
                 Ok(times) => {
@@ -100,9 +130,10 @@ pub async fn run(bench: &Bench) -> Report {
                 }
             }
         }
-        for (rival, apply_row, at_head_row) in
-            [(Rival::Refinery, rows.refinery, rows.refinery_at_head), (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head)]
-        {
+        for (rival, apply_row, at_head_row) in [
+            (Rival::Refinery, rows.refinery, rows.refinery_at_head),
+            (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
+        ] {
             if report.is_live(apply_row) {
                 match rival_sample(bench, rival) {
                     Ok(times) => {
@@ -120,7 +151,10 @@ pub async fn run(bench: &Bench) -> Report {
     }
     for rival in Rival::ALL {
         if let Some(mode) = &journal_modes[rival as usize] {
-            report.note(format!("{} left the database file in journal_mode={mode}", rival.tool(bench).name));
+            report.note(format!(
+                "{} left the database file in journal_mode={mode}",
+                rival.tool(bench).name
+            ));
         }
     }
     report
@@ -145,7 +179,9 @@ async fn describe_settings(report: &mut Report) {
     .await;
     report.note(settings.unwrap_or_else(|error| format!("could not read the settings: {error}")));
     report.note("the sqlite3 CLI, refinery (rusqlite) and sqlx 0.9 leave these defaults as they are too (journal modes each left below)");
-    report.note("retort and the floor time the work on an open connection; CLI rows include process start");
+    report.note(
+        "retort and the floor time the work on an open connection; CLI rows include process start",
+    );
 }
 
 fn write_scripts(bench: &Bench) -> Result<Scripts, String> {
@@ -167,10 +203,33 @@ fn write_scripts(bench: &Bench) -> Result<Scripts, String> {
 fn floor_sample(bench: &Bench, script: &Path) -> Result<Duration, String> {
     let db = TestDatabase::sqlite().map_err(|e| e.to_string())?;
     let path = database_path(&db)?;
-    let mut command = bench.sqlite3.command().ok_or_else(|| bench.sqlite3.missing())?;
-    let input = File::open(script).map_err(|e| format!("could not open {}: {e}", script.display()))?;
+    let mut command = bench
+        .sqlite3
+        .command()
+        .ok_or_else(|| bench.sqlite3.missing())?;
+    let input =
+        File::open(script).map_err(|e| format!("could not open {}: {e}", script.display()))?;
     command.arg("-bail").arg(path).stdin(input);
     let elapsed = time_command(&mut command)?;
+    verify(path, "retort_history", bench.workload.count())?;
+    Ok(elapsed)
+}
+
+/// The floor script run by the SQLite that retort links (rusqlite's bundled
+/// build) on an open connection: separates what retort adds from what the
+/// sqlite3 shell's older SQLite and its process start account for.
+fn in_process_sample(bench: &Bench, script: &Path) -> Result<Duration, String> {
+    let db = TestDatabase::sqlite().map_err(|e| e.to_string())?;
+    let path = database_path(&db)?;
+    let sql = std::fs::read_to_string(script)
+        .map_err(|e| format!("could not read {}: {e}", script.display()))?;
+    let conn = rusqlite::Connection::open(path)
+        .map_err(|e| format!("could not open {}: {e}", path.display()))?;
+    let started = Instant::now();
+    conn.execute_batch(&sql)
+        .map_err(|e| format!("the floor script failed: {e}"))?;
+    let elapsed = started.elapsed();
+    drop(conn);
     verify(path, "retort_history", bench.workload.count())?;
     Ok(elapsed)
 }
@@ -191,14 +250,23 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     let mut backend = retort::connect(&url).await.map_err(|e| e.to_string())?;
 
     let started = Instant::now();
-    let steps = Migrator::new(migrations).upgrade(&mut backend, &Target::Heads).await.map_err(|e| e.to_string())?;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
     let apply = started.elapsed();
     if steps.len() != n {
-        return Err(format!("retort applied {} revisions, expected {n}", steps.len()));
+        return Err(format!(
+            "retort applied {} revisions, expected {n}",
+            steps.len()
+        ));
     }
 
     let started = Instant::now();
-    let steps = Migrator::new(migrations).upgrade(&mut backend, &Target::Heads).await.map_err(|e| e.to_string())?;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
     let at_head = started.elapsed();
     if !steps.is_empty() {
         return Err(format!("retort applied {} revisions at head", steps.len()));
@@ -206,13 +274,23 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     drop(backend);
 
     let started = Instant::now();
-    let steps = migrations.upgrade(db.url()).await.map_err(|e| e.to_string())?;
+    let steps = migrations
+        .upgrade(db.url())
+        .await
+        .map_err(|e| e.to_string())?;
     let application = started.elapsed();
     if !steps.is_empty() {
-        return Err(format!("MIGRATIONS.upgrade applied {} revisions at head", steps.len()));
+        return Err(format!(
+            "MIGRATIONS.upgrade applied {} revisions at head",
+            steps.len()
+        ));
     }
     verify(database_path(&db)?, "retort_history", n)?;
-    Ok(RetortTimes { apply, at_head, application })
+    Ok(RetortTimes {
+        apply,
+        at_head,
+        application,
+    })
 }
 
 struct RivalTimes {
@@ -242,17 +320,23 @@ fn rival_sample(bench: &Bench, rival: Rival) -> Result<RivalTimes, String> {
     verify(path, rival.history_table(), bench.workload.count())?;
     let at_head = time_command(&mut command)?;
     verify(path, rival.history_table(), bench.workload.count())?;
-    Ok(RivalTimes { apply, at_head, journal_mode: journal_mode(path) })
+    Ok(RivalTimes {
+        apply,
+        at_head,
+        journal_mode: journal_mode(path),
+    })
 }
 
 fn database_path(db: &TestDatabase) -> Result<&Path, String> {
-    db.sqlite_path().ok_or_else(|| "the SQLite test database has no file".to_owned())
+    db.sqlite_path()
+        .ok_or_else(|| "the SQLite test database has no file".to_owned())
 }
 
 /// Checks that a run left every table and every history row: a contender
 /// that skipped work must not get a time.
 fn verify(path: &Path, history: &str, expected: usize) -> Result<(), String> {
-    let conn = rusqlite::Connection::open(path).map_err(|e| format!("could not open {}: {e}", path.display()))?;
+    let conn = rusqlite::Connection::open(path)
+        .map_err(|e| format!("could not open {}: {e}", path.display()))?;
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 't\\_%' ESCAPE '\\'", [], |row| {
             row.get(0)
@@ -260,7 +344,9 @@ fn verify(path: &Path, history: &str, expected: usize) -> Result<(), String> {
         .map_err(|e| format!("could not count the tables: {e}"))?;
     // `history` is one of this module's constant table names.
     let rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM \"{history}\""), [], |row| row.get(0))
+        .query_row(&format!("SELECT count(*) FROM \"{history}\""), [], |row| {
+            row.get(0)
+        })
         .map_err(|e| format!("could not count the rows of {history}: {e}"))?;
     if tables != expected as i64 || rows != expected as i64 {
         return Err(format!("expected {expected} tables and {expected} rows in {history}, found {tables} and {rows}"));
@@ -271,5 +357,6 @@ fn verify(path: &Path, history: &str, expected: usize) -> Result<(), String> {
 /// The journal mode a tool left the file in, for the report's notes.
 fn journal_mode(path: &Path) -> Option<String> {
     let conn = rusqlite::Connection::open(path).ok()?;
-    conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).ok()
+    conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .ok()
 }

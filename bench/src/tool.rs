@@ -25,7 +25,12 @@ pub struct Tool {
 
 impl Tool {
     pub fn sqlite3() -> Self {
-        Self::find("sqlite3", "sqlite3", &["--version"], "apt-get install sqlite3 (or your system's package)")
+        Self::find(
+            "sqlite3",
+            "sqlite3",
+            &["--version"],
+            "apt-get install sqlite3 (or your system's package)",
+        )
     }
 
     pub fn refinery() -> Self {
@@ -46,10 +51,22 @@ impl Tool {
         )
     }
 
-    fn find(name: &'static str, program: &str, version_args: &[&str], install: &'static str) -> Self {
+    fn find(
+        name: &'static str,
+        program: &str,
+        version_args: &[&str],
+        install: &'static str,
+    ) -> Self {
         let path = search_path(program);
-        let version = path.as_deref().map_or_else(String::new, |path| version(path, version_args));
-        Self { name, path, version, install }
+        let version = path
+            .as_deref()
+            .map_or_else(String::new, |path| version(path, version_args));
+        Self {
+            name,
+            path,
+            version,
+            install,
+        }
     }
 
     /// "refinery 0.10.0 (/root/.cargo/bin/refinery)" or "not installed: <how>".
@@ -79,12 +96,19 @@ impl Tool {
 pub fn time_command(command: &mut Command) -> Result<Duration, String> {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
-    let output = command.output().map_err(|e| format!("could not start {:?}: {e}", command.get_program()))?;
+    let output = command
+        .output()
+        .map_err(|e| format!("could not start {:?}: {e}", command.get_program()))?;
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() || !stderr.trim().is_empty() {
         let stdout = String::from_utf8_lossy(&output.stdout);
-        return Err(format!("{} exited with {}: {}", command.get_program().to_string_lossy(), output.status, head(&format!("{stderr}{stdout}"))));
+        return Err(format!(
+            "{} exited with {}: {}",
+            command.get_program().to_string_lossy(),
+            output.status,
+            head(&format!("{stderr}{stdout}"))
+        ));
     }
     Ok(elapsed)
 }
@@ -93,26 +117,35 @@ pub fn time_command(command: &mut Command) -> Result<Duration, String> {
 /// any backtrace after it.
 fn head(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let end = line.char_indices().nth(300).map_or(line.len(), |(at, _)| at);
+    let end = line
+        .char_indices()
+        .nth(300)
+        .map_or(line.len(), |(at, _)| at);
     line[..end].to_owned()
 }
 
 /// `PATH`, then cargo's install folder (`$CARGO_HOME/bin`, else `~/.cargo/bin`),
 /// which is often not on `PATH` in a fresh shell.
 fn search_path(program: &str) -> Option<PathBuf> {
-    let mut folders: Vec<PathBuf> = std::env::var_os("PATH").map(|path| std::env::split_paths(&path).collect()).unwrap_or_default();
+    let mut folders: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect())
+        .unwrap_or_default();
     if let Some(cargo_home) = std::env::var_os("CARGO_HOME") {
         folders.push(PathBuf::from(cargo_home).join("bin"));
     }
     if let Some(home) = std::env::var_os("HOME") {
         folders.push(PathBuf::from(home).join(".cargo").join("bin"));
     }
-    folders.into_iter().map(|folder| folder.join(program)).find(|candidate| is_executable(candidate))
+    folders
+        .into_iter()
+        .map(|folder| folder.join(program))
+        .find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 fn version(path: &Path, args: &[&str]) -> String {
@@ -162,7 +195,13 @@ impl Rival {
         let mut command = self.tool(bench).command()?;
         match self {
             Rival::Refinery => {
-                command.arg("migrate").arg("-e").arg(URL_VARIABLE).arg("-p").arg(&bench.refinery_dir).env(URL_VARIABLE, url);
+                command
+                    .arg("migrate")
+                    .arg("-e")
+                    .arg(URL_VARIABLE)
+                    .arg("-p")
+                    .arg(&bench.refinery_dir)
+                    .env(URL_VARIABLE, url);
             }
             Rival::Sqlx => {
                 command

@@ -61,7 +61,10 @@ impl Workload {
                 transactional: true,
                 irreversible: None,
                 source: leak(format!("migrations/{id}_t{n}.sql")),
-                body: Body::Sql { up: leak(up_sql(n)), down: Some(leak(format!("DROP TABLE t_{n};"))) },
+                body: Body::Sql {
+                    up: leak(up_sql(n)),
+                    down: Some(leak(format!("DROP TABLE t_{n};"))),
+                },
             });
             parent = Some(id);
         }

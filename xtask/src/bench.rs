@@ -4,9 +4,11 @@
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
-/// Time retort applying 1,000 revisions against the floor (one SQL script),
-/// refinery and sqlx-cli, on SQLite and PostgreSQL. Arguments go to the
-/// benchmark: `cargo xtask bench -- --help` lists them.
+/// Time retort applying 1,000 revisions against the floor, refinery and sqlx-cli.
+///
+/// Runs `cargo run --release -p retort-bench` on SQLite and PostgreSQL; the
+/// floor is the same DDL and history inserts sent as one SQL script.
+/// Arguments go to the benchmark: `cargo xtask bench -- --help` lists them.
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Arguments for `retort-bench`, e.g. `--samples 5`.
@@ -19,7 +21,9 @@ pub fn run(args: BenchArgs) -> ExitCode {
     // on PATH is the fallback when the xtask binary is started by hand.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // The workspace root: this crate's manifest folder's parent.
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
     let status = Command::new(cargo)
         .current_dir(workspace)
         .args(["run", "--release", "--package", "retort-bench", "--"])
