@@ -258,16 +258,36 @@ pub fn render_write(
             message,
             status,
         } => {
-            // Delete-then-insert instead of a dialect-specific upsert: one
-            // shape for every dialect, and it runs inside the run's transaction.
-            let delete = format!(
-                "DELETE FROM {state} WHERE revision_id = {}",
-                b.bind(Value::Text(id.clone()))
-            );
-            let delete = b.finish(delete);
-            let insert = format!(
-                "INSERT INTO {state} (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
-                 VALUES ({}, {}, {}, {}, {}, {}, {})",
+            let columns =
+                "revision_id, checksum, message, status, applied_at, execution_ms, applied_by";
+            if cx.dialect == Dialect::Mssql {
+                // SQL Server has no ON CONFLICT: delete, then insert, in the
+                // run's transaction.
+                let delete = format!(
+                    "DELETE FROM {state} WHERE revision_id = {}",
+                    b.bind(Value::Text(id.clone()))
+                );
+                let delete = b.finish(delete);
+                let insert = format!(
+                    "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {})",
+                    b.bind(Value::Text(id.clone())),
+                    b.bind(Value::Text(checksum.clone())),
+                    b.bind(Value::Text(message.clone())),
+                    b.bind(Value::Text(status.as_str().to_owned())),
+                    cx.now,
+                    cx.elapsed_ms,
+                    cx.user,
+                );
+                return vec![delete, b.finish(insert)];
+            }
+            // One statement on PostgreSQL and SQLite (>= 3.24): a row left
+            // `running` by a non-transactional revision is updated in place.
+            let upsert = format!(
+                "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {}) \
+                 ON CONFLICT (revision_id) DO UPDATE SET checksum = excluded.checksum, \
+                 message = excluded.message, status = excluded.status, \
+                 applied_at = excluded.applied_at, execution_ms = excluded.execution_ms, \
+                 applied_by = excluded.applied_by",
                 b.bind(Value::Text(id.clone())),
                 b.bind(Value::Text(checksum.clone())),
                 b.bind(Value::Text(message.clone())),
@@ -276,7 +296,7 @@ pub fn render_write(
                 cx.elapsed_ms,
                 cx.user,
             );
-            vec![delete, b.finish(insert)]
+            vec![b.finish(upsert)]
         }
         HistoryWrite::Remove { id } => {
             let delete = format!(
@@ -345,18 +365,17 @@ mod tests {
             &context(&table),
             Placeholders::Numbered(|n| format!("${n}")),
         );
-        assert_eq!(rendered.len(), 2);
-        assert_eq!(rendered[0].values.len(), 1);
-        assert_eq!(rendered[1].values.len(), 4);
+        assert_eq!(rendered.len(), 1, "one upsert on PostgreSQL");
+        assert_eq!(rendered[0].values.len(), 4);
         assert!(
-            rendered[1].sql.contains("VALUES ($1, $2, $3, $4, now()"),
+            rendered[0].sql.contains("VALUES ($1, $2, $3, $4, now()"),
             "{}",
-            rendered[1].sql
+            rendered[0].sql
         );
         assert!(
-            !rendered[1].sql.contains("it's"),
+            !rendered[0].sql.contains("it's"),
             "values must not be pasted: {}",
-            rendered[1].sql
+            rendered[0].sql
         );
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::backend::{Backend, RunError, StatementError};
 use crate::error::{shorten, Drifted, MigrateError};
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
-use crate::{render, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
+use crate::{render, Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
 
 /// Settings of a [`Migrator`].
 #[derive(Debug, Clone)]
@@ -341,7 +341,7 @@ impl Migrator {
         }
         Ok(rows
             .iter()
-            .filter(|row| self.migrations.get(&row.id).is_some())
+            .filter(|row| self.graph.get(&row.id).is_some())
             .map(|row| row.id.clone())
             .collect())
     }
@@ -354,17 +354,18 @@ impl Migrator {
             if row.status != Status::Applied {
                 unresolved.push(row.id.clone());
             }
-            match self.migrations.get(&row.id) {
+            // The graph's index, not a scan of the table: this runs for every
+            // history row on every start-up.
+            match self.graph.get(&row.id) {
                 None => unknown.push(row.id.clone()),
                 Some(revision) => {
-                    let compiled = revision.checksum.to_hex();
-                    if row.status == Status::Applied
-                        && !compiled.eq_ignore_ascii_case(row.checksum.trim())
-                    {
+                    // Bytes, not hex text: the hex is only built for a message.
+                    let matches = Checksum::from_hex(&row.checksum) == Some(revision.checksum);
+                    if row.status == Status::Applied && !matches {
                         drifted.push(Drifted {
                             id: row.id.clone(),
                             file: revision.source,
-                            compiled,
+                            compiled: revision.checksum.to_hex(),
                             recorded: row.checksum.clone(),
                             applied_at: row.applied_at.clone(),
                         });

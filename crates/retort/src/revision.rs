@@ -109,7 +109,13 @@ impl Checksum {
 
     /// The full 64-character lowercase hex form.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(DIGITS[usize::from(byte >> 4)] as char);
+            hex.push(DIGITS[usize::from(byte & 0x0f)] as char);
+        }
+        hex
     }
 
     /// The first 12 hex characters, enough to tell two checksums apart in a message.

@@ -30,6 +30,9 @@ pub struct PostgresBackend {
     client: Client,
     description: String,
     lock_key: Option<i64>,
+    /// History statements prepared once per session: parsed and planned once
+    /// instead of once per revision.
+    prepared: std::collections::HashMap<String, tokio_postgres::Statement>,
 }
 
 impl PostgresBackend {
@@ -51,6 +54,7 @@ impl PostgresBackend {
             client,
             description: format!("PostgreSQL database {url}"),
             lock_key: None,
+            prepared: std::collections::HashMap::new(),
         })
     }
 
@@ -98,6 +102,23 @@ impl PostgresBackend {
                 history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}")))
             })
             .collect()
+    }
+
+    /// Prepares the history statements not prepared yet in this session (one
+    /// round trip, on the first revision of a run only).
+    async fn prepare_history(&mut self, rendered: &[Rendered]) -> Result<(), BackendError> {
+        for write in rendered {
+            if !self.prepared.contains_key(&write.sql) {
+                let types = vec![Type::TEXT; write.values.len()];
+                let statement = self
+                    .client
+                    .prepare_typed(&write.sql, &types)
+                    .await
+                    .map_err(pg_error("preparing the history statements"))?;
+                self.prepared.insert(write.sql.clone(), statement);
+            }
+        }
+        Ok(())
     }
 
     async fn execute_write(&self, sql: &str, values: &[Value]) -> Result<u64, tokio_postgres::Error> {
@@ -257,16 +278,18 @@ impl Backend for PostgresBackend {
         if transactional {
             let cx = self.context(table, ELAPSED_IN_TRANSACTION);
             let rendered = self.render_writes(writes, &cx);
+            self.prepare_history(&rendered).await?;
             // Polled together, these requests leave in this order before any
             // answer is read: one round trip for the whole revision.
             let client = &self.client;
             let begin = client.batch_execute("BEGIN");
             let unit_futures = join_all(units.iter().map(|unit| client.batch_execute(&unit.sql)));
-            let write_futures = join_all(
-                rendered
-                    .iter()
-                    .map(|r| self.execute_write(&r.sql, &r.values)),
-            );
+            let texts: Vec<Vec<Option<String>>> = rendered.iter().map(|r| history_params(&r.values)).collect();
+            let write_futures = join_all(rendered.iter().zip(&texts).map(|(r, texts)| {
+                let params: Vec<&(dyn ToSql + Sync)> = texts.iter().map(|t| t as &(dyn ToSql + Sync)).collect();
+                let statement = &self.prepared[&r.sql];
+                async move { client.execute(statement, &params).await }
+            }));
             let commit = client.batch_execute("COMMIT");
             let (begun, unit_results, write_results, committed) =
                 tokio::join!(begin, unit_futures, write_futures, commit);
@@ -326,6 +349,20 @@ impl Backend for PostgresBackend {
         }
         Ok(())
     }
+}
+
+/// History values as text parameters: every history column a write binds is
+/// text, so the prepared statements take text only.
+fn history_params(values: &[Value]) -> Vec<Option<String>> {
+    values
+        .iter()
+        .map(|value| match value {
+            Value::Text(text) => Some(text.clone()),
+            Value::Int(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            Value::Null => None,
+        })
+        .collect()
 }
 
 /// The history tables' DDL, idempotent.
