@@ -29,7 +29,7 @@ pub mod testing;
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError, RunError, StatementError, Unit};
+pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError, RunError, StatementError, StepWork, Unit};
 pub use database_url::DatabaseUrl;
 pub use redact::redact;
 pub use dialect::Dialect;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, RunError, StatementError};
+use crate::backend::{Backend, RunError, StatementError, StepWork};
 use crate::error::{shorten, Drifted, MigrateError};
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::{render, Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
@@ -381,15 +381,77 @@ impl Migrator {
         db: &mut B,
         plan: &Plan,
     ) -> Result<Vec<StepReport>, MigrateError> {
-        let mut done = Vec::with_capacity(plan.len());
-        for step in plan.steps() {
-            let started = Instant::now();
-            self.apply_step(db, step.revision, step.direction).await?;
-            let elapsed = started.elapsed();
-            tracing::info!(revision = step.revision.id, direction = %step.direction, ?elapsed, "{}", step.revision.message);
-            done.push(report(step.revision, step.direction, elapsed));
+        let steps = plan.steps();
+        let mut done = Vec::with_capacity(steps.len());
+        let mut next = 0;
+        while next < steps.len() {
+            let step = steps[next];
+            if !step.revision.transactional {
+                let started = Instant::now();
+                self.apply_step(db, step.revision, step.direction).await?;
+                done.push(self.finished(step, started.elapsed()));
+                next += 1;
+                continue;
+            }
+            // A run of transactional revisions goes to the backend at once, so
+            // it can send them together; each still commits on its own.
+            let end = steps[next..]
+                .iter()
+                .position(|s| !s.revision.transactional)
+                .map_or(steps.len(), |offset| next + offset);
+            let batch = &steps[next..end];
+            let work = batch
+                .iter()
+                .map(|step| self.work(db.dialect(), step.revision, step.direction))
+                .collect::<Result<Vec<_>, _>>()?;
+            match db.run_steps(&work, &self.config.history).await {
+                Ok(elapsed) => {
+                    for (step, elapsed) in batch.iter().zip(elapsed) {
+                        done.push(self.finished(*step, elapsed));
+                    }
+                }
+                Err((failed, error)) => {
+                    // What committed before the failure is reported; the
+                    // failed revision rolled back.
+                    let failed_step = batch[failed.min(batch.len() - 1)];
+                    let units = &work[failed.min(work.len() - 1)].units;
+                    return Err(match error {
+                        RunError::Backend(error) => error.into(),
+                        RunError::Statement(error) => {
+                            let aftermath = format!(
+                                "the revision was rolled back: the database is at the revision before {}{}",
+                                failed_step.revision.id,
+                                if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() },
+                            );
+                            self.statement_failed(db, failed_step.revision, failed_step.direction, units, error, aftermath)
+                                .await
+                        }
+                    });
+                }
+            }
+            next = end;
         }
         Ok(done)
+    }
+
+    fn finished(&self, step: crate::Step, elapsed: Duration) -> StepReport {
+        tracing::info!(revision = step.revision.id, direction = %step.direction, ?elapsed, "{}", step.revision.message);
+        report(step.revision, step.direction, elapsed)
+    }
+
+    /// A transactional revision's units and the history writes that commit with them.
+    fn work(
+        &self,
+        dialect: crate::Dialect,
+        revision: &'static Revision,
+        direction: Direction,
+    ) -> Result<StepWork, MigrateError> {
+        let units = render::units(revision, direction, dialect)?;
+        let (action, done) = match direction {
+            Direction::Up => (Action::Upgrade, put(revision, Status::Applied)),
+            Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
+        };
+        Ok(StepWork { units, writes: vec![done, log(revision.id, action, Outcome::Ok, None)] })
     }
 
     async fn apply_step<B: Backend>(

@@ -41,6 +41,14 @@ pub struct Unit {
     pub label: String,
 }
 
+/// One transactional revision's work for [`Backend::run_steps`]: its SQL
+/// units and the history writes that commit with them.
+#[derive(Debug, Clone)]
+pub struct StepWork {
+    pub units: Vec<Unit>,
+    pub writes: Vec<HistoryWrite>,
+}
+
 /// How a unit failed on the server.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -148,6 +156,27 @@ pub trait Backend {
         table: &HistoryTable,
         transactional: bool,
     ) -> Result<(), RunError>;
+
+    /// Runs consecutive transactional revisions, each in its own transaction
+    /// with its history writes, stopping at the first failure; returns each
+    /// revision's elapsed time, or the index of the failed one and why.
+    /// Revisions before the failed one stay committed.
+    ///
+    /// The default runs them one by one; a backend may send them together
+    /// (PostgreSQL: one message for all).
+    async fn run_steps(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+    ) -> Result<Vec<Duration>, (usize, RunError)> {
+        let mut elapsed = Vec::with_capacity(steps.len());
+        for (index, step) in steps.iter().enumerate() {
+            let started = std::time::Instant::now();
+            self.run(&step.units, &step.writes, table, true).await.map_err(|error| (index, error))?;
+            elapsed.push(started.elapsed());
+        }
+        Ok(elapsed)
+    }
 
     /// Runs parameterised statements (seed data) in one transaction: all or
     /// nothing.
@@ -287,6 +316,13 @@ impl Backend for AnyBackend {
         transactional: bool,
     ) -> Result<(), RunError> {
         delegate!(self, b => b.run(units, writes, table, transactional).await)
+    }
+    async fn run_steps(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+    ) -> Result<Vec<Duration>, (usize, RunError)> {
+        delegate!(self, b => b.run_steps(steps, table).await)
     }
     async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
         delegate!(self, b => b.execute(statements).await)

@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
 
-use super::{Backend, BackendError, RunError, StatementError, Unit};
+use super::{Backend, BackendError, RunError, StatementError, StepWork, Unit};
 use crate::database_url::DatabaseUrl;
 use crate::history::{
     self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value,
@@ -25,6 +25,9 @@ use crate::Dialect;
 pub(crate) const ELAPSED_IN_TRANSACTION: &str =
     "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
 
+/// How many revisions one batched message carries at most.
+const MESSAGE_REVISIONS: usize = 100;
+
 /// A session on one PostgreSQL database.
 pub struct PostgresBackend {
     client: Client,
@@ -33,6 +36,9 @@ pub struct PostgresBackend {
     /// History statements prepared once per session: parsed and planned once
     /// instead of once per revision.
     prepared: std::collections::HashMap<String, tokio_postgres::Statement>,
+    /// Whether `standard_conforming_strings` is on (asked once): only then do
+    /// quoted literals mean exactly their text, which batched runs rely on.
+    standard_strings: Option<bool>,
 }
 
 impl PostgresBackend {
@@ -55,6 +61,7 @@ impl PostgresBackend {
             description: format!("PostgreSQL database {url}"),
             lock_key: None,
             prepared: std::collections::HashMap::new(),
+            standard_strings: None,
         })
     }
 
@@ -193,6 +200,128 @@ impl Backend for PostgresBackend {
         }
     }
 
+    /// Sends every revision in ONE simple-query message:
+    /// `BEGIN; SELECT 'step'; <units>; <history>; SELECT <elapsed>; COMMIT;` per
+    /// revision. PostgreSQL runs the explicit transactions in order and, at
+    /// the first error, skips the rest of the message: the revisions before
+    /// stay committed and the failed one is rolled back — the semantics of
+    /// one round trip per revision at the cost of one round trip in all.
+    /// History values go in as literals through `Dialect::quote_literal` (the
+    /// simple protocol has no parameters), the same rendering as offline
+    /// scripts, and only while `standard_conforming_strings` is on.
+    async fn run_steps(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+    ) -> Result<Vec<Duration>, (usize, RunError)> {
+        let literal_safe = match self.standard_strings {
+            Some(on) => on,
+            None => {
+                // A server keeps executing a received message after its client
+                // dies; from PostgreSQL 14 on, this makes it check the client
+                // every second and roll back instead. Older servers lack the
+                // setting, and then only the first query below answers.
+                let checked = self
+                    .client
+                    .query_one(
+                        "SELECT current_setting('standard_conforming_strings') = 'on', \
+                         set_config('client_connection_check_interval', '1000', false)",
+                        &[],
+                    )
+                    .await;
+                let row = match checked {
+                    Ok(row) => row,
+                    Err(_) => self
+                        .client
+                        .query_one("SELECT current_setting('standard_conforming_strings') = 'on'", &[])
+                        .await
+                        .map_err(|e| (0, pg_error("reading standard_conforming_strings")(e).into()))?,
+                };
+                let on = row.get::<_, bool>(0);
+                self.standard_strings = Some(on);
+                on
+            }
+        };
+        if steps.len() > MESSAGE_REVISIONS {
+            // Bounded messages: a bounded amount of work the server finishes
+            // (or rolls back) after a client dies, and steady progress output.
+            let mut elapsed = Vec::with_capacity(steps.len());
+            for (chunk_index, chunk) in steps.chunks(MESSAGE_REVISIONS).enumerate() {
+                let done = Box::pin(self.run_steps(chunk, table))
+                    .await
+                    .map_err(|(failed, error)| (chunk_index * MESSAGE_REVISIONS + failed, error))?;
+                elapsed.extend(done);
+            }
+            return Ok(elapsed);
+        }
+        if steps.len() < 2 || !literal_safe {
+            let mut elapsed = Vec::with_capacity(steps.len());
+            for (index, step) in steps.iter().enumerate() {
+                let started = Instant::now();
+                self.run(&step.units, &step.writes, table, true).await.map_err(|e| (index, e))?;
+                elapsed.push(started.elapsed());
+            }
+            return Ok(elapsed);
+        }
+        let cx = self.context(table, ELAPSED_IN_TRANSACTION);
+        // Where each unit starts in the message, to map an error position back.
+        let mut starts: Vec<(usize, usize, usize)> = Vec::new();
+        let mut script = String::new();
+        for (step_index, step) in steps.iter().enumerate() {
+            script.push_str("BEGIN;\nSELECT 'retort step';\n");
+            for (unit_index, unit) in step.units.iter().enumerate() {
+                starts.push((script.len(), step_index, unit_index));
+                script.push_str(&unit.sql);
+                // On its own line: a unit ending in a `--` comment must not
+                // swallow the separator.
+                script.push_str("\n;\n");
+            }
+            for sql in history::render_inline(&step.writes, &cx) {
+                script.push_str(&sql);
+                script.push_str(";\n");
+            }
+            script.push_str(&format!("SELECT {ELAPSED_IN_TRANSACTION};\nCOMMIT;\n"));
+        }
+        let mut started = 0usize;
+        let mut elapsed = Vec::with_capacity(steps.len());
+        let outcome: Result<(), tokio_postgres::Error> = async {
+            let stream = self.client.simple_query_raw(&script).await?;
+            futures_util::pin_mut!(stream);
+            while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
+                if let tokio_postgres::SimpleQueryMessage::Row(row) = message? {
+                    match row.get(0) {
+                        Some("retort step") => started += 1,
+                        Some(ms) => elapsed.push(Duration::from_millis(ms.parse().unwrap_or(0))),
+                        None => {}
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let Err(error) = outcome else { return Ok(elapsed) };
+        // The message stopped inside revision `started - 1`; its transaction
+        // is aborted (or never began): end it.
+        let _ = self.client.batch_execute("ROLLBACK").await;
+        let failed = started.saturating_sub(1);
+        let position = error.as_db_error().and_then(|db| match db.position() {
+            Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at as usize),
+            _ => None,
+        });
+        let in_unit = position.and_then(|at| {
+            let byte = script.char_indices().nth(at.saturating_sub(1)).map_or(script.len(), |(b, _)| b);
+            starts.iter().rev().find(|(start, step, _)| *start <= byte && *step == failed).map(|(start, _, unit)| (*unit, byte - start))
+        });
+        let step = &steps[failed];
+        let error = match (in_unit, step.units.first()) {
+            (Some((unit, offset)), _) => RunError::Statement(statement_error_at(unit, &step.units[unit], &error, Some(offset))),
+            // No position (a runtime error): the revision, not the line.
+            (None, Some(first)) => RunError::Statement(statement_error_at(0, first, &error, None)),
+            (None, None) => RunError::Backend(pg_error("writing the history")(error)),
+        };
+        Err((failed, error))
+    }
+
     async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
         self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
         for (index, rendered) in statements.iter().enumerate() {
@@ -267,6 +396,7 @@ impl Backend for PostgresBackend {
         }
         Ok(Some(applied))
     }
+
 
     async fn run(
         &mut self,
@@ -404,27 +534,26 @@ CREATE TABLE IF NOT EXISTS {log} (
 }
 
 fn statement_error(index: usize, unit: &Unit, error: &tokio_postgres::Error) -> StatementError {
-    let db = error.as_db_error();
-    let position = db.and_then(|db| match db.position() {
-        Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at as usize),
+    // The server reports a 1-based character position in the unit's text.
+    let byte = error.as_db_error().and_then(|db| match db.position() {
+        Some(tokio_postgres::error::ErrorPosition::Original(at)) => {
+            Some(unit.sql.char_indices().nth((*at as usize).saturating_sub(1)).map_or(unit.sql.len(), |(b, _)| b))
+        }
         _ => None,
     });
-    // The server reports a 1-based character position in the unit's text.
-    let (line, sql) = match position {
-        Some(at) => {
-            let byte = unit
-                .sql
-                .char_indices()
-                .nth(at.saturating_sub(1))
-                .map_or(unit.sql.len(), |(b, _)| b);
+    statement_error_at(index, unit, error, byte)
+}
+
+/// The error of `unit`, failing at byte `at` of its text when known: the line
+/// and the statement around that point.
+fn statement_error_at(index: usize, unit: &Unit, error: &tokio_postgres::Error, at: Option<usize>) -> StatementError {
+    let (line, sql) = match at.map(|at| at.min(unit.sql.len())) {
+        Some(byte) => {
             let start = unit.sql[..byte].rfind(';').map_or(0, |s| s + 1);
-            let end = unit.sql[byte..]
-                .find(';')
-                .map_or(unit.sql.len(), |e| byte + e + 1);
+            let end = unit.sql[byte..].find(';').map_or(unit.sql.len(), |e| byte + e + 1);
             let start = start + unit.sql[start..].len() - unit.sql[start..].trim_start().len();
-            let line =
-                u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
-            (Some(line), unit.sql[start..end].trim().to_owned())
+            let line = u32::try_from(unit.sql[..start.max(0)].matches('\n').count() + 1).unwrap_or(u32::MAX);
+            (Some(line), unit.sql[start..end.max(start)].trim().to_owned())
         }
         None => (None, unit.sql.trim().to_owned()),
     };
@@ -433,7 +562,7 @@ fn statement_error(index: usize, unit: &Unit, error: &tokio_postgres::Error) -> 
         statement: None,
         line,
         sql,
-        code: db.map(|db| db.code().code().to_owned()),
+        code: error.as_db_error().map(|db| db.code().code().to_owned()),
         message: describe_pg_error(error),
     }
 }
