@@ -162,11 +162,12 @@ pub enum Error {
         problem: &'static str,
     },
 
-    /// A Rust revision that can be neither downgraded nor says why not.
+    /// A Rust revision without a downgrade whose upgrade calls an operation
+    /// that cannot be reversed automatically (`at` is that call).
     #[error(
-        "{at}: no downgrade: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`"
+        "{at}: no downgrade, and `{operation}` cannot be reversed automatically: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`"
     )]
-    MissingDowngrade { at: Location },
+    MissingDowngrade { at: Location, operation: String },
 
     /// A Rust revision that declares itself irreversible and still has a downgrade.
     #[error(
@@ -336,7 +337,7 @@ impl Error {
             | DuplicateConstant { at, .. }
             | MissingUpgrade { at }
             | FunctionSignature { at, .. }
-            | MissingDowngrade { at }
+            | MissingDowngrade { at, .. }
             | IrreversibleWithDowngrade { at }
             | FileNameMismatch { at, .. }
             | HeaderLine { at }

@@ -203,6 +203,7 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
     errors.extend(check_reversibility(
         &file.display,
         irreversible.as_ref(),
+        upgrade,
         downgrade,
     ));
     if let Some(id) = &id {
@@ -234,23 +235,100 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
 
 /// Whether the revision can be undone, or says why not.
 ///
-/// This is the one place that decides when a missing `downgrade` is an error,
-/// so that deriving downgrades from reversible upgrade operations can be added
-/// here alone.
+/// This is the one place that decides when a missing `downgrade` is an
+/// error: when the upgrade calls an operation whose reverse the runtime
+/// cannot derive (see [`first_irreversible_call`]). Otherwise the runtime
+/// derives the downgrade from the recorded operations.
 fn check_reversibility(
     path: &str,
     irreversible: Option<&Located<String>>,
+    upgrade: Option<&ItemFn>,
     downgrade: Option<&ItemFn>,
 ) -> Option<Error> {
     match (irreversible, downgrade) {
         (Some(_), Some(function)) => Some(Error::IrreversibleWithDowngrade {
             at: location(path, function.sig.ident.span()),
         }),
-        (None, None) => Some(Error::MissingDowngrade {
-            at: Location::file(path),
-        }),
+        (None, None) => {
+            let (operation, span) = first_irreversible_call(&upgrade?.block)?;
+            Some(Error::MissingDowngrade {
+                at: location(path, span),
+                operation,
+            })
+        }
         _ => None,
     }
+}
+
+/// Operations whose reverse cannot be derived: raw SQL, inserted rows, and
+/// the drops that do not record what they drop (their `*_with` forms do,
+/// and are reversible).
+const IRREVERSIBLE_OPERATIONS: &[&str] = &[
+    "execute",
+    "execute_per_dialect",
+    "bulk_insert",
+    "drop_table",
+    "drop_column",
+    "drop_index",
+    "drop_constraint",
+    "drop_view",
+];
+
+/// The first method call in `body` that makes a derived downgrade
+/// impossible, with its position: a call to one of
+/// [`IRREVERSIBLE_OPERATIONS`], or an `alter_column` whose statement
+/// calls no `existing_*` method.
+///
+/// The rule reads tokens, not types, and stays deliberately simple: the
+/// runtime check is exact (an `alter_column` must give the existing value
+/// of each thing it changes) and names the operation when a downgrade
+/// runs; this one catches the common mistakes at build time.
+fn first_irreversible_call(body: &syn::Block) -> Option<(String, Span)> {
+    use proc_macro2::{Delimiter, TokenTree};
+    use quote::ToTokens;
+
+    fn scan(tokens: Vec<TokenTree>) -> Option<(String, Span)> {
+        // Statements at this level end at `;`; `alter_column` is judged by
+        // the rest of its statement.
+        let mut pending_alter: Option<Span> = None;
+        for (at, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => {
+                    if let Some(found) = scan(group.stream().into_iter().collect()) {
+                        return Some(found);
+                    }
+                }
+                TokenTree::Punct(punct) if punct.as_char() == ';' => {
+                    if let Some(span) = pending_alter.take() {
+                        return Some(("alter_column".to_owned(), span));
+                    }
+                }
+                TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                    let (Some(TokenTree::Ident(name)), Some(TokenTree::Group(args))) =
+                        (tokens.get(at + 1), tokens.get(at + 2))
+                    else {
+                        continue;
+                    };
+                    if args.delimiter() != Delimiter::Parenthesis {
+                        continue;
+                    }
+                    let name = name.to_string();
+                    if IRREVERSIBLE_OPERATIONS.contains(&name.as_str()) {
+                        return Some((name, tokens[at + 1].span()));
+                    }
+                    if name == "alter_column" {
+                        pending_alter = Some(tokens[at + 1].span());
+                    } else if name.starts_with("existing_") {
+                        pending_alter = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        pending_alter.map(|span| ("alter_column".to_owned(), span))
+    }
+
+    scan(body.to_token_stream().into_iter().collect())
 }
 
 /// Checks that `function` can be stored as `fn(&mut ::retort::Operations)`.
@@ -600,11 +678,63 @@ mod tests {
     }
 
     #[test]
-    fn parse_reports_missing_downgrade_when_neither_downgrade_nor_irreversible_exists() {
+    fn parse_reports_missing_downgrade_at_the_call_when_upgrade_runs_raw_sql() {
         let text = child("").replace("pub fn downgrade", "fn helper");
         assert_eq!(
             messages(&errors_of(NAME, &text)),
-            [format!("migrations/{NAME}:1:1: no downgrade: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`")]
+            [format!("migrations/{NAME}:5:42: no downgrade, and `execute` cannot be reversed automatically: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`")]
+        );
+    }
+
+    /// A child of BASE whose upgrade is `body` and that has no downgrade.
+    fn without_downgrade(body: &str) -> String {
+        format!(
+            "use retort::op::*;\n\
+             pub const REVISION: &str = \"4c1d2e3f5a6b\";\n\
+             pub const PARENTS: &[&str] = &[\"1a2b3c4d5e6f\"];\n\
+             pub const MESSAGE: &str = \"add phone\";\n\
+             pub fn upgrade(op: &mut Operations) {{\n{body}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn parse_accepts_missing_downgrade_when_every_operation_is_reversible() {
+        let text = without_downgrade(
+            "    op.create_table(\"notes\", |t| { t.column(\"id\", Type::Int).primary_key(); });\n\
+             \x20   op.add_column(\"users\", \"phone\", Type::String(20)).not_null().default(\"\");\n\
+             \x20   op.alter_column(\"users\", \"name\")\n        .existing_type(Type::String(50))\n        .set_type(Type::String(100));\n\
+             \x20   op.drop_column_with(\"users\", \"legacy\", Type::Int);",
+        );
+        let scan = scan_fixture(&[(NAME, &text)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert!(matches!(
+            scan.revisions[0].kind,
+            RevisionKind::Rust {
+                has_downgrade: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn parse_reports_missing_downgrade_when_a_drop_does_not_record_its_definition() {
+        let text = without_downgrade("    op.add_column(\"users\", \"phone\", Type::Int);\n    if true { op.drop_table(\"legacy\"); }");
+        let errors = errors_of(NAME, &text);
+        assert!(
+            matches!(&errors[..], [Error::MissingDowngrade { at: a, operation }] if *a == at(7, 18) && operation == "drop_table"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn parse_reports_missing_downgrade_when_alter_column_gives_no_existing_value() {
+        let text = without_downgrade(
+            "    op.alter_column(\"users\", \"name\").set_type(Type::String(100));",
+        );
+        let errors = errors_of(NAME, &text);
+        assert!(
+            matches!(&errors[..], [Error::MissingDowngrade { at: a, operation }] if *a == at(6, 8) && operation == "alter_column"),
+            "{errors:?}"
         );
     }
 

@@ -91,6 +91,8 @@ pub enum MigrateError {
     UnknownRevision { id: String },
     #[error("{0}")]
     Offline(String),
+    #[error(transparent)]
+    Op(#[from] crate::op::OpError),
 }
 
 /// A statement that failed while a revision ran: where, what, and the state left behind.

@@ -3,19 +3,29 @@
 //! A revision's `upgrade` and `downgrade` functions do not touch the database:
 //! they record [`Operation`]s, which a dialect renders to SQL later. That is
 //! what lets one revision run on every backend, and what lets offline scripts
-//! and dry runs show exactly what would run.
+//! and dry runs show exactly what would run. The recorded operations are also
+//! what a missing `downgrade` is derived from (see `op::reverse`).
 
+use crate::op::{AlterColumn, BulkInsert, Column, Constraint, ForeignKey, Index, Key, Table, Type};
 use crate::Dialect;
 
 /// The recorder handed to a Rust revision's `upgrade` and `downgrade`.
 ///
 /// ```
-/// fn upgrade(op: &mut retort::Operations) {
-///     op.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)");
+/// use retort::op::*;
+///
+/// pub fn upgrade(op: &mut Operations) {
+///     op.create_table("users", |t| {
+///         t.column("id", Type::Int).identity().primary_key();
+///         t.column("email", Type::String(100)).not_null().unique();
+///         t.column("is_active", Type::Bool).not_null().default(true);
+///     });
+///     op.add_column("users", "phone_number", Type::String(20));
+///     op.create_index("ix_users_email", "users", ["email"]);
 /// }
-/// let mut op = retort::Operations::default();
+/// let mut op = Operations::default();
 /// upgrade(&mut op);
-/// assert_eq!(op.operations().len(), 1);
+/// assert_eq!(op.operations().len(), 3);
 /// ```
 #[derive(Debug, Default)]
 pub struct Operations {
@@ -23,11 +33,101 @@ pub struct Operations {
 }
 
 /// One recorded operation.
+///
+/// The drops come in two forms: without the dropped object's definition,
+/// which cannot be reversed, and with it (`definition: Some`, recorded by the
+/// `*_with` methods), which a derived downgrade recreates.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Operation {
     /// Raw SQL, either the same for every dialect or given per dialect.
     Execute(Sql),
+    CreateTable(Table),
+    DropTable {
+        table: String,
+        definition: Option<Table>,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+        definition: Option<Column>,
+    },
+    AlterColumn(AlterColumn),
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    CreateIndex(Index),
+    DropIndex {
+        table: String,
+        name: String,
+        definition: Option<Index>,
+    },
+    AddConstraint {
+        table: String,
+        constraint: Constraint,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+        definition: Option<Constraint>,
+    },
+    CreateView {
+        name: String,
+        definition: Sql,
+    },
+    DropView {
+        name: String,
+        definition: Option<Sql>,
+    },
+    BulkInsert(BulkInsert),
+}
+
+impl Operation {
+    /// The operation's name as a revision calls it, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Execute(_) => "execute",
+            Operation::CreateTable(_) => "create_table",
+            Operation::DropTable { .. } => "drop_table",
+            Operation::RenameTable { .. } => "rename_table",
+            Operation::AddColumn { .. } => "add_column",
+            Operation::DropColumn { .. } => "drop_column",
+            Operation::AlterColumn(_) => "alter_column",
+            Operation::RenameColumn { .. } => "rename_column",
+            Operation::CreateIndex(_) => "create_index",
+            Operation::DropIndex { .. } => "drop_index",
+            Operation::AddConstraint {
+                constraint: Constraint::PrimaryKey(_),
+                ..
+            } => "create_primary_key",
+            Operation::AddConstraint {
+                constraint: Constraint::Unique(_),
+                ..
+            } => "create_unique_constraint",
+            Operation::AddConstraint {
+                constraint: Constraint::ForeignKey(_),
+                ..
+            } => "create_foreign_key",
+            Operation::AddConstraint {
+                constraint: Constraint::Check(_),
+                ..
+            } => "create_check_constraint",
+            Operation::DropConstraint { .. } => "drop_constraint",
+            Operation::CreateView { .. } => "create_view",
+            Operation::DropView { .. } => "drop_view",
+            Operation::BulkInsert(_) => "bulk_insert",
+        }
+    }
 }
 
 /// Raw SQL text, portable or per dialect.
@@ -39,8 +139,39 @@ pub enum Sql {
     PerDialect(Vec<(Dialect, String)>),
 }
 
+impl Sql {
+    /// Text given per dialect: `Sql::per_dialect([(Dialect::Mssql, "..."), ...])`.
+    pub fn per_dialect<S: Into<String>>(texts: impl IntoIterator<Item = (Dialect, S)>) -> Self {
+        Sql::PerDialect(texts.into_iter().map(|(d, s)| (d, s.into())).collect())
+    }
+
+    /// The text for `dialect`, if it has one.
+    pub fn text(&self, dialect: Dialect) -> Option<&str> {
+        match self {
+            Sql::Portable(text) => Some(text),
+            Sql::PerDialect(texts) => texts
+                .iter()
+                .find(|(d, _)| *d == dialect)
+                .map(|(_, text)| text.as_str()),
+        }
+    }
+}
+
+impl From<&str> for Sql {
+    fn from(text: &str) -> Self {
+        Sql::Portable(text.to_owned())
+    }
+}
+
+impl From<String> for Sql {
+    fn from(text: String) -> Self {
+        Sql::Portable(text)
+    }
+}
+
 impl Operations {
-    /// Records raw SQL that every dialect runs as is.
+    /// Records raw SQL that every dialect runs as is. A derived downgrade
+    /// cannot undo it.
     pub fn execute(&mut self, sql: impl Into<String>) -> &mut Self {
         self.recorded
             .push(Operation::Execute(Sql::Portable(sql.into())));
@@ -53,10 +184,325 @@ impl Operations {
         &mut self,
         texts: impl IntoIterator<Item = (Dialect, S)>,
     ) -> &mut Self {
-        let texts = texts.into_iter().map(|(d, s)| (d, s.into())).collect();
         self.recorded
-            .push(Operation::Execute(Sql::PerDialect(texts)));
+            .push(Operation::Execute(Sql::per_dialect(texts)));
         self
+    }
+
+    /// Creates a table; the closure declares its columns and constraints.
+    pub fn create_table(
+        &mut self,
+        name: impl Into<String>,
+        define: impl FnOnce(&mut Table),
+    ) -> &mut Self {
+        let mut table = Table::new(name);
+        define(&mut table);
+        self.recorded.push(Operation::CreateTable(table));
+        self
+    }
+
+    /// Drops a table. Irreversible: use [`drop_table_with`](Self::drop_table_with)
+    /// to let a derived downgrade recreate it (empty).
+    pub fn drop_table(&mut self, name: impl Into<String>) -> &mut Self {
+        self.recorded.push(Operation::DropTable {
+            table: name.into(),
+            definition: None,
+        });
+        self
+    }
+
+    /// Drops a table whose definition the closure restates, so that the
+    /// downgrade can recreate it (without its rows).
+    pub fn drop_table_with(
+        &mut self,
+        name: impl Into<String>,
+        define: impl FnOnce(&mut Table),
+    ) -> &mut Self {
+        let mut table = Table::new(name);
+        define(&mut table);
+        self.recorded.push(Operation::DropTable {
+            table: table.name.clone(),
+            definition: Some(table),
+        });
+        self
+    }
+
+    pub fn rename_table(&mut self, from: impl Into<String>, to: impl Into<String>) -> &mut Self {
+        self.recorded.push(Operation::RenameTable {
+            from: from.into(),
+            to: to.into(),
+        });
+        self
+    }
+
+    /// Adds a column; the returned column takes `.not_null()`, `.default(..)`,
+    /// `.unique()`, `.references(..)`.
+    pub fn add_column(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        ty: Type,
+    ) -> &mut Column {
+        self.recorded.push(Operation::AddColumn {
+            table: table.into(),
+            column: Column::new(name, ty),
+        });
+        match self.recorded.last_mut() {
+            Some(Operation::AddColumn { column, .. }) => column,
+            _ => unreachable!("an add_column was just recorded"),
+        }
+    }
+
+    /// Drops a column. Irreversible: use [`drop_column_with`](Self::drop_column_with).
+    pub fn drop_column(
+        &mut self,
+        table: impl Into<String>,
+        column: impl Into<String>,
+    ) -> &mut Self {
+        self.recorded.push(Operation::DropColumn {
+            table: table.into(),
+            column: column.into(),
+            definition: None,
+        });
+        self
+    }
+
+    /// Drops a column whose definition the returned column restates, so that
+    /// the downgrade can add it back (without its values).
+    pub fn drop_column_with(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        ty: Type,
+    ) -> &mut Column {
+        let column = Column::new(name, ty);
+        self.recorded.push(Operation::DropColumn {
+            table: table.into(),
+            column: column.name.clone(),
+            definition: Some(column),
+        });
+        match self.recorded.last_mut() {
+            Some(Operation::DropColumn {
+                definition: Some(column),
+                ..
+            }) => column,
+            _ => unreachable!("a drop_column_with was just recorded"),
+        }
+    }
+
+    /// Changes a column's type, nullability or default; see [`AlterColumn`].
+    pub fn alter_column(
+        &mut self,
+        table: impl Into<String>,
+        column: impl Into<String>,
+    ) -> &mut AlterColumn {
+        self.recorded
+            .push(Operation::AlterColumn(AlterColumn::new(table, column)));
+        match self.recorded.last_mut() {
+            Some(Operation::AlterColumn(alter)) => alter,
+            _ => unreachable!("an alter_column was just recorded"),
+        }
+    }
+
+    pub fn rename_column(
+        &mut self,
+        table: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> &mut Self {
+        self.recorded.push(Operation::RenameColumn {
+            table: table.into(),
+            from: from.into(),
+            to: to.into(),
+        });
+        self
+    }
+
+    /// Creates an index; the returned index takes `.unique()`,
+    /// `.descending([..])`, `.include([..])` and `.filter(..)`.
+    pub fn create_index<S: Into<String>>(
+        &mut self,
+        name: impl Into<String>,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> &mut Index {
+        self.recorded
+            .push(Operation::CreateIndex(Index::new(name, table, columns)));
+        match self.recorded.last_mut() {
+            Some(Operation::CreateIndex(index)) => index,
+            _ => unreachable!("a create_index was just recorded"),
+        }
+    }
+
+    /// Drops an index. Irreversible: use [`drop_index_with`](Self::drop_index_with).
+    pub fn drop_index(&mut self, name: impl Into<String>, table: impl Into<String>) -> &mut Self {
+        self.recorded.push(Operation::DropIndex {
+            table: table.into(),
+            name: name.into(),
+            definition: None,
+        });
+        self
+    }
+
+    /// Drops an index whose definition the returned index restates.
+    pub fn drop_index_with<S: Into<String>>(
+        &mut self,
+        name: impl Into<String>,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> &mut Index {
+        let index = Index::new(name, table, columns);
+        self.recorded.push(Operation::DropIndex {
+            table: index.table.clone(),
+            name: index.name.clone(),
+            definition: Some(index),
+        });
+        match self.recorded.last_mut() {
+            Some(Operation::DropIndex {
+                definition: Some(index),
+                ..
+            }) => index,
+            _ => unreachable!("a drop_index_with was just recorded"),
+        }
+    }
+
+    /// Adds a primary key, `pk_<table>` unless `.named(..)`.
+    pub fn create_primary_key<S: Into<String>>(
+        &mut self,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> &mut Key {
+        self.add_key(table.into(), Constraint::PrimaryKey(Key::new(columns)))
+    }
+
+    /// Adds a unique constraint, `uq_<table>_<columns>` unless `.named(..)`.
+    pub fn create_unique_constraint<S: Into<String>>(
+        &mut self,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> &mut Key {
+        self.add_key(table.into(), Constraint::Unique(Key::new(columns)))
+    }
+
+    fn add_key(&mut self, table: String, constraint: Constraint) -> &mut Key {
+        self.recorded
+            .push(Operation::AddConstraint { table, constraint });
+        match self.recorded.last_mut() {
+            Some(Operation::AddConstraint {
+                constraint: Constraint::PrimaryKey(key) | Constraint::Unique(key),
+                ..
+            }) => key,
+            _ => unreachable!("a key constraint was just recorded"),
+        }
+    }
+
+    /// Adds a foreign key, `fk_<table>_<columns>` unless `.named(..)`; the
+    /// returned key takes `.on_delete(..)` and `.on_update(..)`.
+    pub fn create_foreign_key<S: Into<String>, R: Into<String>>(
+        &mut self,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+        ref_table: impl Into<String>,
+        ref_columns: impl IntoIterator<Item = R>,
+    ) -> &mut ForeignKey {
+        self.recorded.push(Operation::AddConstraint {
+            table: table.into(),
+            constraint: Constraint::ForeignKey(ForeignKey::new(columns, ref_table, ref_columns)),
+        });
+        match self.recorded.last_mut() {
+            Some(Operation::AddConstraint {
+                constraint: Constraint::ForeignKey(key),
+                ..
+            }) => key,
+            _ => unreachable!("a foreign key was just recorded"),
+        }
+    }
+
+    /// Adds a check constraint named `ck_<table>_<name>`.
+    pub fn create_check_constraint(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        condition: impl Into<Sql>,
+    ) -> &mut Self {
+        self.recorded.push(Operation::AddConstraint {
+            table: table.into(),
+            constraint: Constraint::check(name, condition),
+        });
+        self
+    }
+
+    /// Drops a constraint by its name in the database. Irreversible: use
+    /// [`drop_constraint_with`](Self::drop_constraint_with).
+    pub fn drop_constraint(
+        &mut self,
+        name: impl Into<String>,
+        table: impl Into<String>,
+    ) -> &mut Self {
+        self.recorded.push(Operation::DropConstraint {
+            table: table.into(),
+            name: name.into(),
+            definition: None,
+        });
+        self
+    }
+
+    /// Drops the constraint `definition` names, keeping its definition for
+    /// the downgrade.
+    pub fn drop_constraint_with(
+        &mut self,
+        table: impl Into<String>,
+        definition: Constraint,
+    ) -> &mut Self {
+        let table = table.into();
+        self.recorded.push(Operation::DropConstraint {
+            name: definition.name(&table),
+            table,
+            definition: Some(definition),
+        });
+        self
+    }
+
+    /// Creates a view from a `SELECT` (portable or per dialect).
+    pub fn create_view(&mut self, name: impl Into<String>, select: impl Into<Sql>) -> &mut Self {
+        self.recorded.push(Operation::CreateView {
+            name: name.into(),
+            definition: select.into(),
+        });
+        self
+    }
+
+    /// Drops a view. Irreversible: use [`drop_view_with`](Self::drop_view_with).
+    pub fn drop_view(&mut self, name: impl Into<String>) -> &mut Self {
+        self.recorded.push(Operation::DropView {
+            name: name.into(),
+            definition: None,
+        });
+        self
+    }
+
+    /// Drops a view whose `SELECT` is restated for the downgrade.
+    pub fn drop_view_with(&mut self, name: impl Into<String>, select: impl Into<Sql>) -> &mut Self {
+        self.recorded.push(Operation::DropView {
+            name: name.into(),
+            definition: Some(select.into()),
+        });
+        self
+    }
+
+    /// Inserts reference rows; add them with `.row((1, "admin"))`. Values
+    /// are typed and rendered per dialect, never pasted as text.
+    pub fn bulk_insert<S: Into<String>>(
+        &mut self,
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> &mut BulkInsert {
+        self.recorded
+            .push(Operation::BulkInsert(BulkInsert::new(table, columns)));
+        match self.recorded.last_mut() {
+            Some(Operation::BulkInsert(insert)) => insert,
+            _ => unreachable!("a bulk_insert was just recorded"),
+        }
     }
 
     /// The operations recorded so far, in order.

@@ -196,14 +196,20 @@ mod tests {
             text.sql(Dialect::Mssql).unwrap(),
             "N'it''s; DROP TABLE users; --'"
         );
-        assert_eq!(text.sql(Dialect::Sqlite).unwrap(), "'it''s; DROP TABLE users; --'");
+        assert_eq!(
+            text.sql(Dialect::Sqlite).unwrap(),
+            "'it''s; DROP TABLE users; --'"
+        );
     }
 
     #[test]
     fn sql_refuses_when_decimal_or_float_is_not_a_number() {
         assert!(Literal::decimal("1; DROP").sql(Dialect::Postgres).is_err());
         assert!(Literal::decimal("1.").sql(Dialect::Postgres).is_err());
-        assert_eq!(Literal::decimal("-12.50").sql(Dialect::Postgres).unwrap(), "-12.50");
+        assert_eq!(
+            Literal::decimal("-12.50").sql(Dialect::Postgres).unwrap(),
+            "-12.50"
+        );
         assert!(Literal::Float(f64::NAN).sql(Dialect::Postgres).is_err());
     }
 
@@ -211,7 +217,13 @@ mod tests {
     fn sql_renders_booleans_and_bytes_per_dialect() {
         assert_eq!(Literal::Bool(true).sql(Dialect::Postgres).unwrap(), "TRUE");
         assert_eq!(Literal::Bool(true).sql(Dialect::Mssql).unwrap(), "1");
-        assert_eq!(Literal::Bytes(vec![0xab, 1]).sql(Dialect::Mssql).unwrap(), "0xAB01");
-        assert_eq!(Literal::Bytes(vec![0xab]).sql(Dialect::Sqlite).unwrap(), "X'AB'");
+        assert_eq!(
+            Literal::Bytes(vec![0xab, 1]).sql(Dialect::Mssql).unwrap(),
+            "0xAB01"
+        );
+        assert_eq!(
+            Literal::Bytes(vec![0xab]).sql(Dialect::Sqlite).unwrap(),
+            "X'AB'"
+        );
     }
 }

@@ -27,9 +27,9 @@ fn shorten(name: String) -> String {
     if name.len() <= MAX_LEN {
         return name;
     }
-    let hash = name
-        .bytes()
-        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     let mut cut = MAX_LEN - 9;
     while !name.is_char_boundary(cut) {
         cut -= 1;

@@ -121,9 +121,18 @@ mod tests {
 
     #[test]
     fn sql_maps_text_to_unicode_max_when_dialect_is_mssql() {
-        assert_eq!(Type::Text.sql(Dialect::Mssql).as_deref(), Some("NVARCHAR(MAX)"));
-        assert_eq!(Type::String(5000).sql(Dialect::Mssql).as_deref(), Some("NVARCHAR(MAX)"));
-        assert_eq!(Type::String(20).sql(Dialect::Postgres).as_deref(), Some("VARCHAR(20)"));
+        assert_eq!(
+            Type::Text.sql(Dialect::Mssql).as_deref(),
+            Some("NVARCHAR(MAX)")
+        );
+        assert_eq!(
+            Type::String(5000).sql(Dialect::Mssql).as_deref(),
+            Some("NVARCHAR(MAX)")
+        );
+        assert_eq!(
+            Type::String(20).sql(Dialect::Postgres).as_deref(),
+            Some("VARCHAR(20)")
+        );
     }
 
     #[test]

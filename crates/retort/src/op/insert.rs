@@ -1,0 +1,32 @@
+//! `bulk_insert`: reference rows as typed values.
+
+use super::literal::{IntoRow, Literal};
+use super::table::names;
+
+/// Rows to insert, as `bulk_insert` records them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkInsert {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Literal>>,
+}
+
+impl BulkInsert {
+    pub fn new<S: Into<String>>(
+        table: impl Into<String>,
+        columns: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self {
+            table: table.into(),
+            columns: names(columns),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds one row: a tuple such as `(1, "admin", true)` or a `Vec<Literal>`,
+    /// one value per column.
+    pub fn row(&mut self, values: impl IntoRow) -> &mut Self {
+        self.rows.push(values.into_row());
+        self
+    }
+}

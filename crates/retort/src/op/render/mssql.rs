@@ -1,0 +1,177 @@
+//! SQL Server: `sp_rename` for renames, and named default constraints.
+//!
+//! A default on SQL Server is a constraint. retort names each one
+//! `df_<table>_<column>` when it creates it, and drops a column's default by
+//! looking it up in `sys.default_constraints` (whatever its name: one from a
+//! raw-SQL revision or an adopted database has a system name), so that
+//! dropping a column or changing its default never fails on an unnamed,
+//! unknown constraint. Each statement is one batch, so the lookup's
+//! variable is local to it.
+
+use super::{common, default_name, Renderer};
+use crate::op::alter::AlterColumn;
+use crate::op::error::Problem;
+use crate::op::literal::DefaultValue;
+use crate::{Dialect, Operation};
+
+pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<String>, Problem> {
+    if let Some(statements) = common(r, operation) {
+        return statements;
+    }
+    let q = |name: &str| r.q(name);
+    let literal = |text: &str| Dialect::Mssql.quote_literal(text);
+    Ok(match operation {
+        Operation::RenameTable { from, to } => {
+            vec![format!(
+                "EXEC sp_rename {}, {}",
+                literal(&q(from)),
+                literal(to)
+            )]
+        }
+        Operation::AddColumn { table, column } => {
+            if column.identity {
+                // Allowed by SQL Server, but rarely what a migration means:
+                // it numbers the existing rows in no defined order.
+                return Err(Problem::Unsupported(
+                    "adding an identity column to an existing table numbers its rows in no defined order: \
+                     create the table with it, or use execute_per_dialect"
+                        .to_owned(),
+                ));
+            }
+            let mut statements = vec![format!(
+                "ALTER TABLE {} ADD {}",
+                q(table),
+                r.column_sql(table, column)?
+            )];
+            for constraint in column.implied_constraints() {
+                statements.push(r.add_constraint_sql(table, &constraint)?);
+            }
+            statements
+        }
+        Operation::DropColumn {
+            table,
+            column,
+            definition,
+        } => {
+            // SQL Server refuses to drop a column that a constraint still
+            // names: the ones the definition declares go first.
+            let mut statements = Vec::new();
+            if let Some(definition) = definition {
+                for constraint in definition.implied_constraints() {
+                    statements.push(r.drop_constraint_sql(table, &constraint.name(table)));
+                }
+            }
+            let has_default = definition.as_ref().map(|d| d.default.is_some());
+            if has_default != Some(false) {
+                statements.push(drop_default(r, table, column));
+            }
+            statements.push(format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                q(table),
+                q(column)
+            ));
+            statements
+        }
+        Operation::AlterColumn(alter) => alter_column(r, alter)?,
+        Operation::RenameColumn { table, from, to } => vec![format!(
+            "EXEC sp_rename {}, {}, N'COLUMN'",
+            literal(&format!("{}.{}", q(table), q(from))),
+            literal(to)
+        )],
+        Operation::DropIndex { table, name, .. } => {
+            vec![format!("DROP INDEX {} ON {}", q(name), q(table))]
+        }
+        Operation::AddConstraint { table, constraint } => {
+            vec![r.add_constraint_sql(table, constraint)?]
+        }
+        Operation::DropConstraint { table, name, .. } => vec![r.drop_constraint_sql(table, name)],
+        other => unreachable!(
+            "{} is rendered by the shared shapes or by the caller",
+            other.name()
+        ),
+    })
+}
+
+/// Drops the default constraint of `table.column`, if it has one, whatever
+/// its name.
+fn drop_default(r: &Renderer<'_>, table: &str, column: &str) -> String {
+    let literal = |text: &str| Dialect::Mssql.quote_literal(text);
+    format!(
+        "DECLARE @drop_default nvarchar(max) = (\
+         SELECT {} + QUOTENAME(d.name) FROM sys.default_constraints AS d \
+         JOIN sys.columns AS c ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id \
+         WHERE d.parent_object_id = OBJECT_ID({}) AND c.name = {});\n\
+         IF @drop_default IS NOT NULL EXEC sp_executesql @drop_default",
+        literal(&format!("ALTER TABLE {} DROP CONSTRAINT ", r.q(table))),
+        literal(&r.q(table)),
+        literal(column),
+    )
+}
+
+fn add_default(
+    r: &Renderer<'_>,
+    table: &str,
+    column: &str,
+    default: &DefaultValue,
+) -> Result<String, Problem> {
+    Ok(format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} DEFAULT {} FOR {}",
+        r.q(table),
+        r.q(&default_name(table, column)),
+        r.default_sql(default)?,
+        r.q(column)
+    ))
+}
+
+/// `ALTER COLUMN` restates the type and the nullability (left out, the
+/// column becomes nullable), so both must be known; a default is a
+/// constraint of its own, dropped and added around it.
+fn alter_column(r: &Renderer<'_>, alter: &AlterColumn) -> Result<Vec<String>, Problem> {
+    let (table, column) = (&alter.table, &alter.column);
+    let mut statements = Vec::new();
+    let changes_column = alter.set_type.is_some() || alter.set_nullable.is_some();
+    // A default constraint blocks a type change: take the known one off
+    // and put it back after.
+    let kept_default = match (&alter.set_default, &alter.existing_default) {
+        (None, Some(Some(default))) if alter.set_type.is_some() => Some(default.clone()),
+        _ => None,
+    };
+    let new_default = alter
+        .set_default
+        .clone()
+        .or_else(|| kept_default.clone().map(Some));
+    if new_default.is_some() && alter.existing_default != Some(None) {
+        statements.push(drop_default(r, table, column));
+    }
+    if changes_column {
+        let ty = alter.new_type().ok_or_else(|| {
+            Problem::Unsupported(
+                "SQL Server's ALTER COLUMN restates the column's type: give existing_type"
+                    .to_owned(),
+            )
+        })?;
+        let nullable = alter.new_nullable().ok_or_else(|| {
+            Problem::Unsupported(
+                "SQL Server's ALTER COLUMN makes the column nullable unless it says NOT NULL: give existing_nullable"
+                    .to_owned(),
+            )
+        })?;
+        statements.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} {}{}",
+            r.q(table),
+            r.q(column),
+            r.type_sql(ty)?,
+            if nullable { " NULL" } else { " NOT NULL" }
+        ));
+    }
+    if let Some(Some(default)) = &new_default {
+        statements.push(add_default(r, table, column, default)?);
+    }
+    if statements.is_empty() {
+        return Err(Problem::Invalid(
+            "it changes nothing: call set_type, set_nullable, set_default or drop_default"
+                .to_owned(),
+        ));
+    }
+    Ok(statements)
+}
