@@ -7,18 +7,35 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Everything a schema holds, except retort's own history tables.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SchemaSnapshot {
-    /// Schemas other than the connection's default (`public`, `dbo`, `main`).
+    /// Schemas other than the connection's default (`public`, `dbo`, `main`);
+    /// the schema holding retort's history tables only when it also holds
+    /// something else.
     pub schemas: BTreeSet<String>,
+    /// Installed extensions (PostgreSQL; `plpgsql`, always there, is left out).
+    pub extensions: BTreeSet<String>,
+    /// User-defined types by qualified name: PostgreSQL enums, domains,
+    /// composite and range types; SQL Server alias and table types.
+    pub types: BTreeMap<String, UserType>,
     /// Tables by qualified name (`name`, or `schema.name` outside the default schema).
     pub tables: BTreeMap<String, Table>,
     /// Views by qualified name.
     pub views: BTreeMap<String, View>,
+    /// Materialized views by qualified name (PostgreSQL).
+    pub materialized_views: BTreeMap<String, View>,
     /// Procedures and functions by qualified name.
     pub routines: BTreeMap<String, Routine>,
     /// Triggers by qualified name.
     pub triggers: BTreeMap<String, Trigger>,
     /// Sequences by qualified name.
     pub sequences: BTreeMap<String, Sequence>,
+}
+
+impl SchemaSnapshot {
+    /// Whether the schema holds nothing at all (a fresh database, or one
+    /// fully downgraded: retort's history tables are never part of it).
+    pub fn is_empty(&self) -> bool {
+        *self == SchemaSnapshot::default()
+    }
 }
 
 /// A table and everything attached to it.
@@ -53,7 +70,9 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// The collation, only when it differs from the database default.
     pub collation: Option<String>,
-    /// The expression of a computed (generated) column.
+    /// The expression of a computed (generated) column, followed by
+    /// ` stored` when the value is stored (PostgreSQL and SQLite `STORED`,
+    /// SQL Server `PERSISTED`) or ` virtual` when it is computed on read.
     pub computed: Option<String>,
 }
 
@@ -87,10 +106,13 @@ pub struct ForeignKey {
 }
 
 /// A check constraint.
+///
+/// The expression has no enclosing parentheses: `qty >= 0`, not `(qty >= 0)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Check {
     pub name: Option<String>,
-    /// The expression, normalised by the backend.
+    /// The expression, normalised by the backend, without the parentheses
+    /// that enclose all of it.
     pub expression: String,
 }
 
@@ -104,7 +126,7 @@ pub struct Index {
     pub columns: Vec<IndexColumn>,
     /// Included (covering) columns.
     pub included: Vec<String>,
-    /// The filter (`WHERE …`) of a partial/filtered index.
+    /// The predicate of a partial/filtered index, without `WHERE`.
     pub filter: Option<String>,
 }
 
@@ -142,6 +164,13 @@ pub struct Routine {
 pub struct Trigger {
     /// The qualified table the trigger is on.
     pub table: String,
+    pub definition: String,
+}
+
+/// A user-defined type: its definition in one normalised line,
+/// e.g. `enum ('low', 'high')` or `domain integer not null CHECK (VALUE > 0)`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserType {
     pub definition: String,
 }
 

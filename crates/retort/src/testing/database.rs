@@ -5,8 +5,10 @@ use std::path::Path;
 
 #[cfg(feature = "postgres")]
 use super::postgres::PostgresDatabase;
+#[cfg(feature = "mssql")]
+use super::mssql::MssqlDatabase;
 use super::sqlite::SqliteFile;
-use super::{mssql, BackendKind, Unavailable};
+use super::{BackendKind, Unavailable};
 
 /// A fresh, empty database that exists until this value is dropped.
 ///
@@ -43,6 +45,8 @@ enum Database {
     Sqlite(SqliteFile),
     #[cfg(feature = "postgres")]
     Postgres(PostgresDatabase),
+    #[cfg(feature = "mssql")]
+    Mssql(MssqlDatabase),
 }
 
 impl TestDatabase {
@@ -86,10 +90,18 @@ impl TestDatabase {
         Err(Unavailable::new(BackendKind::Postgres, "retort was built without its `postgres` feature"))
     }
 
-    /// A new SQL Server database. Not built yet: always
-    /// [`Unavailable`], with a reason that says so.
+    /// A new database on the process's SQL Server, named
+    /// `retort_t_<pid>_<n>`: on the server `RETORT_TEST_MSSQL_URL` names, or
+    /// in a container when a Docker engine is reachable and
+    /// `RETORT_ACCEPT_MSSQL_EULA=1` is set. Its URL is a `mssql://` URL.
     pub fn mssql() -> Result<TestDatabase, Unavailable> {
-        Err(mssql::unavailable())
+        #[cfg(feature = "mssql")]
+        {
+            let database = MssqlDatabase::create()?;
+            Ok(TestDatabase { kind: BackendKind::Mssql, url: database.url.clone(), database: Database::Mssql(database) })
+        }
+        #[cfg(not(feature = "mssql"))]
+        Err(super::mssql::unavailable())
     }
 
     /// The URL to connect to: `sqlite:///tmp/retort-sqlite-…/test.db`, or
@@ -109,6 +121,8 @@ impl TestDatabase {
             Database::Sqlite(_) => None,
             #[cfg(feature = "postgres")]
             Database::Postgres(database) => Some(&database.name),
+            #[cfg(feature = "mssql")]
+            Database::Mssql(database) => Some(&database.name),
         }
     }
 
@@ -118,6 +132,8 @@ impl TestDatabase {
             Database::Sqlite(file) => Some(&file.path),
             #[cfg(feature = "postgres")]
             Database::Postgres(_) => None,
+            #[cfg(feature = "mssql")]
+            Database::Mssql(_) => None,
         }
     }
 
@@ -133,6 +149,8 @@ impl TestDatabase {
             Database::Sqlite(_) => None,
             #[cfg(feature = "postgres")]
             Database::Postgres(database) => Some(database.maintenance_url()),
+            #[cfg(feature = "mssql")]
+            Database::Mssql(database) => Some(database.maintenance_url()),
         }
     }
 }
@@ -145,6 +163,10 @@ impl fmt::Debug for TestDatabase {
             Database::Sqlite(_) => {}
             #[cfg(feature = "postgres")]
             Database::Postgres(database) => {
+                debug.field("server", &database.server_description());
+            }
+            #[cfg(feature = "mssql")]
+            Database::Mssql(database) => {
                 debug.field("server", &database.server_description());
             }
         }
@@ -165,9 +187,20 @@ mod tests {
     }
 
     #[test]
-    fn mssql_is_unavailable_with_reason_when_not_built() {
-        let err = TestDatabase::mssql().unwrap_err();
-        assert_eq!(err.backend, BackendKind::Mssql);
-        assert!(err.reason.contains("not built yet"), "{}", err.reason);
+    fn mssql_is_unavailable_with_what_to_set_when_there_is_no_server() {
+        // Only meaningful where no server is configured: with one, the
+        // fixture's own tests in tests/ check the databases it makes.
+        if std::env::var_os(super::super::MSSQL_URL_ENV).is_some_and(|url| !url.is_empty()) {
+            return;
+        }
+        match TestDatabase::mssql() {
+            Err(err) => {
+                assert_eq!(err.backend, BackendKind::Mssql);
+                assert!(err.reason.contains("RETORT_TEST_MSSQL_URL is not set"), "{}", err.reason);
+                assert!(err.reason.contains("RETORT_ACCEPT_MSSQL_EULA=1"), "{}", err.reason);
+            }
+            // A Docker engine and the EULA opt-in gave a container.
+            Ok(database) => assert_eq!(database.kind(), BackendKind::Mssql),
+        }
     }
 }

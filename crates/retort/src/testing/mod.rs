@@ -14,7 +14,11 @@
 //!   `PATH`, `pg_config --bindir` or the distributions' usual folders; run as
 //!   the `postgres` OS user when the tests run as root). Local clusters run
 //!   with `fsync=off`: the data is thrown away.
-//! - **SQL Server**: not built yet; always [`Unavailable`].
+//! - **SQL Server**: a new database (`retort_t_<pid>_<n>`) on the server
+//!   named by `RETORT_TEST_MSSQL_URL` (a `mssql://` URL or an ADO.NET string
+//!   whose login may create databases), or on a testcontainers container when
+//!   a Docker engine is reachable and `RETORT_ACCEPT_MSSQL_EULA=1` accepts
+//!   the image's EULA (see `mssql.rs`).
 //!
 //! Servers started here do not outlive the test process: a watchdog process
 //! stops them and deletes their files once the test process has ended, even
@@ -39,14 +43,15 @@
 mod database;
 mod kind;
 mod mssql;
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mssql"))]
 mod own_thread;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod require;
+mod round_trip;
 mod sqlite;
 mod unavailable;
-#[cfg(all(unix, feature = "postgres"))]
+#[cfg(all(unix, any(feature = "postgres", feature = "mssql")))]
 mod watchdog;
 
 pub use database::TestDatabase;
@@ -57,4 +62,10 @@ pub use postgres::{POSTGRES_BINDIR_ENV, POSTGRES_URL_ENV};
 #[doc(hidden)]
 pub use require::__test_database_or_report;
 pub use require::{is_required, REQUIRE_BACKENDS_ENV};
+#[doc(hidden)]
+pub use round_trip::__catch_snapshot_failure;
+pub use round_trip::{
+    round_trip, snapshot_name, DataCheck, DataConnection, DataError, DataPhase, HookFuture, Report, RevisionOutcome,
+    RevisionReport, RoundTrip, RoundTripError, Snapshot,
+};
 pub use unavailable::Unavailable;

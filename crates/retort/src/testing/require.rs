@@ -84,7 +84,9 @@ fn how_to_provide(kind: BackendKind) -> &'static str {
              or install PostgreSQL (initdb and postgres on PATH or in `pg_config --bindir`)."
         }
         BackendKind::Mssql => {
-            "Set RETORT_TEST_MSSQL_URL to an existing SQL Server (the SQL Server backend is not built yet)."
+            "Set RETORT_TEST_MSSQL_URL=mssql://sa:password@host:1433/master?trust_server_certificate=true (a login \
+             that may create databases), or start a Docker engine and set RETORT_ACCEPT_MSSQL_EULA=1 to accept the \
+             SQL Server image's EULA."
         }
     }
 }

@@ -1,0 +1,1263 @@
+//! Reading a SQLite schema into a [`SchemaSnapshot`].
+//!
+//! The pragmas give most of it: `pragma_table_xinfo` (columns, primary key,
+//! generated columns), `pragma_foreign_key_list`, `pragma_index_list` and
+//! `pragma_index_xinfo`. What no pragma exposes — CHECK constraints, the
+//! names given with `CONSTRAINT`, collations, generated-column expressions,
+//! `AUTOINCREMENT`, partial-index predicates — is read from the `CREATE`
+//! statements SQLite keeps in `sqlite_master`, with a small tokenizer.
+//!
+//! Why extract from the SQL instead of putting the whole `CREATE TABLE` text
+//! into the snapshot: SQLite stores that text as the user (or an `ALTER
+//! TABLE`) wrote it, so the same table reached two ways — created directly,
+//! or rebuilt by a downgrade, or renamed (which re-quotes identifiers) —
+//! would compare unequal on whitespace, quoting and clause order. Extracting
+//! the few facts the pragmas lack, each normalised token by token, makes
+//! equal schemas compare equal and keeps the snapshot one fact per line.
+//! Views and triggers have no structure to extract: their `CREATE` text is
+//! kept, normalised the same way.
+//!
+//! Reading the catalog (`introspect`) and turning rows into the model
+//! (`assemble`) are separate so that the second is a pure, unit-tested function.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::BackendError;
+use crate::history::HistoryTable;
+use crate::schema::{
+    Check, Column, ForeignKey, Identity, Index, IndexColumn, Key, SchemaSnapshot, Table, Trigger,
+    View,
+};
+
+/// One row of `sqlite_master`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct MasterRow {
+    pub kind: String,
+    pub name: String,
+    pub table: String,
+    pub sql: Option<String>,
+}
+
+/// What the pragmas say about one table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct TableRows {
+    pub name: String,
+    pub sql: String,
+    pub columns: Vec<ColumnRow>,
+    pub foreign_keys: Vec<ForeignKeyRow>,
+    pub indexes: Vec<IndexRows>,
+}
+
+/// A row of `pragma_table_xinfo`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct ColumnRow {
+    pub name: String,
+    pub declared_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// 1-based position in the primary key; 0 when not part of it.
+    pub pk: i64,
+    /// 0 normal, 1 hidden (virtual tables), 2 generated virtual, 3 generated stored.
+    pub hidden: i64,
+}
+
+/// A row of `pragma_foreign_key_list`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct ForeignKeyRow {
+    pub id: i64,
+    pub table: String,
+    pub from: String,
+    /// `None` when the key references the parent's primary key implicitly.
+    pub to: Option<String>,
+    pub on_update: String,
+    pub on_delete: String,
+}
+
+/// A row of `pragma_index_list` with its `pragma_index_xinfo` key columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct IndexRows {
+    pub name: String,
+    pub unique: bool,
+    /// `c` (CREATE INDEX), `u` (UNIQUE constraint) or `pk`.
+    pub origin: String,
+    pub columns: Vec<IndexColumnRow>,
+}
+
+/// A key column of an index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct IndexColumnRow {
+    /// The column's name; `None` for an expression (or the rowid).
+    pub name: Option<String>,
+    pub descending: bool,
+}
+
+fn db_error(error: rusqlite::Error) -> BackendError {
+    BackendError::Database {
+        context: "introspecting the schema",
+        message: error.to_string(),
+    }
+}
+
+/// Reads the schema, leaving out the history tables and SQLite's own.
+pub(super) fn introspect(
+    conn: &Connection,
+    history: &HistoryTable,
+) -> Result<SchemaSnapshot, BackendError> {
+    let mut statement = conn
+        .prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+        )
+        .map_err(db_error)?;
+    let master = statement
+        .query_map([], |row| {
+            Ok(MasterRow {
+                kind: row.get(0)?,
+                name: row.get(1)?,
+                table: row.get(2)?,
+                sql: row.get(3)?,
+            })
+        })
+        .map_err(db_error)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    let mut tables = Vec::new();
+    for row in master
+        .iter()
+        .filter(|row| row.kind == "table" && !is_history(&row.name, history))
+    {
+        tables.push(read_table(conn, row)?);
+    }
+    Ok(assemble(&master, tables, history))
+}
+
+fn read_table(conn: &Connection, row: &MasterRow) -> Result<TableRows, BackendError> {
+    let mut columns = conn
+        .prepare_cached(
+            "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
+        )
+        .map_err(db_error)?;
+    let columns = columns
+        .query_map([&row.name], |r| {
+            Ok(ColumnRow {
+                name: r.get(0)?,
+                declared_type: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                not_null: r.get(2)?,
+                default: r.get(3)?,
+                pk: r.get(4)?,
+                hidden: r.get(5)?,
+            })
+        })
+        .map_err(db_error)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    let mut foreign_keys = conn
+        .prepare_cached(
+            "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1) \
+             ORDER BY id, seq",
+        )
+        .map_err(db_error)?;
+    let foreign_keys = foreign_keys
+        .query_map([&row.name], |r| {
+            Ok(ForeignKeyRow {
+                id: r.get(0)?,
+                table: r.get(1)?,
+                from: r.get(2)?,
+                to: r.get(3)?,
+                on_update: r.get(4)?,
+                on_delete: r.get(5)?,
+            })
+        })
+        .map_err(db_error)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    let mut list = conn
+        .prepare_cached("SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name")
+        .map_err(db_error)?;
+    let list = list
+        .query_map([&row.name], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(db_error)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    let mut indexes = Vec::new();
+    for (name, unique, origin) in list {
+        let mut info = conn
+            .prepare_cached(
+                "SELECT name, \"desc\" FROM pragma_index_xinfo(?1) WHERE key ORDER BY seqno",
+            )
+            .map_err(db_error)?;
+        let columns = info
+            .query_map([&name], |r| {
+                Ok(IndexColumnRow {
+                    name: r.get(0)?,
+                    descending: r.get(1)?,
+                })
+            })
+            .map_err(db_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_error)?;
+        indexes.push(IndexRows {
+            name,
+            unique,
+            origin,
+            columns,
+        });
+    }
+    Ok(TableRows {
+        name: row.name.clone(),
+        sql: row.sql.clone().unwrap_or_default(),
+        columns,
+        foreign_keys,
+        indexes,
+    })
+}
+
+fn is_history(name: &str, history: &HistoryTable) -> bool {
+    name.eq_ignore_ascii_case(&history.name)
+        || name.eq_ignore_ascii_case(&format!("{}_log", history.name))
+}
+
+/// Builds the snapshot from what the catalog said.
+pub(super) fn assemble(
+    master: &[MasterRow],
+    tables: Vec<TableRows>,
+    history: &HistoryTable,
+) -> SchemaSnapshot {
+    let mut snapshot = SchemaSnapshot::default();
+    // A foreign key that names no parent columns references the parent's
+    // primary key.
+    let primary_keys: HashMap<String, Vec<String>> = tables
+        .iter()
+        .map(|table| {
+            (
+                table.name.to_lowercase(),
+                primary_key_columns(&table.columns),
+            )
+        })
+        .collect();
+    let index_sql: HashMap<&str, &str> = master
+        .iter()
+        .filter(|row| row.kind == "index")
+        .filter_map(|row| Some((row.name.as_str(), row.sql.as_deref()?)))
+        .collect();
+    for rows in tables {
+        let table = assemble_table(&rows, &primary_keys, &index_sql);
+        snapshot.tables.insert(rows.name, table);
+    }
+    for row in master {
+        let Some(sql) = &row.sql else { continue };
+        match row.kind.as_str() {
+            "view" => {
+                snapshot.views.insert(
+                    row.name.clone(),
+                    View {
+                        definition: normalise(sql),
+                    },
+                );
+            }
+            "trigger" if !is_history(&row.table, history) => {
+                snapshot.triggers.insert(
+                    row.name.clone(),
+                    Trigger {
+                        table: row.table.clone(),
+                        definition: normalise(sql),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+    snapshot
+}
+
+fn primary_key_columns(columns: &[ColumnRow]) -> Vec<String> {
+    let mut key: Vec<&ColumnRow> = columns.iter().filter(|c| c.pk > 0).collect();
+    key.sort_by_key(|c| c.pk);
+    key.into_iter().map(|c| c.name.clone()).collect()
+}
+
+fn assemble_table(
+    rows: &TableRows,
+    primary_keys: &HashMap<String, Vec<String>>,
+    index_sql: &HashMap<&str, &str>,
+) -> Table {
+    let parsed = parse_create_table(&rows.sql);
+    let key_columns = primary_key_columns(&rows.columns);
+    let parsed_column = |name: &str| {
+        parsed
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    };
+    // A lone INTEGER PRIMARY KEY is the rowid and cannot be null, although
+    // the pragma reports no NOT NULL; neither can any key column of a
+    // WITHOUT ROWID table.
+    let rowid_alias = |column: &ColumnRow| {
+        key_columns.len() == 1
+            && column.pk == 1
+            && column.declared_type.eq_ignore_ascii_case("INTEGER")
+    };
+    let columns = rows
+        .columns
+        .iter()
+        .filter(|column| column.hidden != 1)
+        .map(|column| {
+            let extra = parsed_column(&column.name);
+            let generated = matches!(column.hidden, 2 | 3);
+            Column {
+                name: column.name.clone(),
+                data_type: normalise_type(&column.declared_type),
+                nullable: !(column.not_null
+                    || rowid_alias(column)
+                    || (parsed.without_rowid && column.pk > 0)),
+                default: if generated {
+                    None
+                } else {
+                    column.default.as_deref().map(normalise)
+                },
+                default_name: None,
+                identity: extra.filter(|e| e.autoincrement).map(|_| Identity {
+                    seed: None,
+                    increment: None,
+                }),
+                collation: extra.and_then(|e| e.collation.clone()),
+                computed: if generated {
+                    let expression = extra.and_then(|e| e.generated.clone()).unwrap_or_default();
+                    Some(format!(
+                        "{expression} {}",
+                        if column.hidden == 3 {
+                            "stored"
+                        } else {
+                            "virtual"
+                        }
+                    ))
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+    let primary_key = (!key_columns.is_empty()).then(|| Key {
+        name: parsed.primary_key_name.clone(),
+        columns: key_columns,
+    });
+    let mut uniques = Vec::new();
+    let mut indexes = Vec::new();
+    for index in &rows.indexes {
+        let names: Vec<String> = index
+            .columns
+            .iter()
+            .map(|c| c.name.clone().unwrap_or_default())
+            .collect();
+        match index.origin.as_str() {
+            "pk" => {}
+            "u" => uniques.push(Key {
+                name: named(&parsed.unique_names, &names),
+                columns: names,
+            }),
+            _ => {
+                let parsed_index = index_sql
+                    .get(index.name.as_str())
+                    .map(|sql| parse_create_index(sql));
+                let columns = index
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, column)| IndexColumn {
+                        name: column.name.clone().unwrap_or_else(|| {
+                            parsed_index
+                                .as_ref()
+                                .and_then(|p| p.terms.get(i).cloned())
+                                .unwrap_or_else(|| "(expression)".to_owned())
+                        }),
+                        descending: column.descending,
+                    })
+                    .collect();
+                indexes.push(Index {
+                    name: index.name.clone(),
+                    unique: index.unique,
+                    clustered: false,
+                    columns,
+                    included: Vec::new(),
+                    filter: parsed_index.and_then(|p| p.filter),
+                });
+            }
+        }
+    }
+    // The pragma lists a key's columns in rows sharing an id; ids count down
+    // from the last declared key, so they are not used for order.
+    let mut by_id: Vec<(i64, Vec<&ForeignKeyRow>)> = Vec::new();
+    for row in &rows.foreign_keys {
+        match by_id.iter_mut().find(|(id, _)| *id == row.id) {
+            Some((_, rows)) => rows.push(row),
+            None => by_id.push((row.id, vec![row])),
+        }
+    }
+    let foreign_keys = by_id
+        .into_iter()
+        .map(|(_, key)| {
+            let first = key[0];
+            let columns: Vec<String> = key.iter().map(|r| r.from.clone()).collect();
+            let referenced_columns = if key.iter().all(|r| r.to.is_some()) {
+                key.iter().filter_map(|r| r.to.clone()).collect()
+            } else {
+                primary_keys
+                    .get(&first.table.to_lowercase())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            ForeignKey {
+                name: named(&parsed.foreign_key_names, &columns),
+                columns,
+                referenced_table: first.table.clone(),
+                referenced_columns,
+                on_delete: first.on_delete.to_uppercase(),
+                on_update: first.on_update.to_uppercase(),
+            }
+        })
+        .collect();
+    let mut table = Table {
+        columns,
+        primary_key,
+        uniques,
+        foreign_keys,
+        checks: parsed.checks,
+        indexes,
+    };
+    table.uniques.sort();
+    table.foreign_keys.sort();
+    table.checks.sort();
+    table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    table
+}
+
+/// The name declared with `CONSTRAINT name` for the constraint on `columns`.
+fn named(names: &[(String, Vec<String>)], columns: &[String]) -> Option<String> {
+    names
+        .iter()
+        .find(|(_, named)| {
+            named.len() == columns.len()
+                && named
+                    .iter()
+                    .zip(columns)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        })
+        .map(|(name, _)| name.clone())
+}
+
+// ---------------------------------------------------------------------------
+// The tokenizer and what is read from CREATE statements.
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    /// A bare word: keyword, identifier or number.
+    Word(String),
+    /// A quoted identifier (`"x"`, `` `x` ``, `[x]`), unquoted.
+    Quoted(String),
+    /// A string or blob literal, with its quotes.
+    Literal(String),
+    /// Punctuation or an operator.
+    Punct(String),
+}
+
+impl Token {
+    fn is_word(&self, word: &str) -> bool {
+        matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(word))
+    }
+
+    fn is_punct(&self, punct: &str) -> bool {
+        matches!(self, Token::Punct(p) if p == punct)
+    }
+
+    /// The token as a name: identifiers unquoted, literals without quotes.
+    fn name(&self) -> String {
+        match self {
+            Token::Word(w) | Token::Quoted(w) | Token::Punct(w) => w.clone(),
+            Token::Literal(l) => l.trim_matches('\'').replace("''", "'"),
+        }
+    }
+}
+
+const OPERATORS: [&str; 10] = ["->>", "||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"];
+
+/// Splits SQL into tokens, dropping whitespace and comments. Unterminated
+/// quotes run to the end of the text rather than failing: this reads SQL
+/// SQLite has already accepted.
+fn tokenize(sql: &str) -> Vec<Token> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let quoted = |i: &mut usize, close: char| -> String {
+        let mut text = String::new();
+        *i += 1;
+        while *i < chars.len() {
+            if chars[*i] == close {
+                if close != ']' && chars.get(*i + 1) == Some(&close) {
+                    text.push(close);
+                    *i += 2;
+                    continue;
+                }
+                *i += 1;
+                break;
+            }
+            text.push(chars[*i]);
+            *i += 1;
+        }
+        text
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i += 2;
+        } else if c == '\'' || ((c == 'x' || c == 'X') && chars.get(i + 1) == Some(&'\'')) {
+            let prefix = if c == '\'' {
+                String::new()
+            } else {
+                c.to_string()
+            };
+            if c != '\'' {
+                i += 1;
+            }
+            let body = quoted(&mut i, '\'');
+            tokens.push(Token::Literal(format!(
+                "{prefix}'{}'",
+                body.replace('\'', "''")
+            )));
+        } else if c == '"' || c == '`' {
+            tokens.push(Token::Quoted(quoted(&mut i, c)));
+        } else if c == '[' {
+            tokens.push(Token::Quoted(quoted(&mut i, ']')));
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            // A number, with its exponent's sign: 1.5e-3. Hex (0x1e) has none.
+            let start = i;
+            let hex = c == '0'
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|x| x.eq_ignore_ascii_case(&'x'));
+            i += 1;
+            while i < chars.len() {
+                let ch = chars[i];
+                let sign =
+                    (ch == '-' || ch == '+') && !hex && chars[i - 1].eq_ignore_ascii_case(&'e');
+                if !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '_' || sign) {
+                    break;
+                }
+                i += 1;
+            }
+            tokens.push(Token::Word(chars[start..i].iter().collect()));
+        } else if c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric()
+                    || chars[i] == '_'
+                    || chars[i] == '$'
+                    || !chars[i].is_ascii())
+            {
+                i += 1;
+            }
+            tokens.push(Token::Word(chars[start..i].iter().collect()));
+        } else {
+            let rest: String = chars[i..chars.len().min(i + 3)].iter().collect();
+            let operator = OPERATORS
+                .iter()
+                .find(|op| rest.starts_with(**op))
+                .map_or_else(|| c.to_string(), |op| (*op).to_owned());
+            i += operator.chars().count();
+            tokens.push(Token::Punct(operator));
+        }
+    }
+    tokens
+}
+
+/// Words written in upper case in normalised SQL, whatever case they had.
+const KEYWORDS: &[&str] = &[
+    "ABORT",
+    "ACTION",
+    "ADD",
+    "AFTER",
+    "ALL",
+    "ALTER",
+    "ALWAYS",
+    "AND",
+    "AS",
+    "ASC",
+    "AUTOINCREMENT",
+    "BEFORE",
+    "BEGIN",
+    "BETWEEN",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "CONFLICT",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DEFERRED",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "DROP",
+    "EACH",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXISTS",
+    "FAIL",
+    "FALSE",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "GENERATED",
+    "GLOB",
+    "GROUP",
+    "HAVING",
+    "IF",
+    "IGNORE",
+    "IMMEDIATE",
+    "IN",
+    "INDEX",
+    "INITIALLY",
+    "INNER",
+    "INSERT",
+    "INSTEAD",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "KEY",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "MATCH",
+    "NATURAL",
+    "NO",
+    "NOT",
+    "NOTNULL",
+    "NULL",
+    "OF",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PRIMARY",
+    "RAISE",
+    "REFERENCES",
+    "REGEXP",
+    "REPLACE",
+    "RESTRICT",
+    "RETURNING",
+    "RIGHT",
+    "ROW",
+    "SELECT",
+    "SET",
+    "STORED",
+    "STRICT",
+    "TABLE",
+    "TEMP",
+    "TEMPORARY",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VALUES",
+    "VIEW",
+    "VIRTUAL",
+    "WHEN",
+    "WHERE",
+    "WITH",
+    "WITHOUT",
+];
+
+fn is_keyword(word: &str) -> bool {
+    KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
+}
+
+/// An identifier that needs no quotes.
+fn is_plain(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !is_keyword(name)
+}
+
+/// Writes tokens back as one line: single spaces, none inside parentheses
+/// or before commas, keywords upper case, identifiers quoted only when they
+/// must be. Two texts that differ only in layout, keyword case or needless
+/// quoting give the same line.
+fn render(tokens: &[Token]) -> String {
+    let mut text = String::new();
+    let mut previous: Option<&Token> = None;
+    let mut before_previous: Option<&Token> = None;
+    for token in tokens {
+        // A sign after an operator, a comma or an opening parenthesis is unary: `-1`.
+        let after_unary = previous.is_some_and(|p| p.is_punct("-") || p.is_punct("+"))
+            && before_previous.is_none_or(|b| matches!(b, Token::Punct(_)) && !b.is_punct(")"));
+        let glued_to_previous = match previous {
+            None => true,
+            Some(_) if after_unary => true,
+            Some(p) if p.is_punct("(") || p.is_punct(".") => true,
+            // A function call or a type's size: `length(x)`, `varchar(10)`.
+            Some(Token::Word(w)) if token.is_punct("(") => !is_keyword(w),
+            Some(Token::Quoted(_)) if token.is_punct("(") => true,
+            _ => {
+                token.is_punct(")")
+                    || token.is_punct(",")
+                    || token.is_punct(".")
+                    || token.is_punct(";")
+            }
+        };
+        if !glued_to_previous {
+            text.push(' ');
+        }
+        match token {
+            Token::Word(word) if is_keyword(word) => text.push_str(&word.to_uppercase()),
+            Token::Word(word) | Token::Punct(word) | Token::Literal(word) => text.push_str(word),
+            Token::Quoted(name) if is_plain(name) => text.push_str(name),
+            Token::Quoted(name) => {
+                text.push('"');
+                text.push_str(&name.replace('"', "\"\""));
+                text.push('"');
+            }
+        }
+        before_previous = previous;
+        previous = Some(token);
+    }
+    text
+}
+
+/// Normalises an SQL text (a statement, an expression, a default).
+pub(super) fn normalise(sql: &str) -> String {
+    let mut tokens = tokenize(sql);
+    while tokens.last().is_some_and(|t| t.is_punct(";")) {
+        tokens.pop();
+    }
+    render(&tokens)
+}
+
+/// A declared type in lower case without inner spaces: `varchar(100)`, `numeric(10,2)`.
+fn normalise_type(declared: &str) -> String {
+    let mut text = String::new();
+    for token in tokenize(declared) {
+        let piece = match &token {
+            Token::Quoted(name) => name.to_lowercase(),
+            other => other.name().to_lowercase(),
+        };
+        let glued = text.is_empty()
+            || text.ends_with(['(', ','])
+            || token.is_punct("(")
+            || token.is_punct(")")
+            || token.is_punct(",");
+        if !glued {
+            text.push(' ');
+        }
+        text.push_str(&piece);
+    }
+    text
+}
+
+/// The index of the `)` closing the `(` at `open`.
+fn closing(tokens: &[Token], open: usize) -> usize {
+    let mut depth = 0;
+    for (i, token) in tokens.iter().enumerate().skip(open) {
+        if token.is_punct("(") {
+            depth += 1;
+        } else if token.is_punct(")") {
+            depth -= 1;
+            if depth == 0 {
+                return i;
+            }
+        }
+    }
+    tokens.len()
+}
+
+/// Splits at commas outside parentheses.
+fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_punct("(") {
+            depth += 1;
+        } else if token.is_punct(")") {
+            depth -= 1;
+        } else if token.is_punct(",") && depth == 0 {
+            parts.push(&tokens[start..i]);
+            start = i + 1;
+        }
+    }
+    if start < tokens.len() {
+        parts.push(&tokens[start..]);
+    }
+    parts
+}
+
+/// Drops parentheses that enclose the whole expression: `((a > 0))` → `a > 0`.
+fn strip_enclosing(mut tokens: &[Token]) -> &[Token] {
+    while tokens.len() >= 2 && tokens[0].is_punct("(") && closing(tokens, 0) == tokens.len() - 1 {
+        tokens = &tokens[1..tokens.len() - 1];
+    }
+    tokens
+}
+
+/// What a `CREATE TABLE` says that the pragmas do not.
+#[derive(Debug, Default, PartialEq)]
+struct ParsedTable {
+    primary_key_name: Option<String>,
+    checks: Vec<Check>,
+    /// Names given to UNIQUE constraints, with their columns.
+    unique_names: Vec<(String, Vec<String>)>,
+    /// Names given to foreign keys, with their columns.
+    foreign_key_names: Vec<(String, Vec<String>)>,
+    columns: Vec<ParsedColumn>,
+    without_rowid: bool,
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct ParsedColumn {
+    name: String,
+    collation: Option<String>,
+    /// The normalised expression of a generated column.
+    generated: Option<String>,
+    autoincrement: bool,
+}
+
+/// Words that start a column constraint, ending the column's type.
+const COLUMN_CONSTRAINTS: [&str; 11] = [
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
+    "AS",
+];
+
+fn parse_create_table(sql: &str) -> ParsedTable {
+    let tokens = tokenize(sql);
+    let mut parsed = ParsedTable::default();
+    let Some(open) = tokens.iter().position(|t| t.is_punct("(")) else {
+        return parsed;
+    };
+    // CREATE TABLE … AS SELECT: no constraints to read.
+    if tokens[..open].iter().any(|t| t.is_word("AS")) {
+        return parsed;
+    }
+    let close = closing(&tokens, open);
+    parsed.without_rowid = tokens[close.min(tokens.len())..]
+        .windows(2)
+        .any(|w| w[0].is_word("WITHOUT") && w[1].is_word("ROWID"));
+    for item in split_top_level(&tokens[open + 1..close.min(tokens.len())]) {
+        let Some(first) = item.first() else { continue };
+        let is_table_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
+            .iter()
+            .any(|w| first.is_word(w));
+        if is_table_constraint {
+            parse_table_constraint(item, &mut parsed);
+        } else {
+            parse_column(item, &mut parsed);
+        }
+    }
+    parsed
+}
+
+/// The column names in a parenthesised list starting at `open`, without
+/// `COLLATE`/`ASC`/`DESC`.
+fn column_list(tokens: &[Token], open: usize) -> Vec<String> {
+    if !tokens.get(open).is_some_and(|t| t.is_punct("(")) {
+        return Vec::new();
+    }
+    let close = closing(tokens, open);
+    split_top_level(&tokens[open + 1..close.min(tokens.len())])
+        .into_iter()
+        .filter_map(|term| term.first().map(Token::name))
+        .collect()
+}
+
+fn parse_table_constraint(item: &[Token], parsed: &mut ParsedTable) {
+    let mut i = 0;
+    let mut name = None;
+    if item[0].is_word("CONSTRAINT") {
+        name = item.get(1).map(Token::name);
+        i = 2;
+    }
+    let Some(kind) = item.get(i) else { return };
+    if kind.is_word("PRIMARY") {
+        parsed.primary_key_name = name;
+    } else if kind.is_word("UNIQUE") {
+        if let Some(name) = name {
+            parsed.unique_names.push((name, column_list(item, i + 1)));
+        }
+    } else if kind.is_word("CHECK") {
+        if item.get(i + 1).is_some_and(|t| t.is_punct("(")) {
+            let close = closing(item, i + 1);
+            let expression = render(strip_enclosing(&item[i + 2..close.min(item.len())]));
+            parsed.checks.push(Check { name, expression });
+        }
+    } else if kind.is_word("FOREIGN") {
+        if let Some(name) = name {
+            // FOREIGN KEY (cols): the list follows KEY.
+            parsed
+                .foreign_key_names
+                .push((name, column_list(item, i + 2)));
+        }
+    }
+}
+
+fn parse_column(item: &[Token], parsed: &mut ParsedTable) {
+    let name = item[0].name();
+    let mut column = ParsedColumn {
+        name: name.clone(),
+        ..ParsedColumn::default()
+    };
+    let mut pending_name: Option<String> = None;
+    let mut i = 1;
+    while i < item.len() {
+        let token = &item[i];
+        if token.is_punct("(") {
+            i = closing(item, i) + 1;
+            continue;
+        }
+        if !COLUMN_CONSTRAINTS.iter().any(|w| token.is_word(w)) {
+            i += 1;
+            continue;
+        }
+        if token.is_word("CONSTRAINT") {
+            pending_name = item.get(i + 1).map(Token::name);
+            i += 2;
+            continue;
+        }
+        let constraint_name = pending_name.take();
+        if token.is_word("PRIMARY") {
+            parsed.primary_key_name = constraint_name;
+            let end = item[i + 1..]
+                .iter()
+                .position(|t| COLUMN_CONSTRAINTS.iter().any(|w| t.is_word(w)))
+                .map_or(item.len(), |at| i + 1 + at);
+            column.autoincrement |= item[i + 1..end].iter().any(|t| t.is_word("AUTOINCREMENT"));
+            i = end;
+            continue;
+        }
+        if token.is_word("UNIQUE") {
+            if let Some(constraint_name) = constraint_name {
+                parsed
+                    .unique_names
+                    .push((constraint_name, vec![name.clone()]));
+            }
+        } else if token.is_word("REFERENCES") {
+            if let Some(constraint_name) = constraint_name {
+                parsed
+                    .foreign_key_names
+                    .push((constraint_name, vec![name.clone()]));
+            }
+        } else if token.is_word("COLLATE") {
+            column.collation = item
+                .get(i + 1)
+                .map(|t| t.name().to_uppercase())
+                .filter(|collation| collation != "BINARY");
+            i += 2;
+            continue;
+        } else if (token.is_word("CHECK") || token.is_word("AS"))
+            && item.get(i + 1).is_some_and(|t| t.is_punct("("))
+        {
+            let close = closing(item, i + 1);
+            let expression = render(strip_enclosing(&item[i + 2..close.min(item.len())]));
+            if token.is_word("CHECK") {
+                parsed.checks.push(Check {
+                    name: constraint_name,
+                    expression,
+                });
+            } else {
+                column.generated = Some(expression);
+            }
+            i = close + 1;
+            continue;
+        }
+        i += 1;
+    }
+    parsed.columns.push(column);
+}
+
+/// What a `CREATE INDEX` says that the pragmas do not.
+#[derive(Debug, Default, PartialEq)]
+struct ParsedIndex {
+    /// Each key term, normalised, without `ASC`/`DESC`.
+    terms: Vec<String>,
+    /// The predicate of a partial index.
+    filter: Option<String>,
+}
+
+fn parse_create_index(sql: &str) -> ParsedIndex {
+    let tokens = tokenize(sql);
+    let mut parsed = ParsedIndex::default();
+    let Some(on) = tokens.iter().position(|t| t.is_word("ON")) else {
+        return parsed;
+    };
+    let Some(open) = tokens[on..]
+        .iter()
+        .position(|t| t.is_punct("("))
+        .map(|at| on + at)
+    else {
+        return parsed;
+    };
+    let close = closing(&tokens, open);
+    parsed.terms = split_top_level(&tokens[open + 1..close.min(tokens.len())])
+        .into_iter()
+        .map(|term| {
+            let term = match term.last() {
+                Some(last) if last.is_word("ASC") || last.is_word("DESC") => {
+                    &term[..term.len() - 1]
+                }
+                _ => term,
+            };
+            render(strip_enclosing(term))
+        })
+        .collect();
+    if tokens.get(close + 1).is_some_and(|t| t.is_word("WHERE")) {
+        let mut rest = &tokens[close + 2..];
+        while rest.last().is_some_and(|t| t.is_punct(";")) {
+            rest = &rest[..rest.len() - 1];
+        }
+        parsed.filter = Some(render(strip_enclosing(rest)));
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_ignores_layout_case_and_needless_quotes_when_texts_mean_the_same() {
+        let written = "CREATE VIEW v AS\n  select  \"id\", [title] -- the title\n  from todos where complete = 0;";
+        let renamed = "create view v as select id,title from \"todos\" WHERE complete=0";
+        assert_eq!(
+            normalise(written),
+            "CREATE VIEW v AS SELECT id, title FROM todos WHERE complete = 0"
+        );
+        assert_eq!(normalise(written), normalise(renamed));
+    }
+
+    #[test]
+    fn normalise_keeps_literals_and_quotes_identifiers_that_need_it() {
+        assert_eq!(normalise("'it''s'"), "'it''s'");
+        assert_eq!(
+            normalise("\"order\" || \"my col\""),
+            "\"order\" || \"my col\""
+        );
+        assert_eq!(
+            normalise("length( title )>=1.5e-3"),
+            "length(title) >= 1.5e-3"
+        );
+        assert_eq!(normalise("x'00ff'"), "x'00ff'");
+    }
+
+    #[test]
+    fn normalise_type_lowercases_and_removes_inner_spaces() {
+        assert_eq!(normalise_type("VARCHAR ( 100 )"), "varchar(100)");
+        assert_eq!(normalise_type("NUMERIC(10, 2)"), "numeric(10,2)");
+        assert_eq!(normalise_type("UNSIGNED  BIG INT"), "unsigned big int");
+        assert_eq!(normalise_type(""), "");
+    }
+
+    #[test]
+    fn parse_create_table_reads_checks_names_collations_and_generated_columns() {
+        let parsed = parse_create_table(
+            "CREATE TABLE \"items\" (
+                id INTEGER CONSTRAINT pk_items PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL COLLATE nocase CONSTRAINT uq_name UNIQUE,
+                qty INTEGER DEFAULT (0) CHECK (qty >= 0),
+                total INTEGER GENERATED ALWAYS AS (qty * 2) STORED,
+                owner_id INTEGER CONSTRAINT fk_owner REFERENCES users (id) ON DELETE SET NULL,
+                CONSTRAINT ck_name CHECK ((length(name) > 0)),
+                CONSTRAINT uq_pair UNIQUE (name, qty),
+                CHECK (qty < 1000)
+            ) WITHOUT ROWID",
+        );
+        assert_eq!(parsed.primary_key_name.as_deref(), Some("pk_items"));
+        assert_eq!(
+            parsed.checks,
+            [
+                Check {
+                    name: None,
+                    expression: "qty >= 0".into()
+                },
+                Check {
+                    name: Some("ck_name".into()),
+                    expression: "length(name) > 0".into()
+                },
+                Check {
+                    name: None,
+                    expression: "qty < 1000".into()
+                },
+            ]
+        );
+        assert_eq!(
+            parsed.unique_names,
+            [
+                ("uq_name".to_owned(), vec!["name".to_owned()]),
+                (
+                    "uq_pair".to_owned(),
+                    vec!["name".to_owned(), "qty".to_owned()]
+                )
+            ]
+        );
+        assert_eq!(
+            parsed.foreign_key_names,
+            [("fk_owner".to_owned(), vec!["owner_id".to_owned()])]
+        );
+        assert!(parsed.columns[0].autoincrement);
+        assert_eq!(parsed.columns[1].collation.as_deref(), Some("NOCASE"));
+        assert_eq!(parsed.columns[3].generated.as_deref(), Some("qty * 2"));
+        assert!(parsed.without_rowid);
+    }
+
+    #[test]
+    fn parse_create_index_reads_expressions_and_predicate() {
+        let parsed = parse_create_index(
+            "CREATE UNIQUE INDEX ix ON t (lower(name) DESC, id) WHERE (deleted_at IS NULL);",
+        );
+        assert_eq!(parsed.terms, ["lower(name)", "id"]);
+        assert_eq!(parsed.filter.as_deref(), Some("deleted_at IS NULL"));
+    }
+
+    fn column(name: &str, declared_type: &str, pk: i64) -> ColumnRow {
+        ColumnRow {
+            name: name.into(),
+            declared_type: declared_type.into(),
+            pk,
+            ..ColumnRow::default()
+        }
+    }
+
+    #[test]
+    fn assemble_builds_tables_and_leaves_out_history_when_rows_are_given() {
+        let history = HistoryTable::default();
+        let users = TableRows {
+            name: "users".into(),
+            sql: "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(100) NOT NULL UNIQUE)".into(),
+            columns: vec![column("id", "INTEGER", 1), ColumnRow { not_null: true, ..column("email", "VARCHAR(100)", 0) }],
+            foreign_keys: vec![],
+            indexes: vec![IndexRows {
+                name: "sqlite_autoindex_users_1".into(),
+                unique: true,
+                origin: "u".into(),
+                columns: vec![IndexColumnRow { name: Some("email".into()), descending: false }],
+            }],
+        };
+        let todos = TableRows {
+            name: "todos".into(),
+            sql: "CREATE TABLE todos (id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES users ON DELETE CASCADE)".into(),
+            columns: vec![column("id", "INTEGER", 1), ColumnRow { default: Some("( 1 )".into()), ..column("owner_id", "INTEGER", 0) }],
+            foreign_keys: vec![ForeignKeyRow {
+                id: 0,
+                table: "users".into(),
+                from: "owner_id".into(),
+                to: None,
+                on_update: "NO ACTION".into(),
+                on_delete: "CASCADE".into(),
+            }],
+            indexes: vec![IndexRows {
+                name: "ix_todos_owner".into(),
+                unique: false,
+                origin: "c".into(),
+                columns: vec![IndexColumnRow { name: Some("owner_id".into()), descending: true }],
+            }],
+        };
+        let master = vec![
+            MasterRow {
+                kind: "index".into(),
+                name: "ix_todos_owner".into(),
+                table: "todos".into(),
+                sql: Some(
+                    "CREATE INDEX ix_todos_owner ON todos (owner_id DESC) WHERE owner_id > 0"
+                        .into(),
+                ),
+            },
+            MasterRow {
+                kind: "trigger".into(),
+                name: "trg_history".into(),
+                table: "retort_history".into(),
+                sql: Some(
+                    "CREATE TRIGGER trg_history AFTER INSERT ON retort_history BEGIN SELECT 1; END"
+                        .into(),
+                ),
+            },
+        ];
+        let snapshot = assemble(&master, vec![users, todos], &history);
+        assert!(
+            snapshot.triggers.is_empty(),
+            "triggers on the history table are retort's"
+        );
+        let users = &snapshot.tables["users"];
+        assert_eq!(
+            users.columns[0].identity,
+            Some(Identity {
+                seed: None,
+                increment: None
+            })
+        );
+        assert!(!users.columns[0].nullable, "a rowid alias cannot be null");
+        assert_eq!(users.columns[1].data_type, "varchar(100)");
+        assert_eq!(
+            users.uniques,
+            [Key {
+                name: None,
+                columns: vec!["email".into()]
+            }]
+        );
+        let todos = &snapshot.tables["todos"];
+        assert_eq!(todos.columns[1].default.as_deref(), Some("(1)"));
+        assert_eq!(
+            todos.foreign_keys[0].referenced_columns,
+            ["id"],
+            "an implicit reference is to the parent's key"
+        );
+        assert_eq!(todos.indexes[0].filter.as_deref(), Some("owner_id > 0"));
+        assert!(todos.indexes[0].columns[0].descending);
+    }
+}

@@ -1,0 +1,1267 @@
+//! The round-trip harness: every revision upgraded, downgraded and upgraded
+//! again on a throwaway database, with the schema compared at each step.
+//!
+//! For each revision, in table order, on a database holding exactly the
+//! revision's ancestors:
+//!
+//! 1. snapshot the schema (S0), run the revision's `before` data hooks;
+//! 2. upgrade to the revision; snapshot (S1), check S1 against the reviewed
+//!    snapshot file, run the `after_upgrade` hooks;
+//! 3. downgrade that revision alone; the schema must equal S0 — otherwise
+//!    the error names what the downgrade left behind or lost; run the
+//!    `after_downgrade` hooks;
+//! 4. upgrade it again; the schema must equal S1.
+//!
+//! An irreversible revision is upgraded and snapshotted but not downgraded,
+//! with a printed note. Then the whole graph goes down to base in one run
+//! (leaving only retort's history tables, with no revision recorded) and up
+//! to heads in one run (giving the same schema as the revision-by-revision walk).
+//!
+//! On a graph with branches, "exactly the revision's ancestors" means other
+//! branches are downgraded before the revision and upgraded again later, so
+//! each snapshot file shows the schema of one revision and its ancestors,
+//! whatever the table order.
+//!
+//! [`RoundTrip::run`] returns a [`Report`] or the first [`RoundTripError`];
+//! [`RoundTrip::check`] is the panicking form for tests, with the
+//! [`test_database!`](crate::test_database) rules for unavailable databases.
+//! The [`round_trip!`](crate::round_trip) macro adds insta snapshots stored
+//! in the calling crate's `snapshots/<backend>/`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::future::Future;
+use std::io::Write;
+use std::num::NonZeroI32;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use super::BackendKind;
+use crate::backend::{AnyBackend, Backend, BackendError};
+use crate::graph::{join_candidates, Candidate, GraphError};
+use crate::schema::{Change, Difference, SchemaSnapshot};
+use crate::{
+    DatabaseUrl, Dialect, Direction, MigrateError, Migrations, Migrator, MigratorConfig, Revision,
+    RevisionGraph, Target,
+};
+
+/// One step down, as a constant: `NonZeroI32::new` is not usable in patterns.
+const ONE_DOWN: NonZeroI32 = match NonZeroI32::new(-1) {
+    Some(step) => step,
+    None => unreachable!(),
+};
+
+// ---------------------------------------------------------------------------
+// Data checks.
+
+/// A failed data check, or a statement a data check ran that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DataError {
+    pub message: String,
+}
+
+impl DataError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for DataError {
+    fn from(message: String) -> Self {
+        Self { message }
+    }
+}
+
+impl From<&str> for DataError {
+    fn from(message: &str) -> Self {
+        Self {
+            message: message.to_owned(),
+        }
+    }
+}
+
+/// The connection a data hook gets: run SQL and read results as text on
+/// whichever backend the round trip runs on.
+pub struct DataConnection {
+    backend: AnyBackend,
+}
+
+impl DataConnection {
+    /// The dialect, for hooks that need backend-specific SQL.
+    pub fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+
+    /// The backend itself (for `SqliteBackend::connection` or
+    /// `PostgresBackend::client`).
+    pub fn backend(&mut self) -> &mut AnyBackend {
+        &mut self.backend
+    }
+
+    /// Runs one or more statements (no parameters, no results).
+    pub async fn execute(&mut self, sql: &str) -> Result<(), DataError> {
+        let failed =
+            |error: &dyn fmt::Display| DataError::new(format!("`{}` failed: {error}", sql.trim()));
+        match &mut self.backend {
+            #[cfg(feature = "sqlite")]
+            AnyBackend::Sqlite(backend) => backend
+                .connection()
+                .execute_batch(sql)
+                .map_err(|e| failed(&e)),
+            #[cfg(feature = "postgres")]
+            AnyBackend::Postgres(backend) => backend
+                .client()
+                .batch_execute(sql)
+                .await
+                .map_err(|e| failed(&e)),
+            #[allow(unreachable_patterns)] // Reached by backends added later.
+            _ => Err(DataError::new(format!(
+                "data checks do not support {} yet",
+                self.backend.dialect()
+            ))),
+        }
+    }
+
+    /// Runs a query and returns its rows, each value as the database prints
+    /// it as text (`None` for NULL). PostgreSQL prints booleans as `t`/`f`.
+    pub async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DataError> {
+        let failed =
+            |error: &dyn fmt::Display| DataError::new(format!("`{}` failed: {error}", sql.trim()));
+        match &mut self.backend {
+            #[cfg(feature = "sqlite")]
+            AnyBackend::Sqlite(backend) => {
+                sqlite_rows(backend.connection(), sql).map_err(|e| failed(&e))
+            }
+            #[cfg(feature = "postgres")]
+            AnyBackend::Postgres(backend) => {
+                let messages = backend
+                    .client()
+                    .simple_query(sql)
+                    .await
+                    .map_err(|e| failed(&e))?;
+                Ok(messages
+                    .iter()
+                    .filter_map(|message| match message {
+                        tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                            (0..row.len())
+                                .map(|i| row.get(i).map(str::to_owned))
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .collect())
+            }
+            #[allow(unreachable_patterns)] // Reached by backends added later.
+            _ => Err(DataError::new(format!(
+                "data checks do not support {} yet",
+                self.backend.dialect()
+            ))),
+        }
+    }
+
+    /// Runs a query and returns each row as one line: values joined by
+    /// ` | `, NULL as `NULL`.
+    pub async fn rows(&mut self, sql: &str) -> Result<Vec<String>, DataError> {
+        Ok(self
+            .query(sql)
+            .await?
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|v| v.unwrap_or_else(|| "NULL".to_owned()))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect())
+    }
+
+    /// Fails unless the query returns exactly `expected`, in order, in the
+    /// form of [`rows`](Self::rows).
+    pub async fn expect_rows(&mut self, sql: &str, expected: &[&str]) -> Result<(), DataError> {
+        let rows = self.rows(sql).await?;
+        if rows.iter().map(String::as_str).eq(expected.iter().copied()) {
+            Ok(())
+        } else {
+            Err(DataError::new(format!(
+                "`{}` returned {rows:?}, expected {expected:?}",
+                sql.trim()
+            )))
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+) -> rusqlite::Result<Vec<Vec<Option<String>>>> {
+    use rusqlite::types::ValueRef;
+    let mut statement = conn.prepare(sql)?;
+    let count = statement.column_count();
+    let mut rows = statement.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(count);
+        for i in 0..count {
+            values.push(match row.get_ref(i)? {
+                ValueRef::Null => None,
+                ValueRef::Integer(n) => Some(n.to_string()),
+                ValueRef::Real(x) => Some(x.to_string()),
+                ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+                ValueRef::Blob(bytes) => Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            });
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// What a data hook returns: a boxed future borrowing the connection.
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), DataError>> + 'a>>;
+
+type Hook = Box<dyn for<'a> Fn(&'a mut DataConnection) -> HookFuture<'a>>;
+
+/// When a data hook runs, relative to its revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataPhase {
+    /// Before the revision's first upgrade: put rows in for it to migrate.
+    Before,
+    /// After its first upgrade: check the rows survived, in their new shape.
+    AfterUpgrade,
+    /// After its downgrade: check the rows survived the way back.
+    AfterDowngrade,
+}
+
+impl fmt::Display for DataPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DataPhase::Before => "before the upgrade of",
+            DataPhase::AfterUpgrade => "after the upgrade of",
+            DataPhase::AfterDowngrade => "after the downgrade of",
+        })
+    }
+}
+
+/// Data hooks for one revision, in the spirit of pytest-alembic's
+/// `at_revision_data`: rows written before the revision runs, checked after
+/// its upgrade and after its downgrade.
+///
+/// ```no_run
+/// use retort::testing::{BackendKind, DataCheck, RoundTrip};
+/// # static MIGRATIONS: retort::Migrations = retort::Migrations::new(&[]);
+/// # async fn test() {
+/// RoundTrip::new(&MIGRATIONS)
+///     .data_check(
+///         "e2c91c86cdd1",
+///         DataCheck::new()
+///             .before_sql("INSERT INTO users (email) VALUES ('ada@example.com')")
+///             .expect_after_upgrade("SELECT email, phone_number FROM users", &["ada@example.com | NULL"])
+///             .after_downgrade(|db| Box::pin(async move {
+///                 db.expect_rows("SELECT count(*) FROM users", &["1"]).await
+///             })),
+///     )
+///     .check(BackendKind::Sqlite)
+///     .await;
+/// # }
+/// ```
+#[derive(Default)]
+pub struct DataCheck {
+    before: Vec<Hook>,
+    after_upgrade: Vec<Hook>,
+    after_downgrade: Vec<Hook>,
+}
+
+impl DataCheck {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a hook run before the revision's upgrade.
+    pub fn before<F>(mut self, hook: F) -> Self
+    where
+        F: for<'a> Fn(&'a mut DataConnection) -> HookFuture<'a> + 'static,
+    {
+        self.before.push(Box::new(hook));
+        self
+    }
+
+    /// Adds a hook run after the revision's first upgrade.
+    pub fn after_upgrade<F>(mut self, hook: F) -> Self
+    where
+        F: for<'a> Fn(&'a mut DataConnection) -> HookFuture<'a> + 'static,
+    {
+        self.after_upgrade.push(Box::new(hook));
+        self
+    }
+
+    /// Adds a hook run after the revision's downgrade.
+    pub fn after_downgrade<F>(mut self, hook: F) -> Self
+    where
+        F: for<'a> Fn(&'a mut DataConnection) -> HookFuture<'a> + 'static,
+    {
+        self.after_downgrade.push(Box::new(hook));
+        self
+    }
+
+    /// Runs `sql` before the revision's upgrade.
+    pub fn before_sql(self, sql: impl Into<String>) -> Self {
+        let sql = sql.into();
+        self.before(move |db| {
+            let sql = sql.clone();
+            Box::pin(async move { db.execute(&sql).await })
+        })
+    }
+
+    /// After the upgrade, `sql` must return `rows` (see [`DataConnection::rows`]).
+    pub fn expect_after_upgrade(self, sql: impl Into<String>, rows: &[&str]) -> Self {
+        let (sql, rows) = expectation(sql, rows);
+        self.after_upgrade(move |db| {
+            let (sql, rows) = (sql.clone(), rows.clone());
+            Box::pin(async move {
+                db.expect_rows(&sql, &rows.iter().map(String::as_str).collect::<Vec<_>>())
+                    .await
+            })
+        })
+    }
+
+    /// After the downgrade, `sql` must return `rows` (see [`DataConnection::rows`]).
+    pub fn expect_after_downgrade(self, sql: impl Into<String>, rows: &[&str]) -> Self {
+        let (sql, rows) = expectation(sql, rows);
+        self.after_downgrade(move |db| {
+            let (sql, rows) = (sql.clone(), rows.clone());
+            Box::pin(async move {
+                db.expect_rows(&sql, &rows.iter().map(String::as_str).collect::<Vec<_>>())
+                    .await
+            })
+        })
+    }
+
+    fn hooks(&self, phase: DataPhase) -> &[Hook] {
+        match phase {
+            DataPhase::Before => &self.before,
+            DataPhase::AfterUpgrade => &self.after_upgrade,
+            DataPhase::AfterDowngrade => &self.after_downgrade,
+        }
+    }
+}
+
+fn expectation(sql: impl Into<String>, rows: &[&str]) -> (String, Vec<String>) {
+    (sql.into(), rows.iter().map(|r| (*r).to_owned()).collect())
+}
+
+// ---------------------------------------------------------------------------
+// Snapshots.
+
+/// A schema snapshot the harness asks to be checked against its reviewed file.
+#[derive(Debug)]
+pub struct Snapshot<'a> {
+    pub backend: BackendKind,
+    /// The file name without `.snap`: `<revision>_<slug>`.
+    pub name: &'a str,
+    pub revision: &'static Revision,
+    /// One sentence for reviewers: which revision, which backend.
+    pub description: &'a str,
+    /// The rendered schema ([`SchemaSnapshot::render`]).
+    pub contents: &'a str,
+}
+
+type SnapshotCheck = Box<dyn Fn(&Snapshot<'_>) -> Result<(), String>>;
+
+/// The snapshot name of a revision: its file name without the extension
+/// (`ca2061f1a411_initial_users_and_todos`), prefixed with the id when the
+/// file name does not start with it.
+pub fn snapshot_name(revision: &Revision) -> String {
+    let file = revision.file_name();
+    let stem = [".up.sql", ".down.sql", ".sql", ".rs"]
+        .iter()
+        .find_map(|extension| file.strip_suffix(extension))
+        .unwrap_or(file);
+    let name = if stem.starts_with(revision.id) {
+        stem.to_owned()
+    } else {
+        format!("{}_{stem}", revision.id)
+    };
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Runs an insta assertion and turns its panic into an error, so the round
+/// trip can go on and report every outdated snapshot at once (insta has
+/// already printed the diff and written the `.snap.new` file).
+///
+/// Hidden because only [`insta_snapshots!`](crate::insta_snapshots) calls it:
+/// the insta macros must expand in the user's crate to find its workspace.
+#[doc(hidden)]
+pub fn __catch_snapshot_failure(assertion: impl FnOnce()) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(assertion)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+            .unwrap_or_else(|| "the snapshot assertion failed".to_owned())
+    })
+}
+
+/// A snapshot check for [`RoundTrip::snapshots`] that uses insta, storing
+/// files in `<dir>/<backend>/<revision>_<slug>.snap`; `dir` defaults to the
+/// calling crate's `snapshots/` folder.
+///
+/// It expands in the calling crate, which needs `insta` as a dev-dependency.
+/// A missing or changed snapshot fails the round trip (after the whole walk,
+/// so every outdated file is written as `.snap.new` in one run); review them
+/// with `cargo insta review`, or accept them with `INSTA_UPDATE=always`.
+#[macro_export]
+macro_rules! insta_snapshots {
+    () => {
+        $crate::insta_snapshots!(::std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"))
+    };
+    ($dir:expr) => {{
+        let dir: ::std::path::PathBuf = ::std::convert::Into::into($dir);
+        move |snapshot: &$crate::testing::Snapshot<'_>| -> ::std::result::Result<(), ::std::string::String> {
+            let mut settings = ::insta::Settings::clone_current();
+            settings.set_snapshot_path(dir.join(snapshot.backend.name()));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.set_omit_expression(true);
+            settings.set_description(snapshot.description);
+            $crate::testing::__catch_snapshot_failure(|| {
+                settings.bind(|| ::insta::assert_snapshot!(snapshot.name, snapshot.contents))
+            })
+        }
+    }};
+}
+
+/// Round-trips every revision of a project on a throwaway database of
+/// `kind`, checking each schema against `snapshots/<backend>/` with insta.
+/// Use inside an `async` test; the crate needs `insta` as a dev-dependency.
+///
+/// ```no_run
+/// # static MIGRATIONS: retort::Migrations = retort::Migrations::new(&[]);
+/// use retort::testing::BackendKind;
+///
+/// #[tokio::test]
+/// async fn round_trip_sqlite() {
+///     retort::round_trip!(&MIGRATIONS, BackendKind::Sqlite);
+/// }
+/// ```
+#[macro_export]
+macro_rules! round_trip {
+    ($migrations:expr, $kind:expr $(,)?) => {
+        $crate::testing::RoundTrip::new($migrations)
+            .snapshots($crate::insta_snapshots!())
+            .check($kind)
+            .await
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The harness.
+
+/// A configured round trip over one project's revisions.
+pub struct RoundTrip {
+    migrations: &'static Migrations,
+    config: MigratorConfig,
+    strict_column_order: bool,
+    checks: Vec<(String, DataCheck)>,
+    snapshots: Option<SnapshotCheck>,
+}
+
+/// Round-trips every revision on a throwaway database of `kind`, without
+/// snapshot files (see [`round_trip!`](crate::round_trip) for those). Skips
+/// loudly when the database is unavailable, or panics when it is required
+/// (see [`test_database!`](crate::test_database)); panics when the round trip fails.
+pub async fn round_trip(migrations: &'static Migrations, kind: BackendKind) -> Option<Report> {
+    RoundTrip::new(migrations).check(kind).await
+}
+
+impl RoundTrip {
+    pub fn new(migrations: &'static Migrations) -> Self {
+        Self {
+            migrations,
+            config: MigratorConfig::default(),
+            strict_column_order: false,
+            checks: Vec::new(),
+            snapshots: None,
+        }
+    }
+
+    /// Migrator settings (the history table's place, the lock timeout).
+    pub fn config(mut self, config: MigratorConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Fails when a table's column order differs, instead of printing a note.
+    ///
+    /// By default a difference in column order alone is a note, not a
+    /// failure: a downgrade that re-adds a dropped column can only put it
+    /// last on PostgreSQL and SQL Server (short of rebuilding the table),
+    /// which is harmless unless something relies on the order (`SELECT *`,
+    /// `INSERT` without a column list, positional bulk loads).
+    pub fn strict_column_order(mut self) -> Self {
+        self.strict_column_order = true;
+        self
+    }
+
+    /// Adds data hooks for the revision with this id (or unique prefix).
+    pub fn data_check(mut self, revision: &str, check: DataCheck) -> Self {
+        self.checks.push((revision.to_owned(), check));
+        self
+    }
+
+    /// Checks each revision's schema with `check`; usually
+    /// [`insta_snapshots!()`](crate::insta_snapshots).
+    pub fn snapshots(
+        mut self,
+        check: impl Fn(&Snapshot<'_>) -> Result<(), String> + 'static,
+    ) -> Self {
+        self.snapshots = Some(Box::new(check));
+        self
+    }
+
+    /// The round trip on a throwaway database of `kind`: skips with a loud
+    /// banner when there is none, or panics when `kind` is required
+    /// (the [`test_database!`](crate::test_database) rules); panics with
+    /// the error when the round trip fails; prints the report otherwise.
+    pub async fn check(&self, kind: BackendKind) -> Option<Report> {
+        let database = super::__test_database_or_report(kind)?;
+        let url = match DatabaseUrl::parse(database.url()) {
+            Ok(url) => url,
+            Err(error) => panic!("the test database's URL does not parse: {error}"),
+        };
+        match self.run(&url).await {
+            Ok(report) => {
+                println!("{report}");
+                Some(report)
+            }
+            Err(error) => panic!("round trip on {} failed: {error}", kind.product()),
+        }
+    }
+
+    /// The round trip on the database at `url`, which must have nothing
+    /// applied; it is left at heads.
+    pub async fn run(&self, url: &DatabaseUrl) -> Result<Report, RoundTripError> {
+        let started = Instant::now();
+        let graph = RevisionGraph::new(self.migrations);
+        check_heads(&graph)?;
+        let mut checks: Vec<(&'static str, &DataCheck)> = Vec::new();
+        for (prefix, check) in &self.checks {
+            let revision = graph
+                .find(prefix)
+                .map_err(|error| RoundTripError::UnknownRevision {
+                    revision: prefix.clone(),
+                    error,
+                })?;
+            checks.push((revision.id, check));
+        }
+        let backend = crate::connect(url)
+            .await
+            .map_err(|error| RoundTripError::Backend {
+                doing: "connecting".to_owned(),
+                error,
+            })?;
+        let kind = kind_of(backend.dialect());
+        let mut walk = Walk {
+            harness: self,
+            db: DataConnection { backend },
+            migrator: Migrator::with_config(self.migrations, self.config.clone()),
+            applied: BTreeSet::new(),
+            current: None,
+            report: Report {
+                backend: kind,
+                revisions: Vec::new(),
+                full_cycle: None,
+                notes: Vec::new(),
+                elapsed: Duration::ZERO,
+            },
+            outdated: Vec::new(),
+        };
+        let history = walk.read_history().await?;
+        if !history.is_empty() {
+            return Err(RoundTripError::NotEmpty {
+                database: walk.db.backend.describe(),
+                applied: history,
+            });
+        }
+        let empty = walk.snapshot("before any revision").await?;
+        walk.current = Some(empty.clone());
+        for revision in graph.revisions() {
+            let check = checks
+                .iter()
+                .find(|(id, _)| *id == revision.id)
+                .map(|(_, check)| *check);
+            walk.revision(&graph, revision, check).await?;
+        }
+        walk.full_cycle(&graph, &empty).await?;
+        if !walk.outdated.is_empty() {
+            return Err(RoundTripError::Snapshots {
+                names: walk.outdated,
+            });
+        }
+        walk.report.elapsed = started.elapsed();
+        Ok(walk.report)
+    }
+}
+
+/// Several heads are refused unless all but one lie on labelled branches.
+fn check_heads(graph: &RevisionGraph) -> Result<(), RoundTripError> {
+    let heads = graph.heads();
+    let labels = graph.branch_labels();
+    let undeclared: Vec<&Revision> = heads
+        .iter()
+        .copied()
+        .filter(|head| {
+            !labels
+                .iter()
+                .any(|label| graph.on_branch(label).iter().any(|r| r.id == head.id))
+        })
+        .collect();
+    if heads.len() > 1 && undeclared.len() > 1 {
+        return Err(RoundTripError::SeveralHeads {
+            heads: Candidate::list(&heads),
+        });
+    }
+    Ok(())
+}
+
+fn kind_of(dialect: Dialect) -> BackendKind {
+    match dialect {
+        Dialect::Sqlite => BackendKind::Sqlite,
+        Dialect::Postgres => BackendKind::Postgres,
+        Dialect::Mssql => BackendKind::Mssql,
+    }
+}
+
+/// The state of one run.
+struct Walk<'h> {
+    harness: &'h RoundTrip,
+    db: DataConnection,
+    migrator: Migrator,
+    /// What is applied now, kept from the step reports.
+    applied: BTreeSet<&'static str>,
+    /// The schema now, when known without asking.
+    current: Option<SchemaSnapshot>,
+    report: Report,
+    /// Snapshot files that are missing or differ.
+    outdated: Vec<String>,
+}
+
+impl Walk<'_> {
+    async fn read_history(&mut self) -> Result<Vec<String>, RoundTripError> {
+        let rows = self
+            .db
+            .backend
+            .read_history(&self.harness.config.history)
+            .await
+            .map_err(|error| RoundTripError::Backend {
+                doing: "reading the history".to_owned(),
+                error,
+            })?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| row.id)
+            .collect())
+    }
+
+    async fn snapshot(&mut self, when: &str) -> Result<SchemaSnapshot, RoundTripError> {
+        self.db
+            .backend
+            .introspect(&self.harness.config.history)
+            .await
+            .map_err(|error| RoundTripError::Backend {
+                doing: format!("introspecting the schema {when}"),
+                error,
+            })
+    }
+
+    /// The schema now: the known one, or a fresh snapshot.
+    async fn current(&mut self, when: &str) -> Result<SchemaSnapshot, RoundTripError> {
+        match self.current.take() {
+            Some(schema) => Ok(schema),
+            None => self.snapshot(when).await,
+        }
+    }
+
+    async fn upgrade(
+        &mut self,
+        target: &Target,
+        action: impl FnOnce() -> String,
+    ) -> Result<Vec<&'static str>, RoundTripError> {
+        let steps = self
+            .migrator
+            .upgrade(&mut self.db.backend, target)
+            .await
+            .map_err(|error| RoundTripError::Migrate {
+                action: action(),
+                error: Box::new(error),
+            })?;
+        if !steps.is_empty() {
+            self.current = None;
+        }
+        self.applied.extend(steps.iter().map(|step| step.id));
+        Ok(steps.iter().map(|step| step.id).collect())
+    }
+
+    async fn downgrade(
+        &mut self,
+        target: &Target,
+        action: impl FnOnce() -> String,
+    ) -> Result<(), RoundTripError> {
+        let steps = self
+            .migrator
+            .downgrade(&mut self.db.backend, target)
+            .await
+            .map_err(|error| RoundTripError::Migrate {
+                action: action(),
+                error: Box::new(error),
+            })?;
+        if !steps.is_empty() {
+            self.current = None;
+        }
+        for step in steps {
+            self.applied.remove(step.id);
+        }
+        Ok(())
+    }
+
+    /// The downgrade plan `target` would run now, if it can be planned.
+    async fn plan_down(&mut self, target: &Target) -> Option<Vec<&'static str>> {
+        self.migrator
+            .plan(&mut self.db.backend, Direction::Down, target)
+            .await
+            .ok()
+            .map(|plan| plan.ids())
+    }
+
+    async fn hooks(
+        &mut self,
+        revision: &Revision,
+        check: Option<&DataCheck>,
+        phase: DataPhase,
+    ) -> Result<(), RoundTripError> {
+        let Some(check) = check else { return Ok(()) };
+        for hook in check.hooks(phase) {
+            hook(&mut self.db)
+                .await
+                .map_err(|error| RoundTripError::DataCheck {
+                    id: revision.id.to_owned(),
+                    phase,
+                    message: error.message,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The differences that fail the round trip; a column order difference
+    /// alone becomes a note unless the order is strict.
+    fn compare(
+        &mut self,
+        expected: &SchemaSnapshot,
+        actual: &SchemaSnapshot,
+        after: &str,
+    ) -> Vec<Difference> {
+        let differences = expected.diff(actual);
+        if self.harness.strict_column_order {
+            return differences;
+        }
+        let (order, others): (Vec<Difference>, Vec<Difference>) = differences
+            .into_iter()
+            .partition(|d| matches!(&d.change, Change::Changed { attribute, .. } if attribute == "column order"));
+        for difference in order {
+            self.note(format!(
+                "{after}, {difference} (not a failure: call RoundTrip::strict_column_order to make it one)"
+            ));
+        }
+        others
+    }
+
+    /// Prints a note past the test harness's capture (a skipped check must
+    /// be seen even when the test passes) and keeps it in the report.
+    fn note(&mut self, text: String) {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "retort round trip ({}): {text}",
+            self.report.backend
+        );
+        self.report.notes.push(text);
+    }
+
+    fn check_snapshot(&mut self, revision: &'static Revision, schema: &SchemaSnapshot) {
+        let Some(check) = &self.harness.snapshots else {
+            return;
+        };
+        let name = snapshot_name(revision);
+        let description = format!(
+            "The {} schema after upgrading to revision {} ({}) from {}.",
+            self.report.backend.product(),
+            revision.id,
+            revision.message,
+            revision.source
+        );
+        let contents = schema.render();
+        let snapshot = Snapshot {
+            backend: self.report.backend,
+            name: &name,
+            revision,
+            description: &description,
+            contents: &contents,
+        };
+        if check(&snapshot).is_err() {
+            self.outdated.push(name);
+        }
+    }
+
+    fn finish(&mut self, revision: &'static Revision, outcome: RevisionOutcome, started: Instant) {
+        self.report.revisions.push(RevisionReport {
+            id: revision.id,
+            file: revision.source,
+            outcome,
+            elapsed: started.elapsed(),
+        });
+    }
+
+    async fn revision(
+        &mut self,
+        graph: &RevisionGraph,
+        revision: &'static Revision,
+        check: Option<&DataCheck>,
+    ) -> Result<(), RoundTripError> {
+        let started = Instant::now();
+        let id = revision.id;
+        let target = Target::Revision {
+            prefix: id.to_owned(),
+        };
+        let ancestors: BTreeSet<&'static str> = graph.ancestors(id).iter().map(|r| r.id).collect();
+        if !self.reach(revision, &ancestors).await? {
+            self.note(format!(
+                "revision {id} ({}) is not round-tripped: the database cannot be brought to exactly its \
+                 ancestors, because an irreversible revision of another branch is applied",
+                revision.source
+            ));
+            self.upgrade(&target, || {
+                format!("upgrading to revision {id} ({})", revision.source)
+            })
+            .await?;
+            self.finish(revision, RevisionOutcome::NotIsolated, started);
+            return Ok(());
+        }
+        let before = self.current("before the upgrade").await?;
+        self.hooks(revision, check, DataPhase::Before).await?;
+        let applied = self
+            .upgrade(&target, || {
+                format!("upgrading to revision {id} ({})", revision.source)
+            })
+            .await?;
+        debug_assert_eq!(applied, [id], "every ancestor was applied first");
+        let after = self.snapshot("after the upgrade").await?;
+        self.check_snapshot(revision, &after);
+        self.hooks(revision, check, DataPhase::AfterUpgrade).await?;
+        if let Some(reason) = revision.irreversible {
+            self.note(format!(
+                "revision {id} ({}) is irreversible ({reason}): its downgrade is not checked",
+                revision.source
+            ));
+            self.current = Some(after);
+            self.finish(revision, RevisionOutcome::Irreversible, started);
+            return Ok(());
+        }
+        let Some(down) = self.isolating_downgrade(revision).await else {
+            self.note(format!(
+                "revision {id} ({}): no downgrade target unapplies it alone, so its downgrade is not checked",
+                revision.source
+            ));
+            self.current = Some(after);
+            self.finish(revision, RevisionOutcome::NotIsolated, started);
+            return Ok(());
+        };
+        self.downgrade(&down, || {
+            format!("downgrading revision {id} ({})", revision.source)
+        })
+        .await?;
+        let reverted = self.snapshot("after the downgrade").await?;
+        let differences = self.compare(
+            &before,
+            &reverted,
+            &format!("after downgrading revision {id}"),
+        );
+        if !differences.is_empty() {
+            return Err(RoundTripError::NotReverted {
+                id: id.to_owned(),
+                file: revision.source.to_owned(),
+                differences,
+            });
+        }
+        self.hooks(revision, check, DataPhase::AfterDowngrade)
+            .await?;
+        self.upgrade(&target, || {
+            format!(
+                "upgrading revision {id} ({}) again after its downgrade",
+                revision.source
+            )
+        })
+        .await?;
+        let again = self.snapshot("after the second upgrade").await?;
+        let differences = self.compare(
+            &after,
+            &again,
+            &format!("after upgrading revision {id} again"),
+        );
+        if !differences.is_empty() {
+            return Err(RoundTripError::NotReapplied {
+                id: id.to_owned(),
+                file: revision.source.to_owned(),
+                differences,
+            });
+        }
+        self.current = Some(after);
+        self.finish(revision, RevisionOutcome::RoundTripped, started);
+        Ok(())
+    }
+
+    /// Brings the database to exactly `ancestors` applied: other branches
+    /// go down, missing ancestors come up. `false` when no downgrade can do
+    /// it (an irreversible revision is in the way).
+    async fn reach(
+        &mut self,
+        revision: &'static Revision,
+        ancestors: &BTreeSet<&'static str>,
+    ) -> Result<bool, RoundTripError> {
+        if self.applied == *ancestors {
+            return Ok(true);
+        }
+        if !self.applied.is_subset(ancestors) {
+            let mut candidates: Vec<Target> = revision
+                .parents
+                .iter()
+                .map(|parent| Target::Revision {
+                    prefix: (*parent).to_owned(),
+                })
+                .collect();
+            candidates.push(Target::Base);
+            let mut chosen = None;
+            for target in candidates {
+                let Some(plan) = self.plan_down(&target).await else {
+                    continue;
+                };
+                if self
+                    .applied
+                    .iter()
+                    .filter(|id| !plan.contains(id))
+                    .all(|id| ancestors.contains(id))
+                {
+                    chosen = Some(target);
+                    break;
+                }
+            }
+            let Some(target) = chosen else {
+                return Ok(false);
+            };
+            self.downgrade(&target, || {
+                format!("downgrading other branches before revision {}", revision.id)
+            })
+            .await?;
+        }
+        for needed in revision.parents.iter().chain(revision.depends_on) {
+            if !self.applied.contains(needed) {
+                let target = Target::Revision {
+                    prefix: (*needed).to_owned(),
+                };
+                self.upgrade(&target, || {
+                    format!(
+                        "upgrading to {needed}, which revision {} needs",
+                        revision.id
+                    )
+                })
+                .await?;
+            }
+        }
+        Ok(self.applied == *ancestors)
+    }
+
+    /// A downgrade target whose plan is this revision alone.
+    async fn isolating_downgrade(&mut self, revision: &'static Revision) -> Option<Target> {
+        let mut candidates = vec![Target::RelativeTo {
+            prefix: revision.id.to_owned(),
+            steps: ONE_DOWN,
+        }];
+        candidates.extend(
+            revision
+                .branch_labels
+                .iter()
+                .map(|label| Target::BranchBase {
+                    branch: (*label).to_owned(),
+                }),
+        );
+        for target in candidates {
+            if self
+                .plan_down(&target)
+                .await
+                .is_some_and(|plan| plan == [revision.id])
+            {
+                return Some(target);
+            }
+        }
+        None
+    }
+
+    /// Everything down to base in one run, then up to heads in one run.
+    async fn full_cycle(
+        &mut self,
+        graph: &RevisionGraph,
+        empty: &SchemaSnapshot,
+    ) -> Result<(), RoundTripError> {
+        self.upgrade(&Target::Heads, || "upgrading to heads".to_owned())
+            .await?;
+        let heads = self.current("at heads").await?;
+        if let Some(irreversible) = graph.revisions().iter().find(|r| r.irreversible.is_some()) {
+            self.note(format!(
+                "the full downgrade to base and upgrade to heads are not checked: revision {} ({}) is irreversible",
+                irreversible.id, irreversible.source
+            ));
+            self.current = Some(heads);
+            return Ok(());
+        }
+        let started = Instant::now();
+        self.downgrade(&Target::Base, || "downgrading to base".to_owned())
+            .await?;
+        let base = self.snapshot("after downgrading to base").await?;
+        let differences = self.compare(empty, &base, "after downgrading to base");
+        let history = self.read_history().await?;
+        if !differences.is_empty() || !history.is_empty() {
+            return Err(RoundTripError::FullDowngrade {
+                differences,
+                history,
+            });
+        }
+        self.upgrade(&Target::Heads, || "upgrading from base to heads".to_owned())
+            .await?;
+        let again = self.snapshot("after upgrading from base to heads").await?;
+        let differences = self.compare(&heads, &again, "after upgrading from base to heads");
+        if !differences.is_empty() {
+            return Err(RoundTripError::FullUpgrade { differences });
+        }
+        self.current = Some(again);
+        self.report.full_cycle = Some(started.elapsed());
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Results.
+
+/// What a round trip did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub backend: BackendKind,
+    /// One entry per revision, in table order.
+    pub revisions: Vec<RevisionReport>,
+    /// How long the full downgrade to base and upgrade to heads took;
+    /// `None` when skipped (an irreversible revision).
+    pub full_cycle: Option<Duration>,
+    /// Everything that was not checked, and why (also printed as it happens).
+    pub notes: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// What happened to one revision.
+#[derive(Debug, Clone)]
+pub struct RevisionReport {
+    pub id: &'static str,
+    pub file: &'static str,
+    pub outcome: RevisionOutcome,
+    /// Upgrade, downgrade, upgrade and the snapshots between them.
+    pub elapsed: Duration,
+}
+
+/// How far a revision was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevisionOutcome {
+    /// Upgraded, downgraded and upgraded again, with equal schemas.
+    RoundTripped,
+    /// Upgraded only: it declares itself irreversible.
+    Irreversible,
+    /// Upgraded only: it could not be downgraded on its own.
+    NotIsolated,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let checked = self
+            .revisions
+            .iter()
+            .filter(|r| r.outcome == RevisionOutcome::RoundTripped)
+            .count();
+        writeln!(
+            f,
+            "round trip on {}: {checked} of {} revisions up/down/up, {:.2?}",
+            self.backend.product(),
+            self.revisions.len(),
+            self.elapsed
+        )?;
+        for revision in &self.revisions {
+            let outcome = match revision.outcome {
+                RevisionOutcome::RoundTripped => "ok",
+                RevisionOutcome::Irreversible => "irreversible: upgrade only",
+                RevisionOutcome::NotIsolated => "upgrade only",
+            };
+            writeln!(
+                f,
+                "  {} {} {outcome} ({:.2?})",
+                revision.id, revision.file, revision.elapsed
+            )?;
+        }
+        match self.full_cycle {
+            Some(elapsed) => writeln!(f, "  heads → base → heads ok ({elapsed:.2?})")?,
+            None => writeln!(f, "  heads → base → heads not checked")?,
+        }
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a round trip failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoundTripError {
+    #[error(
+        "the revision graph has {} heads: {}; merge them with `cargo xtask merge -m \"merge heads\"`, \
+         or give every intended branch a branch label",
+        heads.len(),
+        join_candidates(heads)
+    )]
+    SeveralHeads { heads: Vec<Candidate> },
+    #[error("a data check names revision `{revision}`: {error}")]
+    UnknownRevision { revision: String, error: GraphError },
+    #[error(
+        "{database} already has {} applied revision(s) ({}); a round trip needs a database with nothing \
+         applied, such as one from retort::test_database!",
+        applied.len(),
+        applied.join(", ")
+    )]
+    NotEmpty {
+        database: String,
+        applied: Vec<String>,
+    },
+    #[error("{doing} failed: {error}")]
+    Backend { doing: String, error: BackendError },
+    #[error("{action} failed: {error}")]
+    Migrate {
+        action: String,
+        error: Box<MigrateError>,
+    },
+    #[error(
+        "downgrading revision {id} ({file}) did not restore the schema from before its upgrade:\n{}\n\
+         Make its downgrade undo exactly what its upgrade does.",
+        list(differences, "lost", "left behind")
+    )]
+    NotReverted {
+        id: String,
+        file: String,
+        differences: Vec<Difference>,
+    },
+    #[error(
+        "upgrading revision {id} ({file}) again after its downgrade gave another schema than its first upgrade \
+         (expected → actual):\n{}\nIts upgrade depends on something its downgrade changed.",
+        list(differences, "missing", "extra")
+    )]
+    NotReapplied {
+        id: String,
+        file: String,
+        differences: Vec<Difference>,
+    },
+    #[error(
+        "downgrading every revision to base did not leave an empty schema:\n{}{}",
+        list(differences, "lost", "left behind"),
+        if history.is_empty() { String::new() } else { format!("\n  the history still records {}", history.join(", ")) }
+    )]
+    FullDowngrade {
+        differences: Vec<Difference>,
+        history: Vec<String>,
+    },
+    #[error(
+        "upgrading from base to heads in one run gave another schema than applying the revisions one by one \
+         (expected → actual):\n{}",
+        list(differences, "missing", "extra")
+    )]
+    FullUpgrade { differences: Vec<Difference> },
+    #[error("data check {phase} revision {id} failed: {message}")]
+    DataCheck {
+        id: String,
+        phase: DataPhase,
+        message: String,
+    },
+    #[error(
+        "schema snapshots are missing or out of date: {}; review them with `cargo insta review` \
+         (or accept them with INSTA_UPDATE=always) and commit them with the revision",
+        names.join(", ")
+    )]
+    Snapshots { names: Vec<String> },
+}
+
+fn list(differences: &[Difference], missing: &str, extra: &str) -> String {
+    differences
+        .iter()
+        .map(|d| format!("  {}", d.describe(missing, extra)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Body, Checksum};
+
+    fn revision(id: &'static str, source: &'static str) -> Revision {
+        Revision {
+            id,
+            parents: &[],
+            depends_on: &[],
+            branch_labels: &[],
+            message: "",
+            checksum: Checksum([0; 32]),
+            transactional: true,
+            irreversible: None,
+            source,
+            body: Body::Sql { up: "", down: None },
+        }
+    }
+
+    #[test]
+    fn snapshot_name_is_the_file_stem_when_it_starts_with_the_id() {
+        assert_eq!(
+            snapshot_name(&revision(
+                "ca2061f1a411",
+                "migrations/ca2061f1a411_initial.rs"
+            )),
+            "ca2061f1a411_initial"
+        );
+        assert_eq!(
+            snapshot_name(&revision("e2c9", "migrations/e2c9_add_phone.up.sql")),
+            "e2c9_add_phone"
+        );
+        assert_eq!(
+            snapshot_name(&revision("a0a0", "migrations/fixture.sql")),
+            "a0a0_fixture"
+        );
+    }
+
+    #[test]
+    fn catch_snapshot_failure_turns_a_panic_into_its_message() {
+        let result = __catch_snapshot_failure(|| panic!("snapshot differs"));
+        assert_eq!(result, Err("snapshot differs".to_owned()));
+        assert_eq!(__catch_snapshot_failure(|| {}), Ok(()));
+    }
+}
