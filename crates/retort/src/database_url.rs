@@ -26,10 +26,13 @@ impl DatabaseUrl {
             Some("sqlite") => Dialect::Sqlite,
             Some("postgres" | "postgresql") => Dialect::Postgres,
             Some("mssql" | "sqlserver") => Dialect::Mssql,
+            _ if is_ado_connection_string(raw) => Dialect::Mssql,
             _ => {
                 return Err(BackendError::Url {
                     url: redact(raw),
-                    reason: "expected sqlite://, postgres:// or mssql://".to_owned(),
+                    reason: "expected sqlite://, postgres://, mssql:// or an ADO.NET connection string \
+                             (Server=tcp:host,1433;Database=…;User Id=…;Password=…)"
+                        .to_owned(),
                 })
             }
         };
@@ -99,6 +102,20 @@ impl DatabaseUrl {
     }
 }
 
+/// Whether `raw` is an ADO.NET connection string, the form .NET projects and
+/// Azure give for SQL Server (`Server=tcp:host,1433;Database=app;…`): a
+/// `key=value;…` list with a server key. It has no scheme to dispatch on.
+fn is_ado_connection_string(raw: &str) -> bool {
+    raw.split(';').any(|pair| {
+        pair.split_once('=').is_some_and(|(key, _)| {
+            let key: String = key.chars().filter(|c| !c.is_whitespace()).collect();
+            ["server", "datasource", "address", "addr", "networkaddress"]
+                .iter()
+                .any(|server| key.eq_ignore_ascii_case(server))
+        })
+    })
+}
+
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&redact(&self.raw))
@@ -138,6 +155,15 @@ mod tests {
         assert_eq!(path("sqlite://dev.db"), Some(PathBuf::from("dev.db")));
         assert_eq!(path("sqlite:///tmp/x.db"), Some(PathBuf::from("/tmp/x.db")));
         assert_eq!(path("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn parse_reads_an_ado_connection_string_as_sql_server() {
+        let url = DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=s3cret").unwrap();
+        assert_eq!(url.dialect(), Dialect::Mssql);
+        assert!(!url.to_string().contains("s3cret"));
+        assert_eq!(DatabaseUrl::parse("data source = db;uid=sa").unwrap().dialect(), Dialect::Mssql);
+        assert!(DatabaseUrl::parse("host=db dbname=app").is_err());
     }
 
     #[test]

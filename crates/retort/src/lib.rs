@@ -13,6 +13,7 @@ mod error;
 mod graph;
 mod history;
 mod migrator;
+pub mod op;
 mod operations;
 mod plan;
 mod redact;
@@ -25,6 +26,8 @@ mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "mssql")]
+pub use backend::{MssqlBackend, MssqlClient};
 #[cfg(feature = "postgres")]
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
@@ -37,8 +40,10 @@ pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
 pub use script::{assumed_applied, render_script};
+pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};
 pub use operations::{Operation, Operations, Sql};
 pub use plan::{Direction, Plan, PlanError, Step};
+pub use render::{plan_units as render_plan_units, units as render_units, units_with_catalog as render_units_with_catalog};
 pub use revision::{Body, Checksum, Migrations, Revision};
 pub use target::{Fork, Target, TargetError};

@@ -400,10 +400,12 @@ impl Migrator {
                 .position(|s| !s.revision.transactional)
                 .map_or(steps.len(), |offset| next + offset);
             let batch = &steps[next..end];
+            let rendered = crate::render::plan_units(batch.iter().map(|s| (s.revision, s.direction)), db.dialect(), db.catalog())?;
             let work = batch
                 .iter()
-                .map(|step| self.work(db.dialect(), step.revision, step.direction))
-                .collect::<Result<Vec<_>, _>>()?;
+                .zip(rendered)
+                .map(|(step, units)| self.work(units, step.revision, step.direction))
+                .collect::<Vec<_>>();
             match db.run_steps(&work, &self.config.history).await {
                 Ok(elapsed) => {
                     for (step, elapsed) in batch.iter().zip(elapsed) {
@@ -442,16 +444,15 @@ impl Migrator {
     /// A transactional revision's units and the history writes that commit with them.
     fn work(
         &self,
-        dialect: crate::Dialect,
+        units: Vec<crate::Unit>,
         revision: &'static Revision,
         direction: Direction,
-    ) -> Result<StepWork, MigrateError> {
-        let units = render::units(revision, direction, dialect)?;
+    ) -> StepWork {
         let (action, done) = match direction {
             Direction::Up => (Action::Upgrade, put(revision, Status::Applied)),
             Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
         };
-        Ok(StepWork { units, writes: vec![done, log(revision.id, action, Outcome::Ok, None)] })
+        StepWork { units, writes: vec![done, log(revision.id, action, Outcome::Ok, None)] }
     }
 
     async fn apply_step<B: Backend>(
@@ -460,7 +461,7 @@ impl Migrator {
         revision: &'static Revision,
         direction: Direction,
     ) -> Result<(), MigrateError> {
-        let units = render::units(revision, direction, db.dialect())?;
+        let units = render::units_with_catalog(revision, direction, db.dialect(), db.catalog())?;
         let table = &self.config.history;
         let action = match direction {
             Direction::Up => Action::Upgrade,

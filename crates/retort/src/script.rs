@@ -9,6 +9,23 @@ use crate::error::MigrateError;
 use crate::history::{self, Action, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::{render, Dialect, Direction, Plan};
 
+/// How an offline script is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScriptOptions {
+    /// Guard each revision with a look at the history table so that the
+    /// script can run against a database at any revision of the plan (EF
+    /// Core's idempotent scripts). SQL Server only.
+    pub idempotent: bool,
+}
+
+impl ScriptOptions {
+    /// Options for an idempotent script.
+    pub fn idempotent() -> Self {
+        Self { idempotent: true }
+    }
+}
+
 /// Renders `plan` for `dialect`. `applied` is what the script assumes is
 /// already applied (the start of the range).
 pub fn render_script(
@@ -16,6 +33,25 @@ pub fn render_script(
     dialect: Dialect,
     table: &HistoryTable,
 ) -> Result<String, MigrateError> {
+    render_script_with(plan, dialect, table, &ScriptOptions::default())
+}
+
+/// [`render_script`] with options. SQL Server scripts are T-SQL batches
+/// separated by `GO` lines, for `sqlcmd`.
+pub fn render_script_with(
+    plan: &Plan,
+    dialect: Dialect,
+    table: &HistoryTable,
+    options: &ScriptOptions,
+) -> Result<String, MigrateError> {
+    if dialect == Dialect::Mssql {
+        return mssql_script(plan, table, options);
+    }
+    if options.idempotent {
+        return Err(MigrateError::Offline(format!(
+            "idempotent scripts are only available for SQL Server, not for {dialect}"
+        )));
+    }
     let cx = offline_context(dialect, table)?;
     let mut out = String::new();
     let client = match dialect {
@@ -47,32 +83,7 @@ pub fn render_script(
             step.direction, revision.id, revision.message
         );
         let units = render::units(revision, step.direction, dialect)?;
-        let (action, done) = match step.direction {
-            Direction::Up => (
-                Action::Upgrade,
-                HistoryWrite::Put {
-                    id: revision.id.to_owned(),
-                    checksum: revision.checksum.to_hex(),
-                    message: revision.message.to_owned(),
-                    status: Status::Applied,
-                },
-            ),
-            Direction::Down => (
-                Action::Downgrade,
-                HistoryWrite::Remove {
-                    id: revision.id.to_owned(),
-                },
-            ),
-        };
-        let writes = [
-            done,
-            HistoryWrite::Log {
-                id: revision.id.to_owned(),
-                action,
-                outcome: Outcome::Ok,
-                detail: None,
-            },
-        ];
+        let writes = step_writes(step);
         if revision.transactional {
             out.push_str(begin(dialect));
         } else {
@@ -90,6 +101,73 @@ pub fn render_script(
         out.push_str(commit(dialect));
     }
     Ok(out)
+}
+
+/// The history writes that record a step as done.
+fn step_writes(step: &crate::Step) -> [HistoryWrite; 2] {
+    let revision = step.revision;
+    let (action, done) = match step.direction {
+        Direction::Up => (
+            Action::Upgrade,
+            HistoryWrite::Put {
+                id: revision.id.to_owned(),
+                checksum: revision.checksum.to_hex(),
+                message: revision.message.to_owned(),
+                status: Status::Applied,
+            },
+        ),
+        Direction::Down => (
+            Action::Downgrade,
+            HistoryWrite::Remove {
+                id: revision.id.to_owned(),
+            },
+        ),
+    };
+    [
+        done,
+        HistoryWrite::Log {
+            id: revision.id.to_owned(),
+            action,
+            outcome: Outcome::Ok,
+            detail: None,
+        },
+    ]
+}
+
+/// A T-SQL script: the SQL Server backend renders it (batches, `GO` lines,
+/// idempotent guards), from the same units and writes as the other dialects.
+fn mssql_script(
+    plan: &Plan,
+    table: &HistoryTable,
+    options: &ScriptOptions,
+) -> Result<String, MigrateError> {
+    #[cfg(feature = "mssql")]
+    {
+        let mut steps = Vec::with_capacity(plan.len());
+        for step in plan.steps() {
+            steps.push(crate::backend::OfflineStep {
+                id: step.revision.id,
+                message: step.revision.message,
+                direction: step.direction,
+                transactional: step.revision.transactional,
+                units: render::units(step.revision, step.direction, Dialect::Mssql)?,
+                writes: step_writes(step).to_vec(),
+            });
+        }
+        Ok(crate::backend::render_mssql_script(
+            &steps,
+            table,
+            options.idempotent,
+            direction_word(plan),
+        ))
+    }
+    #[cfg(not(feature = "mssql"))]
+    {
+        let _ = (plan, options);
+        Err(offline_context(Dialect::Mssql, table)
+            .err()
+            .map_or_else(|| MigrateError::Offline("SQL Server is not compiled in".into()), Into::into))
+    }
 }
 
 /// The applied set an offline script starts from: empty, or everything up to

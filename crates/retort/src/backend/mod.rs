@@ -9,12 +9,18 @@
 //! API, so the backend, not the migrator, drives `BEGIN`/`COMMIT`.
 
 // Without any backend feature the dispatch functions ignore their arguments.
-#![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(unused_variables))]
+#![cfg_attr(not(any(feature = "sqlite", feature = "postgres", feature = "mssql")), allow(unused_variables))]
 
+#[cfg(feature = "mssql")]
+mod mssql;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_introspect;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_introspect;
 
 use std::time::Duration;
 
@@ -23,6 +29,12 @@ use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, Rendered, Writ
 use crate::schema::SchemaSnapshot;
 use crate::Dialect;
 
+#[cfg(feature = "mssql")]
+pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep};
+#[cfg(feature = "mssql")]
+pub use self::mssql::{MssqlBackend, MssqlClient};
+#[cfg(all(feature = "mssql", feature = "testing"))]
+pub(crate) use self::mssql::test_database_url as mssql_test_database_url;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]
@@ -123,6 +135,12 @@ pub trait Backend {
     /// The SQL dialect this backend speaks.
     fn dialect(&self) -> Dialect;
 
+    /// Where operations that rebuild a table read its current definition
+    /// (SQLite's batch-mode alters); `None` where the dialect alters in place.
+    fn catalog(&self) -> Option<&dyn crate::op::CatalogSource> {
+        None
+    }
+
     /// A description of the database for messages, without any password.
     fn describe(&self) -> String;
 
@@ -199,6 +217,8 @@ pub(crate) fn history_ddl(dialect: Dialect, table: &HistoryTable) -> Result<Stri
         Dialect::Sqlite => Ok(sqlite::history_ddl(table)),
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Ok(postgres::history_ddl(table)),
+        #[cfg(feature = "mssql")]
+        Dialect::Mssql => Ok(mssql::history_ddl(table)),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
         other => Err(BackendError::NotCompiled {
             backend: other.name(),
@@ -228,6 +248,8 @@ pub(crate) fn offline_context(
             user: "current_user",
             elapsed_ms: postgres::ELAPSED_IN_TRANSACTION,
         }),
+        #[cfg(feature = "mssql")]
+        Dialect::Mssql => Ok(mssql::offline_context(table)),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
         other => Err(BackendError::NotCompiled {
             backend: other.name(),
@@ -255,6 +277,8 @@ pub enum AnyBackend {
     Sqlite(SqliteBackend),
     #[cfg(feature = "postgres")]
     Postgres(PostgresBackend),
+    #[cfg(feature = "mssql")]
+    Mssql(MssqlBackend),
 }
 
 /// Connects to the database a URL names.
@@ -264,6 +288,8 @@ pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
         Dialect::Sqlite => Ok(AnyBackend::Sqlite(SqliteBackend::open(url)?)),
         #[cfg(feature = "postgres")]
         Dialect::Postgres => Ok(AnyBackend::Postgres(PostgresBackend::connect(url).await?)),
+        #[cfg(feature = "mssql")]
+        Dialect::Mssql => Ok(AnyBackend::Mssql(MssqlBackend::connect(url).await?)),
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
         other => Err(BackendError::NotCompiled {
             backend: other.name(),
@@ -278,9 +304,11 @@ macro_rules! delegate {
             AnyBackend::Sqlite($backend) => $call,
             #[cfg(feature = "postgres")]
             AnyBackend::Postgres($backend) => $call,
+            #[cfg(feature = "mssql")]
+            AnyBackend::Mssql($backend) => $call,
             // With no backend compiled in the enum is empty and this arm is
             // the whole (never reached) match.
-            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mssql")))]
             _ => unreachable!("AnyBackend has no variants without a backend feature"),
         }
     };
@@ -289,6 +317,9 @@ macro_rules! delegate {
 impl Backend for AnyBackend {
     fn dialect(&self) -> Dialect {
         delegate!(self, b => b.dialect())
+    }
+    fn catalog(&self) -> Option<&dyn crate::op::CatalogSource> {
+        delegate!(self, b => b.catalog())
     }
     fn describe(&self) -> String {
         delegate!(self, b => b.describe())

@@ -397,6 +397,9 @@ impl Backend for PostgresBackend {
         Ok(Some(applied))
     }
 
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
+        super::postgres_introspect::introspect(&self.client, history).await
+    }
 
     async fn run(
         &mut self,

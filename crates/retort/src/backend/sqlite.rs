@@ -178,6 +178,10 @@ impl Backend for SqliteBackend {
         Dialect::Sqlite
     }
 
+    fn catalog(&self) -> Option<&dyn crate::op::CatalogSource> {
+        Some(&self.conn)
+    }
+
     fn describe(&self) -> String {
         match &self.path {
             Some(path) => format!("SQLite database {}", path.display()),
@@ -326,6 +330,10 @@ impl Backend for SqliteBackend {
         Ok(Some(applied))
     }
 
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
+        super::sqlite_introspect::introspect(&self.conn, history)
+    }
+
     async fn run(
         &mut self,
         units: &[Unit],
@@ -334,6 +342,54 @@ impl Backend for SqliteBackend {
         transactional: bool,
     ) -> Result<(), RunError> {
         let started = Instant::now();
+        // Table rebuilds drop and recreate tables: with foreign keys enforced,
+        // dropping `users` would cascade-delete every todo. The pragma cannot
+        // change inside a transaction, so it goes off around the run, and
+        // `run_inner` checks the keys before committing instead.
+        let enforced = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
+            .map_err(db_error("reading PRAGMA foreign_keys"))?;
+        if enforced {
+            self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error("pausing foreign keys"))?;
+        }
+        let result = self.run_inner(units, writes, table, transactional, started, enforced);
+        if enforced {
+            self.conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error("restoring foreign keys"))?;
+        }
+        result
+    }
+}
+
+impl SqliteBackend {
+    /// The first row that breaks a foreign key, described, if any.
+    fn foreign_key_violation(&self) -> Result<Option<String>, BackendError> {
+        let mut statement = self
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .map_err(db_error("checking foreign keys"))?;
+        let mut rows = statement.query([]).map_err(db_error("checking foreign keys"))?;
+        let Some(row) = rows.next().map_err(db_error("checking foreign keys"))? else {
+            return Ok(None);
+        };
+        let table: String = row.get(0).map_err(db_error("checking foreign keys"))?;
+        let rowid: Option<i64> = row.get(1).map_err(db_error("checking foreign keys"))?;
+        let parent: String = row.get(2).map_err(db_error("checking foreign keys"))?;
+        Ok(Some(format!(
+            "table {table}, rowid {}, references a missing row of {parent}",
+            rowid.map_or("?".to_owned(), |r| r.to_string())
+        )))
+    }
+
+    fn run_inner(
+        &mut self,
+        units: &[Unit],
+        writes: &[HistoryWrite],
+        table: &HistoryTable,
+        transactional: bool,
+        started: Instant,
+        check_foreign_keys: bool,
+    ) -> Result<(), RunError> {
         if transactional {
             self.conn
                 .execute_batch("BEGIN IMMEDIATE")
@@ -345,6 +401,20 @@ impl Backend for SqliteBackend {
                     self.rollback();
                 }
                 return Err(RunError::Statement(error));
+            }
+        }
+        if transactional && check_foreign_keys {
+            if let Some(violation) = self.foreign_key_violation().map_err(RunError::Backend)? {
+                self.rollback();
+                let last = units.len().saturating_sub(1);
+                return Err(RunError::Statement(StatementError {
+                    unit: last,
+                    statement: None,
+                    line: None,
+                    sql: units.get(last).map(|u| u.sql.clone()).unwrap_or_default(),
+                    code: None,
+                    message: format!("the revision leaves rows that break a foreign key: {violation}"),
+                }));
             }
         }
         if !transactional && !writes.is_empty() {

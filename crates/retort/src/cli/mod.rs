@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::history::HistoryTable;
 use crate::{
-    connect, render_script, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator,
+    connect, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator,
     MigratorConfig, Resolution, Target,
 };
 
@@ -168,6 +168,11 @@ pub struct RunArgs {
     /// Print the SQL script instead of connecting (offline mode).
     #[arg(long)]
     pub sql: bool,
+    /// With --sql on SQL Server: guard each revision with a look at the
+    /// history table, so that the script can run on a database at any
+    /// revision of the plan.
+    #[arg(long, requires = "sql")]
+    pub idempotent: bool,
     /// Connect and show what would run, without running it.
     #[arg(long)]
     pub dry_run: bool,
@@ -330,7 +335,8 @@ fn offline(
         Direction::Up => migrator.graph().plan_upgrade(&applied, &target)?,
         Direction::Down => migrator.graph().plan_downgrade(&applied, &target)?,
     };
-    let script = render_script(&plan, dialect, &migrator.config().history)?;
+    let options = crate::ScriptOptions { idempotent: run.idempotent };
+    let script = crate::render_script_with(&plan, dialect, &migrator.config().history, &options)?;
     out.script(&script);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,575 @@
+//! Reading SQL Server's catalog views: one request, eleven result sets, each
+//! decoded into plain rows that [`snapshot`](super::snapshot) maps to the
+//! schema model.
+//!
+//! Two rules keep the decoding safe on data no test here has seen:
+//! - every `sql_variant` column (`seed_value`, `increment_value`,
+//!   `start_value`, `DATABASEPROPERTYEX`) is cast to `nvarchar`, because
+//!   tiberius cannot decode `sql_variant`;
+//! - every number is cast to `int` and every flag to `int`, and the decoder
+//!   accepts any integer type anyway, so a type the catalog changes between
+//!   versions cannot break it. Type names come from `TYPE_NAME()`, never
+//!   from hard-coded type ids.
+
+use tiberius::{ColumnData, Row};
+
+/// The catalog query, one result set per [`Catalog`] field, in order.
+pub(crate) const QUERY: &str = "\
+SELECT CAST(DATABASEPROPERTYEX(DB_NAME(), 'Collation') AS nvarchar(128)) AS collation_name;
+
+SELECT s.name AS schema_name FROM sys.schemas AS s ORDER BY s.name;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name
+FROM sys.tables AS t
+WHERE t.is_ms_shipped = 0
+ORDER BY schema_name, table_name;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, CAST(c.column_id AS int) AS column_id,
+    c.name AS column_name, TYPE_NAME(c.user_type_id) AS type_name, CAST(c.max_length AS int) AS max_length,
+    CAST(c.precision AS int) AS type_precision, CAST(c.scale AS int) AS type_scale,
+    CAST(c.is_nullable AS int) AS is_nullable, c.collation_name, CAST(c.is_identity AS int) AS is_identity,
+    CAST(ic.seed_value AS nvarchar(40)) AS identity_seed, CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,
+    cc.definition AS computed_definition, CAST(cc.is_persisted AS int) AS computed_persisted,
+    dc.name AS default_name, dc.definition AS default_definition, CAST(dc.is_system_named AS int) AS default_system_named
+FROM sys.tables AS t
+JOIN sys.columns AS c ON c.object_id = t.object_id
+LEFT JOIN sys.identity_columns AS ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id
+LEFT JOIN sys.computed_columns AS cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id
+LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY schema_name, table_name, column_id;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, kc.name AS constraint_name,
+    CAST(kc.type AS nvarchar(2)) AS constraint_type, CAST(ic.key_ordinal AS int) AS key_ordinal, c.name AS column_name,
+    CAST(kc.is_system_named AS int) AS is_system_named
+FROM sys.key_constraints AS kc
+JOIN sys.tables AS t ON t.object_id = kc.parent_object_id
+JOIN sys.index_columns AS ic ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
+JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+WHERE t.is_ms_shipped = 0 AND ic.key_ordinal > 0
+ORDER BY schema_name, table_name, constraint_name, key_ordinal;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, i.name AS index_name,
+    CAST(i.is_unique AS int) AS is_unique, CAST(i.type AS int) AS index_type, i.filter_definition
+FROM sys.indexes AS i
+JOIN sys.tables AS t ON t.object_id = i.object_id
+WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_primary_key = 0 AND i.is_unique_constraint = 0
+    AND i.is_hypothetical = 0
+ORDER BY schema_name, table_name, index_name;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, i.name AS index_name,
+    CAST(ic.key_ordinal AS int) AS key_ordinal, CAST(ic.index_column_id AS int) AS index_column_id,
+    CAST(ic.is_descending_key AS int) AS is_descending, CAST(ic.is_included_column AS int) AS is_included,
+    c.name AS column_name
+FROM sys.indexes AS i
+JOIN sys.tables AS t ON t.object_id = i.object_id
+JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_primary_key = 0 AND i.is_unique_constraint = 0
+    AND i.is_hypothetical = 0
+ORDER BY schema_name, table_name, index_name, key_ordinal, index_column_id;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, fk.name AS constraint_name,
+    CAST(fkc.constraint_column_id AS int) AS ordinal, pc.name AS column_name,
+    SCHEMA_NAME(rt.schema_id) AS referenced_schema, rt.name AS referenced_table, rc.name AS referenced_column,
+    fk.delete_referential_action_desc AS on_delete, fk.update_referential_action_desc AS on_update,
+    CAST(fk.is_system_named AS int) AS is_system_named
+FROM sys.foreign_keys AS fk
+JOIN sys.tables AS t ON t.object_id = fk.parent_object_id
+JOIN sys.tables AS rt ON rt.object_id = fk.referenced_object_id
+JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+JOIN sys.columns AS pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+WHERE t.is_ms_shipped = 0
+ORDER BY schema_name, table_name, constraint_name, ordinal;
+
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, ck.name AS constraint_name, ck.definition,
+    CAST(ck.is_system_named AS int) AS is_system_named
+FROM sys.check_constraints AS ck
+JOIN sys.tables AS t ON t.object_id = ck.parent_object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY schema_name, table_name, constraint_name;
+
+SELECT SCHEMA_NAME(o.schema_id) AS schema_name, o.name AS object_name, CAST(o.type AS nvarchar(2)) AS object_type,
+    SCHEMA_NAME(p.schema_id) AS parent_schema, p.name AS parent_name, m.definition
+FROM sys.objects AS o
+JOIN sys.sql_modules AS m ON m.object_id = o.object_id
+LEFT JOIN sys.objects AS p ON p.object_id = NULLIF(o.parent_object_id, 0)
+WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR')
+ORDER BY schema_name, object_name;
+
+SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name AS sequence_name, TYPE_NAME(s.user_type_id) AS type_name,
+    CAST(s.precision AS int) AS type_precision, CAST(s.scale AS int) AS type_scale,
+    CAST(s.start_value AS nvarchar(40)) AS start_value, CAST(s.increment AS nvarchar(40)) AS increment_value
+FROM sys.sequences AS s
+WHERE s.is_ms_shipped = 0
+ORDER BY schema_name, sequence_name;
+";
+
+/// What the catalog query returns, row by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Catalog {
+    /// The database's default collation.
+    pub collation: Option<String>,
+    pub schemas: Vec<String>,
+    pub tables: Vec<TableRow>,
+    pub columns: Vec<ColumnRow>,
+    pub keys: Vec<KeyColumnRow>,
+    pub indexes: Vec<IndexRow>,
+    pub index_columns: Vec<IndexColumnRow>,
+    pub foreign_keys: Vec<ForeignKeyColumnRow>,
+    pub checks: Vec<CheckRow>,
+    pub modules: Vec<ModuleRow>,
+    pub sequences: Vec<SequenceRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TableRow {
+    pub schema: String,
+    pub table: String,
+}
+
+/// One column of `sys.columns` with its identity, computed and default details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ColumnRow {
+    pub schema: String,
+    pub table: String,
+    pub column_id: i64,
+    pub name: String,
+    pub type_name: String,
+    /// In bytes; -1 for `max`.
+    pub max_length: i64,
+    pub precision: i64,
+    pub scale: i64,
+    pub nullable: bool,
+    pub collation: Option<String>,
+    pub identity: bool,
+    /// `seed_value` and `increment_value` as text (they are `sql_variant`).
+    pub identity_seed: Option<String>,
+    pub identity_increment: Option<String>,
+    pub computed: Option<String>,
+    pub persisted: bool,
+    pub default_name: Option<String>,
+    pub default: Option<String>,
+    /// The server made up the default constraint's name (`DF__users__balan__3B75D760`).
+    pub default_system_named: bool,
+}
+
+/// One column of a primary key (`PK`) or unique constraint (`UQ`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeyColumnRow {
+    pub schema: String,
+    pub table: String,
+    pub constraint: String,
+    pub kind: String,
+    pub ordinal: i64,
+    pub column: String,
+    /// The server made up the name (`PK__users__3213E83F…`).
+    pub system_named: bool,
+}
+
+/// An index that backs no constraint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct IndexRow {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub unique: bool,
+    /// `sys.indexes.type`: 1 clustered, 2 nonclustered, 5 clustered columnstore…
+    pub kind: i64,
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct IndexColumnRow {
+    pub schema: String,
+    pub table: String,
+    pub index: String,
+    /// 0 for included columns.
+    pub key_ordinal: i64,
+    pub index_column_id: i64,
+    pub descending: bool,
+    pub included: bool,
+    pub column: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ForeignKeyColumnRow {
+    pub schema: String,
+    pub table: String,
+    pub constraint: String,
+    pub ordinal: i64,
+    pub column: String,
+    pub referenced_schema: String,
+    pub referenced_table: String,
+    pub referenced_column: String,
+    /// `NO_ACTION`, `CASCADE`, `SET_NULL`, `SET_DEFAULT`.
+    pub on_delete: String,
+    pub on_update: String,
+    pub system_named: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CheckRow {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub definition: String,
+    pub system_named: bool,
+}
+
+/// A view, procedure, function or trigger with its source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ModuleRow {
+    pub schema: String,
+    pub name: String,
+    /// `sys.objects.type`, trimmed: `V`, `P`, `FN`, `IF`, `TF`, `TR`.
+    pub kind: String,
+    /// The table of a trigger.
+    pub parent_schema: Option<String>,
+    pub parent: Option<String>,
+    /// `None` for a module created `WITH ENCRYPTION`.
+    pub definition: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SequenceRow {
+    pub schema: String,
+    pub name: String,
+    pub type_name: String,
+    pub precision: i64,
+    pub scale: i64,
+    pub start: String,
+    pub increment: String,
+}
+
+/// A row being decoded: reads cells by position and names the column and the
+/// result in errors.
+struct Cells<'a> {
+    row: &'a Row,
+    result: &'static str,
+}
+
+impl Cells<'_> {
+    fn data(&self, index: usize) -> Result<&ColumnData<'static>, String> {
+        self.row
+            .get_column_data(index)
+            .map_err(|error| format!("{}: column {index}: {error}", self.result))
+    }
+
+    fn column_name(&self, index: usize) -> String {
+        self.row
+            .columns()
+            .get(index)
+            .map_or_else(|| index.to_string(), |c| c.name().to_owned())
+    }
+
+    fn text(&self, index: usize) -> Result<Option<String>, String> {
+        match self.data(index)? {
+            ColumnData::String(text) => Ok(text.as_ref().map(|t| t.to_string())),
+            other => Err(self.unexpected(index, other)),
+        }
+    }
+
+    fn required_text(&self, index: usize) -> Result<String, String> {
+        self.text(index)?
+            .ok_or_else(|| format!("{}: {} is NULL", self.result, self.column_name(index)))
+    }
+
+    fn int(&self, index: usize) -> Result<Option<i64>, String> {
+        match self.data(index)? {
+            ColumnData::U8(n) => Ok(n.map(i64::from)),
+            ColumnData::I16(n) => Ok(n.map(i64::from)),
+            ColumnData::I32(n) => Ok(n.map(i64::from)),
+            ColumnData::I64(n) => Ok(*n),
+            ColumnData::Bit(flag) => Ok(flag.map(i64::from)),
+            other => Err(self.unexpected(index, other)),
+        }
+    }
+
+    fn required_int(&self, index: usize) -> Result<i64, String> {
+        self.int(index)?
+            .ok_or_else(|| format!("{}: {} is NULL", self.result, self.column_name(index)))
+    }
+
+    fn flag(&self, index: usize) -> Result<bool, String> {
+        Ok(self.int(index)?.unwrap_or(0) != 0)
+    }
+
+    fn unexpected(&self, index: usize, data: &ColumnData<'_>) -> String {
+        format!(
+            "{}: {} has an unexpected type ({data:?})",
+            self.result,
+            self.column_name(index)
+        )
+    }
+}
+
+fn rows<T>(
+    results: &[Vec<Row>],
+    index: usize,
+    result: &'static str,
+    decode: impl Fn(&Cells<'_>) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let rows = results
+        .get(index)
+        .ok_or_else(|| format!("the catalog query returned no {result} result"))?;
+    rows.iter()
+        .map(|row| decode(&Cells { row, result }))
+        .collect()
+}
+
+/// Decodes the result sets of [`QUERY`].
+pub(crate) fn decode(results: &[Vec<Row>]) -> Result<Catalog, String> {
+    if results.len() != 11 {
+        return Err(format!(
+            "the catalog query returned {} result sets instead of 11",
+            results.len()
+        ));
+    }
+    let collation = rows(results, 0, "collation", |c| c.text(0))?
+        .into_iter()
+        .next()
+        .flatten();
+    Ok(Catalog {
+        collation,
+        schemas: rows(results, 1, "schemas", |c| c.required_text(0))?,
+        tables: rows(results, 2, "tables", |c| {
+            Ok(TableRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+            })
+        })?,
+        columns: rows(results, 3, "columns", |c| {
+            Ok(ColumnRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                column_id: c.required_int(2)?,
+                name: c.required_text(3)?,
+                type_name: c.required_text(4)?,
+                max_length: c.required_int(5)?,
+                precision: c.required_int(6)?,
+                scale: c.required_int(7)?,
+                nullable: c.flag(8)?,
+                collation: c.text(9)?,
+                identity: c.flag(10)?,
+                identity_seed: c.text(11)?,
+                identity_increment: c.text(12)?,
+                computed: c.text(13)?,
+                persisted: c.flag(14)?,
+                default_name: c.text(15)?,
+                default: c.text(16)?,
+                default_system_named: c.flag(17)?,
+            })
+        })?,
+        keys: rows(results, 4, "key constraints", |c| {
+            Ok(KeyColumnRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                constraint: c.required_text(2)?,
+                kind: c.required_text(3)?.trim().to_owned(),
+                ordinal: c.required_int(4)?,
+                column: c.required_text(5)?,
+                system_named: c.flag(6)?,
+            })
+        })?,
+        indexes: rows(results, 5, "indexes", |c| {
+            Ok(IndexRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                name: c.required_text(2)?,
+                unique: c.flag(3)?,
+                kind: c.required_int(4)?,
+                filter: c.text(5)?,
+            })
+        })?,
+        index_columns: rows(results, 6, "index columns", |c| {
+            Ok(IndexColumnRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                index: c.required_text(2)?,
+                key_ordinal: c.required_int(3)?,
+                index_column_id: c.required_int(4)?,
+                descending: c.flag(5)?,
+                included: c.flag(6)?,
+                column: c.required_text(7)?,
+            })
+        })?,
+        foreign_keys: rows(results, 7, "foreign keys", |c| {
+            Ok(ForeignKeyColumnRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                constraint: c.required_text(2)?,
+                ordinal: c.required_int(3)?,
+                column: c.required_text(4)?,
+                referenced_schema: c.required_text(5)?,
+                referenced_table: c.required_text(6)?,
+                referenced_column: c.required_text(7)?,
+                on_delete: c.required_text(8)?,
+                on_update: c.required_text(9)?,
+                system_named: c.flag(10)?,
+            })
+        })?,
+        checks: rows(results, 8, "check constraints", |c| {
+            Ok(CheckRow {
+                schema: c.required_text(0)?,
+                table: c.required_text(1)?,
+                name: c.required_text(2)?,
+                definition: c.required_text(3)?,
+                system_named: c.flag(4)?,
+            })
+        })?,
+        modules: rows(results, 9, "modules", |c| {
+            Ok(ModuleRow {
+                schema: c.required_text(0)?,
+                name: c.required_text(1)?,
+                kind: c.required_text(2)?.trim().to_owned(),
+                parent_schema: c.text(3)?,
+                parent: c.text(4)?,
+                definition: c.text(5)?,
+            })
+        })?,
+        sequences: rows(results, 10, "sequences", |c| {
+            Ok(SequenceRow {
+                schema: c.required_text(0)?,
+                name: c.required_text(1)?,
+                type_name: c.required_text(2)?,
+                precision: c.required_int(3)?,
+                scale: c.required_int(4)?,
+                start: c.required_text(5)?,
+                increment: c.required_text(6)?,
+            })
+        })?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use tiberius::ColumnType;
+
+    use super::*;
+
+    fn text(value: &str) -> ColumnData<'static> {
+        ColumnData::String(Some(value.to_owned().into()))
+    }
+
+    fn row(cells: Vec<(&str, ColumnType, ColumnData<'static>)>) -> Row {
+        cells
+            .into_iter()
+            .fold(Row::builder(), |row, (name, kind, value)| {
+                row.column(name, kind, value)
+            })
+            .build()
+    }
+
+    fn column_row() -> Row {
+        use ColumnType::{Int4, NVarchar};
+        row(vec![
+            ("schema_name", NVarchar, text("dbo")),
+            ("table_name", NVarchar, text("users")),
+            ("column_id", Int4, ColumnData::I32(Some(1))),
+            ("column_name", NVarchar, text("id")),
+            ("type_name", NVarchar, text("int")),
+            ("max_length", Int4, ColumnData::I32(Some(4))),
+            ("type_precision", Int4, ColumnData::I32(Some(10))),
+            // A server that ignored the CAST would send a tinyint: accepted too.
+            ("type_scale", ColumnType::Int1, ColumnData::U8(Some(0))),
+            ("is_nullable", ColumnType::Bit, ColumnData::Bit(Some(false))),
+            ("collation_name", NVarchar, ColumnData::String(None)),
+            ("is_identity", Int4, ColumnData::I32(Some(1))),
+            ("identity_seed", NVarchar, text("1")),
+            ("identity_increment", NVarchar, text("1")),
+            ("computed_definition", NVarchar, ColumnData::String(None)),
+            ("computed_persisted", Int4, ColumnData::I32(None)),
+            ("default_name", NVarchar, ColumnData::String(None)),
+            ("default_definition", NVarchar, ColumnData::String(None)),
+            ("default_system_named", Int4, ColumnData::I32(None)),
+        ])
+    }
+
+    fn results_with(columns: Vec<Row>) -> Vec<Vec<Row>> {
+        let mut results: Vec<Vec<Row>> = (0..11).map(|_| Vec::new()).collect();
+        results[0] = vec![row(vec![(
+            "collation_name",
+            ColumnType::NVarchar,
+            text("SQL_Latin1_General_CP1_CI_AS"),
+        )])];
+        results[3] = columns;
+        results
+    }
+
+    #[test]
+    fn decode_reads_columns_of_any_integer_type() {
+        let catalog = decode(&results_with(vec![column_row()])).unwrap();
+        assert_eq!(
+            catalog.collation.as_deref(),
+            Some("SQL_Latin1_General_CP1_CI_AS")
+        );
+        assert_eq!(
+            catalog.columns,
+            [ColumnRow {
+                schema: "dbo".into(),
+                table: "users".into(),
+                column_id: 1,
+                name: "id".into(),
+                type_name: "int".into(),
+                max_length: 4,
+                precision: 10,
+                scale: 0,
+                nullable: false,
+                identity: true,
+                identity_seed: Some("1".into()),
+                identity_increment: Some("1".into()),
+                ..ColumnRow::default()
+            }]
+        );
+    }
+
+    #[test]
+    fn decode_fails_with_the_column_name_when_a_type_is_unexpected() {
+        let bad = row(vec![(
+            "schema_name",
+            ColumnType::Int4,
+            ColumnData::I32(Some(1)),
+        )]);
+        let mut results = results_with(Vec::new());
+        results[1] = vec![bad];
+        let error = decode(&results).unwrap_err();
+        assert!(
+            error.starts_with("schemas: schema_name has an unexpected type"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn decode_fails_when_a_result_set_is_missing() {
+        let error = decode(&(0..10).map(|_| Vec::new()).collect::<Vec<_>>()).unwrap_err();
+        assert_eq!(
+            error,
+            "the catalog query returned 10 result sets instead of 11"
+        );
+    }
+
+    #[test]
+    fn query_casts_every_sql_variant_and_has_one_statement_per_result() {
+        for variant in [
+            "seed_value",
+            "increment_value",
+            "start_value",
+            "DATABASEPROPERTYEX",
+        ] {
+            let at = QUERY.find(variant).unwrap();
+            assert!(
+                QUERY[..at].ends_with("CAST(")
+                    || QUERY[..at].ends_with("CAST(ic.")
+                    || QUERY[..at].ends_with("CAST(s."),
+                "{variant}"
+            );
+        }
+        assert_eq!(QUERY.matches(";\n").count(), 11);
+        assert!(
+            !QUERY.contains("system_type_id ="),
+            "type names come from TYPE_NAME()"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! The migration lock: an application lock (`sp_getapplock`) owned by the
+//! session.
+//!
+//! The server waits for the lock itself, up to the timeout, so taking it is
+//! one request; and it releases a session's locks when the session ends, so
+//! a killed migrator never leaves the lock held. Application locks belong to
+//! the current database: migrators of different databases do not wait for
+//! each other.
+
+use std::time::Duration;
+
+/// The lock's resource name.
+pub(crate) const RESOURCE: &str = "retort";
+
+/// Takes the lock, waiting up to `@P2` milliseconds; returns
+/// `sp_getapplock`'s return code as the one row of the one column `result`.
+/// The resource name (`@P1`) and the timeout are parameters.
+pub(crate) const LOCK_SQL: &str = "DECLARE @result int;
+EXEC @result = sys.sp_getapplock @Resource = @P1, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2;
+SELECT @result AS result;";
+
+/// Releases the lock; returns `sp_releaseapplock`'s return code.
+pub(crate) const UNLOCK_SQL: &str = "DECLARE @result int;
+EXEC @result = sys.sp_releaseapplock @Resource = @P1, @LockOwner = N'Session';
+SELECT @result AS result;";
+
+/// Who holds the lock, best effort: reading `sys.dm_tran_locks` needs the
+/// `VIEW SERVER STATE` (or, on SQL Server 2022, `VIEW DATABASE STATE`)
+/// permission, which a migration login may lack. An application lock's
+/// `resource_description` reads like `0:[retort]:(8194443284a0)`.
+pub(crate) const HOLDER_SQL: &str = "SELECT TOP (1) CONCAT(N'session ', l.request_session_id, N' (', \
+COALESCE(s.program_name, N'unknown program'), N' on ', COALESCE(s.host_name, N'unknown host'), N', login ', \
+COALESCE(s.login_name, N'unknown'), N')') AS holder
+FROM sys.dm_tran_locks AS l
+LEFT JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id
+WHERE l.resource_type = N'APPLICATION' AND l.resource_database_id = DB_ID() AND l.request_status = N'GRANT'
+AND l.request_session_id <> @@SPID AND l.resource_description LIKE N'%retort%';";
+
+/// `@LockTimeout` in milliseconds: an `int`, so longer waits are capped at
+/// about 24 days.
+pub(crate) fn timeout_ms(timeout: Duration) -> i32 {
+    i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX)
+}
+
+/// What `sp_getapplock`'s return code means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// 0: granted at once; 1: granted after waiting.
+    Granted,
+    /// -1: another session held it for the whole timeout.
+    TimedOut,
+    /// -2, -3, -999 and anything undocumented.
+    Failed(String),
+}
+
+pub(crate) fn outcome(code: i64) -> Outcome {
+    match code {
+        0 | 1 => Outcome::Granted,
+        -1 => Outcome::TimedOut,
+        -2 => Outcome::Failed("the lock request was canceled (sp_getapplock returned -2)".to_owned()),
+        -3 => Outcome::Failed("the lock request was chosen as a deadlock victim (sp_getapplock returned -3)".to_owned()),
+        -999 => Outcome::Failed(
+            "sp_getapplock refused its parameters or the call (returned -999); the login needs to be able to run \
+             sys.sp_getapplock in this database"
+                .to_owned(),
+        ),
+        other => Outcome::Failed(format!("sp_getapplock returned {other}, which it does not document")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_accepts_codes_zero_and_one_only() {
+        assert_eq!(outcome(0), Outcome::Granted);
+        assert_eq!(outcome(1), Outcome::Granted);
+        assert_eq!(outcome(-1), Outcome::TimedOut);
+        for code in [-2, -3, -999, 7] {
+            assert!(matches!(outcome(code), Outcome::Failed(_)), "{code}");
+        }
+    }
+
+    #[test]
+    fn timeout_ms_caps_at_int_range() {
+        assert_eq!(timeout_ms(Duration::from_millis(1500)), 1500);
+        assert_eq!(timeout_ms(Duration::from_secs(u64::MAX / 4)), i32::MAX);
+    }
+
+    #[test]
+    fn lock_sql_checks_the_return_code_of_a_session_lock() {
+        assert!(LOCK_SQL.contains("EXEC @result = sys.sp_getapplock @Resource = @P1, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2"));
+        assert!(LOCK_SQL.ends_with("SELECT @result AS result;"));
+        assert!(
+            UNLOCK_SQL.contains("sys.sp_releaseapplock @Resource = @P1, @LockOwner = N'Session'")
+        );
+    }
+}

@@ -1,0 +1,843 @@
+//! Catalog rows to the schema model: a pure function, tested on rows written
+//! by hand as SQL Server returns them.
+//!
+//! Conventions, as the model defines them: objects in `dbo` are keyed by
+//! their name, others by `schema.name`; types are spelled as in DDL, with
+//! `nvarchar`/`nchar` lengths in characters (the catalog counts bytes);
+//! expressions lose the redundant outer parentheses SQL Server wraps them in
+//! (`((0))` is `0`); module definitions are normalised so that the way an
+//! object was created (`CREATE`, `CREATE OR ALTER`, `ALTER`, line endings,
+//! trailing blanks, leading comments) does not show as a difference; and a
+//! constraint name the server made up (`PK__users__3213E83F6A2B4C1D`,
+//! different in every database) is no name at all (`None`).
+
+use std::collections::BTreeMap;
+
+use super::batch::{self, Kind};
+use super::catalog::{Catalog, ColumnRow};
+use super::history::DEFAULT_SCHEMA;
+use crate::history::HistoryTable;
+use crate::schema::{
+    Check, Column, ForeignKey, Identity, Index, IndexColumn, Key, Routine, RoutineKind,
+    SchemaSnapshot, Sequence, Table, Trigger, View,
+};
+
+/// Schemas every database has.
+const BUILT_IN_SCHEMAS: [&str; 13] = [
+    "dbo",
+    "guest",
+    "INFORMATION_SCHEMA",
+    "sys",
+    "db_owner",
+    "db_accessadmin",
+    "db_securityadmin",
+    "db_ddladmin",
+    "db_backupoperator",
+    "db_datareader",
+    "db_datawriter",
+    "db_denydatareader",
+    "db_denydatawriter",
+];
+
+/// The snapshot of `catalog`, leaving out the history tables of `history`
+/// (whose schema is explicit, see `history::resolved`).
+pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnapshot {
+    let history_schema = history.schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
+    let log_name = format!("{}_log", history.name);
+    let is_history = |schema: &str, table: &str| {
+        schema == history_schema && (table == history.name || table == log_name)
+    };
+    let mut snapshot = SchemaSnapshot::default();
+
+    // History tables are never added, so looking a table up by name below
+    // also leaves out everything attached to them.
+    for row in catalog
+        .tables
+        .iter()
+        .filter(|t| !is_history(&t.schema, &t.table))
+    {
+        snapshot
+            .tables
+            .insert(qualified(&row.schema, &row.table), Table::default());
+    }
+
+    for row in &catalog.columns {
+        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
+            table
+                .columns
+                .push(column(row, catalog.collation.as_deref()));
+        }
+    }
+
+    // (schema, table, constraint) → (PK or UQ, system-named, columns).
+    type KeyColumns = (String, bool, Vec<String>);
+    let mut keys: BTreeMap<(String, String, String), KeyColumns> = BTreeMap::new();
+    for row in &catalog.keys {
+        let entry = keys
+            .entry((
+                row.schema.clone(),
+                row.table.clone(),
+                row.constraint.clone(),
+            ))
+            .or_insert_with(|| (row.kind.clone(), row.system_named, Vec::new()));
+        entry.2.push(row.column.clone());
+    }
+    for ((schema, name, constraint), (kind, system_named, columns)) in keys {
+        if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
+            let key = Key {
+                name: (!system_named).then_some(constraint),
+                columns,
+            };
+            match kind.as_str() {
+                "PK" => table.primary_key = Some(key),
+                _ => table.uniques.push(key),
+            }
+        }
+    }
+
+    for row in &catalog.indexes {
+        let columns = catalog
+            .index_columns
+            .iter()
+            .filter(|c| c.schema == row.schema && c.table == row.table && c.index == row.name);
+        let mut keys: Vec<_> = columns
+            .clone()
+            .filter(|c| !c.included && c.key_ordinal > 0)
+            .collect();
+        keys.sort_by_key(|c| c.key_ordinal);
+        let mut included: Vec<_> = columns
+            .filter(|c| c.included || c.key_ordinal == 0)
+            .collect();
+        included.sort_by_key(|c| c.index_column_id);
+        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
+            table.indexes.push(Index {
+                name: row.name.clone(),
+                unique: row.unique,
+                // 1: clustered rowstore, 5: clustered columnstore.
+                clustered: matches!(row.kind, 1 | 5),
+                columns: keys
+                    .iter()
+                    .map(|c| IndexColumn {
+                        name: c.column.clone(),
+                        descending: c.descending,
+                    })
+                    .collect(),
+                included: included.iter().map(|c| c.column.clone()).collect(),
+                filter: row.filter.as_deref().map(expression),
+            });
+        }
+    }
+
+    let mut foreign_keys: BTreeMap<(String, String, String), ForeignKey> = BTreeMap::new();
+    for row in &catalog.foreign_keys {
+        let key = foreign_keys
+            .entry((
+                row.schema.clone(),
+                row.table.clone(),
+                row.constraint.clone(),
+            ))
+            .or_insert_with(|| ForeignKey {
+                name: (!row.system_named).then(|| row.constraint.clone()),
+                columns: Vec::new(),
+                referenced_table: qualified(&row.referenced_schema, &row.referenced_table),
+                referenced_columns: Vec::new(),
+                on_delete: action(&row.on_delete),
+                on_update: action(&row.on_update),
+            });
+        key.columns.push(row.column.clone());
+        key.referenced_columns.push(row.referenced_column.clone());
+    }
+    for ((schema, name, _), key) in foreign_keys {
+        if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
+            table.foreign_keys.push(key);
+        }
+    }
+
+    for row in &catalog.checks {
+        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
+            let name = (!row.system_named).then(|| row.name.clone());
+            table.checks.push(Check {
+                name,
+                expression: expression(&row.definition),
+            });
+        }
+    }
+
+    for table in snapshot.tables.values_mut() {
+        table.uniques.sort();
+        table.foreign_keys.sort();
+        table.checks.sort();
+        table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    for row in &catalog.modules {
+        let name = qualified(&row.schema, &row.name);
+        let text = row
+            .definition
+            .as_deref()
+            .map_or_else(|| "(encrypted)".to_owned(), definition);
+        match row.kind.as_str() {
+            "V" => {
+                snapshot.views.insert(name, View { definition: text });
+            }
+            "P" => {
+                snapshot.routines.insert(
+                    name,
+                    Routine {
+                        kind: RoutineKind::Procedure,
+                        definition: text,
+                    },
+                );
+            }
+            "FN" | "IF" | "TF" => {
+                snapshot.routines.insert(
+                    name,
+                    Routine {
+                        kind: RoutineKind::Function,
+                        definition: text,
+                    },
+                );
+            }
+            "TR" => {
+                let parent_schema = row.parent_schema.as_deref().unwrap_or(&row.schema);
+                let parent = row.parent.as_deref().unwrap_or_default();
+                if !is_history(parent_schema, parent) {
+                    snapshot.triggers.insert(
+                        name,
+                        Trigger {
+                            table: qualified(parent_schema, parent),
+                            definition: text,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    for row in &catalog.sequences {
+        // The catalog's values fit the sequence's type; only a decimal
+        // sequence beyond bigint could fail to parse, and is then shown at 0.
+        snapshot.sequences.insert(
+            qualified(&row.schema, &row.name),
+            Sequence {
+                data_type: data_type(&row.type_name, 0, row.precision, row.scale),
+                start: row.start.trim().parse().unwrap_or_default(),
+                increment: row.increment.trim().parse().unwrap_or_default(),
+            },
+        );
+    }
+
+    // A schema retort created for its history tables is not the user's,
+    // unless something of theirs lives in it too.
+    let used = |schema: &str| {
+        catalog
+            .tables
+            .iter()
+            .any(|t| t.schema == schema && !is_history(&t.schema, &t.table))
+            || catalog.modules.iter().any(|m| {
+                let on_history = m.kind == "TR"
+                    && is_history(
+                        m.parent_schema.as_deref().unwrap_or_default(),
+                        m.parent.as_deref().unwrap_or_default(),
+                    );
+                m.schema == schema && !on_history
+            })
+            || catalog.sequences.iter().any(|s| s.schema == schema)
+    };
+    snapshot.schemas = catalog
+        .schemas
+        .iter()
+        .filter(|schema| !BUILT_IN_SCHEMAS.contains(&schema.as_str()))
+        .filter(|schema| schema.as_str() != history_schema || used(schema))
+        .cloned()
+        .collect();
+    snapshot
+}
+
+/// `name` in `dbo`, `schema.name` elsewhere.
+fn qualified(schema: &str, name: &str) -> String {
+    if schema == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+fn column(row: &ColumnRow, database_collation: Option<&str>) -> Column {
+    let computed = row.computed.as_deref().map(|definition| {
+        let expression = expression(definition);
+        if row.persisted {
+            format!("{expression} PERSISTED")
+        } else {
+            expression
+        }
+    });
+    Column {
+        name: row.name.clone(),
+        data_type: data_type(&row.type_name, row.max_length, row.precision, row.scale),
+        nullable: row.nullable,
+        default: row.default.as_deref().map(expression),
+        default_name: row
+            .default_name
+            .clone()
+            .filter(|_| !row.default_system_named),
+        identity: row.identity.then(|| Identity {
+            seed: row
+                .identity_seed
+                .as_deref()
+                .and_then(|seed| seed.trim().parse().ok()),
+            increment: row
+                .identity_increment
+                .as_deref()
+                .and_then(|step| step.trim().parse().ok()),
+        }),
+        collation: row
+            .collation
+            .clone()
+            .filter(|collation| Some(collation.as_str()) != database_collation),
+        computed,
+    }
+}
+
+/// The type as DDL spells it. `max_length` is in bytes (-1 for `max`), so the
+/// length of an `nchar`/`nvarchar` column is half of it.
+fn data_type(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
+    let length = |per_char: i64| {
+        if max_length == -1 {
+            "max".to_owned()
+        } else {
+            (max_length / per_char).to_string()
+        }
+    };
+    match name {
+        "nvarchar" | "nchar" => format!("{name}({})", length(2)),
+        "varchar" | "char" | "varbinary" | "binary" => format!("{name}({})", length(1)),
+        "decimal" | "numeric" => format!("{name}({precision},{scale})"),
+        "datetime2" | "datetimeoffset" | "time" => format!("{name}({scale})"),
+        "float" if precision != 53 => format!("float({precision})"),
+        other => other.to_owned(),
+    }
+}
+
+/// `NO_ACTION` → `NO ACTION`, as the model (and DDL) spell actions.
+fn action(description: &str) -> String {
+    description.trim().replace('_', " ")
+}
+
+/// An expression without the outer parentheses SQL Server adds around
+/// defaults, checks, computed columns and filters: `((0))` → `0`,
+/// `([a]>(0))` → `[a]>(0)`; `(a)+(b)` keeps its parentheses.
+fn expression(text: &str) -> String {
+    let mut text = text.trim();
+    while text.starts_with('(') && closing_paren(text) == Some(text.len() - 1) {
+        text = text[1..text.len() - 1].trim();
+    }
+    text.to_owned()
+}
+
+/// The index of the parenthesis that closes the one at index 0, ignoring
+/// parentheses in literals, quoted identifiers and comments.
+fn closing_paren(text: &str) -> Option<usize> {
+    let mut depth = 0i64;
+    for (kind, range) in batch::segments(text) {
+        if kind != Kind::Code {
+            continue;
+        }
+        for (offset, byte) in text[range.clone()].bytes().enumerate() {
+            match byte {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(range.start + offset);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// A module's source, normalised: line breaks as `\n`, no trailing blanks on
+/// lines, no blank lines or comments before the `CREATE`, and `CREATE OR
+/// ALTER` or `ALTER` written as `CREATE`.
+fn definition(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').map(|line| line.trim_end()).collect();
+    let text = lines.join("\n");
+    let start = batch::segments(&text)
+        .into_iter()
+        .filter(|(kind, _)| *kind != Kind::Comment)
+        .find_map(|(_, range)| {
+            let chunk = &text[range.clone()];
+            chunk
+                .find(|c: char| !c.is_whitespace())
+                .map(|at| range.start + at)
+        })
+        .unwrap_or(text.len());
+    let body = text[start..].trim_end();
+    let words = batch::leading_words(body, 3);
+    let word_end = |count: usize| {
+        let mut rest = body;
+        for _ in 0..count {
+            rest = rest.trim_start();
+            rest = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+        }
+        body.len() - rest.len()
+    };
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["CREATE", "OR", "ALTER", ..] => format!("CREATE{}", &body[word_end(3)..]),
+        ["ALTER", ..] => format!("CREATE{}", &body[word_end(1)..]),
+        ["CREATE", ..] => format!("CREATE{}", &body[word_end(1)..]),
+        _ => body.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::{
+        CheckRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
+        SequenceRow, TableRow,
+    };
+    use super::*;
+
+    const COLLATION: &str = "SQL_Latin1_General_CP1_CI_AS";
+
+    fn table(schema: &str, name: &str) -> TableRow {
+        TableRow {
+            schema: schema.into(),
+            table: name.into(),
+        }
+    }
+
+    fn int_column(table: &str, id: i64, name: &str) -> ColumnRow {
+        ColumnRow {
+            schema: "dbo".into(),
+            table: table.into(),
+            column_id: id,
+            name: name.into(),
+            type_name: "int".into(),
+            max_length: 4,
+            precision: 10,
+            scale: 0,
+            ..ColumnRow::default()
+        }
+    }
+
+    fn string_column(
+        table: &str,
+        id: i64,
+        name: &str,
+        type_name: &str,
+        max_length: i64,
+    ) -> ColumnRow {
+        ColumnRow {
+            type_name: type_name.into(),
+            max_length,
+            precision: 0,
+            nullable: true,
+            collation: Some(COLLATION.into()),
+            ..int_column(table, id, name)
+        }
+    }
+
+    fn key(table: &str, constraint: &str, kind: &str, ordinal: i64, column: &str) -> KeyColumnRow {
+        KeyColumnRow {
+            schema: "dbo".into(),
+            table: table.into(),
+            constraint: constraint.into(),
+            kind: kind.into(),
+            ordinal,
+            column: column.into(),
+            system_named: false,
+        }
+    }
+
+    fn index_column(index: &str, key_ordinal: i64, id: i64, column: &str) -> IndexColumnRow {
+        IndexColumnRow {
+            schema: "dbo".into(),
+            table: "todos".into(),
+            index: index.into(),
+            key_ordinal,
+            index_column_id: id,
+            descending: false,
+            included: key_ordinal == 0,
+            column: column.into(),
+        }
+    }
+
+    /// What the catalog returns for the sample's Users/Todos schema, plus a
+    /// view, a procedure, a trigger, a sequence, a schema and the history
+    /// tables, as written by:
+    ///
+    /// ```sql
+    /// CREATE TABLE users (id int IDENTITY(1,1) CONSTRAINT PK_users PRIMARY KEY,
+    ///   email nvarchar(100) NULL CONSTRAINT UQ_users_email UNIQUE,
+    ///   name nvarchar(max) COLLATE Latin1_General_100_CI_AS_SC_UTF8 NULL,
+    ///   balance decimal(10,2) NOT NULL CONSTRAINT DF_users_balance DEFAULT ((0)),
+    ///   created datetime2(3) NOT NULL CONSTRAINT DF_users_created DEFAULT (sysutcdatetime()),
+    ///   label AS (upper([email])) PERSISTED);
+    /// CREATE TABLE todos (id bigint IDENTITY(100,5) NOT NULL CONSTRAINT PK_todos PRIMARY KEY NONCLUSTERED,
+    ///   owner_id int NOT NULL, title varchar(200) NOT NULL, done bit NOT NULL,
+    ///   CONSTRAINT FK_todos_users FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE,
+    ///   CONSTRAINT CK_todos_title CHECK (len([title])>(0)));
+    /// CREATE CLUSTERED INDEX IX_todos_owner ON todos (owner_id, id DESC);
+    /// CREATE UNIQUE NONCLUSTERED INDEX IX_todos_open ON todos (title) INCLUDE (done) WHERE done = 0;
+    /// ```
+    fn catalog() -> Catalog {
+        Catalog {
+            collation: Some(COLLATION.into()),
+            schemas: ["billing", "db_owner", "dbo", "guest", "INFORMATION_SCHEMA", "ops", "sys"].map(String::from).to_vec(),
+            tables: vec![
+                table("dbo", "todos"),
+                table("dbo", "users"),
+                table("ops", "retort_history"),
+                table("ops", "retort_history_log"),
+                table("billing", "invoices"),
+            ],
+            columns: vec![
+                int_column("todos", 1, "id"),
+                int_column("todos", 2, "owner_id"),
+                ColumnRow { collation: Some(COLLATION.into()), ..string_column("todos", 3, "title", "varchar", 200) }
+                    .not_null(),
+                ColumnRow { type_name: "bit".into(), max_length: 1, precision: 1, ..int_column("todos", 4, "done") },
+                ColumnRow { identity: true, identity_seed: Some("1".into()), identity_increment: Some("1".into()), ..int_column("users", 1, "id") },
+                ColumnRow {
+                    default_name: None,
+                    ..string_column("users", 2, "email", "nvarchar", 200)
+                },
+                ColumnRow {
+                    collation: Some("Latin1_General_100_CI_AS_SC_UTF8".into()),
+                    ..string_column("users", 3, "name", "nvarchar", -1)
+                },
+                ColumnRow {
+                    type_name: "decimal".into(),
+                    max_length: 9,
+                    precision: 10,
+                    scale: 2,
+                    default_name: Some("DF_users_balance".into()),
+                    default: Some("((0))".into()),
+                    ..int_column("users", 4, "balance")
+                },
+                ColumnRow {
+                    type_name: "datetime2".into(),
+                    max_length: 7,
+                    precision: 23,
+                    scale: 3,
+                    default_name: Some("DF_users_created".into()),
+                    default: Some("(sysutcdatetime())".into()),
+                    ..int_column("users", 5, "created")
+                },
+                ColumnRow {
+                    computed: Some("(upper([email]))".into()),
+                    persisted: true,
+                    ..string_column("users", 6, "label", "nvarchar", 200)
+                },
+                ColumnRow { schema: "ops".into(), ..int_column("retort_history", 1, "x") },
+                ColumnRow { schema: "billing".into(), ..int_column("invoices", 1, "id") },
+            ],
+            keys: vec![
+                KeyColumnRow { system_named: true, ..key("todos", "PK__todos__3213E83F6A2B4C1D", "PK", 1, "id") },
+                key("users", "PK_users", "PK", 1, "id"),
+                key("users", "UQ_users_email", "UQ", 1, "email"),
+                KeyColumnRow { schema: "ops".into(), ..key("retort_history", "PK_retort_history", "PK", 1, "x") },
+            ],
+            indexes: vec![
+                IndexRow {
+                    schema: "dbo".into(),
+                    table: "todos".into(),
+                    name: "IX_todos_open".into(),
+                    unique: true,
+                    kind: 2,
+                    filter: Some("([done]=(0))".into()),
+                },
+                IndexRow {
+                    schema: "dbo".into(),
+                    table: "todos".into(),
+                    name: "IX_todos_owner".into(),
+                    unique: false,
+                    kind: 1,
+                    filter: None,
+                },
+            ],
+            index_columns: vec![
+                index_column("IX_todos_open", 0, 2, "done"),
+                index_column("IX_todos_open", 1, 1, "title"),
+                index_column("IX_todos_owner", 1, 1, "owner_id"),
+                IndexColumnRow { descending: true, ..index_column("IX_todos_owner", 2, 2, "id") },
+            ],
+            foreign_keys: vec![ForeignKeyColumnRow {
+                schema: "dbo".into(),
+                table: "todos".into(),
+                constraint: "FK_todos_users".into(),
+                ordinal: 1,
+                column: "owner_id".into(),
+                referenced_schema: "dbo".into(),
+                referenced_table: "users".into(),
+                referenced_column: "id".into(),
+                on_delete: "CASCADE".into(),
+                on_update: "NO_ACTION".into(),
+                system_named: false,
+            }],
+            checks: vec![CheckRow {
+                schema: "dbo".into(),
+                table: "todos".into(),
+                name: "CK_todos_title".into(),
+                definition: "(len([title])>(0))".into(),
+                system_named: false,
+            }],
+            modules: vec![
+                ModuleRow {
+                    schema: "dbo".into(),
+                    name: "open_todos".into(),
+                    kind: "V".into(),
+                    definition: Some("-- The open ones.\r\ncreate or alter view open_todos AS   \r\nSELECT id FROM todos WHERE done = 0\r\n".into()),
+                    ..ModuleRow::default()
+                },
+                ModuleRow {
+                    schema: "billing".into(),
+                    name: "close_todo".into(),
+                    kind: "P".into(),
+                    definition: Some("ALTER PROCEDURE billing.close_todo @id int AS\nBEGIN\n  UPDATE dbo.todos SET done = 1 WHERE id = @id;\nEND".into()),
+                    ..ModuleRow::default()
+                },
+                ModuleRow {
+                    schema: "dbo".into(),
+                    name: "todo_count".into(),
+                    kind: "FN".into(),
+                    definition: None,
+                    ..ModuleRow::default()
+                },
+                ModuleRow {
+                    schema: "dbo".into(),
+                    name: "todos_touch".into(),
+                    kind: "TR".into(),
+                    parent_schema: Some("dbo".into()),
+                    parent: Some("todos".into()),
+                    definition: Some("CREATE TRIGGER todos_touch ON todos AFTER UPDATE AS SELECT 1".into()),
+                },
+                ModuleRow {
+                    schema: "ops".into(),
+                    name: "history_guard".into(),
+                    kind: "TR".into(),
+                    parent_schema: Some("ops".into()),
+                    parent: Some("retort_history".into()),
+                    definition: Some("CREATE TRIGGER history_guard ON ops.retort_history AFTER DELETE AS SELECT 1".into()),
+                },
+            ],
+            sequences: vec![SequenceRow {
+                schema: "dbo".into(),
+                name: "ticket_numbers".into(),
+                type_name: "decimal".into(),
+                precision: 18,
+                scale: 0,
+                start: "1000".into(),
+                increment: "10".into(),
+            }],
+        }
+    }
+
+    impl ColumnRow {
+        fn not_null(self) -> Self {
+            ColumnRow {
+                nullable: false,
+                ..self
+            }
+        }
+    }
+
+    fn history() -> HistoryTable {
+        HistoryTable {
+            schema: Some("ops".into()),
+            name: "retort_history".into(),
+        }
+    }
+
+    #[test]
+    fn snapshot_maps_columns_with_exact_types_defaults_identity_and_collation() {
+        let snapshot = snapshot(&catalog(), &history());
+        let users = &snapshot.tables["users"];
+        let described: Vec<String> = users
+            .columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} null={} default={:?}/{:?} identity={:?} collation={:?} computed={:?}",
+                    c.name,
+                    c.data_type,
+                    c.nullable,
+                    c.default,
+                    c.default_name,
+                    c.identity,
+                    c.collation,
+                    c.computed
+                )
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "id int null=false default=None/None identity=Some(Identity { seed: Some(1), increment: Some(1) }) collation=None computed=None",
+                "email nvarchar(100) null=true default=None/None identity=None collation=None computed=None",
+                "name nvarchar(max) null=true default=None/None identity=None collation=Some(\"Latin1_General_100_CI_AS_SC_UTF8\") computed=None",
+                "balance decimal(10,2) null=false default=Some(\"0\")/Some(\"DF_users_balance\") identity=None collation=None computed=None",
+                "created datetime2(3) null=false default=Some(\"sysutcdatetime()\")/Some(\"DF_users_created\") identity=None collation=None computed=None",
+                "label nvarchar(100) null=true default=None/None identity=None collation=None computed=Some(\"upper([email]) PERSISTED\")",
+            ]
+        );
+        assert_eq!(
+            snapshot.tables["todos"].columns[2].data_type,
+            "varchar(200)"
+        );
+        assert_eq!(
+            snapshot.tables["todos"].primary_key,
+            Some(Key {
+                name: None,
+                columns: vec!["id".into()]
+            })
+        );
+        assert_eq!(
+            users.primary_key,
+            Some(Key {
+                name: Some("PK_users".into()),
+                columns: vec!["id".into()]
+            })
+        );
+        assert_eq!(
+            users.uniques,
+            [Key {
+                name: Some("UQ_users_email".into()),
+                columns: vec!["email".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn snapshot_maps_indexes_foreign_keys_and_checks() {
+        let snapshot = snapshot(&catalog(), &history());
+        let todos = &snapshot.tables["todos"];
+        assert_eq!(
+            todos.indexes,
+            [
+                Index {
+                    name: "IX_todos_open".into(),
+                    unique: true,
+                    clustered: false,
+                    columns: vec![IndexColumn {
+                        name: "title".into(),
+                        descending: false
+                    }],
+                    included: vec!["done".into()],
+                    filter: Some("[done]=(0)".into()),
+                },
+                Index {
+                    name: "IX_todos_owner".into(),
+                    unique: false,
+                    clustered: true,
+                    columns: vec![
+                        IndexColumn {
+                            name: "owner_id".into(),
+                            descending: false
+                        },
+                        IndexColumn {
+                            name: "id".into(),
+                            descending: true
+                        },
+                    ],
+                    included: vec![],
+                    filter: None,
+                },
+            ]
+        );
+        assert_eq!(
+            todos.foreign_keys,
+            [ForeignKey {
+                name: Some("FK_todos_users".into()),
+                columns: vec!["owner_id".into()],
+                referenced_table: "users".into(),
+                referenced_columns: vec!["id".into()],
+                on_delete: "CASCADE".into(),
+                on_update: "NO ACTION".into(),
+            }]
+        );
+        assert_eq!(
+            todos.checks,
+            [Check {
+                name: Some("CK_todos_title".into()),
+                expression: "len([title])>(0)".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn snapshot_leaves_out_history_tables_and_the_history_schema() {
+        let snapshot = snapshot(&catalog(), &history());
+        assert_eq!(
+            snapshot.tables.keys().collect::<Vec<_>>(),
+            ["billing.invoices", "todos", "users"]
+        );
+        assert_eq!(snapshot.schemas.iter().collect::<Vec<_>>(), ["billing"]);
+        assert!(!snapshot.triggers.contains_key("ops.history_guard"));
+        // Once the user puts something of theirs in it, it is their schema too.
+        let mut catalog = catalog();
+        catalog.tables.push(table("ops", "jobs"));
+        assert!(super::snapshot(&catalog, &history())
+            .schemas
+            .contains("ops"));
+    }
+
+    #[test]
+    fn snapshot_normalises_module_definitions_and_sorts_them_by_kind() {
+        let snapshot = snapshot(&catalog(), &history());
+        assert_eq!(
+            snapshot.views["open_todos"].definition,
+            "CREATE view open_todos AS\nSELECT id FROM todos WHERE done = 0"
+        );
+        let procedure = &snapshot.routines["billing.close_todo"];
+        assert_eq!(procedure.kind, RoutineKind::Procedure);
+        assert!(
+            procedure
+                .definition
+                .starts_with("CREATE PROCEDURE billing.close_todo @id int AS\nBEGIN"),
+            "{}",
+            procedure.definition
+        );
+        assert_eq!(snapshot.routines["todo_count"].definition, "(encrypted)");
+        assert_eq!(snapshot.routines["todo_count"].kind, RoutineKind::Function);
+        assert_eq!(snapshot.triggers["todos_touch"].table, "todos");
+        assert_eq!(
+            snapshot.sequences["ticket_numbers"],
+            Sequence {
+                data_type: "decimal(18,0)".into(),
+                start: 1000,
+                increment: 10
+            }
+        );
+    }
+
+    #[test]
+    fn expression_strips_only_enclosing_parentheses() {
+        assert_eq!(expression("((0))"), "0");
+        assert_eq!(expression("(N'(a)')"), "N'(a)'");
+        assert_eq!(expression("((1)+(2))"), "(1)+(2)");
+        assert_eq!(expression("(1)+(2)"), "(1)+(2)");
+        assert_eq!(expression("(N')')"), "N')'");
+        assert_eq!(expression("("), "(");
+    }
+
+    #[test]
+    fn data_type_spells_lengths_in_characters() {
+        assert_eq!(data_type("nchar", 20, 0, 0), "nchar(10)");
+        assert_eq!(data_type("varbinary", -1, 0, 0), "varbinary(max)");
+        assert_eq!(data_type("time", 5, 16, 7), "time(7)");
+        assert_eq!(data_type("float", 8, 53, 0), "float");
+        assert_eq!(data_type("real", 4, 24, 0), "real");
+        assert_eq!(data_type("uniqueidentifier", 16, 0, 0), "uniqueidentifier");
+    }
+}

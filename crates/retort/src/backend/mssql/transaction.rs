@@ -1,0 +1,365 @@
+//! The requests that run one revision, decided without a connection.
+//!
+//! tiberius has two ways to send SQL, and they differ in what matters here:
+//!
+//! - an **SQL batch** (`simple_query`) runs text as `sqlcmd` would send it.
+//!   User batches go this way, unchanged, and so does everything that opens
+//!   or closes a transaction spanning several requests;
+//! - an **RPC** of `sp_executesql` (`Query`) carries parameters. History
+//!   writes go this way, since values are never pasted into SQL. SQL Server
+//!   checks that an RPC leaves `@@TRANCOUNT` as it found it (error 266), so an
+//!   RPC either runs inside a transaction opened before it, or opens and
+//!   commits its own.
+//!
+//! A transactional revision is therefore: its first batch with the prologue
+//! (`SET XACT_ABORT ON; BEGIN TRANSACTION; …`) put in front of it on the same
+//! line, so that the server's line numbers still match the file; its other
+//! batches; the history writes (one RPC); `COMMIT TRANSACTION`. That is one
+//! round trip per batch plus two. A batch that must be first in its batch
+//! (`CREATE VIEW` …) gets the prologue as a request of its own. After any
+//! error the backend sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on
+//! most errors, but not on compile errors such as a missing table under
+//! deferred name resolution, and no transaction may outlive a failed run.
+
+use super::batch::{self, starts_with_batch_first_statement};
+use crate::backend::Unit;
+use crate::history::{Rendered, Value};
+
+/// Runs first in a transactional revision: stops each batch at its first
+/// error and rolls the transaction back (`XACT_ABORT`), opens the
+/// transaction, and starts the revision's clock (see [`START_CLOCK`]). One
+/// line, ending with a blank, so that it can precede a batch's first line.
+pub(crate) const TRANSACTIONAL_PROLOGUE: &str = concat!(
+    "SET XACT_ABORT ON; BEGIN TRANSACTION; ",
+    "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
+    "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started; "
+);
+
+/// Runs first in a revision that opted out of the transaction.
+pub(crate) const PROLOGUE: &str = concat!(
+    "SET XACT_ABORT ON; ",
+    "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
+    "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started; "
+);
+
+/// Starts a revision's clock in the session context, which, unlike a
+/// variable, outlives the batch: the history writes, in a later request,
+/// measure the revision's time server-side with [`ELAPSED_MS`].
+pub(crate) const START_CLOCK: &str = concat!(
+    "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
+    "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started;"
+);
+
+/// Milliseconds since the revision's clock started (0 if it never did).
+pub(crate) const ELAPSED_MS: &str = "COALESCE(DATEDIFF_BIG(millisecond, \
+     CAST(SESSION_CONTEXT(N'retort.started') AS datetime2(7)), SYSUTCDATETIME()), 0)";
+
+/// Sent after any failure: leaves no transaction open, whatever failed.
+pub(crate) const ROLLBACK_IF_OPEN: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;";
+
+/// Ends a transactional revision.
+pub(crate) const COMMIT: &str = "COMMIT TRANSACTION;";
+
+/// SQL Server accepts at most 2100 parameters in one request.
+pub(crate) const MAX_PARAMETERS: usize = 2100;
+
+/// Which user batch a request carries, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// Index of the unit in the slice given to `Backend::run`.
+    pub unit: usize,
+    /// 1-based number of the batch within its unit.
+    pub batch: u32,
+    /// 1-based line within the unit where the batch starts.
+    pub first_line: u32,
+    /// The batch text as in the unit.
+    pub sql: String,
+}
+
+/// One request of a revision's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// An SQL batch; `origin` is the user batch it carries, if any.
+    Batch {
+        text: String,
+        origin: Option<Origin>,
+    },
+    /// The history writes as one RPC; with `own_transaction` it opens and
+    /// commits its own transaction.
+    Writes { own_transaction: bool },
+    /// `COMMIT TRANSACTION` as an SQL batch.
+    Commit,
+}
+
+/// The requests that run `units` and then the history writes (when
+/// `has_writes`), inside one transaction when `transactional`.
+///
+/// Every unit is split on its `GO` lines: SQL revisions arrive as one unit
+/// holding the whole file, and a unit without `GO` is one batch. A batch
+/// with a repeat count (`GO 3`) is sent that many times.
+pub(crate) fn plan(units: &[Unit], transactional: bool, has_writes: bool) -> Vec<Request> {
+    let mut requests = Vec::new();
+    let mut prologue = Some(if transactional {
+        TRANSACTIONAL_PROLOGUE
+    } else {
+        PROLOGUE
+    });
+    for (index, unit) in units.iter().enumerate() {
+        for (number, piece) in batch::split_batches(&unit.sql).into_iter().enumerate() {
+            let origin = Origin {
+                unit: index,
+                batch: u32::try_from(number + 1).unwrap_or(u32::MAX),
+                first_line: piece.first_line,
+                sql: piece.sql.clone(),
+            };
+            for _ in 0..piece.repeat {
+                let text = match prologue.take() {
+                    Some(prologue) if !starts_with_batch_first_statement(&piece.sql) => {
+                        format!("{prologue}{}", piece.sql)
+                    }
+                    Some(prologue) => {
+                        requests.push(Request::Batch {
+                            text: prologue.trim_end().to_owned(),
+                            origin: None,
+                        });
+                        piece.sql.clone()
+                    }
+                    None => piece.sql.clone(),
+                };
+                requests.push(Request::Batch {
+                    text,
+                    origin: Some(origin.clone()),
+                });
+            }
+        }
+    }
+    let ran_batches = prologue.is_none();
+    match (ran_batches, transactional) {
+        (true, true) => {
+            if has_writes {
+                requests.push(Request::Writes {
+                    own_transaction: false,
+                });
+            }
+            requests.push(Request::Commit);
+        }
+        (true, false) | (false, _) => {
+            if has_writes {
+                requests.push(Request::Writes {
+                    own_transaction: true,
+                });
+            }
+        }
+    }
+    requests
+}
+
+/// Rendered statements, each numbering its `@Pn` from 1, joined into
+/// parameterised requests of at most [`MAX_PARAMETERS`] parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Group {
+    pub sql: String,
+    pub values: Vec<Value>,
+    /// For each statement: its index in the input and the 1-based line of
+    /// `sql` it starts on, so that a server line maps back to a statement.
+    pub starts: Vec<(usize, u32)>,
+}
+
+/// Groups statements into requests. With `own_transaction`, a single group
+/// opens and commits its own transaction; the caller checks
+/// `groups.len() == 1` before asking for that (several groups need a
+/// transaction around them, opened by an SQL batch).
+pub(crate) fn group(statements: &[Rendered], own_transaction: bool) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut current = Group {
+        sql: String::new(),
+        values: Vec::new(),
+        starts: Vec::new(),
+    };
+    for (index, statement) in statements.iter().enumerate() {
+        if !current.starts.is_empty()
+            && current.values.len() + statement.values.len() > MAX_PARAMETERS
+        {
+            groups.push(std::mem::replace(
+                &mut current,
+                Group {
+                    sql: String::new(),
+                    values: Vec::new(),
+                    starts: Vec::new(),
+                },
+            ));
+        }
+        let line = u32::try_from(current.sql.matches('\n').count() + 1).unwrap_or(u32::MAX);
+        current.starts.push((index, line));
+        current.sql.push_str(
+            batch::renumber_parameters(
+                statement.sql.trim_end().trim_end_matches(';'),
+                current.values.len(),
+            )
+            .as_str(),
+        );
+        current.sql.push_str(";\n");
+        current.values.extend(statement.values.iter().cloned());
+    }
+    if !current.starts.is_empty() {
+        groups.push(current);
+    }
+    if own_transaction {
+        for group in &mut groups {
+            group.sql = format!(
+                "SET XACT_ABORT ON; BEGIN TRANSACTION;\n{}COMMIT TRANSACTION;",
+                group.sql
+            );
+            for start in &mut group.starts {
+                start.1 += 1;
+            }
+        }
+    }
+    groups
+}
+
+impl Group {
+    /// The input index of the statement on `line` of `sql`.
+    pub fn statement_at(&self, line: u32) -> Option<usize> {
+        self.starts
+            .iter()
+            .rev()
+            .find(|(_, start)| *start <= line)
+            .map(|(index, _)| *index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(sql: &str) -> Unit {
+        Unit {
+            sql: sql.into(),
+            first_line: Some(1),
+            label: "script".into(),
+        }
+    }
+
+    fn texts(requests: &[Request]) -> Vec<String> {
+        requests
+            .iter()
+            .map(|request| match request {
+                Request::Batch { text, .. } => text.clone(),
+                Request::Writes { own_transaction } => format!("<writes own={own_transaction}>"),
+                Request::Commit => "<commit>".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_puts_the_prologue_on_the_first_line_and_commits_after_the_writes() {
+        let requests = plan(
+            &[unit(
+                "-- revision: a1\nCREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\n",
+            )],
+            true,
+            true,
+        );
+        assert_eq!(
+            texts(&requests),
+            [
+                format!("{TRANSACTIONAL_PROLOGUE}-- revision: a1\nCREATE TABLE a (id int);\n"),
+                "INSERT a VALUES (1);\n".to_owned(),
+                "<writes own=false>".to_owned(),
+                "<commit>".to_owned(),
+            ]
+        );
+        let Request::Batch {
+            origin: Some(origin),
+            ..
+        } = &requests[1]
+        else {
+            panic!("{requests:?}")
+        };
+        assert_eq!((origin.unit, origin.batch, origin.first_line), (0, 2, 4));
+    }
+
+    #[test]
+    fn plan_sends_the_prologue_alone_before_a_batch_first_statement() {
+        let requests = plan(&[unit("CREATE VIEW v AS SELECT 1 AS one\n")], true, false);
+        assert_eq!(
+            texts(&requests),
+            [
+                TRANSACTIONAL_PROLOGUE.trim_end(),
+                "CREATE VIEW v AS SELECT 1 AS one\n",
+                "<commit>"
+            ]
+        );
+    }
+
+    #[test]
+    fn plan_repeats_batches_and_numbers_them_per_unit() {
+        let units = [unit("INSERT t DEFAULT VALUES\nGO 2\n"), unit("SELECT 1")];
+        let requests = plan(&units, false, true);
+        assert_eq!(
+            texts(&requests),
+            [
+                format!("{PROLOGUE}INSERT t DEFAULT VALUES\n"),
+                "INSERT t DEFAULT VALUES\n".to_owned(),
+                "SELECT 1".to_owned(),
+                "<writes own=true>".to_owned(),
+            ]
+        );
+        let Request::Batch {
+            origin: Some(origin),
+            ..
+        } = &requests[2]
+        else {
+            panic!("{requests:?}")
+        };
+        assert_eq!((origin.unit, origin.batch), (1, 1));
+    }
+
+    #[test]
+    fn plan_runs_writes_alone_in_their_own_transaction_when_there_is_no_batch() {
+        assert_eq!(texts(&plan(&[], true, true)), ["<writes own=true>"]);
+        assert_eq!(
+            texts(&plan(&[unit("-- nothing\n\nGO\n")], true, true)),
+            ["<writes own=true>"]
+        );
+        assert!(plan(&[], true, false).is_empty());
+    }
+
+    #[test]
+    fn group_renumbers_parameters_and_wraps_its_own_transaction() {
+        let statements = [
+            Rendered {
+                sql: "DELETE FROM [h] WHERE revision_id = @P1".into(),
+                values: vec![Value::Text("a".into())],
+            },
+            Rendered {
+                sql: "INSERT INTO [h] (a, b)\nVALUES (@P1, @P2);".into(),
+                values: vec![Value::Text("a".into()), Value::Int(3)],
+            },
+        ];
+        let groups = group(&statements, true);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(
+            groups[0].sql,
+            "SET XACT_ABORT ON; BEGIN TRANSACTION;\nDELETE FROM [h] WHERE revision_id = @P1;\n\
+             INSERT INTO [h] (a, b)\nVALUES (@P2, @P3);\nCOMMIT TRANSACTION;"
+        );
+        assert_eq!(groups[0].values.len(), 3);
+        assert_eq!(groups[0].statement_at(2), Some(0));
+        assert_eq!(groups[0].statement_at(4), Some(1));
+    }
+
+    #[test]
+    fn group_splits_at_the_parameter_limit() {
+        let statement = Rendered {
+            sql: "INSERT t VALUES (@P1)".into(),
+            values: vec![Value::Int(1)],
+        };
+        let groups = group(&vec![statement; MAX_PARAMETERS + 1], false);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].values.len(), MAX_PARAMETERS);
+        assert!(groups[1].sql.starts_with("INSERT t VALUES (@P1)"));
+        assert_eq!(groups[1].starts, [(MAX_PARAMETERS, 1)]);
+    }
+}

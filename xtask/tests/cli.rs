@@ -1,0 +1,228 @@
+//! The README's workflow through the real `cargo xtask`, on a copy of the
+//! sample project: create, apply, branch, merge, seed and inspect revisions,
+//! on SQLite and PostgreSQL.
+//!
+//! Each step runs `cargo xtask …` in the copy, so cargo rebuilds the revision
+//! table whenever a step adds a migration, exactly as for a user. The copy
+//! shares one target folder across runs to keep rebuilds incremental.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use retort::testing::BackendKind;
+
+/// The copies share one target folder to keep rebuilds incremental, and
+/// cargo puts every copy's binary at the same `debug/xtask` path: tests that
+/// run a copy take turns.
+static ONE_COPY_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    // A test that panicked while holding the lock leaves nothing half-done
+    // that the next test depends on: ignore the poisoning.
+    ONE_COPY_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A copy of the sample project whose Cargo.toml points at this checkout's crates.
+struct Sample {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    database_url: String,
+}
+
+impl Sample {
+    fn new(database_url: &str) -> Sample {
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the checkout").to_path_buf();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("sample");
+        for folder in ["src", "migrations", "xtask/src", ".cargo"] {
+            copy_dir(&checkout.join(folder), &root.join(folder));
+        }
+        std::fs::copy(checkout.join("build.rs"), root.join("build.rs")).expect("copy build.rs");
+        std::fs::copy(checkout.join("Cargo.lock"), root.join("Cargo.lock")).expect("copy Cargo.lock");
+        let crates = checkout.join("crates");
+        let manifest = std::fs::read_to_string(checkout.join("Cargo.toml")).expect("read Cargo.toml");
+        let dependencies = section(&manifest, "[dependencies]");
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!(
+                "[workspace]\nmembers = [\"xtask\"]\n\n[package]\nname = \"todo-db\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\n{}\n\n[build-dependencies]\nretort-build = {{ path = {:?} }}\n\n\
+                 [profile.dev.package.argon2]\nopt-level = 3\n",
+                dependencies.replace("retort.workspace = true", &format!("retort = {{ path = {:?} }}", crates.join("retort"))),
+                crates.join("retort-build"),
+            ),
+        )
+        .expect("write Cargo.toml");
+        std::fs::write(
+            root.join("xtask/Cargo.toml"),
+            format!(
+                "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+                 retort = {{ path = {:?} }}\ntodo-db = {{ path = \"..\" }}\nclap = {{ version = \"4.6\", features = [\"derive\", \"env\"] }}\n",
+                crates.join("retort"),
+            ),
+        )
+        .expect("write xtask/Cargo.toml");
+        Sample { _dir: dir, root, database_url: database_url.to_owned() }
+    }
+
+    /// Runs `cargo xtask <args>` in the copy against its database.
+    fn xtask(&self, args: &[&str]) -> Output {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-cli");
+        let output = Command::new(env!("CARGO"))
+            .args(["xtask"])
+            .args(args)
+            .current_dir(&self.root)
+            .env("CARGO_TARGET_DIR", target)
+            .env("DATABASE_URL", &self.database_url)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("cargo runs");
+        eprintln!(
+            "$ cargo xtask {}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.xtask(args);
+        assert!(output.status.success(), "cargo xtask {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        let output = self.xtask(&args);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy file");
+        }
+    }
+}
+
+/// The lines of a TOML section, up to the next section.
+fn section(manifest: &str, header: &str) -> String {
+    manifest
+        .split(header)
+        .nth(1)
+        .map(|rest| rest.split("\n[").next().unwrap_or(rest).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn wrote(stdout: &str) -> Vec<String> {
+    stdout.lines().filter_map(|line| line.strip_prefix("wrote ")).map(str::to_owned).collect()
+}
+
+async fn workflow(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let _turn = take_turn();
+    let sample = Sample::new(db.url());
+
+    // Apply the sample's revisions; at head a second run has nothing to do.
+    let first = sample.ok(&["migrate", "upgrade"]);
+    assert!(first.contains("upgrade"), "{first}");
+    assert!(sample.ok(&["migrate", "upgrade"]).contains("nothing to upgrade"));
+    let current = sample.json(&["migrate", "current"]);
+    assert_eq!(current["at_head"], true, "{current}");
+
+    // Seed twice: the same rows, not twice as many.
+    sample.ok(&["seed"]);
+    sample.ok(&["seed"]);
+    let counts = rows(&db).await;
+    assert_eq!(counts, (10, 50), "10 users and 50 todos after seeding twice");
+
+    // A new revision on top of head, then applied.
+    let created = wrote(&sample.ok(&["new-revision", "-m", "add tags"]));
+    assert_eq!(created.len(), 1);
+    assert!(created[0].starts_with("migrations/") && created[0].ends_with("_add_tags.rs"), "{created:?}");
+    let new_id = created[0].trim_start_matches("migrations/")[..12].to_owned();
+    let check = sample.xtask(&["migrate", "check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(4), "pending revisions exit with 4");
+    let check: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    assert_eq!(check["pending"][0], new_id.as_str());
+    // Not at head: seeding refuses.
+    let refused = sample.xtask(&["seed"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not at head"));
+    assert!(sample.ok(&["migrate", "upgrade"]).contains(&new_id));
+
+    // Two branches from the same parent: new-revision refuses to guess, merge joins them.
+    let parent = &new_id[..6];
+    let left = wrote(&sample.ok(&["new-revision", "-m", "left feature", "--head", parent]));
+    let right = wrote(&sample.ok(&["new-revision", "-m", "right feature", "--head", parent, "--sql"]));
+    assert_eq!((left.len(), right.len()), (1, 2), "a Rust file, and an SQL pair");
+    let refused = sample.xtask(&["new-revision", "-m", "ambiguous"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("several heads"));
+    let heads = sample.json(&["migrate", "heads"]);
+    assert_eq!(heads["heads"].as_array().map(Vec::len), Some(2), "{heads}");
+    let merged = wrote(&sample.ok(&["merge", "-m", "merge heads"]));
+    assert_eq!(merged.len(), 1);
+    let heads = sample.json(&["migrate", "heads"]);
+    assert_eq!(heads["heads"].as_array().map(Vec::len), Some(1), "{heads}");
+    let upgraded = sample.json(&["migrate", "upgrade"]);
+    assert_eq!(upgraded["steps"].as_array().map(Vec::len), Some(3), "{upgraded}");
+    let graph = sample.ok(&["migrate", "history", "--graph"]);
+    assert!(graph.contains("├─┐") && graph.contains("├─┘"), "{graph}");
+
+    // Back down one merge, and the history says so.
+    let down = sample.json(&["migrate", "downgrade", "-1"]);
+    assert_eq!(down["steps"][0]["direction"], "down");
+    let history = sample.json(&["migrate", "history"]);
+    let applied = history["revisions"].as_array().expect("revisions").iter().filter(|r| r["applied"] == true).count();
+    assert_eq!(applied, history["revisions"].as_array().map_or(0, Vec::len) - 1);
+}
+
+/// (users, todos) row counts.
+async fn rows(db: &retort::testing::TestDatabase) -> (i64, i64) {
+    let url = retort::DatabaseUrl::parse(db.url()).expect("url");
+    match retort::connect(&url).await.expect("connect") {
+        retort::AnyBackend::Sqlite(backend) => {
+            let count = |table: &str| {
+                backend.connection().query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0)).expect("count")
+            };
+            (count("users"), count("todos"))
+        }
+        retort::AnyBackend::Postgres(backend) => {
+            let users = backend.client().query_one("SELECT count(*) FROM users", &[]).await.expect("count");
+            let todos = backend.client().query_one("SELECT count(*) FROM todos", &[]).await.expect("count");
+            (users.get(0), todos.get(0))
+        }
+        _ => unreachable!("only SQLite and PostgreSQL run here"),
+    }
+}
+
+#[tokio::test]
+async fn readme_workflow_on_sqlite() {
+    workflow(BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn readme_workflow_on_postgres() {
+    workflow(BackendKind::Postgres).await;
+}
+
+#[test]
+fn seed_refuses_a_database_that_does_not_look_local() {
+    let _turn = take_turn();
+    let sample = Sample::new("postgres://app:s3cret@db.example.com:5432/app");
+    let output = sample.xtask(&["seed"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("db.example.com is not this machine"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "the password never appears: {stderr}");
+}
