@@ -26,7 +26,7 @@ impl DatabaseUrl {
             Some("sqlite") => Dialect::Sqlite,
             Some("postgres" | "postgresql") => Dialect::Postgres,
             Some("mssql" | "sqlserver") => Dialect::Mssql,
-            _ if is_ado_connection_string(raw) => Dialect::Mssql,
+            _ if is_ado_connection_string(raw) => return Self::from_ado(raw),
             _ => {
                 return Err(BackendError::Url {
                     url: redact(raw),
@@ -39,6 +39,18 @@ impl DatabaseUrl {
         Ok(Self {
             raw: raw.to_owned(),
             dialect,
+        })
+    }
+
+    /// An ADO.NET connection string, kept as the equivalent `mssql://` URL so
+    /// that its host and database are read like any URL's (the local-only
+    /// safety checks need both) and its password is redacted like any URL's.
+    fn from_ado(raw: &str) -> Result<Self, BackendError> {
+        #[cfg(feature = "mssql")]
+        let raw = crate::backend::mssql_ado_to_url(raw)?;
+        Ok(Self {
+            raw: raw.to_owned(),
+            dialect: Dialect::Mssql,
         })
     }
 
@@ -159,9 +171,15 @@ mod tests {
 
     #[test]
     fn parse_reads_an_ado_connection_string_as_sql_server() {
-        let url = DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=s3cret").unwrap();
+        let url = DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=\"s3;cret\"").unwrap();
         assert_eq!(url.dialect(), Dialect::Mssql);
-        assert!(!url.to_string().contains("s3cret"));
+        #[cfg(feature = "mssql")]
+        {
+            // Kept as a mssql:// URL: even a quoted password with a `;` is hidden.
+            assert!(!url.to_string().contains("s3") && !url.to_string().contains("cret"), "{url}");
+            assert_eq!(url.host().as_deref(), Some("db"));
+            assert_eq!(url.database_name().as_deref(), Some("app"));
+        }
         assert_eq!(DatabaseUrl::parse("data source = db;uid=sa").unwrap().dialect(), Dialect::Mssql);
         assert!(DatabaseUrl::parse("host=db dbname=app").is_err());
     }

@@ -35,6 +35,8 @@ pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep}
 pub use self::mssql::{MssqlBackend, MssqlClient};
 #[cfg(all(feature = "mssql", feature = "testing"))]
 pub(crate) use self::mssql::test_database_url as mssql_test_database_url;
+#[cfg(feature = "mssql")]
+pub(crate) use self::mssql::ado_to_url as mssql_ado_to_url;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]

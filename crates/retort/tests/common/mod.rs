@@ -107,7 +107,21 @@ pub async fn texts(db: &TestDatabase, sql: &str) -> Vec<String> {
             .iter()
             .map(|row| row.get::<_, String>(0))
             .collect(),
-        _ => unreachable!("only SQLite and PostgreSQL run here"),
+        AnyBackend::Mssql(mut backend) => {
+            let rows = backend
+                .client()
+                .simple_query(sql)
+                .await
+                .expect("query runs")
+                .into_first_result()
+                .await
+                .expect("query runs");
+            rows.iter()
+                .map(|row| row.get::<&str, _>(0).expect("text column").to_owned())
+                .collect()
+        }
+        #[allow(unreachable_patterns)] // Reached only when a backend is added.
+        _ => unreachable!("only SQLite, PostgreSQL and SQL Server run here"),
     }
 }
 
@@ -117,6 +131,9 @@ pub async fn tables(db: &TestDatabase) -> Vec<String> {
         BackendKind::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'retort%' \
              AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        BackendKind::Mssql => {
+            "SELECT name FROM sys.tables WHERE SCHEMA_NAME(schema_id) = N'dbo' AND name NOT LIKE 'retort%' ORDER BY name"
         }
         _ => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'retort%' ORDER BY 1",
     };
@@ -134,11 +151,13 @@ pub async fn applied(db: &TestDatabase) -> Vec<String> {
 
 /// The event log as `id action outcome` lines, oldest first.
 pub async fn events(db: &TestDatabase) -> Vec<String> {
-    texts(
-        db,
-        "SELECT revision_id || ' ' || action || ' ' || outcome FROM retort_history_log ORDER BY id",
-    )
-    .await
+    let sql = match db.kind() {
+        BackendKind::Mssql => {
+            "SELECT CONCAT(revision_id, N' ', action, N' ', outcome) FROM dbo.retort_history_log ORDER BY id"
+        }
+        _ => "SELECT revision_id || ' ' || action || ' ' || outcome FROM retort_history_log ORDER BY id",
+    };
+    texts(db, sql).await
 }
 
 pub fn strings(items: &[&str]) -> Vec<String> {

@@ -6,6 +6,8 @@
 //! - every `sql_variant` column (`seed_value`, `increment_value`,
 //!   `start_value`, `DATABASEPROPERTYEX`) is cast to `nvarchar`, because
 //!   tiberius cannot decode `sql_variant`;
+//! - results are ordered by position (`ORDER BY 1, 2`), which no alias or
+//!   column of the joined views can make ambiguous;
 //! - every number is cast to `int` and every flag to `int`, and the decoder
 //!   accepts any integer type anyway, so a type the catalog changes between
 //!   versions cannot break it. Type names come from `TYPE_NAME()`, never
@@ -22,7 +24,7 @@ SELECT s.name AS schema_name FROM sys.schemas AS s ORDER BY s.name;
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name
 FROM sys.tables AS t
 WHERE t.is_ms_shipped = 0
-ORDER BY schema_name, table_name;
+ORDER BY 1, 2;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, CAST(c.column_id AS int) AS column_id,
     c.name AS column_name, TYPE_NAME(c.user_type_id) AS type_name, CAST(c.max_length AS int) AS max_length,
@@ -37,7 +39,7 @@ LEFT JOIN sys.identity_columns AS ic ON ic.object_id = c.object_id AND ic.column
 LEFT JOIN sys.computed_columns AS cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id
 LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
 WHERE t.is_ms_shipped = 0
-ORDER BY schema_name, table_name, column_id;
+ORDER BY 1, 2, 3;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, kc.name AS constraint_name,
     CAST(kc.type AS nvarchar(2)) AS constraint_type, CAST(ic.key_ordinal AS int) AS key_ordinal, c.name AS column_name,
@@ -47,7 +49,7 @@ JOIN sys.tables AS t ON t.object_id = kc.parent_object_id
 JOIN sys.index_columns AS ic ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id
 JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
 WHERE t.is_ms_shipped = 0 AND ic.key_ordinal > 0
-ORDER BY schema_name, table_name, constraint_name, key_ordinal;
+ORDER BY 1, 2, 3, 5;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, i.name AS index_name,
     CAST(i.is_unique AS int) AS is_unique, CAST(i.type AS int) AS index_type, i.filter_definition
@@ -55,7 +57,7 @@ FROM sys.indexes AS i
 JOIN sys.tables AS t ON t.object_id = i.object_id
 WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_primary_key = 0 AND i.is_unique_constraint = 0
     AND i.is_hypothetical = 0
-ORDER BY schema_name, table_name, index_name;
+ORDER BY 1, 2, 3;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, i.name AS index_name,
     CAST(ic.key_ordinal AS int) AS key_ordinal, CAST(ic.index_column_id AS int) AS index_column_id,
@@ -67,7 +69,7 @@ JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.i
 JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
 WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_primary_key = 0 AND i.is_unique_constraint = 0
     AND i.is_hypothetical = 0
-ORDER BY schema_name, table_name, index_name, key_ordinal, index_column_id;
+ORDER BY 1, 2, 3, 4, 5;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, fk.name AS constraint_name,
     CAST(fkc.constraint_column_id AS int) AS ordinal, pc.name AS column_name,
@@ -81,14 +83,14 @@ JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
 JOIN sys.columns AS pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
 JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
 WHERE t.is_ms_shipped = 0
-ORDER BY schema_name, table_name, constraint_name, ordinal;
+ORDER BY 1, 2, 3, 4;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, ck.name AS constraint_name, ck.definition,
     CAST(ck.is_system_named AS int) AS is_system_named
 FROM sys.check_constraints AS ck
 JOIN sys.tables AS t ON t.object_id = ck.parent_object_id
 WHERE t.is_ms_shipped = 0
-ORDER BY schema_name, table_name, constraint_name;
+ORDER BY 1, 2, 3;
 
 SELECT SCHEMA_NAME(o.schema_id) AS schema_name, o.name AS object_name, CAST(o.type AS nvarchar(2)) AS object_type,
     SCHEMA_NAME(p.schema_id) AS parent_schema, p.name AS parent_name, m.definition
@@ -96,14 +98,14 @@ FROM sys.objects AS o
 JOIN sys.sql_modules AS m ON m.object_id = o.object_id
 LEFT JOIN sys.objects AS p ON p.object_id = NULLIF(o.parent_object_id, 0)
 WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR')
-ORDER BY schema_name, object_name;
+ORDER BY 1, 2;
 
 SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name AS sequence_name, TYPE_NAME(s.user_type_id) AS type_name,
     CAST(s.precision AS int) AS type_precision, CAST(s.scale AS int) AS type_scale,
     CAST(s.start_value AS nvarchar(40)) AS start_value, CAST(s.increment AS nvarchar(40)) AS increment_value
 FROM sys.sequences AS s
 WHERE s.is_ms_shipped = 0
-ORDER BY schema_name, sequence_name;
+ORDER BY 1, 2;
 ";
 
 /// What the catalog query returns, row by row.

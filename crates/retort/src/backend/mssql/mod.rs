@@ -42,6 +42,17 @@ use crate::Dialect;
 pub(crate) use self::history::{history_ddl, offline_context};
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
 
+/// The `mssql://` URL equivalent to an ADO.NET connection string: what
+/// `DatabaseUrl` keeps, so that host and database are read one way.
+pub(crate) fn ado_to_url(ado: &str) -> Result<String, BackendError> {
+    ConnectOptions::parse(ado)
+        .map(|options| options.to_url())
+        .map_err(|error| BackendError::Url {
+            url: options::ado_for_messages(ado),
+            reason: error.to_string(),
+        })
+}
+
 /// The `mssql://` URL of database `name` on the server of `maintenance_url`
 /// (a URL or an ADO.NET string), for the test fixture.
 #[cfg(feature = "testing")]

@@ -425,12 +425,23 @@ impl ConnectOptions {
     /// password included: for the test fixture, which hands it to a driver.
     #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     pub fn url_for_database(&self, database: &str) -> String {
+        ConnectOptions {
+            database: Some(database.to_owned()),
+            ..self.clone()
+        }
+        .to_url()
+    }
+
+    /// These options as a `mssql://` URL, password included (it is what a
+    /// `DatabaseUrl` holds for an ADO.NET string, so that the host and
+    /// database are read in one way for both forms).
+    pub fn to_url(&self) -> String {
+        let database = self.database.as_deref().map(encode).unwrap_or_default();
         let mut url = format!(
-            "mssql://{}:{}@{}/{}",
+            "mssql://{}:{}@{}/{database}",
             encode(&self.user),
             encode(&self.password),
             self.address(),
-            encode(database)
         );
         let mut query = vec![format!("encrypt={}", self.encrypt == Encrypt::Required)];
         if self.trust_server_certificate {
@@ -448,10 +459,33 @@ impl ConnectOptions {
                 encode(&self.application_name)
             ));
         }
+        if self.connect_timeout != DEFAULT_CONNECT_TIMEOUT {
+            query.push(format!("connect_timeout={}", self.connect_timeout.as_secs()));
+        }
         url.push('?');
         url.push_str(&query.join("&"));
         url
     }
+}
+
+/// An ADO.NET string that could not be read, for messages: cut before its
+/// password, since where a malformed (say, unterminated quoted) password
+/// ends cannot be known.
+pub(crate) fn ado_for_messages(raw: &str) -> String {
+    let lower = raw.to_ascii_lowercase();
+    let mut at = 0;
+    while at < raw.len() {
+        let key_start = at == 0 || raw.as_bytes()[at - 1] == b';';
+        let rest = lower[at..].trim_start();
+        let is_password = ["password", "pwd"]
+            .iter()
+            .any(|key| rest.strip_prefix(key).is_some_and(|after| after.trim_start().starts_with('=')));
+        if key_start && is_password {
+            return format!("{}Password=*** (the rest is not shown)", &raw[..at]);
+        }
+        at += raw[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    raw.to_owned()
 }
 
 /// Splits an ADO.NET connection string into `(key, value)` pairs.
@@ -662,6 +696,16 @@ mod tests {
     }
 
     #[test]
+    fn ado_for_messages_cuts_before_the_password() {
+        assert_eq!(
+            ado_for_messages("Server=h;User Id=sa; PWD=\"a;b;c"),
+            "Server=h;User Id=sa;Password=*** (the rest is not shown)"
+        );
+        assert_eq!(ado_for_messages("Server=h;Encrypt=maybe"), "Server=h;Encrypt=maybe");
+        assert!(!ado_for_messages("password='x;y").contains('x'));
+    }
+
+    #[test]
     fn debug_and_display_url_hide_the_password() {
         let options = ConnectOptions::parse("mssql://sa:S3cretvalue@localhost/app").unwrap();
         assert!(!format!("{options:?}").contains("S3cret"));
@@ -669,7 +713,13 @@ mod tests {
     }
 
     #[test]
-    fn url_for_database_round_trips_through_parse() {
+    fn to_url_round_trips_through_parse() {
+        let options = ConnectOptions::parse(&format!(
+            "Server=tcp:[::1],1500;Database=app;User Id=sa;Password={{{PASSWORD}}};TrustServerCertificate=yes;\
+             Encrypt=no;Connect Timeout=3;App=ci"
+        ))
+        .unwrap();
+        assert_eq!(ConnectOptions::parse(&options.to_url()).unwrap(), options);
         let options = ConnectOptions::parse(&format!(
             "Server=tcp:h,1500;User Id=sa;Password={{{PASSWORD}}};TrustServerCertificate=yes;Encrypt=no"
         ))
