@@ -38,7 +38,7 @@ pub use redact::redact;
 pub use dialect::Dialect;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
-pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Resolution, StepReport};
+pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StepReport};
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};

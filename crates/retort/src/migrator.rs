@@ -97,11 +97,25 @@ pub enum Resolution {
 /// retort::Migrator::new(migrations).upgrade(&mut db, &retort::Target::Heads).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Migrator {
     migrations: &'static Migrations,
     graph: RevisionGraph,
     config: MigratorConfig,
+    progress: Option<Box<Progress>>,
+}
+
+/// Called after each revision a run applies or reverts: the step, how many
+/// are done, and how many the plan has.
+pub type Progress = dyn Fn(&StepReport, usize, usize);
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("revisions", &self.migrations.revisions().len())
+            .field("config", &self.config)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Migrator {
@@ -114,7 +128,15 @@ impl Migrator {
             migrations,
             graph: RevisionGraph::new(migrations),
             config,
+            progress: None,
         }
+    }
+
+    /// Reports each finished revision as the run goes (for progress bars and
+    /// per-revision lines), instead of only in the returned list.
+    pub fn with_progress(mut self, progress: impl Fn(&StepReport, usize, usize) + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
     }
 
     pub fn graph(&self) -> &RevisionGraph {
@@ -389,7 +411,7 @@ impl Migrator {
             if !step.revision.transactional {
                 let started = Instant::now();
                 self.apply_step(db, step.revision, step.direction).await?;
-                done.push(self.finished(step, started.elapsed()));
+                done.push(self.finished(step, started.elapsed(), done.len() + 1, steps.len()));
                 next += 1;
                 continue;
             }
@@ -409,7 +431,7 @@ impl Migrator {
             match db.run_steps(&work, &self.config.history).await {
                 Ok(elapsed) => {
                     for (step, elapsed) in batch.iter().zip(elapsed) {
-                        done.push(self.finished(*step, elapsed));
+                        done.push(self.finished(*step, elapsed, done.len() + 1, steps.len()));
                     }
                 }
                 Err((failed, error)) => {
@@ -436,9 +458,13 @@ impl Migrator {
         Ok(done)
     }
 
-    fn finished(&self, step: crate::Step, elapsed: Duration) -> StepReport {
+    fn finished(&self, step: crate::Step, elapsed: Duration, done: usize, total: usize) -> StepReport {
         tracing::info!(revision = step.revision.id, direction = %step.direction, ?elapsed, "{}", step.revision.message);
-        report(step.revision, step.direction, elapsed)
+        let report = report(step.revision, step.direction, elapsed);
+        if let Some(progress) = &self.progress {
+            progress(&report, done, total);
+        }
+        report
     }
 
     /// A transactional revision's units and the history writes that commit with them.

@@ -126,7 +126,7 @@ pub fn db(migrations: &'static Migrations, project: &Project, args: DbArgs) -> E
         Ok(steps)
     });
     match result {
-        Ok(Ok(steps)) => out.steps(crate::Direction::Up, steps.as_slice()),
+        Ok(Ok(steps)) => out.steps(crate::Direction::Up, steps.as_slice(), false),
         Ok(Err(error)) => out.failure(&error.to_string(), 1),
         Err(code) => code,
     }

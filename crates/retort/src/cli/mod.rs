@@ -255,11 +255,17 @@ async fn run(
                 out.dry_run(&plan, db.dialect())?
             } else {
                 out.starting(&db.describe());
+                let progress = out.progress();
+                let streamed = progress.is_some();
+                let migrator = match progress {
+                    Some(progress) => Migrator::with_config(migrations, migrator.config().clone()).with_progress(progress),
+                    None => migrator,
+                };
                 let steps = match direction {
                     Direction::Up => migrator.upgrade(&mut db, &target).await?,
                     Direction::Down => migrator.downgrade(&mut db, &target).await?,
                 };
-                out.steps(direction, &steps)
+                out.steps(direction, &steps, streamed)
             }
         }
         MigrateCommand::Stamp { target } => {

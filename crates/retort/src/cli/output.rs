@@ -20,6 +20,16 @@ pub(crate) const EXIT_DRIFT: u8 = 3;
 pub(crate) const EXIT_PENDING: u8 = 4;
 pub(crate) const EXIT_UNKNOWN: u8 = 5;
 
+/// `upgrade   <id>  <message>  (<ms> ms)`.
+fn step_line(step: &StepReport, color: bool) -> String {
+    let (code, word) = match step.direction {
+        Direction::Up => ("32", "upgrade  "),
+        Direction::Down => ("33", "downgrade"),
+    };
+    let arrow = if color { format!("\x1b[{code}m{word}\x1b[0m") } else { word.to_owned() };
+    format!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis())
+}
+
 pub(crate) struct Printer {
     format: Format,
     quiet: bool,
@@ -86,7 +96,9 @@ impl Printer {
         ExitCode::from(code)
     }
 
-    pub fn steps(&self, direction: Direction, steps: &[StepReport]) -> ExitCode {
+    /// Prints a run's result. `streamed` runs printed their lines already,
+    /// as each revision finished (see [`Printer::progress`]).
+    pub fn steps(&self, direction: Direction, steps: &[StepReport], streamed: bool) -> ExitCode {
         match self.format {
             Format::Json => {
                 self.json(serde_json::json!({ "direction": direction, "steps": steps }))
@@ -95,22 +107,47 @@ impl Printer {
                 if steps.is_empty() {
                     println!("nothing to {direction}: the database is already there");
                 }
-                for step in steps {
-                    let arrow = match step.direction {
-                        Direction::Up => self.paint("32", "upgrade  "),
-                        Direction::Down => self.paint("33", "downgrade"),
-                    };
-                    println!(
-                        "{arrow} {}  {}  ({} ms)",
-                        step.id,
-                        step.message,
-                        step.elapsed.as_millis()
-                    );
+                if !streamed {
+                    for step in steps {
+                        println!("{}", step_line(step, self.color));
+                    }
                 }
             }
             Format::Text => {}
         }
         ExitCode::SUCCESS
+    }
+
+    /// A per-revision line as each revision finishes, under a progress bar
+    /// when more than a handful run and stderr is a terminal. `None` when
+    /// nothing is printed as the run goes (quiet, JSON).
+    pub fn progress(&self) -> Option<impl Fn(&StepReport, usize, usize) + 'static> {
+        use std::io::IsTerminal;
+        if self.quiet || self.format == Format::Json {
+            return None;
+        }
+        let color = self.color;
+        let bar: std::cell::RefCell<Option<indicatif::ProgressBar>> = std::cell::RefCell::new(None);
+        Some(move |step: &StepReport, done: usize, total: usize| {
+            let mut bar = bar.borrow_mut();
+            if bar.is_none() && total > 5 && std::io::stderr().is_terminal() {
+                let new = indicatif::ProgressBar::new(total as u64);
+                let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} revisions {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+                new.set_style(style);
+                *bar = Some(new);
+            }
+            match bar.as_ref() {
+                Some(bar) => {
+                    bar.println(step_line(step, color));
+                    bar.set_position(done as u64);
+                    if done == total {
+                        bar.finish_and_clear();
+                    }
+                }
+                None => println!("{}", step_line(step, color)),
+            }
+        })
     }
 
     pub fn stamped(&self, steps: &[StepReport]) -> ExitCode {

@@ -267,10 +267,11 @@ fn qualified(schema: &str, name: &str) -> String {
 fn column(row: &ColumnRow, database_collation: Option<&str>) -> Column {
     let computed = row.computed.as_deref().map(|definition| {
         let expression = expression(definition);
+        // The model's convention for every backend: `<expr> stored` or `<expr> virtual`.
         if row.persisted {
-            format!("{expression} PERSISTED")
+            format!("{expression} stored")
         } else {
-            expression
+            format!("{expression} virtual")
         }
     });
     Column {
@@ -688,7 +689,7 @@ mod tests {
                 "name nvarchar(max) null=true default=None/None identity=None collation=Some(\"Latin1_General_100_CI_AS_SC_UTF8\") computed=None",
                 "balance decimal(10,2) null=false default=Some(\"0\")/Some(\"DF_users_balance\") identity=None collation=None computed=None",
                 "created datetime2(3) null=false default=Some(\"sysutcdatetime()\")/Some(\"DF_users_created\") identity=None collation=None computed=None",
-                "label nvarchar(100) null=true default=None/None identity=None collation=None computed=Some(\"upper([email]) PERSISTED\")",
+                "label nvarchar(100) null=true default=None/None identity=None collation=None computed=Some(\"upper([email]) stored\")",
             ]
         );
         assert_eq!(
