@@ -80,8 +80,9 @@ impl Workload {
         self.migrations
     }
 
-    /// The floor: the same DDL and one history INSERT per revision into a
-    /// table shaped like retort's `retort_history`, as one script.
+    /// The floor: the same DDL and the same two history rows retort writes
+    /// per revision — the state row in a table shaped like `retort_history`
+    /// and the event in one shaped like `retort_history_log` — as one script.
     ///
     /// Values are written into the script as literals. That is what a script
     /// is, and they are generated here (`r0001`, hex digits), never read from
@@ -106,7 +107,9 @@ impl Workload {
             let _ = writeln!(
                 script,
                 "{up}\nINSERT INTO retort_history (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
-                 VALUES ('{id}', '{checksum}', '{id}', 'applied', {now}, 0, {user});",
+                 VALUES ('{id}', '{checksum}', '{id}', 'applied', {now}, 0, {user});\n\
+                 INSERT INTO retort_history_log (revision_id, action, outcome, detail, at, execution_ms, run_by) \
+                 VALUES ('{id}', 'upgrade', 'ok', NULL, {now}, 0, {user});",
                 id = revision.id,
                 checksum = revision.checksum.to_hex(),
             );
@@ -170,6 +173,16 @@ fn history_ddl(dialect: Dialect) -> &'static str {
     execution_ms INTEGER NOT NULL,
     applied_by TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retort_history_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    revision_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT,
+    at TEXT NOT NULL,
+    execution_ms INTEGER NOT NULL,
+    run_by TEXT NOT NULL
+);
 "
         }
         Dialect::Postgres => {
@@ -181,6 +194,16 @@ fn history_ddl(dialect: Dialect) -> &'static str {
     applied_at timestamptz NOT NULL,
     execution_ms bigint NOT NULL,
     applied_by text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS retort_history_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    revision_id text NOT NULL,
+    action text NOT NULL,
+    outcome text NOT NULL,
+    detail text,
+    at timestamptz NOT NULL,
+    execution_ms bigint NOT NULL,
+    run_by text NOT NULL
 );
 "
         }
@@ -210,7 +233,8 @@ mod tests {
         let script = Workload::new(2).floor_script(Dialect::Sqlite, Shape::PerRevision);
         assert_eq!(script.matches("BEGIN;").count(), 2);
         assert_eq!(script.matches("COMMIT;").count(), 2);
-        assert_eq!(script.matches("INSERT INTO retort_history").count(), 2);
+        assert_eq!(script.matches("INSERT INTO retort_history (").count(), 2);
+        assert_eq!(script.matches("INSERT INTO retort_history_log (").count(), 2);
     }
 
     #[test]
