@@ -267,6 +267,8 @@ pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
         Dialect::Sqlite => SqliteBackend::delete_database(url),
         #[cfg(feature = "postgres")]
         Dialect::Postgres => PostgresBackend::recreate_database(url).await,
+        #[cfg(feature = "mssql")]
+        Dialect::Mssql => MssqlBackend::recreate_database(url).await,
         #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
         other => Err(BackendError::NotCompiled { backend: other.name() }),
     }

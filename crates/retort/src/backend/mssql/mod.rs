@@ -109,6 +109,32 @@ impl MssqlBackend {
         })
     }
 
+    /// Drops and creates the database a URL names, from `master` (for
+    /// `db reset`; the caller checks that it looks local).
+    pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
+        let options = ConnectOptions::parse(url.expose()).map_err(|error| BackendError::Url {
+            url: url.to_string(),
+            reason: error.to_string(),
+        })?;
+        let name = options.database.clone().ok_or_else(|| BackendError::Url {
+            url: url.to_string(),
+            reason: "name the database to reset (mssql://…/DevDB or Database=DevDB)".to_owned(),
+        })?;
+        let master = DatabaseUrl::parse(&options.url_for_database("master"))?;
+        let mut admin = Self::connect(&master).await?;
+        let quoted = Dialect::Mssql.quote_ident(&name);
+        let sql = format!(
+            "IF DB_ID({literal}) IS NOT NULL\nBEGIN\n    ALTER DATABASE {quoted} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;\n    \
+             DROP DATABASE {quoted};\nEND;\nCREATE DATABASE {quoted};",
+            literal = Dialect::Mssql.quote_literal(&name),
+        );
+        admin.batch(&sql).await.map_err(|error| BackendError::Database {
+            context: "recreating the database",
+            message: error.to_string(),
+        })?;
+        Ok(())
+    }
+
     /// The tiberius client, for tests and seed code.
     pub fn client(&mut self) -> &mut MssqlClient {
         &mut self.client
