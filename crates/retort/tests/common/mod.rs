@@ -3,8 +3,13 @@
 
 #![allow(dead_code)] // Each test file uses its own subset.
 
+use std::process::Command;
+
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Body, Checksum, DatabaseUrl, Migrations, Revision};
+use retort::{
+    AnyBackend, Backend, Body, Checksum, DatabaseUrl, HistoryTable, MigrateError, Migrations,
+    Migrator, Revision, Target,
+};
 
 /// A revision with SQL bodies, for hand-built tables.
 pub const fn sql(
@@ -160,6 +165,37 @@ pub async fn events(db: &TestDatabase) -> Vec<String> {
     texts(db, sql).await
 }
 
+/// Parses a target written in a test.
+pub fn target(text: &str) -> Target {
+    Target::parse(text).expect("test targets parse")
+}
+
+/// Upgrades `db` to `to` on a fresh connection; returns the ids that ran.
+pub async fn upgrade(
+    db: &TestDatabase,
+    migrations: &'static Migrations,
+    to: &str,
+) -> Result<Vec<&'static str>, MigrateError> {
+    let mut backend = connect(db).await;
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &target(to))
+        .await?;
+    Ok(steps.iter().map(|s| s.id).collect())
+}
+
+/// Asserts that `actual` holds what `expected` does: the same user tables,
+/// applied revisions and introspected schema (history tables left out).
+pub async fn assert_same_schema(actual: &TestDatabase, expected: &TestDatabase) {
+    assert_eq!(tables(actual).await, tables(expected).await);
+    assert_eq!(applied(actual).await, applied(expected).await);
+    let history = HistoryTable::default();
+    let (mut a, mut b) = (connect(actual).await, connect(expected).await);
+    assert_eq!(
+        a.introspect(&history).await.unwrap(),
+        b.introspect(&history).await.unwrap()
+    );
+}
+
 pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -184,5 +220,94 @@ macro_rules! on_every_backend {
                 }
             )*
         }
+        mod mssql {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(retort::testing::BackendKind::Mssql).await;
+                }
+            )*
+        }
     };
+}
+
+/// Runs an offline script with the dialect's own client, as a DBA would:
+/// sqlite3, psql or sqlcmd (mssql-tools18). `.ci/run` and the CI workflow
+/// install them. Each client is told to stop at the first error, so a
+/// script that half-runs fails here rather than in a later comparison.
+pub fn run_script(db: &TestDatabase, script: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("script.sql");
+    std::fs::write(&file, script).expect("the script is written");
+    let (client, mut command) = match db.kind() {
+        BackendKind::Sqlite => {
+            let mut command = Command::new("sqlite3");
+            command
+                .arg("-bail")
+                .arg(url(db).sqlite_path().expect("a file database"));
+            ("sqlite3", command)
+        }
+        BackendKind::Postgres => {
+            let mut command = Command::new("psql");
+            command.args(["-q", "-X", "-v", "ON_ERROR_STOP=1", db.url()]);
+            ("psql", command)
+        }
+        BackendKind::Mssql => {
+            let mut command = Command::new("sqlcmd");
+            command.args(sqlcmd_args(db)).arg("-i").arg(&file);
+            ("sqlcmd", command)
+        }
+    };
+    let input = std::fs::File::open(&file).expect("the script was just written");
+    let output = command
+        .stdin(input)
+        .output()
+        .unwrap_or_else(|e| panic!("{client} is installed (.ci/run installs it): {e}"));
+    assert!(
+        output.status.success(),
+        "{client} ran the script cleanly:\n{}\n{}\n{script}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Host, port, user, password and database of a fixture URL, for sqlcmd.
+fn sqlcmd_args(db: &TestDatabase) -> Vec<String> {
+    let url = url::Url::parse(db.url()).expect("the fixture gives mssql:// URLs");
+    let decode = |text: &str| {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            if bytes[at] == b'%' {
+                if let Some(byte) = text
+                    .get(at + 1..at + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    out.push(byte);
+                    at += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[at]);
+            at += 1;
+        }
+        String::from_utf8(out).expect("UTF-8")
+    };
+    vec![
+        "-b".into(),
+        "-C".into(), // trust the server's certificate: test servers have self-signed ones
+        "-S".into(),
+        format!(
+            "tcp:{},{}",
+            url.host_str().unwrap_or("localhost"),
+            url.port().unwrap_or(1433)
+        ),
+        "-U".into(),
+        decode(url.username()),
+        "-P".into(),
+        decode(url.password().unwrap_or_default()),
+        "-d".into(),
+        decode(url.path().trim_start_matches('/')),
+    ]
 }
