@@ -25,6 +25,9 @@ use crate::Dialect;
 pub(crate) const ELAPSED_IN_TRANSACTION: &str =
     "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
 
+/// The label of the row each revision of a batched message returns last.
+const DONE_LABEL: &str = "retort revision done";
+
 /// How many revisions one batched message carries at most.
 const MESSAGE_REVISIONS: usize = 100;
 
@@ -109,6 +112,18 @@ impl PostgresBackend {
                 history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}")))
             })
             .collect()
+    }
+
+    /// Whether a step's history write is in the database (after a batched
+    /// message failed): its state row exists for an upgrade, is gone for a
+    /// downgrade. An unreadable history counts as not committed.
+    async fn committed(&mut self, step: &StepWork, table: &HistoryTable) -> bool {
+        let Ok(Some(rows)) = self.read_history(table).await else { return false };
+        step.writes.iter().all(|write| match write {
+            HistoryWrite::Put { id, .. } => rows.iter().any(|row| &row.id == id),
+            HistoryWrite::Remove { id } => rows.iter().all(|row| &row.id != id),
+            HistoryWrite::Log { .. } => true,
+        })
     }
 
     /// Prepares the history statements not prepared yet in this session (one
@@ -268,7 +283,7 @@ impl Backend for PostgresBackend {
         let mut starts: Vec<(usize, usize, usize)> = Vec::new();
         let mut script = String::new();
         for (step_index, step) in steps.iter().enumerate() {
-            script.push_str("BEGIN;\nSELECT 'retort step';\n");
+            script.push_str("BEGIN;\n");
             for (unit_index, unit) in step.units.iter().enumerate() {
                 starts.push((script.len(), step_index, unit_index));
                 script.push_str(&unit.sql);
@@ -280,19 +295,20 @@ impl Backend for PostgresBackend {
                 script.push_str(&sql);
                 script.push_str(";\n");
             }
-            script.push_str(&format!("SELECT {ELAPSED_IN_TRANSACTION};\nCOMMIT;\n"));
+            // A labelled row just before COMMIT: how far the message got, and
+            // the revision's own elapsed time. The label keeps a revision's
+            // own SELECTs from being mistaken for it.
+            script.push_str(&format!("SELECT '{DONE_LABEL}', {ELAPSED_IN_TRANSACTION};\nCOMMIT;\n"));
         }
-        let mut started = 0usize;
         let mut elapsed = Vec::with_capacity(steps.len());
         let outcome: Result<(), tokio_postgres::Error> = async {
             let stream = self.client.simple_query_raw(&script).await?;
             futures_util::pin_mut!(stream);
             while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
                 if let tokio_postgres::SimpleQueryMessage::Row(row) = message? {
-                    match row.get(0) {
-                        Some("retort step") => started += 1,
-                        Some(ms) => elapsed.push(Duration::from_millis(ms.parse().unwrap_or(0))),
-                        None => {}
+                    if row.columns().len() == 2 && row.get(0) == Some(DONE_LABEL) {
+                        let ms = row.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0);
+                        elapsed.push(Duration::from_millis(ms));
                     }
                 }
             }
@@ -300,10 +316,15 @@ impl Backend for PostgresBackend {
         }
         .await;
         let Err(error) = outcome else { return Ok(elapsed) };
-        // The message stopped inside revision `started - 1`; its transaction
-        // is aborted (or never began): end it.
+        // The message stopped inside the revision after the last one that
+        // reported; its transaction is aborted: end it.
         let _ = self.client.batch_execute("ROLLBACK").await;
-        let failed = started.saturating_sub(1);
+        let mut failed = elapsed.len().min(steps.len() - 1);
+        // The one exception: a COMMIT that fails after its row (a deferred
+        // constraint). The history says whether that revision committed.
+        if failed > 0 && !self.committed(&steps[failed - 1], table).await {
+            failed -= 1;
+        }
         let position = error.as_db_error().and_then(|db| match db.position() {
             Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at as usize),
             _ => None,
