@@ -29,7 +29,7 @@ pub(crate) const ELAPSED_IN_TRANSACTION: &str =
 const DONE_LABEL: &str = "retort revision done";
 
 /// How many revisions one batched message carries at most.
-const MESSAGE_REVISIONS: usize = 100;
+const MESSAGE_REVISIONS: usize = 250;
 
 /// A session on one PostgreSQL database.
 pub struct PostgresBackend {
@@ -291,14 +291,24 @@ impl Backend for PostgresBackend {
                 // swallow the separator.
                 script.push_str("\n;\n");
             }
-            for sql in history::render_inline(&step.writes, &cx) {
+            // Each revision reports one labelled row just before COMMIT: how
+            // far the message got, and the revision's elapsed time. The label
+            // keeps a revision's own SELECTs from being mistaken for it. The
+            // event-log insert, the last write, returns it; a step without
+            // one gets a SELECT.
+            let mut writes = history::render_inline(&step.writes, &cx);
+            let reports = matches!(step.writes.last(), Some(HistoryWrite::Log { .. }));
+            if let (true, Some(last)) = (reports, writes.last_mut()) {
+                last.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
+            }
+            for sql in writes {
                 script.push_str(&sql);
                 script.push_str(";\n");
             }
-            // A labelled row just before COMMIT: how far the message got, and
-            // the revision's own elapsed time. The label keeps a revision's
-            // own SELECTs from being mistaken for it.
-            script.push_str(&format!("SELECT '{DONE_LABEL}', {ELAPSED_IN_TRANSACTION};\nCOMMIT;\n"));
+            if !reports {
+                script.push_str(&format!("SELECT '{DONE_LABEL}', {ELAPSED_IN_TRANSACTION};\n"));
+            }
+            script.push_str("COMMIT;\n");
         }
         let mut elapsed = Vec::with_capacity(steps.len());
         let outcome: Result<(), tokio_postgres::Error> = async {
