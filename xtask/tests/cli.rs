@@ -127,6 +127,9 @@ fn wrote(stdout: &str) -> Vec<String> {
     stdout.lines().filter_map(|line| line.strip_prefix("wrote ")).map(str::to_owned).collect()
 }
 
+// The turn is held across awaits on purpose: each test has its own runtime
+// and thread, and the lock only orders whole workflows.
+#[allow(clippy::await_holding_lock)]
 async fn workflow(kind: BackendKind) {
     let db = retort::test_database!(kind);
     let _turn = take_turn();

@@ -586,7 +586,7 @@ fn statement_error_at(index: usize, unit: &Unit, error: &tokio_postgres::Error, 
             let start = unit.sql[..byte].rfind(';').map_or(0, |s| s + 1);
             let end = unit.sql[byte..].find(';').map_or(unit.sql.len(), |e| byte + e + 1);
             let start = start + unit.sql[start..].len() - unit.sql[start..].trim_start().len();
-            let line = u32::try_from(unit.sql[..start.max(0)].matches('\n').count() + 1).unwrap_or(u32::MAX);
+            let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
             (Some(line), unit.sql[start..end.max(start)].trim().to_owned())
         }
         None => (None, unit.sql.trim().to_owned()),
