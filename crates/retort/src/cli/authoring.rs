@@ -191,22 +191,8 @@ fn fresh_id(migrations: &Migrations) -> Result<String, AuthoringError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Body, Checksum};
+    use crate::graph::fixtures::rev;
 
-    const fn rev(id: &'static str, parents: &'static [&'static str]) -> Revision {
-        Revision {
-            id,
-            parents,
-            depends_on: &[],
-            branch_labels: &[],
-            message: id,
-            checksum: Checksum([0; 32]),
-            transactional: true,
-            irreversible: None,
-            source: "migrations/x.sql",
-            body: Body::Sql { up: "", down: Some("") },
-        }
-    }
 
     static TWO_HEADS: Migrations = Migrations::new(&[rev("aaaa0000", &[]), rev("bbbb0000", &["aaaa0000"]), rev("cccc0000", &["aaaa0000"])]);
 

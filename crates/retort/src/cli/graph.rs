@@ -119,22 +119,9 @@ fn connector(lanes: &[Option<&str>], column: usize, ends: &[usize], corner: char
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Body, Checksum, Migrations, Revision};
+    use crate::graph::fixtures::rev;
+    use crate::Migrations;
 
-    const fn rev(id: &'static str, parents: &'static [&'static str]) -> Revision {
-        Revision {
-            id,
-            parents,
-            depends_on: &[],
-            branch_labels: &[],
-            message: id,
-            checksum: Checksum([0; 32]),
-            transactional: true,
-            irreversible: None,
-            source: "migrations/x.sql",
-            body: Body::Sql { up: "", down: Some("") },
-        }
-    }
 
     static BRANCHED: Migrations = Migrations::new(&[
         rev("a0a0", &[]),
