@@ -410,7 +410,7 @@ impl Migrator {
             let step = steps[next];
             if !step.revision.transactional {
                 let started = Instant::now();
-                self.apply_step(db, step.revision, step.direction).await?;
+                self.apply_outside_transaction(db, step.revision, step.direction).await?;
                 done.push(self.finished(step, started.elapsed(), done.len() + 1, steps.len()));
                 next += 1;
                 continue;
@@ -481,48 +481,22 @@ impl Migrator {
         StepWork { units, writes: vec![done, log(revision.id, action, Outcome::Ok, None)] }
     }
 
-    async fn apply_step<B: Backend>(
+    /// Runs a revision that opted out of transactions. A failure can leave
+    /// the schema half-changed, so the attempt is recorded first: a crash or
+    /// an error stays visible to every later run until someone resolves it.
+    async fn apply_outside_transaction<B: Backend>(
         &self,
         db: &mut B,
         revision: &'static Revision,
         direction: Direction,
     ) -> Result<(), MigrateError> {
         let units = render::units_with_catalog(revision, direction, db.dialect(), db.catalog())?;
+        let StepWork { units, writes } = self.work(units, revision, direction);
         let table = &self.config.history;
-        let action = match direction {
-            Direction::Up => Action::Upgrade,
-            Direction::Down => Action::Downgrade,
-        };
-        let done = match direction {
-            Direction::Up => put(revision, Status::Applied),
-            Direction::Down => HistoryWrite::Remove {
-                id: revision.id.to_owned(),
-            },
-        };
-        if revision.transactional {
-            let writes = [done, log(revision.id, action, Outcome::Ok, None)];
-            return match db.run(&units, &writes, table, true).await {
-                Ok(()) => Ok(()),
-                Err(RunError::Backend(error)) => Err(error.into()),
-                Err(RunError::Statement(error)) => {
-                    let aftermath = format!(
-                        "the revision was rolled back: the database is still at the revision before {}",
-                        revision.id
-                    );
-                    Err(self
-                        .statement_failed(db, revision, direction, &units, error, aftermath)
-                        .await)
-                }
-            };
-        }
-        // Outside a transaction a failure can leave the schema half-changed:
-        // record the attempt first, so that a crash or an error is visible to
-        // every later run until someone resolves it.
         let running = [put(revision, Status::Running)];
         db.run(&[], &running, table, true)
             .await
             .map_err(run_error_to_backend)?;
-        let writes = [done, log(revision.id, action, Outcome::Ok, None)];
         match db.run(&units, &writes, table, false).await {
             Ok(()) => Ok(()),
             Err(RunError::Backend(error)) => Err(error.into()),

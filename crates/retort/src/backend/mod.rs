@@ -189,13 +189,7 @@ pub trait Backend {
         steps: &[StepWork],
         table: &HistoryTable,
     ) -> Result<Vec<Duration>, (usize, RunError)> {
-        let mut elapsed = Vec::with_capacity(steps.len());
-        for (index, step) in steps.iter().enumerate() {
-            let started = std::time::Instant::now();
-            self.run(&step.units, &step.writes, table, true).await.map_err(|error| (index, error))?;
-            elapsed.push(started.elapsed());
-        }
-        Ok(elapsed)
+        run_each(self, steps, table).await
     }
 
     /// Runs parameterised statements (seed data) in one transaction: all or
@@ -210,6 +204,22 @@ pub trait Backend {
             message: format!("schema introspection is not implemented for {} yet", self.dialect()),
         })
     }
+}
+
+/// [`Backend::run_steps`] one revision at a time: the default, and the
+/// fallback of backends that batch.
+pub(crate) async fn run_each<B: Backend + ?Sized>(
+    backend: &mut B,
+    steps: &[StepWork],
+    table: &HistoryTable,
+) -> Result<Vec<Duration>, (usize, RunError)> {
+    let mut elapsed = Vec::with_capacity(steps.len());
+    for (index, step) in steps.iter().enumerate() {
+        let started = std::time::Instant::now();
+        backend.run(&step.units, &step.writes, table, true).await.map_err(|error| (index, error))?;
+        elapsed.push(started.elapsed());
+    }
+    Ok(elapsed)
 }
 
 /// The dialect's history-table DDL (idempotent), for offline scripts.

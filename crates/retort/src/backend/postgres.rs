@@ -270,13 +270,7 @@ impl Backend for PostgresBackend {
             return Ok(elapsed);
         }
         if steps.len() < 2 || !literal_safe {
-            let mut elapsed = Vec::with_capacity(steps.len());
-            for (index, step) in steps.iter().enumerate() {
-                let started = Instant::now();
-                self.run(&step.units, &step.writes, table, true).await.map_err(|e| (index, e))?;
-                elapsed.push(started.elapsed());
-            }
-            return Ok(elapsed);
+            return super::run_each(self, steps, table).await;
         }
         let cx = self.context(table, ELAPSED_IN_TRANSACTION);
         // Where each unit starts in the message, to map an error position back.
