@@ -71,6 +71,61 @@ impl fmt::Display for Relation {
     }
 }
 
+/// A literal of a Rust revision that does not end, by how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LiteralKind {
+    /// `"…"`.
+    Str,
+    /// `b"…"`.
+    ByteStr,
+    /// `c"…"`.
+    CStr,
+    /// `r"…"`, `r#"…"#`, with that many `#`.
+    RawStr { hashes: usize },
+    /// `br"…"`, `br#"…"#`.
+    RawByteStr { hashes: usize },
+    /// `cr"…"`, `cr#"…"#`.
+    RawCStr { hashes: usize },
+    /// `'…'` with an escape (`'\n'`, `'\u{1F600}'`).
+    Char,
+    /// `b'…'`.
+    Byte,
+}
+
+impl LiteralKind {
+    /// How to end the literal.
+    fn fix(self) -> String {
+        match self {
+            LiteralKind::Str | LiteralKind::ByteStr | LiteralKind::CStr => {
+                "end it with `\"` (a `\"` written `\\\"` does not end it: write a backslash as `\\\\`)"
+                    .to_owned()
+            }
+            LiteralKind::RawStr { hashes }
+            | LiteralKind::RawByteStr { hashes }
+            | LiteralKind::RawCStr { hashes } => {
+                format!("end it with `\"{}`", "#".repeat(hashes))
+            }
+            LiteralKind::Char | LiteralKind::Byte => "end it with `'`".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for LiteralKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LiteralKind::Str => "string literal",
+            LiteralKind::ByteStr => "byte string literal",
+            LiteralKind::CStr => "C string literal",
+            LiteralKind::RawStr { .. } => "raw string literal",
+            LiteralKind::RawByteStr { .. } => "raw byte string literal",
+            LiteralKind::RawCStr { .. } => "raw C string literal",
+            LiteralKind::Char => "character literal",
+            LiteralKind::Byte => "byte literal",
+        })
+    }
+}
+
 /// One problem found while compiling a `migrations/` folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -112,6 +167,63 @@ pub enum Error {
     /// A Rust revision that does not parse.
     #[error("{at}: not valid Rust: {reason}")]
     RustSyntax { at: Location, reason: String },
+
+    /// A Rust revision that ends while a delimiter is open; `at` is the
+    /// innermost open one.
+    #[error(
+        "{at}: not valid Rust: unclosed delimiter '{delimiter}' opened at line {line}, column {column}: add the matching '{close}' where its group ends",
+        line = .at.line,
+        column = .at.column,
+        close = crate::lex::closing(*.delimiter)
+    )]
+    UnclosedDelimiter { at: Location, delimiter: char },
+
+    /// A closing delimiter of a Rust revision with nothing open before it.
+    #[error(
+        "{at}: not valid Rust: unexpected closing delimiter '{delimiter}' at line {line}, column {column}: nothing is open there; remove it, or add the '{open}' it closes",
+        line = .at.line,
+        column = .at.column,
+        open = crate::lex::opening(*.delimiter)
+    )]
+    UnexpectedClosingDelimiter { at: Location, delimiter: char },
+
+    /// A closing delimiter of a Rust revision that does not match the
+    /// innermost open one. `at` is the open one, which usually lacks its
+    /// closing delimiter (as in `op.execute("…";` before the function's `}`),
+    /// and is where rustc points too.
+    #[error(
+        "{at}: not valid Rust: mismatched delimiter: '{open}' at {line}:{column} closed by '{close}' at {closed_line}:{closed_column}: close the '{open}' with '{expected}' before {closed_line}:{closed_column}, or remove the '{close}' if it is a stray one",
+        line = .at.line,
+        column = .at.column,
+        closed_line = .closed.line,
+        closed_column = .closed.column,
+        expected = crate::lex::closing(*.open)
+    )]
+    MismatchedDelimiter {
+        at: Location,
+        open: char,
+        close: char,
+        closed: Location,
+    },
+
+    /// A string or character literal of a Rust revision that the file ends
+    /// inside; `at` is where it starts.
+    #[error(
+        "{at}: not valid Rust: unterminated {kind} starting at line {line}, column {column}: {fix}",
+        line = .at.line,
+        column = .at.column,
+        fix = .kind.fix()
+    )]
+    UnterminatedLiteral { at: Location, kind: LiteralKind },
+
+    /// A block comment of a Rust revision that the file ends inside; `at`
+    /// is where the outermost one starts.
+    #[error(
+        "{at}: not valid Rust: unterminated block comment starting at line {line}, column {column}: end it with `*/` (block comments nest, so each `/*` inside it needs its own `*/`)",
+        line = .at.line,
+        column = .at.column
+    )]
+    UnterminatedComment { at: Location },
 
     /// A required constant of a Rust revision is missing.
     #[error("{at}: missing `{name}`: add `pub const {name}: {ty} = {example};`")]
@@ -331,6 +443,11 @@ impl Error {
             | NotUtf8 { at }
             | UnexpectedEntry { at, .. }
             | RustSyntax { at, .. }
+            | UnclosedDelimiter { at, .. }
+            | UnexpectedClosingDelimiter { at, .. }
+            | MismatchedDelimiter { at, .. }
+            | UnterminatedLiteral { at, .. }
+            | UnterminatedComment { at }
             | MissingConstant { at, .. }
             | ConstantType { at, .. }
             | ConstantValue { at, .. }

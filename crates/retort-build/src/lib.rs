@@ -25,6 +25,7 @@ mod checksum;
 mod compile;
 mod error;
 mod generate;
+mod lex;
 mod parse_rust;
 mod parse_sql;
 mod revision;
@@ -34,7 +35,7 @@ mod validate;
 
 pub use checksum::{rust_checksum, sql_checksum, to_hex, Digest32};
 pub use compile::{compile, report, Compiled, OUTPUT_FILE};
-pub use error::{Error, Errors, Located, Location, Relation, Warning};
+pub use error::{Error, Errors, LiteralKind, Located, Location, Relation, Warning};
 pub use generate::generate;
 pub use revision::{ParsedRevision, RevisionKind};
 pub use scan::{scan, Scan};

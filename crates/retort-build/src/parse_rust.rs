@@ -13,6 +13,7 @@ use syn::{Expr, FnArg, Item, ItemFn, Lit, ReturnType, Safety, Type, Visibility};
 
 use crate::checksum::rust_checksum;
 use crate::error::{Error, Located, Location};
+use crate::lex;
 use crate::revision::{ParsedRevision, RevisionKind};
 use crate::scan::{FileFailure, SourceFile};
 
@@ -119,10 +120,7 @@ enum Value {
 /// Parses one Rust revision, collecting every problem in the file.
 pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
     let text = file.text()?;
-    let ast = syn::parse_file(text).map_err(|error| Error::RustSyntax {
-        at: location(&file.display, error.span()),
-        reason: error.to_string(),
-    })?;
+    let ast = syn::parse_file(text).map_err(|error| syntax_error(&file.display, text, &error))?;
 
     let mut errors = Vec::new();
     // Where each retort constant was declared, even when its value was
@@ -230,6 +228,36 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
             errors,
             revision: id.map(|id| id.value),
         }),
+    }
+}
+
+/// What a lexer failure that [`lex`] cannot explain says: the lexer stopped
+/// at something that is no Rust token.
+const UNREADABLE_TOKEN: &str = "no Rust token starts here: a malformed literal (an unknown escape such as `\\q`, a character literal holding more than one character) or a character Rust does not allow; fix or remove it";
+
+/// The error for a file that syn cannot parse.
+///
+/// When the file cannot even be split into tokens, syn's error is
+/// proc-macro2's `LexError`, which says only "cannot parse string into
+/// token stream". The file is then lexed again to tell that case apart (on
+/// this cold path only) and [`lex::find_problem`] names the reason.
+fn syntax_error(path: &str, text: &str, error: &syn::Error) -> Error {
+    let Err(lex_error) = text.parse::<proc_macro2::TokenStream>() else {
+        return Error::RustSyntax {
+            at: location(path, error.span()),
+            reason: error.to_string(),
+        };
+    };
+    let stopped = location(path, lex_error.span());
+    match lex::find_problem(path, text) {
+        // The scan follows the lexer's rules, so it stops where the lexer
+        // did; should the two ever disagree, the scan is explaining some
+        // other place, and the lexer's is the one to report.
+        Some((problem, stop)) if stop == stopped => problem,
+        _ => Error::RustSyntax {
+            at: stopped,
+            reason: UNREADABLE_TOKEN.to_owned(),
+        },
     }
 }
 
@@ -567,6 +595,92 @@ mod tests {
         assert!(errors[0]
             .to_string()
             .starts_with(&format!("migrations/{NAME}:2:1: not valid Rust: ")));
+    }
+
+    #[test]
+    fn parse_reports_unclosed_delimiter_where_it_opens_when_file_ends_inside_it() {
+        let text = child("").replace("DROP COLUMN phone\"); }", "DROP COLUMN phone\";");
+        let errors = errors_of(NAME, &text);
+        assert_eq!(
+            errors,
+            [Error::UnclosedDelimiter {
+                at: at(6, 51),
+                delimiter: '(',
+            }]
+        );
+        assert_eq!(
+            messages(&errors),
+            [format!("migrations/{NAME}:6:51: not valid Rust: unclosed delimiter '(' opened at line 6, column 51: add the matching ')' where its group ends")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_mismatched_delimiter_naming_both_when_a_call_is_closed_by_a_brace() {
+        let text = child("").replace("ADD phone INT\"); }", "ADD phone INT\"; }");
+        let errors = errors_of(NAME, &text);
+        assert_eq!(
+            errors,
+            [Error::MismatchedDelimiter {
+                at: at(5, 49),
+                open: '(',
+                close: '}',
+                closed: at(5, 85),
+            }]
+        );
+        assert_eq!(
+            messages(&errors),
+            [format!("migrations/{NAME}:5:49: not valid Rust: mismatched delimiter: '(' at 5:49 closed by '}}' at 5:85: close the '(' with ')' before 5:85, or remove the '}}' if it is a stray one")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_unexpected_closing_delimiter_when_nothing_is_open() {
+        let text = child("];\n");
+        assert_eq!(
+            messages(&errors_of(NAME, &text)),
+            [format!("migrations/{NAME}:5:1: not valid Rust: unexpected closing delimiter ']' at line 5, column 1: nothing is open there; remove it, or add the '[' it closes")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_unterminated_string_where_it_starts_when_the_closing_quote_is_missing() {
+        let text = child("").replace("DROP COLUMN phone\"); }", "DROP COLUMN phone); }");
+        let errors = errors_of(NAME, &text);
+        assert_eq!(
+            errors,
+            [Error::UnterminatedLiteral {
+                at: at(6, 52),
+                kind: crate::LiteralKind::Str,
+            }]
+        );
+        assert_eq!(
+            messages(&errors),
+            [format!("migrations/{NAME}:6:52: not valid Rust: unterminated string literal starting at line 6, column 52: end it with `\"` (a `\"` written `\\\"` does not end it: write a backslash as `\\\\`)")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_unterminated_raw_string_and_comment_with_their_closing_text() {
+        let raw = child("pub const NOTE: &str = r#\"a \"quoted\" word\";\n");
+        assert_eq!(
+            messages(&errors_of(NAME, &raw)),
+            [format!("migrations/{NAME}:5:24: not valid Rust: unterminated raw string literal starting at line 5, column 24: end it with `\"#`")]
+        );
+        let comment = child("/* outer /* inner */\n");
+        assert_eq!(
+            messages(&errors_of(NAME, &comment)),
+            [format!("migrations/{NAME}:5:1: not valid Rust: unterminated block comment starting at line 5, column 1: end it with `*/` (block comments nest, so each `/*` inside it needs its own `*/`)")]
+        );
+    }
+
+    #[test]
+    fn parse_reports_the_lexers_place_when_a_literal_is_malformed() {
+        let text = child("pub const INITIAL: char = 'ab';\n");
+        let errors = errors_of(NAME, &text);
+        assert!(
+            matches!(&errors[..], [Error::RustSyntax { at: a, reason }] if *a == at(5, 27) && reason.starts_with("no Rust token starts here: ")),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -247,15 +247,18 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
             .expect("a file of the valid set")
     };
 
-    // (a) A duplicate id and an unknown parent: the build fails and names
-    // both problems at file:line.
+    // (a) A duplicate id, an unknown parent and a call missing its `)`: the
+    // build fails and names each problem at file:line:column.
     let base = text_of("1a2b3c4d5e6f_create_users.rs");
     let orphan = text_of("4c1d2e3f5a6b_add_phone_number.rs")
         .replace("&[\"1a2b3c4d5e6f\"]", "&[\"ffffffffffff\"]");
+    let unclosed = rust_revision("7a7b7c7d7e7f", "1a2b3c4d5e6f")
+        .replace("op.execute(\"SELECT 1\");", "op.execute(\"SELECT 1\";");
     fixture.set_migrations(&[
         ("1a2b3c4d5e6f_create_users.rs", base.clone()),
         ("1a2b3c4d5e6f_duplicate.rs", base),
         ("4c1d2e3f5a6b_add_phone_number.rs", orphan),
+        ("7a7b7c7d7e7f_unclosed.rs", unclosed),
     ]);
     let output = fixture.cargo("build");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -271,6 +274,12 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
             "migrations/4c1d2e3f5a6b_add_phone_number.rs:5:32: revision 4c1d2e3f5a6b names ffffffffffff as parent, but no revision has that id"
         ),
         "no unknown-parent error in:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "migrations/7a7b7c7d7e7f_unclosed.rs:8:15: not valid Rust: mismatched delimiter: '(' at 8:15 closed by '}' at 9:1"
+        ),
+        "no delimiter error in:\n{stderr}"
     );
 
     // (b) The valid set builds, and its table holds what the files say.
