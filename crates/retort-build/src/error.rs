@@ -164,6 +164,16 @@ pub enum Error {
     )]
     UnexpectedEntry { at: Location, ignore_file: String },
 
+    /// Two revision files whose names differ only in case.
+    #[error(
+        "{at}: the name differs only in case from {first}: case-insensitive file systems (the default on macOS and Windows) cannot hold both, so a checkout there keeps only one; rename one of them"
+    )]
+    CaseCollision {
+        at: Location,
+        /// The other file, which sorts first.
+        first: String,
+    },
+
     /// A Rust revision that does not parse.
     #[error("{at}: not valid Rust: {reason}")]
     RustSyntax { at: Location, reason: String },
@@ -367,14 +377,18 @@ pub enum Error {
         problem: String,
     },
 
-    /// Two files declare the same revision id.
+    /// Two files declare the same revision id, or ids that differ only in
+    /// case.
     #[error(
-        "{at}: revision id {revision} is already declared by {first}: give one of the two a new id (and update the parents that name it)"
+        "{at}: revision id {revision} is already declared by {first}{spelling}: give one of the two a new id (and update the parents that name it)",
+        spelling = case_note(.revision, .first_revision)
     )]
     DuplicateId {
         at: Location,
         revision: String,
         first: Location,
+        /// The id as the first file spells it.
+        first_revision: String,
     },
 
     /// A revision names the same revision twice in one list.
@@ -442,6 +456,7 @@ impl Error {
             | PathNotUtf8 { at }
             | NotUtf8 { at }
             | UnexpectedEntry { at, .. }
+            | CaseCollision { at, .. }
             | RustSyntax { at, .. }
             | UnclosedDelimiter { at, .. }
             | UnexpectedClosingDelimiter { at, .. }
@@ -474,6 +489,16 @@ impl Error {
             | DuplicateBranchLabel { at, .. } => Some(at),
         }
     }
+}
+
+/// What a duplicate id message adds when the two ids differ in case.
+fn case_note(revision: &str, first_revision: &str) -> String {
+    if revision == first_revision {
+        return String::new();
+    }
+    format!(
+        " as {first_revision} (ids that differ only in case count as the same: file names on macOS and Windows, and SQL Server's default collation, ignore case)"
+    )
 }
 
 /// Every error found in one compilation, in file order.

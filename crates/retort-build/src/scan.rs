@@ -1,6 +1,7 @@
 //! Reading the `migrations/` folder: which entries are revisions, which are
 //! ignored, and which are mistakes.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs;
@@ -87,6 +88,7 @@ pub fn scan(crate_root: &Path, dir: &Path) -> Scan {
     };
 
     let mut units = Vec::new();
+    let mut unit_names = Vec::new();
     let mut up_stems = BTreeSet::new();
     let mut down_names = BTreeMap::new();
     for (name, path) in entries {
@@ -113,12 +115,24 @@ pub fn scan(crate_root: &Path, dir: &Path) -> Scan {
                 .map(|stem| Unit::Rust(stem.to_owned()))
         };
         match unit {
-            Some(unit) => units.push(unit),
+            Some(unit) => {
+                units.push(unit);
+                unit_names.push(name.to_owned());
+            }
             None => scan.errors.push(Error::UnexpectedEntry {
                 at: Location::file(&folder.join(name)),
                 ignore_file: folder.join(IGNORE_FILE),
             }),
         }
+    }
+    // Both files are still parsed: on this machine both exist, and their
+    // own errors (such as the duplicate id they often share) are worth
+    // reporting in the same build.
+    for (name, first) in case_collisions(&unit_names) {
+        scan.errors.push(Error::CaseCollision {
+            at: Location::file(&folder.join(name)),
+            first: folder.join(first),
+        });
     }
 
     for unit in units {
@@ -288,6 +302,29 @@ impl From<Error> for FileFailure {
             revision: None,
         }
     }
+}
+
+/// Each name in `names` (in order) that differs only in case from an
+/// earlier one, with that earlier one.
+///
+/// The key is the lowercase name: exact for ASCII, which every generated
+/// name is, and close to what macOS and Windows compare otherwise (they also
+/// fold some non-ASCII letters differently, and macOS ignores Unicode
+/// normalisation, which this does not).
+fn case_collisions(names: &[String]) -> Vec<(&str, &str)> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut collisions = Vec::new();
+    for name in names {
+        match seen.entry(name.to_lowercase()) {
+            Entry::Occupied(first) => {
+                collisions.push((name.as_str(), *first.get()));
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(name);
+            }
+        }
+    }
+    collisions
 }
 
 /// Every id a file name could begin with. Ids may contain `_`, which also
@@ -563,6 +600,72 @@ pub fn downgrade(op: &mut retort::Operations) { op.execute(\"DROP TABLE users\")
         assert_eq!(
             display_path(root, Path::new("/elsewhere/m")),
             "/elsewhere/m"
+        );
+    }
+
+    #[test]
+    fn case_collisions_pairs_each_name_with_the_earlier_one_when_names_differ_only_in_case() {
+        let names = [
+            "C0DE00000004_add.up.sql",
+            "a1a1_x.rs",
+            "c0de00000004_Add.up.sql",
+            "c0de00000004_add.down.sql",
+            "c0de00000004_add.up.sql",
+        ]
+        .map(String::from);
+        assert_eq!(
+            case_collisions(&names),
+            [
+                ("c0de00000004_Add.up.sql", "C0DE00000004_add.up.sql"),
+                ("c0de00000004_add.up.sql", "C0DE00000004_add.up.sql"),
+            ]
+        );
+    }
+
+    // A case-insensitive file system (the default on macOS and Windows)
+    // cannot hold this fixture: the second file would overwrite the first.
+    // `case_collisions` is tested above on every platform.
+    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+    #[test]
+    fn scan_reports_case_collision_naming_both_files_when_names_differ_only_in_case() {
+        let sql = |id: &str| {
+            format!("-- revision: {id}\n-- parents:\n-- message: add\n-- irreversible: a test\n\nSELECT 1;\n")
+        };
+        let upper_base = BASE.replace("1a2b3c4d5e6f", "1A2B3C4D5E6F");
+        let root = fixture(&[
+            ("1a2b3c4d5e6f_initial.rs", BASE),
+            ("1A2B3C4D5E6F_INITIAL.rs", &upper_base),
+            ("c0de00000004_Add.up.sql", &sql("c0de00000004")),
+            ("C0DE00000004_add.up.sql", &sql("C0DE00000004")),
+        ]);
+        let scan = scan(root.path(), Path::new("migrations"));
+        assert_eq!(
+            scan.errors,
+            [
+                Error::CaseCollision {
+                    at: Location::file("migrations/1a2b3c4d5e6f_initial.rs"),
+                    first: "migrations/1A2B3C4D5E6F_INITIAL.rs".to_owned(),
+                },
+                Error::CaseCollision {
+                    at: Location::file("migrations/c0de00000004_Add.up.sql"),
+                    first: "migrations/C0DE00000004_add.up.sql".to_owned(),
+                },
+            ]
+        );
+        assert_eq!(
+            messages(&scan.errors)[1],
+            "migrations/c0de00000004_Add.up.sql:1:1: the name differs only in case from migrations/C0DE00000004_add.up.sql: case-insensitive file systems (the default on macOS and Windows) cannot hold both, so a checkout there keeps only one; rename one of them"
+        );
+        // Both files of each pair still parse, so that the ids they share
+        // are reported too.
+        assert_eq!(scan.revisions.len(), 4);
+        let errors = crate::validate(scan).expect_err("the ids collide too");
+        assert_eq!(
+            messages(&errors.as_slice()[2..]),
+            [
+                "migrations/1a2b3c4d5e6f_initial.rs:1:28: revision id 1a2b3c4d5e6f is already declared by migrations/1A2B3C4D5E6F_INITIAL.rs:1:28 as 1A2B3C4D5E6F (ids that differ only in case count as the same: file names on macOS and Windows, and SQL Server's default collation, ignore case): give one of the two a new id (and update the parents that name it)",
+                "migrations/c0de00000004_Add.up.sql:1:14: revision id c0de00000004 is already declared by migrations/C0DE00000004_add.up.sql:1:14 as C0DE00000004 (ids that differ only in case count as the same: file names on macOS and Windows, and SQL Server's default collation, ignore case): give one of the two a new id (and update the parents that name it)",
+            ]
         );
     }
 

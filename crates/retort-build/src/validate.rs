@@ -47,18 +47,32 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
     }
 
     // The first file (in name order) to declare an id owns it; later ones are
-    // reported and left out of the graph.
+    // reported and left out of the graph. Ids that differ only in case count
+    // as the same: the files that hold them cannot coexist on macOS and
+    // Windows, and SQL Server's history table (under its default collation)
+    // could not record both. Ids are ASCII (others are invalid above), so
+    // ASCII folding is exact.
+    let mut by_folded_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    // Ids that lost to another spelling: naming one is not also reported as
+    // an unknown reference, the duplicate's error explains it.
+    let mut shadowed: BTreeSet<&str> = BTreeSet::new();
     let mut graph: Vec<usize> = Vec::new();
     for (index, revision) in revisions.iter().enumerate() {
-        match by_id.entry(revision.id.value.as_str()) {
-            Entry::Occupied(first) => errors.push(Error::DuplicateId {
-                at: revision.id.at.clone(),
-                revision: revision.id.value.clone(),
-                first: revisions[*first.get()].id.at.clone(),
-            }),
+        match by_folded_id.entry(revision.id.value.to_ascii_lowercase()) {
+            Entry::Occupied(first) => {
+                let first = &revisions[*first.get()].id;
+                errors.push(Error::DuplicateId {
+                    at: revision.id.at.clone(),
+                    revision: revision.id.value.clone(),
+                    first: first.at.clone(),
+                    first_revision: first.value.clone(),
+                });
+                shadowed.insert(revision.id.value.as_str());
+            }
             Entry::Vacant(slot) => {
                 slot.insert(index);
+                by_id.insert(revision.id.value.as_str(), index);
                 graph.push(index);
             }
         }
@@ -79,6 +93,7 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
                         relation,
                     });
                 } else if !by_id.contains_key(reference.value.as_str())
+                    && !shadowed.contains(reference.value.as_str())
                     && !unparsed_ids.contains(&reference.value)
                 {
                     errors.push(Error::UnknownReference {
@@ -492,6 +507,33 @@ mod tests {
         assert_eq!(
             error_messages(&[("aaaa_first.rs".into(), text.clone()), ("aaaa_second.rs".into(), text)]),
             ["migrations/aaaa_second.rs:1:28: revision id aaaa is already declared by migrations/aaaa_first.rs:1:28: give one of the two a new id (and update the parents that name it)"]
+        );
+    }
+
+    #[test]
+    fn validate_reports_duplicate_id_saying_case_is_ignored_when_ids_differ_only_in_case() {
+        let (_, first) = rust("abcd1234", &[], "");
+        let (_, second) = rust("ABCD1234", &[], "");
+        let errors = check(&[
+            ("abcd1234_lower.rs".into(), first),
+            ("ABCD1234_upper.rs".into(), second),
+            rust("bbbb", &["abcd1234"], ""),
+        ])
+        .expect_err("the ids collide");
+        // The upper-case file sorts first and owns the id; `bbbb` names the
+        // spelling that lost, which is not reported again as unknown.
+        assert_eq!(
+            errors.as_slice(),
+            [Error::DuplicateId {
+                at: Location::new("migrations/abcd1234_lower.rs", 1, 28),
+                revision: "abcd1234".to_owned(),
+                first: Location::new("migrations/ABCD1234_upper.rs", 1, 28),
+                first_revision: "ABCD1234".to_owned(),
+            }]
+        );
+        assert_eq!(
+            messages(errors.as_slice()),
+            ["migrations/abcd1234_lower.rs:1:28: revision id abcd1234 is already declared by migrations/ABCD1234_upper.rs:1:28 as ABCD1234 (ids that differ only in case count as the same: file names on macOS and Windows, and SQL Server's default collation, ignore case): give one of the two a new id (and update the parents that name it)"]
         );
     }
 
