@@ -89,6 +89,17 @@ pub enum MigrateError {
     NoDowngrade { id: String, file: &'static str },
     #[error("no revision {id} in this build: check the id with `cargo xtask migrate history`")]
     UnknownRevision { id: String },
+    #[error(
+        "revision {id} ({file}) is {state}, not recorded as running or failed: `migrate resolve` only settles a \
+         non-transactional revision that did not finish; nothing was changed. {advice}"
+    )]
+    NotResolvable {
+        id: String,
+        file: &'static str,
+        /// "applied", or "not applied".
+        state: &'static str,
+        advice: &'static str,
+    },
     #[error("{0}")]
     Offline(String),
     #[error(transparent)]

@@ -140,6 +140,39 @@ pub enum HistoryWrite {
     },
 }
 
+impl HistoryWrite {
+    /// The state row of `revision` in `status`.
+    pub fn put(revision: &crate::Revision, status: Status) -> Self {
+        HistoryWrite::Put {
+            id: revision.id.to_owned(),
+            checksum: revision.checksum.to_hex(),
+            message: revision.message.to_owned(),
+            status,
+        }
+    }
+
+    /// An event-log entry.
+    pub fn log(id: &str, action: Action, outcome: Outcome, detail: Option<String>) -> Self {
+        HistoryWrite::Log {
+            id: id.to_owned(),
+            action,
+            outcome,
+            detail,
+        }
+    }
+}
+
+/// The history writes that record a revision run in `direction` as done:
+/// its state row (put or removed) and its event-log entry. Online runs
+/// commit them with the revision; offline scripts inline them.
+pub fn step_writes(revision: &crate::Revision, direction: crate::Direction) -> [HistoryWrite; 2] {
+    let (action, done) = match direction {
+        crate::Direction::Up => (Action::Upgrade, HistoryWrite::put(revision, Status::Applied)),
+        crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
+    };
+    [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
+}
+
 /// How a step ended, for the event log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use crate::backend::{Backend, RunError, StatementError, StepWork};
 use crate::error::{shorten, Drifted, MigrateError};
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
-use crate::{render, Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
+use crate::render::{self, RenderedStep, Start};
+use crate::{Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
 
 /// Settings of a [`Migrator`].
 #[derive(Debug, Clone)]
@@ -202,8 +203,8 @@ impl Migrator {
                 let was = applied.contains(revision.id);
                 let now = wanted.contains(revision.id);
                 if now && !was {
-                    writes.push(put(revision, Status::Applied));
-                    writes.push(log(revision.id, Action::Stamp, Outcome::Ok, None));
+                    writes.push(HistoryWrite::put(revision, Status::Applied));
+                    writes.push(HistoryWrite::log(revision.id, Action::Stamp, Outcome::Ok, None));
                     steps.push(report(revision, Direction::Up, Duration::ZERO));
                 }
             }
@@ -212,7 +213,7 @@ impl Migrator {
                     writes.push(HistoryWrite::Remove {
                         id: revision.id.to_owned(),
                     });
-                    writes.push(log(revision.id, Action::Unstamp, Outcome::Ok, None));
+                    writes.push(HistoryWrite::log(revision.id, Action::Unstamp, Outcome::Ok, None));
                     steps.push(report(revision, Direction::Down, Duration::ZERO));
                 }
             }
@@ -242,8 +243,31 @@ impl Migrator {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             db.ensure_history(&self.config.history).await?;
+            let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+            let recorded = rows.iter().find(|row| row.id == revision.id).map(|row| row.status);
+            let refused = |state, advice| MigrateError::NotResolvable {
+                id: revision.id.to_owned(),
+                file: revision.source,
+                state,
+                advice,
+            };
+            match recorded {
+                Some(Status::Running | Status::Failed) => {}
+                Some(Status::Applied) => {
+                    return Err(refused(
+                        "applied",
+                        "To undo an applied revision, run `cargo xtask migrate downgrade` to the revision before it.",
+                    ))
+                }
+                None => {
+                    return Err(refused(
+                        "not applied",
+                        "To apply it, run `cargo xtask migrate upgrade`; to record it without running it, `migrate stamp`.",
+                    ))
+                }
+            }
             let write = match resolution {
-                Resolution::Applied => put(revision, Status::Applied),
+                Resolution::Applied => HistoryWrite::put(revision, Status::Applied),
                 Resolution::RolledBack => HistoryWrite::Remove {
                     id: revision.id.to_owned(),
                 },
@@ -254,7 +278,7 @@ impl Migrator {
             };
             let writes = [
                 write,
-                log(
+                HistoryWrite::log(
                     revision.id,
                     Action::Resolve,
                     Outcome::Ok,
@@ -403,15 +427,19 @@ impl Migrator {
         db: &mut B,
         plan: &Plan,
     ) -> Result<Vec<StepReport>, MigrateError> {
-        let steps = plan.steps();
+        // The whole plan is rendered before anything runs, against the
+        // schema it starts from: the same rendering as dry runs, `show` and
+        // offline scripts.
+        let rendered = render::render_plan(plan, db.dialect(), Start::Database(db.catalog()))?;
+        let steps = &rendered.steps;
         let mut done = Vec::with_capacity(steps.len());
         let mut next = 0;
         while next < steps.len() {
-            let step = steps[next];
-            if !step.revision.transactional {
+            let step = &steps[next];
+            if !step.revision().transactional {
                 let started = Instant::now();
-                self.apply_outside_transaction(db, step.revision, step.direction).await?;
-                done.push(self.finished(step, started.elapsed(), done.len() + 1, steps.len()));
+                self.apply_outside_transaction(db, step).await?;
+                done.push(self.finished(step.step, started.elapsed(), done.len() + 1, steps.len()));
                 next += 1;
                 continue;
             }
@@ -419,36 +447,32 @@ impl Migrator {
             // it can send them together; each still commits on its own.
             let end = steps[next..]
                 .iter()
-                .position(|s| !s.revision.transactional)
+                .position(|s| !s.revision().transactional)
                 .map_or(steps.len(), |offset| next + offset);
             let batch = &steps[next..end];
-            let rendered = crate::render::plan_units(batch.iter().map(|s| (s.revision, s.direction)), db.dialect(), db.catalog())?;
             let work = batch
                 .iter()
-                .zip(rendered)
-                .map(|(step, units)| self.work(units, step.revision, step.direction))
+                .map(|step| StepWork { units: step.units.clone(), writes: step.writes.clone() })
                 .collect::<Vec<_>>();
             match db.run_steps(&work, &self.config.history).await {
                 Ok(elapsed) => {
                     for (step, elapsed) in batch.iter().zip(elapsed) {
-                        done.push(self.finished(*step, elapsed, done.len() + 1, steps.len()));
+                        done.push(self.finished(step.step, elapsed, done.len() + 1, steps.len()));
                     }
                 }
                 Err((failed, error)) => {
                     // What committed before the failure is reported; the
                     // failed revision rolled back.
-                    let failed_step = batch[failed.min(batch.len() - 1)];
-                    let units = &work[failed.min(work.len() - 1)].units;
+                    let failed_step = &batch[failed.min(batch.len() - 1)];
                     return Err(match error {
                         RunError::Backend(error) => error.into(),
                         RunError::Statement(error) => {
                             let aftermath = format!(
                                 "the revision was rolled back: the database is at the revision before {}{}",
-                                failed_step.revision.id,
+                                failed_step.revision().id,
                                 if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() },
                             );
-                            self.statement_failed(db, failed_step.revision, failed_step.direction, units, error, aftermath)
-                                .await
+                            self.statement_failed(db, failed_step, error, aftermath).await
                         }
                     });
                 }
@@ -467,41 +491,25 @@ impl Migrator {
         report
     }
 
-    /// A transactional revision's units and the history writes that commit with them.
-    fn work(
-        &self,
-        units: Vec<crate::Unit>,
-        revision: &'static Revision,
-        direction: Direction,
-    ) -> StepWork {
-        let (action, done) = match direction {
-            Direction::Up => (Action::Upgrade, put(revision, Status::Applied)),
-            Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
-        };
-        StepWork { units, writes: vec![done, log(revision.id, action, Outcome::Ok, None)] }
-    }
-
     /// Runs a revision that opted out of transactions. A failure can leave
     /// the schema half-changed, so the attempt is recorded first: a crash or
     /// an error stays visible to every later run until someone resolves it.
     async fn apply_outside_transaction<B: Backend>(
         &self,
         db: &mut B,
-        revision: &'static Revision,
-        direction: Direction,
+        step: &RenderedStep,
     ) -> Result<(), MigrateError> {
-        let units = render::units_with_catalog(revision, direction, db.dialect(), db.catalog())?;
-        let StepWork { units, writes } = self.work(units, revision, direction);
+        let revision = step.revision();
         let table = &self.config.history;
-        let running = [put(revision, Status::Running)];
+        let running = [HistoryWrite::put(revision, Status::Running)];
         db.run(&[], &running, table, true)
             .await
             .map_err(run_error_to_backend)?;
-        match db.run(&units, &writes, table, false).await {
+        match db.run(&step.units, &step.writes, table, false).await {
             Ok(()) => Ok(()),
             Err(RunError::Backend(error)) => Err(error.into()),
             Err(RunError::Statement(error)) => {
-                let failed = [put(revision, Status::Failed)];
+                let failed = [HistoryWrite::put(revision, Status::Failed)];
                 if let Err(write_error) = db.run(&[], &failed, table, true).await {
                     tracing::warn!(
                         ?write_error,
@@ -515,9 +523,7 @@ impl Migrator {
                      or `--rolled-back`",
                     id = revision.id
                 );
-                Err(self
-                    .statement_failed(db, revision, direction, &units, error, aftermath)
-                    .await)
+                Err(self.statement_failed(db, step, error, aftermath).await)
             }
         }
     }
@@ -527,17 +533,16 @@ impl Migrator {
     async fn statement_failed<B: Backend>(
         &self,
         db: &mut B,
-        revision: &'static Revision,
-        direction: Direction,
-        units: &[crate::backend::Unit],
+        step: &RenderedStep,
         error: StatementError,
         aftermath: String,
     ) -> MigrateError {
+        let (revision, direction, units) = (step.revision(), step.direction(), &step.units);
         let action = match direction {
             Direction::Up => Action::Upgrade,
             Direction::Down => Action::Downgrade,
         };
-        let entry = [log(
+        let entry = [HistoryWrite::log(
             revision.id,
             action,
             Outcome::Failed,
@@ -585,24 +590,6 @@ async fn release<B: Backend, T>(
     let value = result?;
     released?;
     Ok(value)
-}
-
-fn put(revision: &Revision, status: Status) -> HistoryWrite {
-    HistoryWrite::Put {
-        id: revision.id.to_owned(),
-        checksum: revision.checksum.to_hex(),
-        message: revision.message.to_owned(),
-        status,
-    }
-}
-
-fn log(id: &str, action: Action, outcome: Outcome, detail: Option<String>) -> HistoryWrite {
-    HistoryWrite::Log {
-        id: id.to_owned(),
-        action,
-        outcome,
-        detail,
-    }
 }
 
 fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) -> StepReport {

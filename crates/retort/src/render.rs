@@ -1,15 +1,119 @@
-//! Turns a revision into the units of SQL a backend runs, for one dialect.
+//! Turns a plan into the SQL a backend runs, for one dialect: one rendered
+//! plan that online runs, `--dry-run`, `show` and offline scripts all
+//! consume, so that every mode gives the same answer.
 //!
 //! A Rust revision's operations are rendered by `op::render`, one unit per
 //! statement. Its downgrade is the recorded `downgrade` function or, when
 //! the revision has none and is not irreversible, the reverse of its
-//! upgrade operations.
+//! upgrade operations. SQLite's table rebuilds need each table as the plan
+//! leaves it at that point: the renderer replays what it rendered on a
+//! shadow of the schema the plan starts from ([`Start`]).
+
+use std::collections::BTreeSet;
 
 use crate::backend::Unit;
 use crate::error::MigrateError;
+use crate::history::{step_writes, HistoryWrite};
 use crate::op::render::Renderer;
 use crate::op::{derive_downgrade, At, CatalogSource, OpError};
-use crate::{Body, Dialect, Direction, Operation, Operations, Revision};
+use crate::{Body, Dialect, Direction, Operation, Operations, Plan, Revision, RevisionGraph, Step};
+
+/// The schema a plan starts from.
+#[derive(Clone, Copy)]
+pub enum Start<'a> {
+    /// A live database, read through its catalog when a SQLite rebuild
+    /// needs it (`None` where the dialect alters tables in place).
+    Database(Option<&'a dyn CatalogSource>),
+    /// An empty database with these revisions applied, in this order: what
+    /// an offline script or `show` assumes.
+    Replay(&'a [&'static Revision]),
+}
+
+impl<'a> Start<'a> {
+    /// The revisions of `graph` in `applied`, replayed in the graph's order
+    /// (parents before children).
+    pub fn replay_of(graph: &RevisionGraph, applied: &BTreeSet<String>) -> Vec<&'static Revision> {
+        graph.revisions().iter().filter(|revision| applied.contains(revision.id)).collect()
+    }
+}
+
+/// One step of a plan with its SQL and the history writes that record it.
+#[derive(Debug, Clone)]
+pub struct RenderedStep {
+    pub step: Step,
+    pub units: Vec<Unit>,
+    pub writes: Vec<HistoryWrite>,
+}
+
+impl RenderedStep {
+    pub fn revision(&self) -> &'static Revision {
+        self.step.revision
+    }
+
+    pub fn direction(&self) -> Direction {
+        self.step.direction
+    }
+}
+
+/// A plan rendered for one dialect, against the schema it will meet.
+#[derive(Debug, Clone)]
+pub struct RenderedPlan {
+    pub dialect: Dialect,
+    pub direction: Direction,
+    pub steps: Vec<RenderedStep>,
+}
+
+/// Renders every step of `plan` for `dialect`, before any of them runs: a
+/// SQLite rebuild in a later step starts from the tables as the earlier
+/// steps (raw SQL included) leave them.
+pub fn render_plan(plan: &Plan, dialect: Dialect, start: Start<'_>) -> Result<RenderedPlan, MigrateError> {
+    let mut renderer = starting(dialect, start)?;
+    let steps = plan
+        .steps()
+        .iter()
+        .map(|step| {
+            Ok(RenderedStep {
+                step: *step,
+                units: revision_units(&mut renderer, step.revision, step.direction)?,
+                writes: step_writes(step.revision, step.direction).to_vec(),
+            })
+        })
+        .collect::<Result<_, MigrateError>>()?;
+    Ok(RenderedPlan { dialect, direction: plan.direction(), steps })
+}
+
+/// A revision's upgrade and downgrade (empty when irreversible) for
+/// `dialect`, as they run after the revision's ancestors: what `migrate
+/// show` prints.
+pub fn render_revision(
+    graph: &RevisionGraph,
+    revision: &'static Revision,
+    dialect: Dialect,
+) -> Result<(Vec<Unit>, Vec<Unit>), MigrateError> {
+    let ancestors: BTreeSet<String> = graph.ancestors(revision.id).iter().map(|r| r.id.to_owned()).collect();
+    let replay = Start::replay_of(graph, &ancestors);
+    let mut renderer = starting(dialect, Start::Replay(&replay))?;
+    let up = revision_units(&mut renderer, revision, Direction::Up)?;
+    let down = match revision.irreversible {
+        Some(_) => Vec::new(),
+        None => revision_units(&mut renderer, revision, Direction::Down)?,
+    };
+    Ok((up, down))
+}
+
+/// A renderer positioned where `start` says the plan begins.
+fn starting<'a>(dialect: Dialect, start: Start<'a>) -> Result<Renderer<'a>, MigrateError> {
+    match start {
+        Start::Database(catalog) => Ok(Renderer::new(dialect, catalog)),
+        Start::Replay(revisions) => {
+            let mut renderer = Renderer::new(dialect, None);
+            for revision in revisions {
+                revision_units(&mut renderer, revision, Direction::Up)?;
+            }
+            Ok(renderer)
+        }
+    }
+}
 
 /// The SQL units of `revision` run in `direction` on `dialect`, without a
 /// database to read: SQLite table rebuilds work only on tables the same
@@ -22,6 +126,17 @@ pub fn units(
     units_with_catalog(revision, direction, dialect, None)
 }
 
+/// The SQL units of `revision` run in `direction` on `dialect` on a
+/// database that `replay` (applied in order to an empty one) built.
+pub fn units_after(
+    replay: &[&'static Revision],
+    revision: &Revision,
+    direction: Direction,
+    dialect: Dialect,
+) -> Result<Vec<Unit>, MigrateError> {
+    revision_units(&mut starting(dialect, Start::Replay(replay))?, revision, direction)
+}
+
 /// The SQL units of `revision` run in `direction` on `dialect`. `catalog`
 /// is the database the units will run on, as it is before they run: the
 /// SQLite renderer reads the tables it must rebuild from it.
@@ -32,24 +147,6 @@ pub fn units_with_catalog(
     catalog: Option<&dyn CatalogSource>,
 ) -> Result<Vec<Unit>, MigrateError> {
     revision_units(&mut Renderer::new(dialect, catalog), revision, direction)
-}
-
-/// The SQL units of revisions that run one after another (a plan, or a run
-/// of it), rendered before any of them runs. `catalog` is the database
-/// before the first one: on SQLite, a rebuild in a later revision starts
-/// from the tables as the earlier revisions of `steps` leave them, so a
-/// whole plan can be rendered at once, online or (for tables the plan
-/// creates) offline.
-pub fn plan_units<'a>(
-    steps: impl IntoIterator<Item = (&'a Revision, Direction)>,
-    dialect: Dialect,
-    catalog: Option<&dyn CatalogSource>,
-) -> Result<Vec<Vec<Unit>>, MigrateError> {
-    let mut renderer = Renderer::new(dialect, catalog);
-    steps
-        .into_iter()
-        .map(|(revision, direction)| revision_units(&mut renderer, revision, direction))
-        .collect()
 }
 
 fn revision_units(
@@ -114,6 +211,10 @@ fn script_units(
     revision: &Revision,
     script: &'static str,
 ) -> Vec<Unit> {
+    // A byte-order mark is an encoding artefact, not SQL: servers reject it
+    // (PostgreSQL: `syntax error at or near "\u{feff}"`). The checksum drops
+    // it too.
+    let script = script.strip_prefix('\u{feff}').unwrap_or(script);
     if script.trim().is_empty() {
         return Vec::new();
     }
@@ -146,13 +247,17 @@ fn operation_units(
                         dialect,
                         dialect_variant: format!("{dialect:?}"),
                     })?;
+                // `execute(include_str!("…"))` can carry a file's BOM.
+                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
                 renderer.note_raw_sql(
                     format!("operation {number} (raw SQL) of revision {}", revision.id),
                     text,
                 );
                 vec![text.to_owned()]
             }
-            other => renderer.render(other).map_err(|problem| {
+            other => renderer
+                .render(other, &format!("operation {number} ({}) of revision {}", other.name(), revision.id))
+                .map_err(|problem| {
                 problem.at(At {
                     id: revision.id,
                     file: revision.source,

@@ -41,6 +41,9 @@ on_every_backend!(
     offline_script_builds_the_same_schema_as_online_upgrade,
     upgrade_at_head_takes_no_lock,
     application_start_up_api_upgrades_to_head,
+    downgrade_base_renders_each_step_against_the_schema_it_meets,
+    resolve_refuses_revisions_that_are_applied_or_pending,
+    byte_order_mark_never_reaches_the_server_or_a_script,
 );
 
 async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
@@ -584,7 +587,8 @@ async fn offline_script_builds_the_same_schema_as_online_upgrade(kind: BackendKi
     let plan = graph
         .plan_upgrade(&Default::default(), &target("heads"))
         .unwrap();
-    let script = retort::render_script(&plan, kind.dialect(), &HistoryTable::default()).unwrap();
+    let rendered = retort::render_plan(&plan, kind.dialect(), retort::Start::Replay(&[])).unwrap();
+    let script = retort::render_script(&rendered, &HistoryTable::default()).unwrap();
     common::run_script(&offline, &script);
     common::assert_same_schema(&offline, &online).await;
 }
@@ -627,4 +631,95 @@ async fn application_start_up_api_upgrades_to_head(kind: BackendKind) {
     let steps = GRAPH.upgrade(db.url()).await.unwrap();
     assert_eq!(steps.len(), 6);
     assert!(GRAPH.upgrade(db.url()).await.unwrap().is_empty());
+}
+
+/// A table rebuilt on SQLite (a Rust revision's `alter_column`) under raw
+/// SQL revisions: undoing them all in one run rebuilds `people` after raw
+/// DDL ran in the same run.
+static REBUILT_UNDER_RAW_SQL: Migrations = Migrations::new(&[
+    Revision {
+        body: Body::Rust { upgrade: create_people, downgrade: None },
+        ..common::sql("p0p0", &[], "", "")
+    },
+    Revision {
+        body: Body::Rust { upgrade: widen_people_name, downgrade: None },
+        ..common::sql("p1p1", &["p0p0"], "", "")
+    },
+    common::sql("t0t0", &["p1p1"], "CREATE TABLE tags (id INTEGER PRIMARY KEY);", "DROP TABLE tags;"),
+    common::sql(
+        "t1t1",
+        &["t0t0"],
+        "ALTER TABLE people ADD nickname VARCHAR(20);",
+        "ALTER TABLE people DROP COLUMN nickname;",
+    ),
+]);
+
+fn create_people(op: &mut retort::Operations) {
+    use retort::op::Type;
+    op.create_table("people", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("name", Type::String(50)).not_null();
+    });
+}
+
+fn widen_people_name(op: &mut retort::Operations) {
+    use retort::op::Type;
+    op.alter_column("people", "name").existing_type(Type::String(50)).existing_nullable(false).set_type(Type::String(100));
+}
+
+async fn downgrade_base_renders_each_step_against_the_schema_it_meets(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let migrator = Migrator::new(&REBUILT_UNDER_RAW_SQL);
+    let mut backend = connect(&db).await;
+    migrator.upgrade(&mut backend, &target("heads")).await.unwrap();
+    let history = HistoryTable::default();
+    let at_head = backend.introspect(&history).await.unwrap();
+    let steps = migrator.downgrade(&mut backend, &target("base")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(steps.iter().map(|s| s.id).collect::<Vec<_>>(), ["t1t1", "t0t0", "p1p1", "p0p0"]);
+    assert!(tables(&db).await.is_empty());
+    migrator.upgrade(&mut backend, &target("heads")).await.unwrap();
+    assert_eq!(backend.introspect(&history).await.unwrap(), at_head, "the same schema after base and back");
+}
+
+async fn resolve_refuses_revisions_that_are_applied_or_pending(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    upgrade(&db, &GRAPH, "b0b0").await.unwrap();
+    let migrator = Migrator::new(&GRAPH);
+    let mut backend = connect(&db).await;
+    let applied_one = migrator.resolve(&mut backend, "b0b0", Resolution::RolledBack).await.unwrap_err();
+    assert!(
+        matches!(&applied_one, MigrateError::NotResolvable { id, state: "applied", .. } if id == "b0b0"),
+        "{applied_one:?}"
+    );
+    assert!(applied_one.to_string().contains("migrate downgrade"), "{applied_one}");
+    let pending = migrator.resolve(&mut backend, "c1c1", Resolution::Applied).await.unwrap_err();
+    assert!(
+        matches!(&pending, MigrateError::NotResolvable { id, state: "not applied", .. } if id == "c1c1"),
+        "{pending:?}"
+    );
+    // Nothing changed: the history and the tables are as before.
+    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0"]));
+    assert_eq!(tables(&db).await, strings(&["accounts", "items"]));
+    assert!(!events(&db).await.iter().any(|e| e.contains("resolve")));
+}
+
+/// An SQL file saved with a UTF-8 byte-order mark, as Windows editors do.
+static WITH_BOM: Migrations = Migrations::new(&[common::sql(
+    "b0m0",
+    &[],
+    "\u{feff}-- revision: b0m0\nCREATE TABLE marked (id INTEGER PRIMARY KEY);\n",
+    "\u{feff}DROP TABLE marked;\n",
+)]);
+
+async fn byte_order_mark_never_reaches_the_server_or_a_script(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    upgrade(&db, &WITH_BOM, "heads").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tables(&db).await, strings(&["marked"]));
+    let mut backend = connect(&db).await;
+    Migrator::new(&WITH_BOM).downgrade(&mut backend, &target("base")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(tables(&db).await.is_empty());
+    let plan = retort::RevisionGraph::new(&WITH_BOM).plan_upgrade(&Default::default(), &target("heads")).unwrap();
+    let rendered = retort::render_plan(&plan, kind.dialect(), retort::Start::Replay(&[])).unwrap();
+    let script = retort::render_script(&rendered, &HistoryTable::default()).unwrap();
+    assert!(!script.contains('\u{feff}'), "{script}");
 }

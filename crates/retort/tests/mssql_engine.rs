@@ -105,9 +105,9 @@ async fn offline_scripts_with_batches_and_idempotent_guards_build_the_online_sch
             let plan = retort::RevisionGraph::new(migrations)
                 .plan_upgrade(&Default::default(), &target("heads"))
                 .unwrap();
+            let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, retort::Start::Replay(&[])).unwrap();
             let script = retort::render_script_with(
-                &plan,
-                retort::Dialect::Mssql,
+                &rendered,
                 &HistoryTable::default(),
                 &options,
             )

@@ -249,32 +249,6 @@ fn derived_downgrade_asks_for_existing_values_when_alter_column_lacks_them() {
 }
 
 #[test]
-fn sqlite_rebuild_fails_offline_when_the_table_comes_from_an_earlier_revision() {
-    let error = retort::render_units(
-        &revision(
-            "3f2a9c1d",
-            |op| {
-                op.create_check_constraint("users", "short", "length(email) < 90");
-            },
-            None,
-        ),
-        Direction::Up,
-        Dialect::Sqlite,
-    )
-    .expect_err("offline rebuilds are refused");
-    assert!(
-        matches!(&error, MigrateError::Op(OpError::SqliteRebuild { table, number: 1, .. }) if table == "users"),
-        "{error:?}"
-    );
-    assert!(
-        error
-            .to_string()
-            .contains("offline SQLite scripts cannot rebuild tables: run online"),
-        "{error}"
-    );
-}
-
-#[test]
 fn sqlite_rebuild_works_offline_when_the_same_revision_created_the_table() {
     let units = retort::render_units(
         &revision(
@@ -303,21 +277,42 @@ fn sqlite_rebuild_works_offline_when_the_same_revision_created_the_table() {
 }
 
 #[test]
-fn sqlite_rebuild_fails_when_raw_ddl_ran_earlier_in_the_revision() {
+fn sqlite_rebuild_keeps_what_raw_ddl_earlier_in_the_revision_added() {
+    let units = render(
+        &revision(
+            "3f2a9c1d",
+            |op| {
+                op.execute("ALTER TABLE users ADD COLUMN note TEXT");
+                op.create_unique_constraint("users", ["username"]);
+            },
+            None,
+        ),
+        Direction::Up,
+        Dialect::Sqlite,
+    )
+    .expect("the rebuild reads the table as the raw SQL left it");
+    let create = units
+        .iter()
+        .find(|u| u.sql.starts_with("CREATE TABLE \"_retort_new_users\""))
+        .expect("the rebuild creates the new shape");
+    assert!(create.sql.contains("note TEXT"), "the raw SQL's column is kept: {}", create.sql);
+}
+
+#[test]
+fn sqlite_rebuild_fails_naming_the_table_when_a_plan_does_not_create_it() {
     let error = error_of(
         |op| {
-            op.execute("ALTER TABLE users ADD COLUMN note TEXT");
+            op.drop_table("users");
             op.create_unique_constraint("users", ["username"]);
         },
         Direction::Up,
         Dialect::Sqlite,
     );
     assert!(
-        error
-            .to_string()
-            .contains("operation 1 (raw SQL) of revision 3f2a9c1d runs before it"),
-        "{error}"
+        matches!(&error, MigrateError::Op(OpError::SqliteRebuild { table, number: 2, .. }) if table == "users"),
+        "{error:?}"
     );
+    assert!(error.to_string().contains("no such table at this point of the plan"), "{error}");
 }
 
 #[test]
@@ -408,19 +403,24 @@ fn bulk_insert_fails_when_a_row_has_the_wrong_number_of_values() {
 
 #[test]
 fn sqlite_plan_renders_offline_when_the_plan_creates_the_tables_it_rebuilds() {
-    let revisions = sample_revisions();
-    let plan = retort::render_plan_units(
-        revisions.iter().map(|r| (r, Direction::Up)),
-        Dialect::Sqlite,
-        None,
-    )
-    .expect("every table the sample rebuilds is created earlier in the plan");
+    let revisions: &'static [Revision] = Box::leak(sample_revisions().into_boxed_slice());
+    let replay: Vec<&'static Revision> = revisions[..3].iter().collect();
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    for unit in plan.iter().flatten() {
-        conn.execute_batch(&unit.sql)
-            .unwrap_or_else(|e| panic!("{}: {e}\n{}", unit.label, unit.sql));
+    let run = |units: &[retort::Unit]| {
+        for unit in units {
+            conn.execute_batch(&unit.sql)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", unit.label, unit.sql));
+        }
+    };
+    for revision in &replay {
+        run(&retort::render_units(revision, Direction::Up, Dialect::Sqlite).unwrap());
     }
+    // Revision 4 rebuilds `users`, which revision 1 created: replayed from
+    // the start, the renderer knows the table without any database.
+    let units = retort::render_units_after(&replay, &revisions[3], Direction::Up, Dialect::Sqlite)
+        .expect("the replayed revisions created the table the rebuild reads");
+    run(&units);
     let username: String = conn
         .query_row(
             "SELECT type FROM pragma_table_info('users') WHERE name = 'username'",
@@ -430,12 +430,12 @@ fn sqlite_plan_renders_offline_when_the_plan_creates_the_tables_it_rebuilds() {
         .unwrap();
     assert_eq!(username, "VARCHAR(100)");
 
-    // Rendered one by one, the rebuild has no table to start from.
+    // Rendered alone, the rebuild has no table to start from.
     let error = retort::render_units(&revisions[3], Direction::Up, Dialect::Sqlite).unwrap_err();
     assert!(
         error
             .to_string()
-            .contains("offline SQLite scripts cannot rebuild tables: run online"),
+            .contains("the database has no such table at this point of the plan"),
         "{error}"
     );
 }

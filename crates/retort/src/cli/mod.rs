@@ -227,7 +227,8 @@ async fn run(
         MigrateCommand::Show { revision } => {
             let url = project.database_url(args.database_url.as_deref(), true)?;
             let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
-            return out.show(revision, url.dialect());
+            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect())?;
+            return out.show(revision, url.dialect(), &up, &down);
         }
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
             let direction = direction_of(&args.command);
@@ -252,7 +253,8 @@ async fn run(
             let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
             if run.dry_run {
                 let plan = migrator.plan(&mut db, direction, &target).await?;
-                out.dry_run(&plan, db.dialect())?
+                let rendered = crate::render_plan(&plan, db.dialect(), crate::Start::Database(db.catalog()))?;
+                out.dry_run(&rendered)?
             } else {
                 out.starting(&db.describe());
                 let progress = out.progress();
@@ -341,8 +343,12 @@ fn offline(
         Direction::Up => migrator.graph().plan_upgrade(&applied, &target)?,
         Direction::Down => migrator.graph().plan_downgrade(&applied, &target)?,
     };
+    // The script starts where FROM leaves an empty database: SQLite's
+    // rebuilds read the tables from that schema, replayed in memory.
+    let replay = crate::Start::replay_of(migrator.graph(), &applied);
+    let rendered = crate::render_plan(&plan, dialect, crate::Start::Replay(&replay))?;
     let options = crate::ScriptOptions { idempotent: run.idempotent };
-    let script = crate::render_script_with(&plan, dialect, &migrator.config().history, &options)?;
+    let script = crate::render_script_with(&rendered, &migrator.config().history, &options)?;
     out.script(&script);
     Ok(ExitCode::SUCCESS)
 }

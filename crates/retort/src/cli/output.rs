@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::history::Status;
 use crate::{
-    DatabaseStatus, Dialect, Direction, MigrateError, Plan, Revision, RevisionGraph, StepReport,
+    DatabaseStatus, Dialect, Direction, MigrateError, Revision, RevisionGraph, StepReport,
 };
 
 /// How results are printed.
@@ -171,12 +171,8 @@ impl Printer {
         ExitCode::SUCCESS
     }
 
-    pub fn dry_run(&self, plan: &Plan, dialect: Dialect) -> Result<ExitCode, MigrateError> {
-        let mut rendered = Vec::new();
-        for step in plan.steps() {
-            let units = crate::render::units(step.revision, step.direction, dialect)?;
-            rendered.push((step, units));
-        }
+    pub fn dry_run(&self, plan: &crate::RenderedPlan) -> Result<ExitCode, MigrateError> {
+        let rendered: Vec<_> = plan.steps.iter().map(|step| (&step.step, &step.units)).collect();
         match self.format {
             Format::Json => self.json(serde_json::json!({
                 "dry_run": true,
@@ -214,12 +210,13 @@ impl Printer {
         ExitCode::SUCCESS
     }
 
-    pub fn show(&self, revision: &'static Revision, dialect: Dialect) -> Result<ExitCode, MigrateError> {
-        let up = crate::render::units(revision, Direction::Up, dialect)?;
-        let down = match revision.irreversible {
-            Some(_) => Vec::new(),
-            None => crate::render::units(revision, Direction::Down, dialect)?,
-        };
+    pub fn show(
+        &self,
+        revision: &'static Revision,
+        dialect: Dialect,
+        up: &[crate::Unit],
+        down: &[crate::Unit],
+    ) -> Result<ExitCode, MigrateError> {
         let sql = |units: &[crate::Unit]| units.iter().map(|u| u.sql.trim_end().to_owned()).collect::<Vec<_>>();
         match self.format {
             Format::Json => self.json(serde_json::json!({
@@ -233,8 +230,8 @@ impl Printer {
                 "transactional": revision.transactional,
                 "irreversible": revision.irreversible,
                 "dialect": dialect,
-                "upgrade": sql(&up),
-                "downgrade": sql(&down),
+                "upgrade": sql(up),
+                "downgrade": sql(down),
             })),
             Format::Text => {
                 println!("revision    {}", revision.id);
@@ -252,14 +249,14 @@ impl Printer {
                     println!("runs outside a transaction");
                 }
                 println!("\n-- upgrade ({dialect})");
-                for statement in sql(&up) {
+                for statement in sql(up) {
                     println!("{statement}");
                 }
                 match revision.irreversible {
                     Some(reason) => println!("\n-- irreversible: {reason}"),
                     None => {
                         println!("\n-- downgrade ({dialect})");
-                        for statement in sql(&down) {
+                        for statement in sql(down) {
                             println!("{statement}");
                         }
                     }

@@ -364,48 +364,6 @@ impl SqliteTable {
         self.items[at] = item.to_sql();
         Ok(())
     }
-
-    /// What `ALTER TABLE ... RENAME COLUMN` does to the catalog: every
-    /// reference to the column, in the table, its indexes and triggers, is
-    /// renamed.
-    pub(crate) fn rename_column(&mut self, from: &str, to: &str) {
-        let to = Dialect::Sqlite.quote_ident(to);
-        for text in self
-            .items
-            .iter_mut()
-            .chain(&mut self.indexes)
-            .chain(&mut self.triggers)
-        {
-            *text = replace_ident(text, from, &to, |_| true);
-        }
-    }
-
-    /// What `ALTER TABLE ... RENAME TO` does to the table's own catalog text.
-    pub(crate) fn rename(&mut self, to: &str) {
-        let quoted = Dialect::Sqlite.quote_ident(to);
-        let from = std::mem::replace(&mut self.name, to.to_owned());
-        for text in self.indexes.iter_mut().chain(&mut self.triggers) {
-            *text = replace_ident(text, &from, &quoted, |previous| {
-                previous.is_some_and(|p| p.is("ON"))
-            });
-        }
-        self.rename_references(&from, to);
-    }
-
-    /// Points foreign keys that reference table `from` at `to`.
-    pub(crate) fn rename_references(&mut self, from: &str, to: &str) {
-        let quoted = Dialect::Sqlite.quote_ident(to);
-        for item in &mut self.items {
-            *item = replace_ident(item, from, &quoted, |previous| {
-                previous.is_some_and(|p| p.is("REFERENCES"))
-            });
-        }
-    }
-
-    pub(crate) fn drop_index(&mut self, name: &str) {
-        self.indexes
-            .retain(|index| index_name(index).is_none_or(|n| !n.eq_ignore_ascii_case(name)));
-    }
 }
 
 /// The column an item defines, or `None` for a table constraint.
@@ -427,13 +385,6 @@ fn table_constraint_name(item: &str) -> Option<String> {
     }
 }
 
-/// The name in `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON ...`.
-fn index_name(sql: &str) -> Option<String> {
-    let tokens = tokenize(sql);
-    let on = tokens.iter().position(|t| t.is("ON"))?;
-    tokens.get(on.checked_sub(1)?)?.ident()
-}
-
 /// Whether `name` appears as an identifier after the first parenthesis
 /// (an index's column list and condition).
 fn mentions_after_open(sql: &str, name: &str) -> bool {
@@ -442,30 +393,6 @@ fn mentions_after_open(sql: &str, name: &str) -> bool {
         .iter()
         .skip_while(|t| t.kind != Kind::Open)
         .any(|t| t.names(name))
-}
-
-/// Replaces each identifier token naming `from` with `to` (already quoted)
-/// where `accept` approves of the token before it.
-fn replace_ident(
-    sql: &str,
-    from: &str,
-    to: &str,
-    accept: impl Fn(Option<&Token<'_>>) -> bool,
-) -> String {
-    let tokens = tokenize(sql);
-    let mut out = String::with_capacity(sql.len());
-    let mut copied = 0;
-    for (at, token) in tokens.iter().enumerate() {
-        let previous = at.checked_sub(1).map(|p| &tokens[p]);
-        if matches!(token.kind, Kind::Word | Kind::Quoted) && token.names(from) && accept(previous)
-        {
-            out.push_str(&sql[copied..token.start]);
-            out.push_str(to);
-            copied = token.end();
-        }
-    }
-    out.push_str(&sql[copied..]);
-    out
 }
 
 /// A column definition split into name, type and constraint clauses.
@@ -636,14 +563,6 @@ mod tests {
         t.drop_constraint("uq_a").unwrap();
         assert_eq!(t.items, ["a INT", "b INT"]);
         assert!(t.drop_constraint("nope").is_err());
-    }
-
-    #[test]
-    fn rename_column_rewrites_references_in_items_and_indexes() {
-        let mut t = table("CREATE TABLE t (a INT, \"b\" INT CHECK (b > 0))");
-        t.rename_column("b", "c");
-        assert_eq!(t.items[1], "\"c\" INT CHECK (\"c\" > 0)");
-        assert_eq!(t.indexes[0], "CREATE INDEX \"ix_t_b\" ON \"t\" (\"c\")");
     }
 
     #[test]

@@ -493,8 +493,9 @@ mod scripts {
             .plan_downgrade(&all, &Target::parse("base").unwrap())
             .unwrap();
         let table = HistoryTable::default();
-        let render = |plan, options: &ScriptOptions| {
-            crate::render_script_with(plan, Dialect::Mssql, &table, options).unwrap()
+        let render = |plan: &crate::Plan, options: &ScriptOptions| {
+            let rendered = crate::render_plan(plan, Dialect::Mssql, crate::Start::Replay(&[])).unwrap();
+            crate::render_script_with(&rendered, &table, options).unwrap()
         };
         vec![
             ("upgrade", render(&up, &ScriptOptions::default())),

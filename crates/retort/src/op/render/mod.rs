@@ -51,18 +51,25 @@ impl<'a> Renderer<'a> {
         self.sqlite.begin_revision();
     }
 
-    /// Raw SQL (`what` says where it comes from) is about to run: the
-    /// renderer cannot follow what it changes.
+    /// Raw SQL (`what` says where it comes from) runs at this point: a
+    /// later SQLite rebuild starts from the tables it leaves.
     pub(crate) fn note_raw_sql(&mut self, what: String, sql: &str) {
         if self.dialect == Dialect::Sqlite {
-            self.sqlite.raw_sql(what, sql);
+            self.sqlite.ran(&what, sql);
         }
     }
 
-    /// The statements of one operation other than raw SQL.
-    pub(crate) fn render(&mut self, operation: &Operation) -> Result<Vec<String>, Problem> {
+    /// The statements of one operation other than raw SQL (`what` says
+    /// which, for messages).
+    pub(crate) fn render(&mut self, operation: &Operation, what: &str) -> Result<Vec<String>, Problem> {
         match self.dialect {
-            Dialect::Sqlite => sqlite::render(self, operation),
+            Dialect::Sqlite => {
+                let statements = sqlite::render(self, operation)?;
+                for sql in &statements {
+                    self.sqlite.ran(what, sql);
+                }
+                Ok(statements)
+            }
             Dialect::Postgres => postgres::render(self, operation),
             Dialect::Mssql => mssql::render(self, operation),
         }

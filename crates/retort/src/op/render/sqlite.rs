@@ -19,37 +19,17 @@
 //!   rebuild of a revision starts with a guard that fails, naming the
 //!   pragma, when enforcement is on, rather than lose rows.
 
-use std::collections::BTreeMap;
-
 use super::{common, Renderer};
-use crate::op::catalog::CatalogSource;
+use crate::op::catalog::{CatalogSource, Shadow};
 use crate::op::error::Problem;
 use crate::op::literal::DefaultValue;
-use crate::op::sqlite_table::{SqliteTable, SqliteTableSql};
+use crate::op::sqlite_table::SqliteTable;
 use crate::op::table::Column;
 use crate::{Dialect, Operation};
 
-/// What the renderer knows of a table in the middle of a revision.
-#[derive(Debug, Clone)]
-enum Known {
-    Table(SqliteTable),
-    /// Dropped or renamed away by an earlier operation.
-    Gone,
-    /// Changed in a way the renderer cannot follow; the reason says how.
-    Unknown(String),
-}
-
-/// The tables one revision has touched so far, over the catalog as it was
-/// when the revision started.
+/// The schema the statements rendered so far leave, for rebuilds.
 pub(super) struct Schema<'a> {
-    catalog: Option<&'a dyn CatalogSource>,
-    /// Keyed by lowercase name: SQLite's names are case-insensitive.
-    known: BTreeMap<String, Known>,
-    /// What ran raw DDL, after which the catalog is stale.
-    raw_ddl: Option<String>,
-    /// Table renames so far, applied to the foreign keys of tables read
-    /// from the catalog later (SQLite rewrote them in the database).
-    renames: Vec<(String, String)>,
+    shadow: Shadow<'a>,
     /// Whether a rebuild has checked foreign key enforcement already: it
     /// cannot change inside the revision's transaction.
     guarded: bool,
@@ -58,10 +38,7 @@ pub(super) struct Schema<'a> {
 impl<'a> Schema<'a> {
     pub(super) fn new(catalog: Option<&'a dyn CatalogSource>) -> Self {
         Self {
-            catalog,
-            known: BTreeMap::new(),
-            raw_ddl: None,
-            renames: Vec::new(),
+            shadow: Shadow::new(catalog),
             guarded: false,
         }
     }
@@ -72,146 +49,40 @@ impl<'a> Schema<'a> {
         self.guarded = false;
     }
 
-    /// Raw SQL that may change tables makes everything known stale.
-    pub(super) fn raw_sql(&mut self, what: String, sql: &str) {
-        let ddl = sql
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .any(|word| {
-                ["CREATE", "ALTER", "DROP"]
-                    .iter()
-                    .any(|k| word.eq_ignore_ascii_case(k))
-            });
-        if ddl {
-            let reason = stale(&what);
-            self.raw_ddl = Some(what);
-            for known in self.known.values_mut() {
-                *known = Known::Unknown(reason.clone());
-            }
-        }
+    /// SQL (rendered or raw; `what` says where it comes from) runs at this
+    /// point of the plan.
+    pub(super) fn ran(&mut self, what: &str, sql: &str) {
+        self.shadow.queue(what, sql);
     }
 
-    /// The table's definition now, for a rebuild.
+    /// The table's definition at this point of the plan, for a rebuild.
     fn table(&mut self, name: &str) -> Result<SqliteTable, Problem> {
         let problem = |reason: String| Problem::Rebuild {
             table: name.to_owned(),
             reason,
         };
-        let key = name.to_ascii_lowercase();
-        match self.known.get(&key) {
-            Some(Known::Table(table)) => return Ok(table.clone()),
-            Some(Known::Gone) => {
-                return Err(problem(
-                    "an earlier operation of this revision dropped or renamed it".to_owned(),
-                ))
-            }
-            Some(Known::Unknown(reason)) => return Err(problem(reason.clone())),
-            None => {}
-        }
-        if let Some(what) = &self.raw_ddl {
-            return Err(problem(stale(what)));
-        }
-        let catalog = self.catalog.ok_or_else(|| {
-            problem(
-                "there is no database catalog to read it from (offline SQLite scripts cannot rebuild tables: run \
-                 online, where retort reads the table from the database, or create the table in the same revision)"
-                    .to_owned(),
-            )
-        })?;
-        let sql = catalog
-            .sqlite_table(name)
-            .map_err(|message| problem(format!("reading it from sqlite_master failed: {message}")))?
-            .ok_or_else(|| problem("the database has no such table".to_owned()))?;
-        let mut table = SqliteTable::parse(name, &sql).map_err(problem)?;
-        for (from, to) in &self.renames {
-            table.rename_references(from, to);
-        }
-        self.known.insert(key, Known::Table(table.clone()));
-        Ok(table)
+        let sql = self
+            .shadow
+            .table(name)
+            .map_err(problem)?
+            .ok_or_else(|| {
+                problem(
+                    "the database has no such table at this point of the plan (not created yet, or dropped or \
+                     renamed by an earlier operation)"
+                        .to_owned(),
+                )
+            })?;
+        SqliteTable::parse(name, &sql).map_err(problem)
     }
-
-    fn set(&mut self, table: SqliteTable) {
-        self.known
-            .insert(table.name.to_ascii_lowercase(), Known::Table(table));
-    }
-
-    /// Follows a native change, so that a later rebuild starts from it. A
-    /// table the renderer cannot read is remembered as unknown: only a
-    /// later rebuild of it fails.
-    fn follow(&mut self, name: &str, change: impl FnOnce(&mut SqliteTable) -> Result<(), String>) {
-        let known = match self.table(name) {
-            Ok(mut table) => match change(&mut table) {
-                Ok(()) => Known::Table(table),
-                Err(reason) => Known::Unknown(reason),
-            },
-            Err(Problem::Rebuild { reason, .. }) => Known::Unknown(reason),
-            Err(other) => Known::Unknown(format!("{other:?}")),
-        };
-        self.known.insert(name.to_ascii_lowercase(), known);
-    }
-}
-
-fn stale(what: &str) -> String {
-    format!(
-        "{what} runs before it and may change it, which retort cannot follow: put this operation in a \
-         revision of its own, applied in a later run than the raw SQL"
-    )
 }
 
 pub(super) fn render(r: &mut Renderer<'_>, operation: &Operation) -> Result<Vec<String>, Problem> {
     let q = |name: &str| Dialect::Sqlite.quote_ident(name);
     if let Some(statements) = common(r, operation) {
-        let statements = statements?;
-        match operation {
-            Operation::CreateTable(table) => {
-                let sql = SqliteTableSql {
-                    create: statements[0].clone(),
-                    ..SqliteTableSql::default()
-                };
-                let parsed = SqliteTable::parse(&table.name, &sql).map_err(Problem::Invalid)?;
-                r.sqlite.set(parsed);
-            }
-            Operation::DropTable { table, .. } => {
-                r.sqlite
-                    .known
-                    .insert(table.to_ascii_lowercase(), Known::Gone);
-            }
-            Operation::CreateIndex(index) => {
-                let sql = statements[0].clone();
-                r.sqlite.follow(&index.table, |t| {
-                    t.indexes.push(sql);
-                    Ok(())
-                });
-            }
-            _ => {}
-        }
-        return Ok(statements);
+        return statements;
     }
     Ok(match operation {
         Operation::RenameTable { from, to } => {
-            let moved = r.sqlite.table(from);
-            r.sqlite
-                .known
-                .insert(from.to_ascii_lowercase(), Known::Gone);
-            match moved {
-                Ok(mut table) => {
-                    table.rename(to);
-                    r.sqlite.set(table);
-                }
-                Err(_) => {
-                    r.sqlite.known.insert(
-                        to.to_ascii_lowercase(),
-                        Known::Unknown(format!(
-                            "it was renamed from {from}, which could not be read"
-                        )),
-                    );
-                }
-            }
-            for known in r.sqlite.known.values_mut() {
-                if let Known::Table(table) = known {
-                    table.rename_references(from, to);
-                }
-            }
-            r.sqlite.renames.push((from.clone(), to.clone()));
             vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
         }
         Operation::AddColumn { table, column } => add_column(r, table, column)?,
@@ -225,8 +96,6 @@ pub(super) fn render(r: &mut Renderer<'_>, operation: &Operation) -> Result<Vec<
                 .map(Column::implied_constraints)
                 .unwrap_or_default();
             if constraints.is_empty() {
-                let name = column.clone();
-                r.sqlite.follow(table, |t| t.drop_column(&name));
                 vec![format!(
                     "ALTER TABLE {} DROP COLUMN {}",
                     q(table),
@@ -265,10 +134,6 @@ pub(super) fn render(r: &mut Renderer<'_>, operation: &Operation) -> Result<Vec<
             })?
         }
         Operation::RenameColumn { table, from, to } => {
-            r.sqlite.follow(table, |t| {
-                t.rename_column(from, to);
-                Ok(())
-            });
             vec![format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {}",
                 q(table),
@@ -276,13 +141,7 @@ pub(super) fn render(r: &mut Renderer<'_>, operation: &Operation) -> Result<Vec<
                 q(to)
             )]
         }
-        Operation::DropIndex { table, name, .. } => {
-            r.sqlite.follow(table, |t| {
-                t.drop_index(name);
-                Ok(())
-            });
-            vec![format!("DROP INDEX {}", q(name))]
-        }
+        Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", q(name))],
         Operation::AddConstraint { table, constraint } => {
             let sql = r.constraint_sql(table, constraint)?;
             rebuild(r, table, |t| {
@@ -324,11 +183,6 @@ fn add_column(r: &mut Renderer<'_>, table: &str, column: &Column) -> Result<Vec<
         Some(_) => false,
     };
     if constraints.is_empty() && constant_default {
-        let added = definition.clone();
-        r.sqlite.follow(table, |t| {
-            t.add_column(added);
-            Ok(())
-        });
         return Ok(vec![format!(
             "ALTER TABLE {} ADD COLUMN {definition}",
             Dialect::Sqlite.quote_ident(table)
@@ -357,7 +211,6 @@ fn rebuild(
         statements.extend(FOREIGN_KEYS_GUARD.iter().map(|s| (*s).to_owned()));
     }
     statements.extend(rebuild_statements(&old, &new));
-    r.sqlite.set(new);
     Ok(statements)
 }
 
