@@ -216,19 +216,326 @@ impl Value {
     }
 }
 
-/// The values every history statement needs besides the write itself, and
-/// which the backend knows: who is running, and how long the run took when
-/// the client measured it (PostgreSQL measures it server-side instead).
+/// The values every history statement needs besides the write itself, as
+/// SQL expressions: when, who, and how long the revision took.
 #[derive(Debug, Clone)]
 pub struct WriteContext<'a> {
     pub table: &'a HistoryTable,
     pub dialect: Dialect,
     /// SQL for the current timestamp.
-    pub now: &'a str,
+    pub now: String,
     /// SQL for the user running the migration.
-    pub user: &'a str,
-    /// SQL for the elapsed milliseconds of the run.
-    pub elapsed_ms: &'a str,
+    pub user: String,
+    /// SQL for the elapsed milliseconds of the revision.
+    pub elapsed_ms: String,
+}
+
+impl<'a> WriteContext<'a> {
+    /// Writes made online after a revision ran for `elapsed` (measured by
+    /// the migrator around the revision's statements).
+    pub fn online(dialect: Dialect, table: &'a HistoryTable, elapsed: std::time::Duration) -> Self {
+        Self {
+            table,
+            dialect,
+            now: now_sql(dialect).to_owned(),
+            user: match dialect {
+                // SQLite has no users: the OS account that ran the command.
+                Dialect::Sqlite => dialect.quote_literal(&os_user()),
+                _ => user_sql(dialect).to_owned(),
+            },
+            elapsed_ms: elapsed.as_millis().to_string(),
+        }
+    }
+
+    /// Writes in an offline script: the server measures the revision where
+    /// it can (from the transaction's start on PostgreSQL, from the clock
+    /// the revision's prologue starts on SQL Server).
+    pub fn offline(dialect: Dialect, table: &'a HistoryTable) -> Self {
+        Self {
+            table,
+            dialect,
+            now: now_sql(dialect).to_owned(),
+            user: match dialect {
+                Dialect::Sqlite => "'offline script'".to_owned(),
+                _ => user_sql(dialect).to_owned(),
+            },
+            elapsed_ms: match dialect {
+                Dialect::Sqlite => "0",
+                Dialect::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint",
+                Dialect::Mssql => MSSQL_ELAPSED_MS,
+            }
+            .to_owned(),
+        }
+    }
+}
+
+/// Milliseconds since the revision's clock started on SQL Server: the
+/// revision's prologue stores its start in the session context, which
+/// (unlike a variable) outlives the batch (0 if it never started).
+pub(crate) const MSSQL_ELAPSED_MS: &str = "COALESCE(DATEDIFF_BIG(millisecond, \
+     CAST(SESSION_CONTEXT(N'retort.started') AS datetime2(7)), SYSUTCDATETIME()), 0)";
+
+/// SQL for the current time (UTC where the column has no time zone).
+pub(crate) fn now_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        Dialect::Postgres => "now()",
+        Dialect::Mssql => "SYSUTCDATETIME()",
+    }
+}
+
+/// SQL for the database user running the migration.
+fn user_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "'unknown'",
+        Dialect::Postgres => "current_user",
+        Dialect::Mssql => "SUSER_SNAME()",
+    }
+}
+
+/// The OS user running the migration, for `applied_by` on SQLite.
+pub(crate) fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+// ---------------------------------------------------------------------------
+// The tables, described once.
+
+/// What a history column holds; each dialect names its own type for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A revision id: the state table's key.
+    Id,
+    /// A SHA-256 in hex.
+    Checksum,
+    /// A status, action or outcome word.
+    Word,
+    /// A message or detail of any length.
+    Text,
+    /// A timestamp.
+    Time,
+    /// Milliseconds.
+    Millis,
+    /// A login or OS user name.
+    User,
+    /// The event log's generated key.
+    Serial,
+}
+
+struct HistoryColumn {
+    name: &'static str,
+    kind: Kind,
+    nullable: bool,
+}
+
+const fn column(name: &'static str, kind: Kind) -> HistoryColumn {
+    HistoryColumn { name, kind, nullable: false }
+}
+
+/// The state table: one row per applied (or unfinished) revision.
+const STATE_COLUMNS: [HistoryColumn; 7] = [
+    column("revision_id", Kind::Id),
+    column("checksum", Kind::Checksum),
+    column("message", Kind::Text),
+    column("status", Kind::Word),
+    column("applied_at", Kind::Time),
+    column("execution_ms", Kind::Millis),
+    column("applied_by", Kind::User),
+];
+
+/// The append-only event log.
+const LOG_COLUMNS: [HistoryColumn; 8] = [
+    column("id", Kind::Serial),
+    column("revision_id", Kind::Id),
+    column("action", Kind::Word),
+    column("outcome", Kind::Word),
+    HistoryColumn { name: "detail", kind: Kind::Text, nullable: true },
+    column("at", Kind::Time),
+    column("execution_ms", Kind::Millis),
+    column("run_by", Kind::User),
+];
+
+fn type_sql(dialect: Dialect, kind: Kind) -> &'static str {
+    match (dialect, kind) {
+        (Dialect::Sqlite, Kind::Millis) => "INTEGER",
+        (Dialect::Sqlite, Kind::Serial) => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        (Dialect::Sqlite, _) => "TEXT",
+        (Dialect::Postgres, Kind::Time) => "timestamptz",
+        (Dialect::Postgres, Kind::Millis) => "bigint",
+        (Dialect::Postgres, Kind::Serial) => "bigint GENERATED ALWAYS AS IDENTITY",
+        (Dialect::Postgres, _) => "text",
+        (Dialect::Mssql, Kind::Id | Kind::User) => "nvarchar(128)",
+        (Dialect::Mssql, Kind::Checksum) => "nvarchar(64)",
+        (Dialect::Mssql, Kind::Word) => "nvarchar(16)",
+        (Dialect::Mssql, Kind::Text) => "nvarchar(max)",
+        (Dialect::Mssql, Kind::Time) => "datetime2(3)",
+        (Dialect::Mssql, Kind::Millis) => "bigint",
+        (Dialect::Mssql, Kind::Serial) => "bigint IDENTITY(1, 1)",
+    }
+}
+
+/// One column's definition. The key is the state table's `revision_id` and
+/// the log's `id`; SQL Server names its constraints (and keeps defaults on
+/// the state table for rows written by hand) so that diffs see stable names.
+fn column_sql(dialect: Dialect, table_name: &str, column: &HistoryColumn, log: bool) -> String {
+    let q = |name: &str| dialect.quote_ident(name);
+    let mut sql = format!("    {} {}", column.name, type_sql(dialect, column.kind));
+    let key = matches!(column.kind, Kind::Serial) || (!log && column.kind == Kind::Id);
+    let implicit_not_null = dialect == Dialect::Sqlite && column.kind == Kind::Serial;
+    match (column.nullable, dialect) {
+        (true, Dialect::Mssql) => sql.push_str(" NULL"),
+        (true, _) => {}
+        (false, _) if implicit_not_null => {}
+        (false, _) => sql.push_str(" NOT NULL"),
+    }
+    if key {
+        match dialect {
+            Dialect::Mssql => {
+                let suffix = if log { "_log" } else { "" };
+                sql.push_str(&format!(" CONSTRAINT {} PRIMARY KEY", q(&format!("PK_{table_name}{suffix}"))));
+            }
+            Dialect::Postgres => sql.push_str(" PRIMARY KEY"),
+            // INTEGER PRIMARY KEY is in the type.
+            Dialect::Sqlite if column.kind == Kind::Serial => {}
+            Dialect::Sqlite => sql.push_str(" PRIMARY KEY"),
+        }
+    }
+    if dialect == Dialect::Mssql && !log && matches!(column.name, "applied_at" | "applied_by") {
+        let default = if column.name == "applied_at" { now_sql(dialect) } else { user_sql(dialect) };
+        sql.push_str(&format!(
+            " CONSTRAINT {} DEFAULT {default}",
+            q(&format!("DF_{table_name}_{}", column.name))
+        ));
+    }
+    sql
+}
+
+impl HistoryTable {
+    /// The table with the dialect's default schema made explicit: `dbo` on
+    /// SQL Server rather than the login's default schema, so that every
+    /// login finds the same tables.
+    pub(crate) fn resolved(&self, dialect: Dialect) -> HistoryTable {
+        match (dialect, &self.schema) {
+            (Dialect::Mssql, None) => HistoryTable { schema: Some(MSSQL_DEFAULT_SCHEMA.to_owned()), name: self.name.clone() },
+            _ => self.clone(),
+        }
+    }
+}
+
+/// The schema of SQL Server's history tables when none is configured.
+pub(crate) const MSSQL_DEFAULT_SCHEMA: &str = "dbo";
+
+/// The history tables' DDL for `dialect`, idempotent: run before every
+/// run that writes, and at the top of every offline script.
+pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::BackendError> {
+    let table = table.resolved(dialect);
+    let create = |log: bool| {
+        let (name, columns): (String, &[HistoryColumn]) = if log {
+            (table.log(dialect), &LOG_COLUMNS)
+        } else {
+            (table.state(dialect), &STATE_COLUMNS)
+        };
+        let body = columns
+            .iter()
+            .map(|column| column_sql(dialect, &table.name, column, log))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        match dialect {
+            Dialect::Mssql => format!(
+                "IF OBJECT_ID({}, N'U') IS NULL\nCREATE TABLE {name} (\n{body}\n);\n",
+                dialect.quote_literal(&name)
+            ),
+            _ => format!("CREATE TABLE IF NOT EXISTS {name} (\n{body}\n);\n"),
+        }
+    };
+    let schema = match (dialect, table.schema.as_deref()) {
+        (_, None) => String::new(),
+        (Dialect::Sqlite, Some(schema)) => {
+            return Err(crate::BackendError::Database {
+                context: "creating the history tables",
+                message: format!(
+                    "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema \
+                     (or MigratorConfig::history.schema) for SQLite databases"
+                ),
+            })
+        }
+        (Dialect::Postgres, Some(schema)) => {
+            format!("CREATE SCHEMA IF NOT EXISTS {};\n", dialect.quote_ident(schema))
+        }
+        (Dialect::Mssql, Some(MSSQL_DEFAULT_SCHEMA)) => String::new(),
+        (Dialect::Mssql, Some(schema)) => {
+            // CREATE SCHEMA must be alone in its batch, hence EXEC.
+            let create = format!("CREATE SCHEMA {}", dialect.quote_ident(schema));
+            format!(
+                "IF SCHEMA_ID({}) IS NULL EXEC({});\n",
+                dialect.quote_literal(schema),
+                dialect.quote_literal(&create)
+            )
+        }
+    };
+    Ok(format!("{schema}{}{}", create(false), create(true)))
+}
+
+/// Reads the state table, oldest first, with `applied_at` as
+/// `2026-01-31T12:34:56.789Z` on every dialect. On SQL Server it returns no
+/// result set at all when the table does not exist.
+pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    let state = table.state(dialect);
+    let applied_at = match dialect {
+        Dialect::Sqlite => "applied_at",
+        Dialect::Postgres => "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        // Style 126 drops a zero fraction, hence the milliseconds added separately.
+        Dialect::Mssql => "CONVERT(nvarchar(19), applied_at, 126) + N'.' \
+             + RIGHT(N'00' + CAST(DATEPART(millisecond, applied_at) AS nvarchar(3)), 3) + N'Z'",
+    };
+    let select = format!(
+        "SELECT revision_id, checksum, message, status, {applied_at} AS applied_at_text, execution_ms, applied_by \
+         FROM {state} ORDER BY applied_at, revision_id"
+    );
+    match dialect {
+        Dialect::Mssql => format!("IF OBJECT_ID({}, N'U') IS NOT NULL\n{select}", dialect.quote_literal(&state)),
+        _ => select,
+    }
+}
+
+/// The rows of [`read_sql`] as history records.
+pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRevision>, crate::BackendError> {
+    let unreadable = |what: &str, id: &str| crate::BackendError::Database {
+        context: "reading the history",
+        message: format!("history row {id:?} has no readable {what}"),
+    };
+    rows.into_iter()
+        .map(|row| {
+            let text = |index: usize, what: &str| match row.get(index) {
+                Some(Value::Text(text)) => Ok(text.clone()),
+                _ => Err(unreadable(what, &row.first().map(|v| format!("{v:?}")).unwrap_or_default())),
+            };
+            let id = text(0, "revision_id")?;
+            let status = text(3, "status")?;
+            let status = Status::parse(&status).ok_or_else(|| crate::BackendError::Database {
+                context: "reading the history",
+                message: format!("revision {id} has an unknown status {status:?}"),
+            })?;
+            // Typed where the backend read it typed, text where it read text.
+            let execution_ms = match row.get(5) {
+                Some(Value::Int(ms)) => *ms,
+                Some(Value::Text(ms)) => ms.parse().map_err(|_| unreadable("execution_ms", &id))?,
+                _ => return Err(unreadable("execution_ms", &id)),
+            };
+            Ok(AppliedRevision {
+                checksum: text(1, "checksum")?,
+                message: text(2, "message")?,
+                status,
+                applied_at: text(4, "applied_at")?,
+                execution_ms,
+                applied_by: text(6, "applied_by")?,
+                id,
+            })
+        })
+        .collect()
 }
 
 /// How values appear in rendered history SQL.
@@ -238,6 +545,17 @@ pub enum Placeholders {
     Numbered(fn(usize) -> String),
     /// Values inlined as quoted literals, for offline scripts.
     Inline,
+}
+
+impl Placeholders {
+    /// The dialect's own numbered placeholders, for online writes.
+    pub fn of(dialect: Dialect) -> Self {
+        Placeholders::Numbered(match dialect {
+            Dialect::Sqlite => |n| format!("?{n}"),
+            Dialect::Postgres => |n| format!("${n}"),
+            Dialect::Mssql => |n| format!("@P{n}"),
+        })
+    }
 }
 
 /// One rendered statement and the values its placeholders stand for.
@@ -256,6 +574,10 @@ struct Binder {
 impl Binder {
     fn bind(&mut self, value: Value) -> String {
         match self.placeholders {
+            // NULL is a keyword, not a value: no parameter carries it, so no
+            // server has to guess a NULL parameter's type (Babelfish refuses
+            // tiberius's untyped NULL, TDS type 0x1F).
+            _ if value == Value::Null => "NULL".to_owned(),
             Placeholders::Inline => value.literal(self.dialect),
             Placeholders::Numbered(placeholder) => {
                 self.values.push(value);
@@ -375,13 +697,7 @@ mod tests {
     use super::*;
 
     fn context(table: &HistoryTable) -> WriteContext<'_> {
-        WriteContext {
-            table,
-            dialect: Dialect::Postgres,
-            now: "now()",
-            user: "current_user",
-            elapsed_ms: "0",
-        }
+        WriteContext::online(Dialect::Postgres, table, std::time::Duration::ZERO)
     }
 
     #[test]
@@ -430,5 +746,73 @@ mod tests {
             ["INSERT INTO \"ops\".\"hist_log\" (revision_id, action, outcome, detail, at, execution_ms, run_by) \
               VALUES ('a1b2', 'upgrade', 'ok', 'it''s', now(), 0, current_user)"]
         );
+    }
+    #[test]
+    fn ddl_defaults_to_dbo_without_creating_it() {
+        let ddl = ddl(Dialect::Mssql, &HistoryTable::default()).unwrap();
+        assert!(!ddl.contains("CREATE SCHEMA"), "{ddl}");
+        assert!(ddl.starts_with("IF OBJECT_ID(N'[dbo].[retort_history]', N'U') IS NULL\nCREATE TABLE [dbo].[retort_history] ("));
+        assert!(ddl.contains("IF OBJECT_ID(N'[dbo].[retort_history_log]', N'U') IS NULL\nCREATE TABLE [dbo].[retort_history_log] ("));
+        assert!(ddl.contains("applied_at datetime2(3) NOT NULL CONSTRAINT [DF_retort_history_applied_at] DEFAULT SYSUTCDATETIME()"));
+        assert!(ddl.contains("applied_by nvarchar(128) NOT NULL CONSTRAINT [DF_retort_history_applied_by] DEFAULT SUSER_SNAME()"));
+    }
+
+    #[test]
+    fn ddl_creates_a_configured_schema_through_exec_and_quotes_names() {
+        let table = HistoryTable {
+            schema: Some("o'ps]".into()),
+            name: "hist".into(),
+        };
+        let ddl = ddl(Dialect::Mssql, &table).unwrap();
+        assert!(
+            ddl.starts_with("IF SCHEMA_ID(N'o''ps]') IS NULL EXEC(N'CREATE SCHEMA [o''ps]]]');\n"),
+            "{ddl}"
+        );
+        assert!(
+            ddl.contains(
+                "IF OBJECT_ID(N'[o''ps]]].[hist]', N'U') IS NULL\nCREATE TABLE [o'ps]]].[hist] ("
+            ),
+            "{ddl}"
+        );
+        assert!(
+            ddl.contains("CONSTRAINT [PK_hist_log] PRIMARY KEY"),
+            "{ddl}"
+        );
+    }
+
+    #[test]
+    fn read_sql_returns_no_result_on_sql_server_when_the_table_is_missing() {
+        let sql = read_sql(Dialect::Mssql, &HistoryTable::default());
+        assert!(
+            sql.starts_with("IF OBJECT_ID(N'[dbo].[retort_history]', N'U') IS NOT NULL\nSELECT"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("FROM [dbo].[retort_history] ORDER BY applied_at, revision_id"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn ddl_describes_the_same_columns_on_every_dialect() {
+        for dialect in Dialect::ALL {
+            let ddl = ddl(dialect, &HistoryTable::default()).unwrap();
+            for column in STATE_COLUMNS.iter().chain(&LOG_COLUMNS) {
+                assert!(ddl.contains(&format!("    {} ", column.name)), "{dialect}: {}\n{ddl}", column.name);
+            }
+        }
+        let sqlite = ddl(Dialect::Sqlite, &HistoryTable::default()).unwrap();
+        assert!(sqlite.contains("    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"), "{sqlite}");
+        assert!(sqlite.contains("    revision_id TEXT NOT NULL PRIMARY KEY,\n"), "{sqlite}");
+        assert!(sqlite.contains("    detail TEXT,\n"), "{sqlite}");
+        let postgres = ddl(Dialect::Postgres, &HistoryTable { schema: Some("ops".into()), name: "h".into() }).unwrap();
+        assert!(postgres.starts_with("CREATE SCHEMA IF NOT EXISTS \"ops\";\nCREATE TABLE IF NOT EXISTS \"ops\".\"h\" (\n"), "{postgres}");
+        assert!(postgres.contains("    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL PRIMARY KEY,\n"), "{postgres}");
+    }
+
+    #[test]
+    fn ddl_refuses_a_schema_on_sqlite() {
+        let error = ddl(Dialect::Sqlite, &HistoryTable { schema: Some("ops".into()), name: "h".into() }).unwrap_err();
+        assert!(error.to_string().contains("SQLite has no schemas"), "{error}");
     }
 }

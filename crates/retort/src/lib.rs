@@ -21,6 +21,7 @@ mod render;
 mod revision;
 pub mod schema;
 mod script;
+mod sequence;
 pub mod seed;
 mod target;
 #[cfg(feature = "testing")]
@@ -32,7 +33,8 @@ pub use backend::{MssqlBackend, MssqlClient};
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError, RunError, StatementError, StepWork, Unit};
+pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError, Row, RunError, StatementError, StepWork, Unit};
+pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use database_url::DatabaseUrl;
 pub use redact::redact;
 pub use dialect::Dialect;

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, RunError, StatementError, StepWork};
+use crate::sequence::{self, read_history};
 use crate::error::{shorten, Drifted, MigrateError};
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
@@ -155,7 +156,7 @@ impl Migrator {
         target: &Target,
     ) -> Result<Vec<StepReport>, MigrateError> {
         // Lock-free fast path: at head with nothing wrong, one read is all.
-        if let Some(rows) = db.read_history(&self.config.history).await? {
+        if let Some(rows) = read_history(db, &self.config.history).await? {
             let applied = self.verify(&rows)?;
             if self.graph.plan_upgrade(&applied, target)?.is_empty() {
                 return Ok(Vec::new());
@@ -218,7 +219,7 @@ impl Migrator {
                 }
             }
             if !writes.is_empty() {
-                db.run(&[], &writes, &self.config.history, true)
+                sequence::record(db, &writes, &self.config.history)
                     .await
                     .map_err(run_error_to_backend)?;
             }
@@ -242,8 +243,8 @@ impl Migrator {
             .ok_or_else(|| MigrateError::UnknownRevision { id: id.to_owned() })?;
         db.lock(self.config.lock_timeout).await?;
         let result = async {
-            db.ensure_history(&self.config.history).await?;
-            let rows = db.read_history(&self.config.history).await?.unwrap_or_default();
+            sequence::ensure_history(db, &self.config.history).await?;
+            let rows = read_history(db, &self.config.history).await?.unwrap_or_default();
             let recorded = rows.iter().find(|row| row.id == revision.id).map(|row| row.status);
             let refused = |state, advice| MigrateError::NotResolvable {
                 id: revision.id.to_owned(),
@@ -285,7 +286,7 @@ impl Migrator {
                     Some(detail.to_owned()),
                 ),
             ];
-            db.run(&[], &writes, &self.config.history, true)
+            sequence::record(db, &writes, &self.config.history)
                 .await
                 .map_err(run_error_to_backend)?;
             Ok(())
@@ -297,8 +298,7 @@ impl Migrator {
     /// Reads the history and compares it with the compiled table. Never fails
     /// on drift or unknown revisions: it reports them.
     pub async fn status<B: Backend>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
-        let applied = db
-            .read_history(&self.config.history)
+        let applied = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
         let (drifted, unknown, unresolved) = self.inspect(&applied);
@@ -340,8 +340,7 @@ impl Migrator {
         direction: Direction,
         target: &Target,
     ) -> Result<Plan, MigrateError> {
-        let rows = db
-            .read_history(&self.config.history)
+        let rows = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
         let applied = self.verify(&rows)?;
@@ -354,9 +353,8 @@ impl Migrator {
     /// With the lock held: makes sure the history tables exist, reads the
     /// history once and verifies it.
     async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
-        db.ensure_history(&self.config.history).await?;
-        let rows = db
-            .read_history(&self.config.history)
+        sequence::ensure_history(db, &self.config.history).await?;
+        let rows = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
         self.verify(&rows)
@@ -444,7 +442,8 @@ impl Migrator {
                 continue;
             }
             // A run of transactional revisions goes to the backend at once, so
-            // it can send them together; each still commits on its own.
+            // it can send them together; each still commits on its own, and
+            // is reported as it commits.
             let end = steps[next..]
                 .iter()
                 .position(|s| !s.revision().transactional)
@@ -454,28 +453,28 @@ impl Migrator {
                 .iter()
                 .map(|step| StepWork { units: step.units.clone(), writes: step.writes.clone() })
                 .collect::<Vec<_>>();
-            match db.run_steps(&work, &self.config.history).await {
-                Ok(elapsed) => {
-                    for (step, elapsed) in batch.iter().zip(elapsed) {
-                        done.push(self.finished(step.step, elapsed, done.len() + 1, steps.len()));
+            let total = steps.len();
+            let outcome = db
+                .run_steps(&work, &self.config.history, &mut |index, elapsed| {
+                    let report = self.finished(batch[index].step, elapsed, done.len() + 1, total);
+                    done.push(report);
+                })
+                .await;
+            if let Err((failed, error)) = outcome {
+                // What committed before the failure is reported; the
+                // failed revision rolled back.
+                let failed_step = &batch[failed.min(batch.len() - 1)];
+                return Err(match error {
+                    RunError::Backend(error) => error.into(),
+                    RunError::Statement(error) => {
+                        let aftermath = format!(
+                            "the revision was rolled back: the database is at the revision before {}{}",
+                            failed_step.revision().id,
+                            if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() },
+                        );
+                        self.statement_failed(db, failed_step, error, aftermath).await
                     }
-                }
-                Err((failed, error)) => {
-                    // What committed before the failure is reported; the
-                    // failed revision rolled back.
-                    let failed_step = &batch[failed.min(batch.len() - 1)];
-                    return Err(match error {
-                        RunError::Backend(error) => error.into(),
-                        RunError::Statement(error) => {
-                            let aftermath = format!(
-                                "the revision was rolled back: the database is at the revision before {}{}",
-                                failed_step.revision().id,
-                                if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() },
-                            );
-                            self.statement_failed(db, failed_step, error, aftermath).await
-                        }
-                    });
-                }
+                });
             }
             next = end;
         }
@@ -502,15 +501,16 @@ impl Migrator {
         let revision = step.revision();
         let table = &self.config.history;
         let running = [HistoryWrite::put(revision, Status::Running)];
-        db.run(&[], &running, table, true)
+        sequence::record(db, &running, table)
             .await
             .map_err(run_error_to_backend)?;
-        match db.run(&step.units, &step.writes, table, false).await {
-            Ok(()) => Ok(()),
+        let work = StepWork { units: step.units.clone(), writes: step.writes.clone() };
+        match sequence::run_outside_transaction(db, &work, table).await {
+            Ok(_) => Ok(()),
             Err(RunError::Backend(error)) => Err(error.into()),
             Err(RunError::Statement(error)) => {
                 let failed = [HistoryWrite::put(revision, Status::Failed)];
-                if let Err(write_error) = db.run(&[], &failed, table, true).await {
+                if let Err(write_error) = sequence::record(db, &failed, table).await {
                     tracing::warn!(
                         ?write_error,
                         "could not record revision {} as failed",
@@ -518,10 +518,11 @@ impl Migrator {
                     );
                 }
                 let aftermath = format!(
-                    "revision {id} is not transactional, so earlier statements stayed applied; it is recorded as \
-                     failed and later runs will refuse until you run `cargo xtask migrate resolve {id} --applied` \
-                     or `--rolled-back`",
-                    id = revision.id
+                    "revision {id} is not transactional, so what ran before the failure stayed applied ({ran}); it is \
+                     recorded as failed and later runs will refuse until you run `cargo xtask migrate resolve {id} \
+                     --applied` or `--rolled-back`",
+                    id = revision.id,
+                    ran = stayed_applied(&step.units, &error),
                 );
                 Err(self.statement_failed(db, step, error, aftermath).await)
             }
@@ -548,7 +549,7 @@ impl Migrator {
             Outcome::Failed,
             Some(shorten(&error.message)),
         )];
-        if let Err(log_error) = db.run(&[], &entry, &self.config.history, true).await {
+        if let Err(log_error) = sequence::record(db, &entry, &self.config.history).await {
             tracing::warn!(
                 ?log_error,
                 "could not log the failure of revision {}",
@@ -598,6 +599,24 @@ fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) 
         message: revision.message,
         direction,
         elapsed,
+    }
+}
+
+/// What of a non-transactional revision ran before `error`: the units
+/// before the failing one, and the statements before the failing one in it.
+fn stayed_applied(units: &[crate::Unit], error: &StatementError) -> String {
+    let mut ran: Vec<String> = units.iter().take(error.unit).map(|unit| unit.label.clone()).collect();
+    if let (Some(unit), Some(statement)) = (units.get(error.unit), error.statement) {
+        match statement {
+            0 | 1 => {}
+            2 => ran.push(format!("statement 1 of {}", unit.label)),
+            n => ran.push(format!("statements 1–{} of {}", n - 1, unit.label)),
+        }
+    }
+    if ran.is_empty() {
+        "nothing of it had run".to_owned()
+    } else {
+        ran.join(", ")
     }
 }
 

@@ -4,9 +4,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::backend::offline_context;
 use crate::error::MigrateError;
-use crate::history::{self, HistoryTable};
+use crate::history::{self, HistoryTable, WriteContext};
 use crate::render::RenderedPlan;
 use crate::Dialect;
 
@@ -48,7 +47,7 @@ pub fn render_script_with(
             "idempotent scripts are only available for SQL Server, not for {dialect}"
         )));
     }
-    let cx = offline_context(dialect, table)?;
+    let cx = WriteContext::offline(dialect, table);
     let mut out = String::new();
     let client = match dialect {
         Dialect::Sqlite => "sqlite3 DATABASE < script.sql",
@@ -68,7 +67,7 @@ pub fn render_script_with(
         Dialect::Mssql => {}
     }
     out.push('\n');
-    out.push_str(&crate::backend::history_ddl(dialect, table)?);
+    out.push_str(&history::ddl(dialect, table)?);
     out.push('\n');
     for step in &plan.steps {
         let revision = step.revision();
@@ -126,10 +125,8 @@ fn mssql_script(
     }
     #[cfg(not(feature = "mssql"))]
     {
-        let _ = (plan, options);
-        Err(offline_context(Dialect::Mssql, table)
-            .err()
-            .map_or_else(|| MigrateError::Offline("SQL Server is not compiled in".into()), Into::into))
+        let _ = (plan, table, options);
+        Err(crate::BackendError::NotCompiled { backend: "mssql" }.into())
     }
 }
 

@@ -95,6 +95,8 @@ impl Seeder {
                 placeholder(d, values.len())
             };
             match value {
+                // A keyword rather than a parameter: see `history::Binder`.
+                SeedValue::Value(Value::Null) => "NULL".to_owned(),
                 SeedValue::Value(value) => push(value, values),
                 SeedValue::Lookup { table, column, key_column, key } => format!(
                     "(SELECT {} FROM {} WHERE {} = {})",

@@ -102,8 +102,7 @@ async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
     );
     // The database measured each revision and recorded who ran it.
     let mut backend = connect(&db).await;
-    let rows = backend
-        .read_history(&HistoryTable::default())
+    let rows = retort::read_history(&mut backend, &HistoryTable::default())
         .await
         .unwrap()
         .unwrap();
@@ -304,8 +303,7 @@ async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKi
         first_line: None,
         label: "cleanup".into(),
     }];
-    backend
-        .run(&cleanup, &[], &HistoryTable::default(), true)
+    retort::run_step(&mut backend, &retort::StepWork { units: cleanup.to_vec(), writes: vec![] }, &HistoryTable::default())
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap();
@@ -539,8 +537,7 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     loop {
         // read_history tolerates the history table not existing yet.
         let mut backend = connect(&db).await;
-        let rows = backend
-            .read_history(&HistoryTable::default())
+        let rows = retort::read_history(&mut backend, &HistoryTable::default())
             .await
             .unwrap()
             .unwrap_or_default();

@@ -38,12 +38,11 @@ async fn apply(db: &TestDatabase, revision: &Revision, direction: Direction) -> 
         }
     };
     sqlite(&backend, "PRAGMA foreign_keys = OFF");
-    let result = backend
-        .run(&units, &[], &HistoryTable::default(), true)
+    let result = retort::run_step(&mut backend, &retort::StepWork { units, writes: vec![] }, &HistoryTable::default())
         .await
         .map_err(|error| format!("{error:?}"));
     sqlite(&backend, "PRAGMA foreign_keys = ON");
-    result
+    result.map(drop)
 }
 
 /// The schema as comparable lines: columns (by name: a column dropped and
@@ -254,8 +253,7 @@ async fn sqlite_rebuild_keeps_rows_when_foreign_keys_are_enforced() {
     .unwrap();
     // The backend pauses enforcement around the run (the rebuild's own guard
     // refuses to run with it on) and checks the keys before committing.
-    backend
-        .run(&units, &[], &HistoryTable::default(), true)
+    retort::run_step(&mut backend, &retort::StepWork { units, writes: vec![] }, &HistoryTable::default())
         .await
         .expect("the rebuild runs with foreign keys paused");
     // Nothing was lost: with enforcement on, dropping `users` would have

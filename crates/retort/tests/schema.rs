@@ -167,8 +167,7 @@ async fn history_tables_are_left_out(kind: BackendKind) {
             name: "migrations".into(),
         },
     };
-    backend
-        .ensure_history(&history)
+    retort::ensure_history(&mut backend, &history)
         .await
         .expect("history tables are created");
     let schema = backend

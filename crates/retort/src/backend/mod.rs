@@ -17,6 +17,7 @@ mod mssql;
 mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_introspect;
+pub(crate) mod split;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -25,7 +26,7 @@ mod sqlite_introspect;
 use std::time::Duration;
 
 use crate::database_url::DatabaseUrl;
-use crate::history::{AppliedRevision, HistoryTable, HistoryWrite, Rendered, WriteContext};
+use crate::history::{HistoryTable, HistoryWrite, Rendered, Value};
 use crate::schema::SchemaSnapshot;
 use crate::Dialect;
 
@@ -55,9 +56,16 @@ pub struct Unit {
     pub label: String,
 }
 
-/// One transactional revision's work for [`Backend::run_steps`]: its SQL
-/// units and the history writes that commit with them.
-#[derive(Debug, Clone)]
+impl Unit {
+    /// A unit of SQL that comes from no file (a fixture, a cleanup).
+    pub fn sql(sql: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { sql: sql.into(), first_line: None, label: label.into() }
+    }
+}
+
+/// One transactional revision's work: its SQL units and the history writes
+/// that commit with them.
+#[derive(Debug, Clone, Default)]
 pub struct StepWork {
     pub units: Vec<Unit>,
     pub writes: Vec<HistoryWrite>,
@@ -68,11 +76,11 @@ pub struct StepWork {
 #[error("{message}")]
 #[non_exhaustive]
 pub struct StatementError {
-    /// Index of the failing unit in the slice given to [`Backend::run`].
+    /// Index of the failing unit among those the caller ran.
     pub unit: usize,
     /// 1-based statement number inside the unit, when the backend can tell.
     pub statement: Option<u32>,
-    /// 1-based line inside the unit's SQL, when the server reports a position.
+    /// 1-based line inside the unit's SQL where the failing statement starts.
     pub line: Option<u32>,
     /// The failing statement (or unit) text.
     pub sql: String,
@@ -108,9 +116,8 @@ pub enum BackendError {
     NotCompiled { backend: &'static str },
 }
 
-/// Why [`Backend::run`] or [`Backend::execute`] failed: a statement the
-/// server rejected, or the connection, lock or history. Nothing of a failed
-/// transactional run remains.
+/// Why running SQL failed: a statement the server rejected, or the
+/// connection, lock or history.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("{which} failed: {message}\n  statement: {sql}",
@@ -128,23 +135,40 @@ impl From<BackendError> for RunError {
     }
 }
 
-/// A database the migrator can drive.
+impl RunError {
+    /// The error with the failing unit's index set to `unit` (a caller that
+    /// runs units one at a time knows which one it sent).
+    pub(crate) fn in_unit(self, unit: usize) -> Self {
+        match self {
+            RunError::Statement(error) => RunError::Statement(StatementError { unit, ..error }),
+            other => other,
+        }
+    }
+}
+
+/// One row a query returned, each column as a [`Value`].
+pub type Row = Vec<Value>;
+
+/// A database the migrator can drive: its primitives and its dialect.
 ///
-/// Implementations keep one session for the whole run: the lock is
-/// session-scoped on PostgreSQL and SQL Server.
+/// The algorithm that composes them — begin, a revision's units, its
+/// history writes, commit — lives once, in `sequence.rs`; a backend only
+/// says how each primitive reaches its database. Implementations keep one
+/// session for the whole run: the lock is session-scoped on PostgreSQL and
+/// SQL Server.
 #[allow(async_fn_in_trait)] // The migrator is generic over backends; no dyn, no Send needed.
 pub trait Backend {
     /// The SQL dialect this backend speaks.
     fn dialect(&self) -> Dialect;
 
-    /// Where operations that rebuild a table read its current definition
-    /// (SQLite's batch-mode alters); `None` where the dialect alters in place.
+    /// A description of the database for messages, without any password.
+    fn describe(&self) -> String;
+
+    /// Where SQLite's table rebuilds read a table's current definition;
+    /// `None` where the dialect alters tables in place.
     fn catalog(&self) -> Option<&dyn crate::op::CatalogSource> {
         None
     }
-
-    /// A description of the database for messages, without any password.
-    fn describe(&self) -> String;
 
     /// Takes the exclusive migration lock, waiting up to `timeout`.
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
@@ -152,120 +176,53 @@ pub trait Backend {
     /// Releases the migration lock. Safe to call when the lock is not held.
     async fn unlock(&mut self) -> Result<(), BackendError>;
 
-    /// Creates the history and event-log tables when they do not exist.
-    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError>;
+    /// Opens a transaction: what runs until [`commit`](Self::commit) or
+    /// [`rollback`](Self::rollback) commits together or not at all.
+    async fn begin(&mut self) -> Result<(), BackendError>;
 
-    /// Reads every history row, or `None` when the history table does not
-    /// exist yet (a fresh database): one round trip.
-    async fn read_history(
-        &mut self,
-        table: &HistoryTable,
-    ) -> Result<Option<Vec<AppliedRevision>>, BackendError>;
+    /// Commits the open transaction. A check that runs at commit (a deferred
+    /// constraint, SQLite's foreign key check) fails as a statement.
+    async fn commit(&mut self) -> Result<(), RunError>;
 
-    /// Runs `units` and then `writes`.
-    ///
-    /// When `transactional`, everything runs in one transaction: either all
-    /// of it is committed or none of it, and no transaction is left open
-    /// whatever happens. Otherwise each unit runs on its own and the writes run
-    /// in one transaction afterwards (only when every unit succeeded).
-    /// History writes measure the elapsed time of the whole run.
-    async fn run(
-        &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        transactional: bool,
-    ) -> Result<(), RunError>;
+    /// Leaves no transaction open, whatever state the session is in. Its own
+    /// failure (a broken connection) is not reported: the failure that led
+    /// here is what matters, and the server rolls back a dead session's work.
+    async fn rollback(&mut self);
+
+    /// Runs the SQL of one unit, statement by statement or batch by batch as
+    /// the dialect splits it, inside the open transaction if there is one
+    /// (outside one, each statement commits on its own). A failure names
+    /// the statement: its number, its line in the unit and its text.
+    async fn execute(&mut self, unit: &Unit) -> Result<(), RunError>;
+
+    /// Runs statements rendered with this dialect's placeholders, binding
+    /// their values as parameters.
+    async fn execute_bound(&mut self, statements: &[Rendered]) -> Result<(), RunError>;
+
+    /// Runs a query and returns its rows, or `None` when what it reads does
+    /// not exist (the history table of a fresh database).
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError>;
+
+    /// Reads the schema from the catalog, leaving out the history tables.
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
 
     /// Runs consecutive transactional revisions, each in its own transaction
-    /// with its history writes, stopping at the first failure; returns each
-    /// revision's elapsed time, or the index of the failed one and why.
-    /// Revisions before the failed one stay committed.
+    /// with its history writes, calling `done` as each one commits; stops at
+    /// the first failure, returning the index of the failed revision and
+    /// why. Revisions before it stay committed.
     ///
-    /// The default runs them one by one; a backend may send them together
-    /// (PostgreSQL: one message for all).
+    /// The default runs [`sequence::run_step`](crate::sequence) for each. A
+    /// backend may override it only to execute the same work faster
+    /// (PostgreSQL sends many revisions in one message), with the same
+    /// answers: which revision failed, what stayed committed, each
+    /// revision's own time, and `done` called as each commits.
     async fn run_steps(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
-    ) -> Result<Vec<Duration>, (usize, RunError)> {
-        run_each(self, steps, table).await
-    }
-
-    /// Runs parameterised statements (seed data) in one transaction: all or
-    /// nothing.
-    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError>;
-
-    /// Reads the schema from the catalog, leaving out the history tables.
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
-        let _ = history;
-        Err(BackendError::Database {
-            context: "introspecting the schema",
-            message: format!("schema introspection is not implemented for {} yet", self.dialect()),
-        })
-    }
-}
-
-/// [`Backend::run_steps`] one revision at a time: the default, and the
-/// fallback of backends that batch.
-pub(crate) async fn run_each<B: Backend + ?Sized>(
-    backend: &mut B,
-    steps: &[StepWork],
-    table: &HistoryTable,
-) -> Result<Vec<Duration>, (usize, RunError)> {
-    let mut elapsed = Vec::with_capacity(steps.len());
-    for (index, step) in steps.iter().enumerate() {
-        let started = std::time::Instant::now();
-        backend.run(&step.units, &step.writes, table, true).await.map_err(|error| (index, error))?;
-        elapsed.push(started.elapsed());
-    }
-    Ok(elapsed)
-}
-
-/// The dialect's history-table DDL (idempotent), for offline scripts.
-pub(crate) fn history_ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, BackendError> {
-    match dialect {
-        #[cfg(feature = "sqlite")]
-        Dialect::Sqlite => Ok(sqlite::history_ddl(table)),
-        #[cfg(feature = "postgres")]
-        Dialect::Postgres => Ok(postgres::history_ddl(table)),
-        #[cfg(feature = "mssql")]
-        Dialect::Mssql => Ok(mssql::history_ddl(table)),
-        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
-        other => Err(BackendError::NotCompiled {
-            backend: other.name(),
-        }),
-    }
-}
-
-/// How offline scripts fill the history columns the backend fills online.
-pub(crate) fn offline_context(
-    dialect: Dialect,
-    table: &HistoryTable,
-) -> Result<WriteContext<'_>, BackendError> {
-    match dialect {
-        #[cfg(feature = "sqlite")]
-        Dialect::Sqlite => Ok(WriteContext {
-            table,
-            dialect,
-            now: sqlite::NOW_SQL,
-            user: "'offline script'",
-            elapsed_ms: "0",
-        }),
-        #[cfg(feature = "postgres")]
-        Dialect::Postgres => Ok(WriteContext {
-            table,
-            dialect,
-            now: "now()",
-            user: "current_user",
-            elapsed_ms: postgres::ELAPSED_IN_TRANSACTION,
-        }),
-        #[cfg(feature = "mssql")]
-        Dialect::Mssql => Ok(mssql::offline_context(table)),
-        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
-        other => Err(BackendError::NotCompiled {
-            backend: other.name(),
-        }),
+        done: &mut dyn FnMut(usize, Duration),
+    ) -> Result<(), (usize, RunError)> {
+        crate::sequence::run_each(self, steps, table, done).await
     }
 }
 
@@ -344,35 +301,33 @@ impl Backend for AnyBackend {
     async fn unlock(&mut self) -> Result<(), BackendError> {
         delegate!(self, b => b.unlock().await)
     }
-    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        delegate!(self, b => b.ensure_history(table).await)
+    async fn begin(&mut self) -> Result<(), BackendError> {
+        delegate!(self, b => b.begin().await)
     }
-    async fn read_history(
-        &mut self,
-        table: &HistoryTable,
-    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
-        delegate!(self, b => b.read_history(table).await)
+    async fn commit(&mut self) -> Result<(), RunError> {
+        delegate!(self, b => b.commit().await)
     }
-    async fn run(
-        &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        transactional: bool,
-    ) -> Result<(), RunError> {
-        delegate!(self, b => b.run(units, writes, table, transactional).await)
+    async fn rollback(&mut self) {
+        delegate!(self, b => b.rollback().await)
+    }
+    async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
+        delegate!(self, b => b.execute(unit).await)
+    }
+    async fn execute_bound(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        delegate!(self, b => b.execute_bound(statements).await)
+    }
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
+        delegate!(self, b => b.query(sql, values).await)
+    }
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        delegate!(self, b => b.introspect(history).await)
     }
     async fn run_steps(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
-    ) -> Result<Vec<Duration>, (usize, RunError)> {
-        delegate!(self, b => b.run_steps(steps, table).await)
-    }
-    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
-        delegate!(self, b => b.execute(statements).await)
-    }
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
-        delegate!(self, b => b.introspect(history).await)
+        done: &mut dyn FnMut(usize, Duration),
+    ) -> Result<(), (usize, RunError)> {
+        delegate!(self, b => b.run_steps(steps, table, done).await)
     }
 }

@@ -6,24 +6,18 @@
 //! units, its history writes, `COMMIT` — so it costs one round trip; if any
 //! part fails the server turns the `COMMIT` into a rollback.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use super::{Backend, BackendError, RunError, StatementError, StepWork, Unit};
+use super::split;
+use super::{Backend, BackendError, Row, RunError, StatementError, StepWork, Unit};
 use crate::database_url::DatabaseUrl;
-use crate::history::{
-    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value,
-    WriteContext,
-};
+use crate::history::{self, HistoryTable, HistoryWrite, Rendered, Value, WriteContext};
 use crate::Dialect;
-
-/// Elapsed milliseconds since the transaction started (`now()` is the
-/// transaction's start time, `clock_timestamp()` the real time).
-pub(crate) const ELAPSED_IN_TRANSACTION: &str =
-    "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint";
 
 /// The label of the row each revision of a batched message returns last.
 const DONE_LABEL: &str = "retort revision done";
@@ -31,17 +25,25 @@ const DONE_LABEL: &str = "retort revision done";
 /// How many revisions one batched message carries at most.
 const MESSAGE_REVISIONS: usize = 250;
 
+/// In a batched message every transaction shares the message's start time
+/// (`now()`), so each revision keeps its own start in a transaction-local
+/// setting, taken right after its `BEGIN`.
+const START_CLOCK: &str = "SELECT set_config('retort.started', clock_timestamp()::text, true)";
+const STARTED: &str = "current_setting('retort.started')::timestamptz";
+
 /// A session on one PostgreSQL database.
 pub struct PostgresBackend {
     client: Client,
     description: String,
     lock_key: Option<i64>,
-    /// History statements prepared once per session: parsed and planned once
-    /// instead of once per revision.
-    prepared: std::collections::HashMap<String, tokio_postgres::Statement>,
+    /// Statements prepared once per session (history writes, seed rows):
+    /// parsed and planned once instead of once per revision.
+    prepared: HashMap<(String, Vec<Type>), tokio_postgres::Statement>,
     /// Whether `standard_conforming_strings` is on (asked once): only then do
     /// quoted literals mean exactly their text, which batched runs rely on.
     standard_strings: Option<bool>,
+    /// Whether `begin` opened a transaction that is still open.
+    in_transaction: bool,
 }
 
 impl PostgresBackend {
@@ -63,8 +65,9 @@ impl PostgresBackend {
             client,
             description: format!("PostgreSQL database {url}"),
             lock_key: None,
-            prepared: std::collections::HashMap::new(),
+            prepared: HashMap::new(),
             standard_strings: None,
+            in_transaction: false,
         })
     }
 
@@ -94,73 +97,141 @@ impl PostgresBackend {
         &self.client
     }
 
-    fn context<'a>(&self, table: &'a HistoryTable, elapsed_ms: &'a str) -> WriteContext<'a> {
-        WriteContext {
-            table,
-            dialect: Dialect::Postgres,
-            now: "now()",
-            user: "current_user",
-            elapsed_ms,
+    /// The prepared form of `sql` with parameters of `types`.
+    async fn prepare(&mut self, sql: &str, types: Vec<Type>) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        let key = (sql.to_owned(), types);
+        if let Some(statement) = self.prepared.get(&key) {
+            return Ok(statement.clone());
         }
+        let statement = self.client.prepare_typed(sql, &key.1).await?;
+        self.prepared.insert(key, statement.clone());
+        Ok(statement)
     }
 
-    /// Renders history writes with `$n` placeholders.
-    fn render_writes(&self, writes: &[HistoryWrite], cx: &WriteContext<'_>) -> Vec<Rendered> {
-        writes
-            .iter()
-            .flat_map(|write| {
-                history::render_write(write, cx, Placeholders::Numbered(|n| format!("${n}")))
-            })
-            .collect()
+    /// Asked once per session: whether batched messages can be used. Their
+    /// history values are quoted literals, which mean exactly their text
+    /// only while `standard_conforming_strings` is on, and their progress
+    /// notices need PL/pgSQL. It also makes the server check the client
+    /// every second while a message runs (PostgreSQL 14 and later), so that a
+    /// message whose client died is rolled back instead of finished.
+    async fn batches_allowed(&mut self) -> Result<bool, BackendError> {
+        if let Some(on) = self.standard_strings {
+            return Ok(on);
+        }
+        let check = "SELECT current_setting('standard_conforming_strings') = 'on' \
+                     AND EXISTS (SELECT 1 FROM pg_language WHERE lanname = 'plpgsql')";
+        let row = match self
+            .client
+            .query_one(&format!("{check}, set_config('client_connection_check_interval', '1000', false)"), &[])
+            .await
+        {
+            Ok(row) => row,
+            Err(_) => self.client.query_one(check, &[]).await.map_err(pg_error("reading standard_conforming_strings"))?,
+        };
+        let on = row.get::<_, bool>(0);
+        self.standard_strings = Some(on);
+        Ok(on)
     }
 
-    /// Whether a step's history write is in the database (after a batched
-    /// message failed): its state row exists for an upgrade, is gone for a
-    /// downgrade. An unreadable history counts as not committed.
-    async fn committed(&mut self, step: &StepWork, table: &HistoryTable) -> bool {
-        let Ok(Some(rows)) = self.read_history(table).await else { return false };
-        step.writes.iter().all(|write| match write {
-            HistoryWrite::Put { id, .. } => rows.iter().any(|row| &row.id == id),
-            HistoryWrite::Remove { id } => rows.iter().all(|row| &row.id != id),
-            HistoryWrite::Log { .. } => true,
-        })
+    /// Sends revisions in ONE simple-query message:
+    /// `BEGIN; <clock>; <units>; <history>; COMMIT; <notice>` per revision.
+    /// PostgreSQL runs the explicit transactions in order and, at the first
+    /// error, skips the rest of the message, rolling the failed one back.
+    /// Calls `done` as each revision's `COMMIT` completes; returns how many
+    /// committed and, when the message stopped early, why.
+    async fn send_batch(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+        done: &mut dyn FnMut(usize, Duration),
+    ) -> (usize, Option<tokio_postgres::Error>) {
+        let elapsed = format!("(EXTRACT(EPOCH FROM clock_timestamp() - {STARTED}) * 1000)::bigint");
+        let table = table.resolved(Dialect::Postgres);
+        let cx = WriteContext { now: STARTED.to_owned(), elapsed_ms: elapsed.clone(), ..WriteContext::offline(Dialect::Postgres, &table) };
+        let mut script = String::new();
+        for step in steps {
+            script.push_str("BEGIN;\n");
+            script.push_str(START_CLOCK);
+            script.push_str(";\n");
+            for unit in &step.units {
+                script.push_str(&unit.sql);
+                // On its own line: a unit ending in a `--` comment must not
+                // swallow the separator.
+                script.push_str("\n;\n");
+            }
+            // Each revision reports one labelled row, from the last statement
+            // before its COMMIT, with its elapsed time. The label keeps a
+            // revision's own SELECTs from being mistaken for it.
+            let mut writes = history::render_inline(&step.writes, &cx);
+            let reports = matches!(step.writes.last(), Some(HistoryWrite::Log { .. }));
+            if let (true, Some(last)) = (reports, writes.last_mut()) {
+                last.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
+            }
+            for sql in writes {
+                script.push_str(&sql);
+                script.push_str(";\n");
+            }
+            if !reports {
+                script.push_str(&format!("SELECT '{DONE_LABEL}', {elapsed};\n"));
+            }
+            script.push_str("COMMIT;\n");
+            script.push_str(FLUSH);
+        }
+        let mut committed = 0usize;
+        let mut seen = Seen::Nothing;
+        let outcome: Result<(), tokio_postgres::Error> = async {
+            let stream = self.client.simple_query_raw(&script).await?;
+            futures_util::pin_mut!(stream);
+            while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
+                seen = match (message?, seen) {
+                    (SimpleQueryMessage::Row(row), _) if row.columns().len() == 2 && row.get(0) == Some(DONE_LABEL) => {
+                        Seen::Label(Duration::from_millis(row.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0)))
+                    }
+                    // The labelled row's own statement ends…
+                    (SimpleQueryMessage::CommandComplete(_), Seen::Label(elapsed)) => Seen::Written(elapsed),
+                    // …and the next statement to complete is the COMMIT.
+                    (SimpleQueryMessage::CommandComplete(_), Seen::Written(elapsed)) => {
+                        done(committed, elapsed);
+                        committed += 1;
+                        Seen::Nothing
+                    }
+                    (_, seen) => seen,
+                };
+            }
+            Ok(())
+        }
+        .await;
+        (committed, outcome.err())
     }
 
-    /// Prepares the history statements not prepared yet in this session (one
-    /// round trip, on the first revision of a run only).
-    async fn prepare_history(&mut self, rendered: &[Rendered]) -> Result<(), BackendError> {
-        for write in rendered {
-            if !self.prepared.contains_key(&write.sql) {
-                let types = vec![Type::TEXT; write.values.len()];
-                let statement = self
-                    .client
-                    .prepare_typed(&write.sql, &types)
-                    .await
-                    .map_err(pg_error("preparing the history statements"))?;
-                self.prepared.insert(write.sql.clone(), statement);
+    /// Runs statements one message each, awaiting each before sending the
+    /// next: outside a transaction a failure must stop what follows.
+    async fn execute_one_by_one(&mut self, unit: &Unit, pieces: &[split::Piece]) -> Result<(), RunError> {
+        for (index, piece) in pieces.iter().enumerate() {
+            if let Err(error) = self.client.batch_execute(piece.text(&unit.sql)).await {
+                return Err(statement_failure(unit, pieces, index, &error));
             }
         }
         Ok(())
     }
-
-    async fn execute_write(&self, sql: &str, values: &[Value]) -> Result<u64, tokio_postgres::Error> {
-        // Each value keeps its own type so the server casts it as in a literal.
-        let texts: Vec<Option<&str>> =
-            values.iter().map(|v| if let Value::Text(t) = v { Some(t.as_str()) } else { None }).collect();
-        let ints: Vec<i64> = values.iter().map(|v| if let Value::Int(n) = v { *n } else { 0 }).collect();
-        let bools: Vec<bool> = values.iter().map(|v| matches!(v, Value::Bool(true))).collect();
-        let params: Vec<(&(dyn ToSql + Sync), Type)> = values
-            .iter()
-            .enumerate()
-            .map(|(i, value)| match value {
-                Value::Int(_) => (&ints[i] as &(dyn ToSql + Sync), Type::INT8),
-                Value::Bool(_) => (&bools[i] as &(dyn ToSql + Sync), Type::BOOL),
-                Value::Text(_) | Value::Null => (&texts[i] as &(dyn ToSql + Sync), Type::TEXT),
-            })
-            .collect();
-        self.client.execute_typed(sql, &params).await
-    }
 }
+
+/// Where a batched message's stream is within the current revision.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    Nothing,
+    /// The labelled row came, with the revision's elapsed time.
+    Label(Duration),
+    /// The statement that returned it completed.
+    Written(Duration),
+}
+
+/// Sent after each revision of a batched message: the server holds its
+/// answers until its output buffer fills, but sends a notice at once, and
+/// the answers before it with it; so each revision is reported as it
+/// commits, not when the message ends. PL/pgSQL rather than a no-op DDL
+/// statement, which would fire event triggers.
+const FLUSH: &str = "DO $retort$BEGIN RAISE NOTICE 'retort: revision committed'; END$retort$;\n";
 
 impl Backend for PostgresBackend {
     fn dialect(&self) -> Dialect {
@@ -215,154 +286,6 @@ impl Backend for PostgresBackend {
         }
     }
 
-    /// Sends every revision in ONE simple-query message:
-    /// `BEGIN; SELECT 'step'; <units>; <history>; SELECT <elapsed>; COMMIT;` per
-    /// revision. PostgreSQL runs the explicit transactions in order and, at
-    /// the first error, skips the rest of the message: the revisions before
-    /// stay committed and the failed one is rolled back — the semantics of
-    /// one round trip per revision at the cost of one round trip in all.
-    /// History values go in as literals through `Dialect::quote_literal` (the
-    /// simple protocol has no parameters), the same rendering as offline
-    /// scripts, and only while `standard_conforming_strings` is on.
-    async fn run_steps(
-        &mut self,
-        steps: &[StepWork],
-        table: &HistoryTable,
-    ) -> Result<Vec<Duration>, (usize, RunError)> {
-        let literal_safe = match self.standard_strings {
-            Some(on) => on,
-            None => {
-                // A server keeps executing a received message after its client
-                // dies; from PostgreSQL 14 on, this makes it check the client
-                // every second and roll back instead. Older servers lack the
-                // setting, and then only the first query below answers.
-                let checked = self
-                    .client
-                    .query_one(
-                        "SELECT current_setting('standard_conforming_strings') = 'on', \
-                         set_config('client_connection_check_interval', '1000', false)",
-                        &[],
-                    )
-                    .await;
-                let row = match checked {
-                    Ok(row) => row,
-                    Err(_) => self
-                        .client
-                        .query_one("SELECT current_setting('standard_conforming_strings') = 'on'", &[])
-                        .await
-                        .map_err(|e| (0, pg_error("reading standard_conforming_strings")(e).into()))?,
-                };
-                let on = row.get::<_, bool>(0);
-                self.standard_strings = Some(on);
-                on
-            }
-        };
-        if steps.len() > MESSAGE_REVISIONS {
-            // Bounded messages: a bounded amount of work the server finishes
-            // (or rolls back) after a client dies, and steady progress output.
-            let mut elapsed = Vec::with_capacity(steps.len());
-            for (chunk_index, chunk) in steps.chunks(MESSAGE_REVISIONS).enumerate() {
-                let done = Box::pin(self.run_steps(chunk, table))
-                    .await
-                    .map_err(|(failed, error)| (chunk_index * MESSAGE_REVISIONS + failed, error))?;
-                elapsed.extend(done);
-            }
-            return Ok(elapsed);
-        }
-        if steps.len() < 2 || !literal_safe {
-            return super::run_each(self, steps, table).await;
-        }
-        let cx = self.context(table, ELAPSED_IN_TRANSACTION);
-        // Where each unit starts in the message, to map an error position back.
-        let mut starts: Vec<(usize, usize, usize)> = Vec::new();
-        let mut script = String::new();
-        for (step_index, step) in steps.iter().enumerate() {
-            script.push_str("BEGIN;\n");
-            for (unit_index, unit) in step.units.iter().enumerate() {
-                starts.push((script.len(), step_index, unit_index));
-                script.push_str(&unit.sql);
-                // On its own line: a unit ending in a `--` comment must not
-                // swallow the separator.
-                script.push_str("\n;\n");
-            }
-            // Each revision reports one labelled row just before COMMIT: how
-            // far the message got, and the revision's elapsed time. The label
-            // keeps a revision's own SELECTs from being mistaken for it. The
-            // event-log insert, the last write, returns it; a step without
-            // one gets a SELECT.
-            let mut writes = history::render_inline(&step.writes, &cx);
-            let reports = matches!(step.writes.last(), Some(HistoryWrite::Log { .. }));
-            if let (true, Some(last)) = (reports, writes.last_mut()) {
-                last.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
-            }
-            for sql in writes {
-                script.push_str(&sql);
-                script.push_str(";\n");
-            }
-            if !reports {
-                script.push_str(&format!("SELECT '{DONE_LABEL}', {ELAPSED_IN_TRANSACTION};\n"));
-            }
-            script.push_str("COMMIT;\n");
-        }
-        let mut elapsed = Vec::with_capacity(steps.len());
-        let outcome: Result<(), tokio_postgres::Error> = async {
-            let stream = self.client.simple_query_raw(&script).await?;
-            futures_util::pin_mut!(stream);
-            while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
-                if let tokio_postgres::SimpleQueryMessage::Row(row) = message? {
-                    if row.columns().len() == 2 && row.get(0) == Some(DONE_LABEL) {
-                        let ms = row.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0);
-                        elapsed.push(Duration::from_millis(ms));
-                    }
-                }
-            }
-            Ok(())
-        }
-        .await;
-        let Err(error) = outcome else { return Ok(elapsed) };
-        // The message stopped inside the revision after the last one that
-        // reported; its transaction is aborted: end it.
-        let _ = self.client.batch_execute("ROLLBACK").await;
-        let mut failed = elapsed.len().min(steps.len() - 1);
-        // The one exception: a COMMIT that fails after its row (a deferred
-        // constraint). The history says whether that revision committed.
-        if failed > 0 && !self.committed(&steps[failed - 1], table).await {
-            failed -= 1;
-        }
-        let position = error.as_db_error().and_then(|db| match db.position() {
-            Some(tokio_postgres::error::ErrorPosition::Original(at)) => Some(*at as usize),
-            _ => None,
-        });
-        let in_unit = position.and_then(|at| {
-            let byte = script.char_indices().nth(at.saturating_sub(1)).map_or(script.len(), |(b, _)| b);
-            starts.iter().rev().find(|(start, step, _)| *start <= byte && *step == failed).map(|(start, _, unit)| (*unit, byte - start))
-        });
-        let step = &steps[failed];
-        let error = match (in_unit, step.units.first()) {
-            (Some((unit, offset)), _) => RunError::Statement(statement_error_at(unit, &step.units[unit], &error, Some(offset))),
-            // No position (a runtime error): the revision, not the line.
-            (None, Some(first)) => RunError::Statement(statement_error_at(0, first, &error, None)),
-            (None, None) => RunError::Backend(pg_error("writing the history")(error)),
-        };
-        Err((failed, error))
-    }
-
-    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
-        self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
-        for (index, rendered) in statements.iter().enumerate() {
-            if let Err(error) = self.execute_write(&rendered.sql, &rendered.values).await {
-                let _ = self.client.batch_execute("ROLLBACK").await;
-                let unit = Unit { sql: rendered.sql.clone(), first_line: None, label: format!("statement {}", index + 1) };
-                return Err(RunError::Statement(statement_error(index, &unit, &error)));
-            }
-        }
-        if let Err(error) = self.client.batch_execute("COMMIT").await {
-            let _ = self.client.batch_execute("ROLLBACK").await;
-            return Err(pg_error("committing")(error).into());
-        }
-        Ok(())
-    }
-
     async fn unlock(&mut self) -> Result<(), BackendError> {
         if let Some(key) = self.lock_key.take() {
             self.client
@@ -373,226 +296,268 @@ impl Backend for PostgresBackend {
         Ok(())
     }
 
-    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        self.client
-            .batch_execute(&history_ddl(table))
-            .await
-            .map_err(pg_error("creating the history tables"))
+    async fn begin(&mut self) -> Result<(), BackendError> {
+        self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
+        self.in_transaction = true;
+        Ok(())
     }
 
-    async fn read_history(
-        &mut self,
-        table: &HistoryTable,
-    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
-        let sql = format!(
-            "SELECT revision_id, checksum, message, status, \
-             to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), execution_ms, applied_by \
-             FROM {} ORDER BY applied_at, revision_id",
-            table.state(Dialect::Postgres)
-        );
-        // One round trip: a missing table (SQLSTATE 42P01) means a fresh database.
-        let rows = match self.client.query(&sql, &[]).await {
-            Ok(rows) => rows,
-            Err(error)
-                if error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) =>
-            {
-                return Ok(None)
-            }
-            Err(error) => return Err(pg_error("reading the history")(error)),
-        };
-        let mut applied = Vec::with_capacity(rows.len());
-        for row in rows {
-            let read = |error: tokio_postgres::Error| pg_error("reading the history")(error);
-            let id: String = row.try_get(0).map_err(read)?;
-            let status: String = row.try_get(3).map_err(read)?;
-            let status = Status::parse(&status).ok_or_else(|| BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
-            })?;
-            applied.push(AppliedRevision {
-                checksum: row.try_get(1).map_err(read)?,
-                message: row.try_get(2).map_err(read)?,
-                status,
-                applied_at: row.try_get(4).map_err(read)?,
-                execution_ms: row.try_get(5).map_err(read)?,
-                applied_by: row.try_get(6).map_err(read)?,
-                id,
-            });
+    async fn commit(&mut self) -> Result<(), RunError> {
+        self.in_transaction = false;
+        // A deferred constraint fails here: the revision's fault, so a statement error.
+        self.client.batch_execute("COMMIT").await.map_err(|error| {
+            let unit = Unit::sql("COMMIT", "commit");
+            statement_failure(&unit, &split::split(Dialect::Postgres, "COMMIT"), 0, &error)
+        })
+    }
+
+    async fn rollback(&mut self) {
+        self.in_transaction = false;
+        // A warning, not an error, when no transaction is open.
+        if let Err(error) = self.client.batch_execute("ROLLBACK").await {
+            tracing::debug!(%error, "rolling back after a failure failed");
         }
-        Ok(Some(applied))
+    }
+
+    /// Each statement of the unit goes in a message of its own: in a
+    /// transaction they are pipelined (sent together, one round trip; after
+    /// a failure the server refuses the rest), outside one they are sent one
+    /// at a time, since each commits on its own and a failure must stop
+    /// what follows. A multi-statement message would be one implicit
+    /// transaction, which `CREATE INDEX CONCURRENTLY` refuses.
+    async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
+        let pieces = split::split(Dialect::Postgres, &unit.sql);
+        if !self.in_transaction {
+            return self.execute_one_by_one(unit, &pieces).await;
+        }
+        let client = &self.client;
+        let results = join_all(pieces.iter().map(|piece| client.batch_execute(piece.text(&unit.sql)))).await;
+        match results.iter().position(Result::is_err) {
+            None => Ok(()),
+            Some(index) => {
+                let Err(error) = &results[index] else { return Ok(()) };
+                Err(statement_failure(unit, &pieces, index, error))
+            }
+        }
+    }
+
+    async fn execute_bound(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        let mut prepared = Vec::with_capacity(statements.len());
+        for rendered in statements {
+            let types = rendered.values.iter().map(param_type).collect();
+            let statement = self.prepare(&rendered.sql, types).await.map_err(pg_error("preparing a statement"))?;
+            prepared.push(statement);
+        }
+        let params: Vec<Vec<Param>> = statements.iter().map(|r| r.values.iter().map(Param::from).collect()).collect();
+        let client = &self.client;
+        let run = |index: usize| {
+            let values: Vec<&(dyn ToSql + Sync)> = params[index].iter().map(Param::as_sql).collect();
+            let statement = &prepared[index];
+            async move { client.execute(statement, &values).await }
+        };
+        // Pipelined in a transaction (one round trip); one by one outside.
+        let results = if self.in_transaction {
+            join_all((0..statements.len()).map(run)).await
+        } else {
+            let mut results = Vec::with_capacity(statements.len());
+            for index in 0..statements.len() {
+                let result = run(index).await;
+                let failed = result.is_err();
+                results.push(result);
+                if failed {
+                    break;
+                }
+            }
+            results
+        };
+        for (index, result) in results.into_iter().enumerate() {
+            if let Err(error) = result {
+                let unit = Unit::sql(statements[index].sql.clone(), format!("statement {}", index + 1));
+                let pieces = split::split(Dialect::Postgres, &unit.sql);
+                return Err(statement_failure(&unit, &pieces, 0, &error).in_unit(index));
+            }
+        }
+        Ok(())
+    }
+
+    /// Without parameters, through the simple protocol: every value comes
+    /// back as the server prints it, whatever its type. With parameters,
+    /// prepared: integers and booleans come back typed, text as text, and
+    /// other types must be cast to text in the query.
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
+        let missing = |error: &tokio_postgres::Error| error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE);
+        if values.is_empty() {
+            let messages = match self.client.simple_query(sql).await {
+                Ok(messages) => messages,
+                // A fresh database: the history table is not there yet.
+                Err(error) if missing(&error) => return Ok(None),
+                Err(error) => return Err(pg_error("querying")(error)),
+            };
+            let rows = messages
+                .iter()
+                .filter_map(|message| match message {
+                    SimpleQueryMessage::Row(row) => Some(
+                        (0..row.len()).map(|i| row.get(i).map_or(Value::Null, |text| Value::Text(text.to_owned()))).collect(),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            return Ok(Some(rows));
+        }
+        let types = values.iter().map(param_type).collect();
+        let statement = match self.prepare(sql, types).await {
+            Ok(statement) => statement,
+            Err(error) if missing(&error) => return Ok(None),
+            Err(error) => return Err(pg_error("querying")(error)),
+        };
+        let params: Vec<Param> = values.iter().map(Param::from).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(Param::as_sql).collect();
+        let rows = self.client.query(&statement, &refs).await.map_err(pg_error("querying"))?;
+        rows.iter().map(row_values).collect::<Result<Vec<_>, _>>().map(Some).map_err(pg_error("reading a row"))
     }
 
     async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
         super::postgres_introspect::introspect(&self.client, history).await
     }
 
-    async fn run(
+    /// Up to [`MESSAGE_REVISIONS`] revisions go in one message (see
+    /// `send_batch`). When a message stops early, the revisions it did not
+    /// commit run again one by one through the plain path, from the first
+    /// uncommitted one: PostgreSQL parses a whole message before running
+    /// any of it, so a syntax error in one revision stops the revisions
+    /// before it too, and only the plain path can say which revision,
+    /// statement and line failed, and keep the good ones before it.
+    async fn run_steps(
         &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
+        steps: &[StepWork],
         table: &HistoryTable,
-        transactional: bool,
-    ) -> Result<(), RunError> {
-        if transactional {
-            let cx = self.context(table, ELAPSED_IN_TRANSACTION);
-            let rendered = self.render_writes(writes, &cx);
-            self.prepare_history(&rendered).await?;
-            // Polled together, these requests leave in this order before any
-            // answer is read: one round trip for the whole revision.
-            let client = &self.client;
-            let begin = client.batch_execute("BEGIN");
-            let unit_futures = join_all(units.iter().map(|unit| client.batch_execute(&unit.sql)));
-            let texts: Vec<Vec<Option<String>>> = rendered.iter().map(|r| history_params(&r.values)).collect();
-            let write_futures = join_all(rendered.iter().zip(&texts).map(|(r, texts)| {
-                let params: Vec<&(dyn ToSql + Sync)> = texts.iter().map(|t| t as &(dyn ToSql + Sync)).collect();
-                let statement = &self.prepared[&r.sql];
-                async move { client.execute(statement, &params).await }
-            }));
-            let commit = client.batch_execute("COMMIT");
-            let (begun, unit_results, write_results, committed) =
-                tokio::join!(begin, unit_futures, write_futures, commit);
-            let failure = begun
-                .err()
-                .map(|e| RunError::Backend(pg_error("starting a transaction")(e)))
-                .or_else(|| {
-                    unit_results.into_iter().enumerate().find_map(|(i, r)| {
-                        r.err()
-                            .map(|e| RunError::Statement(statement_error(i, &units[i], &e)))
-                    })
-                })
-                .or_else(|| {
-                    write_results.into_iter().find_map(|r| {
-                        r.err()
-                            .map(|e| RunError::Backend(pg_error("writing the history")(e)))
-                    })
-                })
-                .or_else(|| {
-                    committed
-                        .err()
-                        .map(|e| RunError::Backend(pg_error("committing")(e)))
-                });
-            if let Some(failure) = failure {
-                // COMMIT after an error already rolled back; this makes sure no
-                // transaction survives whatever failed (a warning if none is open).
-                let _ = self.client.batch_execute("ROLLBACK").await;
-                return Err(failure);
-            }
-            return Ok(());
+        done: &mut dyn FnMut(usize, Duration),
+    ) -> Result<(), (usize, RunError)> {
+        let batched = steps.len() > 1 && self.batches_allowed().await.map_err(|error| (0, error.into()))?;
+        if !batched {
+            return crate::sequence::run_each(self, steps, table, done).await;
         }
-        let started = Instant::now();
-        for (index, unit) in units.iter().enumerate() {
-            self.client
-                .batch_execute(&unit.sql)
+        // Bounded messages: a bounded amount of work the server finishes (or
+        // rolls back) after a client dies.
+        let mut start = 0;
+        while start < steps.len() {
+            let chunk = &steps[start..(start + MESSAGE_REVISIONS).min(steps.len())];
+            let (committed, error) = self.send_batch(chunk, table, &mut |index, elapsed| done(start + index, elapsed)).await;
+            let Some(error) = error else {
+                start += chunk.len();
+                continue;
+            };
+            // The failed revision's transaction is aborted: end it, then run
+            // the rest of the message one revision at a time.
+            self.rollback().await;
+            tracing::debug!(%error, revision = start + committed, "a batched message stopped; running the rest one by one");
+            let from = start + committed;
+            crate::sequence::run_each(self, &chunk[committed..], table, &mut |index, elapsed| done(from + index, elapsed))
                 .await
-                .map_err(|e| RunError::Statement(statement_error(index, unit, &e)))?;
-        }
-        if !writes.is_empty() {
-            let elapsed = started.elapsed().as_millis().to_string();
-            let cx = self.context(table, &elapsed);
-            let rendered = self.render_writes(writes, &cx);
-            self.client
-                .batch_execute("BEGIN")
-                .await
-                .map_err(pg_error("starting a transaction"))?;
-            for write in &rendered {
-                if let Err(error) = self.execute_write(&write.sql, &write.values).await {
-                    let _ = self.client.batch_execute("ROLLBACK").await;
-                    return Err(pg_error("writing the history")(error).into());
-                }
-            }
-            self.client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(pg_error("committing"))?;
+                .map_err(|(index, error)| (from + index, error))?;
+            start += chunk.len();
         }
         Ok(())
     }
 }
 
-/// History values as text parameters: every history column a write binds is
-/// text, so the prepared statements take text only.
-fn history_params(values: &[Value]) -> Vec<Option<String>> {
-    values
-        .iter()
-        .map(|value| match value {
-            Value::Text(text) => Some(text.clone()),
-            Value::Int(number) => Some(number.to_string()),
-            Value::Bool(flag) => Some(flag.to_string()),
-            Value::Null => None,
+/// A parameter's type: text for text and NULL (the server casts it as it
+/// would a literal), `int8` and `bool` for the others.
+fn param_type(value: &Value) -> Type {
+    match value {
+        Value::Int(_) => Type::INT8,
+        Value::Bool(_) => Type::BOOL,
+        Value::Text(_) => Type::TEXT,
+        // Unknown: inferred from where the parameter goes, as an untyped NULL literal is.
+        Value::Null => Type::UNKNOWN,
+    }
+}
+
+/// A value ready to bind.
+enum Param {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Null(AnyNull),
+}
+
+impl Param {
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Text(text) => Param::Text(text.clone()),
+            Value::Null => Param::Null(AnyNull),
+            Value::Int(number) => Param::Int(*number),
+            Value::Bool(flag) => Param::Bool(*flag),
+        }
+    }
+
+    fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Param::Text(text) => text,
+            Param::Int(number) => number,
+            Param::Bool(flag) => flag,
+            Param::Null(null) => null,
+        }
+    }
+}
+
+/// NULL for a parameter of whatever type the server inferred for it.
+#[derive(Debug)]
+struct AnyNull;
+
+impl ToSql for AnyNull {
+    fn to_sql(
+        &self,
+        _: &Type,
+        _: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(tokio_postgres::types::IsNull::Yes)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// A row's columns as values: integers and booleans as themselves,
+/// everything else as text (history columns are text and bigint).
+fn row_values(row: &tokio_postgres::Row) -> Result<Row, tokio_postgres::Error> {
+    (0..row.len())
+        .map(|index| {
+            Ok(match *row.columns()[index].type_() {
+                Type::INT8 => row.try_get::<_, Option<i64>>(index)?.map_or(Value::Null, Value::Int),
+                Type::INT4 => row.try_get::<_, Option<i32>>(index)?.map_or(Value::Null, |n| Value::Int(n.into())),
+                Type::INT2 => row.try_get::<_, Option<i16>>(index)?.map_or(Value::Null, |n| Value::Int(n.into())),
+                Type::BOOL => row.try_get::<_, Option<bool>>(index)?.map_or(Value::Null, Value::Bool),
+                _ => row.try_get::<_, Option<String>>(index)?.map_or(Value::Null, Value::Text),
+            })
         })
         .collect()
 }
 
-/// The history tables' DDL, idempotent.
-pub(crate) fn history_ddl(table: &HistoryTable) -> String {
-    let state = table.state(Dialect::Postgres);
-    let log = table.log(Dialect::Postgres);
-    let schema = table
-        .schema
-        .as_deref()
-        .map(|schema| {
-            format!(
-                "CREATE SCHEMA IF NOT EXISTS {};\n",
-                Dialect::Postgres.quote_ident(schema)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "{schema}CREATE TABLE IF NOT EXISTS {state} (
-    revision_id text PRIMARY KEY,
-    checksum text NOT NULL,
-    message text NOT NULL,
-    status text NOT NULL,
-    applied_at timestamptz NOT NULL,
-    execution_ms bigint NOT NULL,
-    applied_by text NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {log} (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    revision_id text NOT NULL,
-    action text NOT NULL,
-    outcome text NOT NULL,
-    detail text,
-    at timestamptz NOT NULL,
-    execution_ms bigint NOT NULL,
-    run_by text NOT NULL
-);
-"
-    )
-}
-
-fn statement_error(index: usize, unit: &Unit, error: &tokio_postgres::Error) -> StatementError {
-    // The server reports a 1-based character position in the unit's text.
-    let byte = error.as_db_error().and_then(|db| match db.position() {
-        Some(tokio_postgres::error::ErrorPosition::Original(at)) => {
-            Some(unit.sql.char_indices().nth((*at as usize).saturating_sub(1)).map_or(unit.sql.len(), |(b, _)| b))
-        }
-        _ => None,
-    });
-    statement_error_at(index, unit, error, byte)
-}
-
-/// The error of `unit`, failing at byte `at` of its text when known: the line
-/// and the statement around that point.
-fn statement_error_at(index: usize, unit: &Unit, error: &tokio_postgres::Error, at: Option<usize>) -> StatementError {
-    let (line, sql) = match at.map(|at| at.min(unit.sql.len())) {
-        Some(byte) => {
-            let start = unit.sql[..byte].rfind(';').map_or(0, |s| s + 1);
-            let end = unit.sql[byte..].find(';').map_or(unit.sql.len(), |e| byte + e + 1);
-            let start = start + unit.sql[start..].len() - unit.sql[start..].trim_start().len();
-            let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
-            (Some(line), unit.sql[start..end.max(start)].trim().to_owned())
-        }
+/// The error of statement `index` (0-based) of `unit`, split into `pieces`.
+fn statement_failure(unit: &Unit, pieces: &[split::Piece], index: usize, error: &tokio_postgres::Error) -> RunError {
+    let Some(db) = error.as_db_error() else {
+        // Not the server's answer to the statement: the connection broke.
+        return RunError::Backend(BackendError::Database {
+            context: "running a statement",
+            message: describe_pg_error(error),
+        });
+    };
+    let (line, sql) = match pieces.get(index) {
+        Some(piece) => (Some(piece.line), piece.text(&unit.sql).trim().to_owned()),
         None => (None, unit.sql.trim().to_owned()),
     };
-    StatementError {
-        unit: index,
-        statement: None,
+    RunError::Statement(StatementError {
+        unit: 0,
+        statement: u32::try_from(index + 1).ok(),
         line,
         sql,
-        code: error.as_db_error().map(|db| db.code().code().to_owned()),
+        code: Some(db.code().code().to_owned()),
         message: describe_pg_error(error),
-    }
+    })
 }
 
 /// The server's message (with detail and hint) or the client error.

@@ -10,23 +10,22 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rusqlite::fallible_iterator::FallibleIterator;
-use rusqlite::{Batch, Connection, OptionalExtension};
+use rusqlite::types::ValueRef;
+use rusqlite::{Batch, Connection};
 
-use super::{Backend, BackendError, RunError, StatementError, Unit};
+use super::split;
+use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
-use crate::history::{
-    self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, Status, Value, WriteContext,
-};
+use crate::history::{HistoryTable, Rendered, Value};
 use crate::Dialect;
-
-/// SQL for the current UTC time with milliseconds, in ISO 8601.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// A connection to one SQLite database file (or an in-memory database).
 pub struct SqliteBackend {
     conn: Connection,
     path: Option<PathBuf>,
     lock: Option<File>,
+    /// Whether `begin` paused foreign key enforcement, to restore it after.
+    paused_foreign_keys: bool,
 }
 
 impl SqliteBackend {
@@ -57,6 +56,7 @@ impl SqliteBackend {
             conn,
             path,
             lock: None,
+            paused_foreign_keys: false,
         })
     }
 
@@ -92,24 +92,9 @@ impl SqliteBackend {
         Some(path.with_file_name(name))
     }
 
-    fn context<'a>(
-        &self,
-        table: &'a HistoryTable,
-        user: &'a str,
-        elapsed_ms: &'a str,
-    ) -> WriteContext<'a> {
-        WriteContext {
-            table,
-            dialect: Dialect::Sqlite,
-            now: NOW,
-            user,
-            elapsed_ms,
-        }
-    }
-
     /// Runs one unit statement by statement, so that a failure can name the
     /// statement and its line.
-    fn run_unit(&self, index: usize, unit: &Unit) -> Result<(), StatementError> {
+    fn run_unit(&self, unit: &Unit) -> Result<(), StatementError> {
         let mut batch = Batch::new(&self.conn, &unit.sql);
         let mut searched_to = 0usize;
         let mut number = 0u32;
@@ -118,58 +103,86 @@ impl SqliteBackend {
                 Ok(Some(statement)) => statement,
                 Ok(None) => return Ok(()),
                 Err(error) => {
-                    // A statement that does not even prepare (a syntax error):
-                    // it starts at the first non-blank text after the last one.
-                    let start = next_text(&unit.sql, searched_to);
-                    return Err(statement_error(index, number + 1, unit, start, error));
+                    // A statement that does not even prepare (a syntax
+                    // error): it is the next one the tokenizer finds.
+                    let rest = &unit.sql[searched_to..];
+                    let (start, end) = split::split(Dialect::Sqlite, rest)
+                        .first()
+                        .map_or((rest.len(), rest.len()), |piece| (piece.start, piece.end));
+                    return Err(statement_error(number + 1, unit, searched_to + start, searched_to + end, error));
                 }
             };
             number += 1;
+            // SQLite's text of a statement starts where the previous one
+            // ended: comments before it included.
             let text = statement.expanded_sql().unwrap_or_default();
-            let start = unit.sql[searched_to..]
-                .find(text.trim())
-                .map_or(searched_to, |at| searched_to + at);
-            searched_to = start + text.trim().len();
-            let result = step_to_end(statement);
-            if let Err(error) = result {
-                return Err(statement_error(index, number, unit, start, error));
+            let found = unit.sql[searched_to..].find(text.as_str()).map_or(searched_to, |at| searched_to + at);
+            let end = (found + text.len()).min(unit.sql.len());
+            let start = split::skip_trivia(&unit.sql, found).min(end);
+            searched_to = end;
+            if let Err(error) = step_to_end(statement) {
+                return Err(statement_error(number, unit, start, end, error));
             }
         }
     }
 
-    fn run_writes(
-        &self,
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        elapsed: Duration,
-    ) -> Result<(), BackendError> {
-        let user = Dialect::Sqlite.quote_literal(&os_user());
-        let elapsed = elapsed.as_millis().to_string();
-        let cx = self.context(table, &user, &elapsed);
-        let rendered = writes.iter().flat_map(|write| {
-            history::render_write(write, &cx, Placeholders::Numbered(|n| format!("?{n}")))
-        });
-        for write in rendered {
-            let mut statement = self
-                .conn
-                .prepare_cached(&write.sql)
-                .map_err(db_error("preparing a history write"))?;
-            for (i, value) in write.values.iter().enumerate() {
-                bind(&mut statement, i + 1, value).map_err(db_error("binding a history value"))?;
-            }
-            statement
-                .raw_execute()
-                .map_err(db_error("writing the history"))?;
-        }
-        Ok(())
-    }
-
-    fn rollback(&self) {
+    fn rollback_open(&self) {
         if !self.conn.is_autocommit() {
             // The error that brought us here is what the user needs; a failed
             // rollback only means there was nothing left to roll back.
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+    }
+
+    fn restore_foreign_keys(&mut self) -> Result<(), BackendError> {
+        if std::mem::take(&mut self.paused_foreign_keys) {
+            self.conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error("restoring foreign keys"))?;
+        }
+        Ok(())
+    }
+
+    /// Pauses foreign key enforcement when it is on. Table rebuilds drop and
+    /// recreate tables: with foreign keys enforced, dropping `users` would
+    /// cascade-delete every todo. The pragma cannot change inside a
+    /// transaction, so it goes off before `BEGIN`, and `commit` checks the
+    /// keys instead.
+    fn pause_foreign_keys(&mut self) -> Result<(), BackendError> {
+        let enforced = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
+            .map_err(db_error("reading PRAGMA foreign_keys"))?;
+        if enforced {
+            self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error("pausing foreign keys"))?;
+            self.paused_foreign_keys = true;
+        }
+        Ok(())
+    }
+
+    /// The first row that breaks a foreign key, described, if any.
+    fn foreign_key_violation(&self) -> Result<Option<String>, BackendError> {
+        let mut statement = self
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .map_err(db_error("checking foreign keys"))?;
+        let mut rows = statement.query([]).map_err(db_error("checking foreign keys"))?;
+        let Some(row) = rows.next().map_err(db_error("checking foreign keys"))? else {
+            return Ok(None);
+        };
+        let table: String = row.get(0).map_err(db_error("checking foreign keys"))?;
+        let rowid: Option<i64> = row.get(1).map_err(db_error("checking foreign keys"))?;
+        let parent: String = row.get(2).map_err(db_error("checking foreign keys"))?;
+        Ok(Some(format!(
+            "table {table}, rowid {}, references a missing row of {parent}",
+            rowid.map_or("?".to_owned(), |r| r.to_string())
+        )))
+    }
+
+    fn prepared(&self, rendered: &Rendered) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        let mut statement = self.conn.prepare_cached(&rendered.sql)?;
+        for (i, value) in rendered.values.iter().enumerate() {
+            bind(&mut statement, i + 1, value)?;
+        }
+        Ok(statement)
     }
 }
 
@@ -228,244 +241,107 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
-    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error("starting a transaction"))?;
-        for (index, rendered) in statements.iter().enumerate() {
-            let result = self.conn.prepare(&rendered.sql).and_then(|mut statement| {
-                for (i, value) in rendered.values.iter().enumerate() {
-                    bind(&mut statement, i + 1, value)?;
-                }
-                let mut rows = statement.raw_query();
-                while rows.next()?.is_some() {}
-                Ok(())
-            });
-            if let Err(error) = result {
-                self.rollback();
-                let unit = Unit { sql: rendered.sql.clone(), first_line: None, label: format!("statement {}", index + 1) };
-                return Err(RunError::Statement(statement_error(index, 1, &unit, 0, error)));
-            }
-        }
-        self.conn.execute_batch("COMMIT").map_err(|e| {
-            self.rollback();
-            RunError::Backend(db_error("committing")(e))
-        })
-    }
-
     async fn unlock(&mut self) -> Result<(), BackendError> {
         // Dropping the file releases the OS lock.
         self.lock = None;
         Ok(())
     }
 
-    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        if let Some(schema) = &table.schema {
-            return Err(BackendError::Database {
-                context: "creating the history tables",
-                message: format!(
-                    "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema \
-                     (or MigratorConfig::history.schema) for SQLite databases"
-                ),
-            });
+    async fn begin(&mut self) -> Result<(), BackendError> {
+        self.pause_foreign_keys()?;
+        if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            self.restore_foreign_keys()?;
+            return Err(db_error("starting a transaction")(error));
         }
-        self.conn
-            .execute_batch(&history_ddl(table))
-            .map_err(db_error("creating the history tables"))
+        Ok(())
     }
 
-    async fn read_history(
-        &mut self,
-        table: &HistoryTable,
-    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
-        let exists = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                [&table.name],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(db_error("looking for the history table"))?;
-        if exists.is_none() {
-            return Ok(None);
-        }
-        let sql = format!(
-            "SELECT revision_id, checksum, message, status, applied_at, execution_ms, applied_by FROM {} ORDER BY applied_at, revision_id",
-            table.state(Dialect::Sqlite)
-        );
-        let mut statement = self
-            .conn
-            .prepare(&sql)
-            .map_err(db_error("reading the history"))?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, i64>(5)?,
-                    row.get::<_, String>(6)?,
-                ))
-            })
-            .map_err(db_error("reading the history"))?;
-        let mut applied = Vec::new();
-        for row in rows {
-            let (id, checksum, message, status, applied_at, execution_ms, applied_by) =
-                row.map_err(db_error("reading the history"))?;
-            let status = Status::parse(&status).ok_or_else(|| BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
-            })?;
-            applied.push(AppliedRevision {
-                id,
-                checksum,
-                message,
-                status,
-                applied_at,
-                execution_ms,
-                applied_by,
-            });
-        }
-        Ok(Some(applied))
-    }
-
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
-        super::sqlite_introspect::introspect(&self.conn, history)
-    }
-
-    async fn run(
-        &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        transactional: bool,
-    ) -> Result<(), RunError> {
-        let started = Instant::now();
-        // Table rebuilds drop and recreate tables: with foreign keys enforced,
-        // dropping `users` would cascade-delete every todo. The pragma cannot
-        // change inside a transaction, so it goes off around the run, and
-        // `run_inner` checks the keys before committing instead.
-        let enforced = self
-            .conn
-            .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
-            .map_err(db_error("reading PRAGMA foreign_keys"))?;
-        if enforced {
-            self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error("pausing foreign keys"))?;
-        }
-        let result = self.run_inner(units, writes, table, transactional, started, enforced);
-        if enforced {
-            self.conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error("restoring foreign keys"))?;
-        }
-        result
-    }
-}
-
-impl SqliteBackend {
-    /// The first row that breaks a foreign key, described, if any.
-    fn foreign_key_violation(&self) -> Result<Option<String>, BackendError> {
-        let mut statement = self
-            .conn
-            .prepare("PRAGMA foreign_key_check")
-            .map_err(db_error("checking foreign keys"))?;
-        let mut rows = statement.query([]).map_err(db_error("checking foreign keys"))?;
-        let Some(row) = rows.next().map_err(db_error("checking foreign keys"))? else {
-            return Ok(None);
-        };
-        let table: String = row.get(0).map_err(db_error("checking foreign keys"))?;
-        let rowid: Option<i64> = row.get(1).map_err(db_error("checking foreign keys"))?;
-        let parent: String = row.get(2).map_err(db_error("checking foreign keys"))?;
-        Ok(Some(format!(
-            "table {table}, rowid {}, references a missing row of {parent}",
-            rowid.map_or("?".to_owned(), |r| r.to_string())
-        )))
-    }
-
-    fn run_inner(
-        &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        transactional: bool,
-        started: Instant,
-        check_foreign_keys: bool,
-    ) -> Result<(), RunError> {
-        if transactional {
-            self.conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(db_error("starting a transaction"))?;
-        }
-        for (index, unit) in units.iter().enumerate() {
-            if let Err(error) = self.run_unit(index, unit) {
-                if transactional {
-                    self.rollback();
-                }
-                return Err(RunError::Statement(error));
-            }
-        }
-        if transactional && check_foreign_keys {
-            if let Some(violation) = self.foreign_key_violation().map_err(RunError::Backend)? {
-                self.rollback();
-                let last = units.len().saturating_sub(1);
+    async fn commit(&mut self) -> Result<(), RunError> {
+        if self.paused_foreign_keys {
+            if let Some(violation) = self.foreign_key_violation()? {
                 return Err(RunError::Statement(StatementError {
-                    unit: last,
+                    unit: 0,
                     statement: None,
                     line: None,
-                    sql: units.get(last).map(|u| u.sql.clone()).unwrap_or_default(),
+                    sql: "PRAGMA foreign_key_check".to_owned(),
                     code: None,
                     message: format!("the revision leaves rows that break a foreign key: {violation}"),
                 }));
             }
         }
-        if !transactional && !writes.is_empty() {
-            self.conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(db_error("starting a transaction"))?;
+        self.conn.execute_batch("COMMIT").map_err(db_error("committing"))?;
+        self.restore_foreign_keys()?;
+        Ok(())
+    }
+
+    async fn rollback(&mut self) {
+        self.rollback_open();
+        if let Err(error) = self.restore_foreign_keys() {
+            tracing::warn!(%error, "could not turn foreign keys back on after a rollback");
         }
-        if !writes.is_empty() || transactional {
-            if let Err(error) = self.run_writes(writes, table, started.elapsed()) {
-                self.rollback();
-                return Err(error.into());
-            }
-            if let Err(error) = self.conn.execute_batch("COMMIT") {
-                self.rollback();
-                return Err(db_error("committing")(error).into());
+    }
+
+    async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
+        // Outside a transaction (a revision that opted out) enforcement is
+        // paused around the unit, as `begin` does around a transaction.
+        let outside = self.conn.is_autocommit();
+        if outside {
+            self.pause_foreign_keys()?;
+        }
+        let result = self.run_unit(unit).map_err(RunError::Statement);
+        if outside {
+            self.restore_foreign_keys()?;
+        }
+        result
+    }
+
+    async fn execute_bound(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        for (index, rendered) in statements.iter().enumerate() {
+            let result = self.prepared(rendered).and_then(|mut statement| {
+                let mut rows = statement.raw_query();
+                while rows.next()?.is_some() {}
+                Ok(())
+            });
+            if let Err(error) = result {
+                let unit = Unit::sql(rendered.sql.clone(), format!("statement {}", index + 1));
+                let end = unit.sql.len();
+                return Err(RunError::Statement(statement_error(1, &unit, 0, end, error)).in_unit(index));
             }
         }
         Ok(())
     }
-}
 
-/// The history tables' DDL, idempotent.
-pub(crate) fn history_ddl(table: &HistoryTable) -> String {
-    let state = table.state(Dialect::Sqlite);
-    let log = table.log(Dialect::Sqlite);
-    format!(
-        "CREATE TABLE IF NOT EXISTS {state} (
-    revision_id TEXT NOT NULL PRIMARY KEY,
-    checksum TEXT NOT NULL,
-    message TEXT NOT NULL,
-    status TEXT NOT NULL,
-    applied_at TEXT NOT NULL,
-    execution_ms INTEGER NOT NULL,
-    applied_by TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {log} (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    revision_id TEXT NOT NULL,
-    action TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    detail TEXT,
-    at TEXT NOT NULL,
-    execution_ms INTEGER NOT NULL,
-    run_by TEXT NOT NULL
-);
-"
-    )
-}
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
+        let rendered = Rendered { sql: sql.to_owned(), values: values.to_vec() };
+        let mut statement = match self.prepared(&rendered) {
+            Ok(statement) => statement,
+            // A fresh database: the history table is not there yet.
+            Err(rusqlite::Error::SqliteFailure(_, Some(message))) if message.starts_with("no such table") => return Ok(None),
+            Err(error) => return Err(db_error("querying")(error)),
+        };
+        let columns = statement.column_count();
+        let mut rows = statement.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(db_error("querying"))? {
+            let mut values = Vec::with_capacity(columns);
+            for index in 0..columns {
+                values.push(match row.get_ref(index).map_err(db_error("querying"))? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::Int(n),
+                    ValueRef::Real(x) => Value::Text(x.to_string()),
+                    ValueRef::Text(text) => Value::Text(String::from_utf8_lossy(text).into_owned()),
+                    ValueRef::Blob(bytes) => Value::Text(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+                });
+            }
+            out.push(values);
+        }
+        Ok(Some(out))
+    }
 
-/// SQL for the current UTC time, exposed for offline scripts.
-pub(crate) const NOW_SQL: &str = NOW;
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
+        super::sqlite_introspect::introspect(&self.conn, history)
+    }
+}
 
 /// Steps a statement until it is done, discarding any rows (a script may
 /// contain a `SELECT` or a row-returning `PRAGMA`).
@@ -488,33 +364,19 @@ fn bind(
     }
 }
 
-/// The byte offset of the first non-whitespace character at or after `from`.
-fn next_text(sql: &str, from: usize) -> usize {
-    sql[from..]
-        .find(|c: char| !c.is_whitespace())
-        .map_or(from, |at| from + at)
-}
-
-fn statement_error(
-    index: usize,
-    number: u32,
-    unit: &Unit,
-    start: usize,
-    error: rusqlite::Error,
-) -> StatementError {
-    let line = u32::try_from(unit.sql[..start].matches('\n').count() + 1).unwrap_or(u32::MAX);
-    let rest = &unit.sql[start..];
-    let end = rest.find(';').map_or(rest.len(), |at| at + 1);
+/// The error of statement `number` of `unit`, which spans bytes
+/// `start..end` of its text.
+fn statement_error(number: u32, unit: &Unit, start: usize, end: usize, error: rusqlite::Error) -> StatementError {
     let code = error.sqlite_error().map(|e| e.extended_code.to_string());
     let message = match &error {
         rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
         other => other.to_string(),
     };
     StatementError {
-        unit: index,
+        unit: 0,
         statement: Some(number),
-        line: Some(line),
-        sql: rest[..end].trim().to_owned(),
+        line: Some(split::line_at(&unit.sql, start)),
+        sql: unit.sql[start..end.max(start)].trim().to_owned(),
         code,
         message,
     }
@@ -525,11 +387,4 @@ fn db_error(context: &'static str) -> impl Fn(rusqlite::Error) -> BackendError {
         context,
         message: error.to_string(),
     }
-}
-
-/// The OS user running the migration, for `applied_by`.
-pub(crate) fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }

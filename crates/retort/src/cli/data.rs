@@ -94,7 +94,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         }
         let mut seeder = Seeder::new(db.dialect());
         seed(&mut seeder, &args.profile).map_err(DataError::SeedCode)?;
-        db.execute(seeder.statements()).await.map_err(|e| DataError::Write(e.to_string()))?;
+        crate::execute_in_transaction(&mut db, seeder.statements()).await.map_err(|e| DataError::Write(e.to_string()))?;
         Ok(seeder.statements().len())
     });
     match result {

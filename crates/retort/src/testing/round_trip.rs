@@ -103,63 +103,35 @@ impl DataConnection {
 
     /// Runs one or more statements (no parameters, no results).
     pub async fn execute(&mut self, sql: &str) -> Result<(), DataError> {
-        let failed =
-            |error: &dyn fmt::Display| DataError::new(format!("`{}` failed: {error}", sql.trim()));
-        match &mut self.backend {
-            #[cfg(feature = "sqlite")]
-            AnyBackend::Sqlite(backend) => backend
-                .connection()
-                .execute_batch(sql)
-                .map_err(|e| failed(&e)),
-            #[cfg(feature = "postgres")]
-            AnyBackend::Postgres(backend) => backend
-                .client()
-                .batch_execute(sql)
-                .await
-                .map_err(|e| failed(&e)),
-            #[allow(unreachable_patterns)] // Reached by backends added later.
-            _ => Err(DataError::new(format!(
-                "data checks do not support {} yet",
-                self.backend.dialect()
-            ))),
-        }
+        self.backend
+            .execute(&crate::Unit::sql(sql, "data check"))
+            .await
+            .map_err(|error| DataError::new(format!("`{}` failed: {error}", sql.trim())))
     }
 
-    /// Runs a query and returns its rows, each value as the database prints
-    /// it as text (`None` for NULL). PostgreSQL prints booleans as `t`/`f`.
+    /// Runs a query and returns its rows, each value as text (`None` for
+    /// NULL): integers in decimal, booleans as PostgreSQL prints them (`t`,
+    /// `f`) or as `true`/`false` where the server sends a bit, blobs in hex.
     pub async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DataError> {
-        let failed =
-            |error: &dyn fmt::Display| DataError::new(format!("`{}` failed: {error}", sql.trim()));
-        match &mut self.backend {
-            #[cfg(feature = "sqlite")]
-            AnyBackend::Sqlite(backend) => {
-                sqlite_rows(backend.connection(), sql).map_err(|e| failed(&e))
-            }
-            #[cfg(feature = "postgres")]
-            AnyBackend::Postgres(backend) => {
-                let messages = backend
-                    .client()
-                    .simple_query(sql)
-                    .await
-                    .map_err(|e| failed(&e))?;
-                Ok(messages
-                    .iter()
-                    .filter_map(|message| match message {
-                        tokio_postgres::SimpleQueryMessage::Row(row) => Some(
-                            (0..row.len())
-                                .map(|i| row.get(i).map(str::to_owned))
-                                .collect(),
-                        ),
-                        _ => None,
+        let rows = self
+            .backend
+            .query(sql, &[])
+            .await
+            .map_err(|error| DataError::new(format!("`{}` failed: {error}", sql.trim())))?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|value| match value {
+                        crate::Value::Null => None,
+                        crate::Value::Text(text) => Some(text),
+                        crate::Value::Int(n) => Some(n.to_string()),
+                        crate::Value::Bool(b) => Some(b.to_string()),
                     })
-                    .collect())
-            }
-            #[allow(unreachable_patterns)] // Reached by backends added later.
-            _ => Err(DataError::new(format!(
-                "data checks do not support {} yet",
-                self.backend.dialect()
-            ))),
-        }
+                    .collect()
+            })
+            .collect())
     }
 
     /// Runs a query and returns each row as one line: values joined by
@@ -191,32 +163,6 @@ impl DataConnection {
             )))
         }
     }
-}
-
-#[cfg(feature = "sqlite")]
-fn sqlite_rows(
-    conn: &rusqlite::Connection,
-    sql: &str,
-) -> rusqlite::Result<Vec<Vec<Option<String>>>> {
-    use rusqlite::types::ValueRef;
-    let mut statement = conn.prepare(sql)?;
-    let count = statement.column_count();
-    let mut rows = statement.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let mut values = Vec::with_capacity(count);
-        for i in 0..count {
-            values.push(match row.get_ref(i)? {
-                ValueRef::Null => None,
-                ValueRef::Integer(n) => Some(n.to_string()),
-                ValueRef::Real(x) => Some(x.to_string()),
-                ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
-                ValueRef::Blob(bytes) => Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
-            });
-        }
-        out.push(values);
-    }
-    Ok(out)
 }
 
 /// What a data hook returns: a boxed future borrowing the connection.
@@ -657,10 +603,7 @@ struct Walk<'h> {
 
 impl Walk<'_> {
     async fn read_history(&mut self) -> Result<Vec<String>, RoundTripError> {
-        let rows = self
-            .db
-            .backend
-            .read_history(&self.harness.config.history)
+        let rows = crate::read_history(&mut self.db.backend, &self.harness.config.history)
             .await
             .map_err(|error| RoundTripError::Backend {
                 doing: "reading the history".to_owned(),

@@ -200,7 +200,7 @@ pub(crate) fn statement_error(origin: &Origin, unit: &Unit, failure: &Failure) -
         ),
     };
     StatementError {
-        unit: origin.unit,
+        unit: 0,
         statement: Some(origin.batch),
         line: Some(line),
         sql: sql.trim().to_owned(),
@@ -226,7 +226,6 @@ mod tests {
 
     fn origin() -> Origin {
         Origin {
-            unit: 0,
             batch: 2,
             first_line: 4,
             sql: "CREATE TABLE half (id int);\nINSERT INTO no_such_table (id) VALUES (1);\n".into(),

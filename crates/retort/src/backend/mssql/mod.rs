@@ -6,7 +6,6 @@
 //! - [`transaction`]: the requests that run a revision, with its history
 //!   writes, atomically;
 //! - [`lock`]: the migration lock, `sp_getapplock` owned by the session;
-//! - [`history`]: the history tables' DDL and reads;
 //! - [`catalog`] and [`snapshot`]: introspection into the schema model;
 //! - [`offline`]: T-SQL offline scripts for `sqlcmd`;
 //! - [`errors`]: server errors as messages.
@@ -14,7 +13,6 @@
 mod batch;
 mod catalog;
 mod errors;
-mod history;
 mod lock;
 mod offline;
 mod options;
@@ -29,17 +27,13 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::options::ConnectOptions;
-use self::transaction::{Request, COMMIT, ELAPSED_MS, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, RunError, StatementError, Unit};
+use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
+use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
-use crate::history::{
-    self as history_writes, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered,
-    Status, Value,
-};
+use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
 use crate::Dialect;
 
-pub(crate) use self::history::{history_ddl, offline_context};
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
 
 /// The `mssql://` URL equivalent to an ADO.NET connection string: what
@@ -82,6 +76,11 @@ pub struct MssqlBackend {
     /// How many times this session holds the migration lock: application
     /// locks count, and each grant needs its own release.
     locks_held: u32,
+    /// A transaction `begin` asked for and no request has opened yet: the
+    /// next batch carries its `BEGIN TRANSACTION` (see `transaction`).
+    begin_pending: bool,
+    /// Whether a transaction is open (or about to be).
+    in_transaction: bool,
 }
 
 impl MssqlBackend {
@@ -106,6 +105,8 @@ impl MssqlBackend {
                 options.user
             ),
             locks_held: 0,
+            begin_pending: false,
+            in_transaction: false,
         })
     }
 
@@ -149,7 +150,7 @@ impl MssqlBackend {
     }
 
     /// Runs `sql` as a parameterised request and returns its first result.
-    async fn query(
+    async fn query_rows(
         &mut self,
         sql: &str,
         values: &[Value],
@@ -163,52 +164,11 @@ impl MssqlBackend {
             .await
     }
 
-    /// Leaves no transaction open after a failure. Its own failure (a broken
-    /// connection) is not reported: the failure that led here is what
-    /// matters, and the server rolls back a dead session's transaction.
-    async fn rollback_if_open(&mut self) {
-        if let Err(error) = self.batch(ROLLBACK_IF_OPEN).await {
-            tracing::debug!(%error, "rolling back after a failure failed");
-        }
-    }
-
-    /// Sends parameterised statements in as few requests as the 2100
-    /// parameter limit allows. With `own_transaction` they commit together:
-    /// one request opens and commits its own transaction, several are
-    /// wrapped in one opened by an SQL batch. On failure, returns the index
-    /// of the failing statement when the server's line tells it.
-    async fn send(
-        &mut self,
-        statements: &[Rendered],
-        own_transaction: bool,
-    ) -> Result<(), (Option<usize>, Failure)> {
-        if statements.is_empty() {
-            return Ok(());
-        }
-        let mut groups = transaction::group(statements, own_transaction);
-        let wrap = own_transaction && groups.len() > 1;
-        if wrap {
-            groups = transaction::group(statements, false);
-            self.batch("SET XACT_ABORT ON; BEGIN TRANSACTION;")
-                .await
-                .map_err(|e| (None, Failure::from(&e)))?;
-        }
-        for group in &groups {
-            let mut query = Query::new(group.sql.as_str());
-            bind_all(&mut query, &group.values);
-            if let Err(error) = query.execute(&mut self.client).await {
-                let failure = Failure::from(&error);
-                let statement = match &failure {
-                    Failure::Server(server) if server.line > 0 => group.statement_at(server.line),
-                    _ => None,
-                };
-                return Err((statement, failure));
-            }
-        }
-        if wrap {
-            self.batch(COMMIT)
-                .await
-                .map_err(|e| (None, Failure::from(&e)))?;
+    /// Sends the `BEGIN TRANSACTION` that `begin` deferred, when no batch
+    /// carried it (a transaction of history writes only).
+    async fn open_pending(&mut self) -> Result<(), BackendError> {
+        if std::mem::take(&mut self.begin_pending) {
+            self.batch(BEGIN).await.map_err(database_error("starting a transaction"))?;
         }
         Ok(())
     }
@@ -352,7 +312,7 @@ impl Backend for MssqlBackend {
     async fn unlock(&mut self) -> Result<(), BackendError> {
         while self.locks_held > 0 {
             let rows = self
-                .query(lock::UNLOCK_SQL, &[Value::Text(lock::RESOURCE.to_owned())])
+                .query_rows(lock::UNLOCK_SQL, &[Value::Text(lock::RESOURCE.to_owned())])
                 .await
                 .map_err(database_error("releasing the migration lock"))?;
             self.locks_held -= 1;
@@ -367,162 +327,92 @@ impl Backend for MssqlBackend {
         Ok(())
     }
 
-    async fn ensure_history(&mut self, table: &HistoryTable) -> Result<(), BackendError> {
-        self.batch(&history_ddl(table))
-            .await
-            .map(drop)
-            .map_err(database_error("creating the history tables"))
+    async fn begin(&mut self) -> Result<(), BackendError> {
+        self.begin_pending = true;
+        self.in_transaction = true;
+        Ok(())
     }
 
-    async fn read_history(
-        &mut self,
-        table: &HistoryTable,
-    ) -> Result<Option<Vec<AppliedRevision>>, BackendError> {
-        let results = self
-            .batch(&history::read_sql(table))
-            .await
-            .map_err(database_error("reading the history"))?;
-        // No result set at all: the table does not exist (a fresh database).
-        let Some(rows) = results.into_iter().next() else {
-            return Ok(None);
-        };
-        let unreadable = |what: &str| BackendError::Database {
-            context: "reading the history",
-            message: format!("a history row has no readable {what}"),
-        };
-        let mut applied = Vec::with_capacity(rows.len());
-        for row in rows {
-            let text = |index: usize, what: &str| {
-                row.try_get::<&str, _>(index)
-                    .ok()
-                    .flatten()
-                    .map(str::to_owned)
-                    .ok_or_else(|| unreadable(what))
-            };
-            let id = text(0, "revision_id")?;
-            let status = text(3, "status")?;
-            let status = Status::parse(&status).ok_or_else(|| BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
-            })?;
-            applied.push(AppliedRevision {
-                checksum: text(1, "checksum")?,
-                message: text(2, "message")?,
-                status,
-                applied_at: text(4, "applied_at")?,
-                execution_ms: row
-                    .try_get::<i64, _>(5)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| unreadable("execution_ms"))?,
-                applied_by: text(6, "applied_by")?,
-                id,
-            });
+    async fn commit(&mut self) -> Result<(), RunError> {
+        self.in_transaction = false;
+        if std::mem::take(&mut self.begin_pending) {
+            return Ok(()); // Nothing was sent: nothing to commit.
         }
-        Ok(Some(applied))
+        self.batch(COMMIT).await.map(drop).map_err(|e| RunError::Backend(database_error("committing")(e)))
     }
 
-    async fn run(
-        &mut self,
-        units: &[Unit],
-        writes: &[HistoryWrite],
-        table: &HistoryTable,
-        transactional: bool,
-    ) -> Result<(), RunError> {
-        let table = history::resolved(table);
-        let requests = transaction::plan(units, transactional, !writes.is_empty());
-        let runs_batches = requests
-            .iter()
-            .any(|request| matches!(request, Request::Batch { .. }));
-        // Writes that run nothing (stamp, resolve) took no time; after
-        // batches, the server measures from the prologue's clock.
-        let cx = history::context(&table, if runs_batches { ELAPSED_MS } else { "0" });
-        let rendered: Vec<Rendered> = writes
-            .iter()
-            .flat_map(|write| {
-                history_writes::render_write(
-                    write,
-                    &cx,
-                    Placeholders::Numbered(|n| format!("@P{n}")),
-                )
-            })
-            .collect();
-        for request in &requests {
-            let outcome = match request {
-                Request::Batch { text, origin } => match self.batch(text).await {
-                    Ok(_) => Ok(()),
-                    Err(error) => {
-                        let failure = Failure::from(&error);
-                        Err(match (origin, &failure) {
-                            (Some(origin), Failure::Server(_)) => RunError::Statement(
-                                errors::statement_error(origin, &units[origin.unit], &failure),
-                            ),
-                            (Some(origin), _) => RunError::Backend(BackendError::Database {
-                                context: "running a batch",
-                                message: format!(
-                                    "batch {} of {}: {failure}",
-                                    origin.batch, units[origin.unit].label
-                                ),
-                            }),
-                            (None, _) => {
-                                RunError::Backend(database_error("starting a transaction")(error))
-                            }
-                        })
-                    }
-                },
-                Request::Writes { own_transaction } => self
-                    .send(&rendered, *own_transaction)
-                    .await
-                    .map_err(|(_, failure)| {
-                        RunError::Backend(BackendError::Database {
-                            context: "writing the history",
-                            message: failure.to_string(),
-                        })
+    async fn rollback(&mut self) {
+        self.in_transaction = false;
+        if std::mem::take(&mut self.begin_pending) {
+            return;
+        }
+        // Its own failure (a broken connection) is not reported: the failure
+        // that led here is what matters, and the server rolls back a dead
+        // session's transaction.
+        if let Err(error) = self.batch(ROLLBACK_IF_OPEN).await {
+            tracing::debug!(%error, "rolling back after a failure failed");
+        }
+    }
+
+    async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
+        let begin = self.begin_pending.then_some(BEGIN);
+        for Request { text, origin } in transaction::requests(unit, begin) {
+            // Sent from here on, even if it fails.
+            self.begin_pending = false;
+            if let Err(error) = self.batch(&text).await {
+                let failure = Failure::from(&error);
+                return Err(match (origin, &failure) {
+                    (Some(origin), Failure::Server(_)) => RunError::Statement(errors::statement_error(&origin, unit, &failure)),
+                    (Some(origin), _) => RunError::Backend(BackendError::Database {
+                        context: "running a batch",
+                        message: format!("batch {} of {}: {failure}", origin.batch, unit.label),
                     }),
-                Request::Commit => self
-                    .batch(COMMIT)
-                    .await
-                    .map(drop)
-                    .map_err(|e| RunError::Backend(database_error("committing")(e))),
-            };
-            if let Err(error) = outcome {
-                self.rollback_if_open().await;
-                return Err(error);
+                    (None, _) => RunError::Backend(database_error("starting a transaction")(error)),
+                });
             }
         }
         Ok(())
     }
 
-    async fn execute(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
-        match self.send(statements, true).await {
-            Ok(()) => Ok(()),
-            Err((index, failure)) => {
-                self.rollback_if_open().await;
+    async fn execute_bound(&mut self, statements: &[Rendered]) -> Result<(), RunError> {
+        self.open_pending().await?;
+        for group in transaction::group(statements, false) {
+            let mut query = Query::new(group.sql.as_str());
+            bind_all(&mut query, &group.values);
+            if let Err(error) = query.execute(&mut self.client).await {
+                let failure = Failure::from(&error);
                 let Failure::Server(server) = &failure else {
                     return Err(RunError::Backend(BackendError::Database {
-                        context: "running seed statements",
+                        context: "running parameterised statements",
                         message: failure.to_string(),
                     }));
                 };
-                let index = index.unwrap_or(0);
-                Err(RunError::Statement(StatementError {
+                let index = (server.line > 0).then(|| group.statement_at(server.line)).flatten().unwrap_or(0);
+                return Err(RunError::Statement(StatementError {
                     unit: index,
                     statement: Some(1),
                     line: None,
-                    sql: statements
-                        .get(index)
-                        .map(|s| s.sql.trim().to_owned())
-                        .unwrap_or_default(),
+                    sql: statements.get(index).map(|s| s.sql.trim().to_owned()).unwrap_or_default(),
                     code: Some(server.code.to_string()),
-                    message: format!(
-                        "{} (state {}, severity {})",
-                        server.message.trim_end(),
-                        server.state,
-                        server.class
-                    ),
-                }))
+                    message: format!("{} (state {}, severity {})", server.message.trim_end(), server.state, server.class),
+                }));
             }
         }
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
+        let mut query = Query::new(sql);
+        bind_all(&mut query, values);
+        let results = match query.query(&mut self.client).await {
+            Ok(stream) => stream.into_results().await,
+            Err(error) => Err(error),
+        }
+        .map_err(database_error("querying"))?;
+        // No result set at all: what it reads is not there (the history
+        // query checks OBJECT_ID first).
+        let Some(rows) = results.into_iter().next() else { return Ok(None) };
+        Ok(Some(rows.iter().map(row_values).collect()))
     }
 
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
@@ -534,6 +424,27 @@ impl Backend for MssqlBackend {
             context: "reading the catalog",
             message,
         })?;
-        Ok(snapshot::snapshot(&catalog, &history::resolved(history)))
+        Ok(snapshot::snapshot(&catalog, &history.resolved(Dialect::Mssql)))
     }
+}
+
+/// A row's columns as values: integers and bits as themselves, text as
+/// text, anything else as its text form.
+fn row_values(row: &tiberius::Row) -> Row {
+    row.cells()
+        .map(|(_, data)| match data {
+            tiberius::ColumnData::U8(n) => n.map_or(Value::Null, |n| Value::Int(n.into())),
+            tiberius::ColumnData::I16(n) => n.map_or(Value::Null, |n| Value::Int(n.into())),
+            tiberius::ColumnData::I32(n) => n.map_or(Value::Null, |n| Value::Int(n.into())),
+            tiberius::ColumnData::I64(n) => n.map_or(Value::Null, Value::Int),
+            tiberius::ColumnData::Bit(b) => b.map_or(Value::Null, Value::Bool),
+            tiberius::ColumnData::String(text) => text.as_ref().map_or(Value::Null, |t| Value::Text(t.to_string())),
+            tiberius::ColumnData::F64(x) => x.map_or(Value::Null, |x| Value::Text(x.to_string())),
+            tiberius::ColumnData::Numeric(n) => n.map_or(Value::Null, |n| Value::Text(n.to_string())),
+            tiberius::ColumnData::Guid(g) => g.map_or(Value::Null, |g| Value::Text(g.to_string())),
+            // Dates, binary and the rest: cast them to nvarchar in the query
+            // to compare them as text.
+            other => Value::Text(format!("{other:?}")),
+        })
+        .collect()
 }

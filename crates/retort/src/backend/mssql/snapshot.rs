@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::batch::{self, Kind};
 use super::catalog::{Catalog, ColumnRow};
-use super::history::DEFAULT_SCHEMA;
+use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
 use crate::history::HistoryTable;
 use crate::schema::{
     Check, Column, ForeignKey, Identity, Index, IndexColumn, Key, Routine, RoutineKind,
@@ -40,7 +40,7 @@ const BUILT_IN_SCHEMAS: [&str; 13] = [
 ];
 
 /// The snapshot of `catalog`, leaving out the history tables of `history`
-/// (whose schema is explicit, see `history::resolved`).
+/// (whose schema is explicit, see `HistoryTable::resolved`).
 pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnapshot {
     let history_schema = history.schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
     let log_name = format!("{}_log", history.name);

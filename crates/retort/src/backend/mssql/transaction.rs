@@ -1,4 +1,4 @@
-//! The requests that run one revision, decided without a connection.
+//! The requests that run a unit, decided without a connection.
 //!
 //! tiberius has two ways to send SQL, and they differ in what matters here:
 //!
@@ -8,51 +8,44 @@
 //! - an **RPC** of `sp_executesql` (`Query`) carries parameters. History
 //!   writes go this way, since values are never pasted into SQL. SQL Server
 //!   checks that an RPC leaves `@@TRANCOUNT` as it found it (error 266), so an
-//!   RPC either runs inside a transaction opened before it, or opens and
-//!   commits its own.
+//!   RPC runs inside a transaction opened before it.
 //!
-//! A transactional revision is therefore: its first batch with the prologue
-//! (`SET XACT_ABORT ON; BEGIN TRANSACTION; …`) put in front of it on the same
-//! line, so that the server's line numbers still match the file; its other
-//! batches; the history writes (one RPC); `COMMIT TRANSACTION`. That is one
-//! round trip per batch plus two. A batch that must be first in its batch
-//! (`CREATE VIEW` …) gets the prologue as a request of its own. After any
-//! error the backend sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on
-//! most errors, but not on compile errors such as a missing table under
-//! deferred name resolution, and no transaction may outlive a failed run.
+//! `Backend::begin` sends nothing: the `BEGIN TRANSACTION` goes in front of
+//! the revision's first batch, on the same line, so that the server's line
+//! numbers still match the file, and a transactional revision costs one
+//! round trip per batch plus two (its history writes, one RPC, and `COMMIT
+//! TRANSACTION`). A batch that must be first in its batch (`CREATE VIEW` …)
+//! gets the `BEGIN` as a request of its own. After any error the backend
+//! sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on most errors, but
+//! not on compile errors such as a missing table under deferred name
+//! resolution, and no transaction may outlive a failed run.
 
 use super::batch::{self, starts_with_batch_first_statement};
 use crate::backend::Unit;
 use crate::history::{Rendered, Value};
 
-/// Runs first in a transactional revision: stops each batch at its first
-/// error and rolls the transaction back (`XACT_ABORT`), opens the
-/// transaction, and starts the revision's clock (see [`START_CLOCK`]). One
-/// line, ending with a blank, so that it can precede a batch's first line.
+/// Opens a revision's transaction, in front of its first batch: stops each
+/// batch at its first error and rolls the transaction back (`XACT_ABORT`),
+/// and opens the transaction. One line, ending with a blank, so that it can
+/// precede a batch's first line.
+pub(crate) const BEGIN: &str = "SET XACT_ABORT ON; BEGIN TRANSACTION; ";
+
+/// Offline scripts measure each revision on the server: its prologue starts
+/// the revision's clock (see [`START_CLOCK`]).
 pub(crate) const TRANSACTIONAL_PROLOGUE: &str = concat!(
     "SET XACT_ABORT ON; BEGIN TRANSACTION; ",
     "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
     "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started; "
 );
 
-/// Runs first in a revision that opted out of the transaction.
-pub(crate) const PROLOGUE: &str = concat!(
-    "SET XACT_ABORT ON; ",
-    "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
-    "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started; "
-);
-
 /// Starts a revision's clock in the session context, which, unlike a
-/// variable, outlives the batch: the history writes, in a later request,
-/// measure the revision's time server-side with [`ELAPSED_MS`].
+/// variable, outlives the batch: the history writes of an offline script,
+/// in a later batch, measure the revision's time with
+/// [`MSSQL_ELAPSED_MS`](crate::history::MSSQL_ELAPSED_MS).
 pub(crate) const START_CLOCK: &str = concat!(
     "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
     "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started;"
 );
-
-/// Milliseconds since the revision's clock started (0 if it never did).
-pub(crate) const ELAPSED_MS: &str = "COALESCE(DATEDIFF_BIG(millisecond, \
-     CAST(SESSION_CONTEXT(N'retort.started') AS datetime2(7)), SYSUTCDATETIME()), 0)";
 
 /// Sent after any failure: leaves no transaction open, whatever failed.
 pub(crate) const ROLLBACK_IF_OPEN: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;";
@@ -66,8 +59,6 @@ pub(crate) const MAX_PARAMETERS: usize = 2100;
 /// Which user batch a request carries, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
-    /// Index of the unit in the slice given to `Backend::run`.
-    pub unit: usize,
     /// 1-based number of the batch within its unit.
     pub batch: u32,
     /// 1-based line within the unit where the batch starts.
@@ -76,79 +67,34 @@ pub(crate) struct Origin {
     pub sql: String,
 }
 
-/// One request of a revision's run.
+/// One SQL batch to send; `origin` is the user batch it carries, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Request {
-    /// An SQL batch; `origin` is the user batch it carries, if any.
-    Batch {
-        text: String,
-        origin: Option<Origin>,
-    },
-    /// The history writes as one RPC; with `own_transaction` it opens and
-    /// commits its own transaction.
-    Writes { own_transaction: bool },
-    /// `COMMIT TRANSACTION` as an SQL batch.
-    Commit,
+pub(crate) struct Request {
+    pub text: String,
+    pub origin: Option<Origin>,
 }
 
-/// The requests that run `units` and then the history writes (when
-/// `has_writes`), inside one transaction when `transactional`.
-///
-/// Every unit is split on its `GO` lines: SQL revisions arrive as one unit
-/// holding the whole file, and a unit without `GO` is one batch. A batch
-/// with a repeat count (`GO 3`) is sent that many times.
-pub(crate) fn plan(units: &[Unit], transactional: bool, has_writes: bool) -> Vec<Request> {
+/// The SQL batches that run `unit`, split on its `GO` lines (a batch with a
+/// repeat count, `GO 3`, is sent that many times), with `begin` in front of
+/// the first one when a transaction is still to open.
+pub(crate) fn requests(unit: &Unit, mut begin: Option<&str>) -> Vec<Request> {
     let mut requests = Vec::new();
-    let mut prologue = Some(if transactional {
-        TRANSACTIONAL_PROLOGUE
-    } else {
-        PROLOGUE
-    });
-    for (index, unit) in units.iter().enumerate() {
-        for (number, piece) in batch::split_batches(&unit.sql).into_iter().enumerate() {
-            let origin = Origin {
-                unit: index,
-                batch: u32::try_from(number + 1).unwrap_or(u32::MAX),
-                first_line: piece.first_line,
-                sql: piece.sql.clone(),
+    for (number, piece) in batch::split_batches(&unit.sql).into_iter().enumerate() {
+        let origin = Origin {
+            batch: u32::try_from(number + 1).unwrap_or(u32::MAX),
+            first_line: piece.first_line,
+            sql: piece.sql.clone(),
+        };
+        for _ in 0..piece.repeat {
+            let text = match begin.take() {
+                Some(begin) if !starts_with_batch_first_statement(&piece.sql) => format!("{begin}{}", piece.sql),
+                Some(begin) => {
+                    requests.push(Request { text: begin.trim_end().to_owned(), origin: None });
+                    piece.sql.clone()
+                }
+                None => piece.sql.clone(),
             };
-            for _ in 0..piece.repeat {
-                let text = match prologue.take() {
-                    Some(prologue) if !starts_with_batch_first_statement(&piece.sql) => {
-                        format!("{prologue}{}", piece.sql)
-                    }
-                    Some(prologue) => {
-                        requests.push(Request::Batch {
-                            text: prologue.trim_end().to_owned(),
-                            origin: None,
-                        });
-                        piece.sql.clone()
-                    }
-                    None => piece.sql.clone(),
-                };
-                requests.push(Request::Batch {
-                    text,
-                    origin: Some(origin.clone()),
-                });
-            }
-        }
-    }
-    let ran_batches = prologue.is_none();
-    match (ran_batches, transactional) {
-        (true, true) => {
-            if has_writes {
-                requests.push(Request::Writes {
-                    own_transaction: false,
-                });
-            }
-            requests.push(Request::Commit);
-        }
-        (true, false) | (false, _) => {
-            if has_writes {
-                requests.push(Request::Writes {
-                    own_transaction: true,
-                });
-            }
+            requests.push(Request { text, origin: Some(origin.clone()) });
         }
     }
     requests
@@ -241,89 +187,35 @@ mod tests {
         }
     }
 
-    fn texts(requests: &[Request]) -> Vec<String> {
-        requests
-            .iter()
-            .map(|request| match request {
-                Request::Batch { text, .. } => text.clone(),
-                Request::Writes { own_transaction } => format!("<writes own={own_transaction}>"),
-                Request::Commit => "<commit>".into(),
-            })
-            .collect()
+    fn texts(requests: &[Request]) -> Vec<&str> {
+        requests.iter().map(|request| request.text.as_str()).collect()
     }
 
     #[test]
-    fn plan_puts_the_prologue_on_the_first_line_and_commits_after_the_writes() {
-        let requests = plan(
-            &[unit(
-                "-- revision: a1\nCREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\n",
-            )],
-            true,
-            true,
-        );
+    fn requests_put_begin_on_the_first_line_and_number_the_batches() {
+        let requests = requests(&unit("-- revision: a1\nCREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\n"), Some(BEGIN));
         assert_eq!(
             texts(&requests),
-            [
-                format!("{TRANSACTIONAL_PROLOGUE}-- revision: a1\nCREATE TABLE a (id int);\n"),
-                "INSERT a VALUES (1);\n".to_owned(),
-                "<writes own=false>".to_owned(),
-                "<commit>".to_owned(),
-            ]
+            [format!("{BEGIN}-- revision: a1\nCREATE TABLE a (id int);\n").as_str(), "INSERT a VALUES (1);\n"]
         );
-        let Request::Batch {
-            origin: Some(origin),
-            ..
-        } = &requests[1]
-        else {
-            panic!("{requests:?}")
-        };
-        assert_eq!((origin.unit, origin.batch, origin.first_line), (0, 2, 4));
+        let origin = requests[1].origin.as_ref().expect("a user batch");
+        assert_eq!((origin.batch, origin.first_line), (2, 4));
     }
 
     #[test]
-    fn plan_sends_the_prologue_alone_before_a_batch_first_statement() {
-        let requests = plan(&[unit("CREATE VIEW v AS SELECT 1 AS one\n")], true, false);
-        assert_eq!(
-            texts(&requests),
-            [
-                TRANSACTIONAL_PROLOGUE.trim_end(),
-                "CREATE VIEW v AS SELECT 1 AS one\n",
-                "<commit>"
-            ]
-        );
+    fn requests_send_begin_alone_before_a_batch_first_statement() {
+        let requests = requests(&unit("CREATE VIEW v AS SELECT 1 AS one\n"), Some(BEGIN));
+        assert_eq!(texts(&requests), [BEGIN.trim_end(), "CREATE VIEW v AS SELECT 1 AS one\n"]);
+        assert_eq!(requests[0].origin, None);
     }
 
     #[test]
-    fn plan_repeats_batches_and_numbers_them_per_unit() {
-        let units = [unit("INSERT t DEFAULT VALUES\nGO 2\n"), unit("SELECT 1")];
-        let requests = plan(&units, false, true);
+    fn requests_repeat_a_batch_with_a_count_and_skip_empty_ones() {
         assert_eq!(
-            texts(&requests),
-            [
-                format!("{PROLOGUE}INSERT t DEFAULT VALUES\n"),
-                "INSERT t DEFAULT VALUES\n".to_owned(),
-                "SELECT 1".to_owned(),
-                "<writes own=true>".to_owned(),
-            ]
+            texts(&requests(&unit("INSERT t DEFAULT VALUES\nGO 2\n"), None)),
+            ["INSERT t DEFAULT VALUES\n", "INSERT t DEFAULT VALUES\n"]
         );
-        let Request::Batch {
-            origin: Some(origin),
-            ..
-        } = &requests[2]
-        else {
-            panic!("{requests:?}")
-        };
-        assert_eq!((origin.unit, origin.batch), (1, 1));
-    }
-
-    #[test]
-    fn plan_runs_writes_alone_in_their_own_transaction_when_there_is_no_batch() {
-        assert_eq!(texts(&plan(&[], true, true)), ["<writes own=true>"]);
-        assert_eq!(
-            texts(&plan(&[unit("-- nothing\n\nGO\n")], true, true)),
-            ["<writes own=true>"]
-        );
-        assert!(plan(&[], true, false).is_empty());
+        assert!(requests(&unit("-- nothing\n\nGO\n"), Some(BEGIN)).is_empty());
     }
 
     #[test]
