@@ -229,3 +229,33 @@ fn seed_refuses_a_database_that_does_not_look_local() {
     assert!(stderr.contains("db.example.com is not this machine"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "the password never appears: {stderr}");
 }
+
+/// A Sample on a throwaway SQLite file (the tests below need no server).
+fn sqlite_sample(dir: &tempfile::TempDir) -> Sample {
+    Sample::new(&format!(
+        "sqlite://{}",
+        dir.path().join("dev.sqlite3").display()
+    ))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn upgrade_fails_naming_a_file_when_sqlite_url_has_no_path() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // Either would be a throwaway in-memory database: everything "applied",
+    // nothing kept, exit 0.
+    for url in ["sqlite://", "sqlite:"] {
+        let memory = sample.xtask(&["migrate", "upgrade", "--database-url", url]);
+        assert_eq!(memory.status.code(), Some(1), "{}", stderr(&memory));
+        assert!(
+            stderr(&memory).contains("sqlite://path/to/file.db"),
+            "{}",
+            stderr(&memory)
+        );
+    }
+}

@@ -17,6 +17,10 @@ pub struct DatabaseUrl {
 impl DatabaseUrl {
     /// Parses `sqlite://path` (relative), `sqlite:///abs/path`, `sqlite::memory:`,
     /// `postgres://…` / `postgresql://…` and `mssql://…`.
+    ///
+    /// Refuses an SQLite URL without a path (`sqlite://`, `sqlite:`), which
+    /// SQLite would open as a throwaway in-memory database: an upgrade would
+    /// apply everything, keep nothing and succeed.
     pub fn parse(raw: &str) -> Result<Self, BackendError> {
         let raw = raw.trim();
         let scheme = raw
@@ -36,6 +40,16 @@ impl DatabaseUrl {
                 })
             }
         };
+        if dialect == Dialect::Sqlite && sqlite_location(raw).is_some_and(str::is_empty) {
+            return Err(BackendError::Url {
+                url: redact(raw),
+                reason: "it names no file, so SQLite would open a throwaway in-memory database that \
+                         keeps nothing; name a file: sqlite://path/to/file.db (relative) or \
+                         sqlite:///abs/path/file.db, or write sqlite::memory: for an in-memory \
+                         database on purpose"
+                    .to_owned(),
+            });
+        }
         Ok(Self {
             raw: raw.to_owned(),
             dialect,
@@ -73,9 +87,7 @@ impl DatabaseUrl {
 
     /// For `sqlite:` URLs, the file path (`None` for an in-memory database).
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        let rest = self.raw.strip_prefix("sqlite:")?;
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        let rest = rest.split('?').next().unwrap_or(rest);
+        let rest = sqlite_location(&self.raw)?;
         if rest.is_empty() || rest == ":memory:" {
             return None;
         }
@@ -112,6 +124,17 @@ impl DatabaseUrl {
                 .map(str::to_owned),
         }
     }
+}
+
+/// What follows `sqlite:` or `sqlite://`, without the query: the path,
+/// `:memory:`, or nothing. `None` for other schemes.
+fn sqlite_location(raw: &str) -> Option<&str> {
+    let scheme = raw
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("sqlite:"))?;
+    let rest = &raw[scheme.len()..];
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    Some(rest.split('?').next().unwrap_or(rest))
 }
 
 /// Whether `raw` is an ADO.NET connection string, the form .NET projects and
@@ -190,5 +213,27 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("expected sqlite://"), "{text}");
         assert!(!text.contains(":pw@"), "{text}");
+    }
+
+    #[test]
+    fn parse_fails_naming_a_file_when_sqlite_url_has_no_path() {
+        for raw in ["sqlite://", "sqlite:", "SQLITE://", "sqlite://?mode=rwc"] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(
+                text.contains("in-memory") && text.contains("sqlite://path/to/file.db"),
+                "{raw}: {text}"
+            );
+            assert!(text.contains("sqlite::memory:"), "{raw}: {text}");
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:").unwrap().sqlite_path(),
+            None
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://:memory:")
+                .unwrap()
+                .sqlite_path(),
+            None
+        );
     }
 }
