@@ -259,3 +259,76 @@ fn upgrade_fails_naming_a_file_when_sqlite_url_has_no_path() {
         );
     }
 }
+
+// The turn is held across awaits on purpose, as in `workflow`.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test]
+async fn db_reset_recreates_the_database_when_password_has_unencoded_slash_and_hash() {
+    let db = retort::test_database!(BackendKind::Postgres);
+    let _turn = take_turn();
+    let admin = match retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url"))
+        .await
+        .expect("connect")
+    {
+        retort::AnyBackend::Postgres(backend) => backend,
+        _ => unreachable!("a PostgreSQL test database"),
+    };
+    // A role of our own, for a password the driver takes as typed in a URL
+    // (`/` and `#` unencoded, `@` encoded) but a generic URL parser misreads.
+    let role = format!("retort_reset_{}", std::process::id());
+    let reset = format!(
+        "{}_reset",
+        db.database_name().expect("a server database has a name")
+    );
+    admin
+        .client()
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN CREATEDB PASSWORD 'pa/ss#w@rd'"
+        ))
+        .await
+        .expect("create role");
+    let server = db
+        .url()
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(server, _)| server)
+        .expect("host:port");
+    let sample = Sample::new(&format!("postgres://{role}:pa/ss#w%40rd@{server}/{reset}"));
+
+    let first = sample.ok(&["db", "reset"]);
+    assert!(first.contains("upgrade"), "{first}");
+    // Again, now that the database exists: dropped and created anew.
+    let second = sample.ok(&["db", "reset"]);
+    assert!(second.contains("upgrade"), "{second}");
+    let current = sample.json(&["migrate", "current"]);
+    assert_eq!(current["at_head"], true, "{current}");
+
+    for cleanup in [
+        format!("DROP DATABASE IF EXISTS {reset} WITH (FORCE)"),
+        format!("DROP ROLE IF EXISTS {role}"),
+    ] {
+        if let Err(error) = admin.client().batch_execute(&cleanup).await {
+            eprintln!("cleanup `{cleanup}` failed: {error}");
+        }
+    }
+}
+
+#[test]
+fn seed_refuses_a_remote_database_when_password_has_unencoded_slash_or_hash() {
+    let _turn = take_turn();
+    // A generic URL parser finds no host in these (it ends the authority at
+    // the `/` or `#`), which once made them look local; the driver connects
+    // to db.example.com.
+    let sample = Sample::new("postgres://app:s3/cr#t@db.example.com:5432/app");
+    let output = sample.xtask(&["seed"]);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("db.example.com is not this machine"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("s3/cr") && !stderr.contains("cr#t"),
+        "the password never appears: {stderr}"
+    );
+}
