@@ -7,7 +7,7 @@
 //! shares one target folder across runs to keep rebuilds incremental.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use retort::testing::BackendKind;
 
@@ -65,19 +65,29 @@ impl Sample {
         Sample { _dir: dir, root, database_url: database_url.to_owned() }
     }
 
-    /// Runs `cargo xtask <args>` in the copy against its database.
-    fn xtask(&self, args: &[&str]) -> Output {
+    /// `cargo xtask <args>` in the copy against its database, to run.
+    fn command(&self, args: &[&str]) -> Command {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-cli");
-        let output = Command::new(env!("CARGO"))
+        let mut command = Command::new(env!("CARGO"));
+        command
             .args(["xtask"])
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", target)
             .env("DATABASE_URL", &self.database_url)
             .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("cargo runs");
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs `cargo xtask <args>` in the copy against its database.
+    fn xtask(&self, args: &[&str]) -> Output {
+        self.run(args, &mut self.command(args))
+    }
+
+    /// Runs a command made by [`Sample::command`], echoing what it printed.
+    fn run(&self, args: &[&str], command: &mut Command) -> Output {
+        let output = command.output().expect("cargo runs");
         eprintln!(
             "$ cargo xtask {}\n{}{}",
             args.join(" "),
@@ -331,4 +341,34 @@ fn seed_refuses_a_remote_database_when_password_has_unencoded_slash_or_hash() {
         !stderr.contains("s3/cr") && !stderr.contains("cr#t"),
         "the password never appears: {stderr}"
     );
+}
+
+#[test]
+fn upgrade_sql_exits_quietly_when_stdout_is_closed_early() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    sample.ok(&["migrate", "heads"]); // Builds the copy, so the run below only runs it.
+    for args in [
+        &["migrate", "upgrade", "--sql"][..],
+        &["migrate", "history", "--graph"],
+    ] {
+        // The reader goes away before the first line is written, as `| head -0`
+        // would: every write the command makes meets a closed pipe.
+        let mut child = sample
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cargo runs");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("cargo runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        eprintln!("$ cargo xtask {} | (closed)\n{stderr}", args.join(" "));
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{stderr}"
+        );
+    }
 }

@@ -6,6 +6,25 @@
 //! 3 drift (an applied revision changed); 4 pending revisions (`check`);
 //! 5 unknown or unresolved revisions in the database.
 
+// Every line the commands print to stdout goes through `output::stdout`,
+// which ends the output quietly when the reader has closed the pipe, where
+// std's `print!`/`println!` panic. Shadowing the two names (for this module
+// and the ones below, declared after) keeps that true for lines added later.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout(format_args!($($arg)*))
+    };
+}
+
+macro_rules! println {
+    () => {
+        $crate::cli::output::stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod authoring;
 mod data;
 mod graph;
@@ -185,11 +204,12 @@ pub struct RunArgs {
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
     let out = output::Printer::new(args.format, args.quiet);
-    match block_on(run(migrations, project, &args, &out)) {
+    let code = match block_on(run(migrations, project, &args, &out)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => out.error(&error),
         Err(code) => code,
-    }
+    };
+    output::finish(code)
 }
 
 /// Runs a command's future on a single-threaded runtime; a runtime that

@@ -1,7 +1,9 @@
 //! What the commands print: text for people (honouring `NO_COLOR`), JSON for
 //! machines, and the exit codes.
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::history::Status;
 use crate::{
@@ -28,6 +30,46 @@ fn step_line(step: &StepReport, color: bool) -> String {
     };
     let arrow = if color { format!("\x1b[{code}m{word}\x1b[0m") } else { word.to_owned() };
     format!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis())
+}
+
+/// How writing to stdout has gone so far.
+static STDOUT: AtomicU8 = AtomicU8::new(STDOUT_OPEN);
+const STDOUT_OPEN: u8 = 0;
+/// The reader went away (`… | head -1`): the rest is dropped, quietly.
+const STDOUT_CLOSED: u8 = 1;
+/// Writing failed otherwise (a full disk, say): said once, and the command
+/// exits non-zero, since a script cut short must not look complete.
+const STDOUT_FAILED: u8 = 2;
+
+/// Writes to stdout. `print!` and `println!` in the CLI are this (see
+/// `cli/mod.rs`): std's panic when the pipe is closed, exiting 101 with
+/// "failed printing to stdout: Broken pipe". Here a closed pipe ends the
+/// output as command-line tools do, without a message, and the command
+/// itself carries on: a migration does not stop halfway because nobody
+/// reads its progress lines any more.
+pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
+    if STDOUT.load(Ordering::Relaxed) != STDOUT_OPEN {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    // Flushed at once: an error is then seen here, not lost at exit.
+    if let Err(error) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT.store(STDOUT_CLOSED, Ordering::Relaxed);
+        } else {
+            STDOUT.store(STDOUT_FAILED, Ordering::Relaxed);
+            eprintln!("error: cannot write to stdout: {error}");
+        }
+    }
+}
+
+/// The exit code of a command that finished with `code`: an error exit
+/// when its output could not be written (other than to a closed pipe).
+pub(crate) fn finish(code: ExitCode) -> ExitCode {
+    match STDOUT.load(Ordering::Relaxed) {
+        STDOUT_FAILED => ExitCode::from(EXIT_ERROR),
+        _ => code,
+    }
 }
 
 pub(crate) struct Printer {
