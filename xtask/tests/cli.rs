@@ -372,3 +372,75 @@ fn upgrade_sql_exits_quietly_when_stdout_is_closed_early() {
         );
     }
 }
+
+#[test]
+fn migrate_exits_2_when_target_is_invalid() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // A target that does not parse is a usage error, as the README says.
+    for args in [
+        &["migrate", "upgrade", "ab!"][..],
+        &["migrate", "stamp", "abc"],
+    ] {
+        let invalid = sample.xtask(args);
+        assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
+    }
+}
+
+#[test]
+fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // At base and at head alike.
+    for _ in 0..2 {
+        let down = sample.xtask(&["migrate", "upgrade", "-1"]);
+        assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
+        assert!(
+            stderr(&down).contains("use `downgrade -1`"),
+            "{}",
+            stderr(&down)
+        );
+        sample.ok(&["migrate", "upgrade"]);
+    }
+    let up = sample.xtask(&["migrate", "downgrade", "+1"]);
+    assert_eq!(up.status.code(), Some(1), "{}", stderr(&up));
+}
+
+#[test]
+fn migrate_fails_saying_the_url_is_empty_when_database_url_is_set_empty() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let args = ["migrate", "upgrade"];
+    let empty = sample.run(&args, sample.command(&args).env("DATABASE_URL", ""));
+    assert_eq!(empty.status.code(), Some(1), "{}", stderr(&empty));
+    let expected = "error: the database URL is empty (was DATABASE_URL set to an empty value?)";
+    assert!(stderr(&empty).contains(expected), "{}", stderr(&empty));
+}
+
+#[test]
+fn log_lines_are_plain_when_stderr_is_not_a_terminal() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let args = ["migrate", "upgrade"];
+    let output = sample.run(
+        &args,
+        sample
+            .command(&args)
+            .env_remove("NO_COLOR")
+            .env("RUST_LOG", "retort=info"),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("INFO"),
+        "the run logs each revision: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes in a pipe: {stderr:?}"
+    );
+}

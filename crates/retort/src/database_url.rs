@@ -13,6 +13,9 @@ use crate::backend::BackendError;
 use crate::redact::redact;
 use crate::Dialect;
 
+/// What an empty URL (an unset variable in a script, `DATABASE_URL=`) is told.
+const EMPTY_URL: &str = "the database URL is empty (was DATABASE_URL set to an empty value?)";
+
 /// A database URL whose `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -42,9 +45,9 @@ impl DatabaseUrl {
     /// `postgres://…` / `postgresql://…`, `mssql://…` and ADO.NET connection
     /// strings.
     ///
-    /// Refuses an SQLite URL without a path (`sqlite://`, `sqlite:`), which
-    /// SQLite would open as a throwaway in-memory database: an upgrade would
-    /// apply everything, keep nothing and succeed.
+    /// Refuses an empty URL and an SQLite URL without a path (`sqlite://`,
+    /// `sqlite:`), which SQLite would open as a throwaway in-memory database:
+    /// an upgrade would apply everything, keep nothing and succeed.
     ///
     /// ```
     /// let url = retort::DatabaseUrl::parse("postgres://app:pa%2Fss@localhost:5432/app_dev")?;
@@ -55,6 +58,15 @@ impl DatabaseUrl {
     /// ```
     pub fn parse(raw: &str) -> Result<Self, BackendError> {
         let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(BackendError::Database {
+                context: EMPTY_URL,
+                message: "set it to a URL such as sqlite://path/to/file.db or \
+                          postgres://user:password@localhost/dbname, or unset it to use the \
+                          project's embedded SQLite database"
+                    .to_owned(),
+            });
+        }
         let scheme = raw
             .split_once(':')
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
@@ -412,6 +424,19 @@ mod tests {
                 .sqlite_path(),
             None
         );
+    }
+
+    #[test]
+    fn parse_fails_saying_the_url_is_empty_when_it_is_blank() {
+        for raw in ["", "  "] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(
+                text.starts_with(
+                    "the database URL is empty (was DATABASE_URL set to an empty value?)"
+                ),
+                "{text}"
+            );
+        }
     }
 
     /// (URL, hosts, database) as the driver reads them.

@@ -373,14 +373,18 @@ fn offline(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `RUST_LOG` controls tracing; output goes to stderr. Passwords never reach
-/// it: URLs are only ever logged through `DatabaseUrl`'s redacting Display.
+/// `RUST_LOG` controls tracing; output goes to stderr, coloured only on a
+/// terminal without `NO_COLOR` (escape codes in a CI log or a file are
+/// noise). Passwords never reach it: URLs are only ever logged through
+/// `DatabaseUrl`'s redacting Display.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(output::colour(std::io::stderr().is_terminal()))
         .try_init();
 }
 

@@ -1,7 +1,7 @@
 //! What the commands print: text for people (honouring `NO_COLOR`), JSON for
 //! machines, and the exit codes.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -18,6 +18,7 @@ pub enum Format {
 }
 
 pub(crate) const EXIT_ERROR: u8 = 1;
+pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_DRIFT: u8 = 3;
 pub(crate) const EXIT_PENDING: u8 = 4;
 pub(crate) const EXIT_UNKNOWN: u8 = 5;
@@ -30,6 +31,13 @@ fn step_line(step: &StepReport, color: bool) -> String {
     };
     let arrow = if color { format!("\x1b[{code}m{word}\x1b[0m") } else { word.to_owned() };
     format!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis())
+}
+
+/// Whether to colour what goes to a stream: only a terminal, and only while
+/// `NO_COLOR` is unset or empty (<https://no-color.org>). A pipe or a file
+/// gets plain text, which logs and CI output stay readable as.
+pub(crate) fn colour(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// How writing to stdout has gone so far.
@@ -75,18 +83,28 @@ pub(crate) fn finish(code: ExitCode) -> ExitCode {
 pub(crate) struct Printer {
     format: Format,
     quiet: bool,
+    /// Colour on stdout (results).
     color: bool,
+    /// Colour on stderr (errors).
+    color_stderr: bool,
 }
 
 impl Printer {
     pub fn new(format: Format, quiet: bool) -> Self {
-        use std::io::IsTerminal;
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
         Self {
             format,
             quiet,
-            color,
+            color: colour(std::io::stdout().is_terminal()),
+            color_stderr: colour(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// `error:`, red on a terminal, for a line on stderr.
+    fn error_label(&self) -> &'static str {
+        if self.color_stderr {
+            "\x1b[31merror:\x1b[0m"
+        } else {
+            "error:"
         }
     }
 
@@ -118,13 +136,16 @@ impl Printer {
     pub fn failure(&self, message: &str, code: u8) -> ExitCode {
         match self.format {
             Format::Json => self.json(serde_json::json!({ "error": message, "exit_code": code })),
-            Format::Text => eprintln!("{} {message}", self.paint("31", "error:")),
+            Format::Text => eprintln!("{} {message}", self.error_label()),
         }
         ExitCode::from(code)
     }
 
     pub fn error(&self, error: &MigrateError) -> ExitCode {
         let code = match error {
+            // Only a target as typed fails this way (the CLI parses every
+            // target before using it); failing to resolve one is a `Plan` error.
+            MigrateError::Target(_) => EXIT_USAGE,
             MigrateError::Drift { .. } => EXIT_DRIFT,
             MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
             _ => EXIT_ERROR,
@@ -133,7 +154,7 @@ impl Printer {
             Format::Json => {
                 self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code }))
             }
-            Format::Text => eprintln!("{} {error}", self.paint("31", "error:")),
+            Format::Text => eprintln!("{} {error}", self.error_label()),
         }
         ExitCode::from(code)
     }
@@ -164,7 +185,6 @@ impl Printer {
     /// when more than a handful run and stderr is a terminal. `None` when
     /// nothing is printed as the run goes (quiet, JSON).
     pub fn progress(&self) -> Option<impl Fn(&StepReport, usize, usize) + 'static> {
-        use std::io::IsTerminal;
         if self.quiet || self.format == Format::Json {
             return None;
         }
