@@ -7,7 +7,7 @@
 //! shares one target folder across runs to keep rebuilds incremental.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use retort::testing::BackendKind;
 
@@ -65,19 +65,29 @@ impl Sample {
         Sample { _dir: dir, root, database_url: database_url.to_owned() }
     }
 
-    /// Runs `cargo xtask <args>` in the copy against its database.
-    fn xtask(&self, args: &[&str]) -> Output {
+    /// `cargo xtask <args>` in the copy against its database, to run.
+    fn command(&self, args: &[&str]) -> Command {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-cli");
-        let output = Command::new(env!("CARGO"))
+        let mut command = Command::new(env!("CARGO"));
+        command
             .args(["xtask"])
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", target)
             .env("DATABASE_URL", &self.database_url)
             .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("cargo runs");
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs `cargo xtask <args>` in the copy against its database.
+    fn xtask(&self, args: &[&str]) -> Output {
+        self.run(args, &mut self.command(args))
+    }
+
+    /// Runs a command made by [`Sample::command`], echoing what it printed.
+    fn run(&self, args: &[&str], command: &mut Command) -> Output {
+        let output = command.output().expect("cargo runs");
         eprintln!(
             "$ cargo xtask {}\n{}{}",
             args.join(" "),
@@ -228,4 +238,209 @@ fn seed_refuses_a_database_that_does_not_look_local() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr.contains("db.example.com is not this machine"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "the password never appears: {stderr}");
+}
+
+/// A Sample on a throwaway SQLite file (the tests below need no server).
+fn sqlite_sample(dir: &tempfile::TempDir) -> Sample {
+    Sample::new(&format!(
+        "sqlite://{}",
+        dir.path().join("dev.sqlite3").display()
+    ))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn upgrade_fails_naming_a_file_when_sqlite_url_has_no_path() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // Either would be a throwaway in-memory database: everything "applied",
+    // nothing kept, exit 0.
+    for url in ["sqlite://", "sqlite:"] {
+        let memory = sample.xtask(&["migrate", "upgrade", "--database-url", url]);
+        assert_eq!(memory.status.code(), Some(1), "{}", stderr(&memory));
+        assert!(
+            stderr(&memory).contains("sqlite://path/to/file.db"),
+            "{}",
+            stderr(&memory)
+        );
+    }
+}
+
+// The turn is held across awaits on purpose, as in `workflow`.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test]
+async fn db_reset_recreates_the_database_when_password_has_unencoded_slash_and_hash() {
+    let db = retort::test_database!(BackendKind::Postgres);
+    let _turn = take_turn();
+    let admin = match retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url"))
+        .await
+        .expect("connect")
+    {
+        retort::AnyBackend::Postgres(backend) => backend,
+        _ => unreachable!("a PostgreSQL test database"),
+    };
+    // A role of our own, for a password the driver takes as typed in a URL
+    // (`/` and `#` unencoded, `@` encoded) but a generic URL parser misreads.
+    let role = format!("retort_reset_{}", std::process::id());
+    let reset = format!(
+        "{}_reset",
+        db.database_name().expect("a server database has a name")
+    );
+    admin
+        .client()
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN CREATEDB PASSWORD 'pa/ss#w@rd'"
+        ))
+        .await
+        .expect("create role");
+    let server = db
+        .url()
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(server, _)| server)
+        .expect("host:port");
+    let sample = Sample::new(&format!("postgres://{role}:pa/ss#w%40rd@{server}/{reset}"));
+
+    let first = sample.ok(&["db", "reset"]);
+    assert!(first.contains("upgrade"), "{first}");
+    // Again, now that the database exists: dropped and created anew.
+    let second = sample.ok(&["db", "reset"]);
+    assert!(second.contains("upgrade"), "{second}");
+    let current = sample.json(&["migrate", "current"]);
+    assert_eq!(current["at_head"], true, "{current}");
+
+    for cleanup in [
+        format!("DROP DATABASE IF EXISTS {reset} WITH (FORCE)"),
+        format!("DROP ROLE IF EXISTS {role}"),
+    ] {
+        if let Err(error) = admin.client().batch_execute(&cleanup).await {
+            eprintln!("cleanup `{cleanup}` failed: {error}");
+        }
+    }
+}
+
+#[test]
+fn seed_refuses_a_remote_database_when_password_has_unencoded_slash_or_hash() {
+    let _turn = take_turn();
+    // A generic URL parser finds no host in these (it ends the authority at
+    // the `/` or `#`), which once made them look local; the driver connects
+    // to db.example.com.
+    let sample = Sample::new("postgres://app:s3/cr#t@db.example.com:5432/app");
+    let output = sample.xtask(&["seed"]);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("db.example.com is not this machine"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("s3/cr") && !stderr.contains("cr#t"),
+        "the password never appears: {stderr}"
+    );
+}
+
+#[test]
+fn upgrade_sql_exits_quietly_when_stdout_is_closed_early() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    sample.ok(&["migrate", "heads"]); // Builds the copy, so the run below only runs it.
+    for args in [
+        &["migrate", "upgrade", "--sql"][..],
+        &["migrate", "history", "--graph"],
+    ] {
+        // The reader goes away before the first line is written, as `| head -0`
+        // would: every write the command makes meets a closed pipe.
+        let mut child = sample
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cargo runs");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("cargo runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        eprintln!("$ cargo xtask {} | (closed)\n{stderr}", args.join(" "));
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn migrate_exits_2_when_target_is_invalid() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // A target that does not parse is a usage error, as the README says.
+    for args in [
+        &["migrate", "upgrade", "ab!"][..],
+        &["migrate", "stamp", "abc"],
+    ] {
+        let invalid = sample.xtask(args);
+        assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
+    }
+}
+
+#[test]
+fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    // At base and at head alike.
+    for _ in 0..2 {
+        let down = sample.xtask(&["migrate", "upgrade", "-1"]);
+        assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
+        assert!(
+            stderr(&down).contains("use `downgrade -1`"),
+            "{}",
+            stderr(&down)
+        );
+        sample.ok(&["migrate", "upgrade"]);
+    }
+    let up = sample.xtask(&["migrate", "downgrade", "+1"]);
+    assert_eq!(up.status.code(), Some(1), "{}", stderr(&up));
+}
+
+#[test]
+fn migrate_fails_saying_the_url_is_empty_when_database_url_is_set_empty() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let args = ["migrate", "upgrade"];
+    let empty = sample.run(&args, sample.command(&args).env("DATABASE_URL", ""));
+    assert_eq!(empty.status.code(), Some(1), "{}", stderr(&empty));
+    let expected = "error: the database URL is empty (was DATABASE_URL set to an empty value?)";
+    assert!(stderr(&empty).contains(expected), "{}", stderr(&empty));
+}
+
+#[test]
+fn log_lines_are_plain_when_stderr_is_not_a_terminal() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let args = ["migrate", "upgrade"];
+    let output = sample.run(
+        &args,
+        sample
+            .command(&args)
+            .env_remove("NO_COLOR")
+            .env("RUST_LOG", "retort=info"),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("INFO"),
+        "the run logs each revision: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes in a pipe: {stderr:?}"
+    );
 }

@@ -1,4 +1,10 @@
 //! `DATABASE_URL` parsing, and the one place that hides passwords.
+//!
+//! A server URL is read once, when it is parsed, and by the parser of the
+//! driver that connects with it: tokio-postgres's own `Config` for
+//! PostgreSQL, the SQL Server backend's connection options for SQL Server.
+//! So the host and database that the looks-local check and `db reset` see
+//! are the ones the connection uses, however a password is written.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,50 +13,144 @@ use crate::backend::BackendError;
 use crate::redact::redact;
 use crate::Dialect;
 
+/// What an empty URL (an unset variable in a script, `DATABASE_URL=`) is told.
+const EMPTY_URL: &str = "the database URL is empty (was DATABASE_URL set to an empty value?)";
+
 /// A database URL whose `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     raw: String,
     dialect: Dialect,
+    server: Server,
+}
+
+/// What the driver reads from a server URL (empty for SQLite, and for a
+/// backend that is not compiled in, which cannot connect anyway).
+#[derive(Clone, PartialEq, Eq, Default)]
+struct Server {
+    /// Where the connection goes, in the order the driver tries them: for
+    /// PostgreSQL a `hostaddr` where one is given (the driver connects to it
+    /// rather than to the host name), a Unix socket's folder as a path.
+    hosts: Vec<String>,
+    /// The database the URL names, decoded.
+    database: Option<String>,
+    /// The driver's own reading, which `PostgresBackend` connects with.
+    /// Boxed: it is large, and most URLs are not PostgreSQL's.
+    #[cfg(feature = "postgres")]
+    postgres: Option<Box<tokio_postgres::Config>>,
 }
 
 impl DatabaseUrl {
     /// Parses `sqlite://path` (relative), `sqlite:///abs/path`, `sqlite::memory:`,
-    /// `postgres://…` / `postgresql://…` and `mssql://…`.
+    /// `postgres://…` / `postgresql://…`, `mssql://…` and ADO.NET connection
+    /// strings.
+    ///
+    /// Refuses an empty URL and an SQLite URL without a path (`sqlite://`,
+    /// `sqlite:`), which SQLite would open as a throwaway in-memory database:
+    /// an upgrade would apply everything, keep nothing and succeed.
+    ///
+    /// ```
+    /// let url = retort::DatabaseUrl::parse("postgres://app:pa%2Fss@localhost:5432/app_dev")?;
+    /// assert_eq!(url.host().as_deref(), Some("localhost"));
+    /// assert_eq!(url.database_name().as_deref(), Some("app_dev"));
+    /// assert!(retort::DatabaseUrl::parse("sqlite://").is_err());
+    /// # Ok::<(), retort::BackendError>(())
+    /// ```
     pub fn parse(raw: &str) -> Result<Self, BackendError> {
         let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(BackendError::Database {
+                context: EMPTY_URL,
+                message: "set it to a URL such as sqlite://path/to/file.db or \
+                          postgres://user:password@localhost/dbname, or unset it to use the \
+                          project's embedded SQLite database"
+                    .to_owned(),
+            });
+        }
         let scheme = raw
             .split_once(':')
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
-        let dialect = match scheme.as_deref() {
-            Some("sqlite") => Dialect::Sqlite,
-            Some("postgres" | "postgresql") => Dialect::Postgres,
-            Some("mssql" | "sqlserver") => Dialect::Mssql,
-            _ if is_ado_connection_string(raw) => return Self::from_ado(raw),
-            _ => {
-                return Err(BackendError::Url {
+        let dialect =
+            match scheme.as_deref() {
+                Some("sqlite") => Dialect::Sqlite,
+                Some("postgres" | "postgresql") => Dialect::Postgres,
+                Some("mssql" | "sqlserver") => Dialect::Mssql,
+                _ if is_ado_connection_string(raw) => return Self::from_ado(raw),
+                _ => return Err(BackendError::Url {
                     url: redact(raw),
-                    reason: "expected sqlite://, postgres://, mssql:// or an ADO.NET connection string \
+                    reason:
+                        "expected sqlite://, postgres://, mssql:// or an ADO.NET connection string \
                              (Server=tcp:host,1433;Database=…;User Id=…;Password=…)"
-                        .to_owned(),
-                })
+                            .to_owned(),
+                }),
+            };
+        let refuse = |reason: String| BackendError::Url {
+            url: redact(raw),
+            reason,
+        };
+        let server = match dialect {
+            Dialect::Sqlite => {
+                if sqlite_location(raw).is_some_and(str::is_empty) {
+                    return Err(refuse(
+                        "it names no file, so SQLite would open a throwaway in-memory database that \
+                         keeps nothing; name a file: sqlite://path/to/file.db (relative) or \
+                         sqlite:///abs/path/file.db, or write sqlite::memory: for an in-memory \
+                         database on purpose"
+                            .to_owned(),
+                    ));
+                }
+                Server::default()
             }
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => Server::postgres(raw).map_err(refuse)?,
+            #[cfg(feature = "mssql")]
+            Dialect::Mssql => {
+                // The options parser reads the URL form as well: the
+                // equivalent URL it gives back is only read here, while the
+                // URL as typed is kept for the driver and for messages.
+                let equivalent = crate::backend::mssql_ado_to_url(raw).map_err(|error| match error {
+                    // An unencoded `/`, `#` or `?` in the password ends the
+                    // URL's host part early, and its message speaks of the port.
+                    BackendError::Url { reason, .. } if reason.starts_with("it is not a valid mssql://") => refuse(
+                        format!("{reason}; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40"),
+                    ),
+                    BackendError::Url { reason, .. } => refuse(reason),
+                    other => other,
+                })?;
+                Server::mssql(&equivalent).map_err(refuse)?
+            }
+            #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+            _ => Server::default(),
         };
         Ok(Self {
             raw: raw.to_owned(),
             dialect,
+            server,
         })
     }
 
     /// An ADO.NET connection string, kept as the equivalent `mssql://` URL so
-    /// that its host and database are read like any URL's (the local-only
-    /// safety checks need both) and its password is redacted like any URL's.
+    /// that its password is redacted like any URL's; its host and database
+    /// are read by the SQL Server backend's parser, like a URL's.
     fn from_ado(raw: &str) -> Result<Self, BackendError> {
         #[cfg(feature = "mssql")]
-        let raw = crate::backend::mssql_ado_to_url(raw)?;
+        {
+            let url = crate::backend::mssql_ado_to_url(raw)?;
+            let server = Server::mssql(&url).map_err(|reason| BackendError::Url {
+                url: redact(&url),
+                reason,
+            })?;
+            Ok(Self {
+                raw: url,
+                dialect: Dialect::Mssql,
+                server,
+            })
+        }
+        #[cfg(not(feature = "mssql"))]
         Ok(Self {
             raw: raw.to_owned(),
             dialect: Dialect::Mssql,
+            server: Server::default(),
         })
     }
 
@@ -59,6 +159,7 @@ impl DatabaseUrl {
         Self {
             raw: format!("sqlite://{}", path.display()),
             dialect: Dialect::Sqlite,
+            server: Server::default(),
         }
     }
 
@@ -73,45 +174,146 @@ impl DatabaseUrl {
 
     /// For `sqlite:` URLs, the file path (`None` for an in-memory database).
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        let rest = self.raw.strip_prefix("sqlite:")?;
-        let rest = rest.strip_prefix("//").unwrap_or(rest);
-        let rest = rest.split('?').next().unwrap_or(rest);
+        let rest = sqlite_location(&self.raw)?;
         if rest.is_empty() || rest == ":memory:" {
             return None;
         }
         Some(PathBuf::from(rest))
     }
 
-    /// The database name of a server URL (its path).
+    /// The database a server URL names, as its driver reads it (decoded).
+    /// `None` for SQLite, and when the URL names none (the server then picks
+    /// one: on PostgreSQL the user's, on SQL Server the login's default).
     pub fn database_name(&self) -> Option<String> {
-        match self.dialect {
-            Dialect::Sqlite => None,
-            _ => {
-                let url = url::Url::parse(&self.raw).ok()?;
-                let name = url.path().trim_start_matches('/');
-                (!name.is_empty()).then(|| name.to_owned())
+        self.server.database.clone()
+    }
+
+    /// The host the connection goes to first (see [`DatabaseUrl::hosts`]);
+    /// `None` for SQLite.
+    pub fn host(&self) -> Option<String> {
+        self.server.hosts.first().cloned()
+    }
+
+    /// Every host the driver may connect to, as it reads them: PostgreSQL
+    /// takes several (`host1,host2`) and tries each, connects to a
+    /// `hostaddr` rather than the host's name, and writes a Unix socket as
+    /// the path of its folder. Empty for SQLite.
+    pub fn hosts(&self) -> &[String] {
+        &self.server.hosts
+    }
+
+    /// The driver's reading of a PostgreSQL URL, to connect with.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres_config(&self) -> Option<&tokio_postgres::Config> {
+        self.server.postgres.as_deref()
+    }
+}
+
+/// What follows `sqlite:` or `sqlite://`, without the query: the path,
+/// `:memory:`, or nothing. `None` for other schemes.
+fn sqlite_location(raw: &str) -> Option<&str> {
+    let scheme = raw
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("sqlite:"))?;
+    let rest = &raw[scheme.len()..];
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+impl Server {
+    /// Reads a PostgreSQL URL with tokio-postgres's own parser. The reason
+    /// of a refusal quotes nothing from the URL: where an unencoded `@`
+    /// splits it, a "port" or "host" may be a piece of the password.
+    #[cfg(feature = "postgres")]
+    fn postgres(raw: &str) -> Result<Server, String> {
+        use tokio_postgres::config::Host;
+
+        const FORM: &str = "postgres://user:password@host:5432/dbname";
+        let config: tokio_postgres::Config = raw.parse().map_err(|error: tokio_postgres::Error| {
+            let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+            match cause.strip_prefix("invalid value for option ") {
+                Some("`port`") => format!(
+                    "its port is not a number from 0 to 65535: write {FORM}, with an `@` in the password \
+                     percent-encoded as %40"
+                ),
+                Some(option) => format!("the value of {option} is not valid ({FORM})"),
+                None if cause.is_empty() => format!("it is not a valid URL ({FORM})"),
+                None => format!("it is not a valid URL: {cause} ({FORM})"),
+            }
+        })?;
+        let names = config.get_hosts();
+        let addresses = config.get_hostaddrs();
+        let mut hosts = Vec::new();
+        for i in 0..names.len().max(addresses.len()) {
+            let host = match (addresses.get(i), names.get(i)) {
+                (Some(address), _) => address.to_string(),
+                (None, Some(Host::Tcp(name))) if name.contains('@') => return Err(
+                    "its host contains `@`: percent-encode an `@` in the user name or password as \
+                                %40 (the driver reads them up to the first `@`)"
+                        .to_owned(),
+                ),
+                (None, Some(Host::Tcp(name))) => name.clone(),
+                #[cfg(unix)]
+                (None, Some(Host::Unix(folder))) => folder.display().to_string(),
+                (None, None) => continue,
+            };
+            hosts.push(host);
+        }
+        Ok(Server {
+            hosts,
+            database: config.get_dbname().map(str::to_owned),
+            postgres: Some(Box::new(config)),
+        })
+    }
+
+    /// Reads the `mssql://` URL that the SQL Server options parser gives back
+    /// (`ConnectOptions::to_url`): a host, a port, and the database as the
+    /// only path segment, percent-encoded.
+    #[cfg(feature = "mssql")]
+    fn mssql(equivalent: &str) -> Result<Server, String> {
+        let unreadable = || {
+            "its server cannot be written as a URL host; give the host name or IP address"
+                .to_owned()
+        };
+        let url = url::Url::parse(equivalent).map_err(|_| unreadable())?;
+        let host = url
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(unreadable)?;
+        let database = percent_decode(url.path().trim_start_matches('/'));
+        Ok(Server {
+            hosts: vec![host.to_owned()],
+            database: Some(database).filter(|name| !name.is_empty()),
+            #[cfg(feature = "postgres")]
+            postgres: None,
+        })
+    }
+}
+
+/// Decodes `%XX` escapes. Only for text the SQL Server options parser
+/// encoded, where every escape is well formed.
+#[cfg(feature = "mssql")]
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| text.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                at += 3;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
             }
         }
     }
-
-    /// The same server URL naming another database (for `CREATE DATABASE`
-    /// from the maintenance database).
-    pub fn with_database(&self, name: &str) -> Option<DatabaseUrl> {
-        let mut url = url::Url::parse(&self.raw).ok()?;
-        url.set_path(&format!("/{name}"));
-        Some(DatabaseUrl { raw: url.to_string(), dialect: self.dialect })
-    }
-
-    /// The host (for the seeding and reset safety checks).
-    pub fn host(&self) -> Option<String> {
-        match self.dialect {
-            Dialect::Sqlite => None,
-            _ => url::Url::parse(&self.raw)
-                .ok()?
-                .host_str()
-                .map(str::to_owned),
-        }
-    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether `raw` is an ADO.NET connection string, the form .NET projects and
@@ -171,16 +373,26 @@ mod tests {
 
     #[test]
     fn parse_reads_an_ado_connection_string_as_sql_server() {
-        let url = DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=\"s3;cret\"").unwrap();
+        let url =
+            DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=\"s3;cret\"")
+                .unwrap();
         assert_eq!(url.dialect(), Dialect::Mssql);
         #[cfg(feature = "mssql")]
         {
             // Kept as a mssql:// URL: even a quoted password with a `;` is hidden.
-            assert!(!url.to_string().contains("s3") && !url.to_string().contains("cret"), "{url}");
+            assert!(
+                !url.to_string().contains("s3") && !url.to_string().contains("cret"),
+                "{url}"
+            );
             assert_eq!(url.host().as_deref(), Some("db"));
             assert_eq!(url.database_name().as_deref(), Some("app"));
         }
-        assert_eq!(DatabaseUrl::parse("data source = db;uid=sa").unwrap().dialect(), Dialect::Mssql);
+        assert_eq!(
+            DatabaseUrl::parse("data source = db;uid=sa")
+                .unwrap()
+                .dialect(),
+            Dialect::Mssql
+        );
         assert!(DatabaseUrl::parse("host=db dbname=app").is_err());
     }
 
@@ -190,5 +402,162 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("expected sqlite://"), "{text}");
         assert!(!text.contains(":pw@"), "{text}");
+    }
+
+    #[test]
+    fn parse_fails_naming_a_file_when_sqlite_url_has_no_path() {
+        for raw in ["sqlite://", "sqlite:", "SQLITE://", "sqlite://?mode=rwc"] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(
+                text.contains("in-memory") && text.contains("sqlite://path/to/file.db"),
+                "{raw}: {text}"
+            );
+            assert!(text.contains("sqlite::memory:"), "{raw}: {text}");
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:").unwrap().sqlite_path(),
+            None
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://:memory:")
+                .unwrap()
+                .sqlite_path(),
+            None
+        );
+    }
+
+    #[test]
+    fn parse_fails_saying_the_url_is_empty_when_it_is_blank() {
+        for raw in ["", "  "] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(
+                text.starts_with(
+                    "the database URL is empty (was DATABASE_URL set to an empty value?)"
+                ),
+                "{text}"
+            );
+        }
+    }
+
+    /// (URL, hosts, database) as the driver reads them.
+    const TRICKY_POSTGRES: &[(&str, &[&str], Option<&str>)] = &[
+        (
+            "postgres://app:pa/ss@localhost:5432/app_dev",
+            &["localhost"],
+            Some("app_dev"),
+        ),
+        (
+            "postgres://app:pa#ss@localhost/app_dev",
+            &["localhost"],
+            Some("app_dev"),
+        ),
+        (
+            "postgres://app:pa?ss@localhost/app_dev",
+            &["localhost"],
+            Some("app_dev"),
+        ),
+        (
+            "postgres://app:p%40ss%2F%23@localhost/app%20dev",
+            &["localhost"],
+            Some("app dev"),
+        ),
+        ("postgresql://app:p:w@[::1]:5433/app", &["::1"], Some("app")),
+        (
+            "postgres://app@localhost,db.example.com/app",
+            &["localhost", "db.example.com"],
+            Some("app"),
+        ),
+        (
+            "postgres://app@localhost/app?hostaddr=10.0.0.5",
+            &["10.0.0.5"],
+            Some("app"),
+        ),
+        (
+            "postgres://app@/app?host=/var/run/postgresql",
+            &["/var/run/postgresql"],
+            Some("app"),
+        ),
+        ("postgres://app:pw@localhost", &["localhost"], None),
+    ];
+
+    #[test]
+    fn host_and_database_are_the_drivers_reading_when_postgres_password_has_slash_hash_or_at() {
+        for (raw, hosts, database) in TRICKY_POSTGRES {
+            let url = DatabaseUrl::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(url.hosts(), *hosts, "{raw}");
+            assert_eq!(url.host().as_deref(), hosts.first().copied(), "{raw}");
+            assert_eq!(url.database_name().as_deref(), *database, "{raw}");
+        }
+        // What connects is that same reading, password included.
+        let url = DatabaseUrl::parse("postgres://app:pa/ss#1@localhost/app_dev").unwrap();
+        let config = url.postgres_config().unwrap();
+        assert_eq!(config.get_password(), Some(&b"pa/ss#1"[..]));
+        assert_eq!(config.get_dbname(), Some("app_dev"));
+        assert!(
+            !url.to_string().contains("pa/ss") && !format!("{url:?}").contains("ss#1"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn host_and_database_are_the_options_parsers_reading_when_sql_server_url_is_tricky() {
+        for (raw, host, database) in [
+            (
+                "mssql://sa:pa%2Fss%23@localhost:1433/Dev%20DB",
+                "localhost",
+                Some("Dev DB"),
+            ),
+            // Like the options parser (and the url crate), the last `@` ends the password.
+            (
+                "mssql://sa:p@ss@localhost/DevDB?trust_server_certificate=true",
+                "localhost",
+                Some("DevDB"),
+            ),
+            ("sqlserver://sa:pw@[::1]/DevDB", "[::1]", Some("DevDB")),
+            ("mssql://sa:pw@db.example.com", "db.example.com", None),
+            (
+                "Server=tcp:localhost,1433;Database=Dev DB;User Id=sa;Password=p@ss/#;",
+                "localhost",
+                Some("Dev DB"),
+            ),
+        ] {
+            let url = DatabaseUrl::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(url.host().as_deref(), Some(host), "{raw}");
+            assert_eq!(url.database_name().as_deref(), database, "{raw}");
+        }
+    }
+
+    #[test]
+    fn parse_fails_naming_the_port_without_the_password_when_port_is_not_a_number() {
+        for raw in [
+            "postgres://app:s3cret@localhost:abc/app",
+            // An unencoded `@`: the driver's "port" is a piece of the password.
+            "postgres://app:s3cr@t:99@localhost/app",
+            "mssql://sa:s3cret@localhost:abc/app",
+        ] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(text.contains("port"), "{raw}: {text}");
+            assert!(
+                !text.contains("s3cr") && !text.contains("t:99"),
+                "{raw}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_fails_without_the_password_when_it_has_an_unencoded_character_the_driver_refuses() {
+        for (raw, secret) in [
+            // The driver ends the password at the first `@`: the host would be `t@localhost`.
+            ("postgres://app:s3cr@t@localhost/app", "t@localhost"),
+            // The SQL Server parser, like the url crate, ends the authority at `#` and `/`.
+            ("mssql://sa:s3#cret@localhost/app", "cret"),
+            ("mssql://sa:s3/cret@localhost/app", "cret"),
+        ] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(
+                !text.contains("s3") && !text.contains(secret),
+                "{raw}: {text}"
+            );
+        }
     }
 }

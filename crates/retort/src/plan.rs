@@ -142,6 +142,19 @@ pub enum PlanError {
         /// The database's current heads, in table order; empty when nothing is applied.
         current: Vec<Candidate>,
     },
+    /// An upgrade target that walks down (`-N`, `<branch>@-N`): an upgrade
+    /// only goes up, as a downgrade only goes down ([`PlanError::AboveCurrent`]).
+    #[error(
+        "cannot upgrade to `{target}`: it walks down from the current revision(s) ({}); \
+         use `downgrade {target}` to move there",
+        current_or_base(current)
+    )]
+    BelowCurrent {
+        /// The target as typed.
+        target: String,
+        /// The database's current heads, in table order; empty when nothing is applied.
+        current: Vec<Candidate>,
+    },
     /// A downgrade target on a line of history the database has not touched.
     #[error(
         "cannot downgrade to {id}: it is not an ancestor of the current revision(s) ({}); \
@@ -197,11 +210,22 @@ impl RevisionGraph {
     /// lies below what is applied, or is `base`, gives an empty plan, as in
     /// Alembic. `<branch>@base` stands for the labelled revision's parents. Applied ids this table does not know are ignored: the
     /// migrator deals with them before planning.
+    ///
+    /// Errors when the target walks down from the current revisions (`-N`,
+    /// `<branch>@-N`): that can only mean a downgrade.
     pub fn plan_upgrade(
         &self,
         applied: &BTreeSet<String>,
         target: &Target,
     ) -> Result<Plan, PlanError> {
+        if let Target::Relative { steps } | Target::BranchRelative { steps, .. } = target {
+            if steps.get() < 0 {
+                return Err(PlanError::BelowCurrent {
+                    target: target.to_string(),
+                    current: Candidate::list(&self.current_heads(applied)),
+                });
+            }
+        }
         let wanted = self.wanted(target.resolve(self, applied)?);
         let is_applied = self.applied_marks(applied);
         let marks = self.ancestor_marks(&wanted, true);
@@ -463,7 +487,6 @@ mod tests {
         let graph = branched();
         assert_eq!(up(&graph, ALL, "head"), Ok(vec![]));
         assert_eq!(up(&graph, ALL, "feat0001"), Ok(vec![]));
-        assert_eq!(up(&graph, ALL, "-1"), Ok(vec![]));
         assert_eq!(up(&graph, &["init0001"], "base"), Ok(vec![]));
         assert_eq!(up(&forked(), FORKED_ALL, "right@base"), Ok(vec![]));
     }
@@ -571,6 +594,32 @@ mod tests {
             down(&branched(), ALL, "base"),
             Err(PlanError::Irreversible { id, .. }) if id == "main0001"
         ));
+    }
+
+    #[test]
+    fn upgrade_fails_suggesting_downgrade_when_target_walks_down() {
+        let error = up(&branched(), &["init0001", "init0002"], "-1").unwrap_err();
+        assert_eq!(
+            error,
+            PlanError::BelowCurrent {
+                target: "-1".into(),
+                current: vec![Candidate {
+                    id: "init0002".into(),
+                    message: "create todos".into()
+                }],
+            }
+        );
+        assert!(error.to_string().contains("use `downgrade -1`"), "{error}");
+        assert!(matches!(
+            up(&branched(), ALL, "-2"),
+            Err(PlanError::BelowCurrent { .. })
+        ));
+        assert!(matches!(
+            up(&forked(), FORKED_ALL, "left@-1"),
+            Err(PlanError::BelowCurrent { target, .. }) if target == "left@-1"
+        ));
+        // A walk down from a named revision is a place, which may lie above.
+        assert_eq!(up(&branched(), &[], "init0002-1"), Ok(vec!["init0001"]));
     }
 
     #[test]

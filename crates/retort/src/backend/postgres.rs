@@ -47,10 +47,16 @@ pub struct PostgresBackend {
 }
 
 impl PostgresBackend {
-    /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README).
+    /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README),
+    /// with the driver's reading of the URL that [`DatabaseUrl::parse`] made.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        let config = url.postgres_config().ok_or_else(|| BackendError::Url {
+            url: url.to_string(),
+            reason: "it is not a postgres:// URL".to_owned(),
+        })?;
         let (client, connection) =
-            tokio_postgres::connect(url.expose(), NoTls)
+            config
+                .connect(NoTls)
                 .await
                 .map_err(|error| BackendError::Connect {
                     url: url.to_string(),
@@ -72,24 +78,48 @@ impl PostgresBackend {
     }
 
     /// Drops and creates the database a URL names, from the server's
-    /// `postgres` maintenance database.
+    /// `postgres` maintenance database (`template1` when the database to
+    /// reset is `postgres` itself, which cannot be dropped while connected
+    /// to). The maintenance session is the URL's own driver reading with
+    /// only the database changed, so it reaches the same server as the
+    /// URL however its password is written.
     pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
-        let name = url.database_name().ok_or_else(|| BackendError::Url {
+        let config = url.postgres_config().ok_or_else(|| BackendError::Url {
+            url: url.to_string(),
+            reason: "it is not a postgres:// URL".to_owned(),
+        })?;
+        let name = config.get_dbname().ok_or_else(|| BackendError::Url {
             url: url.to_string(),
             reason: "name the database in the URL's path (postgres://…/dbname)".to_owned(),
         })?;
-        let maintenance = url.with_database("postgres").ok_or_else(|| BackendError::Url {
-            url: url.to_string(),
-            reason: "cannot derive the maintenance database URL".to_owned(),
-        })?;
-        let admin = Self::connect(&maintenance).await?;
-        let quoted = Dialect::Postgres.quote_ident(&name);
+        let maintenance = if name == "postgres" {
+            "template1"
+        } else {
+            "postgres"
+        };
+        let (admin, connection) = config
+            .clone()
+            .dbname(maintenance)
+            .connect(NoTls)
+            .await
+            .map_err(|error| BackendError::Connect {
+                url: format!("the maintenance database {maintenance} of {url}"),
+                message: describe_pg_error(&error),
+            })?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "PostgreSQL maintenance connection ended");
+            }
+        });
+        let quoted = Dialect::Postgres.quote_ident(name);
         admin
-            .client
             .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
             .await
             .map_err(pg_error("dropping the database"))?;
-        admin.client.batch_execute(&format!("CREATE DATABASE {quoted}")).await.map_err(pg_error("creating the database"))
+        admin
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await
+            .map_err(pg_error("creating the database"))
     }
 
     /// The client, for tests and seed code.

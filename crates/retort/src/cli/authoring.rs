@@ -75,7 +75,7 @@ pub fn merge(migrations: &'static Migrations, project: &Project, args: MergeArgs
 }
 
 fn finish(result: Result<Vec<PathBuf>, AuthoringError>) -> ExitCode {
-    match result {
+    let code = match result {
         Ok(paths) => {
             for path in paths {
                 println!("wrote {}", path.display());
@@ -86,7 +86,8 @@ fn finish(result: Result<Vec<PathBuf>, AuthoringError>) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::from(1)
         }
-    }
+    };
+    super::output::finish(code)
 }
 
 pub(crate) fn write_new_revision(

@@ -97,7 +97,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         crate::execute_in_transaction(&mut db, seeder.statements()).await.map_err(|e| DataError::Write(e.to_string()))?;
         Ok(seeder.statements().len())
     });
-    match result {
+    let code = match result {
         Ok(Ok(count)) => {
             match args.format {
                 Format::Json => println!("{}", serde_json::json!({ "seeded": true, "profile": args.profile, "statements": count })),
@@ -107,7 +107,8 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         }
         Ok(Err(error)) => out.failure(&error.to_string(), 1),
         Err(code) => code,
-    }
+    };
+    super::output::finish(code)
 }
 
 /// `db reset`: drop, recreate and upgrade to head.
@@ -125,9 +126,10 @@ pub fn db(migrations: &'static Migrations, project: &Project, args: DbArgs) -> E
         let steps = Migrator::new(migrations).upgrade(&mut db, &Target::Head).await?;
         Ok(steps)
     });
-    match result {
+    let code = match result {
         Ok(Ok(steps)) => out.steps(crate::Direction::Up, steps.as_slice(), false),
         Ok(Err(error)) => out.failure(&error.to_string(), 1),
         Err(code) => code,
-    }
+    };
+    super::output::finish(code)
 }

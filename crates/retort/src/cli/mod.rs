@@ -6,6 +6,25 @@
 //! 3 drift (an applied revision changed); 4 pending revisions (`check`);
 //! 5 unknown or unresolved revisions in the database.
 
+// Every line the commands print to stdout goes through `output::stdout`,
+// which ends the output quietly when the reader has closed the pipe, where
+// std's `print!`/`println!` panic. Shadowing the two names (for this module
+// and the ones below, declared after) keeps that true for lines added later.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout(format_args!($($arg)*))
+    };
+}
+
+macro_rules! println {
+    () => {
+        $crate::cli::output::stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod authoring;
 mod data;
 mod graph;
@@ -185,11 +204,12 @@ pub struct RunArgs {
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
     let out = output::Printer::new(args.format, args.quiet);
-    match block_on(run(migrations, project, &args, &out)) {
+    let code = match block_on(run(migrations, project, &args, &out)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => out.error(&error),
         Err(code) => code,
-    }
+    };
+    output::finish(code)
 }
 
 /// Runs a command's future on a single-threaded runtime; a runtime that
@@ -353,14 +373,18 @@ fn offline(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `RUST_LOG` controls tracing; output goes to stderr. Passwords never reach
-/// it: URLs are only ever logged through `DatabaseUrl`'s redacting Display.
+/// `RUST_LOG` controls tracing; output goes to stderr, coloured only on a
+/// terminal without `NO_COLOR` (escape codes in a CI log or a file are
+/// noise). Passwords never reach it: URLs are only ever logged through
+/// `DatabaseUrl`'s redacting Display.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(output::colour(std::io::stderr().is_terminal()))
         .try_init();
 }
 

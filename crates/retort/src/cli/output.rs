@@ -1,7 +1,9 @@
 //! What the commands print: text for people (honouring `NO_COLOR`), JSON for
 //! machines, and the exit codes.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::history::Status;
 use crate::{
@@ -16,6 +18,7 @@ pub enum Format {
 }
 
 pub(crate) const EXIT_ERROR: u8 = 1;
+pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_DRIFT: u8 = 3;
 pub(crate) const EXIT_PENDING: u8 = 4;
 pub(crate) const EXIT_UNKNOWN: u8 = 5;
@@ -30,21 +33,78 @@ fn step_line(step: &StepReport, color: bool) -> String {
     format!("{arrow} {}  {}  ({} ms)", step.id, step.message, step.elapsed.as_millis())
 }
 
+/// Whether to colour what goes to a stream: only a terminal, and only while
+/// `NO_COLOR` is unset or empty (<https://no-color.org>). A pipe or a file
+/// gets plain text, which logs and CI output stay readable as.
+pub(crate) fn colour(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// How writing to stdout has gone so far.
+static STDOUT: AtomicU8 = AtomicU8::new(STDOUT_OPEN);
+const STDOUT_OPEN: u8 = 0;
+/// The reader went away (`… | head -1`): the rest is dropped, quietly.
+const STDOUT_CLOSED: u8 = 1;
+/// Writing failed otherwise (a full disk, say): said once, and the command
+/// exits non-zero, since a script cut short must not look complete.
+const STDOUT_FAILED: u8 = 2;
+
+/// Writes to stdout. `print!` and `println!` in the CLI are this (see
+/// `cli/mod.rs`): std's panic when the pipe is closed, exiting 101 with
+/// "failed printing to stdout: Broken pipe". Here a closed pipe ends the
+/// output as command-line tools do, without a message, and the command
+/// itself carries on: a migration does not stop halfway because nobody
+/// reads its progress lines any more.
+pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
+    if STDOUT.load(Ordering::Relaxed) != STDOUT_OPEN {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    // Flushed at once: an error is then seen here, not lost at exit.
+    if let Err(error) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT.store(STDOUT_CLOSED, Ordering::Relaxed);
+        } else {
+            STDOUT.store(STDOUT_FAILED, Ordering::Relaxed);
+            eprintln!("error: cannot write to stdout: {error}");
+        }
+    }
+}
+
+/// The exit code of a command that finished with `code`: an error exit
+/// when its output could not be written (other than to a closed pipe).
+pub(crate) fn finish(code: ExitCode) -> ExitCode {
+    match STDOUT.load(Ordering::Relaxed) {
+        STDOUT_FAILED => ExitCode::from(EXIT_ERROR),
+        _ => code,
+    }
+}
+
 pub(crate) struct Printer {
     format: Format,
     quiet: bool,
+    /// Colour on stdout (results).
     color: bool,
+    /// Colour on stderr (errors).
+    color_stderr: bool,
 }
 
 impl Printer {
     pub fn new(format: Format, quiet: bool) -> Self {
-        use std::io::IsTerminal;
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
         Self {
             format,
             quiet,
-            color,
+            color: colour(std::io::stdout().is_terminal()),
+            color_stderr: colour(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// `error:`, red on a terminal, for a line on stderr.
+    fn error_label(&self) -> &'static str {
+        if self.color_stderr {
+            "\x1b[31merror:\x1b[0m"
+        } else {
+            "error:"
         }
     }
 
@@ -76,13 +136,16 @@ impl Printer {
     pub fn failure(&self, message: &str, code: u8) -> ExitCode {
         match self.format {
             Format::Json => self.json(serde_json::json!({ "error": message, "exit_code": code })),
-            Format::Text => eprintln!("{} {message}", self.paint("31", "error:")),
+            Format::Text => eprintln!("{} {message}", self.error_label()),
         }
         ExitCode::from(code)
     }
 
     pub fn error(&self, error: &MigrateError) -> ExitCode {
         let code = match error {
+            // Only a target as typed fails this way (the CLI parses every
+            // target before using it); failing to resolve one is a `Plan` error.
+            MigrateError::Target(_) => EXIT_USAGE,
             MigrateError::Drift { .. } => EXIT_DRIFT,
             MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
             _ => EXIT_ERROR,
@@ -91,7 +154,7 @@ impl Printer {
             Format::Json => {
                 self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code }))
             }
-            Format::Text => eprintln!("{} {error}", self.paint("31", "error:")),
+            Format::Text => eprintln!("{} {error}", self.error_label()),
         }
         ExitCode::from(code)
     }
@@ -122,7 +185,6 @@ impl Printer {
     /// when more than a handful run and stderr is a terminal. `None` when
     /// nothing is printed as the run goes (quiet, JSON).
     pub fn progress(&self) -> Option<impl Fn(&StepReport, usize, usize) + 'static> {
-        use std::io::IsTerminal;
         if self.quiet || self.format == Format::Json {
             return None;
         }
