@@ -18,3 +18,8 @@ async fn round_trip_sqlite() {
 async fn round_trip_postgres() {
     retort::round_trip!(&todo_db::MIGRATIONS, BackendKind::Postgres);
 }
+
+#[tokio::test]
+async fn round_trip_mssql() {
+    retort::round_trip!(&todo_db::MIGRATIONS, BackendKind::Mssql);
+}

@@ -56,6 +56,41 @@ impl Dialect {
     }
 }
 
+/// Which server speaks a dialect, where servers of one dialect differ in
+/// what they accept: Babelfish for PostgreSQL speaks SQL Server's protocol
+/// and T-SQL, but lacks some of it (see `backend/mssql/flavour.rs`).
+/// Rendering follows the flavour; what is right on SQL Server never changes
+/// to suit Babelfish.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    /// The dialect's own server: SQLite, PostgreSQL, Microsoft SQL Server.
+    #[default]
+    Standard,
+    /// Babelfish for PostgreSQL, speaking T-SQL.
+    Babelfish,
+}
+
+impl Flavour {
+    /// Parses `--target-flavour` and the `flavour` URL parameter.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "standard" | "sqlserver" | "sql-server" | "mssql" => Some(Flavour::Standard),
+            "babelfish" => Some(Flavour::Babelfish),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flavour::Standard => "standard",
+            Flavour::Babelfish => "babelfish",
+        })
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

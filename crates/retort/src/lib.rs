@@ -37,7 +37,7 @@ pub use backend::{connect, recreate_database, AnyBackend, Backend, BackendError,
 pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use database_url::DatabaseUrl;
 pub use redact::redact;
-pub use dialect::Dialect;
+pub use dialect::{Dialect, Flavour};
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StepReport};

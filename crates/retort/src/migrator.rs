@@ -428,7 +428,8 @@ impl Migrator {
         // The whole plan is rendered before anything runs, against the
         // schema it starts from: the same rendering as dry runs, `show` and
         // offline scripts.
-        let rendered = render::render_plan(plan, db.dialect(), Start::Database(db.catalog()))?;
+        let flavour = db.flavour().await?;
+        let rendered = render::render_plan(plan, db.dialect(), flavour, Start::Database(db.catalog()))?;
         let steps = &rendered.steps;
         let mut done = Vec::with_capacity(steps.len());
         let mut next = 0;

@@ -16,7 +16,7 @@ use crate::error::MigrateError;
 use crate::history::{step_writes, HistoryWrite};
 use crate::op::render::Renderer;
 use crate::op::{derive_downgrade, At, CatalogSource, OpError};
-use crate::{Body, Dialect, Direction, Operation, Operations, Plan, Revision, RevisionGraph, Step};
+use crate::{Body, Dialect, Direction, Flavour, Operation, Operations, Plan, Revision, RevisionGraph, Step};
 
 /// The schema a plan starts from.
 #[derive(Clone, Copy)]
@@ -59,6 +59,7 @@ impl RenderedStep {
 #[derive(Debug, Clone)]
 pub struct RenderedPlan {
     pub dialect: Dialect,
+    pub flavour: Flavour,
     pub direction: Direction,
     pub steps: Vec<RenderedStep>,
 }
@@ -66,8 +67,8 @@ pub struct RenderedPlan {
 /// Renders every step of `plan` for `dialect`, before any of them runs: a
 /// SQLite rebuild in a later step starts from the tables as the earlier
 /// steps (raw SQL included) leave them.
-pub fn render_plan(plan: &Plan, dialect: Dialect, start: Start<'_>) -> Result<RenderedPlan, MigrateError> {
-    let mut renderer = starting(dialect, start)?;
+pub fn render_plan(plan: &Plan, dialect: Dialect, flavour: Flavour, start: Start<'_>) -> Result<RenderedPlan, MigrateError> {
+    let mut renderer = starting(dialect, flavour, start)?;
     let steps = plan
         .steps()
         .iter()
@@ -79,7 +80,7 @@ pub fn render_plan(plan: &Plan, dialect: Dialect, start: Start<'_>) -> Result<Re
             })
         })
         .collect::<Result<_, MigrateError>>()?;
-    Ok(RenderedPlan { dialect, direction: plan.direction(), steps })
+    Ok(RenderedPlan { dialect, flavour, direction: plan.direction(), steps })
 }
 
 /// A revision's upgrade and downgrade (empty when irreversible) for
@@ -89,10 +90,11 @@ pub fn render_revision(
     graph: &RevisionGraph,
     revision: &'static Revision,
     dialect: Dialect,
+    flavour: Flavour,
 ) -> Result<(Vec<Unit>, Vec<Unit>), MigrateError> {
     let ancestors: BTreeSet<String> = graph.ancestors(revision.id).iter().map(|r| r.id.to_owned()).collect();
     let replay = Start::replay_of(graph, &ancestors);
-    let mut renderer = starting(dialect, Start::Replay(&replay))?;
+    let mut renderer = starting(dialect, flavour, Start::Replay(&replay))?;
     let up = revision_units(&mut renderer, revision, Direction::Up)?;
     let down = match revision.irreversible {
         Some(_) => Vec::new(),
@@ -102,11 +104,11 @@ pub fn render_revision(
 }
 
 /// A renderer positioned where `start` says the plan begins.
-fn starting<'a>(dialect: Dialect, start: Start<'a>) -> Result<Renderer<'a>, MigrateError> {
+fn starting<'a>(dialect: Dialect, flavour: Flavour, start: Start<'a>) -> Result<Renderer<'a>, MigrateError> {
     match start {
-        Start::Database(catalog) => Ok(Renderer::new(dialect, catalog)),
+        Start::Database(catalog) => Ok(Renderer::new(dialect, flavour, catalog)),
         Start::Replay(revisions) => {
-            let mut renderer = Renderer::new(dialect, None);
+            let mut renderer = Renderer::new(dialect, flavour, None);
             for revision in revisions {
                 revision_units(&mut renderer, revision, Direction::Up)?;
             }
@@ -115,8 +117,8 @@ fn starting<'a>(dialect: Dialect, start: Start<'a>) -> Result<Renderer<'a>, Migr
     }
 }
 
-/// The SQL units of `revision` run in `direction` on `dialect`, without a
-/// database to read: SQLite table rebuilds work only on tables the same
+/// The SQL units of `revision` run in `direction` on `dialect`'s own server
+/// (not Babelfish; see [`render_plan`] for flavours), without a database to read: SQLite table rebuilds work only on tables the same
 /// revision created (see [`units_with_catalog`]).
 pub fn units(
     revision: &Revision,
@@ -134,7 +136,7 @@ pub fn units_after(
     direction: Direction,
     dialect: Dialect,
 ) -> Result<Vec<Unit>, MigrateError> {
-    revision_units(&mut starting(dialect, Start::Replay(replay))?, revision, direction)
+    revision_units(&mut starting(dialect, Flavour::Standard, Start::Replay(replay))?, revision, direction)
 }
 
 /// The SQL units of `revision` run in `direction` on `dialect`. `catalog`
@@ -146,7 +148,7 @@ pub fn units_with_catalog(
     dialect: Dialect,
     catalog: Option<&dyn CatalogSource>,
 ) -> Result<Vec<Unit>, MigrateError> {
-    revision_units(&mut Renderer::new(dialect, catalog), revision, direction)
+    revision_units(&mut Renderer::new(dialect, Flavour::Standard, catalog), revision, direction)
 }
 
 fn revision_units(

@@ -60,9 +60,13 @@ async fn syntax_error_in_a_later_batch_names_it_and_leaves_no_transaction_open()
         "{text}"
     );
     assert!(text.contains("batch 2 starting at line 4"), "{text}");
-    assert!(text.contains("(code 102)"), "{text}");
-    // A syntax error does not end the transaction by itself (XACT_ABORT
-    // only acts on run-time errors): the backend rolled it back.
+    let code = match common::flavour(&db).await {
+        retort::Flavour::Standard => "(code 102)",
+        retort::Flavour::Babelfish => "(code 33557097)",
+    };
+    assert!(text.contains(code), "{text}");
+    // On SQL Server a syntax error does not end the transaction by itself
+    // (XACT_ABORT only acts on run-time errors): the backend rolled it back.
     assert_eq!(session_int(&mut backend, "SELECT @@TRANCOUNT").await, 0);
     assert!(tables(&db).await.is_empty(), "batch 1 was rolled back too");
 }
@@ -94,18 +98,31 @@ async fn go_batches_repeat_counts_and_batch_first_statements_run() {
     assert!(tables(&db).await.is_empty());
 }
 
+/// GO_BATCHES without a `GO` line inside a literal: sqlcmd and retort
+/// read that as part of the literal, but tsql cuts the batch there.
+static GO_BATCHES_FOR_ANY_CLIENT: Migrations = Migrations::new(&[common::sql(
+    "go01",
+    &[],
+    "CREATE TABLE counted (id int IDENTITY(1, 1) PRIMARY KEY, note nvarchar(100) NULL);\nGO\nINSERT INTO counted DEFAULT VALUES;\ngo 3 -- three rows\nINSERT INTO counted (note) VALUES (N'a literal with\n-- a comment\ninside');\nGO\nCREATE VIEW counted_view AS SELECT id FROM counted;\nGO\nCREATE PROCEDURE count_rows @minimum int AS BEGIN SELECT COUNT(*) FROM counted WHERE id >= @minimum; END\n",
+    "DROP PROCEDURE count_rows;\nGO\nDROP VIEW counted_view;\nDROP TABLE counted;\n",
+)]);
+
 #[tokio::test]
 async fn offline_scripts_with_batches_and_idempotent_guards_build_the_online_schema() {
     for options in [ScriptOptions::default(), ScriptOptions::idempotent()] {
         let online = retort::test_database!(MSSQL);
         let offline = retort::test_database!(MSSQL);
-        upgrade(&online, &GO_BATCHES, "heads").await.unwrap();
-        upgrade(&online, &GRAPH, "heads").await.unwrap();
-        for migrations in [&GO_BATCHES, &GRAPH] {
+        // Two revision tables in one database: each sees the other's revisions.
+        let config = retort::MigratorConfig { ignore_unknown: true, ..Default::default() };
+        for migrations in [&GO_BATCHES_FOR_ANY_CLIENT, &GRAPH] {
+            let mut backend = connect(&online).await;
+            Migrator::with_config(migrations, config.clone()).upgrade(&mut backend, &target("heads")).await.unwrap();
+        }
+        for migrations in [&GO_BATCHES_FOR_ANY_CLIENT, &GRAPH] {
             let plan = retort::RevisionGraph::new(migrations)
                 .plan_upgrade(&Default::default(), &target("heads"))
                 .unwrap();
-            let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, retort::Start::Replay(&[])).unwrap();
+            let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, common::flavour(&online).await, retort::Start::Replay(&[])).unwrap();
             let script = retort::render_script_with(
                 &rendered,
                 &HistoryTable::default(),
@@ -166,21 +183,21 @@ static RICH: Migrations = Migrations::new(&[common::sql(
     "r1r1",
     &[],
     "CREATE SCHEMA billing;\nGO\n\
-     CREATE TABLE users (id int IDENTITY(10, 5) NOT NULL CONSTRAINT PK_users PRIMARY KEY,\n\
-       email nvarchar(100) NOT NULL CONSTRAINT UQ_users_email UNIQUE,\n\
+     CREATE TABLE users (id int IDENTITY(10, 5) NOT NULL CONSTRAINT pk_users PRIMARY KEY,\n\
+       email nvarchar(100) NOT NULL CONSTRAINT uq_users_email UNIQUE,\n\
        bio nvarchar(max) COLLATE Latin1_General_BIN2 NULL,\n\
-       balance decimal(10, 2) NOT NULL CONSTRAINT DF_users_balance DEFAULT 0,\n\
-       created datetime2(3) NOT NULL CONSTRAINT DF_users_created DEFAULT SYSUTCDATETIME(),\n\
+       balance decimal(10, 2) NOT NULL CONSTRAINT df_balance_zero DEFAULT 0,\n\
+       created datetime2(3) NOT NULL CONSTRAINT df_users_created DEFAULT SYSUTCDATETIME(),\n\
        label AS UPPER(email) PERSISTED);\n\
-     CREATE TABLE billing.invoices (id bigint NOT NULL CONSTRAINT PK_invoices PRIMARY KEY NONCLUSTERED,\n\
-       user_id int NOT NULL CONSTRAINT FK_invoices_users REFERENCES users (id) ON DELETE CASCADE,\n\
-       total numeric(12, 3) NOT NULL CONSTRAINT CK_invoices_total CHECK (total >= 0),\n\
+     CREATE TABLE billing.invoices (id bigint NOT NULL CONSTRAINT pk_invoices PRIMARY KEY NONCLUSTERED,\n\
+       user_id int NOT NULL CONSTRAINT fk_invoices_users REFERENCES users (id) ON DELETE CASCADE,\n\
+       total numeric(12, 3) NOT NULL CONSTRAINT ck_invoices_total CHECK (total >= 0),\n\
        paid bit NOT NULL);\n\
-     CREATE CLUSTERED INDEX IX_invoices_user ON billing.invoices (user_id, id DESC);\n\
-     CREATE UNIQUE NONCLUSTERED INDEX IX_invoices_open ON billing.invoices (total) INCLUDE (paid) WHERE paid = 0;\n\
+     CREATE CLUSTERED INDEX ix_invoices_user ON billing.invoices (user_id, id DESC);\n\
+     CREATE UNIQUE NONCLUSTERED INDEX ix_invoices_open ON billing.invoices (total) INCLUDE (paid) WHERE paid = 0;\n\
      CREATE SEQUENCE billing.numbers AS bigint START WITH 1000 INCREMENT BY 10;\n\
      GO\nCREATE VIEW billing.unpaid AS SELECT id, total FROM billing.invoices WHERE paid = 0;\n\
-     GO\nCREATE OR ALTER PROCEDURE billing.pay @id bigint AS BEGIN UPDATE billing.invoices SET paid = 1 WHERE id = @id; END\n",
+     GO\nCREATE PROCEDURE billing.pay @id bigint AS BEGIN UPDATE billing.invoices SET paid = 1 WHERE id = @id; END\n",
     "DROP PROCEDURE billing.pay;\nDROP VIEW billing.unpaid;\nDROP SEQUENCE billing.numbers;\nDROP TABLE billing.invoices;\nDROP TABLE users;\nGO\nDROP SCHEMA billing;\n",
 )]);
 
@@ -188,6 +205,7 @@ static RICH: Migrations = Migrations::new(&[common::sql(
 async fn introspection_reads_what_the_migrations_built() {
     let db = retort::test_database!(MSSQL);
     upgrade(&db, &RICH, "heads").await.unwrap();
+    let babelfish = common::flavour(&db).await == retort::Flavour::Babelfish;
     let mut backend = connect(&db).await;
     let snapshot = backend.introspect(&HistoryTable::default()).await.unwrap();
     assert_eq!(snapshot.schemas.iter().collect::<Vec<_>>(), ["billing"]);
@@ -201,6 +219,8 @@ async fn introspection_reads_what_the_migrations_built() {
         .iter()
         .map(|c| (c.name.clone(), c.data_type.clone(), c.nullable))
         .collect();
+    // Babelfish gives a computed column the type of PostgreSQL's expression.
+    let label_type = if babelfish { "text" } else { "nvarchar(100)" };
     assert_eq!(
         columns,
         [
@@ -209,43 +229,44 @@ async fn introspection_reads_what_the_migrations_built() {
             ("bio".into(), "nvarchar(max)".into(), true),
             ("balance".into(), "decimal(10,2)".into(), false),
             ("created".into(), "datetime2(3)".into(), false),
-            ("label".into(), "nvarchar(100)".into(), true),
+            ("label".into(), label_type.into(), true),
         ]
     );
     let identity = users.columns[0].identity.clone().expect("identity");
     assert_eq!((identity.seed, identity.increment), (Some(10), Some(5)));
-    assert_eq!(
-        users.columns[2].collation.as_deref(),
-        Some("Latin1_General_BIN2")
-    );
+    // Only the explicit collation shows; Babelfish spells it its own way.
+    assert_eq!(users.columns[1].collation, None);
+    let bin2 = if babelfish { "bbf_unicode_bin2" } else { "Latin1_General_BIN2" };
+    assert_eq!(users.columns[2].collation.as_deref(), Some(bin2));
     assert_eq!(users.columns[3].default.as_deref(), Some("0"));
-    assert_eq!(
-        users.columns[3].default_name.as_deref(),
-        Some("DF_users_balance")
-    );
-    assert_eq!(
-        users.columns[5].computed.as_deref(),
-        Some("upper([email]) PERSISTED")
-    );
-    assert_eq!(users.uniques[0].name.as_deref(), Some("UQ_users_email"));
+    assert_eq!(users.columns[4].default.as_deref(), Some("sysutcdatetime()"));
+    // Babelfish keeps no default's name; retort's own name is no name.
+    let balance_default = if babelfish { None } else { Some("df_balance_zero") };
+    assert_eq!(users.columns[3].default_name.as_deref(), balance_default);
+    assert_eq!(users.columns[4].default_name, None);
+    assert_eq!(users.columns[5].computed.as_deref(), Some("upper(email) stored"));
+    assert_eq!(users.primary_key.as_ref().and_then(|k| k.name.as_deref()), Some("pk_users"));
+    assert_eq!(users.uniques[0].name.as_deref(), Some("uq_users_email"));
     let invoices = &snapshot.tables["billing.invoices"];
     assert_eq!(invoices.foreign_keys[0].referenced_table, "users");
     assert_eq!(invoices.foreign_keys[0].on_delete, "CASCADE");
-    assert_eq!(invoices.checks[0].expression, "[total]>=(0)");
+    assert_eq!(invoices.checks[0].name.as_deref(), Some("ck_invoices_total"));
+    assert_eq!(invoices.checks[0].expression, "total >= 0");
     let names: Vec<(&str, bool, bool)> = invoices
         .indexes
         .iter()
         .map(|i| (i.name.as_str(), i.unique, i.clustered))
         .collect();
+    // Babelfish accepts CLUSTERED and ignores it.
     assert_eq!(
         names,
         [
-            ("IX_invoices_open", true, false),
-            ("IX_invoices_user", false, true)
+            ("ix_invoices_open", true, false),
+            ("ix_invoices_user", false, !babelfish)
         ]
     );
     assert_eq!(invoices.indexes[0].included, ["paid"]);
-    assert_eq!(invoices.indexes[0].filter.as_deref(), Some("[paid]=(0)"));
+    assert_eq!(invoices.indexes[0].filter.as_deref(), Some("paid = 0"));
     assert!(invoices.indexes[1].columns[1].descending);
     assert!(snapshot.views["billing.unpaid"]
         .definition
@@ -278,10 +299,12 @@ async fn connection_errors_name_the_cause_without_the_password() {
         .err()
         .expect("no database");
     let text = error.to_string();
+    // SQL Server refuses the database with 4060, Babelfish with 911.
     assert!(
-        text.contains("error 4060") && text.contains("retort_no_such_database"),
+        (text.contains("error 4060") || text.contains("error 911")) && text.contains("retort_no_such_database"),
         "{text}"
     );
+    assert!(text.contains("it does not exist, or"), "{text}");
 }
 
 #[tokio::test]
@@ -318,4 +341,50 @@ async fn fixture_gives_isolated_databases_that_are_dropped() {
         .unwrap()
         .unwrap();
     assert_eq!(row.get::<i32, _>(0), Some(0), "{name} is dropped");
+}
+
+/// Five revisions, the third of which fails in its second batch.
+static FAILS_AT_THREE: Migrations = Migrations::new(&[
+    common::sql("f1f1", &[], "CREATE TABLE one (id int PRIMARY KEY);", "DROP TABLE one;"),
+    common::sql("f2f2", &["f1f1"], "CREATE TABLE two (id int PRIMARY KEY);", "DROP TABLE two;"),
+    common::sql(
+        "f3f3",
+        &["f2f2"],
+        "CREATE TABLE three (id int PRIMARY KEY);\nGO\nINSERT INTO no_such_table (id) VALUES (1);\n",
+        "DROP TABLE three;",
+    ),
+    common::sql("f4f4", &["f3f3"], "ALTER TABLE one ADD extra int NULL;", "ALTER TABLE one DROP COLUMN extra;"),
+    common::sql("f5f5", &["f4f4"], "CREATE TABLE five (id int PRIMARY KEY);", "DROP TABLE five;"),
+]);
+
+#[tokio::test]
+async fn offline_script_stops_at_the_first_failed_batch_in_any_client() {
+    for options in [ScriptOptions::default(), ScriptOptions::idempotent()] {
+        let offline = retort::test_database!(MSSQL);
+        let expected = retort::test_database!(MSSQL);
+        upgrade(&expected, &FAILS_AT_THREE, "f2f2").await.unwrap();
+        let plan = retort::RevisionGraph::new(&FAILS_AT_THREE)
+            .plan_upgrade(&Default::default(), &target("heads"))
+            .unwrap();
+        let flavour = common::flavour(&offline).await;
+        let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, flavour, retort::Start::Replay(&[])).unwrap();
+        let script = retort::render_script_with(&rendered, &HistoryTable::default(), &options).unwrap();
+        let outcome = common::run_script_allowing_errors(&offline, &script);
+        assert!(
+            outcome.errors.iter().any(|line| line.starts_with("Msg ")),
+            "{}: the failure is reported\n{}\n{}",
+            outcome.client,
+            outcome.stdout,
+            outcome.stderr
+        );
+        // Revisions 1 and 2 applied and recorded, 3 to 5 neither: nothing
+        // ran in autocommit after the failed batch rolled revision 3 back.
+        assert_eq!(common::applied(&offline).await, strings(&["f1f1", "f2f2"]), "{options:?}");
+        assert_eq!(tables(&offline).await, strings(&["one", "two"]), "{options:?}");
+        common::assert_same_schema(&offline, &expected).await;
+        assert!(
+            !common::events(&offline).await.iter().any(|event| event.starts_with("f3f3")),
+            "the failed revision is not in the log"
+        );
+    }
 }

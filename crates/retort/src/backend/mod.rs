@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::database_url::DatabaseUrl;
 use crate::history::{HistoryTable, HistoryWrite, Rendered, Value};
 use crate::schema::SchemaSnapshot;
-use crate::Dialect;
+use crate::{Dialect, Flavour};
 
 #[cfg(feature = "mssql")]
 pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep};
@@ -38,6 +38,8 @@ pub use self::mssql::{MssqlBackend, MssqlClient};
 pub(crate) use self::mssql::test_database_url as mssql_test_database_url;
 #[cfg(feature = "mssql")]
 pub(crate) use self::mssql::ado_to_url as mssql_ado_to_url;
+#[cfg(all(feature = "mssql", feature = "testing"))]
+pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]
@@ -170,6 +172,12 @@ pub trait Backend {
         None
     }
 
+    /// Which server speaks the dialect (asked of the server once, when it
+    /// matters: SQL Server or Babelfish).
+    async fn flavour(&mut self) -> Result<Flavour, BackendError> {
+        Ok(Flavour::Standard)
+    }
+
     /// Takes the exclusive migration lock, waiting up to `timeout`.
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
 
@@ -294,6 +302,9 @@ impl Backend for AnyBackend {
     }
     fn describe(&self) -> String {
         delegate!(self, b => b.describe())
+    }
+    async fn flavour(&mut self) -> Result<Flavour, BackendError> {
+        delegate!(self, b => b.flavour().await)
     }
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         delegate!(self, b => b.lock(timeout).await)

@@ -129,6 +129,11 @@ pub struct MigrateArgs {
     /// Name of the history table (the event log is `<name>_log`).
     #[arg(long, global = true, default_value = "retort_history")]
     pub history_table: String,
+    /// The server an offline script (`--sql`) or `show` is for, where servers
+    /// of one dialect differ: `babelfish` for Babelfish for PostgreSQL
+    /// (online runs ask the server).
+    #[arg(long, global = true, value_parser = parse_flavour, default_value = "standard")]
+    pub target_flavour: crate::Flavour,
 }
 
 /// The `migrate` subcommands.
@@ -200,6 +205,10 @@ pub struct RunArgs {
     pub ignore_unknown: bool,
 }
 
+fn parse_flavour(text: &str) -> Result<crate::Flavour, String> {
+    crate::Flavour::parse(text).ok_or_else(|| format!("`{text}` is not a server flavour: use `standard` or `babelfish`"))
+}
+
 /// Runs one `migrate` command and returns the process exit code.
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
@@ -247,13 +256,13 @@ async fn run(
         MigrateCommand::Show { revision } => {
             let url = project.database_url(args.database_url.as_deref(), true)?;
             let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
-            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect())?;
+            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
             return out.show(revision, url.dialect(), &up, &down);
         }
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
             let direction = direction_of(&args.command);
             let url = project.database_url(args.database_url.as_deref(), true)?;
-            return offline(&migrator, url.dialect(), direction, run, out);
+            return offline(&migrator, url.dialect(), args.target_flavour, direction, run, out);
         }
         _ => {}
     }
@@ -273,7 +282,8 @@ async fn run(
             let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
             if run.dry_run {
                 let plan = migrator.plan(&mut db, direction, &target).await?;
-                let rendered = crate::render_plan(&plan, db.dialect(), crate::Start::Database(db.catalog()))?;
+                let flavour = db.flavour().await?;
+                let rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
                 out.dry_run(&rendered)?
             } else {
                 out.starting(&db.describe());
@@ -339,6 +349,7 @@ fn direction_of(command: &MigrateCommand) -> Direction {
 fn offline(
     migrator: &Migrator,
     dialect: crate::Dialect,
+    flavour: crate::Flavour,
     direction: Direction,
     run: &RunArgs,
     out: &output::Printer,
@@ -366,7 +377,7 @@ fn offline(
     // The script starts where FROM leaves an empty database: SQLite's
     // rebuilds read the tables from that schema, replayed in memory.
     let replay = crate::Start::replay_of(migrator.graph(), &applied);
-    let rendered = crate::render_plan(&plan, dialect, crate::Start::Replay(&replay))?;
+    let rendered = crate::render_plan(&plan, dialect, flavour, crate::Start::Replay(&replay))?;
     let options = crate::ScriptOptions { idempotent: run.idempotent };
     let script = crate::render_script_with(&rendered, &migrator.config().history, &options)?;
     out.script(&script);

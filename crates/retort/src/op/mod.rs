@@ -26,7 +26,7 @@ mod error;
 mod index;
 mod insert;
 mod literal;
-mod naming;
+pub(crate) mod naming;
 pub(crate) mod render;
 mod reverse;
 mod sqlite_table;

@@ -11,6 +11,11 @@
 /// stored truncated and never found again by its full spelling.
 const MAX_LEN: usize = 63;
 
+/// The name retort gives a SQL Server default constraint.
+pub(crate) fn default_name(table: &str, column: &str) -> String {
+    constraint_name("df", &[table, column])
+}
+
 /// `prefix_part1_part2...`, shortened deterministically when too long.
 pub(crate) fn constraint_name(prefix: &str, parts: &[&str]) -> String {
     let name = std::iter::once(prefix)

@@ -196,6 +196,12 @@ pub async fn assert_same_schema(actual: &TestDatabase, expected: &TestDatabase) 
     );
 }
 
+/// Which server the test database is on (SQL Server or Babelfish), for
+/// offline scripts rendered for it.
+pub async fn flavour(db: &TestDatabase) -> retort::Flavour {
+    connect(db).await.flavour().await.expect("the server says which it is")
+}
+
 pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -232,13 +238,40 @@ macro_rules! on_every_backend {
 }
 
 /// Runs an offline script with the dialect's own client, as a DBA would:
-/// sqlite3, psql or sqlcmd (mssql-tools18). `.ci/run` and the CI workflow
-/// install them. Each client is told to stop at the first error, so a
-/// script that half-runs fails here rather than in a later comparison.
+/// sqlite3, psql, and for SQL Server FreeTDS's tsql (Debian's
+/// `freetds-bin`, which `.ci/run` installs) or, where tsql is missing,
+/// sqlcmd (mssql-tools18, as the GitHub workflow installs). sqlite3, psql
+/// and sqlcmd are told to stop at the first error; tsql never stops, so the
+/// script's own guards must. A script that fails fails here, rather than in
+/// a later comparison.
 pub fn run_script(db: &TestDatabase, script: &str) {
+    let outcome = run_script_allowing_errors(db, script);
+    assert!(
+        outcome.errors.is_empty() && outcome.success,
+        "{} ran the script cleanly:\n{}\n{}\n{script}",
+        outcome.client,
+        outcome.stdout,
+        outcome.stderr
+    );
+}
+
+/// What a client printed running a script.
+pub struct ScriptOutcome {
+    pub client: &'static str,
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+    /// The server's error messages (`Msg 208, …` for SQL Server clients).
+    pub errors: Vec<String>,
+}
+
+/// Runs an offline script as [`run_script`] does, and returns what
+/// happened instead of asserting that it succeeded.
+pub fn run_script_allowing_errors(db: &TestDatabase, script: &str) -> ScriptOutcome {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("script.sql");
     std::fs::write(&file, script).expect("the script is written");
+    let tsql = BackendKind::Mssql == db.kind() && Command::new("tsql").arg("-C").output().is_ok();
     let (client, mut command) = match db.kind() {
         BackendKind::Sqlite => {
             let mut command = Command::new("sqlite3");
@@ -252,6 +285,11 @@ pub fn run_script(db: &TestDatabase, script: &str) {
             command.args(["-q", "-X", "-v", "ON_ERROR_STOP=1", db.url()]);
             ("psql", command)
         }
+        BackendKind::Mssql if tsql => {
+            let mut command = Command::new("tsql");
+            command.args(tsql_args(db)).env("TDSVER", "7.4");
+            ("tsql", command)
+        }
         BackendKind::Mssql => {
             let mut command = Command::new("sqlcmd");
             command.args(sqlcmd_args(db)).arg("-i").arg(&file);
@@ -263,16 +301,66 @@ pub fn run_script(db: &TestDatabase, script: &str) {
         .stdin(input)
         .output()
         .unwrap_or_else(|e| panic!("{client} is installed (.ci/run installs it): {e}"));
-    assert!(
-        output.status.success(),
-        "{client} ran the script cleanly:\n{}\n{}\n{script}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let errors = stderr
+        .lines()
+        .chain(stdout.lines())
+        .filter(|line| {
+            let line = line.trim_start();
+            line.starts_with("Msg ") || line.starts_with("Error: ") || line.starts_with("ERROR:") || line.contains("Parse error")
+        })
+        .map(str::to_owned)
+        .collect();
+    ScriptOutcome { client, success: output.status.success(), stdout, stderr, errors }
+}
+
+/// Host, port, user, password and database of a fixture URL, for tsql
+/// (without TLS: test servers accept plain connections).
+fn tsql_args(db: &TestDatabase) -> Vec<String> {
+    let parts = url_parts(db);
+    vec![
+        "-H".into(),
+        parts.host,
+        "-p".into(),
+        parts.port.to_string(),
+        "-U".into(),
+        parts.user,
+        "-P".into(),
+        parts.password,
+        "-D".into(),
+        parts.database,
+        "-o".into(),
+        "q".into(),
+    ]
+}
+
+struct UrlParts {
+    host: String,
+    port: u16,
+    user: String,
+    password: String,
+    database: String,
 }
 
 /// Host, port, user, password and database of a fixture URL, for sqlcmd.
 fn sqlcmd_args(db: &TestDatabase) -> Vec<String> {
+    let parts = url_parts(db);
+    vec![
+        "-b".into(),
+        "-C".into(), // trust the server's certificate: test servers have self-signed ones
+        "-S".into(),
+        format!("tcp:{},{}", parts.host, parts.port),
+        "-U".into(),
+        parts.user,
+        "-P".into(),
+        parts.password,
+        "-d".into(),
+        parts.database,
+    ]
+}
+
+fn url_parts(db: &TestDatabase) -> UrlParts {
     let url = url::Url::parse(db.url()).expect("the fixture gives mssql:// URLs");
     let decode = |text: &str| {
         let bytes = text.as_bytes();
@@ -294,20 +382,11 @@ fn sqlcmd_args(db: &TestDatabase) -> Vec<String> {
         }
         String::from_utf8(out).expect("UTF-8")
     };
-    vec![
-        "-b".into(),
-        "-C".into(), // trust the server's certificate: test servers have self-signed ones
-        "-S".into(),
-        format!(
-            "tcp:{},{}",
-            url.host_str().unwrap_or("localhost"),
-            url.port().unwrap_or(1433)
-        ),
-        "-U".into(),
-        decode(url.username()),
-        "-P".into(),
-        decode(url.password().unwrap_or_default()),
-        "-d".into(),
-        decode(url.path().trim_start_matches('/')),
-    ]
+    UrlParts {
+        host: url.host_str().unwrap_or("localhost").to_owned(),
+        port: url.port().unwrap_or(1433),
+        user: decode(url.username()),
+        password: decode(url.password().unwrap_or_default()),
+        database: decode(url.path().trim_start_matches('/')),
+    }
 }

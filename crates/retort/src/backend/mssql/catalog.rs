@@ -15,6 +15,54 @@
 
 use tiberius::{ColumnData, Row};
 
+/// The catalog query for the server's flavour: [`QUERY`] on SQL Server; on
+/// Babelfish, whose catalog lacks `sys.sequences`, returns duplicate
+/// `sys.identity_columns` rows, and ties key constraints to their index by
+/// name only, the same results read from what it has.
+pub(crate) fn query(flavour: crate::Flavour) -> String {
+    match flavour {
+        crate::Flavour::Standard => QUERY.to_owned(),
+        crate::Flavour::Babelfish => QUERY
+            .replace(IDENTITY_SEED, BABELFISH_IDENTITY_SEED)
+            .replace(IDENTITY_JOIN, "")
+            .replace(KEY_INDEX_JOIN, BABELFISH_KEY_INDEX_JOIN)
+            .replace(INDEX_FILTER, BABELFISH_INDEX_FILTER)
+            .replace(SEQUENCES, BABELFISH_SEQUENCES),
+    }
+}
+
+const IDENTITY_SEED: &str =
+    "CAST(ic.seed_value AS nvarchar(40)) AS identity_seed, CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,";
+const BABELFISH_IDENTITY_SEED: &str = "CASE WHEN c.is_identity = 1 THEN CAST(CAST(IDENT_SEED(QUOTENAME(SCHEMA_NAME(t.schema_id)) + N'.' + QUOTENAME(t.name)) AS bigint) AS nvarchar(40)) END AS identity_seed, \
+    CASE WHEN c.is_identity = 1 THEN CAST(CAST(IDENT_INCR(QUOTENAME(SCHEMA_NAME(t.schema_id)) + N'.' + QUOTENAME(t.name)) AS bigint) AS nvarchar(40)) END AS identity_increment,";
+const IDENTITY_JOIN: &str =
+    "LEFT JOIN sys.identity_columns AS ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id\n";
+const KEY_INDEX_JOIN: &str =
+    "JOIN sys.index_columns AS ic ON ic.object_id = kc.parent_object_id AND ic.index_id = kc.unique_index_id";
+const BABELFISH_KEY_INDEX_JOIN: &str = "JOIN sys.indexes AS ki ON ki.object_id = kc.parent_object_id AND ki.name = kc.name\n\
+JOIN sys.index_columns AS ic ON ic.object_id = ki.object_id AND ic.index_id = ki.index_id";
+const INDEX_FILTER: &str = "CAST(i.type AS int) AS index_type, i.filter_definition";
+/// Babelfish keeps a filtered index's predicate only in PostgreSQL's catalog
+/// (`sys.indexes.filter_definition` is always NULL there).
+const BABELFISH_INDEX_FILTER: &str = "CAST(i.type AS int) AS index_type, \
+    (SELECT TOP (1) CAST(pg_get_expr(x.indpred, x.indrelid) AS nvarchar(max)) FROM pg_catalog.pg_index AS x \
+     JOIN pg_catalog.pg_class AS pc ON pc.oid = x.indexrelid WHERE pc.relname = i.name) AS filter_definition";
+const SEQUENCES: &str = "SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name AS sequence_name, TYPE_NAME(s.user_type_id) AS type_name,
+    CAST(s.precision AS int) AS type_precision, CAST(s.scale AS int) AS type_scale,
+    CAST(s.start_value AS nvarchar(40)) AS start_value, CAST(s.increment AS nvarchar(40)) AS increment_value
+FROM sys.sequences AS s
+WHERE s.is_ms_shipped = 0
+ORDER BY 1, 2;";
+/// Babelfish has no `sys.sequences`; it lists the sequences behind identity
+/// columns (`<table>_<column>_seq`) as sequences of their own.
+const BABELFISH_SEQUENCES: &str = "SELECT s.SEQUENCE_SCHEMA AS schema_name, s.SEQUENCE_NAME AS sequence_name, s.DATA_TYPE AS type_name,
+    CAST(s.NUMERIC_PRECISION AS int) AS type_precision, CAST(s.NUMERIC_SCALE AS int) AS type_scale,
+    CAST(s.START_VALUE AS nvarchar(40)) AS start_value, CAST(s.INCREMENT AS nvarchar(40)) AS increment_value
+FROM INFORMATION_SCHEMA.SEQUENCES AS s
+WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id
+    WHERE c.is_identity = 1 AND SCHEMA_NAME(t.schema_id) = s.SEQUENCE_SCHEMA AND t.name + N'_' + c.name + N'_seq' = s.SEQUENCE_NAME)
+ORDER BY 1, 2;";
+
 /// The catalog query, one result set per [`Catalog`] field, in order.
 pub(crate) const QUERY: &str = "\
 SELECT CAST(DATABASEPROPERTYEX(DB_NAME(), 'Collation') AS nvarchar(128)) AS collation_name;

@@ -110,11 +110,13 @@ pub(crate) fn connect_message(
             "login failed for user `{user}` (error 18456): check the user name and password, and that the server \
              accepts SQL Server logins (mixed-mode authentication)"
         ),
-        Failure::Server(error) if error.code == 4060 => {
+        // 4060 on SQL Server; Babelfish answers 911 at login.
+        Failure::Server(error) if error.code == 4060 || error.code == 911 => {
             let database = database.unwrap_or("(the login's default)");
             format!(
-                "cannot open database `{database}` (error 4060): it does not exist, or `{user}` may not use it; \
-                 create it first (CREATE DATABASE [{database}]) or fix the database name"
+                "cannot open database `{database}` (error {}): it does not exist, or `{user}` may not use it; \
+                 create it first (CREATE DATABASE [{database}]) or fix the database name",
+                error.code
             )
         }
         Failure::Server(error) => format!("the server refused the connection: {failure}{}", proc_suffix(error)),

@@ -3,9 +3,10 @@
 //!
 //! The server waits for the lock itself, up to the timeout, so taking it is
 //! one request; and it releases a session's locks when the session ends, so
-//! a killed migrator never leaves the lock held. Application locks belong to
-//! the current database: migrators of different databases do not wait for
-//! each other.
+//! a killed migrator never leaves the lock held. The resource names the
+//! database: SQL Server's application locks belong to the current database
+//! anyway, Babelfish's are server-wide, and migrators of different
+//! databases must not wait for each other.
 
 use std::time::Duration;
 
@@ -15,13 +16,13 @@ pub(crate) const RESOURCE: &str = "retort";
 /// Takes the lock, waiting up to `@P2` milliseconds; returns
 /// `sp_getapplock`'s return code as the one row of the one column `result`.
 /// The resource name (`@P1`) and the timeout are parameters.
-pub(crate) const LOCK_SQL: &str = "DECLARE @result int;
-EXEC @result = sys.sp_getapplock @Resource = @P1, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2;
+pub(crate) const LOCK_SQL: &str = "DECLARE @result int, @resource nvarchar(255) = CONCAT(@P1, N':', DB_NAME());
+EXEC @result = sys.sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2;
 SELECT @result AS result;";
 
 /// Releases the lock; returns `sp_releaseapplock`'s return code.
-pub(crate) const UNLOCK_SQL: &str = "DECLARE @result int;
-EXEC @result = sys.sp_releaseapplock @Resource = @P1, @LockOwner = N'Session';
+pub(crate) const UNLOCK_SQL: &str = "DECLARE @result int, @resource nvarchar(255) = CONCAT(@P1, N':', DB_NAME());
+EXEC @result = sys.sp_releaseapplock @Resource = @resource, @LockOwner = N'Session';
 SELECT @result AS result;";
 
 /// Who holds the lock, best effort: reading `sys.dm_tran_locks` needs the
@@ -53,10 +54,13 @@ pub(crate) enum Outcome {
     Failed(String),
 }
 
-pub(crate) fn outcome(code: i64) -> Outcome {
+pub(crate) fn outcome(code: i64, flavour: crate::Flavour) -> Outcome {
     match code {
         0 | 1 => Outcome::Granted,
         -1 => Outcome::TimedOut,
+        // Babelfish answers a lock held elsewhere with -999 when the timeout
+        // is 0 ("unavailable"), where SQL Server answers -1.
+        -999 if flavour == crate::Flavour::Babelfish => Outcome::TimedOut,
         -2 => Outcome::Failed("the lock request was canceled (sp_getapplock returned -2)".to_owned()),
         -3 => Outcome::Failed("the lock request was chosen as a deadlock victim (sp_getapplock returned -3)".to_owned()),
         -999 => Outcome::Failed(
@@ -74,11 +78,13 @@ mod tests {
 
     #[test]
     fn outcome_accepts_codes_zero_and_one_only() {
-        assert_eq!(outcome(0), Outcome::Granted);
-        assert_eq!(outcome(1), Outcome::Granted);
-        assert_eq!(outcome(-1), Outcome::TimedOut);
+        let standard = crate::Flavour::Standard;
+        assert_eq!(outcome(0, standard), Outcome::Granted);
+        assert_eq!(outcome(1, standard), Outcome::Granted);
+        assert_eq!(outcome(-1, standard), Outcome::TimedOut);
+        assert_eq!(outcome(-999, crate::Flavour::Babelfish), Outcome::TimedOut);
         for code in [-2, -3, -999, 7] {
-            assert!(matches!(outcome(code), Outcome::Failed(_)), "{code}");
+            assert!(matches!(outcome(code, standard), Outcome::Failed(_)), "{code}");
         }
     }
 
@@ -90,10 +96,11 @@ mod tests {
 
     #[test]
     fn lock_sql_checks_the_return_code_of_a_session_lock() {
-        assert!(LOCK_SQL.contains("EXEC @result = sys.sp_getapplock @Resource = @P1, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2"));
+        assert!(LOCK_SQL.contains("@resource nvarchar(255) = CONCAT(@P1, N':', DB_NAME())"));
+        assert!(LOCK_SQL.contains("EXEC @result = sys.sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @P2"));
         assert!(LOCK_SQL.ends_with("SELECT @result AS result;"));
         assert!(
-            UNLOCK_SQL.contains("sys.sp_releaseapplock @Resource = @P1, @LockOwner = N'Session'")
+            UNLOCK_SQL.contains("sys.sp_releaseapplock @Resource = @resource, @LockOwner = N'Session'")
         );
     }
 }

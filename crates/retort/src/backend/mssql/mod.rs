@@ -8,11 +8,13 @@
 //! - [`lock`]: the migration lock, `sp_getapplock` owned by the session;
 //! - [`catalog`] and [`snapshot`]: introspection into the schema model;
 //! - [`offline`]: T-SQL offline scripts for `sqlcmd`;
-//! - [`errors`]: server errors as messages.
+//! - [`errors`]: server errors as messages;
+//! - [`flavour`]: SQL Server or Babelfish, and what differs.
 
 mod batch;
 mod catalog;
 mod errors;
+mod flavour;
 mod lock;
 mod offline;
 mod options;
@@ -32,9 +34,11 @@ use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
-use crate::Dialect;
+use crate::{Dialect, Flavour};
 
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
+#[cfg(feature = "testing")]
+pub(crate) use self::flavour::drop_database_sql;
 
 /// The `mssql://` URL equivalent to an ADO.NET connection string: what
 /// `DatabaseUrl` keeps, so that host and database are read one way.
@@ -81,6 +85,8 @@ pub struct MssqlBackend {
     begin_pending: bool,
     /// Whether a transaction is open (or about to be).
     in_transaction: bool,
+    /// SQL Server or Babelfish, once asked.
+    flavour: Option<Flavour>,
 }
 
 impl MssqlBackend {
@@ -107,6 +113,7 @@ impl MssqlBackend {
             locks_held: 0,
             begin_pending: false,
             in_transaction: false,
+            flavour: None,
         })
     }
 
@@ -123,11 +130,11 @@ impl MssqlBackend {
         })?;
         let master = DatabaseUrl::parse(&options.url_for_database("master"))?;
         let mut admin = Self::connect(&master).await?;
-        let quoted = Dialect::Mssql.quote_ident(&name);
+        let flavour = admin.flavour().await?;
         let sql = format!(
-            "IF DB_ID({literal}) IS NOT NULL\nBEGIN\n    ALTER DATABASE {quoted} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;\n    \
-             DROP DATABASE {quoted};\nEND;\nCREATE DATABASE {quoted};",
-            literal = Dialect::Mssql.quote_literal(&name),
+            "{}\nCREATE DATABASE {};",
+            flavour::drop_database_sql(flavour, &name),
+            Dialect::Mssql.quote_ident(&name)
         );
         admin.batch(&sql).await.map_err(|error| BackendError::Database {
             context: "recreating the database",
@@ -273,8 +280,22 @@ impl Backend for MssqlBackend {
         self.description.clone()
     }
 
+    async fn flavour(&mut self) -> Result<Flavour, BackendError> {
+        if let Some(flavour) = self.flavour {
+            return Ok(flavour);
+        }
+        let rows = self.query_rows(flavour::DETECT_SQL, &[]).await.map_err(database_error("asking which server this is"))?;
+        let flavour = match first_int(&rows) {
+            Some(1) => Flavour::Babelfish,
+            _ => Flavour::Standard,
+        };
+        self.flavour = Some(flavour);
+        Ok(flavour)
+    }
+
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         let started = Instant::now();
+        let flavour = self.flavour().await?;
         // `@LockTimeout` is an int: bound as one (the history values bind
         // numbers as bigint).
         let mut query = Query::new(lock::LOCK_SQL);
@@ -289,7 +310,7 @@ impl Backend for MssqlBackend {
             context: "taking the migration lock",
             message: "sp_getapplock's return code did not come back".to_owned(),
         })?;
-        match lock::outcome(code) {
+        match lock::outcome(code, flavour) {
             lock::Outcome::Granted => {
                 self.locks_held += 1;
                 Ok(())
@@ -416,15 +437,16 @@ impl Backend for MssqlBackend {
     }
 
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        let flavour = self.flavour().await?;
         let results = self
-            .batch(catalog::QUERY)
+            .batch(&catalog::query(flavour))
             .await
             .map_err(database_error("reading the catalog"))?;
         let catalog = catalog::decode(&results).map_err(|message| BackendError::Database {
             context: "reading the catalog",
             message,
         })?;
-        Ok(snapshot::snapshot(&catalog, &history.resolved(Dialect::Mssql)))
+        Ok(snapshot::snapshot(&catalog, &history.resolved(Dialect::Mssql), flavour))
     }
 }
 

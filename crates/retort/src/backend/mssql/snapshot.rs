@@ -9,7 +9,17 @@
 //! object was created (`CREATE`, `CREATE OR ALTER`, `ALTER`, line endings,
 //! trailing blanks, leading comments) does not show as a difference; and a
 //! constraint name the server made up (`PK__users__3213E83F6A2B4C1D`,
-//! different in every database) is no name at all (`None`).
+//! different in every database) is no name at all (`None`), and so is a
+//! default's name that is retort's own (`df_<table>_<column>`).
+//!
+//! Babelfish's catalog says differently what SQL Server says (see
+//! `flavour.rs`); read with the flavour, the same schema gives the same
+//! snapshot on both: its index names lose the table name and hash it adds,
+//! its constraint names count as given (it calls every one system-named),
+//! and its defaults, whose names it does not keep, have none; a default of
+//! NULL (how it drops one) is no default, and `CAST(('x') AS nvarchar(1))`
+//! is `N'x'`. Identifiers in expressions lose their brackets where they need
+//! none, as Babelfish prints them.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +27,7 @@ use super::batch::{self, Kind};
 use super::catalog::{Catalog, ColumnRow};
 use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
 use crate::history::HistoryTable;
+use crate::Flavour;
 use crate::schema::{
     Check, Column, ForeignKey, Identity, Index, IndexColumn, Key, Routine, RoutineKind,
     SchemaSnapshot, Sequence, Table, Trigger, View,
@@ -41,7 +52,8 @@ const BUILT_IN_SCHEMAS: [&str; 13] = [
 
 /// The snapshot of `catalog`, leaving out the history tables of `history`
 /// (whose schema is explicit, see `HistoryTable::resolved`).
-pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnapshot {
+pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavour) -> SchemaSnapshot {
+    let babelfish = flavour == Flavour::Babelfish;
     let history_schema = history.schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
     let log_name = format!("{}_log", history.name);
     let is_history = |schema: &str, table: &str| {
@@ -65,7 +77,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
         if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
             table
                 .columns
-                .push(column(row, catalog.collation.as_deref()));
+                .push(column(row, catalog.collation.as_deref(), babelfish));
         }
     }
 
@@ -79,7 +91,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
                 row.table.clone(),
                 row.constraint.clone(),
             ))
-            .or_insert_with(|| (row.kind.clone(), row.system_named, Vec::new()));
+            .or_insert_with(|| (row.kind.clone(), row.system_named && !babelfish, Vec::new()));
         entry.2.push(row.column.clone());
     }
     for ((schema, name, constraint), (kind, system_named, columns)) in keys {
@@ -111,7 +123,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
         included.sort_by_key(|c| c.index_column_id);
         if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
             table.indexes.push(Index {
-                name: row.name.clone(),
+                name: if babelfish { babelfish_index_name(&row.name, &row.table) } else { row.name.clone() },
                 unique: row.unique,
                 // 1: clustered rowstore, 5: clustered columnstore.
                 clustered: matches!(row.kind, 1 | 5),
@@ -123,7 +135,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
                     })
                     .collect(),
                 included: included.iter().map(|c| c.column.clone()).collect(),
-                filter: row.filter.as_deref().map(expression),
+                filter: row.filter.as_deref().map(canonical),
             });
         }
     }
@@ -137,7 +149,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
                 row.constraint.clone(),
             ))
             .or_insert_with(|| ForeignKey {
-                name: (!row.system_named).then(|| row.constraint.clone()),
+                name: (!row.system_named || babelfish).then(|| row.constraint.clone()),
                 columns: Vec::new(),
                 referenced_table: qualified(&row.referenced_schema, &row.referenced_table),
                 referenced_columns: Vec::new(),
@@ -155,10 +167,10 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable) -> SchemaSnaps
 
     for row in &catalog.checks {
         if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
-            let name = (!row.system_named).then(|| row.name.clone());
+            let name = (!row.system_named || babelfish).then(|| row.name.clone());
             table.checks.push(Check {
                 name,
-                expression: expression(&row.definition),
+                expression: canonical(&row.definition),
             });
         }
     }
@@ -264,9 +276,9 @@ fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
-fn column(row: &ColumnRow, database_collation: Option<&str>) -> Column {
+fn column(row: &ColumnRow, database_collation: Option<&str>, babelfish: bool) -> Column {
     let computed = row.computed.as_deref().map(|definition| {
-        let expression = expression(definition);
+        let expression = canonical(definition);
         // The model's convention for every backend: `<expr> stored` or `<expr> virtual`.
         if row.persisted {
             format!("{expression} stored")
@@ -278,11 +290,18 @@ fn column(row: &ColumnRow, database_collation: Option<&str>) -> Column {
         name: row.name.clone(),
         data_type: data_type(&row.type_name, row.max_length, row.precision, row.scale),
         nullable: row.nullable,
-        default: row.default.as_deref().map(expression),
+        // A computed column has no default (Babelfish points at one anyway).
+        default: row
+            .default
+            .as_deref()
+            .filter(|_| row.computed.is_none())
+            .map(|text| if babelfish { babelfish_default(text) } else { canonical(text) })
+            .filter(|default| !(babelfish && default.eq_ignore_ascii_case("NULL"))),
         default_name: row
             .default_name
             .clone()
-            .filter(|_| !row.default_system_named),
+            .filter(|_| !row.default_system_named && !babelfish)
+            .filter(|name| *name != crate::op::naming::default_name(&row.table, &row.name)),
         identity: row.identity.then(|| Identity {
             seed: row
                 .identity_seed
@@ -296,7 +315,8 @@ fn column(row: &ColumnRow, database_collation: Option<&str>) -> Column {
         collation: row
             .collation
             .clone()
-            .filter(|collation| Some(collation.as_str()) != database_collation),
+            .filter(|collation| Some(collation.as_str()) != database_collation)
+            .filter(|collation| !(babelfish && babelfish_default_collation(collation, database_collation))),
         computed,
     }
 }
@@ -335,6 +355,150 @@ fn expression(text: &str) -> String {
         text = text[1..text.len() - 1].trim();
     }
     text.to_owned()
+}
+
+/// An expression in one canonical spelling, so that two servers' (and two
+/// authors') ways of printing the same expression read the same: tokens
+/// one space apart (none inside parentheses, before commas, around dots or
+/// before a call's parenthesis), identifiers without brackets where they
+/// need none, and no parentheses that change nothing: around the whole,
+/// around one literal or name, and around a comparison or arithmetic next
+/// to AND, OR or NOT (which bind looser). `([total]>=(0))` and
+/// `(total >= 0)` are both `total >= 0`; `(a + b) * c` keeps its own.
+fn canonical(text: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, text).tokenize() else {
+        return expression(text);
+    };
+    let mut tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    let logical = |token: Option<&Token>| {
+        matches!(token, Some(Token::Word(w)) if w.quote_style.is_none()
+            && ["AND", "OR", "NOT"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+    };
+    let atom = |token: &Token| {
+        matches!(token, Token::Word(_) | Token::Number(..) | Token::SingleQuotedString(_) | Token::NationalStringLiteral(_))
+    };
+    'removing: loop {
+        for open in 0..tokens.len() {
+            if tokens[open] != Token::LParen {
+                continue;
+            }
+            let Some(close) = matching(&tokens, open) else { return expression(text) };
+            let previous = open.checked_sub(1).map(|at| &tokens[at]);
+            let next = tokens.get(close + 1);
+            // A call's or IN's parentheses are not grouping.
+            if matches!(previous, Some(Token::Word(_))) && !logical(previous) {
+                continue;
+            }
+            let inner = &tokens[open + 1..close];
+            let whole = open == 0 && close == tokens.len() - 1;
+            let one = inner.len() == 1 && atom(&inner[0]);
+            let mut depth = 0;
+            let has_logical = inner.iter().any(|t| {
+                match t {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0 && logical(Some(t))
+            });
+            let after_boundary = previous.is_none() || previous == Some(&Token::LParen) || logical(previous);
+            let before_boundary = next.is_none() || next == Some(&Token::RParen) || logical(next);
+            if whole || one || (!has_logical && after_boundary && before_boundary) {
+                tokens.remove(close);
+                tokens.remove(open);
+                continue 'removing;
+            }
+        }
+        break;
+    }
+    let mut out = String::with_capacity(text.len());
+    for (at, token) in tokens.iter().enumerate() {
+        let previous = at.checked_sub(1).map(|p| &tokens[p]);
+        let tight = match (previous, token) {
+            (None, _) => true,
+            (Some(Token::LParen | Token::Period), _) => true,
+            (_, Token::RParen | Token::Comma | Token::Period) => true,
+            (Some(Token::Word(_)), Token::LParen) => !logical(previous),
+            _ => false,
+        };
+        if !tight {
+            out.push(' ');
+        }
+        match token {
+            Token::Word(word) if word.quote_style == Some('[') && simple_name(&word.value) => out.push_str(&word.value),
+            Token::SingleQuotedString(s) => out.push_str(&format!("'{}'", s.replace('\'', "''"))),
+            Token::NationalStringLiteral(s) => out.push_str(&format!("N'{}'", s.replace('\'', "''"))),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    out
+}
+
+/// The index of the parenthesis that closes the one at `open`.
+fn matching(tokens: &[sqlparser::tokenizer::Token], open: usize) -> Option<usize> {
+    use sqlparser::tokenizer::Token;
+    let mut depth = 0usize;
+    for (at, token) in tokens.iter().enumerate().skip(open) {
+        match token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A name that needs no brackets.
+fn simple_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A Babelfish default as SQL Server would print it: a string literal comes
+/// back as `CAST(('x') AS nvarchar(1))`.
+fn babelfish_default(text: &str) -> String {
+    let text = canonical(text);
+    let cast = text
+        .strip_prefix("CAST(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.rsplit_once(" AS "))
+        .filter(|(literal, ty)| literal.starts_with('\'') && literal.ends_with('\'') && !ty.contains(' '));
+    match cast {
+        Some((literal, ty)) if ty.to_ascii_lowercase().starts_with('n') => format!("N{literal}"),
+        Some((literal, _)) => literal.to_owned(),
+        None => text,
+    }
+}
+
+/// Whether a Babelfish column collation is the database's: Babelfish names
+/// `SQL_Latin1_General_CP1_CI_AS` `bbf_unicode_cp1_ci_as` on columns.
+fn babelfish_default_collation(collation: &str, database: Option<&str>) -> bool {
+    let column = collation.to_ascii_lowercase();
+    let database = database.unwrap_or_default().to_ascii_lowercase();
+    match (column.strip_prefix("bbf_unicode_"), database.strip_prefix("sql_latin1_general_")) {
+        (Some(column), Some(database)) => column == database,
+        _ => column == database,
+    }
+}
+
+/// Babelfish stores an index created as `ix` on `t` as `ix` + `t` + the
+/// 32-digit MD5 of `ix` (cut to 63 bytes, lowercase): the name as created.
+fn babelfish_index_name(stored: &str, table: &str) -> String {
+    let table = table.to_ascii_lowercase();
+    let lower = stored.to_ascii_lowercase();
+    if lower.len() > table.len() + 32 {
+        let (head, hash) = lower.split_at(lower.len() - 32);
+        if hash.bytes().all(|b| b.is_ascii_hexdigit()) && head.ends_with(&table) {
+            return stored[..head.len() - table.len()].to_owned();
+        }
+    }
+    stored.to_owned()
 }
 
 /// The index of the parenthesis that closes the one at index 0, ignoring
@@ -662,7 +826,7 @@ mod tests {
 
     #[test]
     fn snapshot_maps_columns_with_exact_types_defaults_identity_and_collation() {
-        let snapshot = snapshot(&catalog(), &history());
+        let snapshot = snapshot(&catalog(), &history(), Flavour::Standard);
         let users = &snapshot.tables["users"];
         let described: Vec<String> = users
             .columns
@@ -689,7 +853,7 @@ mod tests {
                 "name nvarchar(max) null=true default=None/None identity=None collation=Some(\"Latin1_General_100_CI_AS_SC_UTF8\") computed=None",
                 "balance decimal(10,2) null=false default=Some(\"0\")/Some(\"DF_users_balance\") identity=None collation=None computed=None",
                 "created datetime2(3) null=false default=Some(\"sysutcdatetime()\")/Some(\"DF_users_created\") identity=None collation=None computed=None",
-                "label nvarchar(100) null=true default=None/None identity=None collation=None computed=Some(\"upper([email]) stored\")",
+                "label nvarchar(100) null=true default=None/None identity=None collation=None computed=Some(\"upper(email) stored\")",
             ]
         );
         assert_eq!(
@@ -721,7 +885,7 @@ mod tests {
 
     #[test]
     fn snapshot_maps_indexes_foreign_keys_and_checks() {
-        let snapshot = snapshot(&catalog(), &history());
+        let snapshot = snapshot(&catalog(), &history(), Flavour::Standard);
         let todos = &snapshot.tables["todos"];
         assert_eq!(
             todos.indexes,
@@ -735,7 +899,7 @@ mod tests {
                         descending: false
                     }],
                     included: vec!["done".into()],
-                    filter: Some("[done]=(0)".into()),
+                    filter: Some("done = 0".into()),
                 },
                 Index {
                     name: "IX_todos_owner".into(),
@@ -771,14 +935,14 @@ mod tests {
             todos.checks,
             [Check {
                 name: Some("CK_todos_title".into()),
-                expression: "len([title])>(0)".into()
+                expression: "len(title) > 0".into()
             }]
         );
     }
 
     #[test]
     fn snapshot_leaves_out_history_tables_and_the_history_schema() {
-        let snapshot = snapshot(&catalog(), &history());
+        let snapshot = snapshot(&catalog(), &history(), Flavour::Standard);
         assert_eq!(
             snapshot.tables.keys().collect::<Vec<_>>(),
             ["billing.invoices", "todos", "users"]
@@ -788,14 +952,14 @@ mod tests {
         // Once the user puts something of theirs in it, it is their schema too.
         let mut catalog = catalog();
         catalog.tables.push(table("ops", "jobs"));
-        assert!(super::snapshot(&catalog, &history())
+        assert!(super::snapshot(&catalog, &history(), Flavour::Standard)
             .schemas
             .contains("ops"));
     }
 
     #[test]
     fn snapshot_normalises_module_definitions_and_sorts_them_by_kind() {
-        let snapshot = snapshot(&catalog(), &history());
+        let snapshot = snapshot(&catalog(), &history(), Flavour::Standard);
         assert_eq!(
             snapshot.views["open_todos"].definition,
             "CREATE view open_todos AS\nSELECT id FROM todos WHERE done = 0"
@@ -840,5 +1004,44 @@ mod tests {
         assert_eq!(data_type("float", 8, 53, 0), "float");
         assert_eq!(data_type("real", 4, 24, 0), "real");
         assert_eq!(data_type("uniqueidentifier", 16, 0, 0), "uniqueidentifier");
+    }
+
+    #[test]
+    fn babelfish_index_name_drops_the_table_and_hash_it_appends() {
+        assert_eq!(babelfish_index_name("ix_todos_owner_idtodos0123456789abcdef0123456789abcdef", "todos"), "ix_todos_owner_id");
+        assert_eq!(babelfish_index_name("pk_todos", "todos"), "pk_todos");
+        assert_eq!(babelfish_index_name("ix_x_not_a_hashtodos", "todos"), "ix_x_not_a_hashtodos");
+    }
+
+    #[test]
+    fn babelfish_default_reads_string_casts_as_literals() {
+        assert_eq!(babelfish_default("CAST(('user') AS nvarchar(4))"), "N'user'");
+        assert_eq!(babelfish_default("CAST(('it''s') AS varchar(4))"), "'it''s'");
+        assert_eq!(babelfish_default("1"), "1");
+        assert_eq!(babelfish_default("sysutcdatetime()"), "sysutcdatetime()");
+    }
+
+    #[test]
+    fn canonical_reads_sql_server_and_babelfish_spellings_alike() {
+        for (sql_server, babelfish, both) in [
+            ("([done]=(0))", "(done = 0)", "done = 0"),
+            ("([qty]>=(0) AND [amount]>(0))", "(((qty >= 0) AND (amount > 0)))", "qty >= 0 AND amount > 0"),
+            ("(upper([email]))", "upper(email)", "upper(email)"),
+            ("((0))", "0", "0"),
+            ("(N'it''s')", "N'it''s'", "N'it''s'"),
+            ("(sysutcdatetime())", "sysutcdatetime()", "sysutcdatetime()"),
+        ] {
+            assert_eq!(canonical(sql_server), both, "{sql_server}");
+            assert_eq!(canonical(babelfish), both, "{babelfish}");
+        }
+    }
+
+    #[test]
+    fn canonical_keeps_parentheses_that_matter() {
+        assert_eq!(canonical("([a]+[b])*[c]"), "(a + b) * c");
+        assert_eq!(canonical("[a]=(1) AND ([b]=(2) OR [c]=(3))"), "a = 1 AND (b = 2 OR c = 3)");
+        assert_eq!(canonical("[x] IN ((1), (2))"), "x IN(1, 2)");
+        assert_eq!(canonical("[my col] > '[x]'"), "[my col] > '[x]'");
+        assert_eq!(canonical("dbo.f([a])"), "dbo.f(a)");
     }
 }

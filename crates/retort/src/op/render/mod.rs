@@ -17,10 +17,9 @@ use super::error::Problem;
 use super::index::Index;
 use super::insert::BulkInsert;
 use super::literal::DefaultValue;
-use super::naming::constraint_name;
 use super::table::{Column, Constraint, Table};
 use super::types::Type;
-use crate::{Dialect, Operation, Sql};
+use crate::{Dialect, Flavour, Operation, Sql};
 
 /// SQL Server takes at most 1000 rows in one `VALUES` list.
 const ROWS_PER_INSERT: usize = 1000;
@@ -31,19 +30,25 @@ const ROWS_PER_INSERT: usize = 1000;
 /// changed so far, which a later table rebuild starts from.
 pub(crate) struct Renderer<'a> {
     dialect: Dialect,
+    flavour: Flavour,
     sqlite: sqlite::Schema<'a>,
 }
 
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(dialect: Dialect, catalog: Option<&'a dyn CatalogSource>) -> Self {
+    pub(crate) fn new(dialect: Dialect, flavour: Flavour, catalog: Option<&'a dyn CatalogSource>) -> Self {
         Self {
             dialect,
+            flavour,
             sqlite: sqlite::Schema::new(catalog),
         }
     }
 
     pub(crate) fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    pub(crate) fn flavour(&self) -> Flavour {
+        self.flavour
     }
 
     /// Starts the next revision: state that lives in one transaction resets.
@@ -355,7 +360,7 @@ impl<'a> Renderer<'a> {
 
 /// SQL Server's default constraint of a column: `df_<table>_<column>`.
 fn default_name(table: &str, column: &str) -> String {
-    constraint_name("df", &[table, column])
+    super::naming::default_name(table, column)
 }
 
 /// Statements that only the shared shapes need: the same for PostgreSQL and

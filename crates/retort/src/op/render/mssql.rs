@@ -7,12 +7,18 @@
 //! dropping a column or changing its default never fails on an unnamed,
 //! unknown constraint. Each statement is one batch, so the lookup's
 //! variable is local to it.
+//!
+//! Babelfish (see `backend/mssql/flavour.rs`) keeps neither the names of
+//! defaults nor a way to drop one: there `ADD DEFAULT … FOR` replaces a
+//! column's default (NULL for none), a dropped column takes its default
+//! with it, and `ALTER COLUMN` keeps the nullability it does not state and
+//! cannot change it.
 
 use super::{common, default_name, Renderer};
 use crate::op::alter::AlterColumn;
 use crate::op::error::Problem;
 use crate::op::literal::DefaultValue;
-use crate::{Dialect, Operation};
+use crate::{Dialect, Flavour, Operation};
 
 pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<String>, Problem> {
     if let Some(statements) = common(r, operation) {
@@ -21,6 +27,15 @@ pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<Stri
     let q = |name: &str| r.q(name);
     let literal = |text: &str| Dialect::Mssql.quote_literal(text);
     Ok(match operation {
+        Operation::RenameTable { from, to } if r.flavour() == Flavour::Babelfish => {
+            // Babelfish wants the object type and takes no brackets here.
+            if from.contains(['.', '[', ']']) {
+                return Err(Problem::Unsupported(format!(
+                    "Babelfish's sp_rename cannot name table `{from}` (it takes no brackets): rename it in raw SQL"
+                )));
+            }
+            vec![format!("EXEC sp_rename {}, {}, N'OBJECT'", literal(&format!("dbo.{from}")), literal(to))]
+        }
         Operation::RenameTable { from, to } => {
             vec![format!(
                 "EXEC sp_rename {}, {}",
@@ -62,7 +77,8 @@ pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<Stri
                 }
             }
             let has_default = definition.as_ref().map(|d| d.default.is_some());
-            if has_default != Some(false) {
+            // Babelfish drops a column with its default.
+            if has_default != Some(false) && r.flavour() == Flavour::Standard {
                 statements.push(drop_default(r, table, column));
             }
             statements.push(format!(
@@ -95,6 +111,10 @@ pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<Stri
 /// Drops the default constraint of `table.column`, if it has one, whatever
 /// its name.
 fn drop_default(r: &Renderer<'_>, table: &str, column: &str) -> String {
+    if r.flavour() == Flavour::Babelfish {
+        // Its defaults cannot be dropped by name: a NULL default replaces one.
+        return format!("ALTER TABLE {} ADD DEFAULT NULL FOR {}", r.q(table), r.q(column));
+    }
     let literal = |text: &str| Dialect::Mssql.quote_literal(text);
     format!(
         "DECLARE @drop_default nvarchar(max) = (\
@@ -131,16 +151,19 @@ fn alter_column(r: &Renderer<'_>, alter: &AlterColumn) -> Result<Vec<String>, Pr
     let mut statements = Vec::new();
     let changes_column = alter.set_type.is_some() || alter.set_nullable.is_some();
     // A default constraint blocks a type change: take the known one off
-    // and put it back after.
+    // and put it back after (Babelfish changes a type under its default).
     let kept_default = match (&alter.set_default, &alter.existing_default) {
-        (None, Some(Some(default))) if alter.set_type.is_some() => Some(default.clone()),
+        (None, Some(Some(default))) if alter.set_type.is_some() && r.flavour() == Flavour::Standard => Some(default.clone()),
         _ => None,
     };
     let new_default = alter
         .set_default
         .clone()
         .or_else(|| kept_default.clone().map(Some));
-    if new_default.is_some() && alter.existing_default != Some(None) {
+    // On Babelfish adding a default replaces the old one; only dropping one
+    // needs a statement of its own.
+    let replaces = r.flavour() == Flavour::Babelfish && matches!(new_default, Some(Some(_)));
+    if new_default.is_some() && alter.existing_default != Some(None) && !replaces {
         statements.push(drop_default(r, table, column));
     }
     if changes_column {
@@ -150,18 +173,35 @@ fn alter_column(r: &Renderer<'_>, alter: &AlterColumn) -> Result<Vec<String>, Pr
                     .to_owned(),
             )
         })?;
-        let nullable = alter.new_nullable().ok_or_else(|| {
-            Problem::Unsupported(
-                "SQL Server's ALTER COLUMN makes the column nullable unless it says NOT NULL: give existing_nullable"
-                    .to_owned(),
-            )
-        })?;
+        let nullability = match r.flavour() {
+            Flavour::Standard => {
+                let nullable = alter.new_nullable().ok_or_else(|| {
+                    Problem::Unsupported(
+                        "SQL Server's ALTER COLUMN makes the column nullable unless it says NOT NULL: give existing_nullable"
+                            .to_owned(),
+                    )
+                })?;
+                if nullable { " NULL" } else { " NOT NULL" }
+            }
+            // Babelfish keeps what it is not told, and refuses to be told.
+            Flavour::Babelfish => match (alter.set_nullable, alter.existing_nullable) {
+                (None, _) => "",
+                (Some(new), Some(old)) if new == old => "",
+                (Some(new), _) => {
+                    return Err(Problem::Unsupported(format!(
+                        "Babelfish cannot make a column {}: it does not support NULL or NOT NULL in ALTER TABLE … ALTER \
+                         COLUMN. Recreate the column (add a new one, copy the values, drop the old one, rename), or \
+                         run this revision on SQL Server",
+                        if new { "nullable" } else { "NOT NULL" }
+                    )))
+                }
+            },
+        };
         statements.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {} {}{}",
+            "ALTER TABLE {} ALTER COLUMN {} {}{nullability}",
             r.q(table),
             r.q(column),
             r.type_sql(ty)?,
-            if nullable { " NULL" } else { " NOT NULL" }
         ));
     }
     if let Some(Some(default)) = &new_default {

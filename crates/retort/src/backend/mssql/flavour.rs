@@ -1,0 +1,70 @@
+//! SQL Server or Babelfish for PostgreSQL: which server answers, and what
+//! retort does where Babelfish lacks part of T-SQL.
+//!
+//! Babelfish speaks SQL Server's protocol and T-SQL on top of PostgreSQL.
+//! The backend asks once per connection, when it first matters (never on the
+//! one-query path at head). What is right on SQL Server stays as it is; for
+//! each gap retort either uses an equivalent that is right on both, or says
+//! clearly that Babelfish cannot do it:
+//!
+//! | Babelfish lacks | retort |
+//! |---|---|
+//! | untyped NULL parameters (TDS type 0x1F, error 8009) | NULL is written as the keyword, never bound (both) |
+//! | `ALTER TABLE … ALTER COLUMN c t NOT NULL` / `NULL` | the nullability is left out when it does not change (Babelfish keeps it); a change is refused with an explanation |
+//! | dropping a default constraint by name (error 3728); its names are not kept | `ADD DEFAULT NULL FOR c` replaces it; a dropped column takes its default with it |
+//! | `sp_rename` of an index or a constraint | refused with an explanation |
+//! | `sp_rename` of a table without `@objtype`, or with brackets | `sp_rename N'schema.table', N'new', N'OBJECT'` |
+//! | `ALTER DATABASE … SET SINGLE_USER` | the database's sessions are ended with `KILL` before `DROP DATABASE` |
+//! | `sys.sequences` | sequences are read from `INFORMATION_SCHEMA.SEQUENCES` (both) |
+//! | per-database application locks (they are server-wide) | the lock's resource names the database (both) |
+//! | `SET NOEXEC ON` (accepted, ignored) | offline scripts also stop through `SET PARSEONLY ON` (see `offline`) |
+
+use crate::{Dialect, Flavour};
+
+/// One row, one column: 1 on Babelfish. `SERVERPROPERTY` of a property
+/// SQL Server does not know is NULL there, and the comparison is false.
+pub(crate) const DETECT_SQL: &str =
+    "SELECT CASE WHEN CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10)) = N'1' THEN 1 ELSE 0 END AS babelfish";
+
+/// Drops database `name` if it exists, ending the sessions connected to it
+/// first (a test that left a connection open, an application).
+pub(crate) fn drop_database_sql(flavour: Flavour, name: &str) -> String {
+    let quoted = Dialect::Mssql.quote_ident(name);
+    let literal = Dialect::Mssql.quote_literal(name);
+    match flavour {
+        // SQL Server's counterpart of PostgreSQL's `WITH (FORCE)`.
+        Flavour::Standard => format!(
+            "IF DB_ID({literal}) IS NOT NULL\nBEGIN\n    ALTER DATABASE {quoted} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;\n    \
+             DROP DATABASE {quoted};\nEND;"
+        ),
+        // Babelfish refuses ALTER DATABASE (even in a branch not taken).
+        Flavour::Babelfish => format!(
+            "IF DB_ID({literal}) IS NOT NULL\nBEGIN\n    DECLARE @session int;\n    \
+             DECLARE sessions CURSOR LOCAL FAST_FORWARD FOR\n        \
+             SELECT session_id FROM sys.dm_exec_sessions WHERE database_id = DB_ID({literal}) AND session_id <> @@SPID;\n    \
+             OPEN sessions;\n    FETCH NEXT FROM sessions INTO @session;\n    WHILE @@FETCH_STATUS = 0\n    BEGIN\n        \
+             DECLARE @kill nvarchar(30) = N'KILL ' + CAST(@session AS nvarchar(10));\n        \
+             -- A session may end between the SELECT and its KILL.\n        \
+             IF EXISTS (SELECT 1 FROM sys.dm_exec_sessions WHERE session_id = @session) EXEC(@kill);\n        FETCH NEXT FROM sessions INTO @session;\n    END;\n    \
+             CLOSE sessions;\n    DEALLOCATE sessions;\n    DROP DATABASE {quoted};\nEND;"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_database_sql_forces_single_user_on_sql_server_and_kills_sessions_on_babelfish() {
+        assert_eq!(
+            drop_database_sql(Flavour::Standard, "retort_t_1_2"),
+            "IF DB_ID(N'retort_t_1_2') IS NOT NULL\nBEGIN\n    ALTER DATABASE [retort_t_1_2] SET SINGLE_USER WITH ROLLBACK \
+             IMMEDIATE;\n    DROP DATABASE [retort_t_1_2];\nEND;"
+        );
+        let babelfish = drop_database_sql(Flavour::Babelfish, "retort_t_1_2");
+        assert!(!babelfish.contains("ALTER DATABASE"), "{babelfish}");
+        assert!(babelfish.contains("EXEC(@kill);"), "{babelfish}");
+        assert!(babelfish.ends_with("DROP DATABASE [retort_t_1_2];\nEND;"), "{babelfish}");
+    }
+}
