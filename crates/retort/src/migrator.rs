@@ -523,7 +523,7 @@ impl Migrator {
                      recorded as failed and later runs will refuse until you run `cargo xtask migrate resolve {id} \
                      --applied` or `--rolled-back`",
                     id = revision.id,
-                    ran = stayed_applied(&step.units, &error),
+                    ran = stayed_applied(&step.units, &error, db.dialect()),
                 );
                 Err(self.statement_failed(db, step, error, aftermath).await)
             }
@@ -604,14 +604,23 @@ fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) 
 }
 
 /// What of a non-transactional revision ran before `error`: the units
-/// before the failing one, and the statements before the failing one in it.
-fn stayed_applied(units: &[crate::Unit], error: &StatementError) -> String {
+/// before the failing one, and what ran of the failing one. On SQL Server a
+/// unit's parts are batches, and a failed batch ran its statements before
+/// the failing line.
+fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate::Dialect) -> String {
     let mut ran: Vec<String> = units.iter().take(error.unit).map(|unit| unit.label.clone()).collect();
-    if let (Some(unit), Some(statement)) = (units.get(error.unit), error.statement) {
-        match statement {
+    if let (Some(unit), Some(number)) = (units.get(error.unit), error.statement) {
+        let (one, many) = match dialect {
+            crate::Dialect::Mssql => ("batch", "batches"),
+            _ => ("statement", "statements"),
+        };
+        match number {
             0 | 1 => {}
-            2 => ran.push(format!("statement 1 of {}", unit.label)),
-            n => ran.push(format!("statements 1–{} of {}", n - 1, unit.label)),
+            2 => ran.push(format!("{one} 1 of {}", unit.label)),
+            n => ran.push(format!("{many} 1–{} of {}", n - 1, unit.label)),
+        }
+        if let (crate::Dialect::Mssql, Some(line)) = (dialect, error.line) {
+            ran.push(format!("the statements of batch {number} of {} before line {line}", unit.label));
         }
     }
     if ran.is_empty() {

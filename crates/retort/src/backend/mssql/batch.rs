@@ -401,6 +401,26 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
 
 /// The text of `sql` from its 1-based `line` on (the whole text for line 0
 /// or a line past the end): where the statement the server complains about starts.
+/// The statement that starts on `line` of `sql`: from that line to its
+/// first `;` outside literals, identifiers and comments (T-SQL statements
+/// need none; then to the end of the batch). Comments before it are left
+/// out.
+pub(crate) fn statement_at_line(sql: &str, line: u32) -> &str {
+    let rest = from_line(sql, line);
+    let end = segments(rest)
+        .into_iter()
+        .filter(|(kind, _)| *kind == Kind::Code)
+        .find_map(|(_, range)| rest[range.clone()].find(';').map(|at| range.start + at + 1))
+        .unwrap_or(rest.len());
+    let statement = &rest[..end];
+    let start = segments(statement)
+        .into_iter()
+        .filter(|(kind, _)| *kind != Kind::Comment)
+        .find_map(|(_, range)| statement[range.clone()].find(|c: char| !c.is_whitespace()).map(|at| range.start + at))
+        .unwrap_or(0);
+    &statement[start..]
+}
+
 pub(crate) fn from_line(sql: &str, line: u32) -> &str {
     if line <= 1 {
         return sql;
@@ -706,5 +726,13 @@ mod properties {
             prop_assert_eq!(covered, script.len());
             let _ = from_line(&script, 3);
         }
+    }
+
+    #[test]
+    fn statement_at_line_stops_at_its_semicolon_outside_literals() {
+        let sql = "-- header\nINSERT INTO t VALUES (N'a;b');\nSELECT 1;\n";
+        assert_eq!(statement_at_line(sql, 2), "INSERT INTO t VALUES (N'a;b');");
+        assert_eq!(statement_at_line(sql, 1), "INSERT INTO t VALUES (N'a;b');");
+        assert_eq!(statement_at_line("UPDATE t SET a = 1\nWHERE b = 2", 1), "UPDATE t SET a = 1\nWHERE b = 2");
     }
 }

@@ -173,7 +173,7 @@ pub(crate) fn statement_error(origin: &Origin, unit: &Unit, failure: &Failure) -
             let sql = if in_module {
                 origin.sql.as_str()
             } else {
-                batch::from_line(&origin.sql, error.line)
+                batch::statement_at_line(&origin.sql, error.line)
             };
             let whereabouts = if in_module {
                 format!(
