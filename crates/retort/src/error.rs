@@ -5,16 +5,6 @@ use std::fmt;
 use crate::backend::BackendError;
 use crate::{Dialect, Direction, PlanError, TargetError};
 
-/// Shortens a statement for messages: the first 200 characters of its
-/// whitespace-collapsed text.
-pub(crate) fn shorten(sql: &str) -> String {
-    let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    match collapsed.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
-        None => collapsed,
-    }
-}
-
 /// A revision whose recorded checksum differs from the compiled one.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Drifted {

@@ -432,7 +432,7 @@ impl RevisionGraph {
 ///     rev("c3c3", &["b2b2"]).with_depends_on(&["a1a1"]).with_irreversible("drops data"),
 /// ]);
 /// let graph = RevisionGraph::new(&TABLE);
-/// let plan = graph.plan_upgrade(&applied(&["a1a1"]), &Target::Heads)?;
+/// let plan = retort::Plan::upgrade(&graph, &applied(&["a1a1"]), &Target::Heads)?;
 /// ```
 #[cfg(test)]
 pub(crate) mod fixtures {

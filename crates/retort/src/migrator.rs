@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::backend::{Backend, RunError, StatementError, StepWork};
 use crate::sequence::{self, read_history};
-use crate::error::{shorten, Drifted, MigrateError};
+use crate::error::{Drifted, MigrateError};
+use crate::excerpt::shorten;
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
 use crate::{Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
@@ -158,14 +159,14 @@ impl Migrator {
         // Lock-free fast path: at head with nothing wrong, one read is all.
         if let Some(rows) = read_history(db, &self.config.history).await? {
             let applied = self.verify(&rows)?;
-            if self.graph.plan_upgrade(&applied, target)?.is_empty() {
+            if Plan::upgrade(&self.graph, &applied, target)?.is_empty() {
                 return Ok(Vec::new());
             }
         }
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
-            let plan = self.graph.plan_upgrade(&applied, target)?;
+            let plan = Plan::upgrade(&self.graph, &applied, target)?;
             self.apply(db, &plan).await
         }
         .await;
@@ -181,7 +182,7 @@ impl Migrator {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
-            let plan = self.graph.plan_downgrade(&applied, target)?;
+            let plan = Plan::downgrade(&self.graph, &applied, target)?;
             self.apply(db, &plan).await
         }
         .await;
@@ -197,7 +198,7 @@ impl Migrator {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
-            let wanted = self.graph.plan_stamp(&applied, target)?;
+            let wanted = Plan::stamp(&self.graph, &applied, target)?;
             let mut writes = Vec::new();
             let mut steps = Vec::new();
             for revision in self.migrations.revisions() {
@@ -345,8 +346,8 @@ impl Migrator {
             .unwrap_or_default();
         let applied = self.verify(&rows)?;
         Ok(match direction {
-            Direction::Up => self.graph.plan_upgrade(&applied, target)?,
-            Direction::Down => self.graph.plan_downgrade(&applied, target)?,
+            Direction::Up => Plan::upgrade(&self.graph, &applied, target)?,
+            Direction::Down => Plan::downgrade(&self.graph, &applied, target)?,
         })
     }
 

@@ -53,7 +53,7 @@ impl Step {
 /// # use std::collections::BTreeSet;
 /// static TABLE: retort::Migrations = retort::Migrations::new(&[]);
 /// let graph = retort::RevisionGraph::new(&TABLE);
-/// let plan = graph.plan_upgrade(&BTreeSet::new(), &retort::Target::Heads).unwrap();
+/// let plan = retort::Plan::upgrade(&graph, &BTreeSet::new(), &retort::Target::Heads).unwrap();
 /// assert!(plan.is_empty());
 /// ```
 #[derive(Debug, Clone)]
@@ -201,7 +201,7 @@ fn stamp_below(parents: &[String]) -> String {
     }
 }
 
-impl RevisionGraph {
+impl Plan {
     /// The revisions to apply to reach `target`: everything the destination
     /// needs (its ancestors through parents and `depends_on`, and itself) that
     /// is not applied yet, in table order.
@@ -213,8 +213,8 @@ impl RevisionGraph {
     ///
     /// Errors when the target walks down from the current revisions (`-N`,
     /// `<branch>@-N`): that can only mean a downgrade.
-    pub fn plan_upgrade(
-        &self,
+    pub fn upgrade(
+        graph: &RevisionGraph,
         applied: &BTreeSet<String>,
         target: &Target,
     ) -> Result<Plan, PlanError> {
@@ -222,15 +222,15 @@ impl RevisionGraph {
             if steps.get() < 0 {
                 return Err(PlanError::BelowCurrent {
                     target: target.to_string(),
-                    current: Candidate::list(&self.current_heads(applied)),
+                    current: Candidate::list(&graph.current_heads(applied)),
                 });
             }
         }
-        let wanted = self.wanted(target.resolve(self, applied)?);
-        let is_applied = self.applied_marks(applied);
-        let marks = self.ancestor_marks(&wanted, true);
+        let wanted = Self::wanted(graph, target.resolve(graph, applied)?);
+        let is_applied = graph.applied_marks(applied);
+        let marks = graph.ancestor_marks(&wanted, true);
         let todo = (0..marks.len()).filter(|&p| marks[p] && !is_applied[p]);
-        Ok(Plan::new(Direction::Up, todo.map(|p| self.at(p))))
+        Ok(Plan::new(Direction::Up, todo.map(|p| graph.at(p))))
     }
 
     /// The revisions to unapply to reach `target`, dependents first.
@@ -245,30 +245,30 @@ impl RevisionGraph {
     /// Errors when X is neither applied nor below an applied revision (suggesting
     /// `upgrade` when X is above the current revisions), and when the plan
     /// would unapply an irreversible revision.
-    pub fn plan_downgrade(
-        &self,
+    pub fn downgrade(
+        graph: &RevisionGraph,
         applied: &BTreeSet<String>,
         target: &Target,
     ) -> Result<Plan, PlanError> {
-        let is_applied = self.applied_marks(applied);
-        let doomed: Vec<bool> = match target.resolve(self, applied)? {
+        let is_applied = graph.applied_marks(applied);
+        let doomed: Vec<bool> = match target.resolve(graph, applied)? {
             Destination::Base => is_applied.clone(),
             Destination::Below(revision) => {
-                let mut doomed = self.descendant_marks(&self.positions(&[revision]), true);
+                let mut doomed = graph.descendant_marks(&Self::positions(graph, &[revision]), true);
                 and_in_place(&mut doomed, &is_applied);
                 doomed
             }
             Destination::At(revisions) => {
                 for revision in &revisions {
-                    self.check_downgrade_target(revision, applied, &is_applied)?;
+                    Self::check_downgrade_target(graph, revision, applied, &is_applied)?;
                 }
-                let positions = self.positions(&revisions);
-                let kept = self.ancestor_marks(&positions, true);
+                let positions = Self::positions(graph, &revisions);
+                let kept = graph.ancestor_marks(&positions, true);
                 let above: Vec<usize> = positions
                     .iter()
-                    .flat_map(|&p| self.child_positions(p).iter().copied())
+                    .flat_map(|&p| graph.child_positions(p).iter().copied())
                     .collect();
-                let mut doomed = self.descendant_marks(&above, true);
+                let mut doomed = graph.descendant_marks(&above, true);
                 and_in_place(&mut doomed, &is_applied);
                 for (doomed, kept) in doomed.iter_mut().zip(&kept) {
                     *doomed &= !kept;
@@ -279,7 +279,7 @@ impl RevisionGraph {
         let order: Vec<&'static Revision> = (0..doomed.len())
             .rev()
             .filter(|&p| doomed[p])
-            .map(|p| self.at(p))
+            .map(|p| graph.at(p))
             .collect();
         // The first irreversible revision in running order is the one to name:
         // downgrading to it is the lowest target that stops before it.
@@ -304,54 +304,54 @@ impl RevisionGraph {
     /// so the history table keeps saying exactly which revisions the schema
     /// contains. The result equals what a fresh `upgrade` to the same target
     /// would leave applied, so revisions on other branches are dropped.
-    pub fn plan_stamp(
-        &self,
+    pub fn stamp(
+        graph: &RevisionGraph,
         applied: &BTreeSet<String>,
         target: &Target,
     ) -> Result<BTreeSet<&'static str>, PlanError> {
-        let wanted = self.wanted(target.resolve(self, applied)?);
-        let marks = self.ancestor_marks(&wanted, true);
-        Ok(self.marked(&marks).into_iter().map(|r| r.id).collect())
+        let wanted = Self::wanted(graph, target.resolve(graph, applied)?);
+        let marks = graph.ancestor_marks(&wanted, true);
+        Ok(graph.marked(&marks).into_iter().map(|r| r.id).collect())
     }
 
     /// The positions an upgrade or stamp must reach (with their ancestors).
-    fn wanted(&self, destination: Destination) -> Vec<usize> {
+    fn wanted(graph: &RevisionGraph, destination: Destination) -> Vec<usize> {
         match destination {
-            Destination::At(revisions) => self.positions(&revisions),
+            Destination::At(revisions) => Self::positions(graph, &revisions),
             // Just below a revision is where its parents are.
-            Destination::Below(revision) => self
+            Destination::Below(revision) => graph
                 .position(revision.id)
-                .map(|p| self.parent_positions(p))
+                .map(|p| graph.parent_positions(p))
                 .unwrap_or_default(),
             Destination::Base => Vec::new(),
         }
     }
 
-    fn positions(&self, revisions: &[&'static Revision]) -> Vec<usize> {
+    fn positions(graph: &RevisionGraph, revisions: &[&'static Revision]) -> Vec<usize> {
         revisions
             .iter()
-            .filter_map(|revision| self.position(revision.id))
+            .filter_map(|revision| graph.position(revision.id))
             .collect()
     }
 
     /// A downgrade may only go down: the target must be applied, or below a
     /// revision that is (the latter covers a history table with gaps).
     fn check_downgrade_target(
-        &self,
+        graph: &RevisionGraph,
         revision: &'static Revision,
         applied: &BTreeSet<String>,
         is_applied: &[bool],
     ) -> Result<(), PlanError> {
-        let Some(position) = self.position(revision.id) else {
+        let Some(position) = graph.position(revision.id) else {
             return Ok(());
         };
-        let above = self.descendant_marks(&[position], true);
+        let above = graph.descendant_marks(&[position], true);
         if above.iter().zip(is_applied).any(|(&a, &b)| a && b) {
             return Ok(());
         }
-        let below = self.ancestor_marks(&[position], false);
+        let below = graph.ancestor_marks(&[position], false);
         let nothing_applied = !is_applied.iter().any(|&b| b);
-        let current = Candidate::list(&self.current_heads(applied));
+        let current = Candidate::list(&graph.current_heads(applied));
         if nothing_applied || below.iter().zip(is_applied).any(|(&a, &b)| a && b) {
             Err(PlanError::AboveCurrent {
                 id: revision.id.to_owned(),
@@ -389,7 +389,7 @@ mod tests {
     }
 
     fn up(graph: &RevisionGraph, ids: &[&str], text: &str) -> Result<Vec<&'static str>, PlanError> {
-        let plan = graph.plan_upgrade(&applied(ids), &target(text))?;
+        let plan = Plan::upgrade(graph, &applied(ids), &target(text))?;
         assert!(plan.steps().iter().all(|s| s.direction == Direction::Up));
         Ok(plan.ids())
     }
@@ -399,7 +399,7 @@ mod tests {
         ids: &[&str],
         text: &str,
     ) -> Result<Vec<&'static str>, PlanError> {
-        let plan = graph.plan_downgrade(&applied(ids), &target(text))?;
+        let plan = Plan::downgrade(graph, &applied(ids), &target(text))?;
         assert_eq!(plan.direction(), Direction::Down);
         assert!(plan.steps().iter().all(|s| s.direction == Direction::Down));
         Ok(plan.ids())
@@ -410,7 +410,7 @@ mod tests {
         ids: &[&str],
         text: &str,
     ) -> Result<Vec<&'static str>, PlanError> {
-        let set = graph.plan_stamp(&applied(ids), &target(text))?;
+        let set = Plan::stamp(graph, &applied(ids), &target(text))?;
         Ok(set.into_iter().collect())
     }
 
@@ -709,8 +709,7 @@ mod tests {
 
     #[test]
     fn plan_iterates_steps_in_running_order() {
-        let plan = branched()
-            .plan_upgrade(&applied(&["init0001"]), &Target::Head)
+        let plan = Plan::upgrade(&branched(), &applied(&["init0001"]), &Target::Head)
             .expect("upgrading head of a merged graph succeeds");
         assert_eq!(plan.len(), 7);
         assert!(!plan.is_empty());

@@ -590,8 +590,7 @@ async fn offline_script_builds_the_same_schema_as_online_upgrade(kind: BackendKi
     let offline = retort::test_database!(kind);
     upgrade(&online, &GRAPH, "heads").await.unwrap();
     let graph = retort::RevisionGraph::new(&GRAPH);
-    let plan = graph
-        .plan_upgrade(&Default::default(), &target("heads"))
+    let plan = retort::Plan::upgrade(&graph, &Default::default(), &target("heads"))
         .unwrap();
     let rendered = retort::render_plan(&plan, kind.dialect(), common::flavour(&online).await, retort::Start::Replay(&[])).unwrap();
     let script = retort::render_script(&rendered, &HistoryTable::default()).unwrap();
@@ -724,7 +723,7 @@ async fn byte_order_mark_never_reaches_the_server_or_a_script(kind: BackendKind)
     let mut backend = connect(&db).await;
     Migrator::new(&WITH_BOM).downgrade(&mut backend, &target("base")).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(tables(&db).await.is_empty());
-    let plan = retort::RevisionGraph::new(&WITH_BOM).plan_upgrade(&Default::default(), &target("heads")).unwrap();
+    let plan = retort::Plan::upgrade(&retort::RevisionGraph::new(&WITH_BOM), &Default::default(), &target("heads")).unwrap();
     let rendered = retort::render_plan(&plan, kind.dialect(), common::flavour(&db).await, retort::Start::Replay(&[])).unwrap();
     let script = retort::render_script(&rendered, &HistoryTable::default()).unwrap();
     assert!(!script.contains('\u{feff}'), "{script}");

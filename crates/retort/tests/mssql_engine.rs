@@ -119,8 +119,7 @@ async fn offline_scripts_with_batches_and_idempotent_guards_build_the_online_sch
             Migrator::with_config(migrations, config.clone()).upgrade(&mut backend, &target("heads")).await.unwrap();
         }
         for migrations in [&GO_BATCHES_FOR_ANY_CLIENT, &GRAPH] {
-            let plan = retort::RevisionGraph::new(migrations)
-                .plan_upgrade(&Default::default(), &target("heads"))
+            let plan = retort::Plan::upgrade(&retort::RevisionGraph::new(migrations), &Default::default(), &target("heads"))
                 .unwrap();
             let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, common::flavour(&online).await, retort::Start::Replay(&[])).unwrap();
             let script = retort::render_script_with(
@@ -363,8 +362,7 @@ async fn offline_script_stops_at_the_first_failed_batch_in_any_client() {
         let offline = retort::test_database!(MSSQL);
         let expected = retort::test_database!(MSSQL);
         upgrade(&expected, &FAILS_AT_THREE, "f2f2").await.unwrap();
-        let plan = retort::RevisionGraph::new(&FAILS_AT_THREE)
-            .plan_upgrade(&Default::default(), &target("heads"))
+        let plan = retort::Plan::upgrade(&retort::RevisionGraph::new(&FAILS_AT_THREE), &Default::default(), &target("heads"))
             .unwrap();
         let flavour = common::flavour(&offline).await;
         let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, flavour, retort::Start::Replay(&[])).unwrap();

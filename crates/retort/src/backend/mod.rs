@@ -125,7 +125,7 @@ pub enum RunError {
     #[error("{which} failed: {message}\n  statement: {sql}",
         which = .0.statement.map_or("a statement".to_owned(), |n| format!("statement {n}")),
         message = .0.message,
-        sql = crate::error::shorten(&.0.sql))]
+        sql = crate::excerpt::shorten(&.0.sql))]
     Statement(StatementError),
     #[error(transparent)]
     Backend(BackendError),

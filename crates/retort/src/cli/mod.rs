@@ -371,8 +371,8 @@ fn offline(
     let applied = crate::assumed_applied(migrator.graph(), from)?;
     let target = Target::parse(to)?;
     let plan = match direction {
-        Direction::Up => migrator.graph().plan_upgrade(&applied, &target)?,
-        Direction::Down => migrator.graph().plan_downgrade(&applied, &target)?,
+        Direction::Up => crate::Plan::upgrade(migrator.graph(), &applied, &target)?,
+        Direction::Down => crate::Plan::downgrade(migrator.graph(), &applied, &target)?,
     };
     // The script starts where FROM leaves an empty database: SQLite's
     // rebuilds read the tables from that schema, replayed in memory.

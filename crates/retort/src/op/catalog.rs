@@ -136,7 +136,7 @@ impl<'a> Shadow<'a> {
             database.execute_batch(&sql).map_err(|e| {
                 format!(
                     "replaying {what} on a copy of the schema failed ({e}); statement: {}",
-                    crate::error::shorten(&sql)
+                    crate::excerpt::shorten(&sql)
                 )
             })?;
         }
@@ -165,7 +165,7 @@ fn copy_of(source: Option<&dyn CatalogSource>) -> Result<rusqlite::Connection, S
             .map_err(|e| format!("reading the database's schema failed: {e}"))?;
         for sql in schema {
             database.execute_batch(&sql).map_err(|e| {
-                format!("copying the database's schema failed at `{}`: {e}", crate::error::shorten(&sql))
+                format!("copying the database's schema failed at `{}`: {e}", crate::excerpt::shorten(&sql))
             })?;
         }
     }

@@ -27,6 +27,7 @@ mod index;
 mod insert;
 mod literal;
 pub(crate) mod naming;
+mod operations;
 pub(crate) mod render;
 mod reverse;
 mod sqlite_table;
@@ -45,4 +46,5 @@ pub use reverse::reverse;
 pub use table::{Check, Column, Constraint, ForeignKey, Key, Reference, ReferentialAction, Table};
 pub use types::Type;
 
-pub use crate::{Dialect, Operation, Operations, Sql};
+pub use self::operations::{Operation, Operations, Sql};
+pub use crate::Dialect;

@@ -509,16 +509,14 @@ mod scripts {
 
     fn scripts() -> Vec<(&'static str, String)> {
         let graph = RevisionGraph::new(&FIXTURE);
-        let up = graph
-            .plan_upgrade(&BTreeSet::new(), &Target::parse("heads").unwrap())
+        let up = crate::Plan::upgrade(&graph, &BTreeSet::new(), &Target::parse("heads").unwrap())
             .unwrap();
         let all: BTreeSet<String> = FIXTURE
             .revisions()
             .iter()
             .map(|r| r.id.to_owned())
             .collect();
-        let down = graph
-            .plan_downgrade(&all, &Target::parse("base").unwrap())
+        let down = crate::Plan::downgrade(&graph, &all, &Target::parse("base").unwrap())
             .unwrap();
         let table = HistoryTable::default();
         let render = |plan: &crate::Plan, options: &ScriptOptions| {

@@ -6,7 +6,7 @@
 //! and dry runs show exactly what would run. The recorded operations are also
 //! what a missing `downgrade` is derived from (see `op::reverse`).
 
-use crate::op::{AlterColumn, BulkInsert, Column, Constraint, ForeignKey, Index, Key, Table, Type};
+use super::{AlterColumn, BulkInsert, Column, Constraint, ForeignKey, Index, Key, Table, Type};
 use crate::Dialect;
 
 /// The recorder handed to a Rust revision's `upgrade` and `downgrade`.
