@@ -43,7 +43,7 @@ pub use insert::BulkInsert;
 pub use literal::{DefaultValue, IntoRow, Literal};
 pub(crate) use reverse::derive_downgrade;
 pub use reverse::reverse;
-pub use table::{Check, Column, Constraint, ForeignKey, Key, Reference, ReferentialAction, Table};
+pub use table::{Check, Column, Computed, Constraint, ForeignKey, Key, Reference, ReferentialAction, Table};
 pub use types::Type;
 
 pub use self::operations::{Operation, Operations, Sql};
