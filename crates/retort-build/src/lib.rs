@@ -39,5 +39,5 @@ pub use error::{Error, Errors, LiteralKind, Located, Location, Relation, Warning
 pub use generate::generate;
 pub use revision::{ParsedRevision, RevisionKind};
 pub use scan::{scan, Scan};
-pub use template::{rust_revision, slug, sql_revision, RevisionSpec};
+pub use template::{rust_revision, rust_revision_with, slug, sql_revision, RevisionSpec};
 pub use validate::{validate, RevisionTable};

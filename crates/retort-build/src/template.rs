@@ -49,6 +49,63 @@ pub fn rust_revision(spec: &RevisionSpec) -> String {
     spaced(&prettyplease::unparse(&file))
 }
 
+/// The source of a Rust revision whose `upgrade` (and, when given,
+/// `downgrade`) record the operations in `upgrade` and `downgrade`:
+/// statements on `op` such as `op.create_table("users", |t| { … });`, as
+/// `retort::codegen` builds them for `baseline` and `new-revision
+/// --autogenerate`. Formatted with prettyplease like [`rust_revision`];
+/// `header` lines become `//` comments at the top of the file (say where
+/// the revision came from there, never a password). Without a downgrade
+/// the file has no `downgrade` function, so retort derives one.
+pub fn rust_revision_with(
+    spec: &RevisionSpec,
+    header: &[String],
+    upgrade: proc_macro2::TokenStream,
+    downgrade: Option<proc_macro2::TokenStream>,
+) -> String {
+    let RevisionSpec { id, parents, message, branch_labels, depends_on } = spec;
+    let summary = format!(" {}", capitalised(message));
+    let labels = (!branch_labels.is_empty()).then(|| quote! { pub const BRANCH_LABELS: &[&str] = &[#(#branch_labels),*]; });
+    let depends = (!depends_on.is_empty()).then(|| quote! { pub const DEPENDS_ON: &[&str] = &[#(#depends_on),*]; });
+    let downgrade = downgrade.map(|body| {
+        quote! {
+            #[doc = " Undoes `upgrade`, in reverse order."]
+            pub fn downgrade(op: &mut Operations) {
+                #body
+            }
+        }
+    });
+    let file: syn::File = syn::parse_quote! {
+        #![doc = #summary]
+        use retort::op::*;
+
+        pub const REVISION: &str = #id;
+        pub const PARENTS: &[&str] = &[#(#parents),*];
+        pub const MESSAGE: &str = #message;
+        #labels
+        #depends
+
+        #[doc = " Records the operations that apply this revision."]
+        pub fn upgrade(op: &mut Operations) {
+            #upgrade
+        }
+
+        #downgrade
+    };
+    let mut text = String::new();
+    for line in header {
+        let line = line.trim_end();
+        text.push_str(if line.is_empty() { "//" } else { "// " });
+        text.push_str(line);
+        text.push('\n');
+    }
+    if !header.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&spaced(&prettyplease::unparse(&file)));
+    text
+}
+
 /// prettyplease puts items on consecutive lines; a person leaves a blank line
 /// after the imports, after the constants and between functions.
 fn spaced(source: &str) -> String {
@@ -170,6 +227,36 @@ mod tests {
         assert!(scanned.errors.is_empty(), "{source}\n{:?}", scanned.errors);
         assert_eq!(scanned.revisions.len(), 1);
         assert_eq!(scanned.revisions[0].parents.len(), 2);
+    }
+
+    #[test]
+    fn rust_revision_with_puts_header_comments_and_bodies_in_place_when_given() {
+        let spec = RevisionSpec { id: "0a1b2c3d4e5f".into(), message: "baseline".into(), ..RevisionSpec::default() };
+        let upgrade = quote! { op.execute("CREATE TABLE t (id int)"); };
+        let downgrade = quote! { op.drop_table("t"); };
+        let header = ["Baselined from db at 2026-01-01.".to_owned(), String::new(), "No password here.".to_owned()];
+        insta::assert_snapshot!(rust_revision_with(&spec, &header, upgrade, Some(downgrade)), @r#"
+        // Baselined from db at 2026-01-01.
+        //
+        // No password here.
+
+        //! Baseline.
+        use retort::op::*;
+
+        pub const REVISION: &str = "0a1b2c3d4e5f";
+        pub const PARENTS: &[&str] = &[];
+        pub const MESSAGE: &str = "baseline";
+
+        /// Records the operations that apply this revision.
+        pub fn upgrade(op: &mut Operations) {
+            op.execute("CREATE TABLE t (id int)");
+        }
+
+        /// Undoes `upgrade`, in reverse order.
+        pub fn downgrade(op: &mut Operations) {
+            op.drop_table("t");
+        }
+        "#);
     }
 
     #[test]
