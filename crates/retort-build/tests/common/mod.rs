@@ -5,25 +5,30 @@
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root, two levels above this crate.
-pub fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+/// This crate's folder.
+pub fn crate_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
     // Canonical, so that the paths in generated code carry no `..` and the
     // snapshot redaction below sees one spelling of the fixture path.
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The workspace root, two levels above this crate.
+pub fn workspace_root() -> PathBuf {
+    let root = crate_root().join("../..");
     root.canonicalize().unwrap_or(root)
 }
 
 /// A crate-root-like fixture folder under `tests/fixtures/build/`, holding
 /// a `migrations/` folder.
 pub fn fixture_root(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/build").join(name)
+    crate_root().join("tests/fixtures/build").join(name)
 }
 
-/// Snapshot settings: snapshots live in the workspace's top-level
-/// `snapshots/retort-build/` folder.
+/// Snapshot settings: this crate's snapshots live in its `snapshots/`.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(workspace_root().join("snapshots/retort-build"));
+    settings.set_snapshot_path(crate_root().join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
