@@ -17,6 +17,8 @@
 //! Reading (`introspect`) and turning rows into the model (`assemble`) are
 //! separate so that the second is a pure, unit-tested function.
 
+use std::collections::BTreeMap;
+
 use tokio_postgres::{Client, Row};
 
 use super::BackendError;
@@ -159,11 +161,107 @@ pub(super) async fn introspect(
     client: &Client,
     history: &HistoryTable,
 ) -> Result<SchemaSnapshot, BackendError> {
-    let tables_sql = format!(
+    let catalog = read_catalog(client).await?;
+    Ok(assemble(catalog, history))
+}
+
+/// The current schema's name, for naming objects the way the snapshot does.
+const CURRENT_SCHEMA_QUERY: &str = "SELECT coalesce(current_schema()::text, 'public')";
+
+/// `plpgsql` is left out because every database has it.
+const EXTENSIONS_QUERY: &str = "SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql'";
+
+/// Sends every catalog query at once and decodes the answers into rows.
+async fn read_catalog(client: &Client) -> Result<Catalog, BackendError> {
+    // The texts are bound first because the pipelined queries borrow them
+    // until the last answer arrives.
+    let schemas_sql = schemas_query();
+    let tables_sql = tables_query();
+    let columns_sql = columns_query();
+    let constraints_sql = constraints_query();
+    let indexes_sql = indexes_query();
+    let views_sql = views_query();
+    let routines_sql = routines_query();
+    let triggers_sql = triggers_query();
+    let sequences_sql = sequences_query();
+    let types_sql = types_query();
+    let (
+        current,
+        schemas,
+        extensions,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        views,
+        routines,
+        triggers,
+        sequences,
+        types,
+    ) = tokio::try_join!(
+        client.query_one(CURRENT_SCHEMA_QUERY, &[]),
+        client.query(schemas_sql.as_str(), &[]),
+        client.query(EXTENSIONS_QUERY, &[]),
+        client.query(tables_sql.as_str(), &[]),
+        client.query(columns_sql.as_str(), &[]),
+        client.query(constraints_sql.as_str(), &[]),
+        client.query(indexes_sql.as_str(), &[]),
+        client.query(views_sql.as_str(), &[]),
+        client.query(routines_sql.as_str(), &[]),
+        client.query(triggers_sql.as_str(), &[]),
+        client.query(sequences_sql.as_str(), &[]),
+        client.query(types_sql.as_str(), &[]),
+    )
+    .map_err(db_error)?;
+    Ok(Catalog {
+        current_schema: current.try_get(0).map_err(db_error)?,
+        schemas: decode(&schemas, text_row)?,
+        extensions: decode(&extensions, text_row)?,
+        tables: decode(&tables, table_row)?,
+        columns: decode(&columns, column_row)?,
+        constraints: decode(&constraints, constraint_row)?,
+        indexes: decode(&indexes, index_row)?,
+        views: decode(&views, view_row)?,
+        routines: decode(&routines, routine_row)?,
+        triggers: decode(&triggers, trigger_row)?,
+        sequences: decode(&sequences, sequence_row)?,
+        types: decode(&types, type_row)?,
+    })
+}
+
+/// Decodes every row of one result set, failing on the first that does not
+/// have the shape its query promises.
+fn decode<T>(
+    rows: &[Row],
+    row: fn(&Row) -> Result<T, tokio_postgres::Error>,
+) -> Result<Vec<T>, BackendError> {
+    rows.iter()
+        .map(row)
+        .collect::<Result<_, _>>()
+        .map_err(db_error)
+}
+
+/// The user's schemas that no extension created.
+fn schemas_query() -> String {
+    format!(
+        "SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} \
+         AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_namespace'::regclass \
+                         AND e.objid = n.oid AND e.deptype = 'e')"
+    )
+}
+
+/// Ordinary and partitioned tables, as (schema, name).
+fn tables_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p') AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION}"
-    );
-    let columns_sql = format!(
+    )
+}
+
+/// Every table's live columns in `attnum` order, with the identity
+/// sequence's start and step joined in through the column's dependency.
+fn columns_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
                 a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attgenerated::text, a.attidentity::text, \
                 CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, s.seqstart, s.seqincrement \
@@ -179,14 +277,19 @@ pub(super) async fn introspect(
          WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
                AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION} \
          ORDER BY n.nspname, c.relname, a.attnum"
-    );
+    )
+}
+
+/// Primary key, unique, foreign key and check constraints, with their
+/// column numbers turned into names in key order.
+fn constraints_query() -> String {
     let key_names = |key: &str, relation: &str| {
         format!(
             "ARRAY(SELECT a.attname::text FROM unnest(con.{key}) WITH ORDINALITY k(num, ord) \
              JOIN pg_attribute a ON a.attrelid = con.{relation} AND a.attnum = k.num ORDER BY k.ord)"
         )
     };
-    let constraints_sql = format!(
+    format!(
         "SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text, {}, \
                 rn.nspname::text, rc.relname::text, {}, con.confupdtype::text, con.confdeltype::text, \
                 pg_get_constraintdef(con.oid, true) \
@@ -197,8 +300,13 @@ pub(super) async fn introspect(
                AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION}",
         key_names("conkey", "conrelid"),
         key_names("confkey", "confrelid"),
-    );
-    let indexes_sql = format!(
+    )
+}
+
+/// Indexes that back no primary key or unique constraint: those are read
+/// as constraints.
+fn indexes_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text, ic.relname::text, i.indisunique, i.indnkeyatts::int4, \
                 ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts::int4) k ORDER BY k), \
                 i.indoption::int2[], pg_get_expr(i.indpred, i.indrelid, true) \
@@ -207,35 +315,57 @@ pub(super) async fn introspect(
          WHERE c.relkind IN ('r', 'p') AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION} \
                AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid \
                                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u'))"
-    );
-    let views_sql = format!(
+    )
+}
+
+/// Plain and materialized views with their deparsed queries.
+fn views_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid, true) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION}"
-    );
-    let routines_sql = format!(
+    )
+}
+
+/// Functions and procedures that no extension created; their identity
+/// arguments tell overloads apart.
+fn routines_query() -> String {
+    format!(
         "SELECT n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), p.prokind = 'p', \
                 pg_get_functiondef(p.oid) \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
          WHERE p.prokind IN ('f', 'p') AND {USER_SCHEMAS} \
                AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass \
                                AND e.objid = p.oid AND e.deptype = 'e')"
-    );
-    let triggers_sql = format!(
+    )
+}
+
+/// User triggers: internal ones implement constraints, which are read as such.
+fn triggers_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid, true) \
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE NOT t.tgisinternal AND {USER_SCHEMAS} AND {NOT_FROM_EXTENSION}"
-    );
-    // Sequences owned by a column (serial, identity, OWNED BY) go with it.
-    let sequences_sql = format!(
+    )
+}
+
+/// Free-standing sequences: those owned by a column (serial, identity,
+/// OWNED BY) go with it.
+fn sequences_query() -> String {
+    format!(
         "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement \
          FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {USER_SCHEMAS} AND {NOT_FROM_EXTENSION} \
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
                    AND d.objid = c.oid AND d.deptype IN ('a', 'i') \
                    AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0)"
-    );
-    let types_sql = format!(
+    )
+}
+
+/// Enums, domains, range and free-standing composite types, each printed
+/// as one comparable line (a table's row type is not a user type).
+fn types_query() -> String {
+    format!(
         "SELECT n.nspname::text, t.typname::text, CASE t.typtype \
            WHEN 'e' THEN 'enum (' || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) \
                                      FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')' \
@@ -257,135 +387,15 @@ pub(super) async fn introspect(
                 OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) \
            AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_type'::regclass \
                            AND e.objid = t.oid AND e.deptype = 'e')"
-    );
-    let schemas_sql = format!(
-        "SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} \
-         AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_namespace'::regclass \
-                         AND e.objid = n.oid AND e.deptype = 'e')"
-    );
-    let (
-        current,
-        schemas,
-        extensions,
-        tables,
-        columns,
-        constraints,
-        indexes,
-        views,
-        routines,
-        triggers,
-        sequences,
-        types,
-    ) = tokio::try_join!(
-        client.query_one("SELECT coalesce(current_schema()::text, 'public')", &[]),
-        client.query(schemas_sql.as_str(), &[]),
-        client.query(
-            "SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql'",
-            &[]
-        ),
-        client.query(tables_sql.as_str(), &[]),
-        client.query(columns_sql.as_str(), &[]),
-        client.query(constraints_sql.as_str(), &[]),
-        client.query(indexes_sql.as_str(), &[]),
-        client.query(views_sql.as_str(), &[]),
-        client.query(routines_sql.as_str(), &[]),
-        client.query(triggers_sql.as_str(), &[]),
-        client.query(sequences_sql.as_str(), &[]),
-        client.query(types_sql.as_str(), &[]),
     )
-    .map_err(db_error)?;
-    let text = |rows: &[Row]| {
-        rows.iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<Vec<String>, _>>()
-    };
-    let catalog = Catalog {
-        current_schema: current.try_get(0).map_err(db_error)?,
-        schemas: text(&schemas).map_err(db_error)?,
-        extensions: text(&extensions).map_err(db_error)?,
-        tables: tables
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        columns: columns
-            .iter()
-            .map(column_row)
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        constraints: constraints
-            .iter()
-            .map(constraint_row)
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        indexes: indexes
-            .iter()
-            .map(index_row)
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        views: views
-            .iter()
-            .map(|r| {
-                Ok(ViewRow {
-                    schema: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    materialized: r.try_get(2)?,
-                    definition: r.try_get(3)?,
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        routines: routines
-            .iter()
-            .map(|r| {
-                Ok(RoutineRow {
-                    schema: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    arguments: r.try_get(2)?,
-                    procedure: r.try_get(3)?,
-                    definition: r.try_get(4)?,
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        triggers: triggers
-            .iter()
-            .map(|r| {
-                Ok(TriggerRow {
-                    schema: r.try_get(0)?,
-                    table: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    definition: r.try_get(3)?,
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        sequences: sequences
-            .iter()
-            .map(|r| {
-                Ok(SequenceRow {
-                    schema: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    data_type: r.try_get(2)?,
-                    start: r.try_get(3)?,
-                    increment: r.try_get(4)?,
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-        types: types
-            .iter()
-            .map(|r| {
-                Ok(TypeRow {
-                    schema: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    definition: r.try_get::<_, Option<String>>(2)?.unwrap_or_default(),
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?,
-    };
-    Ok(assemble(catalog, history))
+}
+
+fn text_row(r: &Row) -> Result<String, tokio_postgres::Error> {
+    r.try_get(0)
+}
+
+fn table_row(r: &Row) -> Result<(String, String), tokio_postgres::Error> {
+    Ok((r.try_get(0)?, r.try_get(1)?))
 }
 
 fn column_row(r: &Row) -> Result<ColumnRow, tokio_postgres::Error> {
@@ -433,6 +443,55 @@ fn index_row(r: &Row) -> Result<IndexRow, tokio_postgres::Error> {
     })
 }
 
+fn view_row(r: &Row) -> Result<ViewRow, tokio_postgres::Error> {
+    Ok(ViewRow {
+        schema: r.try_get(0)?,
+        name: r.try_get(1)?,
+        materialized: r.try_get(2)?,
+        definition: r.try_get(3)?,
+    })
+}
+
+fn routine_row(r: &Row) -> Result<RoutineRow, tokio_postgres::Error> {
+    Ok(RoutineRow {
+        schema: r.try_get(0)?,
+        name: r.try_get(1)?,
+        arguments: r.try_get(2)?,
+        procedure: r.try_get(3)?,
+        definition: r.try_get(4)?,
+    })
+}
+
+fn trigger_row(r: &Row) -> Result<TriggerRow, tokio_postgres::Error> {
+    Ok(TriggerRow {
+        schema: r.try_get(0)?,
+        table: r.try_get(1)?,
+        name: r.try_get(2)?,
+        definition: r.try_get(3)?,
+    })
+}
+
+fn sequence_row(r: &Row) -> Result<SequenceRow, tokio_postgres::Error> {
+    Ok(SequenceRow {
+        schema: r.try_get(0)?,
+        name: r.try_get(1)?,
+        data_type: r.try_get(2)?,
+        start: r.try_get(3)?,
+        increment: r.try_get(4)?,
+    })
+}
+
+/// The definition's CASE yields NULL when one concatenated part is NULL (a
+/// range without its `pg_range` row); an empty definition stands in rather
+/// than failing the whole snapshot.
+fn type_row(r: &Row) -> Result<TypeRow, tokio_postgres::Error> {
+    Ok(TypeRow {
+        schema: r.try_get(0)?,
+        name: r.try_get(1)?,
+        definition: r.try_get::<_, Option<String>>(2)?.unwrap_or_default(),
+    })
+}
+
 /// Names objects the way the snapshot's keys do: bare in the current
 /// schema, `schema.name` elsewhere.
 struct Names<'a> {
@@ -454,6 +513,20 @@ impl Names<'_> {
         schema == self.history_schema
             && (table == self.history.name
                 || table.strip_suffix("_log") == Some(self.history.name.as_str()))
+    }
+
+    /// The snapshot's table that a column, constraint or index row belongs
+    /// to; none for the history tables, which the snapshot never holds.
+    fn table_mut<'t>(
+        &self,
+        tables: &'t mut BTreeMap<String, Table>,
+        schema: &str,
+        table: &str,
+    ) -> Option<&'t mut Table> {
+        if self.is_history(schema, table) {
+            return None;
+        }
+        tables.get_mut(&self.qualify(schema, table))
     }
 }
 
@@ -478,131 +551,161 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
         extensions: catalog.extensions.into_iter().collect(),
         ..SchemaSnapshot::default()
     };
-    for (schema, table) in &catalog.tables {
+    add_tables(&mut snapshot, &names, &catalog.tables);
+    add_columns(&mut snapshot, &names, catalog.columns);
+    add_constraints(&mut snapshot, &names, catalog.constraints);
+    add_indexes(&mut snapshot, &names, catalog.indexes);
+    sort_table_parts(&mut snapshot);
+    add_views(&mut snapshot, &names, catalog.views);
+    add_routines(&mut snapshot, &names, catalog.routines);
+    add_triggers(&mut snapshot, &names, catalog.triggers);
+    add_sequences(&mut snapshot, &names, catalog.sequences);
+    add_types(&mut snapshot, &names, catalog.types);
+    forget_unused_history_schema(&mut snapshot, &history_schema);
+    snapshot
+}
+
+/// An empty table per user table, for the later rows to fill in.
+fn add_tables(snapshot: &mut SchemaSnapshot, names: &Names, tables: &[(String, String)]) {
+    for (schema, table) in tables {
         if !names.is_history(schema, table) {
             snapshot
                 .tables
                 .insert(names.qualify(schema, table), Table::default());
         }
     }
-    for row in catalog.columns {
-        let Some(table) = snapshot
-            .tables
-            .get_mut(&names.qualify(&row.schema, &row.table))
-        else {
-            continue;
-        };
-        if names.is_history(&row.schema, &row.table) {
-            continue;
+}
+
+fn add_columns(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<ColumnRow>) {
+    for row in rows {
+        if let Some(table) = names.table_mut(&mut snapshot.tables, &row.schema, &row.table) {
+            table.columns.push(column(row));
         }
-        let computed = match row.generated.as_str() {
-            "s" => Some(format!(
-                "{} stored",
-                row.expression.clone().unwrap_or_default()
-            )),
-            "v" => Some(format!(
-                "{} virtual",
-                row.expression.clone().unwrap_or_default()
-            )),
-            _ => None,
-        };
-        table.columns.push(Column {
-            name: row.name,
-            data_type: row.data_type,
-            nullable: !row.not_null,
-            default: if computed.is_some() {
-                None
-            } else {
-                row.expression
+    }
+}
+
+/// A column from its row: a generated column's expression is its computed
+/// definition, not its default, though the catalog keeps both in `pg_attrdef`.
+fn column(row: ColumnRow) -> Column {
+    let computed = match row.generated.as_str() {
+        "s" => Some(format!(
+            "{} stored",
+            row.expression.clone().unwrap_or_default()
+        )),
+        "v" => Some(format!(
+            "{} virtual",
+            row.expression.clone().unwrap_or_default()
+        )),
+        _ => None,
+    };
+    Column {
+        name: row.name,
+        data_type: row.data_type,
+        nullable: !row.not_null,
+        default: if computed.is_some() {
+            None
+        } else {
+            row.expression
+        },
+        default_name: None,
+        identity: (!row.identity.is_empty()).then_some(Identity {
+            seed: row.seed,
+            increment: row.increment,
+        }),
+        collation: row.collation,
+        computed,
+    }
+}
+
+fn add_constraints(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<ConstraintRow>) {
+    for row in rows {
+        if let Some(table) = names.table_mut(&mut snapshot.tables, &row.schema, &row.table) {
+            add_constraint(table, names, row);
+        }
+    }
+}
+
+/// Files one constraint under its kind; kinds outside the query's
+/// (`p`, `u`, `f`, `c`) are ignored.
+fn add_constraint(table: &mut Table, names: &Names, row: ConstraintRow) {
+    match row.kind.as_str() {
+        "p" => {
+            table.primary_key = Some(Key {
+                name: Some(row.name),
+                columns: row.columns,
+            })
+        }
+        "u" => table.uniques.push(Key {
+            name: Some(row.name),
+            columns: row.columns,
+        }),
+        "f" => table.foreign_keys.push(ForeignKey {
+            name: Some(row.name),
+            columns: row.columns,
+            referenced_table: match (&row.referenced_schema, &row.referenced_table) {
+                (Some(schema), Some(referenced)) => names.qualify(schema, referenced),
+                _ => String::new(),
             },
-            default_name: None,
-            identity: (!row.identity.is_empty()).then_some(Identity {
-                seed: row.seed,
-                increment: row.increment,
-            }),
-            collation: row.collation,
-            computed,
-        });
-    }
-    for row in catalog.constraints {
-        if names.is_history(&row.schema, &row.table) {
-            continue;
-        }
-        let Some(table) = snapshot
-            .tables
-            .get_mut(&names.qualify(&row.schema, &row.table))
-        else {
-            continue;
-        };
-        match row.kind.as_str() {
-            "p" => {
-                table.primary_key = Some(Key {
-                    name: Some(row.name),
-                    columns: row.columns,
-                })
-            }
-            "u" => table.uniques.push(Key {
+            referenced_columns: row.referenced_columns,
+            on_delete: action(&row.on_delete).to_owned(),
+            on_update: action(&row.on_update).to_owned(),
+        }),
+        "c" => {
+            let expression = row
+                .definition
+                .strip_prefix("CHECK ")
+                .unwrap_or(&row.definition);
+            table.checks.push(Check {
                 name: Some(row.name),
-                columns: row.columns,
-            }),
-            "f" => table.foreign_keys.push(ForeignKey {
-                name: Some(row.name),
-                columns: row.columns,
-                referenced_table: match (&row.referenced_schema, &row.referenced_table) {
-                    (Some(schema), Some(referenced)) => names.qualify(schema, referenced),
-                    _ => String::new(),
-                },
-                referenced_columns: row.referenced_columns,
-                on_delete: action(&row.on_delete).to_owned(),
-                on_update: action(&row.on_update).to_owned(),
-            }),
-            "c" => {
-                let expression = row
-                    .definition
-                    .strip_prefix("CHECK ")
-                    .unwrap_or(&row.definition);
-                table.checks.push(Check {
-                    name: Some(row.name),
-                    expression: strip_enclosing(expression).to_owned(),
-                });
-            }
-            _ => {}
+                expression: strip_enclosing(expression).to_owned(),
+            });
+        }
+        _ => {}
+    }
+}
+
+fn add_indexes(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<IndexRow>) {
+    for row in rows {
+        if let Some(table) = names.table_mut(&mut snapshot.tables, &row.schema, &row.table) {
+            table.indexes.push(index(row));
         }
     }
-    for row in catalog.indexes {
-        if names.is_history(&row.schema, &row.table) {
-            continue;
-        }
-        let Some(table) = snapshot
-            .tables
-            .get_mut(&names.qualify(&row.schema, &row.table))
-        else {
-            continue;
-        };
-        let key_count = row.key_count.min(row.terms.len());
-        table.indexes.push(Index {
-            name: row.name,
-            unique: row.unique,
-            clustered: false,
-            columns: row.terms[..key_count]
-                .iter()
-                .enumerate()
-                .map(|(i, term)| IndexColumn {
-                    name: term.clone(),
-                    descending: row.options.get(i).is_some_and(|option| option & 1 == 1),
-                })
-                .collect(),
-            included: row.terms[key_count..].to_vec(),
-            filter: row.predicate,
-        });
+}
+
+/// An index from its row: the first `key_count` terms are keys, with their
+/// direction from `indoption`; the rest are INCLUDE columns.
+fn index(row: IndexRow) -> Index {
+    let key_count = row.key_count.min(row.terms.len());
+    Index {
+        name: row.name,
+        unique: row.unique,
+        clustered: false,
+        columns: row.terms[..key_count]
+            .iter()
+            .enumerate()
+            .map(|(i, term)| IndexColumn {
+                name: term.clone(),
+                descending: row.options.get(i).is_some_and(|option| option & 1 == 1),
+            })
+            .collect(),
+        included: row.terms[key_count..].to_vec(),
+        filter: row.predicate,
     }
+}
+
+/// The catalog returns constraints and indexes in no promised order; sorting
+/// them keeps two snapshots of the same schema equal.
+fn sort_table_parts(snapshot: &mut SchemaSnapshot) {
     for table in snapshot.tables.values_mut() {
         table.uniques.sort();
         table.foreign_keys.sort();
         table.checks.sort();
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    for row in catalog.views {
+}
+
+fn add_views(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<ViewRow>) {
+    for row in rows {
         let view = View {
             definition: tidy(&row.definition),
         };
@@ -613,7 +716,12 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
             snapshot.views.insert(name, view);
         }
     }
-    for row in catalog.routines {
+}
+
+/// Routines are keyed with their identity arguments, because overloads
+/// share a name.
+fn add_routines(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<RoutineRow>) {
+    for row in rows {
         snapshot.routines.insert(
             format!(
                 "{}({})",
@@ -630,33 +738,42 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
             },
         );
     }
-    // Trigger names are unique per table, not per schema: a name used on
-    // two tables of one schema is keyed `name on table` for both.
-    let triggers: Vec<TriggerRow> = catalog
-        .triggers
+}
+
+fn add_triggers(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<TriggerRow>) {
+    let triggers: Vec<TriggerRow> = rows
         .into_iter()
         .filter(|row| !names.is_history(&row.schema, &row.table))
         .collect();
     for row in &triggers {
-        let shared = triggers
-            .iter()
-            .filter(|other| other.schema == row.schema && other.name == row.name)
-            .count()
-            > 1;
-        let table = names.qualify(&row.schema, &row.table);
-        let mut key = names.qualify(&row.schema, &row.name);
-        if shared {
-            key = format!("{key} on {}", row.table);
-        }
         snapshot.triggers.insert(
-            key,
+            trigger_key(names, &triggers, row),
             Trigger {
-                table,
+                table: names.qualify(&row.schema, &row.table),
                 definition: tidy(&row.definition),
             },
         );
     }
-    for row in catalog.sequences {
+}
+
+/// Trigger names are unique per table, not per schema: a name used on
+/// two tables of one schema is keyed `name on table` for both.
+fn trigger_key(names: &Names, triggers: &[TriggerRow], row: &TriggerRow) -> String {
+    let shared = triggers
+        .iter()
+        .filter(|other| other.schema == row.schema && other.name == row.name)
+        .count()
+        > 1;
+    let key = names.qualify(&row.schema, &row.name);
+    if shared {
+        format!("{key} on {}", row.table)
+    } else {
+        key
+    }
+}
+
+fn add_sequences(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<SequenceRow>) {
+    for row in rows {
         snapshot.sequences.insert(
             names.qualify(&row.schema, &row.name),
             Sequence {
@@ -666,7 +783,10 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
             },
         );
     }
-    for row in catalog.types {
+}
+
+fn add_types(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<TypeRow>) {
+    for row in rows {
         snapshot.types.insert(
             names.qualify(&row.schema, &row.name),
             UserType {
@@ -674,9 +794,12 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
             },
         );
     }
-    // The history's own schema is listed only when it holds something else:
-    // `ensure_history` may have created it, and a fresh and a fully
-    // downgraded database must not differ by it.
+}
+
+/// The history's own schema is listed only when it holds something else:
+/// `ensure_history` may have created it, and a fresh and a fully
+/// downgraded database must not differ by it.
+fn forget_unused_history_schema(snapshot: &mut SchemaSnapshot, history_schema: &str) {
     let prefix = format!("{history_schema}.");
     let used = snapshot
         .tables
@@ -688,9 +811,8 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
         .chain(snapshot.types.keys())
         .any(|key| key.starts_with(&prefix));
     if !used {
-        snapshot.schemas.remove(&history_schema);
+        snapshot.schemas.remove(history_schema);
     }
-    snapshot
 }
 
 /// A foreign key action from its `pg_constraint` code.
@@ -916,6 +1038,106 @@ mod tests {
             snapshot.triggers.keys().collect::<Vec<_>>(),
             ["touch on users", "touch on v"]
         );
+    }
+
+    #[test]
+    fn column_keeps_expression_as_default_when_column_is_not_generated() {
+        let column = column(ColumnRow {
+            name: "created".into(),
+            data_type: "timestamp with time zone".into(),
+            expression: Some("now()".into()),
+            ..ColumnRow::default()
+        });
+        assert_eq!(column.default.as_deref(), Some("now()"));
+        assert_eq!(column.computed, None);
+        assert_eq!(column.identity, None);
+        assert!(column.nullable);
+    }
+
+    #[test]
+    fn column_reads_expression_as_computed_when_generated_virtually() {
+        let column = column(ColumnRow {
+            expression: Some("a + b".into()),
+            generated: "v".into(),
+            not_null: true,
+            ..ColumnRow::default()
+        });
+        assert_eq!(column.computed.as_deref(), Some("a + b virtual"));
+        assert_eq!(column.default, None);
+        assert!(!column.nullable);
+    }
+
+    #[test]
+    fn index_keeps_every_term_a_key_when_key_count_exceeds_terms() {
+        let index = index(IndexRow {
+            name: "ix".into(),
+            key_count: 5,
+            terms: vec!["a".into(), "b".into()],
+            options: vec![0, 1],
+            ..IndexRow::default()
+        });
+        assert_eq!(
+            index.columns,
+            [
+                IndexColumn {
+                    name: "a".into(),
+                    descending: false
+                },
+                IndexColumn {
+                    name: "b".into(),
+                    descending: true
+                },
+            ]
+        );
+        assert!(index.included.is_empty());
+    }
+
+    #[test]
+    fn trigger_key_is_qualified_name_when_name_is_unique_in_its_schema() {
+        let history = HistoryTable::default();
+        let names = Names {
+            current: "public",
+            history_schema: "public",
+            history: &history,
+        };
+        let trigger = |schema: &str, table: &str| TriggerRow {
+            schema: schema.into(),
+            table: table.into(),
+            name: "touch".into(),
+            definition: String::new(),
+        };
+        let triggers = [trigger("public", "users"), trigger("billing", "invoices")];
+        assert_eq!(trigger_key(&names, &triggers, &triggers[0]), "touch");
+        assert_eq!(
+            trigger_key(&names, &triggers, &triggers[1]),
+            "billing.touch"
+        );
+    }
+
+    #[test]
+    fn assemble_leaves_out_constraints_and_triggers_when_they_belong_to_history() {
+        let history = HistoryTable {
+            schema: Some("ops".into()),
+            name: "retort_history".into(),
+        };
+        let mut catalog = catalog();
+        catalog.constraints.push(ConstraintRow {
+            schema: "ops".into(),
+            table: "retort_history_log".into(),
+            name: "retort_history_log_pkey".into(),
+            kind: "p".into(),
+            columns: vec!["id".into()],
+            ..ConstraintRow::default()
+        });
+        catalog.triggers.push(TriggerRow {
+            schema: "ops".into(),
+            table: "retort_history".into(),
+            name: "audit".into(),
+            definition: "CREATE TRIGGER audit …".into(),
+        });
+        let snapshot = assemble(catalog, &history);
+        assert!(!snapshot.tables.keys().any(|name| name.starts_with("ops.")));
+        assert!(!snapshot.triggers.contains_key("ops.audit"));
     }
 
     #[test]

@@ -291,138 +291,20 @@ fn assemble_table(
 ) -> Table {
     let parsed = parse_create_table(&rows.sql);
     let key_columns = primary_key_columns(&rows.columns);
-    let parsed_column = |name: &str| {
-        parsed
-            .columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-    };
-    // A lone INTEGER PRIMARY KEY is the rowid and cannot be null, although
-    // the pragma reports no NOT NULL; neither can any key column of a
-    // WITHOUT ROWID table.
-    let rowid_alias = |column: &ColumnRow| {
-        key_columns.len() == 1
-            && column.pk == 1
-            && column.declared_type.eq_ignore_ascii_case("INTEGER")
-    };
     let columns = rows
         .columns
         .iter()
         .filter(|column| column.hidden != 1)
-        .map(|column| {
-            let extra = parsed_column(&column.name);
-            let generated = matches!(column.hidden, 2 | 3);
-            Column {
-                name: column.name.clone(),
-                data_type: normalise_type(&column.declared_type),
-                nullable: !(column.not_null
-                    || rowid_alias(column)
-                    || (parsed.without_rowid && column.pk > 0)),
-                default: if generated {
-                    None
-                } else {
-                    column.default.as_deref().map(normalise)
-                },
-                default_name: None,
-                identity: extra.filter(|e| e.autoincrement).map(|_| Identity {
-                    seed: None,
-                    increment: None,
-                }),
-                collation: extra.and_then(|e| e.collation.clone()),
-                computed: if generated {
-                    let expression = extra.and_then(|e| e.generated.clone()).unwrap_or_default();
-                    Some(format!(
-                        "{expression} {}",
-                        if column.hidden == 3 {
-                            "stored"
-                        } else {
-                            "virtual"
-                        }
-                    ))
-                } else {
-                    None
-                },
-            }
-        })
+        .map(|column| assemble_column(column, &parsed, key_columns.len()))
         .collect();
     let primary_key = (!key_columns.is_empty()).then(|| Key {
         name: parsed.primary_key_name.clone(),
         columns: key_columns,
     });
-    let mut uniques = Vec::new();
-    let mut indexes = Vec::new();
-    for index in &rows.indexes {
-        let names: Vec<String> = index
-            .columns
-            .iter()
-            .map(|c| c.name.clone().unwrap_or_default())
-            .collect();
-        match index.origin.as_str() {
-            "pk" => {}
-            "u" => uniques.push(Key {
-                name: named(&parsed.unique_names, &names),
-                columns: names,
-            }),
-            _ => {
-                let parsed_index = index_sql
-                    .get(index.name.as_str())
-                    .map(|sql| parse_create_index(sql));
-                let columns = index
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, column)| IndexColumn {
-                        name: column.name.clone().unwrap_or_else(|| {
-                            parsed_index
-                                .as_ref()
-                                .and_then(|p| p.terms.get(i).cloned())
-                                .unwrap_or_else(|| "(expression)".to_owned())
-                        }),
-                        descending: column.descending,
-                    })
-                    .collect();
-                indexes.push(Index {
-                    name: index.name.clone(),
-                    unique: index.unique,
-                    clustered: false,
-                    columns,
-                    included: Vec::new(),
-                    filter: parsed_index.and_then(|p| p.filter),
-                });
-            }
-        }
-    }
-    // The pragma lists a key's columns in rows sharing an id; ids count down
-    // from the last declared key, so they are not used for order.
-    let mut by_id: Vec<(i64, Vec<&ForeignKeyRow>)> = Vec::new();
-    for row in &rows.foreign_keys {
-        match by_id.iter_mut().find(|(id, _)| *id == row.id) {
-            Some((_, rows)) => rows.push(row),
-            None => by_id.push((row.id, vec![row])),
-        }
-    }
-    let foreign_keys = by_id
+    let (uniques, indexes) = assemble_uniques_and_indexes(&rows.indexes, &parsed, index_sql);
+    let foreign_keys = group_foreign_key_rows(&rows.foreign_keys)
         .into_iter()
-        .map(|(_, key)| {
-            let first = key[0];
-            let columns: Vec<String> = key.iter().map(|r| r.from.clone()).collect();
-            let referenced_columns = if key.iter().all(|r| r.to.is_some()) {
-                key.iter().filter_map(|r| r.to.clone()).collect()
-            } else {
-                primary_keys
-                    .get(&first.table.to_lowercase())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            ForeignKey {
-                name: named(&parsed.foreign_key_names, &columns),
-                columns,
-                referenced_table: first.table.clone(),
-                referenced_columns,
-                on_delete: first.on_delete.to_uppercase(),
-                on_update: first.on_update.to_uppercase(),
-            }
-        })
+        .map(|key| assemble_foreign_key(&key, &parsed, primary_keys))
         .collect();
     let mut table = Table {
         columns,
@@ -437,6 +319,157 @@ fn assemble_table(
     table.checks.sort();
     table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     table
+}
+
+/// A column from its pragma row and what the `CREATE TABLE` text adds
+/// (collation, generated expression, `AUTOINCREMENT`); `key_count` is the
+/// number of primary key columns.
+fn assemble_column(column: &ColumnRow, parsed: &ParsedTable, key_count: usize) -> Column {
+    let extra = parsed
+        .columns
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(&column.name));
+    let generated = matches!(column.hidden, 2 | 3);
+    Column {
+        name: column.name.clone(),
+        data_type: normalise_type(&column.declared_type),
+        nullable: !(column.not_null
+            || is_rowid_alias(column, key_count)
+            || (parsed.without_rowid && column.pk > 0)),
+        default: if generated {
+            None
+        } else {
+            column.default.as_deref().map(normalise)
+        },
+        default_name: None,
+        identity: extra.filter(|e| e.autoincrement).map(|_| Identity {
+            seed: None,
+            increment: None,
+        }),
+        collation: extra.and_then(|e| e.collation.clone()),
+        computed: if generated {
+            let expression = extra.and_then(|e| e.generated.clone()).unwrap_or_default();
+            Some(format!(
+                "{expression} {}",
+                if column.hidden == 3 {
+                    "stored"
+                } else {
+                    "virtual"
+                }
+            ))
+        } else {
+            None
+        },
+    }
+}
+
+/// A lone INTEGER PRIMARY KEY is the rowid and cannot be null, although
+/// the pragma reports no NOT NULL. (Neither can any key column of a
+/// WITHOUT ROWID table, which the caller checks.)
+fn is_rowid_alias(column: &ColumnRow, key_count: usize) -> bool {
+    key_count == 1 && column.pk == 1 && column.declared_type.eq_ignore_ascii_case("INTEGER")
+}
+
+/// The pragma's index list, sorted into UNIQUE constraints and indexes; the
+/// index behind the primary key is the key itself and is left out.
+fn assemble_uniques_and_indexes(
+    list: &[IndexRows],
+    parsed: &ParsedTable,
+    index_sql: &HashMap<&str, &str>,
+) -> (Vec<Key>, Vec<Index>) {
+    let mut uniques = Vec::new();
+    let mut indexes = Vec::new();
+    for index in list {
+        match index.origin.as_str() {
+            "pk" => {}
+            "u" => {
+                let columns: Vec<String> = index
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone().unwrap_or_default())
+                    .collect();
+                uniques.push(Key {
+                    name: named(&parsed.unique_names, &columns),
+                    columns,
+                })
+            }
+            _ => indexes.push(assemble_index(
+                index,
+                index_sql.get(index.name.as_str()).copied(),
+            )),
+        }
+    }
+    (uniques, indexes)
+}
+
+/// An index from its pragma rows and its `CREATE INDEX` text, which alone
+/// holds the expressions of expression terms and a partial index's predicate.
+fn assemble_index(index: &IndexRows, sql: Option<&str>) -> Index {
+    let parsed = sql.map(parse_create_index);
+    let columns = index
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| IndexColumn {
+            name: column.name.clone().unwrap_or_else(|| {
+                parsed
+                    .as_ref()
+                    .and_then(|p| p.terms.get(i).cloned())
+                    .unwrap_or_else(|| "(expression)".to_owned())
+            }),
+            descending: column.descending,
+        })
+        .collect();
+    Index {
+        name: index.name.clone(),
+        unique: index.unique,
+        clustered: false,
+        columns,
+        included: Vec::new(),
+        filter: parsed.and_then(|p| p.filter),
+    }
+}
+
+/// The pragma lists a key's columns in rows sharing an id; ids count down
+/// from the last declared key, so they are not used for order: keys come in
+/// the order their first row does.
+fn group_foreign_key_rows(rows: &[ForeignKeyRow]) -> Vec<Vec<&ForeignKeyRow>> {
+    let mut by_id: Vec<(i64, Vec<&ForeignKeyRow>)> = Vec::new();
+    for row in rows {
+        match by_id.iter_mut().find(|(id, _)| *id == row.id) {
+            Some((_, rows)) => rows.push(row),
+            None => by_id.push((row.id, vec![row])),
+        }
+    }
+    by_id.into_iter().map(|(_, key)| key).collect()
+}
+
+/// One foreign key from its rows, which are never empty. A key that names
+/// no parent columns references the parent's primary key, looked up in
+/// `primary_keys` by lower-case table name.
+fn assemble_foreign_key(
+    key: &[&ForeignKeyRow],
+    parsed: &ParsedTable,
+    primary_keys: &HashMap<String, Vec<String>>,
+) -> ForeignKey {
+    let first = key[0];
+    let columns: Vec<String> = key.iter().map(|r| r.from.clone()).collect();
+    let referenced_columns = if key.iter().all(|r| r.to.is_some()) {
+        key.iter().filter_map(|r| r.to.clone()).collect()
+    } else {
+        primary_keys
+            .get(&first.table.to_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    };
+    ForeignKey {
+        name: named(&parsed.foreign_key_names, &columns),
+        columns,
+        referenced_table: first.table.clone(),
+        referenced_columns,
+        on_delete: first.on_delete.to_uppercase(),
+        on_update: first.on_update.to_uppercase(),
+    }
 }
 
 /// The name declared with `CONSTRAINT name` for the constraint on `columns`.
@@ -1259,5 +1292,63 @@ mod tests {
         );
         assert_eq!(todos.indexes[0].filter.as_deref(), Some("owner_id > 0"));
         assert!(todos.indexes[0].columns[0].descending);
+    }
+
+    #[test]
+    fn group_foreign_key_rows_orders_keys_by_first_row_when_ids_count_down() {
+        let row = |id: i64, from: &str| ForeignKeyRow {
+            id,
+            table: "parent".into(),
+            from: from.into(),
+            ..ForeignKeyRow::default()
+        };
+        let rows = [row(1, "a"), row(1, "b"), row(0, "c")];
+        let froms: Vec<Vec<&str>> = group_foreign_key_rows(&rows)
+            .iter()
+            .map(|key| key.iter().map(|r| r.from.as_str()).collect())
+            .collect();
+        assert_eq!(froms, [vec!["a", "b"], vec!["c"]]);
+    }
+
+    #[test]
+    fn assemble_index_names_expression_terms_from_sql_when_pragma_gives_no_name() {
+        let rows = IndexRows {
+            name: "ix".into(),
+            origin: "c".into(),
+            columns: vec![
+                IndexColumnRow {
+                    name: None,
+                    descending: true,
+                },
+                IndexColumnRow {
+                    name: Some("id".into()),
+                    descending: false,
+                },
+            ],
+            ..IndexRows::default()
+        };
+        let index = assemble_index(&rows, Some("CREATE INDEX ix ON t (lower(name) DESC, id)"));
+        assert_eq!(index.columns[0].name, "lower(name)");
+        assert!(index.columns[0].descending);
+        assert_eq!(index.columns[1].name, "id");
+        let unread = assemble_index(&rows, None);
+        assert_eq!(unread.columns[0].name, "(expression)");
+    }
+
+    #[test]
+    fn assemble_column_is_not_null_when_it_is_a_key_column_of_a_without_rowid_table() {
+        let parsed = parse_create_table(
+            "CREATE TABLE pairs (a TEXT, b TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID",
+        );
+        assert!(!assemble_column(&column("a", "TEXT", 1), &parsed, 2).nullable);
+        let rowid = parse_create_table("CREATE TABLE pairs (a TEXT, b TEXT, PRIMARY KEY (a, b))");
+        assert!(assemble_column(&column("a", "TEXT", 1), &rowid, 2).nullable);
+    }
+
+    #[test]
+    fn is_rowid_alias_is_false_when_integer_key_is_one_of_several() {
+        assert!(is_rowid_alias(&column("id", "integer", 1), 1));
+        assert!(!is_rowid_alias(&column("id", "INTEGER", 1), 2));
+        assert!(!is_rowid_alias(&column("id", "INT", 1), 1));
     }
 }

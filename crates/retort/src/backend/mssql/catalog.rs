@@ -384,113 +384,156 @@ pub(crate) fn decode(results: &[Vec<Row>]) -> Result<Catalog, String> {
     Ok(Catalog {
         collation,
         schemas: rows(results, 1, "schemas", |c| c.required_text(0))?,
-        tables: rows(results, 2, "tables", |c| {
-            Ok(TableRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-            })
-        })?,
-        columns: rows(results, 3, "columns", |c| {
-            Ok(ColumnRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                column_id: c.required_int(2)?,
-                name: c.required_text(3)?,
-                type_name: c.required_text(4)?,
-                max_length: c.required_int(5)?,
-                precision: c.required_int(6)?,
-                scale: c.required_int(7)?,
-                nullable: c.flag(8)?,
-                collation: c.text(9)?,
-                identity: c.flag(10)?,
-                identity_seed: c.text(11)?,
-                identity_increment: c.text(12)?,
-                computed: c.text(13)?,
-                persisted: c.flag(14)?,
-                default_name: c.text(15)?,
-                default: c.text(16)?,
-                default_system_named: c.flag(17)?,
-            })
-        })?,
-        keys: rows(results, 4, "key constraints", |c| {
-            Ok(KeyColumnRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                constraint: c.required_text(2)?,
-                kind: c.required_text(3)?.trim().to_owned(),
-                ordinal: c.required_int(4)?,
-                column: c.required_text(5)?,
-                system_named: c.flag(6)?,
-            })
-        })?,
-        indexes: rows(results, 5, "indexes", |c| {
-            Ok(IndexRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                name: c.required_text(2)?,
-                unique: c.flag(3)?,
-                kind: c.required_int(4)?,
-                filter: c.text(5)?,
-            })
-        })?,
-        index_columns: rows(results, 6, "index columns", |c| {
-            Ok(IndexColumnRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                index: c.required_text(2)?,
-                key_ordinal: c.required_int(3)?,
-                index_column_id: c.required_int(4)?,
-                descending: c.flag(5)?,
-                included: c.flag(6)?,
-                column: c.required_text(7)?,
-            })
-        })?,
-        foreign_keys: rows(results, 7, "foreign keys", |c| {
-            Ok(ForeignKeyColumnRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                constraint: c.required_text(2)?,
-                ordinal: c.required_int(3)?,
-                column: c.required_text(4)?,
-                referenced_schema: c.required_text(5)?,
-                referenced_table: c.required_text(6)?,
-                referenced_column: c.required_text(7)?,
-                on_delete: c.required_text(8)?,
-                on_update: c.required_text(9)?,
-                system_named: c.flag(10)?,
-            })
-        })?,
-        checks: rows(results, 8, "check constraints", |c| {
-            Ok(CheckRow {
-                schema: c.required_text(0)?,
-                table: c.required_text(1)?,
-                name: c.required_text(2)?,
-                definition: c.required_text(3)?,
-                system_named: c.flag(4)?,
-            })
-        })?,
-        modules: rows(results, 9, "modules", |c| {
-            Ok(ModuleRow {
-                schema: c.required_text(0)?,
-                name: c.required_text(1)?,
-                kind: c.required_text(2)?.trim().to_owned(),
-                parent_schema: c.text(3)?,
-                parent: c.text(4)?,
-                definition: c.text(5)?,
-            })
-        })?,
-        sequences: rows(results, 10, "sequences", |c| {
-            Ok(SequenceRow {
-                schema: c.required_text(0)?,
-                name: c.required_text(1)?,
-                type_name: c.required_text(2)?,
-                precision: c.required_int(3)?,
-                scale: c.required_int(4)?,
-                start: c.required_text(5)?,
-                increment: c.required_text(6)?,
-            })
-        })?,
+        tables: rows(results, 2, "tables", TableRow::decode)?,
+        columns: rows(results, 3, "columns", ColumnRow::decode)?,
+        keys: rows(results, 4, "key constraints", KeyColumnRow::decode)?,
+        indexes: rows(results, 5, "indexes", IndexRow::decode)?,
+        index_columns: rows(results, 6, "index columns", IndexColumnRow::decode)?,
+        foreign_keys: rows(results, 7, "foreign keys", ForeignKeyColumnRow::decode)?,
+        checks: rows(results, 8, "check constraints", CheckRow::decode)?,
+        modules: rows(results, 9, "modules", ModuleRow::decode)?,
+        sequences: rows(results, 10, "sequences", SequenceRow::decode)?,
     })
+}
+
+// One decoder per result set of `QUERY`: each reads the cells in the order
+// that result's SELECT lists them.
+
+impl TableRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(TableRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+        })
+    }
+}
+
+impl ColumnRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(ColumnRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            column_id: c.required_int(2)?,
+            name: c.required_text(3)?,
+            type_name: c.required_text(4)?,
+            max_length: c.required_int(5)?,
+            precision: c.required_int(6)?,
+            scale: c.required_int(7)?,
+            nullable: c.flag(8)?,
+            collation: c.text(9)?,
+            identity: c.flag(10)?,
+            identity_seed: c.text(11)?,
+            identity_increment: c.text(12)?,
+            computed: c.text(13)?,
+            persisted: c.flag(14)?,
+            default_name: c.text(15)?,
+            default: c.text(16)?,
+            default_system_named: c.flag(17)?,
+        })
+    }
+}
+
+impl KeyColumnRow {
+    /// The constraint type is trimmed because the catalog's type codes are
+    /// `char(2)`, padded when shorter.
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(KeyColumnRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            constraint: c.required_text(2)?,
+            kind: c.required_text(3)?.trim().to_owned(),
+            ordinal: c.required_int(4)?,
+            column: c.required_text(5)?,
+            system_named: c.flag(6)?,
+        })
+    }
+}
+
+impl IndexRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(IndexRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            name: c.required_text(2)?,
+            unique: c.flag(3)?,
+            kind: c.required_int(4)?,
+            filter: c.text(5)?,
+        })
+    }
+}
+
+impl IndexColumnRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(IndexColumnRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            index: c.required_text(2)?,
+            key_ordinal: c.required_int(3)?,
+            index_column_id: c.required_int(4)?,
+            descending: c.flag(5)?,
+            included: c.flag(6)?,
+            column: c.required_text(7)?,
+        })
+    }
+}
+
+impl ForeignKeyColumnRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(ForeignKeyColumnRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            constraint: c.required_text(2)?,
+            ordinal: c.required_int(3)?,
+            column: c.required_text(4)?,
+            referenced_schema: c.required_text(5)?,
+            referenced_table: c.required_text(6)?,
+            referenced_column: c.required_text(7)?,
+            on_delete: c.required_text(8)?,
+            on_update: c.required_text(9)?,
+            system_named: c.flag(10)?,
+        })
+    }
+}
+
+impl CheckRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(CheckRow {
+            schema: c.required_text(0)?,
+            table: c.required_text(1)?,
+            name: c.required_text(2)?,
+            definition: c.required_text(3)?,
+            system_named: c.flag(4)?,
+        })
+    }
+}
+
+impl ModuleRow {
+    /// The object type is trimmed because `sys.objects.type` is `char(2)`
+    /// (`V `); the definition is NULL for a module created `WITH ENCRYPTION`.
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(ModuleRow {
+            schema: c.required_text(0)?,
+            name: c.required_text(1)?,
+            kind: c.required_text(2)?.trim().to_owned(),
+            parent_schema: c.text(3)?,
+            parent: c.text(4)?,
+            definition: c.text(5)?,
+        })
+    }
+}
+
+impl SequenceRow {
+    fn decode(c: &Cells<'_>) -> Result<Self, String> {
+        Ok(SequenceRow {
+            schema: c.required_text(0)?,
+            name: c.required_text(1)?,
+            type_name: c.required_text(2)?,
+            precision: c.required_int(3)?,
+            scale: c.required_int(4)?,
+            start: c.required_text(5)?,
+            increment: c.required_text(6)?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -598,6 +641,46 @@ mod tests {
             error,
             "the catalog query returned 10 result sets instead of 11"
         );
+    }
+
+    #[test]
+    fn module_row_trims_type_and_keeps_no_definition_when_module_is_encrypted() {
+        use ColumnType::NVarchar;
+        let encrypted = row(vec![
+            ("schema_name", NVarchar, text("dbo")),
+            ("object_name", NVarchar, text("v_secret")),
+            ("object_type", NVarchar, text("V ")),
+            ("parent_schema", NVarchar, ColumnData::String(None)),
+            ("parent_name", NVarchar, ColumnData::String(None)),
+            ("definition", NVarchar, ColumnData::String(None)),
+        ]);
+        let module = ModuleRow::decode(&Cells {
+            row: &encrypted,
+            result: "modules",
+        });
+        assert_eq!(
+            module,
+            Ok(ModuleRow {
+                schema: "dbo".into(),
+                name: "v_secret".into(),
+                kind: "V".into(),
+                ..ModuleRow::default()
+            })
+        );
+    }
+
+    #[test]
+    fn table_row_fails_naming_the_column_when_a_required_cell_is_null() {
+        use ColumnType::NVarchar;
+        let nameless = row(vec![
+            ("schema_name", NVarchar, text("dbo")),
+            ("table_name", NVarchar, ColumnData::String(None)),
+        ]);
+        let error = TableRow::decode(&Cells {
+            row: &nameless,
+            result: "tables",
+        });
+        assert_eq!(error, Err("tables: table_name is NULL".to_owned()));
     }
 
     #[test]
