@@ -335,137 +335,167 @@ impl Target {
         applied: &BTreeSet<String>,
     ) -> Result<Destination, TargetError> {
         match self {
-            Target::Head => match graph.heads().as_slice() {
-                // An empty table has no head; "the top" is then "nothing applied".
-                [] => Ok(Destination::Base),
-                [head] => Ok(Destination::At(vec![head])),
-                heads => Err(TargetError::SeveralHeads {
-                    heads: Candidate::list(heads),
-                }),
-            },
+            Target::Head => resolve_head(graph),
             Target::Heads => Ok(Destination::At(graph.heads())),
             Target::Base => Ok(Destination::Base),
             Target::Revision { prefix } => Ok(Destination::At(vec![graph.find(prefix)?])),
-            Target::Relative { steps } => {
-                let walk = Walk::new(self, graph);
-                let current = graph.current_heads(applied);
-                if steps.get() > 0 {
-                    let start = match current.as_slice() {
-                        [] => Start::Below(graph.bases(), Fork::Bases),
-                        [head] => Start::At(head),
-                        several => return Err(walk.fork(Fork::CurrentHeads, several)),
-                    };
-                    walk.up(start, steps.unsigned_abs())
-                        .map(|r| Destination::At(vec![r]))
-                } else {
-                    let head = match current.as_slice() {
-                        [] => {
-                            return Err(TargetError::NothingApplied {
-                                target: self.to_string(),
-                                branch: None,
-                            })
-                        }
-                        [head] => *head,
-                        several => return Err(walk.fork(Fork::CurrentHeads, several)),
-                    };
-                    walk.down(
-                        head,
-                        steps.unsigned_abs(),
-                        |_| true,
-                        |available| TargetError::NotEnoughApplied {
-                            target: self.to_string(),
-                            applied: available,
-                        },
-                    )
-                }
-            }
-            Target::RelativeTo { prefix, steps } => {
-                let walk = Walk::new(self, graph);
-                let from = graph.find(prefix)?;
-                if steps.get() > 0 {
-                    walk.up(Start::At(from), steps.unsigned_abs())
-                        .map(|r| Destination::At(vec![r]))
-                } else {
-                    walk.down(
-                        from,
-                        steps.unsigned_abs(),
-                        |_| true,
-                        |available| TargetError::PastBase {
-                            target: self.to_string(),
-                            from: from.id.to_owned(),
-                            available,
-                        },
-                    )
-                }
-            }
-            Target::BranchHead { branch } => {
-                let members = branch_marks(graph, branch)?;
-                let heads = graph.marked(&members);
-                let heads: Vec<&'static Revision> = heads
-                    .into_iter()
-                    .filter(|revision| graph.children(revision.id).is_empty())
-                    .collect();
-                match heads.as_slice() {
-                    [_] | [] => Ok(Destination::At(heads)),
-                    several => Err(TargetError::SeveralBranchHeads {
-                        branch: branch.clone(),
-                        heads: Candidate::list(several),
-                    }),
-                }
-            }
-            Target::BranchBase { branch } => {
-                let root = branch_root(graph, branch)?;
-                Ok(Destination::Below(root))
-            }
+            Target::Relative { steps } => self.resolve_relative(graph, applied, *steps),
+            Target::RelativeTo { prefix, steps } => self.resolve_relative_to(graph, prefix, *steps),
+            Target::BranchHead { branch } => resolve_branch_head(graph, branch),
+            Target::BranchBase { branch } => Ok(Destination::Below(branch_root(graph, branch)?)),
             Target::BranchRelative { branch, steps } => {
-                let walk = Walk::new(self, graph);
-                let root = branch_root(graph, branch)?;
-                let members = branch_marks(graph, branch)?;
-                let applied = graph.applied_marks(applied);
-                // The branch's current revisions: applied members without an
-                // applied child. Members are closed under children, so any
-                // applied child of a member is itself a member.
-                let current: Vec<&'static Revision> = (0..members.len())
-                    .filter(|&p| members[p] && applied[p])
-                    .filter(|&p| !graph.child_positions(p).iter().any(|&c| applied[c]))
-                    .map(|p| graph.at(p))
-                    .collect();
-                let fork = Fork::BranchCurrentHeads {
-                    branch: branch.clone(),
-                };
-                if steps.get() > 0 {
-                    let start = match current.as_slice() {
-                        [] => Start::Below(vec![root], fork),
-                        [head] => Start::At(head),
-                        several => return Err(walk.fork(fork, several)),
-                    };
-                    walk.up(start, steps.unsigned_abs())
-                        .map(|r| Destination::At(vec![r]))
-                } else {
-                    let head = match current.as_slice() {
-                        [] => {
-                            return Err(TargetError::NothingApplied {
-                                target: self.to_string(),
-                                branch: Some(branch.clone()),
-                            })
-                        }
-                        [head] => *head,
-                        several => return Err(walk.fork(fork, several)),
-                    };
-                    let on_branch = |revision: &Revision| {
-                        graph.position(revision.id).is_some_and(|p| members[p])
-                    };
-                    walk.down(head, steps.unsigned_abs(), on_branch, |available| {
-                        TargetError::NotEnoughAppliedOnBranch {
-                            target: self.to_string(),
-                            branch: branch.clone(),
-                            applied: available,
-                        }
-                    })
-                }
+                self.resolve_branch_relative(graph, applied, branch, *steps)
             }
         }
     }
+
+    /// `+N` / `-N`: walks from the revision the database stands at.
+    fn resolve_relative(
+        &self,
+        graph: &RevisionGraph,
+        applied: &BTreeSet<String>,
+        steps: NonZeroI32,
+    ) -> Result<Destination, TargetError> {
+        let walk = Walk::new(self, graph);
+        let head = walk.only_current(&graph.current_heads(applied), Fork::CurrentHeads)?;
+        if steps.get() > 0 {
+            let start = match head {
+                Some(head) => Start::At(head),
+                None => Start::Below(graph.bases(), Fork::Bases),
+            };
+            return walk
+                .up(start, steps.unsigned_abs())
+                .map(|r| Destination::At(vec![r]));
+        }
+        let Some(head) = head else {
+            return Err(TargetError::NothingApplied {
+                target: self.to_string(),
+                branch: None,
+            });
+        };
+        walk.down(
+            head,
+            steps.unsigned_abs(),
+            |_| true,
+            |available| TargetError::NotEnoughApplied {
+                target: self.to_string(),
+                applied: available,
+            },
+        )
+    }
+
+    /// `<id>+N` / `<id>-N`: walks from a named revision, whatever is applied.
+    fn resolve_relative_to(
+        &self,
+        graph: &RevisionGraph,
+        prefix: &str,
+        steps: NonZeroI32,
+    ) -> Result<Destination, TargetError> {
+        let walk = Walk::new(self, graph);
+        let from = graph.find(prefix)?;
+        if steps.get() > 0 {
+            return walk
+                .up(Start::At(from), steps.unsigned_abs())
+                .map(|r| Destination::At(vec![r]));
+        }
+        walk.down(
+            from,
+            steps.unsigned_abs(),
+            |_| true,
+            |available| TargetError::PastBase {
+                target: self.to_string(),
+                from: from.id.to_owned(),
+                available,
+            },
+        )
+    }
+
+    /// `<branch>@+N` / `<branch>@-N`: walks from the branch's applied
+    /// revision, and down only along the branch.
+    fn resolve_branch_relative(
+        &self,
+        graph: &RevisionGraph,
+        applied: &BTreeSet<String>,
+        branch: &str,
+        steps: NonZeroI32,
+    ) -> Result<Destination, TargetError> {
+        let walk = Walk::new(self, graph);
+        let root = branch_root(graph, branch)?;
+        let members = branch_marks(graph, branch)?;
+        let fork = Fork::BranchCurrentHeads {
+            branch: branch.to_owned(),
+        };
+        let head = walk.only_current(&branch_current(graph, &members, applied), fork.clone())?;
+        if steps.get() > 0 {
+            let start = match head {
+                Some(head) => Start::At(head),
+                None => Start::Below(vec![root], fork),
+            };
+            return walk
+                .up(start, steps.unsigned_abs())
+                .map(|r| Destination::At(vec![r]));
+        }
+        let Some(head) = head else {
+            return Err(TargetError::NothingApplied {
+                target: self.to_string(),
+                branch: Some(branch.to_owned()),
+            });
+        };
+        let on_branch =
+            |revision: &Revision| graph.position(revision.id).is_some_and(|p| members[p]);
+        walk.down(head, steps.unsigned_abs(), on_branch, |available| {
+            TargetError::NotEnoughAppliedOnBranch {
+                target: self.to_string(),
+                branch: branch.to_owned(),
+                applied: available,
+            }
+        })
+    }
+}
+
+/// `head`: the graph's only head.
+fn resolve_head(graph: &RevisionGraph) -> Result<Destination, TargetError> {
+    match graph.heads().as_slice() {
+        // An empty table has no head; "the top" is then "nothing applied".
+        [] => Ok(Destination::Base),
+        [head] => Ok(Destination::At(vec![head])),
+        heads => Err(TargetError::SeveralHeads {
+            heads: Candidate::list(heads),
+        }),
+    }
+}
+
+/// `<branch>@head`: the branch's only member without children.
+fn resolve_branch_head(graph: &RevisionGraph, branch: &str) -> Result<Destination, TargetError> {
+    let members = branch_marks(graph, branch)?;
+    let heads: Vec<&'static Revision> = graph
+        .marked(&members)
+        .into_iter()
+        .filter(|revision| graph.children(revision.id).is_empty())
+        .collect();
+    match heads.as_slice() {
+        [_] | [] => Ok(Destination::At(heads)),
+        several => Err(TargetError::SeveralBranchHeads {
+            branch: branch.to_owned(),
+            heads: Candidate::list(several),
+        }),
+    }
+}
+
+/// The branch's current revisions: applied members without an applied
+/// child. Members are closed under children, so any applied child of a
+/// member is itself a member.
+fn branch_current(
+    graph: &RevisionGraph,
+    members: &[bool],
+    applied: &BTreeSet<String>,
+) -> Vec<&'static Revision> {
+    let applied = graph.applied_marks(applied);
+    (0..members.len())
+        .filter(|&p| members[p] && applied[p])
+        .filter(|&p| !graph.child_positions(p).iter().any(|&c| applied[c]))
+        .map(|p| graph.at(p))
+        .collect()
 }
 
 impl FromStr for Target {
@@ -595,6 +625,21 @@ impl<'a> Walk<'a> {
             target: self.target.clone(),
             fork,
             candidates: Candidate::list(candidates),
+        }
+    }
+
+    /// The one revision a walk from where the database stands starts at;
+    /// `None` when nothing is applied. Several current revisions are
+    /// ambiguous, for the reason `fork` gives.
+    fn only_current(
+        &self,
+        current: &[&'static Revision],
+        fork: Fork,
+    ) -> Result<Option<&'static Revision>, TargetError> {
+        match current {
+            [] => Ok(None),
+            [head] => Ok(Some(head)),
+            several => Err(self.fork(fork, several)),
         }
     }
 
@@ -1120,6 +1165,22 @@ mod tests {
             resolve(&graph, &[], "init0002+1"),
             Err(TargetError::AmbiguousWalk { .. })
         ));
+    }
+
+    #[test]
+    fn branch_current_is_highest_applied_member_when_branch_is_partly_applied() {
+        let graph = branched();
+        let members = branch_marks(&graph, "feature").expect("the fixture labels `feature`");
+        let current = |ids: &[&str]| -> Vec<&str> {
+            branch_current(&graph, &members, &applied(ids))
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert!(current(&["init0001", "init0002", "main0001"]).is_empty());
+        assert_eq!(current(&["init0001", "init0002", "feat0001"]), ["feat0001"]);
+        assert_eq!(current(&ALL[..6]), ["feat0002"]);
+        assert_eq!(current(ALL), ["tip00001"]);
     }
 
     #[test]
