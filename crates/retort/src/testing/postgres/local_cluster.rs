@@ -6,6 +6,7 @@
 //! `/var/run/postgresql`), `server.log`, and `server.exited` once the server
 //! has stopped. The whole directory is removed by the watchdog.
 
+use std::ffi::OsString;
 use std::fs;
 use std::hash::{BuildHasher, RandomState};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -155,42 +156,10 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
     give(root)?;
 
     let password = random_password();
-    let pwfile = root.join("pwfile");
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&pwfile)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, password.as_bytes()))
-        .map_err(|err| Failure::Other(format!("could not write {}: {err}", pwfile.display())))?;
+    let pwfile = write_password_file(root, &password)?;
     give(&pwfile)?;
-
     let data = root.join("data");
-    let mut initdb = Command::new(bindir.join("initdb"));
-    initdb
-        .arg("--pgdata")
-        .arg(&data)
-        .args(["--username", USER, "--auth-local=trust", "--auth-host=scram-sha-256"])
-        .arg(format!("--pwfile={}", pwfile.display()))
-        // A fixed encoding and locale make tests behave the same on every
-        // machine; `--no-sync` because the cluster is thrown away.
-        .args(["--encoding=UTF8", "--locale=C", "--no-sync"])
-        .current_dir(root)
-        .stdin(Stdio::null());
-    let output = RunAs::apply(run_as, &mut initdb)
-        .output()
-        .map_err(|err| Failure::Other(format!("could not run {}: {err}", bindir.join("initdb").display())))?;
-    if !output.status.success() {
-        let hint = match run_as {
-            Some(_) => " (run as the `postgres` OS user)",
-            None => "",
-        };
-        return Err(Failure::Other(format!(
-            "initdb failed ({}){hint}:{}",
-            output.status,
-            tail(&String::from_utf8_lossy(&output.stderr), 8)
-        )));
-    }
+    run_initdb(bindir, root, &data, &pwfile, run_as)?;
     let initdb_done = started.elapsed();
     // The password is in the cluster now; the file is deleted with the
     // directory anyway, so a failure to remove it early changes nothing.
@@ -201,29 +170,8 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
     give(&sock)?;
 
     let port = free_port().map_err(|err| Failure::Other(format!("could not find a free TCP port: {err}")))?;
-    let port_arg = port.to_string();
-    let mut args = vec![root.as_os_str().to_owned(), bindir.join("postgres").into_os_string()];
-    args.extend(
-        [
-            "-D",
-            &data.to_string_lossy(),
-            "-p",
-            &port_arg,
-            "-k",
-            &sock.to_string_lossy(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            // Durability is pointless for data deleted at exit; these make
-            // every commit and CREATE DATABASE much faster.
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-        ]
-        .map(Into::into),
-    );
+    let mut args = vec![root.as_os_str().to_owned()];
+    args.extend(server_command(bindir, &data, &sock, port));
     let script = format!("{SCRIPT_START}{WAIT_FOR_TEST_PROCESS}{SCRIPT_END}");
     let watchdog = Watchdog::spawn(&script, "retort-pg-watchdog", &args, run_as)
         .map_err(|err| Failure::Other(format!("could not start the watchdog shell `sh`: {err}")))?;
@@ -248,6 +196,80 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
             Err(failure)
         }
     }
+}
+
+/// Writes the superuser's password where initdb reads it, readable by the
+/// owner only: the password must not appear on a command line, which every
+/// local user can see.
+fn write_password_file(root: &Path, password: &str) -> Result<PathBuf, Failure> {
+    let pwfile = root.join("pwfile");
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&pwfile)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, password.as_bytes()))
+        .map_err(|err| Failure::Other(format!("could not write {}: {err}", pwfile.display())))?;
+    Ok(pwfile)
+}
+
+/// Creates the cluster in `data`, with [`USER`] as its superuser.
+fn run_initdb(bindir: &Path, root: &Path, data: &Path, pwfile: &Path, run_as: Option<RunAs>) -> Result<(), Failure> {
+    let mut initdb = Command::new(bindir.join("initdb"));
+    initdb
+        .arg("--pgdata")
+        .arg(data)
+        .args(["--username", USER, "--auth-local=trust", "--auth-host=scram-sha-256"])
+        .arg(format!("--pwfile={}", pwfile.display()))
+        // A fixed encoding and locale make tests behave the same on every
+        // machine; `--no-sync` because the cluster is thrown away.
+        .args(["--encoding=UTF8", "--locale=C", "--no-sync"])
+        .current_dir(root)
+        .stdin(Stdio::null());
+    let output = RunAs::apply(run_as, &mut initdb)
+        .output()
+        .map_err(|err| Failure::Other(format!("could not run {}: {err}", bindir.join("initdb").display())))?;
+    if !output.status.success() {
+        let hint = match run_as {
+            Some(_) => " (run as the `postgres` OS user)",
+            None => "",
+        };
+        return Err(Failure::Other(format!(
+            "initdb failed ({}){hint}:{}",
+            output.status,
+            tail(&String::from_utf8_lossy(&output.stderr), 8)
+        )));
+    }
+    Ok(())
+}
+
+/// The server's command line: its data, port and socket directory, TCP on
+/// loopback only.
+fn server_command(bindir: &Path, data: &Path, sock: &Path, port: u16) -> Vec<OsString> {
+    let port_arg = port.to_string();
+    let mut command = vec![bindir.join("postgres").into_os_string()];
+    command.extend(
+        [
+            "-D",
+            &data.to_string_lossy(),
+            "-p",
+            &port_arg,
+            "-k",
+            &sock.to_string_lossy(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            // Durability is pointless for data deleted at exit; these make
+            // every commit and CREATE DATABASE much faster.
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ]
+        .map(Into::into),
+    );
+    command
 }
 
 /// Polls until the server accepts a connection, stops, or the deadline passes.
@@ -375,6 +397,14 @@ mod tests {
     fn random_password_differs_between_calls() {
         assert_ne!(random_password(), random_password());
         assert_eq!(random_password().len(), 32);
+    }
+
+    #[test]
+    fn server_command_listens_on_loopback_only_when_built_for_a_port() {
+        let command = server_command(Path::new("/pg/bin"), Path::new("/c/data"), Path::new("/c/sock"), 54321);
+        let command: Vec<&str> = command.iter().map(|arg| arg.to_str().unwrap_or("(not UTF-8)")).collect();
+        assert_eq!(command[..7], ["/pg/bin/postgres", "-D", "/c/data", "-p", "54321", "-k", "/c/sock"]);
+        assert!(command.windows(2).any(|pair| pair == ["-c", "listen_addresses=127.0.0.1"]), "{command:?}");
     }
 
     #[test]
