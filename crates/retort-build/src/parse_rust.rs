@@ -123,20 +123,51 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
     let ast = syn::parse_file(text).map_err(|error| syntax_error(&file.display, text, &error))?;
 
     let mut errors = Vec::new();
-    // Where each retort constant was declared, even when its value was
-    // wrong, so that a malformed constant is not also reported as missing.
-    let mut declared: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
-    let mut upgrade = None;
-    let mut downgrade = None;
-    for item in &ast.items {
+    let mut items = read_items(&file.display, &ast.items, &mut errors);
+    errors.extend(missing_constants(&file.display, &items.declared));
+    let constants = Constants::take(&mut items.values);
+    errors.extend(constants.blank_irreversible());
+    errors.extend(check_functions(
+        &file.display,
+        &items,
+        constants.irreversible.as_ref(),
+    ));
+    if let Some(id) = &constants.id {
+        errors.extend(file.check_name(id, ".rs"));
+    }
+    revision(file, constants, items.downgrade.is_some(), errors)
+}
+
+/// The retort constants and functions a file declares, before any check
+/// that looks at several of them.
+struct Items<'a> {
+    /// Where each retort constant was declared (its line), even when its
+    /// value was wrong, so that a malformed constant is not also reported
+    /// as missing.
+    declared: BTreeMap<&'static str, usize>,
+    /// The constants whose values could be read.
+    values: BTreeMap<&'static str, Value>,
+    upgrade: Option<&'a ItemFn>,
+    downgrade: Option<&'a ItemFn>,
+}
+
+/// Reads the file's items, adding each duplicate or malformed constant to
+/// `errors`; the user's own items are ignored.
+fn read_items<'a>(path: &str, items: &'a [Item], errors: &mut Vec<Error>) -> Items<'a> {
+    let mut found = Items {
+        declared: BTreeMap::new(),
+        values: BTreeMap::new(),
+        upgrade: None,
+        downgrade: None,
+    };
+    for item in items {
         match item {
             Item::Const(item) => {
                 let Some(spec) = SPECS.iter().find(|spec| item.ident == spec.name) else {
                     continue;
                 };
-                let at = location(&file.display, item.ident.span());
-                if let Some(&first_line) = declared.get(spec.name) {
+                let at = location(path, item.ident.span());
+                if let Some(&first_line) = found.declared.get(spec.name) {
                     errors.push(Error::DuplicateConstant {
                         at,
                         name: spec.name,
@@ -144,84 +175,129 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
                     });
                     continue;
                 }
-                declared.insert(spec.name, at.line);
-                match read_constant(&file.display, spec, &item.ty, &item.expr) {
+                found.declared.insert(spec.name, at.line);
+                match read_constant(path, spec, &item.ty, &item.expr) {
                     Ok(value) => {
-                        values.insert(spec.name, value);
+                        found.values.insert(spec.name, value);
                     }
-                    Err(mut found) => errors.append(&mut found),
+                    Err(mut bad) => errors.append(&mut bad),
                 }
             }
-            Item::Fn(item) if item.sig.ident == "upgrade" => upgrade = Some(item),
-            Item::Fn(item) if item.sig.ident == "downgrade" => downgrade = Some(item),
+            Item::Fn(item) if item.sig.ident == "upgrade" => found.upgrade = Some(item),
+            Item::Fn(item) if item.sig.ident == "downgrade" => found.downgrade = Some(item),
             _ => {}
         }
     }
-    for spec in SPECS.iter().filter(|spec| spec.required) {
-        if !declared.contains_key(spec.name) {
-            errors.push(Error::MissingConstant {
-                at: Location::file(&file.display),
-                name: spec.name,
-                ty: spec.shape.ty(),
-                example: spec.example,
-            });
+    found
+}
+
+/// An error at the file's start for each required constant not declared.
+fn missing_constants(path: &str, declared: &BTreeMap<&'static str, usize>) -> Vec<Error> {
+    SPECS
+        .iter()
+        .filter(|spec| spec.required && !declared.contains_key(spec.name))
+        .map(|spec| Error::MissingConstant {
+            at: Location::file(path),
+            name: spec.name,
+            ty: spec.shape.ty(),
+            example: spec.example,
+        })
+        .collect()
+}
+
+/// The values of the retort constants, with the defaults of optional ones;
+/// `None` where a required constant is missing or malformed (already
+/// reported).
+struct Constants {
+    id: Option<Located<String>>,
+    parents: Option<Vec<Located<String>>>,
+    message: Option<Located<String>>,
+    branch_labels: Vec<Located<String>>,
+    depends_on: Vec<Located<String>>,
+    transactional: bool,
+    irreversible: Option<Located<String>>,
+}
+
+impl Constants {
+    fn take(values: &mut BTreeMap<&'static str, Value>) -> Self {
+        Constants {
+            id: take_str(values, "REVISION"),
+            parents: take_list(values, "PARENTS"),
+            message: take_str(values, "MESSAGE"),
+            branch_labels: take_list(values, "BRANCH_LABELS").unwrap_or_default(),
+            depends_on: take_list(values, "DEPENDS_ON").unwrap_or_default(),
+            transactional: match values.remove("TRANSACTIONAL") {
+                Some(Value::Bool(value)) => value,
+                _ => true,
+            },
+            irreversible: take_str(values, "IRREVERSIBLE"),
         }
     }
 
-    let id = take_str(&mut values, "REVISION");
-    let parents = take_list(&mut values, "PARENTS");
-    let message = take_str(&mut values, "MESSAGE");
-    let branch_labels = take_list(&mut values, "BRANCH_LABELS").unwrap_or_default();
-    let depends_on = take_list(&mut values, "DEPENDS_ON").unwrap_or_default();
-    let transactional = match values.remove("TRANSACTIONAL") {
-        Some(Value::Bool(value)) => value,
-        _ => true,
-    };
-    let irreversible = take_str(&mut values, "IRREVERSIBLE");
-    if let Some(reason) = &irreversible {
-        if reason.value.trim().is_empty() {
-            errors.push(Error::ConstantValue {
-                at: reason.at.clone(),
-                name: "IRREVERSIBLE",
-                expected: "a string literal that says why the revision cannot be undone",
-                example: "pub const IRREVERSIBLE: &str = \"drops the legacy table\";",
-            });
+    /// An empty reason would leave the person who meets the refusal to
+    /// downgrade with no explanation.
+    fn blank_irreversible(&self) -> Option<Error> {
+        let reason = self.irreversible.as_ref()?;
+        if !reason.value.trim().is_empty() {
+            return None;
         }
+        Some(Error::ConstantValue {
+            at: reason.at.clone(),
+            name: "IRREVERSIBLE",
+            expected: "a string literal that says why the revision cannot be undone",
+            example: "pub const IRREVERSIBLE: &str = \"drops the legacy table\";",
+        })
     }
+}
 
-    match upgrade {
-        Some(function) => errors.extend(check_signature(&file.display, "upgrade", function)),
+/// The problems of `upgrade` and `downgrade`: a missing upgrade, a wrong
+/// signature, and a downgrade that is missing or contradicts IRREVERSIBLE.
+fn check_functions(
+    path: &str,
+    items: &Items<'_>,
+    irreversible: Option<&Located<String>>,
+) -> Vec<Error> {
+    let mut errors = Vec::new();
+    match items.upgrade {
+        Some(function) => errors.extend(check_signature(path, "upgrade", function)),
         None => errors.push(Error::MissingUpgrade {
-            at: Location::file(&file.display),
+            at: Location::file(path),
         }),
     }
-    if let Some(function) = downgrade {
-        errors.extend(check_signature(&file.display, "downgrade", function));
+    if let Some(function) = items.downgrade {
+        errors.extend(check_signature(path, "downgrade", function));
     }
     errors.extend(check_reversibility(
-        &file.display,
-        irreversible.as_ref(),
-        upgrade,
-        downgrade,
+        path,
+        irreversible,
+        items.upgrade,
+        items.downgrade,
     ));
-    if let Some(id) = &id {
-        errors.extend(file.check_name(id, ".rs"));
-    }
+    errors
+}
 
-    match (id, parents, message) {
+/// The revision, when the file had no error; else the errors, with the id
+/// when it could be read so that validation does not call it unknown.
+fn revision(
+    file: &SourceFile,
+    constants: Constants,
+    has_downgrade: bool,
+    errors: Vec<Error>,
+) -> Result<ParsedRevision, FileFailure> {
+    match (constants.id, constants.parents, constants.message) {
         (Some(id), Some(parents), Some(message)) if errors.is_empty() => Ok(ParsedRevision {
             id,
             parents,
-            depends_on,
-            branch_labels,
+            depends_on: constants.depends_on,
+            branch_labels: constants.branch_labels,
             message: message.value,
-            transactional,
-            irreversible: irreversible.map(|reason| reason.value),
+            transactional: constants.transactional,
+            irreversible: constants.irreversible.map(|reason| reason.value),
             checksum: rust_checksum(&file.bytes),
             source: file.display.clone(),
             kind: RevisionKind::Rust {
                 file: file.absolute.clone(),
-                has_downgrade: downgrade.is_some(),
+                has_downgrade,
             },
         }),
         (id, ..) => Err(FileFailure {
@@ -551,6 +627,22 @@ mod tests {
 
     fn at(line: usize, column: usize) -> Location {
         Location::new(&format!("migrations/{NAME}"), line, column)
+    }
+
+    #[test]
+    fn constants_take_defaults_when_optional_constants_are_absent() {
+        use super::{Constants, Value};
+        let mut values = std::collections::BTreeMap::new();
+        let defaults = Constants::take(&mut values);
+        assert!(
+            defaults.transactional,
+            "revisions run in a transaction unless they opt out"
+        );
+        assert!(defaults.branch_labels.is_empty() && defaults.depends_on.is_empty());
+        assert!(defaults.id.is_none() && defaults.irreversible.is_none());
+        values.insert("TRANSACTIONAL", Value::Bool(false));
+        assert!(!Constants::take(&mut values).transactional);
+        assert!(values.is_empty(), "every value read is taken");
     }
 
     #[test]

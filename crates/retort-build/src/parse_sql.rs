@@ -133,37 +133,23 @@ fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
     for (index, line) in text.split('\n').enumerate() {
         let number = index + 1;
         let column = |byte: usize| line[..byte].chars().count() + 1;
-        let indent = line.len() - line.trim_start().len();
-        let Some(rest) = line[indent..].strip_prefix("--") else {
-            break;
+        let (key, value, key_start, value_start) = match split_header_line(line) {
+            HeaderLine::End => break,
+            HeaderLine::Blank => continue,
+            HeaderLine::Malformed { indent } => {
+                errors.push(Error::HeaderLine {
+                    at: Location::new(path, number, column(indent)),
+                });
+                continue;
+            }
+            HeaderLine::Entry {
+                key,
+                value,
+                key_start,
+                value_start,
+            } => (key, value, key_start, value_start),
         };
-        if rest.trim().is_empty() {
-            continue;
-        }
-        let Some((raw_key, raw_value)) = rest.split_once(':') else {
-            errors.push(Error::HeaderLine {
-                at: Location::new(path, number, column(indent)),
-            });
-            continue;
-        };
-        let key = raw_key.trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            errors.push(Error::HeaderLine {
-                at: Location::new(path, number, column(indent)),
-            });
-            continue;
-        }
-        let key_start = indent + 2 + (raw_key.len() - raw_key.trim_start().len());
-        let value_start =
-            indent + 2 + raw_key.len() + 1 + (raw_value.len() - raw_value.trim_start().len());
-        let value = raw_value.trim();
         let key_at = Location::new(path, number, column(key_start));
-        let value_at = Location::new(path, number, column(value_start));
-
         let Some(&known) = KEYS.iter().find(|&&k| k == key) else {
             let normalized = key.to_ascii_lowercase().replace('_', "-");
             errors.push(Error::UnknownHeaderKey {
@@ -182,32 +168,115 @@ fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
             continue;
         }
         header.lines.insert(known, number);
+        let entry = Entry {
+            path,
+            number,
+            line,
+            key_at,
+            value,
+            value_start,
+            value_at: Location::new(path, number, column(value_start)),
+        };
+        header.set(known, entry, errors);
+    }
+    header
+}
 
+/// One line of the header block, split but not yet checked against
+/// [`KEYS`]. Positions are byte offsets into the line.
+#[derive(Debug, PartialEq)]
+enum HeaderLine<'a> {
+    /// Not a `--` comment: the header ends here.
+    End,
+    /// A `--` comment with nothing in it, which is allowed.
+    Blank,
+    /// A comment that is not `key: value`, or whose key has characters no
+    /// key has; `indent` is where its `--` starts.
+    Malformed { indent: usize },
+    /// `-- key: value`, both trimmed.
+    Entry {
+        key: &'a str,
+        value: &'a str,
+        key_start: usize,
+        value_start: usize,
+    },
+}
+
+fn split_header_line(line: &str) -> HeaderLine<'_> {
+    let indent = line.len() - line.trim_start().len();
+    let Some(rest) = line[indent..].strip_prefix("--") else {
+        return HeaderLine::End;
+    };
+    if rest.trim().is_empty() {
+        return HeaderLine::Blank;
+    }
+    let Some((raw_key, raw_value)) = rest.split_once(':') else {
+        return HeaderLine::Malformed { indent };
+    };
+    let key = raw_key.trim();
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return HeaderLine::Malformed { indent };
+    }
+    HeaderLine::Entry {
+        key,
+        value: raw_value.trim(),
+        key_start: indent + 2 + (raw_key.len() - raw_key.trim_start().len()),
+        value_start: indent
+            + 2
+            + raw_key.len()
+            + 1
+            + (raw_value.len() - raw_value.trim_start().len()),
+    }
+}
+
+/// A known key's value with what its errors and list items point at.
+struct Entry<'a> {
+    path: &'a str,
+    /// The line's number, 1-based.
+    number: usize,
+    line: &'a str,
+    key_at: Location,
+    value: &'a str,
+    /// Where the value starts in `line`, in bytes.
+    value_start: usize,
+    value_at: Location,
+}
+
+impl Header {
+    /// Records the value of `key`, one of [`KEYS`] given for the first time,
+    /// or reports why it is unusable.
+    fn set(&mut self, key: &'static str, entry: Entry<'_>, errors: &mut Vec<Error>) {
         let problem = |problem: &str| Error::HeaderValue {
-            at: value_at.clone(),
-            key: known,
+            at: entry.value_at.clone(),
+            key,
             problem: problem.to_owned(),
         };
-        match known {
+        let list = || split_list(entry.path, entry.number, entry.line, entry.value_start);
+        let value = entry.value;
+        match key {
             "revision" => {
                 if value.is_empty() {
                     errors.push(problem("is empty: give the revision id"));
                 } else if value.contains(|c: char| c.is_whitespace() || c == ',') {
                     errors.push(problem("must be one id, not a list"));
                 } else {
-                    header.revision = Some(Located {
+                    self.revision = Some(Located {
                         value: value.to_owned(),
-                        at: value_at.clone(),
+                        at: entry.value_at.clone(),
                     });
                 }
             }
-            "parents" => header.parents = Some(split_list(path, number, line, value_start)),
-            "message" => header.message = Some(value.to_owned()),
-            "branch-labels" => header.branch_labels = split_list(path, number, line, value_start),
-            "depends-on" => header.depends_on = split_list(path, number, line, value_start),
+            "parents" => self.parents = Some(list()),
+            "message" => self.message = Some(value.to_owned()),
+            "branch-labels" => self.branch_labels = list(),
+            "depends-on" => self.depends_on = list(),
             "transactional" => match value {
-                "true" => header.transactional = Some(true),
-                "false" => header.transactional = Some(false),
+                "true" => self.transactional = Some(true),
+                "false" => self.transactional = Some(false),
                 other => errors.push(problem(&format!(
                     "must be `true` or `false`, not `{other}`"
                 ))),
@@ -218,16 +287,15 @@ fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
                         "needs a reason, e.g. `-- irreversible: drops the legacy table`",
                     ));
                 }
-                header.irreversible = Some(Located {
+                self.irreversible = Some(Located {
                     value: value.to_owned(),
-                    at: key_at,
+                    at: entry.key_at,
                 });
             }
             // KEYS and this match list the same keys.
             _ => {}
         }
     }
-    header
 }
 
 /// The ids of a list value, separated by spaces and/or commas, each with
@@ -274,6 +342,30 @@ mod tests {
 ";
     const BODY: &str = "ALTER TABLE users ADD phone_number VARCHAR(20);\n";
     const DOWN_BODY: &str = "ALTER TABLE users DROP COLUMN phone_number;\n";
+
+    #[test]
+    fn split_header_line_gives_byte_offsets_when_line_is_key_value() {
+        use super::{split_header_line, HeaderLine};
+        assert_eq!(
+            split_header_line("  --  parents :  a1b2 c3d4 "),
+            HeaderLine::Entry {
+                key: "parents",
+                value: "a1b2 c3d4",
+                key_start: 6,
+                value_start: 17,
+            }
+        );
+        assert_eq!(split_header_line("--"), HeaderLine::Blank);
+        assert_eq!(
+            split_header_line(" -- no colon"),
+            HeaderLine::Malformed { indent: 1 }
+        );
+        assert_eq!(
+            split_header_line("-- a key: x"),
+            HeaderLine::Malformed { indent: 0 }
+        );
+        assert_eq!(split_header_line("SELECT 1; -- x: y"), HeaderLine::End);
+    }
 
     fn at(line: usize, column: usize) -> Location {
         Location::new(&format!("migrations/{UP}"), line, column)

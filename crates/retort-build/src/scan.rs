@@ -87,108 +87,175 @@ pub fn scan(crate_root: &Path, dir: &Path) -> Scan {
         }
     };
 
-    let mut units = Vec::new();
-    let mut unit_names = Vec::new();
-    let mut up_stems = BTreeSet::new();
-    let mut down_names = BTreeMap::new();
-    for (name, path) in entries {
-        let Some(name) = name.to_str() else {
-            scan.errors.push(Error::PathNotUtf8 {
-                at: Location::file(&folder.join(&name.to_string_lossy())),
-            });
-            continue;
-        };
-        // Dot files are the ignore file itself, .gitkeep and editor state.
-        if name.starts_with('.') || ignore.matches(name) {
-            continue;
-        }
-        let unit = if path.is_dir() {
-            None
-        } else if let Some(stem) = name.strip_suffix(".up.sql") {
-            up_stems.insert(stem.to_owned());
-            Some(Unit::SqlUp(stem.to_owned()))
-        } else if let Some(stem) = name.strip_suffix(".down.sql") {
-            down_names.insert(stem.to_owned(), name.to_owned());
-            Some(Unit::SqlDown(stem.to_owned()))
-        } else {
-            name.strip_suffix(".rs")
-                .map(|stem| Unit::Rust(stem.to_owned()))
-        };
-        match unit {
-            Some(unit) => {
-                units.push(unit);
-                unit_names.push(name.to_owned());
-            }
-            None => scan.errors.push(Error::UnexpectedEntry {
-                at: Location::file(&folder.join(name)),
-                ignore_file: folder.join(IGNORE_FILE),
-            }),
-        }
-    }
-    // Both files are still parsed: on this machine both exist, and their
-    // own errors (such as the duplicate id they often share) are worth
-    // reporting in the same build.
-    for (name, first) in case_collisions(&unit_names) {
-        scan.errors.push(Error::CaseCollision {
-            at: Location::file(&folder.join(name)),
-            first: folder.join(first),
-        });
-    }
-
-    for unit in units {
-        let (stem, parsed) = match unit {
-            Unit::Rust(stem) => {
-                let parsed = folder
-                    .read(&format!("{stem}.rs"), &stem)
-                    .map_err(FileFailure::from)
-                    .and_then(|file| parse_rust::parse(&file));
-                (stem, parsed)
-            }
-            Unit::SqlUp(stem) => {
-                let parsed = folder
-                    .read(&format!("{stem}.up.sql"), &stem)
-                    .and_then(|up| {
-                        let down = down_names
-                            .get(&stem)
-                            .map(|name| folder.read(name, &stem))
-                            .transpose()?;
-                        Ok((up, down))
-                    })
-                    .map_err(FileFailure::from)
-                    .and_then(|(up, down)| parse_sql::parse(&up, down.as_ref()));
-                (stem, parsed)
-            }
-            Unit::SqlDown(stem) => {
-                if !up_stems.contains(&stem) {
-                    scan.errors.push(Error::DownWithoutUp {
-                        at: Location::file(&folder.join(&format!("{stem}.down.sql"))),
-                        expected_up: folder.join(&format!("{stem}.up.sql")),
-                    });
-                }
-                continue;
-            }
-        };
-        match parsed {
-            Ok(revision) => scan.revisions.push(revision),
-            Err(failure) => {
-                scan.errors.extend(failure.errors);
-                match failure.revision {
-                    Some(id) => {
-                        scan.unparsed_ids.insert(id);
-                    }
-                    None => scan.unparsed_ids.extend(candidate_ids(&stem)),
-                }
-            }
-        }
+    let listing = scan.sort_entries(&folder, &ignore, entries);
+    scan.report_case_collisions(&folder, &listing.names);
+    for unit in &listing.units {
+        scan.read_unit(&folder, &listing, unit);
     }
     scan
 }
 
+impl Scan {
+    /// Sorts the folder's entries into revision files, reporting those that
+    /// are neither a revision nor ignored.
+    fn sort_entries(
+        &mut self,
+        folder: &Folder,
+        ignore: &IgnoreList,
+        entries: Vec<(OsString, PathBuf)>,
+    ) -> Listing {
+        let mut listing = Listing::default();
+        for (name, path) in entries {
+            let Some(name) = name.to_str() else {
+                self.errors.push(Error::PathNotUtf8 {
+                    at: Location::file(&folder.join(&name.to_string_lossy())),
+                });
+                continue;
+            };
+            // Dot files are the ignore file itself, .gitkeep and editor state.
+            if name.starts_with('.') || ignore.matches(name) {
+                continue;
+            }
+            match Unit::of(name, path.is_dir()) {
+                Some(unit) => listing.push(name, unit),
+                None => self.errors.push(Error::UnexpectedEntry {
+                    at: Location::file(&folder.join(name)),
+                    ignore_file: folder.join(IGNORE_FILE),
+                }),
+            }
+        }
+        listing
+    }
+
+    /// Both files are still parsed: on this machine both exist, and their
+    /// own errors (such as the duplicate id they often share) are worth
+    /// reporting in the same build.
+    fn report_case_collisions(&mut self, folder: &Folder, names: &[String]) {
+        for (name, first) in case_collisions(names) {
+            self.errors.push(Error::CaseCollision {
+                at: Location::file(&folder.join(name)),
+                first: folder.join(first),
+            });
+        }
+    }
+
+    /// Parses one revision's files; a `.down.sql` is read with its
+    /// `.up.sql`, so on its own it is only checked for having one.
+    fn read_unit(&mut self, folder: &Folder, listing: &Listing, unit: &Unit) {
+        let (stem, parsed) = match unit {
+            Unit::Rust(stem) => (stem, parse_rust_revision(folder, stem)),
+            Unit::SqlUp(stem) => (
+                stem,
+                parse_sql_revision(folder, stem, listing.down_names.get(stem)),
+            ),
+            Unit::SqlDown(stem) => {
+                if !listing.up_stems.contains(stem) {
+                    self.errors.push(Error::DownWithoutUp {
+                        at: Location::file(&folder.join(&format!("{stem}.down.sql"))),
+                        expected_up: folder.join(&format!("{stem}.up.sql")),
+                    });
+                }
+                return;
+            }
+        };
+        self.record(stem, parsed);
+    }
+
+    /// Keeps a parsed revision, or a failed file's errors and the ids it may
+    /// have declared.
+    fn record(&mut self, stem: &str, parsed: Result<ParsedRevision, FileFailure>) {
+        match parsed {
+            Ok(revision) => self.revisions.push(revision),
+            Err(failure) => {
+                self.errors.extend(failure.errors);
+                match failure.revision {
+                    Some(id) => {
+                        self.unparsed_ids.insert(id);
+                    }
+                    None => self.unparsed_ids.extend(candidate_ids(stem)),
+                }
+            }
+        }
+    }
+}
+
+fn parse_rust_revision(folder: &Folder, stem: &str) -> Result<ParsedRevision, FileFailure> {
+    folder
+        .read(&format!("{stem}.rs"), stem)
+        .map_err(FileFailure::from)
+        .and_then(|file| parse_rust::parse(&file))
+}
+
+/// An SQL revision from its `.up.sql` and, when there is one, its
+/// `.down.sql` (`down_name`).
+fn parse_sql_revision(
+    folder: &Folder,
+    stem: &str,
+    down_name: Option<&String>,
+) -> Result<ParsedRevision, FileFailure> {
+    folder
+        .read(&format!("{stem}.up.sql"), stem)
+        .and_then(|up| {
+            let down = down_name.map(|name| folder.read(name, stem)).transpose()?;
+            Ok((up, down))
+        })
+        .map_err(FileFailure::from)
+        .and_then(|(up, down)| parse_sql::parse(&up, down.as_ref()))
+}
+
 /// One revision's worth of entries, in file-name order.
+#[derive(Debug, PartialEq)]
 enum Unit {
     Rust(String),
     SqlUp(String),
     SqlDown(String),
+}
+
+impl Unit {
+    /// What a folder entry is by its name; `None` for a folder or a file
+    /// that is no revision.
+    fn of(name: &str, is_dir: bool) -> Option<Unit> {
+        if is_dir {
+            None
+        } else if let Some(stem) = name.strip_suffix(".up.sql") {
+            Some(Unit::SqlUp(stem.to_owned()))
+        } else if let Some(stem) = name.strip_suffix(".down.sql") {
+            Some(Unit::SqlDown(stem.to_owned()))
+        } else {
+            name.strip_suffix(".rs")
+                .map(|stem| Unit::Rust(stem.to_owned()))
+        }
+    }
+}
+
+/// The folder's revision files, with what pairing `.up.sql` and `.down.sql`
+/// files needs.
+#[derive(Debug, Default)]
+struct Listing {
+    /// In file-name order.
+    units: Vec<Unit>,
+    /// Each unit's file name, for the case check.
+    names: Vec<String>,
+    /// Stems that have an `.up.sql`.
+    up_stems: BTreeSet<String>,
+    /// The `.down.sql` file name of each stem that has one.
+    down_names: BTreeMap<String, String>,
+}
+
+impl Listing {
+    fn push(&mut self, name: &str, unit: Unit) {
+        match &unit {
+            Unit::SqlUp(stem) => {
+                self.up_stems.insert(stem.clone());
+            }
+            Unit::SqlDown(stem) => {
+                self.down_names.insert(stem.clone(), name.to_owned());
+            }
+            Unit::Rust(_) => {}
+        }
+        self.units.push(unit);
+        self.names.push(name.to_owned());
+    }
 }
 
 /// The migrations folder, by its absolute path and the path messages show.
@@ -667,6 +734,43 @@ pub fn downgrade(op: &mut retort::Operations) { op.execute(\"DROP TABLE users\")
                 "migrations/c0de00000004_Add.up.sql:1:14: revision id c0de00000004 is already declared by migrations/C0DE00000004_add.up.sql:1:14 as C0DE00000004 (ids that differ only in case count as the same: file names on macOS and Windows, and SQL Server's default collation, ignore case): give one of the two a new id (and update the parents that name it)",
             ]
         );
+    }
+
+    #[test]
+    fn unit_of_reads_kind_from_suffix_when_entry_is_a_file() {
+        assert_eq!(
+            Unit::of("1a2b_init.up.sql", false),
+            Some(Unit::SqlUp("1a2b_init".into()))
+        );
+        assert_eq!(
+            Unit::of("1a2b_init.down.sql", false),
+            Some(Unit::SqlDown("1a2b_init".into()))
+        );
+        assert_eq!(
+            Unit::of("1a2b_init.rs", false),
+            Some(Unit::Rust("1a2b_init".into()))
+        );
+        assert_eq!(Unit::of("1a2b_init.sql", false), None);
+        assert_eq!(
+            Unit::of("old.rs", true),
+            None,
+            "a folder is never a revision"
+        );
+    }
+
+    #[test]
+    fn scan_reports_down_without_up_when_sql_revision_lacks_its_up_file() {
+        let scan = scan_fixture(&[
+            ("1a2b3c4d5e6f_initial.rs", BASE),
+            ("c0de00000004_add.down.sql", "SELECT 1;\n"),
+        ]);
+        assert!(matches!(
+            &scan.errors[..],
+            [Error::DownWithoutUp { at, expected_up }]
+                if *at == Location::file("migrations/c0de00000004_add.down.sql")
+                    && expected_up == "migrations/c0de00000004_add.up.sql"
+        ));
+        assert_eq!(scan.revisions.len(), 1);
     }
 
     #[test]

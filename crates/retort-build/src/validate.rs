@@ -36,7 +36,34 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
         unparsed_ids,
     } = scan;
 
-    for revision in &revisions {
+    check_ids(&revisions, &mut errors);
+    let owners = assign_ids(&revisions, &mut errors);
+    check_references(&revisions, &owners, &unparsed_ids, &mut errors);
+    check_branch_labels(&revisions, &owners.by_id, &mut errors);
+    let order = order(&revisions, &owners.graph, &owners.by_id, &mut errors);
+    if !errors.is_empty() {
+        return Err(Errors::new(errors));
+    }
+
+    let heads = heads(&revisions, &owners.graph, &owners.by_id);
+    let warnings = undeclared_heads(&revisions, &heads, &owners.by_id)
+        .map(|heads| Warning::SeveralHeads { heads })
+        .into_iter()
+        .collect();
+    let heads = heads
+        .iter()
+        .map(|&index| revisions[index].id.value.clone())
+        .collect();
+    Ok(RevisionTable {
+        dir,
+        revisions: in_order(revisions, &order),
+        heads,
+        warnings,
+    })
+}
+
+fn check_ids(revisions: &[ParsedRevision], errors: &mut Vec<Error>) {
+    for revision in revisions {
         if let Some(problem) = id_problem(&revision.id.value) {
             errors.push(Error::InvalidId {
                 at: revision.id.at.clone(),
@@ -45,19 +72,31 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
             });
         }
     }
+}
 
-    // The first file (in name order) to declare an id owns it; later ones are
-    // reported and left out of the graph. Ids that differ only in case count
-    // as the same: the files that hold them cannot coexist on macOS and
-    // Windows, and SQL Server's history table (under its default collation)
-    // could not record both. Ids are ASCII (others are invalid above), so
-    // ASCII folding is exact.
+/// Which revision owns each id, by index into the revisions.
+struct Owners<'a> {
+    by_id: BTreeMap<&'a str, usize>,
+    /// Ids that lost to another spelling: naming one is not also reported as
+    /// an unknown reference, the duplicate's error explains it.
+    shadowed: BTreeSet<&'a str>,
+    /// The revisions that own their id, which alone make up the graph.
+    graph: Vec<usize>,
+}
+
+/// The first file (in name order) to declare an id owns it; later ones are
+/// reported and left out of the graph. Ids that differ only in case count
+/// as the same: the files that hold them cannot coexist on macOS and
+/// Windows, and SQL Server's history table (under its default collation)
+/// could not record both. Ids are ASCII (others are invalid), so ASCII
+/// folding is exact.
+fn assign_ids<'a>(revisions: &'a [ParsedRevision], errors: &mut Vec<Error>) -> Owners<'a> {
     let mut by_folded_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
-    // Ids that lost to another spelling: naming one is not also reported as
-    // an unknown reference, the duplicate's error explains it.
-    let mut shadowed: BTreeSet<&str> = BTreeSet::new();
-    let mut graph: Vec<usize> = Vec::new();
+    let mut owners = Owners {
+        by_id: BTreeMap::new(),
+        shadowed: BTreeSet::new(),
+        graph: Vec::new(),
+    };
     for (index, revision) in revisions.iter().enumerate() {
         match by_folded_id.entry(revision.id.value.to_ascii_lowercase()) {
             Entry::Occupied(first) => {
@@ -68,17 +107,28 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
                     first: first.at.clone(),
                     first_revision: first.value.clone(),
                 });
-                shadowed.insert(revision.id.value.as_str());
+                owners.shadowed.insert(revision.id.value.as_str());
             }
             Entry::Vacant(slot) => {
                 slot.insert(index);
-                by_id.insert(revision.id.value.as_str(), index);
-                graph.push(index);
+                owners.by_id.insert(revision.id.value.as_str(), index);
+                owners.graph.push(index);
             }
         }
     }
+    owners
+}
 
-    for revision in &revisions {
+/// Each parent and depends_on must be named once and name a revision; one
+/// whose file failed to parse, or that lost its id to a duplicate, already
+/// has its own error.
+fn check_references(
+    revisions: &[ParsedRevision],
+    owners: &Owners<'_>,
+    unparsed_ids: &BTreeSet<String>,
+    errors: &mut Vec<Error>,
+) {
+    for revision in revisions {
         for (relation, list) in [
             (Relation::Parent, &revision.parents),
             (Relation::DependsOn, &revision.depends_on),
@@ -92,8 +142,8 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
                         reference: reference.value.clone(),
                         relation,
                     });
-                } else if !by_id.contains_key(reference.value.as_str())
-                    && !shadowed.contains(reference.value.as_str())
+                } else if !owners.by_id.contains_key(reference.value.as_str())
+                    && !owners.shadowed.contains(reference.value.as_str())
                     && !unparsed_ids.contains(&reference.value)
                 {
                     errors.push(Error::UnknownReference {
@@ -106,34 +156,16 @@ pub fn validate(scan: Scan) -> Result<RevisionTable, Errors> {
             }
         }
     }
+}
 
-    check_branch_labels(&revisions, &by_id, &mut errors);
-
-    let order = order(&revisions, &graph, &by_id, &mut errors);
-    if !errors.is_empty() {
-        return Err(Errors::new(errors));
-    }
-
-    let heads = heads(&revisions, &graph, &by_id);
-    let warnings = undeclared_heads(&revisions, &heads, &by_id)
-        .map(|heads| Warning::SeveralHeads { heads })
-        .into_iter()
-        .collect();
-    let heads = heads
-        .iter()
-        .map(|&index| revisions[index].id.value.clone())
-        .collect();
+/// The revisions at the positions `order` lists, moved out rather than
+/// cloned; a position listed twice (which `order` never does) is taken once.
+fn in_order(revisions: Vec<ParsedRevision>, order: &[usize]) -> Vec<ParsedRevision> {
     let mut slots: Vec<Option<ParsedRevision>> = revisions.into_iter().map(Some).collect();
-    let revisions = order
+    order
         .iter()
         .filter_map(|&index| slots.get_mut(index).and_then(Option::take))
-        .collect();
-    Ok(RevisionTable {
-        dir,
-        revisions,
-        heads,
-        warnings,
-    })
+        .collect()
 }
 
 /// Why `id` cannot be a revision id, if it cannot.
@@ -459,6 +491,24 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(errors) => messages(errors.as_slice()),
         }
+    }
+
+    #[test]
+    fn assign_ids_keeps_first_file_and_shadows_later_one_when_ids_differ_only_in_case() {
+        let files = [rust("AAAA0001", &[], ""), rust("aaaa0001", &[], "")];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let scan = scan_fixture(&files);
+        let mut errors = Vec::new();
+        let owners = assign_ids(&scan.revisions, &mut errors);
+        assert_eq!(owners.by_id.keys().collect::<Vec<_>>(), [&"AAAA0001"]);
+        assert!(owners.shadowed.contains("aaaa0001"));
+        assert_eq!(owners.graph, [0]);
+        assert!(
+            matches!(&errors[..], [Error::DuplicateId { revision, .. }] if revision == "aaaa0001")
+        );
     }
 
     fn ids(table: &RevisionTable) -> Vec<&str> {
