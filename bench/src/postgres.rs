@@ -27,6 +27,30 @@ struct Rows {
 }
 
 impl Rows {
+    /// Declares every row, in the order the table prints them.
+    fn declare(report: &mut Report) -> Self {
+        Rows {
+            floor: report
+                .floor("floor: one simple query, BEGIN; DDL; INSERT; COMMIT; per revision"),
+            one_transaction: report.row(
+                "one simple query, one BEGIN/COMMIT around all",
+                Section::Apply,
+            ),
+            round_trips: report.row("floor split: one simple query per revision", Section::Apply),
+            retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
+            refinery: report.row("refinery migrate", Section::Apply),
+            sqlx: report.row("sqlx migrate run", Section::Apply),
+            retort_at_head: report
+                .row("retort Migrator::upgrade, same connection", Section::AtHead),
+            retort_application: report.row(
+                "retort MIGRATIONS.upgrade(url), incl. connect",
+                Section::AtHead,
+            ),
+            refinery_at_head: report.row("refinery migrate", Section::AtHead),
+            sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
+        }
+    }
+
     fn all(&self) -> [RowId; 10] {
         [
             self.floor,
@@ -43,30 +67,19 @@ impl Rows {
     }
 }
 
+/// The floor scripts, rendered once per run.
+struct Scripts {
+    per_revision: String,
+    one_transaction: String,
+}
+
 pub async fn run(bench: &Bench) -> Report {
     let n = bench.workload.count();
     let mut report = Report::new(format!(
         "PostgreSQL: {n} revisions, {} sample(s)",
         bench.samples
     ));
-    let rows = Rows {
-        floor: report.floor("floor: one simple query, BEGIN; DDL; INSERT; COMMIT; per revision"),
-        one_transaction: report.row(
-            "one simple query, one BEGIN/COMMIT around all",
-            Section::Apply,
-        ),
-        round_trips: report.row("floor split: one simple query per revision", Section::Apply),
-        retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
-        refinery: report.row("refinery migrate", Section::Apply),
-        sqlx: report.row("sqlx migrate run", Section::Apply),
-        retort_at_head: report.row("retort Migrator::upgrade, same connection", Section::AtHead),
-        retort_application: report.row(
-            "retort MIGRATIONS.upgrade(url), incl. connect",
-            Section::AtHead,
-        ),
-        refinery_at_head: report.row("refinery migrate", Section::AtHead),
-        sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
-    };
+    let rows = Rows::declare(&mut report);
     eprintln!(
         "postgres: getting a server from retort::testing (the first start takes a few seconds)"
     );
@@ -85,6 +98,30 @@ pub async fn run(bench: &Bench) -> Report {
         }
     }
     report.note("retort and the floor time the work on an open connection; CLI rows include process start and connect");
+    mark_missing_tools(bench, &mut report, &rows);
+    let scripts = Scripts {
+        per_revision: bench
+            .workload
+            .floor_script(Dialect::Postgres, Shape::PerRevision),
+        one_transaction: bench
+            .workload
+            .floor_script(Dialect::Postgres, Shape::OneTransaction),
+    };
+
+    for sample in 1..=bench.samples {
+        eprintln!("postgres: sample {sample}/{}", bench.samples);
+        floor_samples(bench, &mut report, &rows, &scripts).await;
+        if report.is_live(rows.retort) {
+            record_retort(&mut report, &rows, retort_sample(bench).await);
+        }
+        rival_samples(bench, &mut report, &rows).await;
+    }
+    report
+}
+
+/// Marks the rows of the tools that are not installed, so that no sample
+/// tries to run them.
+fn mark_missing_tools(bench: &Bench, report: &mut Report, rows: &Rows) {
     for (rival, apply_row, at_head_row) in [
         (Rival::Refinery, rows.refinery, rows.refinery_at_head),
         (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
@@ -95,62 +132,64 @@ pub async fn run(bench: &Bench) -> Report {
             report.missing(at_head_row, tool.missing());
         }
     }
-    let per_revision = bench
-        .workload
-        .floor_script(Dialect::Postgres, Shape::PerRevision);
-    let one_transaction = bench
-        .workload
-        .floor_script(Dialect::Postgres, Shape::OneTransaction);
+}
 
-    for sample in 1..=bench.samples {
-        eprintln!("postgres: sample {sample}/{}", bench.samples);
-        for (row, script) in [
-            (rows.floor, &per_revision),
-            (rows.one_transaction, &one_transaction),
-        ] {
-            if report.is_live(row) {
-                report.record(row, floor_sample(bench, script).await);
+/// One sample of each live floor row: both scripts as one message each,
+/// then the per-revision script one message per revision.
+async fn floor_samples(bench: &Bench, report: &mut Report, rows: &Rows, scripts: &Scripts) {
+    for (row, script) in [
+        (rows.floor, &scripts.per_revision),
+        (rows.one_transaction, &scripts.one_transaction),
+    ] {
+        if report.is_live(row) {
+            report.record(row, floor_sample(bench, script).await);
+        }
+    }
+    if report.is_live(rows.round_trips) {
+        report.record(
+            rows.round_trips,
+            round_trips_sample(bench, &scripts.per_revision).await,
+        );
+    }
+}
+
+/// One retort sample feeds three rows, and a failure fails all of them: the
+/// runs at head only mean something after a full upgrade.
+fn record_retort(report: &mut Report, rows: &Rows, times: Result<RetortTimes, String>) {
+    match times {
+        Ok(times) => {
+            report.record(rows.retort, Ok(times.apply));
+            report.record(rows.retort_at_head, Ok(times.at_head));
+            report.record(rows.retort_application, Ok(times.application));
+        }
+        Err(error) => {
+            for row in [rows.retort, rows.retort_at_head, rows.retort_application] {
+                report.record(row, Err(error.clone()));
             }
         }
-        if report.is_live(rows.round_trips) {
-            report.record(
-                rows.round_trips,
-                round_trips_sample(bench, &per_revision).await,
-            );
-        }
-        if report.is_live(rows.retort) {
-            match retort_sample(bench).await {
-                Ok(times) => {
-                    report.record(rows.retort, Ok(times.apply));
-                    report.record(rows.retort_at_head, Ok(times.at_head));
-                    report.record(rows.retort_application, Ok(times.application));
+    }
+}
+
+/// One sample of refinery and of sqlx, each feeding its apply and at-head
+/// rows.
+async fn rival_samples(bench: &Bench, report: &mut Report, rows: &Rows) {
+    for (rival, apply_row, at_head_row) in [
+        (Rival::Refinery, rows.refinery, rows.refinery_at_head),
+        (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
+    ] {
+        if report.is_live(apply_row) {
+            match rival_sample(bench, rival).await {
+                Ok((apply, at_head)) => {
+                    report.record(apply_row, Ok(apply));
+                    report.record(at_head_row, Ok(at_head));
                 }
                 Err(error) => {
-                    for row in [rows.retort, rows.retort_at_head, rows.retort_application] {
-                        report.record(row, Err(error.clone()));
-                    }
-                }
-            }
-        }
-        for (rival, apply_row, at_head_row) in [
-            (Rival::Refinery, rows.refinery, rows.refinery_at_head),
-            (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
-        ] {
-            if report.is_live(apply_row) {
-                match rival_sample(bench, rival).await {
-                    Ok((apply, at_head)) => {
-                        report.record(apply_row, Ok(apply));
-                        report.record(at_head_row, Ok(at_head));
-                    }
-                    Err(error) => {
-                        report.record(apply_row, Err(error.clone()));
-                        report.record(at_head_row, Err(error));
-                    }
+                    report.record(apply_row, Err(error.clone()));
+                    report.record(at_head_row, Err(error));
                 }
             }
         }
     }
-    report
 }
 
 /// The server's version and durability settings, read from the server: a
@@ -318,4 +357,41 @@ async fn verify(client: &Client, history: &str, expected: usize) -> Result<(), S
         return Err(format!("expected {expected} tables and {expected} rows in {history}, found {tables} and {rows}"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_retort_records_each_time_in_its_row_when_the_sample_succeeds() {
+        let mut report = Report::new("test");
+        let rows = Rows::declare(&mut report);
+        let times = RetortTimes {
+            apply: Duration::from_millis(30),
+            at_head: Duration::from_millis(2),
+            application: Duration::from_millis(5),
+        };
+        record_retort(&mut report, &rows, Ok(times));
+        let table = report.render();
+        let line = |label: &str| {
+            table
+                .lines()
+                .find(|line| line.trim_start().starts_with(label))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            line("retort Migrator::upgrade(heads)").contains("30.0 ms"),
+            "{table}"
+        );
+        assert!(
+            line("retort Migrator::upgrade, same connection").contains("2.0 ms"),
+            "{table}"
+        );
+        assert!(
+            line("retort MIGRATIONS.upgrade(url)").contains("5.0 ms"),
+            "{table}"
+        );
+    }
 }

@@ -34,52 +34,93 @@ struct Rows {
     sqlx_at_head: RowId,
 }
 
+impl Rows {
+    /// Declares every row, in the order the table prints them.
+    fn declare(report: &mut Report) -> Self {
+        Rows {
+            floor: report
+                .floor("floor: sqlite3 < script, BEGIN; DDL; INSERT; COMMIT; per revision"),
+            autocommit: report.row(
+                "sqlite3 < script, every statement autocommits",
+                Section::Apply,
+            ),
+            one_transaction: report.row(
+                "sqlite3 < script, one BEGIN/COMMIT around all",
+                Section::Apply,
+            ),
+            in_process: report.row(
+                "floor script in-process, bundled SQLite (rusqlite execute_batch)",
+                Section::Apply,
+            ),
+            retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
+            refinery: report.row("refinery migrate", Section::Apply),
+            sqlx: report.row("sqlx migrate run", Section::Apply),
+            retort_at_head: report
+                .row("retort Migrator::upgrade, same connection", Section::AtHead),
+            retort_application: report.row(
+                "retort MIGRATIONS.upgrade(url), incl. connect",
+                Section::AtHead,
+            ),
+            refinery_at_head: report.row("refinery migrate", Section::AtHead),
+            sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
+        }
+    }
+
+    /// The rows that run a floor script, so cannot run without the scripts.
+    fn scripted(&self) -> [RowId; 4] {
+        [
+            self.floor,
+            self.autocommit,
+            self.one_transaction,
+            self.in_process,
+        ]
+    }
+}
+
 pub async fn run(bench: &Bench) -> Report {
     let n = bench.workload.count();
     let mut report = Report::new(format!(
         "SQLite: {n} revisions, {} sample(s)",
         bench.samples
     ));
-    let rows = Rows {
-        floor: report.floor("floor: sqlite3 < script, BEGIN; DDL; INSERT; COMMIT; per revision"),
-        autocommit: report.row(
-            "sqlite3 < script, every statement autocommits",
-            Section::Apply,
-        ),
-        one_transaction: report.row(
-            "sqlite3 < script, one BEGIN/COMMIT around all",
-            Section::Apply,
-        ),
-        in_process: report.row(
-            "floor script in-process, bundled SQLite (rusqlite execute_batch)",
-            Section::Apply,
-        ),
-        retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
-        refinery: report.row("refinery migrate", Section::Apply),
-        sqlx: report.row("sqlx migrate run", Section::Apply),
-        retort_at_head: report.row("retort Migrator::upgrade, same connection", Section::AtHead),
-        retort_application: report.row(
-            "retort MIGRATIONS.upgrade(url), incl. connect",
-            Section::AtHead,
-        ),
-        refinery_at_head: report.row("refinery migrate", Section::AtHead),
-        sqlx_at_head: report.row("sqlx migrate run", Section::AtHead),
-    };
+    let rows = Rows::declare(&mut report);
     describe_settings(&mut report).await;
     let scripts = match write_scripts(bench) {
         Ok(scripts) => Some(scripts),
         Err(error) => {
-            for row in [
-                rows.floor,
-                rows.autocommit,
-                rows.one_transaction,
-                rows.in_process,
-            ] {
+            for row in rows.scripted() {
                 report.record(row, Err(error.clone()));
             }
             None
         }
     };
+    mark_missing_tools(bench, &mut report, &rows);
+
+    let mut journal_modes: [Option<String>; 2] = [None, None];
+    for sample in 1..=bench.samples {
+        eprintln!("sqlite: sample {sample}/{}", bench.samples);
+        if let Some(scripts) = &scripts {
+            floor_samples(bench, &mut report, &rows, scripts);
+        }
+        if report.is_live(rows.retort) {
+            record_retort(&mut report, &rows, retort_sample(bench).await);
+        }
+        rival_samples(bench, &mut report, &rows, &mut journal_modes);
+    }
+    for rival in Rival::ALL {
+        if let Some(mode) = &journal_modes[rival as usize] {
+            report.note(format!(
+                "{} left the database file in journal_mode={mode}",
+                rival.tool(bench).name
+            ));
+        }
+    }
+    report
+}
+
+/// Marks the rows of the tools that are not installed, so that no sample
+/// tries to run them.
+fn mark_missing_tools(bench: &Bench, report: &mut Report, rows: &Rows) {
     if bench.sqlite3.path.is_none() {
         for row in [rows.floor, rows.autocommit, rows.one_transaction] {
             report.missing(row, bench.sqlite3.missing());
@@ -93,71 +134,71 @@ pub async fn run(bench: &Bench) -> Report {
         report.missing(rows.sqlx, bench.sqlx.missing());
         report.missing(rows.sqlx_at_head, bench.sqlx.missing());
     }
+}
 
-    let mut journal_modes: [Option<String>; 2] = [None, None];
-    for sample in 1..=bench.samples {
-        eprintln!("sqlite: sample {sample}/{}", bench.samples);
-        if let Some(scripts) = &scripts {
-            for (row, script) in [
-                (rows.floor, &scripts.per_revision),
-                (rows.autocommit, &scripts.autocommit),
-                (rows.one_transaction, &scripts.one_transaction),
-            ] {
-                if report.is_live(row) {
-                    report.record(row, floor_sample(bench, script));
-                }
+/// One sample of each live floor row: the three sqlite3 scripts, then the
+/// per-revision script in-process.
+fn floor_samples(bench: &Bench, report: &mut Report, rows: &Rows, scripts: &Scripts) {
+    for (row, script) in [
+        (rows.floor, &scripts.per_revision),
+        (rows.autocommit, &scripts.autocommit),
+        (rows.one_transaction, &scripts.one_transaction),
+    ] {
+        if report.is_live(row) {
+            report.record(row, floor_sample(bench, script));
+        }
+    }
+    if report.is_live(rows.in_process) {
+        report.record(
+            rows.in_process,
+            in_process_sample(bench, &scripts.per_revision),
+        );
+    }
+}
+
+/// One retort sample feeds three rows, and a failure fails all of them: the
+/// runs at head only mean something after a full upgrade.
+fn record_retort(report: &mut Report, rows: &Rows, times: Result<RetortTimes, String>) {
+    match times {
+        Ok(times) => {
+            report.record(rows.retort, Ok(times.apply));
+            report.record(rows.retort_at_head, Ok(times.at_head));
+            report.record(rows.retort_application, Ok(times.application));
+        }
+        Err(error) => {
+            for row in [rows.retort, rows.retort_at_head, rows.retort_application] {
+                report.record(row, Err(error.clone()));
             }
         }
-        if let Some(scripts) = &scripts {
-            if report.is_live(rows.in_process) {
-                report.record(
-                    rows.in_process,
-                    in_process_sample(bench, &scripts.per_revision),
-                );
-            }
-        }
-        if report.is_live(rows.retort) {
-            match retort_sample(bench).await {
+    }
+}
+
+/// One sample of refinery and of sqlx, each feeding its apply and at-head
+/// rows; the journal mode each left is kept for the notes.
+fn rival_samples(
+    bench: &Bench,
+    report: &mut Report,
+    rows: &Rows,
+    journal_modes: &mut [Option<String>; 2],
+) {
+    for (rival, apply_row, at_head_row) in [
+        (Rival::Refinery, rows.refinery, rows.refinery_at_head),
+        (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
+    ] {
+        if report.is_live(apply_row) {
+            match rival_sample(bench, rival) {
                 Ok(times) => {
-                    report.record(rows.retort, Ok(times.apply));
-                    report.record(rows.retort_at_head, Ok(times.at_head));
-                    report.record(rows.retort_application, Ok(times.application));
+                    report.record(apply_row, Ok(times.apply));
+                    report.record(at_head_row, Ok(times.at_head));
+                    journal_modes[rival as usize] = times.journal_mode;
                 }
                 Err(error) => {
-                    for row in [rows.retort, rows.retort_at_head, rows.retort_application] {
-                        report.record(row, Err(error.clone()));
-                    }
-                }
-            }
-        }
-        for (rival, apply_row, at_head_row) in [
-            (Rival::Refinery, rows.refinery, rows.refinery_at_head),
-            (Rival::Sqlx, rows.sqlx, rows.sqlx_at_head),
-        ] {
-            if report.is_live(apply_row) {
-                match rival_sample(bench, rival) {
-                    Ok(times) => {
-                        report.record(apply_row, Ok(times.apply));
-                        report.record(at_head_row, Ok(times.at_head));
-                        journal_modes[rival as usize] = times.journal_mode;
-                    }
-                    Err(error) => {
-                        report.record(apply_row, Err(error.clone()));
-                        report.record(at_head_row, Err(error));
-                    }
+                    report.record(apply_row, Err(error.clone()));
+                    report.record(at_head_row, Err(error));
                 }
             }
         }
     }
-    for rival in Rival::ALL {
-        if let Some(mode) = &journal_modes[rival as usize] {
-            report.note(format!(
-                "{} left the database file in journal_mode={mode}",
-                rival.tool(bench).name
-            ));
-        }
-    }
-    report
 }
 
 /// Notes the SQLite settings retort runs with, read from a real connection
@@ -359,4 +400,20 @@ fn journal_mode(path: &Path) -> Option<String> {
     let conn = rusqlite::Connection::open(path).ok()?;
     conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_retort_fails_every_retort_row_when_the_sample_fails() {
+        let mut report = Report::new("test");
+        let rows = Rows::declare(&mut report);
+        record_retort(&mut report, &rows, Err("no database".to_owned()));
+        for row in [rows.retort, rows.retort_at_head, rows.retort_application] {
+            assert!(!report.is_live(row));
+        }
+        assert!(report.is_live(rows.floor), "other rows keep sampling");
+    }
 }
