@@ -477,3 +477,47 @@ fn log_lines_are_plain_when_stderr_is_not_a_terminal() {
         "no colour codes in a pipe: {stderr:?}"
     );
 }
+
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // See `workflow`.
+async fn offline_script_on_the_default_database_builds_the_online_schema() {
+    use retort::Backend;
+    let _turn = take_turn();
+    let sample = Sample::new("unused: the default database is the embedded SQLite file");
+    let default = |args: &[&str]| {
+        let mut command = sample.command(args);
+        command.env_remove("DATABASE_URL");
+        let output = sample.run(args, &mut command);
+        assert!(output.status.success(), "cargo xtask {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The README's offline command, on the default database: the rebuild of
+    // `users` (revision 4) starts from the table revision 1 created.
+    let script = default(&["migrate", "upgrade", "--sql"]);
+    let shown = default(&["migrate", "show", "bfdc"]);
+    assert!(shown.contains("CREATE TABLE \"_retort_new_users\"") && shown.contains("\"username\" VARCHAR(100)"), "{shown}");
+    default(&["migrate", "upgrade"]);
+    let offline = sample.root.join("offline.sqlite3");
+    let ran = Command::new("sqlite3")
+        .arg(&offline)
+        .stdin(std::fs::File::open({
+            let file = sample.root.join("upgrade.sql");
+            std::fs::write(&file, &script).expect("write the script");
+            file
+        })
+        .expect("open the script"))
+        .output()
+        .expect("sqlite3 is installed (.ci/run installs it)");
+    assert!(ran.status.success() && ran.stderr.is_empty(), "{}\n{script}", String::from_utf8_lossy(&ran.stderr));
+    let snapshot = |path: PathBuf| async move {
+        let url = retort::DatabaseUrl::sqlite_file(&path);
+        let mut backend = retort::connect(&url).await.expect("open");
+        let history = retort::read_history(&mut backend, &retort::HistoryTable::default()).await.expect("history");
+        let ids: Vec<String> = history.unwrap_or_default().into_iter().map(|row| row.id).collect();
+        (backend.introspect(&retort::HistoryTable::default()).await.expect("introspect").render(), ids)
+    };
+    let online = snapshot(sample.root.join(".retort/dev.sqlite3")).await;
+    let offline = snapshot(offline).await;
+    assert_eq!(offline, online, "the script builds what the online upgrade built");
+    assert_eq!(online.1.len(), 5);
+}
