@@ -7,6 +7,8 @@
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod codegen;
 mod database_url;
 mod dialect;
 mod error;
