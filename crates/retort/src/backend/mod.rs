@@ -116,6 +116,10 @@ pub enum BackendError {
     },
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
     NotCompiled { backend: &'static str },
+    /// A write, or a query that is not a plain read, asked of a session
+    /// opened with [`connect_read_only`]; nothing was sent.
+    #[error("{database} was opened read-only: refusing to {attempted} (nothing was sent)")]
+    ReadOnly { database: String, attempted: &'static str },
 }
 
 /// Why running SQL failed: a statement the server rejected, or the
@@ -276,6 +280,146 @@ pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
     }
 }
 
+/// Connects to the database a URL names for reading only, as a tool that
+/// must never change it does (`db clone` reading production, `baseline`).
+///
+/// The database refuses writes itself where it can: SQLite opens the file
+/// with `mode=ro` and `query_only`; PostgreSQL makes every transaction of
+/// the session `READ ONLY`; SQL Server logs in with
+/// `ApplicationIntent=ReadOnly`, which a primary does not enforce. So the
+/// session also refuses, before anything is sent, every primitive that
+/// writes (`execute`, `execute_bound`, the migration lock) and any query
+/// that is not a `SELECT`. Its transactions are read snapshots: `begin`
+/// opens one (PostgreSQL `REPEATABLE READ READ ONLY`, SQL Server `SNAPSHOT`
+/// where the database allows it, SQLite a deferred read transaction).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), retort::BackendError> {
+/// use retort::Backend;
+/// let url = retort::DatabaseUrl::parse("postgres://reader@db.example.com/app")?;
+/// let mut source = retort::connect_read_only(&url).await?;
+/// let schema = source.introspect(&retort::HistoryTable::default()).await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect_read_only(url: &DatabaseUrl) -> Result<ReadOnlyBackend, BackendError> {
+    let inner = match url.dialect() {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => AnyBackend::Sqlite(SqliteBackend::open_read_only(url)?),
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => AnyBackend::Postgres(PostgresBackend::connect_read_only(url).await?),
+        #[cfg(feature = "mssql")]
+        Dialect::Mssql => AnyBackend::Mssql(MssqlBackend::connect_read_only(url).await?),
+        #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
+        other => return Err(BackendError::NotCompiled { backend: other.name() }),
+    };
+    Ok(ReadOnlyBackend { inner })
+}
+
+/// A session that only reads; see [`connect_read_only`].
+pub struct ReadOnlyBackend {
+    inner: AnyBackend,
+}
+
+impl ReadOnlyBackend {
+    fn refuse(&self, attempted: &'static str) -> BackendError {
+        BackendError::ReadOnly { database: self.inner.describe(), attempted }
+    }
+}
+
+/// Whether `sql` only reads: its first word is `SELECT`, `WITH` or `IF`
+/// (SQL Server's existence checks before a `SELECT`), and no word outside
+/// quotes and comments is one that writes, locks rows or runs code. Our
+/// own queries are far simpler than what this refuses; it is a net under
+/// the server's own refusal, which SQL Server does not give.
+pub(crate) fn reads_only(sql: &str) -> bool {
+    const WRITES: &[&str] = &[
+        "insert", "update", "delete", "merge", "drop", "create", "alter", "truncate", "exec", "execute", "grant",
+        "revoke", "deny", "into", "backup", "restore", "dbcc", "kill", "shutdown", "reconfigure", "bulk", "call",
+        "do", "copy", "lock", "vacuum", "reindex", "attach", "detach", "pragma", "nextval", "setval", "openrowset",
+        "opendatasource", "openquery", "waitfor", "set", "begin", "commit", "rollback", "declare",
+    ];
+    let mut words = Vec::new();
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        // Past the end of a quoted name, a literal or a comment.
+        let skip_to = |from: usize, end: &str| sql[from..].find(end).map_or(sql.len(), |at| from + at + end.len());
+        i = match c {
+            b'\'' => skip_to(i + 1, "'"),
+            b'"' => skip_to(i + 1, "\""),
+            b'[' => skip_to(i + 1, "]"),
+            b'`' => skip_to(i + 1, "`"),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => skip_to(i + 2, "\n"),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => skip_to(i + 2, "*/"),
+            // A dollar-quoted body could hold anything: not a plain read.
+            b'$' if bytes.get(i + 1).is_some_and(|b| *b == b'$' || b.is_ascii_alphabetic()) => return false,
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                let mut end = i;
+                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                    end += 1;
+                }
+                words.push(sql[start..end].to_ascii_lowercase());
+                end
+            }
+            _ => i + 1,
+        };
+    }
+    matches!(words.first().map(String::as_str), Some("select" | "with" | "if"))
+        && !words.iter().any(|word| WRITES.contains(&word.as_str()))
+}
+
+impl Backend for ReadOnlyBackend {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn flavour(&mut self) -> Result<Flavour, BackendError> {
+        self.inner.flavour().await
+    }
+    async fn lock(&mut self, _timeout: Duration) -> Result<(), BackendError> {
+        Err(self.refuse("take the migration lock"))
+    }
+    async fn unlock(&mut self) -> Result<(), BackendError> {
+        Ok(()) // Never taken.
+    }
+    async fn begin(&mut self) -> Result<(), BackendError> {
+        self.inner.begin().await
+    }
+    async fn commit(&mut self) -> Result<(), RunError> {
+        self.inner.commit().await
+    }
+    async fn rollback(&mut self) {
+        self.inner.rollback().await
+    }
+    async fn execute(&mut self, _unit: &Unit) -> Result<(), RunError> {
+        Err(self.refuse("run SQL").into())
+    }
+    async fn execute_bound(&mut self, _statements: &[Rendered]) -> Result<(), RunError> {
+        Err(self.refuse("run statements").into())
+    }
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
+        if !reads_only(sql) {
+            return Err(self.refuse("run a query that is not a plain SELECT"));
+        }
+        self.inner.query(sql, values).await
+    }
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        self.inner.introspect(history).await
+    }
+    async fn run_steps(
+        &mut self,
+        _steps: &[StepWork],
+        _table: &HistoryTable,
+        _done: &mut dyn FnMut(usize, Duration),
+    ) -> Result<(), (usize, RunError)> {
+        Err((0, self.refuse("apply revisions").into()))
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $backend:ident => $call:expr) => {
         match $self {
@@ -340,5 +484,36 @@ impl Backend for AnyBackend {
         done: &mut dyn FnMut(usize, Duration),
     ) -> Result<(), (usize, RunError)> {
         delegate!(self, b => b.run_steps(steps, table, done).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reads_only;
+
+    #[test]
+    fn reads_only_is_true_when_the_query_only_selects() {
+        assert!(reads_only("SELECT \"id\", CAST(\"d\" AS text) FROM \"users\" WHERE \"id\" > $1 ORDER BY \"id\" LIMIT 10"));
+        assert!(reads_only("IF OBJECT_ID(N'[dbo].[retort_history]', N'U') IS NOT NULL\nSELECT revision_id FROM x"));
+        assert!(reads_only("SELECT [update], [delete] FROM [set] -- drop table x\n"));
+        assert!(reads_only("SELECT 'DELETE FROM users' AS text"));
+        assert!(reads_only("SELECT COUNT(*) FROM t OFFSET 0 ROWS FETCH NEXT 5 ROWS ONLY"));
+    }
+
+    #[test]
+    fn reads_only_is_false_when_the_query_could_write() {
+        for sql in [
+            "DELETE FROM users",
+            "SELECT 1; DROP TABLE users",
+            "SELECT * INTO copy FROM users",
+            "SELECT * FROM users FOR UPDATE",
+            "WITH gone AS (DELETE FROM users RETURNING *) SELECT * FROM gone",
+            "SELECT nextval('s')",
+            "EXEC sp_who",
+            "SELECT $$x$$",
+            "PRAGMA writable_schema = 1",
+        ] {
+            assert!(!reads_only(sql), "{sql}");
+        }
     }
 }

@@ -44,6 +44,9 @@ pub struct PostgresBackend {
     standard_strings: Option<bool>,
     /// Whether `begin` opened a transaction that is still open.
     in_transaction: bool,
+    /// Opened read-only ([`PostgresBackend::connect_read_only`]): its
+    /// transactions are read-only snapshots.
+    read_only: bool,
 }
 
 impl PostgresBackend {
@@ -74,7 +77,26 @@ impl PostgresBackend {
             prepared: HashMap::new(),
             standard_strings: None,
             in_transaction: false,
+            read_only: false,
         })
+    }
+
+    /// Connects as [`connect`](Self::connect) does, then makes every
+    /// transaction of the session read-only (`SET SESSION CHARACTERISTICS
+    /// AS TRANSACTION READ ONLY`, i.e. `default_transaction_read_only`), so
+    /// the server itself refuses any write. Its `begin` opens a `REPEATABLE
+    /// READ READ ONLY` transaction: one consistent snapshot of every table
+    /// read until `commit`, as `pg_dump` reads.
+    pub async fn connect_read_only(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        let mut backend = Self::connect(url).await?;
+        backend
+            .client
+            .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            .await
+            .map_err(pg_error("making the session read-only"))?;
+        backend.read_only = true;
+        backend.description = format!("{} (read-only)", backend.description);
+        Ok(backend)
     }
 
     /// Drops and creates the database a URL names, from the server's
@@ -327,7 +349,8 @@ impl Backend for PostgresBackend {
     }
 
     async fn begin(&mut self) -> Result<(), BackendError> {
-        self.client.batch_execute("BEGIN").await.map_err(pg_error("starting a transaction"))?;
+        let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+        self.client.batch_execute(begin).await.map_err(pg_error("starting a transaction"))?;
         self.in_transaction = true;
         Ok(())
     }

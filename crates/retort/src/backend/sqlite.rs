@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::ValueRef;
-use rusqlite::{Batch, Connection};
+use rusqlite::{Batch, Connection, OpenFlags};
 
 use super::split;
 use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
@@ -26,6 +26,9 @@ pub struct SqliteBackend {
     lock: Option<File>,
     /// Whether `begin` paused foreign key enforcement, to restore it after.
     paused_foreign_keys: bool,
+    /// Opened read-only ([`SqliteBackend::open_read_only`]): transactions
+    /// only read, and foreign keys are never paused.
+    read_only: bool,
 }
 
 impl SqliteBackend {
@@ -57,6 +60,33 @@ impl SqliteBackend {
             path,
             lock: None,
             paused_foreign_keys: false,
+            read_only: false,
+        })
+    }
+
+    /// Opens an existing database file read-only: SQLite's `mode=ro` (the
+    /// `SQLITE_OPEN_READ_ONLY` flag, which is what the URI parameter sets,
+    /// without percent-encoding the path into a URI), and `query_only` on
+    /// top, so that no statement on this connection can write. Nothing is
+    /// created: not the file, not its folder.
+    pub fn open_read_only(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        let connect_error = |message: String| BackendError::Connect { url: url.to_string(), message };
+        let path = url
+            .sqlite_path()
+            .ok_or_else(|| connect_error("an in-memory database is empty: there is nothing to read".to_owned()))?;
+        if !path.is_file() {
+            return Err(connect_error(format!("{} does not exist", path.display())));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| connect_error(e.to_string()))?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(|e| connect_error(e.to_string()))?;
+        conn.execute_batch("PRAGMA query_only = ON").map_err(|e| connect_error(e.to_string()))?;
+        Ok(Self {
+            conn,
+            path: Some(path),
+            lock: None,
+            paused_foreign_keys: false,
+            read_only: true,
         })
     }
 
@@ -248,6 +278,11 @@ impl Backend for SqliteBackend {
     }
 
     async fn begin(&mut self) -> Result<(), BackendError> {
+        if self.read_only {
+            // A deferred transaction that only reads: one snapshot of the
+            // file for everything read until `commit`.
+            return self.conn.execute_batch("BEGIN DEFERRED").map_err(db_error("starting a read transaction"));
+        }
         self.pause_foreign_keys()?;
         if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             self.restore_foreign_keys()?;

@@ -87,6 +87,9 @@ pub struct MssqlBackend {
     in_transaction: bool,
     /// SQL Server or Babelfish, once asked.
     flavour: Option<Flavour>,
+    /// Opened read-only ([`MssqlBackend::connect_read_only`]): its
+    /// transactions only read, from a snapshot where the database allows one.
+    read_only: bool,
 }
 
 impl MssqlBackend {
@@ -94,11 +97,26 @@ impl MssqlBackend {
     /// the `options` module for every setting). Encryption is required and
     /// the server certificate verified unless the URL says otherwise.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        Self::open_session(url, false).await
+    }
+
+    /// Connects with `ApplicationIntent=ReadOnly` in the login, as a
+    /// read-only client of an availability group does (the listener may
+    /// route it to a readable secondary). The server does not enforce it on
+    /// a primary, so `retort::connect_read_only` also refuses every write
+    /// before it is sent. Its `begin` opens a `SNAPSHOT` transaction when
+    /// the database allows snapshot isolation (one consistent view of every
+    /// table read until `commit`), else a `READ COMMITTED` one.
+    pub async fn connect_read_only(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        Self::open_session(url, true).await
+    }
+
+    async fn open_session(url: &DatabaseUrl, read_only: bool) -> Result<Self, BackendError> {
         let options = ConnectOptions::parse(url.expose()).map_err(|error| BackendError::Url {
             url: url.to_string(),
             reason: error.to_string(),
         })?;
-        let client = open(&options).await?;
+        let client = open(&options, read_only).await?;
         let database = options
             .database
             .as_deref()
@@ -106,15 +124,42 @@ impl MssqlBackend {
         Ok(Self {
             client: Box::new(client),
             description: format!(
-                "SQL Server database {database} on {} as {}",
+                "SQL Server database {database} on {} as {}{}",
                 options.address(),
-                options.user
+                options.user,
+                if read_only { " (read-only)" } else { "" }
             ),
             locks_held: 0,
             begin_pending: false,
             in_transaction: false,
             flavour: None,
+            read_only,
         })
+    }
+
+    /// Starts a read-only session's transaction at once (not deferred to
+    /// the first batch as writes are): snapshot isolation where the
+    /// database has it on, since a copy read table by table must see one
+    /// state of the database.
+    async fn begin_reading(&mut self) -> Result<(), BackendError> {
+        let rows = self
+            .query_rows(SNAPSHOT_ALLOWED_SQL, &[])
+            .await
+            .map_err(database_error("asking whether snapshot isolation is allowed"))?;
+        let isolation = if first_int(&rows) == Some(1) {
+            "SNAPSHOT"
+        } else {
+            tracing::warn!(
+                "snapshot isolation is off on the source database: tables are read at READ COMMITTED, \
+                 so rows written while the copy runs may be seen in one table and not in another"
+            );
+            "READ COMMITTED"
+        };
+        self.batch(&format!("SET TRANSACTION ISOLATION LEVEL {isolation}; BEGIN TRANSACTION;"))
+            .await
+            .map_err(database_error("starting a read transaction"))?;
+        self.in_transaction = true;
+        Ok(())
     }
 
     /// Drops and creates the database a URL names, from `master` (for
@@ -193,6 +238,11 @@ impl MssqlBackend {
     }
 }
 
+/// Whether the connection's database allows `SNAPSHOT` transactions
+/// (`ALLOW_SNAPSHOT_ISOLATION ON`; Babelfish reports 1).
+const SNAPSHOT_ALLOWED_SQL: &str =
+    "SELECT CAST(snapshot_isolation_state AS int) AS snapshot_allowed FROM sys.databases WHERE database_id = DB_ID()";
+
 /// The first column of the first row as an integer, whatever integer type
 /// the server chose for it.
 fn first_int(rows: &[tiberius::Row]) -> Option<i64> {
@@ -220,12 +270,14 @@ fn bind_all<'a>(query: &mut Query<'a>, values: &'a [Value]) {
 
 /// Opens the TCP connection and signs in, following one redirection (Azure
 /// SQL's gateway sends clients to the node that serves the database).
-async fn open(options: &ConnectOptions) -> Result<MssqlClient, BackendError> {
+async fn open(options: &ConnectOptions, read_only: bool) -> Result<MssqlClient, BackendError> {
     let failed = |message: String| BackendError::Connect {
         url: options.display_url(),
         message,
     };
     let mut config = options.to_config();
+    // ApplicationIntent=ReadOnly in the login packet.
+    config.readonly(read_only);
     let mut address = options.address();
     for _ in 0..2 {
         let tcp = match tokio::time::timeout(
@@ -349,6 +401,9 @@ impl Backend for MssqlBackend {
     }
 
     async fn begin(&mut self) -> Result<(), BackendError> {
+        if self.read_only {
+            return self.begin_reading().await;
+        }
         self.begin_pending = true;
         self.in_transaction = true;
         Ok(())
