@@ -18,7 +18,7 @@ pub enum Command {
     Merge(retort::cli::MergeArgs),
     /// Fill the local database with the sample's development data.
     Seed(retort::cli::SeedArgs),
-    /// Development database chores (`db reset`).
+    /// Development database chores (`db reset`, `db clone`).
     Db(retort::cli::DbArgs),
     /// Time retort against the floor, refinery and sqlx-cli on 1,000 revisions (release build).
     Bench(crate::bench::BenchArgs),

@@ -7,6 +7,7 @@
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod clone;
 #[cfg(feature = "cli")]
 pub mod codegen;
 mod database_url;

@@ -46,6 +46,9 @@ pub enum DbCommand {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Replace the local database with a masked copy of another one (all of
+    /// it, or a subset), as retort-mask.toml says.
+    Clone(super::clone::CloneArgs),
 }
 
 /// Why a data command refused or failed.
@@ -114,7 +117,10 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
 /// `db reset`: drop, recreate and upgrade to head.
 pub fn db(migrations: &'static Migrations, project: &Project, args: DbArgs) -> ExitCode {
     super::init_tracing();
-    let DbCommand::Reset { database_url, allow_remote, quiet } = args.command;
+    let (database_url, allow_remote, quiet) = match args.command {
+        DbCommand::Reset { database_url, allow_remote, quiet } => (database_url, allow_remote, quiet),
+        DbCommand::Clone(clone) => return super::clone::clone(migrations, project, clone),
+    };
     let out = Printer::new(Format::Text, quiet);
     let result = super::block_on(async {
         let url = project.database_url(database_url.as_deref(), quiet)?;

@@ -26,6 +26,7 @@ macro_rules! println {
 }
 
 mod authoring;
+mod clone;
 mod data;
 mod graph;
 mod local;
@@ -42,7 +43,9 @@ use crate::{
 };
 
 pub use authoring::{merge, new_revision, AuthoringError, MergeArgs, NewRevisionArgs};
+pub use clone::{clone, CloneArgs};
 pub use data::{db, seed, DataError, DbArgs, DbCommand, SeedArgs, SeedFn};
+pub use local::not_local_reason;
 pub use output::Format;
 
 /// Where the project lives: its `.env` and its default SQLite database are

@@ -69,3 +69,6 @@ pub use round_trip::{
     RevisionReport, RoundTrip, RoundTripError, Snapshot,
 };
 pub use unavailable::Unavailable;
+/// Fails a project's test when its masking file does not classify every
+/// column its revisions create (see `retort::clone`).
+pub use crate::clone::assert_masking_covers;

@@ -1,0 +1,467 @@
+//! Moving the rows: pages read from the source in key order, masked in
+//! memory, and inserted into the destination with bound parameters, one
+//! transaction per table; then the deferred keys of cycles are set, and the
+//! destination's identities and sequences moved past the copied ids.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+use super::error::{scrub, CloneError};
+use super::masker::{MaskError, Masker};
+use super::plan::{ClonePlan, ColumnPlan, TablePlan};
+use super::query::{self, Cell};
+use super::strategy::Rule;
+use super::subset::Selection;
+use super::{CloneProgress, TableReport};
+use crate::history::{Rendered, Value};
+use crate::{Backend, Dialect, RunError, Unit};
+
+/// Copies every planned table, parents first.
+pub(crate) async fn copy_tables<S: Backend, D: Backend>(
+    source: &mut S,
+    dest: &mut D,
+    plan: &ClonePlan,
+    selection: &Selection,
+    masker: &mut Masker,
+    batch: usize,
+    progress: &mut dyn FnMut(&CloneProgress),
+) -> Result<Vec<TableReport>, CloneError> {
+    clear(dest, plan).await?;
+    let mut totals = Vec::with_capacity(plan.tables.len());
+    for (index, table) in plan.tables.iter().enumerate() {
+        totals.push(match &selection[index] {
+            Some(keys) => keys.len() as u64,
+            None => count(source, table).await?,
+        });
+    }
+    let rows_total: u64 = totals.iter().sum();
+    let mut rows_done = 0u64;
+    let mut reports = Vec::with_capacity(plan.tables.len());
+    for (index, table) in plan.tables.iter().enumerate() {
+        let started = Instant::now();
+        let mut notify = |done: u64| {
+            progress(&CloneProgress {
+                table: table.key.clone(),
+                table_index: index,
+                tables: plan.tables.len(),
+                rows_done: rows_done + done,
+                rows_total,
+            })
+        };
+        notify(0);
+        let copied = copy_table(source, dest, table, selection[index].as_ref(), masker, batch, &mut notify).await?;
+        rows_done += copied;
+        reports.push(TableReport {
+            table: table.key.clone(),
+            rows: copied,
+            masked: table
+                .columns
+                .iter()
+                .filter_map(|c| match &c.rule {
+                    Rule::Mask(strategy) => Some((c.source_name.clone(), strategy.name().to_owned())),
+                    Rule::Keep { .. } => None,
+                })
+                .collect(),
+            whole: selection[index].is_none(),
+            elapsed: started.elapsed(),
+        });
+    }
+    for (index, table) in plan.tables.iter().enumerate() {
+        if !table.deferred.is_empty() {
+            set_deferred(source, dest, table, selection[index].as_ref(), masker, batch).await?;
+        }
+    }
+    after_copy(dest, plan).await?;
+    Ok(reports)
+}
+
+/// Deletes the rows that revisions inserted (reference data the source
+/// has too), children first, so the source's rows replace them.
+async fn clear<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), CloneError> {
+    let dialect = dest.dialect();
+    let statements: Vec<Rendered> = plan
+        .tables
+        .iter()
+        .rev()
+        .map(|table| Rendered { sql: format!("DELETE FROM {}", table.dest.quoted(dialect)), values: Vec::new() })
+        .collect();
+    crate::execute_in_transaction(dest, &statements)
+        .await
+        .map_err(|error| write_error("emptying the destination's tables", error))
+}
+
+async fn count<S: Backend>(source: &mut S, table: &TablePlan) -> Result<u64, CloneError> {
+    let dialect = source.dialect();
+    let sql = format!("SELECT COUNT(*) AS row_count FROM {}", table.source.quoted(dialect));
+    let rows = source.query(&sql, &[]).await.map_err(CloneError::read)?.unwrap_or_default();
+    Ok(match rows.first().and_then(|row| row.first()) {
+        Some(Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Value::Text(n)) => n.parse().unwrap_or(0),
+        _ => 0,
+    })
+}
+
+/// Reads a table's rows a page at a time, in primary key order.
+struct Pager<'a> {
+    table: &'a TablePlan,
+    /// Positions (in the table's columns) of the columns read, the key first.
+    columns: Vec<usize>,
+    /// The rows to read, when not all of them.
+    keys: Option<Vec<Vec<Cell>>>,
+    batch: usize,
+    /// The last key read, for the next page.
+    last: Option<Vec<Cell>>,
+    /// Pages read so far (subset chunks, or offsets without a key).
+    pages: usize,
+    done: bool,
+}
+
+impl<'a> Pager<'a> {
+    fn new(table: &'a TablePlan, columns: Vec<usize>, keys: Option<&BTreeSet<Vec<Cell>>>, batch: usize) -> Self {
+        let mut ordered = table.primary_key.clone();
+        ordered.extend(columns.into_iter().filter(|c| !table.primary_key.contains(c)));
+        Pager {
+            table,
+            columns: ordered,
+            keys: keys.map(|keys| keys.iter().cloned().collect()),
+            batch,
+            last: None,
+            pages: 0,
+            done: false,
+        }
+    }
+
+    /// The next page, each row normalised and aligned with `columns`.
+    async fn next<S: Backend>(&mut self, source: &mut S) -> Result<Option<Vec<Vec<Value>>>, CloneError> {
+        if self.done {
+            return Ok(None);
+        }
+        let dialect = source.dialect();
+        let table = self.table;
+        let read: Vec<&ColumnPlan> = self.columns.iter().map(|&c| &table.columns[c]).collect();
+        let key: Vec<&ColumnPlan> = table.primary_key.iter().map(|&c| &table.columns[c]).collect();
+        let mut values = Vec::new();
+        let select = query::select_from(dialect, &table.source, &read);
+        let sql = if let Some(keys) = &self.keys {
+            let per_read = query::tuples_per_read(key.len()).min(self.batch);
+            let Some(chunk) = keys.chunks(per_read).nth(self.pages) else {
+                self.done = true;
+                return Ok(None);
+            };
+            let condition = query::matching(dialect, &key, chunk, &mut values);
+            format!("{select} WHERE {condition}{}", query::order_by(dialect, &key))
+        } else if key.is_empty() {
+            // No key to page by: every column that can be ordered, by position.
+            let positions: Vec<String> = read
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| super::kind::orderable(dialect, &c.source_type, c.source_kind))
+                .map(|(at, _)| (at + 1).to_string())
+                .collect();
+            let order = if positions.is_empty() { "(SELECT NULL)".to_owned() } else { positions.join(", ") };
+            let offset = (self.pages * self.batch) as u64;
+            format!("{select} ORDER BY {order}{}", query::page(dialect, offset, self.batch as u64))
+        } else {
+            let condition = match &self.last {
+                Some(last) => query::after(dialect, &key, last, &mut values),
+                None => String::new(),
+            };
+            format!("{select}{condition}{}{}", query::order_by(dialect, &key), query::limit(dialect, self.batch as u64))
+        };
+        let rows = source
+            .query(&sql, &values)
+            .await
+            .map_err(CloneError::read)?
+            .ok_or_else(|| CloneError::Copy { table: table.key.clone(), message: "the source has no such table".to_owned() })?;
+        self.pages += 1;
+        if self.keys.is_none() && rows.len() < self.batch {
+            self.done = true;
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for mut row in rows {
+            let mut normalised = Vec::with_capacity(read.len());
+            for (at, column) in read.iter().enumerate() {
+                normalised.push(query::read_value(&mut row, at, column).map_err(|why| CloneError::Value {
+                    table: table.key.clone(),
+                    column: column.source_name.clone(),
+                    why: why.to_owned(),
+                })?);
+            }
+            out.push(normalised);
+        }
+        if !key.is_empty() {
+            self.last = out.last().and_then(|row| row[..key.len()].iter().map(Cell::of).collect());
+        }
+        if out.is_empty() && self.keys.is_none() {
+            self.done = true;
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The made-up (or kept) value of column `at` of a page row, as the
+/// destination column takes it.
+fn masked(
+    masker: &mut Masker,
+    table: &TablePlan,
+    columns: &[usize],
+    row: &[Value],
+    at: usize,
+) -> Result<Value, CloneError> {
+    let column = &table.columns[columns[at]];
+    let value = &row[at];
+    let made = match &column.rule {
+        Rule::Keep { .. } => value.clone(),
+        Rule::Mask(strategy) => {
+            let row_key = match column.shift_by.and_then(|by| columns.iter().position(|&c| c == by)) {
+                Some(by) => key_bytes(&row[by..=by]),
+                None if !table.primary_key.is_empty() => key_bytes(&row[..table.primary_key.len()]),
+                None => key_bytes(std::slice::from_ref(value)),
+            };
+            masker.mask(strategy, value, &row_key, column.max_chars).map_err(|error| CloneError::Value {
+                table: table.key.clone(),
+                column: column.source_name.clone(),
+                why: match error {
+                    MaskError::Unreadable(why) => why.to_owned(),
+                    MaskError::Exhausted { domain } => format!(
+                        "needs a unique made-up value, and {domain} ran out of distinct ones: widen its range or \
+                         choose another strategy"
+                    ),
+                },
+            })?
+        }
+    };
+    super::kind::normalise(made, column.dest_kind).map_err(|why| CloneError::Value {
+        table: table.key.clone(),
+        column: column.source_name.clone(),
+        why: format!("{why} for the destination's {}", column.dest_type),
+    })
+}
+
+/// The bytes identifying a row (its key values), for `date_shift`.
+fn key_bytes(values: &[Value]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for value in values {
+        match value {
+            Value::Text(t) => bytes.extend_from_slice(t.as_bytes()),
+            Value::Int(n) => bytes.extend_from_slice(n.to_string().as_bytes()),
+            Value::Bool(b) => bytes.push(u8::from(*b)),
+            Value::Null => {}
+        }
+        bytes.push(0x1f);
+    }
+    bytes
+}
+
+/// Statements of one shape (which values are NULL), built once each.
+struct Statements {
+    cache: HashMap<Vec<bool>, String>,
+}
+
+impl Statements {
+    fn new() -> Self {
+        Statements { cache: HashMap::new() }
+    }
+
+    /// `make(nulls)` for this pattern of NULLs, cached.
+    fn get(&mut self, nulls: Vec<bool>, make: impl FnOnce(&[bool]) -> String) -> String {
+        self.cache.entry(nulls).or_insert_with_key(|nulls| make(nulls)).clone()
+    }
+}
+
+async fn copy_table<S: Backend, D: Backend>(
+    source: &mut S,
+    dest: &mut D,
+    table: &TablePlan,
+    keys: Option<&BTreeSet<Vec<Cell>>>,
+    masker: &mut Masker,
+    batch: usize,
+    notify: &mut dyn FnMut(u64),
+) -> Result<u64, CloneError> {
+    let dialect = dest.dialect();
+    let all: Vec<usize> = (0..table.columns.len()).collect();
+    let mut pager = Pager::new(table, all, keys, batch);
+    let columns = pager.columns.clone();
+    let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
+    let target = table.dest.quoted(dialect);
+    let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
+    let insert = |nulls: &[bool]| {
+        let mut n = 0;
+        let values: Vec<String> = columns
+            .iter()
+            .zip(nulls)
+            .map(|(&c, &null)| {
+                if null {
+                    return "NULL".to_owned();
+                }
+                n += 1;
+                let column = &table.columns[c];
+                super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+            })
+            .collect();
+        format!("INSERT INTO {target} ({}){overriding} VALUES ({})", names.join(", "), values.join(", "))
+    };
+    let mut statements = Statements::new();
+    let identity_insert = dialect == Dialect::Mssql && table.has_identity;
+    dest.begin().await.map_err(|error| write_error(&table.key, error.into()))?;
+    let result = async {
+        if identity_insert {
+            let on = Unit::sql(format!("SET IDENTITY_INSERT {target} ON"), "identity insert");
+            dest.execute(&on).await.map_err(|error| write_error(&table.key, error))?;
+        }
+        let mut copied = 0u64;
+        while let Some(rows) = pager.next(source).await? {
+            if rows.is_empty() {
+                break;
+            }
+            let mut rendered = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut values = Vec::with_capacity(columns.len());
+                for at in 0..columns.len() {
+                    let value = if table.deferred.contains(&columns[at]) { Value::Null } else { masked(masker, table, &columns, row, at)? };
+                    values.push(value);
+                }
+                let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
+                let sql = statements.get(nulls, &insert);
+                rendered.push(Rendered { sql, values: values.into_iter().filter(|v| *v != Value::Null).collect() });
+            }
+            dest.execute_bound(&rendered).await.map_err(|error| write_error(&table.key, error))?;
+            copied += rows.len() as u64;
+            notify(copied);
+        }
+        if identity_insert {
+            let off = Unit::sql(format!("SET IDENTITY_INSERT {target} OFF"), "identity insert");
+            dest.execute(&off).await.map_err(|error| write_error(&table.key, error))?;
+        }
+        dest.commit().await.map_err(|error| write_error(&table.key, error))?;
+        Ok(copied)
+    }
+    .await;
+    if result.is_err() {
+        dest.rollback().await;
+    }
+    result
+}
+
+/// Sets the deferred key columns of a table, now that every row they may
+/// reference is in.
+async fn set_deferred<S: Backend, D: Backend>(
+    source: &mut S,
+    dest: &mut D,
+    table: &TablePlan,
+    keys: Option<&BTreeSet<Vec<Cell>>>,
+    masker: &mut Masker,
+    batch: usize,
+) -> Result<(), CloneError> {
+    if table.primary_key.is_empty() {
+        return Err(CloneError::Order(format!(
+            "{} has foreign keys in a cycle and no primary key, so they cannot be set after its rows are in",
+            table.key
+        )));
+    }
+    let dialect = dest.dialect();
+    let mut pager = Pager::new(table, table.deferred.clone(), keys, batch);
+    let columns = pager.columns.clone();
+    let key_len = table.primary_key.len();
+    let target = table.dest.quoted(dialect);
+    dest.begin().await.map_err(|error| write_error(&table.key, error.into()))?;
+    let result = async {
+        while let Some(rows) = pager.next(source).await? {
+            if rows.is_empty() {
+                break;
+            }
+            let mut rendered = Vec::new();
+            for row in &rows {
+                let mut values = Vec::new();
+                let mut sets = Vec::new();
+                for at in key_len..columns.len() {
+                    let value = masked(masker, table, &columns, row, at)?;
+                    let column = &table.columns[columns[at]];
+                    let name = dialect.quote_ident(&column.dest_name);
+                    if value == Value::Null {
+                        continue;
+                    }
+                    values.push(value);
+                    let p = query::parameter(dialect, values.len());
+                    sets.push(format!("{name} = {}", super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)));
+                }
+                if sets.is_empty() {
+                    continue;
+                }
+                let mut wheres = Vec::new();
+                for at in 0..key_len {
+                    values.push(masked(masker, table, &columns, row, at)?);
+                    let column = &table.columns[columns[at]];
+                    let p = query::parameter(dialect, values.len());
+                    wheres.push(format!(
+                        "{} = {}",
+                        dialect.quote_ident(&column.dest_name),
+                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)
+                    ));
+                }
+                let sql = format!("UPDATE {target} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));
+                rendered.push(Rendered { sql, values });
+            }
+            dest.execute_bound(&rendered).await.map_err(|error| write_error(&table.key, error))?;
+        }
+        dest.commit().await.map_err(|error| write_error(&table.key, error))
+    }
+    .await;
+    if result.is_err() {
+        dest.rollback().await;
+    }
+    result
+}
+
+/// Moves PostgreSQL's sequences past the copied ids (SQL Server and SQLite
+/// do it as ids are inserted), and checks SQLite's foreign keys.
+async fn after_copy<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), CloneError> {
+    let dialect = dest.dialect();
+    let failed = |table: &str| {
+        let table = table.to_owned();
+        move |error: crate::BackendError| CloneError::Copy { table, message: scrub(&error.to_string()) }
+    };
+    match dialect {
+        Dialect::Postgres => {
+            for table in &plan.tables {
+                for column in &table.identity_columns {
+                    let name = dialect.quote_ident(column);
+                    let sql = format!(
+                        "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({name}), 0) + 1, false) FROM {}",
+                        table.dest.quoted(dialect)
+                    );
+                    let values = [Value::Text(table.dest.quoted(dialect)), Value::Text(column.clone())];
+                    dest.query(&sql, &values).await.map_err(failed(&table.key))?;
+                }
+            }
+        }
+        Dialect::Sqlite => {
+            let rows = dest.query("PRAGMA foreign_key_check", &[]).await.map_err(failed("the destination"))?;
+            if let Some(row) = rows.unwrap_or_default().first() {
+                let table = match row.first() {
+                    Some(Value::Text(table)) => table.clone(),
+                    _ => "a table".to_owned(),
+                };
+                return Err(CloneError::Copy {
+                    table,
+                    message: "rows reference rows that were not copied (the destination's foreign key check failed)"
+                        .to_owned(),
+                });
+            }
+        }
+        Dialect::Mssql => {}
+    }
+    Ok(())
+}
+
+/// A destination failure, without the values servers quote.
+fn write_error(table: &str, error: RunError) -> CloneError {
+    let message = match error {
+        RunError::Statement(statement) => {
+            let code = statement.code.map(|code| format!(" (error {code})")).unwrap_or_default();
+            format!("the destination refused a row{code}: {}", scrub(&statement.message))
+        }
+        RunError::Backend(error) => scrub(&error.to_string()),
+    };
+    CloneError::Copy { table: table.to_owned(), message }
+}

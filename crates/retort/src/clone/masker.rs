@@ -1,0 +1,450 @@
+//! Making up values: HMAC-SHA256 of the real value under the masking key
+//! picks the made-up one, so the same real value gives the same made-up
+//! value in every table and every run with that key, and nobody without
+//! the key can tell which real value a made-up one came from.
+//!
+//! Columns that must stay unique (a primary key, a unique constraint or
+//! index) make their strategy's values one-to-one: a made-up value already
+//! given to another real value is a collision, resolved by deriving again
+//! with a counter in the HMAC (`email` then adds a keyed number, `text`
+//! stays the same length). Only fingerprints are remembered, never a real
+//! value. Which of two colliding values keeps the first choice depends on
+//! the order they are read in, which is the primary key's: the same rows
+//! give the same values run after run.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
+
+use super::key::MaskKey;
+use super::strategy::Strategy;
+use super::words;
+use crate::history::Value;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// Attempts at a fresh value before a one-to-one strategy gives up (the
+/// column's values outnumber what the strategy can make, e.g. a unique
+/// `number_range` narrower than the table).
+const MAX_ATTEMPTS: u32 = 64;
+
+/// Why a value could not be masked. Never holds the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MaskError {
+    /// The value is not what the strategy reads (`date_shift` of text that
+    /// is no date).
+    Unreadable(&'static str),
+    /// A one-to-one strategy ran out of distinct values.
+    Exhausted { domain: String },
+}
+
+/// The keyed value maker of one clone.
+pub(crate) struct Masker {
+    keyed: HmacSha256,
+    /// Strategies (by domain) whose values must be one-to-one.
+    one_to_one: HashMap<String, Assignments>,
+}
+
+/// What a one-to-one domain has handed out, as fingerprints.
+#[derive(Default)]
+struct Assignments {
+    /// Fingerprint of a made-up value (lowercased, since SQL Server compares
+    /// case-insensitively) → fingerprint of the real value it went to.
+    taken: HashMap<u64, u128>,
+    /// Real values whose first choice was taken: the attempt they got.
+    moved: HashMap<u128, u32>,
+}
+
+impl Masker {
+    /// A masker for `key` whose `one_to_one` domains never give two real
+    /// values the same made-up value.
+    pub fn new(key: &MaskKey, one_to_one: impl IntoIterator<Item = String>) -> Self {
+        // A key of any length is valid for HMAC; `MaskKey` refuses short ones.
+        let keyed = <HmacSha256 as KeyInit>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        Self {
+            keyed,
+            one_to_one: one_to_one.into_iter().map(|domain| (domain, Assignments::default())).collect(),
+        }
+    }
+
+    fn digest(&self, domain: &str, input: &[u8], attempt: u32) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(input);
+        if attempt > 0 {
+            mac.update(&attempt.to_le_bytes());
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The made-up value of `value` under `strategy`, for a column of at
+    /// most `max_chars` characters. `row_key` identifies the row (or the
+    /// `by` column's value) for `date_shift`. NULL stays NULL.
+    pub fn mask(
+        &mut self,
+        strategy: &Strategy,
+        value: &Value,
+        row_key: &[u8],
+        max_chars: Option<usize>,
+    ) -> Result<Value, MaskError> {
+        if *value == Value::Null {
+            return Ok(Value::Null);
+        }
+        let input = match value {
+            Value::Text(text) => text.clone(),
+            Value::Int(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null => String::new(),
+        };
+        let domain = strategy.domain();
+        Ok(match strategy {
+            Strategy::Null => Value::Null,
+            Strategy::Constant(constant) => constant.clone(),
+            Strategy::DateShift { days, .. } => {
+                let digest = self.digest(&domain, row_key, 0);
+                let mut rng = Rng::new(&digest);
+                let magnitude = 1 + rng.below(u64::from(*days)) as i64;
+                let offset = if rng.next() & 1 == 0 { magnitude } else { -magnitude };
+                Value::Text(shift_date(&input, offset).ok_or(MaskError::Unreadable("is not a date (YYYY-MM-DD…)"))?)
+            }
+            Strategy::NumberRange { min, max } => {
+                let span = (*max as i128 - *min as i128 + 1) as u128;
+                let text = self.one_to_one_value(&domain, input.as_bytes(), |digest, _| {
+                    let pick = u128::from(Rng::new(digest).next()) % span;
+                    ((*min as i128) + pick as i128).to_string()
+                })?;
+                Value::Int(text.parse().unwrap_or(*min))
+            }
+            Strategy::Email => {
+                let canonical = input.trim().to_lowercase();
+                Value::Text(self.one_to_one_value(&domain, canonical.as_bytes(), |digest, attempt| {
+                    fit_email(&email(digest, attempt), max_chars)
+                })?)
+            }
+            _ => Value::Text(self.one_to_one_value(&domain, input.as_bytes(), |digest, attempt| {
+                let made = match strategy {
+                    Strategy::Name => name(digest, attempt),
+                    Strategy::FirstName => numbered(pick(words::FIRST_NAMES, digest, 0).to_owned(), digest, attempt),
+                    Strategy::LastName => numbered(pick(words::LAST_NAMES, digest, 1).to_owned(), digest, attempt),
+                    Strategy::Username => username(digest),
+                    Strategy::Phone => phone(digest),
+                    Strategy::Address => address(digest),
+                    Strategy::Text => same_length_text(&input, digest),
+                    _ => hex(digest),
+                };
+                fit(&made, max_chars)
+            })?),
+        })
+    }
+
+    /// `make(digest, attempt)` for the value, kept one-to-one when the
+    /// domain must be.
+    fn one_to_one_value(
+        &mut self,
+        domain: &str,
+        input: &[u8],
+        make: impl Fn(&[u8; 32], u32) -> String,
+    ) -> Result<String, MaskError> {
+        let first = self.digest(domain, input, 0);
+        if !self.one_to_one.contains_key(domain) {
+            return Ok(make(&first, 0));
+        }
+        let real = u128::from_le_bytes(first[..16].try_into().unwrap_or([0; 16]));
+        let moved = self.one_to_one.get(domain).and_then(|a| a.moved.get(&real).copied());
+        if let Some(attempt) = moved {
+            return Ok(make(&self.digest(domain, input, attempt), attempt));
+        }
+        for attempt in 0..MAX_ATTEMPTS {
+            let digest = if attempt == 0 { first } else { self.digest(domain, input, attempt) };
+            let made = make(&digest, attempt);
+            let fingerprint = fingerprint(&made);
+            let Some(assignments) = self.one_to_one.get_mut(domain) else { break };
+            match assignments.taken.get(&fingerprint) {
+                None => {
+                    assignments.taken.insert(fingerprint, real);
+                    if attempt > 0 {
+                        assignments.moved.insert(real, attempt);
+                    }
+                    return Ok(made);
+                }
+                Some(owner) if *owner == real => return Ok(made),
+                Some(_) => {}
+            }
+        }
+        Err(MaskError::Exhausted { domain: domain.to_owned() })
+    }
+}
+
+/// A fingerprint of a made-up value for collision checks, case folded.
+fn fingerprint(value: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.to_lowercase().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A small generator seeded from a digest (SplitMix64): the digest is the
+/// secret part, this only spreads it over several picks.
+struct Rng(u64);
+
+impl Rng {
+    fn new(digest: &[u8; 32]) -> Self {
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&digest[..8]);
+        Rng(u64::from_le_bytes(seed))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+/// Word `slot` of a digest picked from `list`.
+fn pick<'a>(list: &[&'a str], digest: &[u8; 32], slot: usize) -> &'a str {
+    let at = 8 + slot * 4;
+    let mut bytes = [0u8; 4];
+    bytes.copy_from_slice(&digest[at..at + 4]);
+    list[u32::from_le_bytes(bytes) as usize % list.len()]
+}
+
+/// After a few fresh picks, a keyed number makes the value distinct.
+fn numbered(base: String, digest: &[u8; 32], attempt: u32) -> String {
+    if attempt < 4 {
+        base
+    } else {
+        format!("{base} {}", 2 + Rng::new(digest).below(9998))
+    }
+}
+
+fn name(digest: &[u8; 32], attempt: u32) -> String {
+    let full = format!("{} {}", pick(words::FIRST_NAMES, digest, 0), pick(words::LAST_NAMES, digest, 1));
+    numbered(full, digest, attempt)
+}
+
+fn username(digest: &[u8; 32]) -> String {
+    let number = Rng::new(digest).below(1000);
+    format!("{}_{}{number}", pick(words::FIRST_NAMES, digest, 0), pick(words::LAST_NAMES, digest, 1)).to_lowercase()
+}
+
+fn email(digest: &[u8; 32], attempt: u32) -> String {
+    let mut rng = Rng::new(digest);
+    let number = rng.below(if attempt == 0 { 10_000 } else { 1_000_000 });
+    format!(
+        "{}.{}{number}@{}",
+        pick(words::FIRST_NAMES, digest, 0),
+        pick(words::LAST_NAMES, digest, 1),
+        pick(words::EMAIL_DOMAINS, digest, 2)
+    )
+    .to_lowercase()
+}
+
+fn phone(digest: &[u8; 32]) -> String {
+    let mut rng = Rng::new(digest);
+    format!("+1-555-{:03}-{:04}", rng.below(1000), rng.below(10_000))
+}
+
+fn address(digest: &[u8; 32]) -> String {
+    let number = 1 + Rng::new(digest).below(9999);
+    format!(
+        "{number} {} {}, {}",
+        pick(words::STREETS, digest, 0),
+        pick(words::STREET_TYPES, digest, 1),
+        pick(words::CITIES, digest, 2)
+    )
+}
+
+/// Letters for letters (keeping case), digits for digits, the rest kept:
+/// the same number of characters as the real text.
+fn same_length_text(input: &str, digest: &[u8; 32]) -> String {
+    let mut rng = Rng::new(digest);
+    input
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                char::from(b'0' + rng.below(10) as u8)
+            } else if c.is_uppercase() {
+                char::from(b'A' + rng.below(26) as u8)
+            } else if c.is_alphabetic() {
+                char::from(b'a' + rng.below(26) as u8)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The value cut to `max` characters.
+fn fit(value: &str, max: Option<usize>) -> String {
+    match max {
+        Some(max) if value.chars().count() > max => value.chars().take(max).collect(),
+        _ => value.to_owned(),
+    }
+}
+
+/// An address cut to `max` characters by shortening its local part.
+fn fit_email(address: &str, max: Option<usize>) -> String {
+    let Some(max) = max.filter(|max| address.chars().count() > *max) else { return address.to_owned() };
+    match address.split_once('@') {
+        Some((local, domain)) if domain.len() + 2 <= max => {
+            let keep = max - domain.len() - 1;
+            format!("{}@{domain}", local.chars().rev().take(keep).collect::<Vec<_>>().into_iter().rev().collect::<String>())
+        }
+        _ => fit(address, Some(max)),
+    }
+}
+
+/// `YYYY-MM-DD…` moved by `days`, the rest of the text (a time, an offset)
+/// unchanged.
+fn shift_date(text: &str, days: i64) -> Option<String> {
+    let date = text.get(..10)?;
+    let mut parts = date.split('-');
+    let (year, month, day): (i64, u32, u32) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || date.as_bytes()[4] != b'-' {
+        return None;
+    }
+    let (y, m, d) = civil_from_days(days_from_civil(year, month, day) + days);
+    Some(format!("{y:04}-{m:02}-{d:02}{}", &text[10..]))
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The one-to-one domains among `strategies` that must be: a strategy
+/// used on any column that has to stay unique.
+pub(crate) fn one_to_one_domains<'a>(strategies: impl IntoIterator<Item = (&'a Strategy, bool)>) -> HashSet<String> {
+    strategies
+        .into_iter()
+        .filter(|(strategy, unique)| *unique && strategy.is_function_of_value())
+        .map(|(strategy, _)| strategy.domain())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> MaskKey {
+        MaskKey::new(text).unwrap()
+    }
+
+    fn text(value: &str) -> Value {
+        Value::Text(value.to_owned())
+    }
+
+    #[test]
+    fn mask_gives_the_same_value_for_the_same_key_and_another_for_another_key() {
+        let mut one = Masker::new(&key("key-number-one-0123456789"), []);
+        let mut again = Masker::new(&key("key-number-one-0123456789"), []);
+        let mut other = Masker::new(&key("key-number-two-0123456789"), []);
+        for strategy in [Strategy::Email, Strategy::Name, Strategy::Phone, Strategy::Hash, Strategy::Address] {
+            let real = text("ada.lovelace@analytical.org");
+            let a = one.mask(&strategy, &real, b"", None).unwrap();
+            assert_eq!(a, again.mask(&strategy, &real, b"", None).unwrap());
+            assert_ne!(a, other.mask(&strategy, &real, b"", None).unwrap());
+            assert_ne!(a, real);
+        }
+    }
+
+    #[test]
+    fn mask_treats_emails_case_insensitively_and_uses_reserved_domains() {
+        let mut masker = Masker::new(&key("key-number-one-0123456789"), []);
+        let a = masker.mask(&Strategy::Email, &text("Ada@Example.ORG "), b"", None).unwrap();
+        let b = masker.mask(&Strategy::Email, &text("ada@example.org"), b"", None).unwrap();
+        assert_eq!(a, b);
+        let Value::Text(address) = a else { panic!("text expected") };
+        assert!(words::EMAIL_DOMAINS.iter().any(|domain| address.ends_with(&format!("@{domain}"))), "{address}");
+    }
+
+    #[test]
+    fn mask_keeps_one_to_one_domains_unique_when_values_collide() {
+        let mut masker = Masker::new(&key("key-number-one-0123456789"), ["first_name".to_owned()]);
+        let mut seen = HashSet::new();
+        // Far more real values than first names: collisions are certain.
+        for n in 0..500 {
+            let made = masker.mask(&Strategy::FirstName, &text(&format!("person {n}")), b"", None).unwrap();
+            assert!(seen.insert(format!("{made:?}").to_lowercase()), "{made:?} given twice");
+        }
+        // And the same real value still gets its own value back.
+        let first = masker.mask(&Strategy::FirstName, &text("person 7"), b"", None).unwrap();
+        assert_eq!(first, masker.mask(&Strategy::FirstName, &text("person 7"), b"", None).unwrap());
+    }
+
+    #[test]
+    fn mask_fails_when_a_unique_range_is_too_narrow() {
+        let strategy = Strategy::NumberRange { min: 1, max: 3 };
+        let mut masker = Masker::new(&key("key-number-one-0123456789"), [strategy.domain()]);
+        let results: Vec<_> = (0..10).map(|n| masker.mask(&strategy, &Value::Int(n), b"", None)).collect();
+        assert!(results.iter().any(|r| matches!(r, Err(MaskError::Exhausted { .. }))));
+    }
+
+    #[test]
+    fn mask_shifts_dates_of_one_row_by_one_amount() {
+        let mut masker = Masker::new(&key("key-number-one-0123456789"), []);
+        let strategy = Strategy::DateShift { days: 30, by: None };
+        let created = masker.mask(&strategy, &text("2024-02-28 10:00:00"), b"row 1", None).unwrap();
+        let updated = masker.mask(&strategy, &text("2024-03-01 10:00:00"), b"row 1", None).unwrap();
+        let (Value::Text(created), Value::Text(updated)) = (created, updated) else { panic!("text expected") };
+        assert!(created < updated, "{created} {updated}");
+        assert!(created.ends_with(" 10:00:00") && !created.starts_with("2024-02-28"), "{created}");
+        assert!(masker.mask(&strategy, &text("not a date"), b"row 1", None).is_err());
+    }
+
+    #[test]
+    fn mask_keeps_text_length_and_fits_the_column() {
+        let mut masker = Masker::new(&key("key-number-one-0123456789"), []);
+        let made = masker.mask(&Strategy::Text, &text("Call me at 555, Ada."), b"", None).unwrap();
+        let Value::Text(made) = made else { panic!("text expected") };
+        assert_eq!(made.chars().count(), 20);
+        assert_eq!(&made[4..5], " ");
+        let Value::Text(short) = masker.mask(&Strategy::Email, &text("a@b.c"), b"", Some(16)).unwrap() else { panic!() };
+        assert!(short.chars().count() <= 16 && short.contains('@'), "{short}");
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2024, 12, 31), (1899, 3, 1)] {
+            assert_eq!(civil_from_days(days_from_civil(y, m, d)), (y, m, d));
+        }
+        assert_eq!(shift_date("2024-02-28", 2).as_deref(), Some("2024-03-01"));
+    }
+}

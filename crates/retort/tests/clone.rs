@@ -1,0 +1,463 @@
+//! `db clone` end to end, on every backend and across backends: the sample's
+//! schema (its own revisions, plus a fixture revision with a join on email,
+//! portable types and a self-reference), seeded with known personal data,
+//! cloned and checked: nothing personal in the destination, joins intact,
+//! the same values for the same key and others for another, the source
+//! untouched, subsets without dangling rows, and the refusals.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use retort::clone::{clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
+use retort::op::*;
+use retort::testing::{BackendKind, TestDatabase};
+use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Target, Value};
+
+#[allow(dead_code)] // Only the ids and functions are used here.
+#[path = "../../../migrations/ca2061f1a411_initial_users_and_todos.rs"]
+mod sample_initial;
+#[allow(dead_code)]
+#[path = "../../../migrations/e2c91c86cdd1_add_phone_number_to_users.rs"]
+mod sample_phone;
+#[allow(dead_code)]
+#[path = "../../../migrations/43c3cd585949_add_comments_table.rs"]
+mod sample_comments;
+#[allow(dead_code)]
+#[path = "../../../migrations/bfdc4dc1aa2c_change_username_to_longer_string.rs"]
+mod sample_username;
+#[allow(dead_code)]
+#[path = "../../../migrations/e9d9fee31ee0_replace_is_active_with_status.rs"]
+mod sample_status;
+
+const fn rust(
+    id: &'static str,
+    parents: &'static [&'static str],
+    upgrade: fn(&mut Operations),
+    downgrade: Option<fn(&mut Operations)>,
+) -> Revision {
+    Revision {
+        id,
+        parents,
+        depends_on: &[],
+        branch_labels: &[],
+        message: id,
+        checksum: Checksum([0; 32]),
+        transactional: true,
+        irreversible: None,
+        source: "migrations/clone_fixture.rs",
+        body: Body::Rust { upgrade, downgrade },
+    }
+}
+
+/// A newsletter joined to users on their email (a foreign key to a unique
+/// column), with the portable types, and a self-referencing category tree.
+fn fixture_upgrade(op: &mut Operations) {
+    op.create_table("newsletter", |t| {
+        t.column("id", Type::Int).identity().primary_key();
+        t.column("email", Type::String(100)).not_null().references("users", "email");
+        t.column("subscribed_on", Type::Date);
+        t.column("score", Type::Decimal(5, 2));
+        t.column("avatar", Type::Bytes);
+        t.column("token", Type::Uuid);
+        t.column("created_at", Type::DateTime);
+        t.column("weight", Type::Float);
+    });
+    op.create_table("categories", |t| {
+        t.column("id", Type::Int).identity().primary_key();
+        t.column("label", Type::String(50)).not_null();
+        t.column("parent_id", Type::Int).references("categories", "id");
+    });
+}
+
+static FIXTURE: Migrations = Migrations::new(&[
+    rust(sample_initial::REVISION, sample_initial::PARENTS, sample_initial::upgrade, None),
+    rust(sample_phone::REVISION, sample_phone::PARENTS, sample_phone::upgrade, None),
+    rust(sample_comments::REVISION, sample_comments::PARENTS, sample_comments::upgrade, None),
+    rust(sample_username::REVISION, sample_username::PARENTS, sample_username::upgrade, None),
+    rust(sample_status::REVISION, sample_status::PARENTS, sample_status::upgrade, Some(sample_status::downgrade)),
+    rust("c10e0f1c5a7e", &[sample_status::REVISION], fixture_upgrade, None),
+]);
+
+const MASK: &str = r#"
+[tables.users]
+id = "keep"
+email = "email"
+username = "username"
+first_name = "first_name"
+last_name = "last_name"
+hashed_password = "hash"
+role = "keep"
+phone_number = "phone"
+status = "keep"
+
+[tables.todos]
+id = "keep"
+title = "text"
+description = "text"
+priority = "keep"
+complete = "keep"
+owner_id = "keep"
+
+[tables.comments]
+id = "keep"
+content = "text"
+todo_id = "keep"
+
+[tables.newsletter]
+id = "keep"
+email = "email"
+subscribed_on = { strategy = "date_shift", days = 30 }
+score = { strategy = "number_range", min = 1, max = 10 }
+avatar = "hash"
+token = { keep = "a random identifier, not a credential" }
+created_at = "keep"
+weight = "keep"
+
+[tables.categories]
+id = "keep"
+label = "keep"
+parent_id = "keep"
+"#;
+
+/// The people of the source: every string here is personal and must not
+/// reach the destination.
+const PEOPLE: [(&str, &str, &str, &str, &str, &str); 6] = [
+    ("adelaide.lovelacewood@realmail.test", "adelaide_l", "Adelaide", "Lovelacewood", "+44 20 7946 0101", "$argon2id$realhash0001"),
+    ("bartholomew.quimbleton@realmail.test", "bart_q", "Bartholomew", "Quimbleton", "+44 20 7946 0102", "$argon2id$realhash0002"),
+    ("cordelia.farnsworthy@realmail.test", "cordelia_f", "Cordelia", "Farnsworthy", "+44 20 7946 0103", "$argon2id$realhash0003"),
+    ("desmond.oglethorpe@realmail.test", "desmond_o", "Desmond", "Oglethorpe", "+44 20 7946 0104", "$argon2id$realhash0004"),
+    ("evangeline.pemberton@realmail.test", "evangeline_p", "Evangeline", "Pemberton", "+44 20 7946 0105", "$argon2id$realhash0005"),
+    ("fitzgerald.wintergreen@realmail.test", "fitz_w", "Fitzgerald", "Wintergreen", "+44 20 7946 0106", "$argon2id$realhash0006"),
+];
+
+/// Free text that is personal too.
+fn todo_title(user: usize, n: usize) -> String {
+    format!("Call {} about invoice {user}{n}", PEOPLE[user].2)
+}
+
+fn url(db: &TestDatabase) -> DatabaseUrl {
+    DatabaseUrl::parse(db.url()).expect("test databases have valid URLs")
+}
+
+fn key(text: &str) -> MaskKey {
+    MaskKey::new(text).expect("test keys are long enough")
+}
+
+fn options(source: &TestDatabase, dest: &TestDatabase, key_text: &str) -> CloneOptions {
+    CloneOptions {
+        migrations: &FIXTURE,
+        source: url(source),
+        destination: url(dest),
+        mask: MaskFile::parse(MASK).expect("the test mask parses"),
+        key: key(key_text),
+        subset: None,
+        batch_rows: 4, // Several pages per table.
+        history: HistoryTable::default(),
+        allow_remote: false,
+    }
+}
+
+/// Builds the fixture schema on `db` and fills it with the known data.
+async fn seeded_source(kind: BackendKind) -> Option<TestDatabase> {
+    let db = retort::test_database!(kind, None);
+    let mut backend = retort::connect(&url(&db)).await.expect("the source accepts connections");
+    Migrator::new(&FIXTURE).upgrade(&mut backend, &Target::Heads).await.expect("the fixture upgrades");
+    let d = backend.dialect();
+    let text = |t: &str| Value::Text(t.to_owned()).literal(d);
+    let (yes, no) = (Value::Bool(true).literal(d), Value::Bool(false).literal(d));
+    let mut statements = Vec::new();
+    for (email, username, first, last, phone, hash) in PEOPLE {
+        statements.push(format!(
+            "INSERT INTO users (email, username, first_name, last_name, hashed_password, role, phone_number, status) \
+             VALUES ({}, {}, {}, {}, {}, 'user', {}, 'active')",
+            text(email),
+            text(username),
+            text(first),
+            text(last),
+            text(hash),
+            text(phone)
+        ));
+    }
+    for user in 0..PEOPLE.len() {
+        for n in 0..3 {
+            statements.push(format!(
+                "INSERT INTO todos (title, description, priority, complete, owner_id) VALUES ({}, {}, {}, {}, {})",
+                text(&todo_title(user, n)),
+                text(&format!("Ring {} on {}", PEOPLE[user].2, PEOPLE[user].4)),
+                1 + n,
+                if n == 0 { &yes } else { &no },
+                user + 1
+            ));
+        }
+    }
+    for todo in 1..=(PEOPLE.len() * 3) {
+        statements.push(format!(
+            "INSERT INTO comments (content, todo_id) VALUES ({}, {todo})",
+            text(&format!("{} says hi", PEOPLE[(todo - 1) / 3].3))
+        ));
+    }
+    let bytes = match d {
+        retort::Dialect::Sqlite => "X'0102FF'",
+        retort::Dialect::Postgres => "decode('0102ff', 'hex')",
+        retort::Dialect::Mssql => "0x0102FF",
+    };
+    for (at, user) in [0usize, 2, 4].iter().enumerate() {
+        statements.push(format!(
+            "INSERT INTO newsletter (email, subscribed_on, score, avatar, token, created_at, weight) \
+             VALUES ({}, '2024-02-2{at}', 4.5, {bytes}, 'a1b2c3d4-0000-4000-8000-00000000000{at}', \
+             '2024-03-04 05:06:07', 0.25)",
+            text(PEOPLE[*user].0)
+        ));
+    }
+    statements.push("INSERT INTO categories (label, parent_id) VALUES ('root', NULL)".to_owned());
+    statements.push("INSERT INTO categories (label, parent_id) VALUES ('child', 1)".to_owned());
+    statements.push("INSERT INTO categories (label, parent_id) VALUES ('grandchild', 2)".to_owned());
+    statements.push("UPDATE categories SET parent_id = 3 WHERE id = 1".to_owned());
+    let rendered: Vec<retort::Rendered> = statements.into_iter().map(|sql| retort::Rendered { sql, values: Vec::new() }).collect();
+    retort::execute_in_transaction(&mut backend, &rendered).await.expect("the seed rows insert");
+    Some(db)
+}
+
+type Dump = BTreeMap<String, Vec<Vec<Option<String>>>>;
+
+/// Every row of every table, every value as text, in key order.
+async fn dump(db: &TestDatabase) -> Dump {
+    let mut backend = retort::connect(&url(db)).await.expect("connects");
+    let d = backend.dialect();
+    let schema = backend.introspect(&HistoryTable::default()).await.expect("introspects");
+    let mut out = Dump::new();
+    for (name, table) in &schema.tables {
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let q = d.quote_ident(&c.name);
+                match d {
+                    retort::Dialect::Mssql => format!("CAST({q} AS nvarchar(max))"),
+                    _ => format!("CAST({q} AS text)"),
+                }
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM {} ORDER BY 1", columns.join(", "), d.quote_ident(name));
+        let rows = backend.query(&sql, &[]).await.expect("reads").unwrap_or_default();
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|v| match v {
+                        Value::Null => None,
+                        Value::Text(t) => Some(t),
+                        Value::Int(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        out.insert(name.to_lowercase(), rows);
+    }
+    out
+}
+
+async fn schema(db: &TestDatabase) -> retort::schema::SchemaSnapshot {
+    let mut backend = retort::connect(&url(db)).await.expect("connects");
+    backend.introspect(&HistoryTable::default()).await.expect("introspects")
+}
+
+/// Fails naming the cell when any personal string of the source appears
+/// anywhere in the destination.
+fn assert_nothing_personal(dump: &Dump) {
+    let mut personal: Vec<String> = Vec::new();
+    for (email, username, first, last, phone, hash) in PEOPLE {
+        personal.extend([email, username, first, last, phone, hash].map(|s| s.to_lowercase()));
+        personal.push(email.split('@').next().unwrap_or(email).to_lowercase());
+    }
+    personal.push("realmail".to_owned());
+    personal.push("about invoice".to_owned());
+    personal.push("says hi".to_owned());
+    for (table, rows) in dump {
+        for row in rows {
+            for cell in row.iter().flatten() {
+                let cell = cell.to_lowercase();
+                if let Some(found) = personal.iter().find(|p| cell.contains(p.as_str())) {
+                    panic!("{table} holds a source value ({found}) in {cell:?}");
+                }
+            }
+        }
+    }
+}
+
+/// The number of newsletter rows whose email finds its user.
+async fn joined(db: &TestDatabase) -> i64 {
+    let mut backend = retort::connect(&url(db)).await.expect("connects");
+    let rows = backend
+        .query("SELECT COUNT(*) FROM newsletter n JOIN users u ON n.email = u.email", &[])
+        .await
+        .expect("joins")
+        .unwrap_or_default();
+    match rows.first().and_then(|r| r.first()) {
+        Some(Value::Int(n)) => *n,
+        Some(Value::Text(n)) => n.parse().expect("a count"),
+        other => panic!("no count: {other:?}"),
+    }
+}
+
+/// The destination's own foreign key check finds nothing dangling, and its
+/// identities go on after the copied ids.
+async fn assert_consistent(db: &TestDatabase) {
+    let mut backend = retort::connect(&url(db)).await.expect("connects");
+    if backend.dialect() == retort::Dialect::Sqlite {
+        let rows = backend.query("PRAGMA foreign_key_check", &[]).await.expect("checks").unwrap_or_default();
+        assert!(rows.is_empty(), "dangling rows: {rows:?}");
+    }
+    let d = backend.dialect();
+    let insert = format!(
+        "INSERT INTO categories (label, parent_id) VALUES ({}, NULL)",
+        Value::Text("new".to_owned()).literal(d)
+    );
+    retort::execute_in_transaction(&mut backend, &[retort::Rendered { sql: insert, values: Vec::new() }])
+        .await
+        .expect("a new row gets an id after the copied ones");
+}
+
+async fn clone(options: &CloneOptions) -> Result<CloneReport, CloneError> {
+    clone_database(options, &mut |_| {}).await
+}
+
+fn column(dump: &Dump, table: &str, at: usize) -> Vec<Option<String>> {
+    dump[table].iter().map(|row| row[at].clone()).collect()
+}
+
+/// The whole story from `source_kind` into `dest_kind`.
+async fn clone_masks_everything_and_keeps_joins(source_kind: BackendKind, dest_kind: BackendKind) {
+    let Some(source) = seeded_source(source_kind).await else { return };
+    let dest = retort::test_database!(dest_kind);
+    let before = (schema(&source).await, dump(&source).await);
+
+    let report = clone(&options(&source, &dest, "the-first-masking-key")).await.expect("the clone succeeds");
+    assert_eq!(report.rows(), 6 + 18 + 18 + 3 + 3, "{report:?}");
+    let first = dump(&dest).await;
+    assert_nothing_personal(&first);
+    assert_eq!(first["users"].len(), 6);
+    assert_eq!(joined(&dest).await, 3, "masked emails still join");
+    // Kept columns are kept: ids, priorities, the category tree (a cycle).
+    assert_eq!(column(&first, "categories", 2), column(&before.1, "categories", 2));
+    assert_eq!(column(&first, "todos", 0), column(&before.1, "todos", 0));
+    assert_consistent(&dest).await;
+
+    // The same key gives the same values; another key others.
+    let again = clone(&options(&source, &dest, "the-first-masking-key")).await.expect("a second clone succeeds");
+    assert_eq!(again.rows(), report.rows());
+    let second = dump(&dest).await;
+    assert_eq!(second, first);
+    clone(&options(&source, &dest, "another-masking-key-entirely")).await.expect("a clone with another key succeeds");
+    let other = dump(&dest).await;
+    assert_ne!(column(&other, "users", 1), column(&first, "users", 1), "emails differ with another key");
+    assert_nothing_personal(&other);
+    assert_eq!(joined(&dest).await, 3);
+
+    // The source is exactly as it was.
+    assert_eq!((schema(&source).await, dump(&source).await), before);
+}
+
+async fn same_backend(kind: BackendKind) {
+    clone_masks_everything_and_keeps_joins(kind, kind).await;
+}
+
+async fn unclassified_column_stops_the_clone(kind: BackendKind) {
+    let Some(source) = seeded_source(kind).await else { return };
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    let mut options = options(&source, &dest, "the-first-masking-key");
+    options.mask = MaskFile::parse(&MASK.replace("phone_number = \"phone\"\n", "").replace("role = \"keep\"", "role = \"keep\"\nfirst_name_2 = \"keep\""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    options.mask.tables.get_mut("todos").expect("todos").insert("description".into(), retort::clone::Rule::Keep { reason: None });
+    let error = clone(&options).await.expect_err("an unclassified column refuses").to_string();
+    assert!(error.contains("users.phone_number (looks like a phone number)"), "{error}");
+    assert!(error.contains("todos.description (kept, but looks like free text"), "{error}");
+    assert!(error.contains("phone_number = \"phone\""), "the snippet suggests a rule: {error}");
+    assert!(!error.contains("+44"), "{error}");
+    assert!(!dest.sqlite_path().expect("a file").exists(), "the destination was not touched");
+}
+
+async fn subset_brings_children_and_parents(kind: BackendKind) {
+    let Some(source) = seeded_source(kind).await else { return };
+    let dest = retort::test_database!(kind);
+    let mut options = options(&source, &dest, "the-first-masking-key");
+    options.subset = Some(SubsetConfig {
+        rows: BTreeMap::from([("users".to_owned(), 3)]),
+        children: 2,
+        ..SubsetConfig::default()
+    });
+    let report = clone(&options).await.expect("the subset clone succeeds");
+    let copied = dump(&dest).await;
+    assert_eq!(copied["users"].len(), 3, "{report:?}");
+    // Two todos per user (the child limit), one comment per todo, and the
+    // newsletter rows of users 1 and 3 (joined on email).
+    assert_eq!(copied["todos"].len(), 6);
+    assert!(column(&copied, "todos", 5).iter().all(|owner| ["1", "2", "3"].contains(&owner.as_deref().unwrap_or(""))));
+    assert_eq!(copied["comments"].len(), 6);
+    assert_eq!(copied["newsletter"].len(), 2);
+    assert_eq!(joined(&dest).await, 2);
+    // Not linked to users: copied whole.
+    assert_eq!(copied["categories"].len(), 3);
+    assert_consistent(&dest).await;
+    assert_nothing_personal(&copied);
+}
+
+async fn source_without_history_is_refused(kind: BackendKind) {
+    let source = retort::test_database!(kind);
+    let mut backend = retort::connect(&url(&source)).await.expect("connects");
+    let create = retort::Unit::sql("CREATE TABLE users (id INT PRIMARY KEY)", "fixture");
+    backend.execute(&create).await.expect("creates a table");
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    let error = clone(&options(&source, &dest, "the-first-masking-key")).await.expect_err("refused").to_string();
+    assert!(error.contains("has no history table"), "{error}");
+    assert!(!dest.sqlite_path().expect("a file").exists());
+}
+
+on_every_backend!(
+    same_backend,
+    unclassified_column_stops_the_clone,
+    subset_brings_children_and_parents,
+    source_without_history_is_refused
+);
+
+#[tokio::test]
+async fn sql_server_clones_into_sqlite() {
+    clone_masks_everything_and_keeps_joins(BackendKind::Mssql, BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_clones_into_sqlite() {
+    clone_masks_everything_and_keeps_joins(BackendKind::Postgres, BackendKind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sqlite_clones_into_postgres() {
+    clone_masks_everything_and_keeps_joins(BackendKind::Sqlite, BackendKind::Postgres).await;
+}
+
+#[tokio::test]
+async fn remote_looking_destination_is_refused() {
+    let Some(source) = seeded_source(BackendKind::Sqlite).await else { return };
+    for remote in ["postgres://app:pw@db.example.com/app_dev", "postgres://app:pw@localhost/app_prod"] {
+        let mut options = options(&source, &source, "the-first-masking-key");
+        options.destination = DatabaseUrl::parse(remote).expect("parses");
+        let error = clone(&options).await.expect_err("refused").to_string();
+        assert!(error.starts_with("refusing to clone into"), "{error}");
+        assert!(!error.contains("pw"), "{error}");
+    }
+    let same = clone(&options(&source, &source, "the-first-masking-key")).await.expect_err("refused");
+    assert!(matches!(same, CloneError::SameDatabase { .. }), "{same}");
+}
+
+#[tokio::test]
+async fn read_only_source_refuses_writes_before_sending_them() {
+    let Some(source) = seeded_source(BackendKind::Sqlite).await else { return };
+    let mut read_only = retort::connect_read_only(&url(&source)).await.expect("opens");
+    let error = read_only.execute(&retort::Unit::sql("DELETE FROM users", "test")).await.expect_err("refused");
+    assert!(error.to_string().contains("read-only"), "{error}");
+    let error = read_only.query("DELETE FROM users RETURNING id", &[]).await.expect_err("refused");
+    assert!(error.to_string().contains("read-only"), "{error}");
+    assert_eq!(dump(&source).await["users"].len(), 6);
+}
