@@ -15,7 +15,7 @@ pub enum CloneError {
     #[error("{0}")]
     Key(String),
     #[error(
-        "{file} does not classify {count} column(s), so nothing was copied:\n{list}\n\nAdd them to {file} \
+        "{file} does not classify {count} column(s), and a clone does not start until it does:\n{list}\n\nAdd them to {file} \
          (check each suggestion):\n\n{snippet}",
         count = coverage.unclassified.len(),
         list = coverage.unclassified.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n"),
