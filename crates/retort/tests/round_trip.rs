@@ -1,7 +1,8 @@
 //! The round-trip harness catches what it claims: each fixture set below has
 //! one mistake in a downgrade (or a graph the harness must refuse), and the
-//! harness must fail naming the object; the correct sets must pass. On SQLite
-//! and PostgreSQL, where the SQL to make the same mistake differs.
+//! harness must fail naming the object; the correct sets must pass. On
+//! SQLite, PostgreSQL and SQL Server, each set in the dialect's own SQL
+//! where the SQL to make the same mistake differs.
 
 mod common;
 
@@ -47,25 +48,64 @@ const ITEMS: Revision = rev(
     "DROP TABLE items;",
 );
 
+/// A fixture set written in each dialect: the SQL differs where the
+/// dialects do (SQLite and PostgreSQL often share theirs; SQL Server's
+/// `ALTER TABLE … ADD` has no `COLUMN`, its `DROP INDEX` names the table,
+/// and its defaults are constraints), the planted mistake does not.
+struct PerDialect {
+    sqlite: Migrations,
+    postgres: Migrations,
+    mssql: Migrations,
+}
+
+impl PerDialect {
+    fn on(&'static self, kind: BackendKind) -> &'static Migrations {
+        match kind {
+            BackendKind::Sqlite => &self.sqlite,
+            BackendKind::Postgres => &self.postgres,
+            BackendKind::Mssql => &self.mssql,
+        }
+    }
+}
+
+const TAGS: Revision = rev(
+    "c1c1",
+    &["b1b1"],
+    "migrations/c1c1_create_tags.up.sql",
+    "CREATE TABLE tags (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE, \
+     label VARCHAR(20) NOT NULL CHECK (label <> ''));",
+    "DROP TABLE tags;",
+);
+
 /// Three revisions whose downgrades undo exactly their upgrades.
-static CORRECT: Migrations = Migrations::new(&[
-    ITEMS,
-    rev(
-        "b1b1",
-        &["a1a1"],
-        "migrations/b1b1_add_note_and_index.up.sql",
-        "ALTER TABLE items ADD COLUMN note VARCHAR(100);\nCREATE INDEX ix_items_name ON items (name);",
-        "DROP INDEX ix_items_name;\nALTER TABLE items DROP COLUMN note;",
-    ),
-    rev(
-        "c1c1",
-        &["b1b1"],
-        "migrations/c1c1_create_tags.up.sql",
-        "CREATE TABLE tags (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE, \
-         label VARCHAR(20) NOT NULL CHECK (label <> ''));",
-        "DROP TABLE tags;",
-    ),
-]);
+static CORRECT: PerDialect = {
+    const SQLITE_POSTGRES: &[Revision] = &[
+        ITEMS,
+        rev(
+            "b1b1",
+            &["a1a1"],
+            "migrations/b1b1_add_note_and_index.up.sql",
+            "ALTER TABLE items ADD COLUMN note VARCHAR(100);\nCREATE INDEX ix_items_name ON items (name);",
+            "DROP INDEX ix_items_name;\nALTER TABLE items DROP COLUMN note;",
+        ),
+        TAGS,
+    ];
+    PerDialect {
+        sqlite: Migrations::new(SQLITE_POSTGRES),
+        postgres: Migrations::new(SQLITE_POSTGRES),
+        mssql: Migrations::new(&[
+            ITEMS,
+            rev(
+                "b1b1",
+                &["a1a1"],
+                "migrations/b1b1_add_note_and_index.up.sql",
+                "ALTER TABLE items ADD note VARCHAR(100);\nCREATE INDEX ix_items_name ON items (name);",
+                "DROP INDEX ix_items_name ON items;\nALTER TABLE items DROP COLUMN note;",
+            ),
+            TAGS,
+        ]),
+    }
+};
 
 static FORGOT_INDEX: Migrations = Migrations::new(&[
     ITEMS,
@@ -78,16 +118,32 @@ static FORGOT_INDEX: Migrations = Migrations::new(&[
     ),
 ]);
 
-static WRONG_COLUMN: Migrations = Migrations::new(&[
-    ITEMS,
-    rev(
-        "b3b3",
-        &["a1a1"],
-        "migrations/b3b3_add_price.up.sql",
-        "ALTER TABLE items ADD COLUMN price INTEGER;",
-        "ALTER TABLE items DROP COLUMN name;",
-    ),
-]);
+static WRONG_COLUMN: PerDialect = {
+    const SQLITE_POSTGRES: &[Revision] = &[
+        ITEMS,
+        rev(
+            "b3b3",
+            &["a1a1"],
+            "migrations/b3b3_add_price.up.sql",
+            "ALTER TABLE items ADD COLUMN price INTEGER;",
+            "ALTER TABLE items DROP COLUMN name;",
+        ),
+    ];
+    PerDialect {
+        sqlite: Migrations::new(SQLITE_POSTGRES),
+        postgres: Migrations::new(SQLITE_POSTGRES),
+        mssql: Migrations::new(&[
+            ITEMS,
+            rev(
+                "b3b3",
+                &["a1a1"],
+                "migrations/b3b3_add_price.up.sql",
+                "ALTER TABLE items ADD price INTEGER;",
+                "ALTER TABLE items DROP COLUMN name;",
+            ),
+        ]),
+    }
+};
 
 /// SQLite cannot alter a column: its revisions rebuild the table.
 const SQLITE_REBUILD_WITH_DEFAULT: &str =
@@ -98,8 +154,8 @@ const SQLITE_REBUILD_WITH_CHECK: &str =
                              CONSTRAINT ck_items_qty CHECK (qty >= 0));
      INSERT INTO items_new SELECT id, name, qty FROM items; DROP TABLE items; ALTER TABLE items_new RENAME TO items;";
 
-static DEFAULT_LEFT: [Migrations; 2] = [
-    Migrations::new(&[
+static DEFAULT_LEFT: PerDialect = PerDialect {
+    sqlite: Migrations::new(&[
         ITEMS,
         rev(
             "b4b4",
@@ -109,7 +165,7 @@ static DEFAULT_LEFT: [Migrations; 2] = [
             "SELECT 1;",
         ),
     ]),
-    Migrations::new(&[
+    postgres: Migrations::new(&[
         ITEMS,
         rev(
             "b4b4",
@@ -119,10 +175,22 @@ static DEFAULT_LEFT: [Migrations; 2] = [
             "SELECT 1;",
         ),
     ]),
-];
+    // A default is a constraint on SQL Server (Babelfish forgets its name,
+    // which the snapshot does not show for either: it is retort's own).
+    mssql: Migrations::new(&[
+        ITEMS,
+        rev(
+            "b4b4",
+            &["a1a1"],
+            "migrations/b4b4_default_qty.up.sql",
+            "ALTER TABLE items ADD CONSTRAINT df_items_qty DEFAULT 0 FOR qty;",
+            "SELECT 1;",
+        ),
+    ]),
+};
 
-static CHECK_LEFT: [Migrations; 2] = [
-    Migrations::new(&[
+static CHECK_LEFT: PerDialect = PerDialect {
+    sqlite: Migrations::new(&[
         ITEMS,
         // The downgrade rebuilds the table but copies the constraint along.
         rev(
@@ -133,7 +201,7 @@ static CHECK_LEFT: [Migrations; 2] = [
             SQLITE_REBUILD_WITH_CHECK,
         ),
     ]),
-    Migrations::new(&[
+    postgres: Migrations::new(&[
         ITEMS,
         rev(
             "b5b5",
@@ -143,10 +211,21 @@ static CHECK_LEFT: [Migrations; 2] = [
             "ALTER TABLE items ALTER COLUMN qty DROP DEFAULT;",
         ),
     ]),
-];
+    mssql: Migrations::new(&[
+        ITEMS,
+        // The downgrade drops a constraint by a name nobody gave.
+        rev(
+            "b5b5",
+            &["a1a1"],
+            "migrations/b5b5_check_qty.up.sql",
+            "ALTER TABLE items ADD CONSTRAINT ck_items_qty CHECK (qty >= 0);",
+            "ALTER TABLE items DROP CONSTRAINT IF EXISTS ck_items_quantity;",
+        ),
+    ]),
+};
 
-static TYPE_CHANGED: [Migrations; 2] = [
-    Migrations::new(&[
+static TYPE_CHANGED: PerDialect = PerDialect {
+    sqlite: Migrations::new(&[
         ITEMS,
         rev(
             "b6b6",
@@ -158,7 +237,7 @@ static TYPE_CHANGED: [Migrations; 2] = [
              INSERT INTO items_new SELECT * FROM items; DROP TABLE items; ALTER TABLE items_new RENAME TO items;",
         ),
     ]),
-    Migrations::new(&[
+    postgres: Migrations::new(&[
         ITEMS,
         rev(
             "b6b6",
@@ -168,19 +247,57 @@ static TYPE_CHANGED: [Migrations; 2] = [
             "ALTER TABLE items ALTER COLUMN qty TYPE numeric(12,0);",
         ),
     ]),
-];
+    // SQL Server's ALTER COLUMN makes the column nullable unless it says
+    // NOT NULL; Babelfish keeps the nullability and refuses to be told it.
+    // Each server gets its own statement (inside EXEC, which the other
+    // server then only parses as a string), so that only the type changes.
+    mssql: Migrations::new(&[
+        ITEMS,
+        rev(
+            "b6b6",
+            &["a1a1"],
+            "migrations/b6b6_widen_qty.up.sql",
+            "IF CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10)) = N'1'
+                 EXEC(N'ALTER TABLE items ALTER COLUMN qty BIGINT');
+             ELSE
+                 EXEC(N'ALTER TABLE items ALTER COLUMN qty BIGINT NOT NULL');",
+            "IF CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10)) = N'1'
+                 EXEC(N'ALTER TABLE items ALTER COLUMN qty NUMERIC(12,0)');
+             ELSE
+                 EXEC(N'ALTER TABLE items ALTER COLUMN qty NUMERIC(12,0) NOT NULL');",
+        ),
+    ]),
+};
 
 /// The downgrade recreates the table: same schema, rows gone.
-static LOSES_ROWS: Migrations = Migrations::new(&[
-    ITEMS,
-    rev(
-        "b7b7",
-        &["a1a1"],
-        "migrations/b7b7_add_note.up.sql",
-        "ALTER TABLE items ADD COLUMN note VARCHAR(100);",
-        "DROP TABLE items;\nCREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, qty INTEGER NOT NULL);",
-    ),
-]);
+static LOSES_ROWS: PerDialect = {
+    const RECREATE: &str =
+        "DROP TABLE items;\nCREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, qty INTEGER NOT NULL);";
+    const SQLITE_POSTGRES: &[Revision] = &[
+        ITEMS,
+        rev(
+            "b7b7",
+            &["a1a1"],
+            "migrations/b7b7_add_note.up.sql",
+            "ALTER TABLE items ADD COLUMN note VARCHAR(100);",
+            RECREATE,
+        ),
+    ];
+    PerDialect {
+        sqlite: Migrations::new(SQLITE_POSTGRES),
+        postgres: Migrations::new(SQLITE_POSTGRES),
+        mssql: Migrations::new(&[
+            ITEMS,
+            rev(
+                "b7b7",
+                &["a1a1"],
+                "migrations/b7b7_add_note.up.sql",
+                "ALTER TABLE items ADD note VARCHAR(100);",
+                RECREATE,
+            ),
+        ]),
+    }
+};
 
 static IRREVERSIBLE: Migrations = Migrations::new(&[
     ITEMS,
@@ -208,22 +325,44 @@ static IRREVERSIBLE: Migrations = Migrations::new(&[
 ]);
 
 /// The downgrade re-adds a dropped column, which puts it last.
-static COLUMN_MOVES: Migrations = Migrations::new(&[
-    rev(
-        "n1n1",
-        &[],
-        "migrations/n1n1_create_notes.up.sql",
-        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, author TEXT);",
-        "DROP TABLE notes;",
-    ),
-    rev(
-        "n2n2",
-        &["n1n1"],
-        "migrations/n2n2_drop_body.up.sql",
-        "ALTER TABLE notes DROP COLUMN body;",
-        "ALTER TABLE notes ADD COLUMN body TEXT;",
-    ),
-]);
+static COLUMN_MOVES: PerDialect = {
+    const SQLITE_POSTGRES: &[Revision] = &[
+        rev(
+            "n1n1",
+            &[],
+            "migrations/n1n1_create_notes.up.sql",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, author TEXT);",
+            "DROP TABLE notes;",
+        ),
+        rev(
+            "n2n2",
+            &["n1n1"],
+            "migrations/n2n2_drop_body.up.sql",
+            "ALTER TABLE notes DROP COLUMN body;",
+            "ALTER TABLE notes ADD COLUMN body TEXT;",
+        ),
+    ];
+    PerDialect {
+        sqlite: Migrations::new(SQLITE_POSTGRES),
+        postgres: Migrations::new(SQLITE_POSTGRES),
+        mssql: Migrations::new(&[
+            rev(
+                "n1n1",
+                &[],
+                "migrations/n1n1_create_notes.up.sql",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body NVARCHAR(MAX), author NVARCHAR(MAX));",
+                "DROP TABLE notes;",
+            ),
+            rev(
+                "n2n2",
+                &["n1n1"],
+                "migrations/n2n2_drop_body.up.sql",
+                "ALTER TABLE notes DROP COLUMN body;",
+                "ALTER TABLE notes ADD body NVARCHAR(MAX);",
+            ),
+        ]),
+    }
+};
 
 static TWO_HEADS: Migrations = Migrations::new(&[
     ITEMS,
@@ -244,41 +383,51 @@ static TWO_HEADS: Migrations = Migrations::new(&[
 ]);
 
 /// A declared branch (`billing`) beside the trunk, merged at the end.
-static BRANCHED: Migrations = Migrations::new(&[
-    ITEMS,
-    Revision {
-        branch_labels: &["billing"],
-        ..rev(
-            "x2x2",
-            &["a1a1"],
-            "migrations/x2x2_create_invoices.up.sql",
-            "CREATE TABLE invoices (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id));",
-            "DROP TABLE invoices;",
-        )
-    },
-    rev("y2y2", &["a1a1"], "migrations/y2y2_create_audit.up.sql", "CREATE TABLE audit (id INTEGER PRIMARY KEY);", "DROP TABLE audit;"),
-    rev(
+static BRANCHED: PerDialect = {
+    /// The revisions around the one whose SQL differs (`y3y3`, at 3).
+    const fn branched(index_audit: Revision) -> [Revision; 5] {
+        [
+            ITEMS,
+            Revision {
+                branch_labels: &["billing"],
+                ..rev(
+                    "x2x2",
+                    &["a1a1"],
+                    "migrations/x2x2_create_invoices.up.sql",
+                    "CREATE TABLE invoices (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id));",
+                    "DROP TABLE invoices;",
+                )
+            },
+            rev("y2y2", &["a1a1"], "migrations/y2y2_create_audit.up.sql", "CREATE TABLE audit (id INTEGER PRIMARY KEY);", "DROP TABLE audit;"),
+            index_audit,
+            rev(
+                "m2m2",
+                &["x2x2", "y3y3"],
+                "migrations/m2m2_merge.up.sql",
+                "CREATE TABLE merged (id INTEGER PRIMARY KEY);",
+                "DROP TABLE merged;",
+            ),
+        ]
+    }
+    const SQLITE_POSTGRES: &[Revision] = &branched(rev(
         "y3y3",
         &["y2y2"],
         "migrations/y3y3_index_audit.up.sql",
         "CREATE INDEX ix_audit_id ON audit (id);",
         "DROP INDEX ix_audit_id;",
-    ),
-    rev(
-        "m2m2",
-        &["x2x2", "y3y3"],
-        "migrations/m2m2_merge.up.sql",
-        "CREATE TABLE merged (id INTEGER PRIMARY KEY);",
-        "DROP TABLE merged;",
-    ),
-]);
-
-fn per_backend(set: &'static [Migrations; 2], kind: BackendKind) -> &'static Migrations {
-    match kind {
-        BackendKind::Sqlite => &set[0],
-        _ => &set[1],
+    ));
+    PerDialect {
+        sqlite: Migrations::new(SQLITE_POSTGRES),
+        postgres: Migrations::new(SQLITE_POSTGRES),
+        mssql: Migrations::new(&branched(rev(
+            "y3y3",
+            &["y2y2"],
+            "migrations/y3y3_index_audit.up.sql",
+            "CREATE INDEX ix_audit_id ON audit (id);",
+            "DROP INDEX ix_audit_id ON audit;",
+        ))),
     }
-}
+};
 
 async fn run(
     db: &TestDatabase,
@@ -317,7 +466,7 @@ async fn correct_revisions_round_trip(kind: BackendKind) {
     let db = retort::test_database!(kind);
     let names = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&names);
-    let round_trip = RoundTrip::new(&CORRECT)
+    let round_trip = RoundTrip::new(CORRECT.on(kind))
         .snapshots(move |snapshot| {
             seen.borrow_mut()
                 .push((snapshot.name.to_owned(), snapshot.contents.to_owned()));
@@ -392,7 +541,7 @@ async fn forgotten_index_is_named_as_left_behind(kind: BackendKind) {
 
 async fn wrong_column_dropped_is_named_as_lost_and_left_behind(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let (_, text) = failure(&db, RoundTrip::new(&WRONG_COLUMN)).await;
+    let (_, text) = failure(&db, RoundTrip::new(WRONG_COLUMN.on(kind))).await;
     assert!(text.contains("  table items: column name lost"), "{text}");
     assert!(
         text.contains("  table items: column price left behind"),
@@ -402,7 +551,7 @@ async fn wrong_column_dropped_is_named_as_lost_and_left_behind(kind: BackendKind
 
 async fn default_left_behind_is_named(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let (_, text) = failure(&db, RoundTrip::new(per_backend(&DEFAULT_LEFT, kind))).await;
+    let (_, text) = failure(&db, RoundTrip::new(DEFAULT_LEFT.on(kind))).await;
     assert!(
         text.contains("  table items: column qty: none → default 0"),
         "{text}"
@@ -411,7 +560,7 @@ async fn default_left_behind_is_named(kind: BackendKind) {
 
 async fn constraint_left_behind_is_named(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let (_, text) = failure(&db, RoundTrip::new(per_backend(&CHECK_LEFT, kind))).await;
+    let (_, text) = failure(&db, RoundTrip::new(CHECK_LEFT.on(kind))).await;
     assert!(
         text.contains("  table items: check ck_items_qty (qty >= 0) left behind"),
         "{text}"
@@ -420,17 +569,18 @@ async fn constraint_left_behind_is_named(kind: BackendKind) {
 
 async fn changed_type_is_named_with_both_types(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let (_, text) = failure(&db, RoundTrip::new(per_backend(&TYPE_CHANGED, kind))).await;
+    let (_, text) = failure(&db, RoundTrip::new(TYPE_CHANGED.on(kind))).await;
     let expected = match kind {
         BackendKind::Sqlite => "  table items: column qty: type integer → real",
-        _ => "  table items: column qty: type integer → numeric(12,0)",
+        BackendKind::Postgres => "  table items: column qty: type integer → numeric(12,0)",
+        BackendKind::Mssql => "  table items: column qty: type int → numeric(12,0)",
     };
     assert!(text.contains(expected), "{text}");
 }
 
 async fn data_lost_by_a_downgrade_fails_its_data_check(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let round_trip = RoundTrip::new(&LOSES_ROWS).data_check(
+    let round_trip = RoundTrip::new(LOSES_ROWS.on(kind)).data_check(
         "b7b7",
         DataCheck::new()
             .before_sql("INSERT INTO items (id, name, qty) VALUES (1, 'apple', 3)")
@@ -472,7 +622,7 @@ async fn declared_branches_round_trip_each_revision_with_only_its_ancestors(kind
     let db = retort::test_database!(kind);
     let snapshots = Rc::new(RefCell::new(Vec::new()));
     let seen = Rc::clone(&snapshots);
-    let round_trip = RoundTrip::new(&BRANCHED).snapshots(move |snapshot| {
+    let round_trip = RoundTrip::new(BRANCHED.on(kind)).snapshots(move |snapshot| {
         seen.borrow_mut()
             .push((snapshot.revision.id, snapshot.contents.to_owned()));
         Ok(())
@@ -510,7 +660,7 @@ async fn declared_branches_round_trip_each_revision_with_only_its_ancestors(kind
 
 async fn column_order_is_a_note_unless_strict(kind: BackendKind) {
     let db = retort::test_database!(kind);
-    let report = run(&db, &RoundTrip::new(&COLUMN_MOVES))
+    let report = run(&db, &RoundTrip::new(COLUMN_MOVES.on(kind)))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(
@@ -518,7 +668,11 @@ async fn column_order_is_a_note_unless_strict(kind: BackendKind) {
         "{report}"
     );
     let db = retort::test_database!(kind);
-    let (_, text) = failure(&db, RoundTrip::new(&COLUMN_MOVES).strict_column_order()).await;
+    let (_, text) = failure(
+        &db,
+        RoundTrip::new(COLUMN_MOVES.on(kind)).strict_column_order(),
+    )
+    .await;
     assert!(
         text.contains("  table notes: column order id, body, author → id, author, body"),
         "{text}"
@@ -528,11 +682,11 @@ async fn column_order_is_a_note_unless_strict(kind: BackendKind) {
 async fn database_with_applied_revisions_is_refused(kind: BackendKind) {
     let db = retort::test_database!(kind);
     let mut backend = common::connect(&db).await;
-    retort::Migrator::new(&CORRECT)
+    retort::Migrator::new(CORRECT.on(kind))
         .upgrade(&mut backend, &retort::Target::Head)
         .await
         .expect("upgrade works");
-    let (error, text) = failure(&db, RoundTrip::new(&CORRECT)).await;
+    let (error, text) = failure(&db, RoundTrip::new(CORRECT.on(kind))).await;
     assert!(matches!(error, RoundTripError::NotEmpty { .. }), "{text}");
     assert!(
         text.contains("3 applied revision(s) (a1a1, b1b1, c1c1)"),
@@ -551,7 +705,8 @@ async fn missing_snapshot_fails_and_accepted_snapshot_passes(kind: BackendKind) 
     }
     let db = retort::test_database!(kind);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let round_trip = RoundTrip::new(&CORRECT).snapshots(retort::insta_snapshots!(dir.path()));
+    let round_trip =
+        RoundTrip::new(CORRECT.on(kind)).snapshots(retort::insta_snapshots!(dir.path()));
     let (error, text) = failure(&db, round_trip).await;
     let RoundTripError::Snapshots { names } = error else {
         panic!("{text}")
@@ -573,7 +728,8 @@ async fn missing_snapshot_fails_and_accepted_snapshot_passes(kind: BackendKind) 
             .expect("insta wrote the pending snapshot");
     }
     let db = retort::test_database!(kind);
-    let round_trip = RoundTrip::new(&CORRECT).snapshots(retort::insta_snapshots!(dir.path()));
+    let round_trip =
+        RoundTrip::new(CORRECT.on(kind)).snapshots(retort::insta_snapshots!(dir.path()));
     run(&db, &round_trip)
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -606,7 +762,7 @@ async fn several_heads_are_refused_with_the_command_that_merges_them() {
 #[ignore]
 async fn harness_time_on_a_chain_of_100_revisions() {
     let chain = generated_chain(100);
-    for kind in [BackendKind::Sqlite, BackendKind::Postgres] {
+    for kind in BackendKind::ALL {
         let db = retort::test_database!(kind);
         let started = Instant::now();
         let report = run(&db, &RoundTrip::new(chain))

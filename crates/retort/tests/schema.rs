@@ -1,7 +1,7 @@
-//! Schema introspection against real SQLite and PostgreSQL databases: what
-//! a rich fixture schema reads as (snapshotted in `snapshots/schema/`), that
-//! the same schema reached two ways reads the same, and that retort's
-//! history tables are never part of it.
+//! Schema introspection against real SQLite, PostgreSQL and SQL Server
+//! databases: what a rich fixture schema reads as (snapshotted in
+//! `snapshots/schema/`), that the same schema reached two ways reads the
+//! same, and that retort's history tables are never part of it.
 
 mod common;
 
@@ -9,10 +9,10 @@ use std::path::Path;
 
 use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Backend, HistoryTable};
+use retort::{AnyBackend, Backend, Flavour, HistoryTable, Unit};
 
 /// Snapshot settings: files in the workspace's `snapshots/schema/`, one per
-/// backend through the suffix.
+/// backend through the suffix (SQL Server and Babelfish share theirs).
 fn snapshot_settings(kind: BackendKind) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -23,15 +23,11 @@ fn snapshot_settings(kind: BackendKind) -> insta::Settings {
     settings
 }
 
+/// Runs fixture SQL as a revision's script runs (split into statements, or
+/// on SQL Server into `GO` batches), outside a transaction.
 async fn execute(backend: &mut AnyBackend, sql: &str) {
-    match backend {
-        AnyBackend::Sqlite(b) => b.connection().execute_batch(sql).expect("fixture SQL runs"),
-        AnyBackend::Postgres(b) => b
-            .client()
-            .batch_execute(sql)
-            .await
-            .expect("fixture SQL runs"),
-        _ => unreachable!("only SQLite and PostgreSQL run here"),
+    if let Err(error) = backend.execute(&Unit::sql(sql, "fixture")).await {
+        panic!("fixture SQL runs: {error}");
     }
 }
 
@@ -115,10 +111,72 @@ CREATE TRIGGER trg_todos_title BEFORE UPDATE OF title ON todos FOR EACH ROW EXEC
 CREATE PROCEDURE billing.close_all() LANGUAGE sql AS $$ DELETE FROM billing.invoices $$;
 ";
 
+/// SQL Server's objects where the others have them: an alias type (for the
+/// domain), a sequence feeding a default, a persisted computed column
+/// (PostgreSQL's is stored; Babelfish calls every computed column
+/// persisted), a filtered unique index, named and unnamed constraints and
+/// defaults, and modules in batches of their own.
+///
+/// Written so that SQL Server and Babelfish read it alike: the computed
+/// column is an `int` (Babelfish types `LOWER(email)` as `text`), the check
+/// compares with `'…'` (Babelfish prints `N'…'` in a check as a `CAST`, and
+/// fails reading `IN (N'…', …)` back), and the filter names no string.
+const MSSQL_FIXTURE: &str = "
+CREATE SCHEMA billing;
+GO
+CREATE TYPE dbo.positive FROM int NOT NULL;
+CREATE SEQUENCE dbo.invoice_numbers AS int START WITH 1000 INCREMENT BY 1;
+GO
+CREATE TABLE users (
+    id int IDENTITY(1, 1) NOT NULL CONSTRAINT pk_users PRIMARY KEY,
+    email nvarchar(100) NOT NULL CONSTRAINT uq_users_email UNIQUE,
+    name nvarchar(max) COLLATE Latin1_General_CS_AS NULL,
+    role nvarchar(20) NOT NULL CONSTRAINT df_users_role DEFAULT N'user'
+        CONSTRAINT ck_users_role CHECK (role = 'user' OR role = 'admin'),
+    created_at datetime2(3) NOT NULL DEFAULT SYSUTCDATETIME(),
+    external_id nvarchar(40) NULL,
+    email_length AS LEN(email) PERSISTED
+);
+CREATE TABLE todos (
+    id int IDENTITY(10, 5) PRIMARY KEY,
+    title nvarchar(200) NOT NULL,
+    priority positive NOT NULL DEFAULT 1,
+    owner_id int NOT NULL,
+    CONSTRAINT fk_todos_owner FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT ck_todos_priority CHECK (priority BETWEEN 1 AND 5),
+    CONSTRAINT uq_todos_title UNIQUE (owner_id, title)
+);
+CREATE TABLE billing.invoices (
+    id bigint NOT NULL CONSTRAINT pk_invoices PRIMARY KEY,
+    user_id int NULL REFERENCES users (id) ON UPDATE CASCADE ON DELETE SET NULL,
+    number int NOT NULL CONSTRAINT df_invoices_number DEFAULT (NEXT VALUE FOR dbo.invoice_numbers),
+    amount decimal(10, 2) NOT NULL DEFAULT 0 CHECK (amount >= 0),
+    quantity int NOT NULL
+);
+CREATE INDEX ix_todos_owner ON todos (owner_id, priority DESC) INCLUDE (title);
+CREATE UNIQUE INDEX ux_users_external_id ON users (external_id) WHERE external_id IS NOT NULL;
+GO
+CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 2;
+GO
+CREATE TRIGGER trg_todos_title ON todos AFTER UPDATE AS
+BEGIN
+    SET NOCOUNT ON;
+    IF UPDATE(title) UPDATE todos SET priority = 1 WHERE id IN (SELECT id FROM inserted);
+END;
+GO
+CREATE FUNCTION dbo.todo_count(@owner int) RETURNS int AS
+BEGIN
+    RETURN (SELECT COUNT(*) FROM dbo.todos WHERE owner_id = @owner);
+END;
+GO
+CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices;
+";
+
 fn fixture(kind: BackendKind) -> &'static str {
     match kind {
         BackendKind::Sqlite => SQLITE_FIXTURE,
-        _ => POSTGRES_FIXTURE,
+        BackendKind::Postgres => POSTGRES_FIXTURE,
+        BackendKind::Mssql => MSSQL_FIXTURE,
     }
 }
 
@@ -149,8 +207,22 @@ async fn introspection_reads_every_kind_of_object(kind: BackendKind) {
     assert_eq!(todos.uniques.len(), 1);
     // A second reading gives the same value: nothing depends on catalog order.
     assert_eq!(snapshot(&mut backend).await, schema);
+    let mut text = schema.render();
+    if backend
+        .flavour()
+        .await
+        .expect("the server says which it is")
+        == Flavour::Babelfish
+    {
+        // Babelfish keeps no collation's name: `Latin1_General_CS_AS` and
+        // `SQL_Latin1_General_CP1_CS_AS` both read back as this one.
+        text = text.replace(
+            "collate bbf_unicode_cp1_cs_as",
+            "collate Latin1_General_CS_AS",
+        );
+    }
     snapshot_settings(kind).bind(|| {
-        insta::assert_snapshot!("fixture_schema", schema.render());
+        insta::assert_snapshot!("fixture_schema", text);
         insta::assert_snapshot!("fixture_mermaid", schema.to_mermaid());
     });
 }
@@ -162,7 +234,7 @@ async fn history_tables_are_left_out(kind: BackendKind) {
     let history = match kind {
         BackendKind::Sqlite => HistoryTable::default(),
         // Outside the default schema, the history's schema is retort's too.
-        _ => HistoryTable {
+        BackendKind::Postgres | BackendKind::Mssql => HistoryTable {
             schema: Some("ops".into()),
             name: "migrations".into(),
         },
@@ -181,6 +253,8 @@ async fn history_tables_are_left_out(kind: BackendKind) {
 /// another name with other whitespace, quoting and keyword case, copy,
 /// drop, rename) reads the same as the table created directly.
 /// PostgreSQL: a column added and dropped again leaves no trace.
+/// SQL Server: neither does a column or check added and dropped again, nor
+/// an index and a view dropped and created again, written another way.
 async fn same_schema_reached_two_ways_reads_the_same(kind: BackendKind) {
     let Some((_direct_db, mut direct)) = fresh(kind).await else {
         return;
@@ -208,11 +282,26 @@ async fn same_schema_reached_two_ways_reads_the_same(kind: BackendKind) {
              CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos
              BEGIN UPDATE todos SET priority = 1 WHERE id = NEW.id; END;"
         }
-        _ => {
+        BackendKind::Postgres => {
             "ALTER TABLE todos ADD COLUMN extra text;
              ALTER TABLE todos DROP COLUMN extra;
              ALTER TABLE users ADD CONSTRAINT ck_tmp CHECK (id > 0);
              ALTER TABLE users DROP CONSTRAINT ck_tmp;"
+        }
+        // The column goes on `users`, which has no trigger: Babelfish 4.2
+        // drops a table's triggers with any column dropped from it. The
+        // view comes back with a comment, CRLF line ends and trailing
+        // blanks, as an editor on Windows might leave it.
+        BackendKind::Mssql => {
+            "ALTER TABLE users ADD extra nvarchar(max) NULL;
+             ALTER TABLE users DROP COLUMN extra;
+             ALTER TABLE users ADD CONSTRAINT ck_tmp CHECK (id > 0);
+             ALTER TABLE users DROP CONSTRAINT ck_tmp;
+             DROP INDEX ix_todos_owner ON todos;
+             create index ix_todos_owner on [dbo].[todos] ([owner_id], [priority] desc) include ([title]);
+             DROP VIEW open_todos;
+GO
+-- The open ones.\r\nCREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 2;   \r\n"
         }
     };
     execute(&mut other, second_way).await;
@@ -232,14 +321,31 @@ async fn diff_names_what_a_change_did(kind: BackendKind) {
     };
     execute(&mut backend, fixture(kind)).await;
     let before = snapshot(&mut backend).await;
-    let change = match kind {
-        BackendKind::Sqlite => {
+    let flavour = backend
+        .flavour()
+        .await
+        .expect("the server says which it is");
+    let change = match (kind, flavour) {
+        (BackendKind::Sqlite, _) => {
             "DROP INDEX ix_todos_owner; ALTER TABLE users ADD COLUMN phone VARCHAR(20);"
         }
-        _ => {
+        (BackendKind::Postgres, _) => {
             "DROP INDEX ix_todos_owner; ALTER TABLE users ADD COLUMN phone varchar(20);
              ALTER TABLE billing.invoices ALTER COLUMN number TYPE bigint;
              ALTER TABLE billing.invoices ALTER COLUMN number DROP NOT NULL;"
+        }
+        // SQL Server changes no type under a default: `quantity` has none.
+        (BackendKind::Mssql, Flavour::Standard) => {
+            "DROP INDEX ix_todos_owner ON todos; ALTER TABLE users ADD phone nvarchar(20) NULL;
+             ALTER TABLE billing.invoices ALTER COLUMN quantity bigint NULL;"
+        }
+        // Babelfish cannot change a column's nullability in place; the
+        // last column dropped and added again, with its new type and
+        // nullability, keeps its place.
+        (BackendKind::Mssql, Flavour::Babelfish) => {
+            "DROP INDEX ix_todos_owner ON todos; ALTER TABLE users ADD phone nvarchar(20) NULL;
+             ALTER TABLE billing.invoices DROP COLUMN quantity;
+             ALTER TABLE billing.invoices ADD quantity bigint NULL;"
         }
     };
     execute(&mut backend, change).await;
@@ -253,14 +359,26 @@ async fn diff_names_what_a_change_did(kind: BackendKind) {
         "table todos: index ix_todos_owner missing",
         "table users: column phone extra",
     ];
-    if kind == BackendKind::Postgres {
-        expected.splice(
-            0..0,
-            [
-                "table billing.invoices: column number: type integer → bigint",
-                "table billing.invoices: column number: not null → null",
-            ],
-        );
+    match kind {
+        BackendKind::Sqlite => {}
+        BackendKind::Postgres => {
+            expected.splice(
+                0..0,
+                [
+                    "table billing.invoices: column number: type integer → bigint",
+                    "table billing.invoices: column number: not null → null",
+                ],
+            );
+        }
+        BackendKind::Mssql => {
+            expected.splice(
+                0..0,
+                [
+                    "table billing.invoices: column quantity: type int → bigint",
+                    "table billing.invoices: column quantity: not null → null",
+                ],
+            );
+        }
     }
     assert_eq!(lines, expected);
 }

@@ -3,8 +3,13 @@
 
 #![allow(dead_code)] // Each test file uses its own subset.
 
+use std::collections::BTreeSet;
+
 use retort::op::*;
-use retort::{Body, Checksum, Direction, MigrateError, Revision, Unit};
+use retort::{
+    Body, Checksum, Direction, Flavour, MigrateError, Migrations, Plan, Revision, RevisionGraph,
+    Start, Target, Unit,
+};
 
 /// One operation under test, recorded by `upgrade` on top of [`base`].
 pub struct Scenario {
@@ -490,6 +495,56 @@ pub fn render(
     let conn = sqlite_with_base();
     let catalog: Option<&dyn CatalogSource> = (dialect == Dialect::Sqlite).then_some(&conn as _);
     retort::render_units_with_catalog(revision, direction, dialect, catalog)
+}
+
+/// Renders a revision as the migrator renders a plan of that one step: for
+/// `dialect` on `flavour` (SQL Server or Babelfish), against `catalog`, the
+/// database it will run on (SQLite's rebuilds read it).
+pub fn render_step(
+    revision: &Revision,
+    direction: Direction,
+    dialect: Dialect,
+    flavour: Flavour,
+    catalog: Option<&dyn CatalogSource>,
+) -> Result<Vec<Unit>, MigrateError> {
+    // A plan holds the revisions of a static table: this one goes into a
+    // table of its own (a few bytes leaked per call, in a test).
+    let alone: &'static [Revision] = Box::leak(Box::new([Revision {
+        parents: &[],
+        depends_on: &[],
+        ..copy(revision)
+    }]));
+    let graph = RevisionGraph::new(Box::leak(Box::new(Migrations::new(alone))));
+    let plan = match direction {
+        Direction::Up => Plan::upgrade(&graph, &BTreeSet::new(), &Target::Heads)?,
+        Direction::Down => Plan::downgrade(
+            &graph,
+            &BTreeSet::from([revision.id.to_owned()]),
+            &Target::Base,
+        )?,
+    };
+    let rendered = retort::render_plan(&plan, dialect, flavour, Start::Database(catalog))?;
+    Ok(rendered
+        .steps
+        .into_iter()
+        .flat_map(|step| step.units)
+        .collect())
+}
+
+/// `Revision` is static data and not `Clone`: its fields are.
+fn copy(revision: &Revision) -> Revision {
+    Revision {
+        id: revision.id,
+        parents: revision.parents,
+        depends_on: revision.depends_on,
+        branch_labels: revision.branch_labels,
+        message: revision.message,
+        checksum: revision.checksum,
+        transactional: revision.transactional,
+        irreversible: revision.irreversible,
+        source: revision.source,
+        body: revision.body,
+    }
 }
 
 // The sample project's revisions, compiled here from the files themselves:

@@ -15,10 +15,12 @@
 //! Babelfish's catalog says differently what SQL Server says (see
 //! `flavour.rs`); read with the flavour, the same schema gives the same
 //! snapshot on both: its index names lose the table name and hash it adds,
-//! its constraint names count as given (it calls every one system-named),
-//! and its defaults, whose names it does not keep, have none; a default of
-//! NULL (how it drops one) is no default, and `CAST(('x') AS nvarchar(1))`
-//! is `N'x'`. Identifiers in expressions lose their brackets where they need
+//! its constraint names count as given (it calls every one system-named)
+//! unless they are the ones PostgreSQL makes up for unnamed constraints
+//! (`todos_pkey`), and its defaults, whose names it does not keep, have
+//! none; a default of NULL (how it drops one) is no default,
+//! `CAST(('x') AS nvarchar(1))` is `N'x'` and `nextval('s')` is
+//! `NEXT VALUE FOR dbo.s`. Identifiers in expressions lose their brackets where they need
 //! none, as Babelfish prints them.
 
 use std::collections::BTreeMap;
@@ -96,8 +98,10 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
     }
     for ((schema, name, constraint), (kind, system_named, columns)) in keys {
         if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
+            let suffix = if kind == "PK" { "pkey" } else { "key" };
+            let made_up = babelfish && babelfish_made_up(&constraint, &name, if kind == "PK" { &[] } else { &columns }, suffix);
             let key = Key {
-                name: (!system_named).then_some(constraint),
+                name: (!system_named && !made_up).then_some(constraint),
                 columns,
             };
             match kind.as_str() {
@@ -159,7 +163,10 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
         key.columns.push(row.column.clone());
         key.referenced_columns.push(row.referenced_column.clone());
     }
-    for ((schema, name, _), key) in foreign_keys {
+    for ((schema, name, constraint), mut key) in foreign_keys {
+        if babelfish && babelfish_made_up(&constraint, &name, &key.columns, "fkey") {
+            key.name = None;
+        }
         if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
             table.foreign_keys.push(key);
         }
@@ -167,7 +174,14 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
 
     for row in &catalog.checks {
         if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
-            let name = (!row.system_named || babelfish).then(|| row.name.clone());
+            // PostgreSQL names a check after its one column, if it has one.
+            let made_up = babelfish
+                && (babelfish_made_up(&row.name, &row.table, &[], "check")
+                    || table
+                        .columns
+                        .iter()
+                        .any(|c| babelfish_made_up(&row.name, &row.table, std::slice::from_ref(&c.name), "check")));
+            let name = (!row.system_named || babelfish).then(|| row.name.clone()).filter(|_| !made_up);
             table.checks.push(Check {
                 name,
                 expression: canonical(&row.definition),
@@ -460,10 +474,30 @@ fn simple_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Whether Babelfish made `name` up: it keeps the name PostgreSQL gives a
+/// constraint the DDL left unnamed (`todos_pkey`, `todos_owner_id_title_key`,
+/// `invoices_user_id_fkey`, `invoices_amount_check`) where SQL Server makes
+/// one up (`PK__todos__3213E83F6A2B4C1D`), and calls every name system-made.
+fn babelfish_made_up(name: &str, table: &str, columns: &[String], suffix: &str) -> bool {
+    let parts: Vec<&str> = std::iter::once(table)
+        .chain(columns.iter().map(String::as_str))
+        .chain([suffix])
+        .collect();
+    name.eq_ignore_ascii_case(&parts.join("_"))
+}
+
 /// A Babelfish default as SQL Server would print it: a string literal comes
-/// back as `CAST(('x') AS nvarchar(1))`.
+/// back as `CAST(('x') AS nvarchar(1))`, and `NEXT VALUE FOR dbo.s` as
+/// PostgreSQL's `nextval('s')` (unqualified: `dbo` is on the search path).
 fn babelfish_default(text: &str) -> String {
     let text = canonical(text);
+    let sequence = text
+        .strip_prefix("nextval('")
+        .and_then(|rest| rest.strip_suffix("')"))
+        .filter(|name| simple_name(name));
+    if let Some(sequence) = sequence {
+        return format!("NEXT VALUE FOR {DEFAULT_SCHEMA}.{sequence}");
+    }
     let cast = text
         .strip_prefix("CAST(")
         .and_then(|rest| rest.strip_suffix(')'))
@@ -1019,6 +1053,18 @@ mod tests {
         assert_eq!(babelfish_default("CAST(('it''s') AS varchar(4))"), "'it''s'");
         assert_eq!(babelfish_default("1"), "1");
         assert_eq!(babelfish_default("sysutcdatetime()"), "sysutcdatetime()");
+        assert_eq!(babelfish_default("nextval('invoice_numbers')"), "NEXT VALUE FOR dbo.invoice_numbers");
+        assert_eq!(canonical("(NEXT VALUE FOR [dbo].[invoice_numbers])"), "NEXT VALUE FOR dbo.invoice_numbers");
+    }
+
+    #[test]
+    fn babelfish_made_up_knows_the_names_postgresql_gives_unnamed_constraints() {
+        let columns = ["owner_id".to_owned(), "title".to_owned()];
+        assert!(babelfish_made_up("todos_pkey", "todos", &[], "pkey"));
+        assert!(babelfish_made_up("todos_owner_id_title_key", "todos", &columns, "key"));
+        assert!(babelfish_made_up("todos_owner_id_fkey", "todos", &columns[..1], "fkey"));
+        assert!(!babelfish_made_up("pk_todos", "todos", &[], "pkey"));
+        assert!(!babelfish_made_up("todos_title_key", "todos", &columns, "key"));
     }
 
     #[test]
