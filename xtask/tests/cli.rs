@@ -521,3 +521,58 @@ async fn offline_script_on_the_default_database_builds_the_online_schema() {
     assert_eq!(offline, online, "the script builds what the online upgrade built");
     assert_eq!(online.1.len(), 5);
 }
+
+/// `db clone` as the README shows it: from a seeded database into the local
+/// one, masked by the sample's `retort-mask.toml`, as a subset; and the
+/// refusals a user meets first.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // The turn orders whole workflows (see `workflow`).
+async fn db_clone_copies_a_masked_subset_into_the_local_database() {
+    let _turn = take_turn();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = format!("sqlite://{}", dir.path().join("production.sqlite3").display());
+    let sample = Sample::new(&source);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../retort-mask.toml"),
+        sample.root.join("retort-mask.toml"),
+    )
+    .expect("copy the masking file");
+    sample.ok(&["migrate", "upgrade"]);
+    sample.ok(&["seed"]);
+    let key = dir.path().join("mask.key");
+    std::fs::write(&key, "a-masking-key-kept-outside-the-project\n").expect("write the key");
+    let local = dir.path().join("local.sqlite3");
+    let local_url = format!("sqlite://{}", local.display());
+    let clone = |extra: &[&str]| {
+        let mut args = vec!["db", "clone", "--from", source.as_str(), "--database-url", local_url.as_str()];
+        args.extend(extra);
+        sample.xtask(&args)
+    };
+
+    assert!(sample.ok(&["db", "clone", "--check"]).contains("classifies every column"));
+    let inside = sample.root.join("mask.key");
+    std::fs::copy(&key, &inside).expect("copy the key");
+    let refused = clone(&["--mask-key-file", inside.to_str().expect("utf-8 path")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("inside the project"), "{}", stderr(&refused));
+    assert!(!local.exists(), "nothing was cloned");
+
+    let output = clone(&["--mask-key-file", key.to_str().expect("utf-8 path"), "--rows", "users=3"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("cloned SQLite database") && stdout.contains("rows/s"), "{stdout}");
+    assert!(stdout.contains("email (email)"), "the summary names the masked columns: {stdout}");
+
+    let mut copy = retort::connect(&retort::DatabaseUrl::parse(&local_url).expect("url")).await.expect("open the copy");
+    use retort::Backend;
+    let emails = copy.query("SELECT email FROM users ORDER BY id", &[]).await.expect("users").unwrap_or_default();
+    assert_eq!(emails.len(), 3);
+    for email in &emails {
+        let retort::Value::Text(email) = &email[0] else { panic!("text emails") };
+        assert!(!email.starts_with("user"), "a seeded (source) email reached the copy: {email}");
+    }
+    let dangling = copy.query("PRAGMA foreign_key_check", &[]).await.expect("checks").unwrap_or_default();
+    assert!(dangling.is_empty());
+    let todos = copy.query("SELECT COUNT(*) FROM todos WHERE owner_id NOT IN (1, 2, 3)", &[]).await.expect("todos");
+    assert_eq!(todos.unwrap_or_default()[0][0], retort::Value::Int(0));
+}
