@@ -102,7 +102,52 @@ pub fn rust_revision_with(
     if !header.is_empty() {
         text.push('\n');
     }
-    text.push_str(&spaced(&prettyplease::unparse(&file)));
+    text.push_str(&spaced(&trailing_closures(&prettyplease::unparse(&file))));
+    text
+}
+
+/// prettyplease gives a call whose last argument is a block closure one
+/// line per argument; a person (and rustfmt) writes the short arguments on
+/// the call's line and the closure's body below it:
+/// `op.create_table("users", |t| {` … `});`.
+fn trailing_closures(source: &str) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    while at < lines.len() {
+        let line = lines[at];
+        let inner = indent(line) + 4;
+        let opens = line.ends_with('(') && !line.trim_start().starts_with("//");
+        // The short arguments, then the `|t| {` line.
+        let mut next = at + 1;
+        let mut arguments = Vec::new();
+        while opens && next < lines.len() && indent(lines[next]) == inner && lines[next].ends_with(',') && !lines[next].contains('{') {
+            arguments.push(lines[next].trim());
+            next += 1;
+        }
+        let closure = opens && next < lines.len() && indent(lines[next]) == inner && lines[next].trim_start().starts_with('|') && lines[next].ends_with('{');
+        let end = (next + 1..lines.len()).find(|&end| indent(lines[end]) <= inner && !lines[end].trim().is_empty());
+        let closes = end.is_some_and(|end| {
+            lines[end].trim() == "}," && indent(lines[end]) == inner && lines.get(end + 1).is_some_and(|l| l.trim() == ");" && indent(l) == inner - 4)
+        });
+        match end {
+            Some(end) if closure && closes => {
+                out.push(format!("{line}{} {}", arguments.join(" "), lines[next].trim()));
+                for body in &lines[next + 1..end] {
+                    out.push(body.strip_prefix("    ").unwrap_or(body).to_owned());
+                }
+                out.push(format!("{}}});", " ".repeat(inner - 4)));
+                at = end + 2;
+            }
+            _ => {
+                out.push(line.to_owned());
+                at += 1;
+            }
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
     text
 }
 

@@ -202,11 +202,47 @@ impl DatabaseUrl {
         &self.server.hosts
     }
 
+    /// The URL of database `name` on the same server, with the same login
+    /// and settings: where `stamp --verify` and the test fixture make
+    /// their throwaway databases. Server URLs only (SQLite has no server),
+    /// and PostgreSQL's in URL form (`postgres://…`, not `host=… dbname=…`).
+    ///
+    /// ```
+    /// let url = retort::DatabaseUrl::parse("postgres://app:pa%2Fss@localhost:5432/app?sslmode=disable")?;
+    /// assert_eq!(url.with_database("scratch")?.expose(), "postgres://app:pa%2Fss@localhost:5432/scratch?sslmode=disable");
+    /// # Ok::<(), retort::BackendError>(())
+    /// ```
+    pub fn with_database(&self, name: &str) -> Result<DatabaseUrl, BackendError> {
+        let refuse = |reason: &str| BackendError::Url { url: self.to_string(), reason: reason.to_owned() };
+        let raw = match self.dialect {
+            Dialect::Sqlite => return Err(refuse("an SQLite database has no server to make another database on")),
+            // The canonical URL of either form (a URL or an ADO.NET string).
+            #[cfg(feature = "mssql")]
+            Dialect::Mssql => crate::backend::mssql_ado_to_url(&self.raw)?,
+            _ => self.raw.clone(),
+        };
+        let mut url = url::Url::parse(&raw)
+            .map_err(|_| refuse("name the server as a URL (postgres://user:password@host:port/database) to use another database on it"))?;
+        url.set_path(&format!("/{}", encode_path_segment(name)));
+        DatabaseUrl::parse(url.as_str())
+    }
+
     /// The driver's reading of a PostgreSQL URL, to connect with.
     #[cfg(feature = "postgres")]
     pub(crate) fn postgres_config(&self) -> Option<&tokio_postgres::Config> {
         self.server.postgres.as_deref()
     }
+}
+
+/// A database name as one URL path segment: everything but unreserved
+/// characters percent-encoded, `/` and `?` included.
+fn encode_path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// What follows `sqlite:` or `sqlite://`, without the query: the path,
@@ -346,6 +382,17 @@ impl fmt::Debug for DatabaseUrl {
 mod tests {
     use super::*;
     use crate::redact::redact;
+
+    #[test]
+    fn with_database_keeps_login_and_settings_when_the_url_is_a_server_url() {
+        let ado = DatabaseUrl::parse("Server=tcp:db,1433;Database=Shop;User Id=sa;Password=p@ss/#;TrustServerCertificate=true").unwrap();
+        let scratch = ado.with_database("retort_scratch_1_2").unwrap();
+        assert_eq!(scratch.database_name().as_deref(), Some("retort_scratch_1_2"));
+        assert_eq!(scratch.host().as_deref(), Some("db"));
+        assert!(scratch.expose().contains("trust_server_certificate=true"), "{}", scratch.expose());
+        assert!(DatabaseUrl::parse("sqlite://a.db").unwrap().with_database("x").is_err());
+        assert!(DatabaseUrl::parse("host=h dbname=d").is_err() || DatabaseUrl::parse("host=h dbname=d").unwrap().with_database("x").is_err());
+    }
 
     #[test]
     fn display_redacts_password_when_url_has_one() {

@@ -5,6 +5,7 @@
 //! See `ARCHITECTURE.md` at the repository root for the map.
 
 mod backend;
+pub mod baseline;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clone;
@@ -18,10 +19,13 @@ mod graph;
 mod history;
 mod migrator;
 pub mod op;
+#[cfg(any(feature = "postgres", feature = "mssql"))]
+mod own_thread;
 mod plan;
 mod redact;
 mod render;
 mod revision;
+mod scratch;
 pub mod schema;
 mod script;
 mod sequence;
@@ -52,4 +56,5 @@ pub use plan::{Direction, Plan, PlanError, Step};
 pub use render::{render_plan, render_revision, RenderedPlan, RenderedStep, Start};
 pub use render::{units as render_units, units_after as render_units_after, units_with_catalog as render_units_with_catalog};
 pub use revision::{Body, Checksum, Migrations, Revision};
+pub use scratch::{ScratchDatabase, ScratchError};
 pub use target::{Fork, Target, TargetError};

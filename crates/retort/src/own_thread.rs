@@ -11,7 +11,7 @@ use std::future::Future;
 /// from one. A separate thread has no runtime, so this works from sync tests,
 /// async tests and destructors alike. The future is created on that thread,
 /// so it need not be `Send`.
-pub(super) fn block_on_own_thread<T, F, Fut>(make: F) -> Result<T, String>
+pub(crate) fn block_on_own_thread<T, F, Fut>(make: F) -> Result<T, String>
 where
     F: FnOnce() -> Fut + Send,
     Fut: Future<Output = Result<T, String>>,

@@ -43,8 +43,9 @@
 mod database;
 mod kind;
 mod mssql;
+// Shared with `scratch`, which drops its databases from `Drop` too.
 #[cfg(any(feature = "postgres", feature = "mssql"))]
-mod own_thread;
+use crate::own_thread;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod require;

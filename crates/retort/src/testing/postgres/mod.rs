@@ -389,13 +389,12 @@ async fn drop_database(client: &Client, name: String) -> Result<(), tokio_postgr
 /// The maintenance URL with its database replaced by `name`; query
 /// parameters such as `sslmode` are kept.
 fn database_url(maintenance_url: &str, name: &str) -> Result<String, String> {
-    let mut url = url::Url::parse(maintenance_url)
-        .map_err(|err| format!("it is not a postgres://user:password@host:port/database URL ({err})"))?;
-    if !matches!(url.scheme(), "postgres" | "postgresql") {
-        return Err(format!("its scheme is `{}`, expected postgres://user:password@host:port/database", url.scheme()));
+    let url = crate::DatabaseUrl::parse(maintenance_url).map_err(|err| err.to_string())?;
+    if url.dialect() != Dialect::Postgres {
+        return Err(format!("it is a {} URL, expected postgres://user:password@host:port/database", url.dialect()));
     }
-    url.set_path(&format!("/{name}"));
-    Ok(url.into())
+    let url = url.with_database(name).map_err(|err| err.to_string())?;
+    Ok(url.expose().to_owned())
 }
 
 /// The last lines of a process's output or log, for an error message.

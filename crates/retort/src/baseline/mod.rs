@@ -1,0 +1,183 @@
+//! Baselining: a database that no migration tool made (or another tool
+//! did) becomes revision 1 of a retort project.
+//!
+//! [`read_source`] reads the database through a read-only session,
+//! [`plan`] turns what it read into the operations of one base revision —
+//! tables in foreign-key order, their indexes, then views, routines and
+//! triggers as `execute` statements in an order where each follows what it
+//! names — and the downgrade that drops it all in reverse, with a report of
+//! the names it replaced and of what it could not reproduce.
+//! [`comparable`] is how `migrate stamp --verify` compares the database
+//! with what the revisions build: constraint names the server made up, or
+//! that retort gives, do not count.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use retort::baseline::{plan, read_source, BaselineOptions};
+//! let url = retort::DatabaseUrl::parse("mssql://reader:…@prod:1433/Shop")?;
+//! let mut source = retort::connect_read_only(&url).await?;
+//! let read = read_source(&mut source, &retort::HistoryTable::default()).await?;
+//! let baseline = plan(&read, &BaselineOptions::default());
+//! println!("{} operations, {} not reproduced", baseline.upgrade.len(), baseline.not_reproduced.len());
+//! # Ok(()) }
+//! ```
+
+mod filter;
+mod names;
+mod objects;
+mod order;
+mod report;
+mod source;
+mod system;
+mod table;
+mod types;
+mod values;
+
+pub use filter::{Filter, OTHER_TOOLS_TABLES};
+pub use names::comparable;
+pub use objects::Extras;
+pub use report::{NotReproduced, Renamed};
+pub use source::{read_source, Source};
+pub use system::SystemNames;
+
+use crate::op::{self, Constraint};
+use crate::schema::SchemaSnapshot;
+use crate::{Dialect, Operation};
+use table::Context;
+
+/// How to baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BaselineOptions {
+    /// Keep the constraint names the server made up instead of giving
+    /// retort's deterministic ones.
+    pub keep_names: bool,
+    /// What to leave out.
+    pub filter: Filter,
+}
+
+/// The base revision's operations, and what its header says.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub upgrade: Vec<Operation>,
+    pub downgrade: Vec<Operation>,
+    pub renamed: Vec<Renamed>,
+    /// Objects left out by the filter, one line each.
+    pub left_out: Vec<String>,
+    pub not_reproduced: Vec<NotReproduced>,
+}
+
+impl Baseline {
+    /// The revision's header comment: where it came from (never a
+    /// password), when, and the report.
+    pub fn header(&self, source: &Source, keep_names: bool) -> Vec<String> {
+        report::header(&source.description, &report::utc_now(), &self.renamed, keep_names, &self.left_out, &self.not_reproduced)
+    }
+}
+
+/// The default schema's name, which `--schema` calls it by.
+pub fn default_schema(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "main",
+        Dialect::Postgres => "public",
+        Dialect::Mssql => "dbo",
+    }
+}
+
+/// The operations that build `source`'s schema on an empty database of
+/// its dialect and server, and undo it.
+pub fn plan(source: &Source, options: &BaselineOptions) -> Baseline {
+    let dialect = source.dialect;
+    let (snapshot, left_out) = options.filter.apply(&source.snapshot, default_schema(dialect));
+    let mut baseline = Baseline { left_out, not_reproduced: source.unsupported.clone(), ..Baseline::default() };
+    let snapshot = outside_default_schema(snapshot, &mut baseline.not_reproduced);
+    let cx = Context { dialect, flavour: source.flavour, keep_names: options.keep_names, system: &source.system };
+    let before = objects::before_tables(&snapshot, &source.extras, dialect);
+    let (tables, deferred) = tables(&snapshot, &cx, &mut baseline);
+    let after = objects::after_tables(&snapshot, &source.extras, dialect, &mut baseline.not_reproduced);
+    let mut upgrade: Vec<Operation> = before.iter().map(|o| o.create.clone()).collect();
+    upgrade.extend(tables.iter().flat_map(|(table, after)| std::iter::once(Operation::CreateTable(table.clone())).chain(after.iter().cloned())));
+    upgrade.extend(deferred.iter().map(|(table, key)| Operation::AddConstraint { table: table.clone(), constraint: Constraint::ForeignKey(key.clone()) }));
+    upgrade.extend(after.iter().map(|o| o.create.clone()));
+    let mut downgrade: Vec<Operation> = after.iter().rev().map(|o| o.drop.clone()).collect();
+    downgrade.extend(deferred.iter().rev().map(|(table, key)| Operation::DropConstraint {
+        table: table.clone(),
+        name: Constraint::ForeignKey(key.clone()).name(table),
+        definition: None,
+    }));
+    downgrade.extend(tables.iter().rev().map(|(table, _)| Operation::DropTable { table: table.name.clone(), definition: None }));
+    downgrade.extend(before.iter().rev().map(|o| o.drop.clone()));
+    baseline.upgrade = upgrade;
+    baseline.downgrade = downgrade;
+    baseline
+}
+
+type Deferred = Vec<(String, op::ForeignKey)>;
+
+/// The tables in foreign-key order, each with the operations that follow
+/// it, and the foreign keys added once all exist (those of a cycle; SQLite
+/// takes a reference to a later table, so it needs none).
+fn tables(snapshot: &SchemaSnapshot, cx: &Context<'_>, baseline: &mut Baseline) -> (Vec<(op::Table, Vec<Operation>)>, Deferred) {
+    let names: Vec<&str> = snapshot.tables.keys().map(String::as_str).collect();
+    let (order, _) = order::sorted(&names, |name| {
+        snapshot.tables[name].foreign_keys.iter().map(|fk| fk.referenced_table.as_str()).collect()
+    });
+    let mut created: Vec<&str> = Vec::new();
+    let mut converted = Vec::new();
+    let mut deferred = Vec::new();
+    for name in order {
+        let mut table = table::convert(name, &snapshot.tables[name], cx);
+        baseline.renamed.append(&mut table.renamed);
+        baseline.not_reproduced.append(&mut table.not_reproduced);
+        table.table.foreign_keys.retain(|fk| {
+            let known = snapshot.tables.contains_key(&fk.ref_table);
+            if !known {
+                baseline.not_reproduced.push(NotReproduced::new(
+                    format!("table {name}: foreign key to {}", fk.ref_table),
+                    "the table it references is left out: add the foreign key by hand if that table exists where this runs",
+                ));
+            }
+            known
+        });
+        let later = |fk: &op::ForeignKey| fk.ref_table != name && !created.contains(&fk.ref_table.as_str());
+        if cx.dialect != Dialect::Sqlite {
+            let (now, after): (Vec<_>, Vec<_>) = table.table.foreign_keys.drain(..).partition(|fk| !later(fk));
+            table.table.foreign_keys = now;
+            deferred.extend(after.into_iter().map(|fk| (name.to_owned(), fk)));
+        }
+        created.push(name);
+        converted.push((table.table, table.after));
+    }
+    (converted, deferred)
+}
+
+/// The snapshot without the objects outside the default schema, each
+/// reported: the op DSL names tables in the default schema only.
+fn outside_default_schema(mut snapshot: SchemaSnapshot, not_reproduced: &mut Vec<NotReproduced>) -> SchemaSnapshot {
+    let qualified = |name: &str| name.split('(').next().unwrap_or(name).contains('.');
+    let reason = "it is outside the default schema, and the op DSL names objects in the default schema only: \
+                  create it by hand in a later revision, or baseline each schema's objects into the default one";
+    let mut report = |kind: &str, name: &str| not_reproduced.push(NotReproduced::new(format!("{kind} {name}"), reason));
+    for schema in std::mem::take(&mut snapshot.schemas) {
+        report("schema", &schema);
+    }
+    snapshot.tables.retain(|name, _| !qualified(name) || { report("table", name); false });
+    snapshot.views.retain(|name, _| !qualified(name) || { report("view", name); false });
+    snapshot.materialized_views.retain(|name, _| !qualified(name) || { report("materialized view", name); false });
+    snapshot.routines.retain(|name, _| !qualified(name) || { report("routine", name); false });
+    snapshot.triggers.retain(|name, _| !qualified(name) || { report("trigger", name); false });
+    snapshot.sequences.retain(|name, _| !qualified(name) || { report("sequence", name); false });
+    snapshot.types.retain(|name, _| !qualified(name) || { report("type", name); false });
+    for (name, table) in &mut snapshot.tables {
+        table.foreign_keys.retain(|fk| {
+            let kept = !qualified(&fk.referenced_table);
+            if !kept {
+                not_reproduced.push(NotReproduced::new(
+                    format!("table {name}: foreign key to {}", fk.referenced_table),
+                    "it references a table outside the default schema: add it by hand",
+                ));
+            }
+            kept
+        });
+    }
+    snapshot
+}

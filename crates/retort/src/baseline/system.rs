@@ -1,0 +1,134 @@
+//! The names SQL Server made up, read from its catalog.
+//!
+//! SQL Server's snapshot has no name for a system-named constraint (it
+//! would differ in every database), so the baseline reads the names here:
+//! to list them in the revision's header, and to keep them with
+//! `--keep-names`. Babelfish calls every name system-made; there the
+//! snapshot already knows the made-up ones (PostgreSQL's `users_pkey`),
+//! and these are their spellings. Plain `SELECT`s of catalog views only.
+
+use super::source::{rows, text};
+use crate::backend::{Backend, BackendError};
+
+/// A key: the Babelfish-safe join of key constraints to their index, by
+/// name (its `unique_index_id` is an OID there).
+const KEYS: &str = "SELECT t.name AS table_name, kc.name AS constraint_name, CAST(kc.type AS nvarchar(2)) AS kind, \
+    c.name AS column_name, CAST(ic.key_ordinal AS int) AS ordinal \
+    FROM sys.key_constraints AS kc \
+    JOIN sys.tables AS t ON t.object_id = kc.parent_object_id \
+    JOIN sys.indexes AS ki ON ki.object_id = kc.parent_object_id AND ki.name = kc.name \
+    JOIN sys.index_columns AS ic ON ic.object_id = ki.object_id AND ic.index_id = ki.index_id \
+    JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id \
+    WHERE t.is_ms_shipped = 0 AND ic.key_ordinal > 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
+    ORDER BY 1, 2, 5";
+
+const FOREIGN_KEYS: &str = "SELECT t.name AS table_name, fk.name AS constraint_name, N'F' AS kind, \
+    c.name AS column_name, CAST(fkc.constraint_column_id AS int) AS ordinal \
+    FROM sys.foreign_keys AS fk \
+    JOIN sys.tables AS t ON t.object_id = fk.parent_object_id \
+    JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id \
+    JOIN sys.columns AS c ON c.object_id = fkc.parent_object_id AND c.column_id = fkc.parent_column_id \
+    WHERE t.is_ms_shipped = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
+    ORDER BY 1, 2, 5";
+
+const CHECKS: &str = "SELECT t.name AS table_name, ck.name AS constraint_name, ck.definition \
+    FROM sys.check_constraints AS ck \
+    JOIN sys.tables AS t ON t.object_id = ck.parent_object_id \
+    WHERE t.is_ms_shipped = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
+    ORDER BY 1, 2";
+
+const DEFAULTS: &str = "SELECT t.name AS table_name, c.name AS column_name, dc.name AS constraint_name \
+    FROM sys.default_constraints AS dc \
+    JOIN sys.tables AS t ON t.object_id = dc.parent_object_id \
+    JOIN sys.columns AS c ON c.object_id = dc.parent_object_id AND c.column_id = dc.parent_column_id \
+    WHERE t.is_ms_shipped = 0 AND dc.is_system_named = 1 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
+    ORDER BY 1, 2";
+
+/// The constraint names of a SQL Server database's `dbo` tables, as the
+/// catalog spells them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SystemNames {
+    /// (table, `PK`/`UQ`/`F`, columns in order, name).
+    keys: Vec<(String, String, Vec<String>, String)>,
+    /// (table, definition squashed, name).
+    checks: Vec<(String, String, String)>,
+    /// (table, column, name) of system-named defaults.
+    defaults: Vec<(String, String, String)>,
+}
+
+impl SystemNames {
+    /// Reads them (SQL Server only; the other dialects' snapshots carry
+    /// what there is to know).
+    pub(crate) async fn read<B: Backend>(db: &mut B) -> Result<Self, BackendError> {
+        let mut names = SystemNames::default();
+        for query in [KEYS, FOREIGN_KEYS] {
+            for row in rows(db, query).await? {
+                let [table, name, kind, column] = [text(&row, 0), text(&row, 1), text(&row, 2), text(&row, 3)];
+                match names.keys.iter_mut().find(|k| k.0 == table && k.3 == name) {
+                    Some(key) => key.2.push(column),
+                    None => names.keys.push((table, kind.trim().to_owned(), vec![column], name)),
+                }
+            }
+        }
+        for row in rows(db, CHECKS).await? {
+            names.checks.push((text(&row, 0), squashed(&text(&row, 2)), text(&row, 1)));
+        }
+        for row in rows(db, DEFAULTS).await? {
+            names.defaults.push((text(&row, 0), text(&row, 1), text(&row, 2)));
+        }
+        Ok(names)
+    }
+
+    /// The name of `table`'s primary key (`PK`), unique constraint (`UQ`)
+    /// or foreign key (`F`) on `columns`.
+    pub(crate) fn key(&self, table: &str, kind: &str, columns: &[String]) -> Option<&str> {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        self.keys
+            .iter()
+            .find(|(t, k, c, _)| same(t, table) && k == kind && c.len() == columns.len() && c.iter().zip(columns).all(|(a, b)| same(a, b)))
+            .map(|(.., name)| name.as_str())
+    }
+
+    /// The name of `table`'s check whose expression is `expression`, as
+    /// either server prints it.
+    pub(crate) fn check(&self, table: &str, expression: &str) -> Option<&str> {
+        let wanted = squashed(expression);
+        self.checks
+            .iter()
+            .find(|(t, definition, _)| t.eq_ignore_ascii_case(table) && *definition == wanted)
+            .map(|(.., name)| name.as_str())
+    }
+
+    /// The made-up name of `table.column`'s default.
+    pub(crate) fn default_constraint(&self, table: &str, column: &str) -> Option<&str> {
+        self.defaults
+            .iter()
+            .find(|(t, c, _)| t.eq_ignore_ascii_case(table) && c.eq_ignore_ascii_case(column))
+            .map(|(.., name)| name.as_str())
+    }
+}
+
+/// An expression without what printing adds: brackets, parentheses,
+/// spaces, case (`([qty]>(0))` and `qty > 0` are both `qty>0`).
+fn squashed(expression: &str) -> String {
+    expression
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | '(' | ')') && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_is_found_whichever_way_the_server_printed_it() {
+        let names = SystemNames {
+            checks: vec![("orders".into(), squashed("([qty]>(0))"), "CK__orders__qty__2C3393D0".into())],
+            ..SystemNames::default()
+        };
+        assert_eq!(names.check("orders", "qty > 0"), Some("CK__orders__qty__2C3393D0"));
+        assert_eq!(names.check("orders", "qty >= 0"), None);
+    }
+}
