@@ -76,7 +76,7 @@ fn parse_rows(text: &str) -> Result<(String, u64), String> {
 
 /// Runs `db clone` and returns the exit code.
 pub fn clone(migrations: &'static Migrations, project: &Project, args: CloneArgs) -> ExitCode {
-    super::init_tracing();
+    init_tracing();
     let out = Printer::new(args.format, args.quiet);
     let path = args.mask_file.clone().unwrap_or_else(|| project.root.join(MASK_FILE_NAME));
     if args.check {
@@ -168,6 +168,24 @@ async fn check(migrations: &'static Migrations, path: &std::path::Path, out: &Pr
         return ExitCode::from(u8::from(!complete));
     }
     out.failure(&CloneError::Unclassified { file: file.display_path(), coverage }.to_string(), 1)
+}
+
+/// As `migrate`'s tracing, except that the drivers stay quiet below
+/// warnings whatever `RUST_LOG` says: at debug level they log statements
+/// with their parameters, which here are real values read from the source.
+fn init_tracing() {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for driver in ["tokio_postgres=warn", "tiberius=warn", "rusqlite=warn"] {
+        if let Ok(directive) = driver.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(super::output::colour(std::io::stderr().is_terminal()))
+        .try_init();
 }
 
 /// Rows and tables under a bar on a terminal; nothing elsewhere.

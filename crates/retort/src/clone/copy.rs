@@ -253,9 +253,11 @@ fn key_bytes(values: &[Value]) -> Vec<u8> {
     bytes
 }
 
-/// Statements of one shape (which values are NULL), built once each.
+/// Statements by shape (which values are NULL, how many rows), built once
+/// each: a page has few shapes, and so has the destination's cache of
+/// prepared statements.
 struct Statements {
-    cache: HashMap<Vec<bool>, String>,
+    cache: HashMap<(Vec<bool>, usize), String>,
 }
 
 impl Statements {
@@ -263,10 +265,20 @@ impl Statements {
         Statements { cache: HashMap::new() }
     }
 
-    /// `make(nulls)` for this pattern of NULLs, cached.
-    fn get(&mut self, nulls: Vec<bool>, make: impl FnOnce(&[bool]) -> String) -> String {
-        self.cache.entry(nulls).or_insert_with_key(|nulls| make(nulls)).clone()
+    fn get(&mut self, shape: (Vec<bool>, usize), make: impl FnOnce(&(Vec<bool>, usize)) -> String) -> String {
+        self.cache.entry(shape).or_insert_with_key(|shape| make(shape)).clone()
     }
+}
+
+/// How many rows of `width` bound values one INSERT carries: SQL Server
+/// takes at most 1,000 rows and 2,100 parameters a statement; PostgreSQL
+/// and SQLite far more, but past a few hundred rows nothing is gained.
+fn rows_per_insert(dialect: Dialect, width: usize) -> usize {
+    let (rows, parameters) = match dialect {
+        Dialect::Mssql => (1000, 2000),
+        Dialect::Postgres | Dialect::Sqlite => (500, 30_000),
+    };
+    (parameters / width.max(1)).clamp(1, rows)
 }
 
 async fn copy_table<S: Backend, D: Backend>(
@@ -285,21 +297,27 @@ async fn copy_table<S: Backend, D: Backend>(
     let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
     let target = table.dest.quoted(dialect);
     let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
-    let insert = |nulls: &[bool]| {
+    // One statement inserts `rows` rows of one shape (which values are NULL).
+    let insert = |nulls: &[bool], rows: usize| {
         let mut n = 0;
-        let values: Vec<String> = columns
-            .iter()
-            .zip(nulls)
-            .map(|(&c, &null)| {
-                if null {
-                    return "NULL".to_owned();
-                }
-                n += 1;
-                let column = &table.columns[c];
-                super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+        let tuples: Vec<String> = (0..rows)
+            .map(|_| {
+                let values: Vec<String> = columns
+                    .iter()
+                    .zip(nulls)
+                    .map(|(&c, &null)| {
+                        if null {
+                            return "NULL".to_owned();
+                        }
+                        n += 1;
+                        let column = &table.columns[c];
+                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+                    })
+                    .collect();
+                format!("({})", values.join(", "))
             })
             .collect();
-        format!("INSERT INTO {target} ({}){overriding} VALUES ({})", names.join(", "), values.join(", "))
+        format!("INSERT INTO {target} ({}){overriding} VALUES {}", names.join(", "), tuples.join(", "))
     };
     let mut statements = Statements::new();
     let identity_insert = dialect == Dialect::Mssql && table.has_identity;
@@ -314,7 +332,10 @@ async fn copy_table<S: Backend, D: Backend>(
             if rows.is_empty() {
                 break;
             }
-            let mut rendered = Vec::with_capacity(rows.len());
+            // Rows of one shape go in multi-row INSERTs: one statement per
+            // few hundred rows rather than per row (what SQL Server and
+            // Babelfish spend most on is parsing statements).
+            let mut shapes: Vec<(Vec<bool>, Vec<Value>, usize)> = Vec::new();
             for row in &rows {
                 let mut values = Vec::with_capacity(columns.len());
                 for at in 0..columns.len() {
@@ -322,8 +343,27 @@ async fn copy_table<S: Backend, D: Backend>(
                     values.push(value);
                 }
                 let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
-                let sql = statements.get(nulls, &insert);
-                rendered.push(Rendered { sql, values: values.into_iter().filter(|v| *v != Value::Null).collect() });
+                let bound = values.into_iter().filter(|v| *v != Value::Null);
+                match shapes.iter_mut().find(|(shape, _, _)| *shape == nulls) {
+                    Some((_, all, count)) => {
+                        all.extend(bound);
+                        *count += 1;
+                    }
+                    None => shapes.push((nulls, bound.collect(), 1)),
+                }
+            }
+            let mut rendered = Vec::new();
+            for (nulls, values, count) in shapes {
+                let width = nulls.iter().filter(|null| !**null).count();
+                let per_statement = rows_per_insert(dialect, width);
+                let mut values = values.into_iter();
+                let mut left = count;
+                while left > 0 {
+                    let rows = left.min(per_statement);
+                    left -= rows;
+                    let sql = statements.get((nulls.clone(), rows), |(nulls, rows)| insert(nulls, *rows));
+                    rendered.push(Rendered { sql, values: values.by_ref().take(rows * width).collect() });
+                }
             }
             dest.execute_bound(&rendered).await.map_err(|error| write_error(&table.key, error))?;
             copied += rows.len() as u64;
