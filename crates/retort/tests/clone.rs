@@ -179,12 +179,12 @@ async fn seeded_source(kind: BackendKind) -> Option<TestDatabase> {
             text(phone)
         ));
     }
-    for user in 0..PEOPLE.len() {
+    for (user, person) in PEOPLE.iter().enumerate() {
         for n in 0..3 {
             statements.push(format!(
                 "INSERT INTO todos (title, description, priority, complete, owner_id) VALUES ({}, {}, {}, {}, {})",
                 text(&todo_title(user, n)),
-                text(&format!("Ring {} on {}", PEOPLE[user].2, PEOPLE[user].4)),
+                text(&format!("Ring {} on {}", person.2, person.4)),
                 1 + n,
                 if n == 0 { &yes } else { &no },
                 user + 1

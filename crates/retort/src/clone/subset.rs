@@ -30,6 +30,9 @@ enum Reason {
     Full,
 }
 
+/// Rows read for a subset: each needed column's value (`None` for NULL).
+type Found = Vec<Vec<Option<Cell>>>;
+
 /// The rows to copy of each table, by position in the plan: `None` copies
 /// every row, `Some` the rows with these primary keys.
 pub(crate) type Selection = Vec<Option<BTreeSet<Vec<Cell>>>>;
@@ -56,7 +59,7 @@ pub(crate) async fn select<B: Backend>(db: &mut B, plan: &ClonePlan, config: &Su
     }
     let mut selected: Vec<BTreeMap<Vec<Cell>, Reason>> = vec![BTreeMap::new(); count];
     let mut asked: Vec<HashSet<Vec<Cell>>> = vec![HashSet::new(); plan.links.len()];
-    let mut work: VecDeque<(usize, Vec<Vec<Option<Cell>>>, Reason)> = VecDeque::new();
+    let mut work: VecDeque<(usize, Found, Reason)> = VecDeque::new();
     for (&table, &rows) in &seeded {
         let columns = columns_of(plan, table, &needed[table]);
         let key: Vec<&ColumnPlan> = plan.tables[table].primary_key.iter().map(|&c| &plan.tables[table].columns[c]).collect();
@@ -166,7 +169,7 @@ async fn related<B: Backend>(
     columns: &[usize],
     tuples: BTreeSet<Vec<Cell>>,
     limit: Option<(u64, &Vec<usize>)>,
-) -> Result<Vec<Vec<Option<Cell>>>, CloneError> {
+) -> Result<Found, CloneError> {
     let dialect = db.dialect();
     let tuples: Vec<Vec<Cell>> = tuples.into_iter().collect();
     let target = &plan.tables[table];
@@ -204,7 +207,7 @@ async fn read<B: Backend>(
     plan: &ClonePlan,
     table: usize,
     needed: &[usize],
-) -> Result<Vec<Vec<Option<Cell>>>, CloneError> {
+) -> Result<Found, CloneError> {
     let target = &plan.tables[table];
     let rows = db
         .query(sql, values)
