@@ -12,6 +12,8 @@ pub struct Xtask {
 pub enum Command {
     /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, heads, check, show, resolve).
     Migrate(retort::cli::MigrateArgs),
+    /// Write a database that no migration tool made as revision 1 (read-only: nothing on it changes).
+    Baseline(retort::cli::BaselineArgs),
     /// Write a new revision on top of the current head.
     NewRevision(retort::cli::NewRevisionArgs),
     /// Write a merge revision joining heads (all heads by default).

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let project = retort::cli::project_root_from_xtask(env!("CARGO_MANIFEST_DIR"));
     match flags::Xtask::parse().command {
         flags::Command::Migrate(args) => retort::cli::migrate(&MIGRATIONS, &project, args),
+        flags::Command::Baseline(args) => retort::cli::baseline(&project, args),
         flags::Command::NewRevision(args) => retort::cli::new_revision(&MIGRATIONS, &project, args),
         flags::Command::Merge(args) => retort::cli::merge(&MIGRATIONS, &project, args),
         flags::Command::Seed(args) => retort::cli::seed(&MIGRATIONS, &project, args, todo_db::seed::seed),

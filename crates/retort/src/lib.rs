@@ -47,7 +47,7 @@ pub use redact::redact;
 pub use dialect::{Dialect, Flavour};
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
-pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StepReport};
+pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StampCheck, StepReport};
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};

@@ -82,6 +82,16 @@ impl DatabaseStatus {
     }
 }
 
+/// What [`Migrator::stamp_verified`] did.
+#[derive(Debug, Clone)]
+pub enum StampCheck {
+    /// The schemas are the same: the database is stamped.
+    Stamped(Vec<StepReport>),
+    /// They differ, as these lines say from the database's side; nothing
+    /// was written.
+    Differs(Vec<String>),
+}
+
 /// How `resolve` settles a revision left running or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
@@ -198,36 +208,88 @@ impl Migrator {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
             let applied = self.prepare(db).await?;
-            let wanted = Plan::stamp(&self.graph, &applied, target)?;
-            let mut writes = Vec::new();
-            let mut steps = Vec::new();
-            for revision in self.migrations.revisions() {
-                let was = applied.contains(revision.id);
-                let now = wanted.contains(revision.id);
-                if now && !was {
-                    writes.push(HistoryWrite::put(revision, Status::Applied));
-                    writes.push(HistoryWrite::log(revision.id, Action::Stamp, Outcome::Ok, None));
-                    steps.push(report(revision, Direction::Up, Duration::ZERO));
-                }
-            }
-            for revision in self.migrations.revisions().iter().rev() {
-                if applied.contains(revision.id) && !wanted.contains(revision.id) {
-                    writes.push(HistoryWrite::Remove {
-                        id: revision.id.to_owned(),
-                    });
-                    writes.push(HistoryWrite::log(revision.id, Action::Unstamp, Outcome::Ok, None));
-                    steps.push(report(revision, Direction::Down, Duration::ZERO));
-                }
-            }
-            if !writes.is_empty() {
-                sequence::record(db, &writes, &self.config.history)
-                    .await
-                    .map_err(run_error_to_backend)?;
-            }
-            Ok(steps)
+            self.stamp_locked(db, &applied, target).await
         }
         .await;
         release(db, result).await
+    }
+
+    /// [`stamp`](Self::stamp), but only when `db`'s schema is the one the
+    /// revisions up to `target` build: they are replayed on `scratch` (an
+    /// empty database of the same dialect and server, see
+    /// [`ScratchDatabase`](crate::ScratchDatabase)), both schemas are read,
+    /// and the comparison (`baseline::differences`: `filter` leaves out
+    /// what retort does not manage, and made-up constraint names do not
+    /// count) must find nothing. Otherwise nothing is written, not even the
+    /// history tables, and the differences are returned.
+    pub async fn stamp_verified<B: Backend, S: Backend>(
+        &self,
+        db: &mut B,
+        scratch: &mut S,
+        target: &Target,
+        filter: &crate::baseline::Filter,
+    ) -> Result<StampCheck, MigrateError> {
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            // Read, not ensured: a refused stamp leaves no history tables behind.
+            let rows = read_history(db, &self.config.history).await?.unwrap_or_default();
+            let applied = self.verify(&rows)?;
+            let wanted = Plan::stamp(&self.graph, &applied, target)?;
+            // Its heads, each upgraded to, build exactly that set.
+            let heads = wanted
+                .iter()
+                .filter(|id| !wanted.iter().any(|other| self.graph.get(other).is_some_and(|r| r.parents.contains(id))));
+            for head in heads {
+                self.upgrade(scratch, &Target::Revision { prefix: (*head).to_owned() }).await?;
+            }
+            let built = scratch.introspect(&self.config.history).await?;
+            let live = db.introspect(&self.config.history).await?;
+            let differences = crate::baseline::differences(&live, &built, db.dialect(), filter);
+            if !differences.is_empty() {
+                return Ok(StampCheck::Differs(differences));
+            }
+            sequence::ensure_history(db, &self.config.history).await?;
+            self.stamp_locked(db, &applied, target).await.map(StampCheck::Stamped)
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// With the lock held and the history read: the history writes that
+    /// put the database at `target`.
+    async fn stamp_locked<B: Backend>(
+        &self,
+        db: &mut B,
+        applied: &BTreeSet<String>,
+        target: &Target,
+    ) -> Result<Vec<StepReport>, MigrateError> {
+        let wanted = Plan::stamp(&self.graph, applied, target)?;
+        let mut writes = Vec::new();
+        let mut steps = Vec::new();
+        for revision in self.migrations.revisions() {
+            let was = applied.contains(revision.id);
+            let now = wanted.contains(revision.id);
+            if now && !was {
+                writes.push(HistoryWrite::put(revision, Status::Applied));
+                writes.push(HistoryWrite::log(revision.id, Action::Stamp, Outcome::Ok, None));
+                steps.push(report(revision, Direction::Up, Duration::ZERO));
+            }
+        }
+        for revision in self.migrations.revisions().iter().rev() {
+            if applied.contains(revision.id) && !wanted.contains(revision.id) {
+                writes.push(HistoryWrite::Remove {
+                    id: revision.id.to_owned(),
+                });
+                writes.push(HistoryWrite::log(revision.id, Action::Unstamp, Outcome::Ok, None));
+                steps.push(report(revision, Direction::Down, Duration::ZERO));
+            }
+        }
+        if !writes.is_empty() {
+            sequence::record(db, &writes, &self.config.history)
+                .await
+                .map_err(run_error_to_backend)?;
+        }
+        Ok(steps)
     }
 
     /// Settles a revision that a failed non-transactional run left recorded

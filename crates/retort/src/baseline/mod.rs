@@ -26,12 +26,14 @@ mod filter;
 mod names;
 mod objects;
 mod order;
+mod postgres;
 mod report;
 mod source;
 mod system;
 mod table;
 mod types;
 mod values;
+mod verify;
 
 pub use filter::{Filter, OTHER_TOOLS_TABLES};
 pub use names::comparable;
@@ -39,11 +41,17 @@ pub use objects::Extras;
 pub use report::{NotReproduced, Renamed};
 pub use source::{read_source, Source};
 pub use system::SystemNames;
+pub use verify::differences;
+// What `new-revision --autogenerate` borrows to read the current schema
+// back into the op DSL.
+pub(crate) use table::convert;
+pub(crate) use types::column_type;
+pub(crate) use values::default_value;
 
 use crate::op::{self, Constraint};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Operation};
-use table::Context;
+pub(crate) use table::Context;
 
 /// How to baseline.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

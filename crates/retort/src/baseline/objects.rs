@@ -17,10 +17,13 @@ pub(crate) struct Object {
     pub drop: Operation,
 }
 
-/// SQL Server's alias types and synonyms, which the snapshot does not
-/// hold: read from the catalog as their `CREATE` statements.
+/// What the snapshot does not hold: SQL Server's alias types and
+/// synonyms as their `CREATE` statements, and SQLite's views and triggers
+/// as written (the snapshot keeps them normalised to one line).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extras {
+    /// The `CREATE` text of a view or trigger, by name, as the user wrote it.
+    pub definitions: std::collections::BTreeMap<String, String>,
     /// (name, `CREATE TYPE …`).
     pub types: Vec<(String, String)>,
     /// (name, `CREATE SYNONYM …`).
@@ -91,8 +94,9 @@ pub(crate) fn after_tables(
 ) -> Vec<Object> {
     let mut modules: Vec<(String, String, Object)> = Vec::new();
     for (name, view) in &snapshot.views {
-        if let Some(made) = view_object(name, &view.definition, dialect) {
-            modules.push((base_name(name), view.definition.clone(), made));
+        let definition = extras.definitions.get(name).unwrap_or(&view.definition);
+        if let Some(made) = view_object(name, definition, dialect) {
+            modules.push((base_name(name), definition.clone(), made));
         }
     }
     for (name, view) in &snapshot.materialized_views {
@@ -128,14 +132,14 @@ pub(crate) fn after_tables(
             objects.extend(modules[at].take().map(|(_, _, made)| made));
         }
     }
-    objects.extend(triggers(snapshot, dialect, not_reproduced));
+    objects.extend(triggers(snapshot, extras, dialect, not_reproduced));
     for (name, create) in &extras.synonyms {
         objects.push(object(dialect, create.clone(), format!("DROP SYNONYM {}", dialect.quote_ident(name))));
     }
     objects
 }
 
-fn triggers(snapshot: &SchemaSnapshot, dialect: Dialect, not_reproduced: &mut Vec<NotReproduced>) -> Vec<Object> {
+fn triggers(snapshot: &SchemaSnapshot, extras: &Extras, dialect: Dialect, not_reproduced: &mut Vec<NotReproduced>) -> Vec<Object> {
     let mut objects = Vec::new();
     for (key, trigger) in &snapshot.triggers {
         let name = key.split(" on ").next().unwrap_or(key);
@@ -146,7 +150,8 @@ fn triggers(snapshot: &SchemaSnapshot, dialect: Dialect, not_reproduced: &mut Ve
             Dialect::Postgres => format!("DROP TRIGGER {} ON {}", dialect.quote_ident(name), dialect.quote_ident(&trigger.table)),
             Dialect::Mssql | Dialect::Sqlite => format!("DROP TRIGGER {}", dialect.quote_ident(name)),
         };
-        objects.push(object(dialect, trigger.definition.clone(), drop));
+        let definition = extras.definitions.get(key).unwrap_or(&trigger.definition);
+        objects.push(object(dialect, definition.clone(), drop));
     }
     objects
 }
@@ -156,7 +161,7 @@ fn triggers(snapshot: &SchemaSnapshot, dialect: Dialect, not_reproduced: &mut Ve
 /// the whole text as written, so it runs as written.
 fn view_object(name: &str, definition: &str, dialect: Dialect) -> Option<Object> {
     let select = match dialect {
-        Dialect::Postgres => Some(definition.to_owned()),
+        Dialect::Postgres => Some(super::postgres::in_lists(definition)),
         Dialect::Sqlite => sqlite_view_select(name, definition),
         Dialect::Mssql => None,
     };
@@ -167,17 +172,28 @@ fn view_object(name: &str, definition: &str, dialect: Dialect) -> Option<Object>
     })
 }
 
-/// The `SELECT` of `CREATE VIEW name AS SELECT …`, when the text is that.
+/// The `SELECT` of `CREATE VIEW name AS SELECT …`, when the text is that
+/// (however it is spaced and cased).
 fn sqlite_view_select(name: &str, definition: &str) -> Option<String> {
-    let rest = definition.strip_prefix("CREATE VIEW ")?;
-    let rest = rest.strip_prefix(name).or_else(|| rest.strip_prefix(&Dialect::Sqlite.quote_ident(name)))?;
-    rest.trim_start().strip_prefix("AS ").map(|select| select.trim().to_owned())
+    let word = |text: &str, word: &str| -> Option<usize> {
+        let head = text.get(..word.len())?;
+        let next = text[word.len()..].chars().next();
+        (head.eq_ignore_ascii_case(word) && next.is_some_and(char::is_whitespace)).then_some(word.len())
+    };
+    let mut rest = definition.trim_start();
+    for keyword in ["CREATE", "VIEW"] {
+        rest = rest[word(rest, keyword)?..].trim_start();
+    }
+    let quoted = Dialect::Sqlite.quote_ident(name);
+    let after_name = [name, quoted.as_str()].into_iter().find_map(|spelled| word(rest, spelled))?;
+    rest = rest[after_name..].trim_start();
+    Some(rest[word(rest, "AS")?..].trim().to_owned())
 }
 
 /// Whether a module can be recreated from its text, noting why not.
 fn reproducible(name: &str, definition: &str, dialect: Dialect, not_reproduced: &mut Vec<NotReproduced>) -> bool {
     let reason = if definition == "(encrypted)" {
-        Some("its definition is encrypted (WITH ENCRYPTION): the catalog does not give it")
+        Some("the catalog gives no definition: it is encrypted (WITH ENCRYPTION), or this login may not see it (VIEW DEFINITION)")
     } else if dialect == Dialect::Mssql && definition.lines().any(|line| line.trim().eq_ignore_ascii_case("GO")) {
         Some("its text has a line that is just GO, where SQL Server's batches split: recreate it by hand")
     } else {
@@ -232,6 +248,7 @@ mod tests {
     #[test]
     fn sqlite_view_select_is_the_text_after_as_when_the_view_is_plain() {
         assert_eq!(sqlite_view_select("v", "CREATE VIEW v AS SELECT 1").as_deref(), Some("SELECT 1"));
+        assert_eq!(sqlite_view_select("v", "create view \"v\" as\n    SELECT 1").as_deref(), Some("SELECT 1"));
         assert_eq!(sqlite_view_select("v", "CREATE TEMP VIEW v AS SELECT 1"), None);
     }
 }

@@ -28,6 +28,9 @@ pub struct Source {
     pub unsupported: Vec<NotReproduced>,
 }
 
+/// SQLite keeps each view's and trigger's `CREATE` as it was written.
+const SQLITE_DEFINITIONS: &str = "SELECT name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL";
+
 const ALIAS_TYPES: &str = "SELECT t.name AS type_name, TYPE_NAME(t.system_type_id) AS base_type, \
     CAST(t.max_length AS int) AS max_length, CAST(t.precision AS int) AS type_precision, \
     CAST(t.scale AS int) AS type_scale, CAST(t.is_nullable AS int) AS is_nullable \
@@ -35,6 +38,11 @@ const ALIAS_TYPES: &str = "SELECT t.name AS type_name, TYPE_NAME(t.system_type_i
     WHERE t.is_user_defined = 1 AND t.is_table_type = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' ORDER BY 1";
 const TABLE_TYPES: &str = "SELECT t.name AS type_name FROM sys.table_types AS t \
     WHERE t.is_user_defined = 1 AND SCHEMA_NAME(t.schema_id) = N'dbo' ORDER BY 1";
+/// Every module and sequence the catalog lists, to name the ones whose
+/// definition this login may not read (they would be missing silently).
+const LISTED: &str = "SELECT o.name AS object_name, CAST(o.type AS nvarchar(2)) AS object_type FROM sys.objects AS o \
+    WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO') AND SCHEMA_NAME(o.schema_id) = N'dbo' \
+    ORDER BY 1";
 const SYNONYMS: &str = "SELECT s.name AS synonym_name, s.base_object_name FROM sys.synonyms AS s \
     WHERE SCHEMA_NAME(s.schema_id) = N'dbo' ORDER BY 1";
 
@@ -67,7 +75,15 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
         .await?
         .first()
         .map(|row| text(row, 0))
-        .and_then(|version| version.lines().next().map(|line| line.trim().to_owned()));
+        // PostgreSQL's goes on with the compiler that built it.
+        .and_then(|version| version.lines().next().map(|line| line.split(" on ").next().unwrap_or(line).trim().to_owned()));
+    if dialect == Dialect::Sqlite {
+        let mut extras = Extras::default();
+        for row in rows(db, SQLITE_DEFINITIONS).await? {
+            extras.definitions.insert(text(&row, 0), text(&row, 1));
+        }
+        return Ok((snapshot, version, SystemNames::default(), extras, Vec::new()));
+    }
     if dialect != Dialect::Mssql {
         return Ok((snapshot, version, SystemNames::default(), Extras::default(), Vec::new()));
     }
@@ -83,12 +99,44 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
         let name = text(&row, 0);
         extras.synonyms.push((name.clone(), format!("CREATE SYNONYM {} FOR {}", dialect.quote_ident(&name), text(&row, 1))));
     }
-    let unsupported = rows(db, TABLE_TYPES)
+    let mut unsupported: Vec<NotReproduced> = rows(db, TABLE_TYPES)
         .await?
         .iter()
         .map(|row| NotReproduced::new(format!("table type {}", text(row, 0)), "table types are not carried yet: recreate it by hand"))
         .collect();
+    unsupported.extend(unseen(&snapshot, &rows(db, LISTED).await?));
     Ok((snapshot, version, system, extras, unsupported))
+}
+
+/// The modules and sequences the catalog lists but the snapshot lacks:
+/// their definitions are hidden from this login (Babelfish shows a
+/// sequence's settings only to a login granted SELECT on it). Babelfish
+/// lists the sequences behind identity columns too (`<table>_<column>_seq`).
+fn unseen(snapshot: &SchemaSnapshot, listed: &[Row]) -> Vec<NotReproduced> {
+    let identity_sequence = |name: &str| {
+        snapshot.tables.iter().any(|(table, t)| {
+            t.columns.iter().any(|c| c.identity.is_some() && name.eq_ignore_ascii_case(&format!("{table}_{}_seq", c.name)))
+        })
+    };
+    let known = |name: &str, kind: &str| match kind {
+        "SO" => snapshot.sequences.keys().any(|s| s.eq_ignore_ascii_case(name)) || identity_sequence(name),
+        "V" => snapshot.views.keys().any(|v| v.eq_ignore_ascii_case(name)),
+        "TR" => snapshot.triggers.keys().any(|t| t.eq_ignore_ascii_case(name)),
+        _ => snapshot.routines.keys().any(|r| r.eq_ignore_ascii_case(name)),
+    };
+    listed
+        .iter()
+        .map(|row| (text(row, 0), text(row, 1).trim().to_owned()))
+        .filter(|(name, kind)| !known(name, kind))
+        .map(|(name, kind)| {
+            let what = if kind == "SO" { "sequence" } else { "module" };
+            NotReproduced::new(
+                format!("{what} {name}"),
+                "this login may not read its definition: grant it (SQL Server: VIEW DEFINITION; Babelfish: SELECT on \
+                 a sequence, EXECUTE on a routine), or baseline with a login that may",
+            )
+        })
+        .collect()
 }
 
 /// A SQL Server base type with its length, as DDL spells it (the catalog

@@ -152,7 +152,7 @@ fn convert_check(
     used: &mut Vec<String>,
     renamed: &mut Vec<Renamed>,
 ) -> op::Check {
-    let condition = Sql::Portable(check.expression.clone());
+    let condition = Sql::Portable(printed(&check.expression, cx.dialect));
     let prefix = format!("{}_", deterministic(Kind::Check, table, &[]));
     let (chosen, exact) = match check.name.as_deref() {
         Some(name) if !made_up(name, Kind::Check, table, &[], cx.dialect) => match name.strip_prefix(&prefix) {
@@ -196,6 +196,15 @@ fn check_short_name(table: &schema::Table, expression: &str, used: &[String]) ->
     name
 }
 
+/// An expression as the catalog printed it, in a form that reads back as
+/// the same (see `postgres.rs`).
+fn printed(expression: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Postgres => super::postgres::in_lists(expression),
+        Dialect::Mssql | Dialect::Sqlite => expression.to_owned(),
+    }
+}
+
 fn action(text: &str) -> Option<ReferentialAction> {
     match text.to_ascii_uppercase().as_str() {
         "CASCADE" => Some(ReferentialAction::Cascade),
@@ -230,7 +239,7 @@ fn convert_index(
             made.descending = column.descending;
         }
         op_index.include = index.included.clone();
-        op_index.filter = index.filter.clone().map(Sql::Portable);
+        op_index.filter = index.filter.as_deref().map(|filter| Sql::Portable(printed(filter, cx.dialect)));
         return Operation::CreateIndex(op_index);
     }
     let q = |name: &str| cx.dialect.quote_ident(name);

@@ -155,15 +155,15 @@ fn write(project: &Project, spec: &RevisionSpec, sql: bool) -> Result<Vec<PathBu
     Ok(files.into_iter().map(|(path, _)| relative(project, path)).collect())
 }
 
-fn relative(project: &Project, path: PathBuf) -> PathBuf {
+pub(super) fn relative(project: &Project, path: PathBuf) -> PathBuf {
     path.strip_prefix(&project.root).map(Path::to_path_buf).unwrap_or(path)
 }
 
-fn write_error(path: &Path, error: std::io::Error) -> AuthoringError {
+pub(super) fn write_error(path: &Path, error: std::io::Error) -> AuthoringError {
     AuthoringError::Write { path: path.display().to_string(), message: error.to_string() }
 }
 
-fn message(text: &str) -> Result<String, AuthoringError> {
+pub(super) fn message(text: &str) -> Result<String, AuthoringError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(AuthoringError::EmptyMessage);
@@ -178,12 +178,18 @@ fn describe(revisions: &[&'static Revision]) -> Vec<String> {
 /// 48 random bits as 12 hex digits, like Alembic's ids: two developers
 /// creating revisions on two branches do not collide, and no id is reused.
 fn fresh_id(migrations: &Migrations) -> Result<String, AuthoringError> {
+    let ids: Vec<&str> = migrations.revisions().iter().map(|r| r.id).collect();
+    fresh_id_among(&ids)
+}
+
+/// A fresh id whose first four characters start none of `ids`.
+pub(super) fn fresh_id_among(ids: &[&str]) -> Result<String, AuthoringError> {
     loop {
         let mut bytes = [0u8; 6];
         getrandom::fill(&mut bytes).map_err(|e| AuthoringError::Random(e.to_string()))?;
         let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         // A prefix clash would make the new id ambiguous as a 4-character target.
-        if migrations.revisions().iter().all(|r| !r.id.starts_with(&id[..4])) {
+        if ids.iter().all(|other| !other.starts_with(&id[..4])) {
             return Ok(id);
         }
     }

@@ -26,6 +26,7 @@ macro_rules! println {
 }
 
 mod authoring;
+mod baseline;
 mod clone;
 mod data;
 mod graph;
@@ -43,6 +44,7 @@ use crate::{
 };
 
 pub use authoring::{merge, new_revision, AuthoringError, MergeArgs, NewRevisionArgs};
+pub use baseline::{baseline, BaselineArgs, BaselineError};
 pub use clone::{clone, CloneArgs};
 pub use data::{db, seed, DataError, DbArgs, DbCommand, SeedArgs, SeedFn};
 pub use local::not_local_reason;
@@ -150,6 +152,14 @@ pub enum MigrateCommand {
     Stamp {
         #[arg(allow_hyphen_values = true)]
         target: String,
+        /// Stamp only if the database's schema is what the revisions up to
+        /// TARGET build (replayed on a scratch database on the same server);
+        /// otherwise list the differences and exit 3.
+        #[arg(long)]
+        verify: bool,
+        /// With --verify: leave out objects whose name matches (`*`, `?`).
+        #[arg(long, requires = "verify")]
+        exclude: Vec<String>,
     },
     /// Show the revisions the database is at.
     Current,
@@ -303,7 +313,10 @@ async fn run(
                 out.steps(direction, &steps, streamed)
             }
         }
-        MigrateCommand::Stamp { target } => {
+        MigrateCommand::Stamp { target, verify: true, exclude } => {
+            baseline::verified_stamp(&migrator, &url, &mut db, &Target::parse(target)?, exclude, out).await?
+        }
+        MigrateCommand::Stamp { target, .. } => {
             let steps = migrator.stamp(&mut db, &Target::parse(target)?).await?;
             out.stamped(&steps)
         }

@@ -154,7 +154,7 @@ pub(super) fn default(value: &DefaultValue) -> TokenStream {
         }
         DefaultValue::Sql(Sql::Portable(sql)) => {
             let sql = text(sql);
-            quote! { DefaultValue::Sql(Sql::Portable(#sql.to_owned())) }
+            quote! { DefaultValue::Sql(#sql.into()) }
         }
     }
 }

@@ -505,6 +505,13 @@ impl Operations {
         }
     }
 
+    /// Records operations built elsewhere — a baseline, a schema
+    /// difference — after those recorded so far.
+    pub fn record_all(&mut self, operations: impl IntoIterator<Item = Operation>) -> &mut Self {
+        self.recorded.extend(operations);
+        self
+    }
+
     /// The operations recorded so far, in order.
     pub fn operations(&self) -> &[Operation] {
         &self.recorded

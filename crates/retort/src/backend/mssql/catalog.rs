@@ -11,7 +11,9 @@
 //! - every number is cast to `int` and every flag to `int`, and the decoder
 //!   accepts any integer type anyway, so a type the catalog changes between
 //!   versions cannot break it. Type names come from `TYPE_NAME()`, never
-//!   from hard-coded type ids.
+//!   from hard-coded type ids; for a column of an alias type, from
+//!   `sys.types` where `TYPE_NAME()` is NULL (Babelfish gives a login that
+//!   does not own the type no name for it, and cannot grant one).
 
 use tiberius::{ColumnData, Row};
 
@@ -75,7 +77,7 @@ WHERE t.is_ms_shipped = 0
 ORDER BY 1, 2;
 
 SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name AS table_name, CAST(c.column_id AS int) AS column_id,
-    c.name AS column_name, TYPE_NAME(c.user_type_id) AS type_name, CAST(c.max_length AS int) AS max_length,
+    c.name AS column_name, COALESCE(TYPE_NAME(c.user_type_id), (SELECT TOP (1) ty.name FROM sys.types AS ty WHERE ty.user_type_id = c.user_type_id)) AS type_name, CAST(c.max_length AS int) AS max_length,
     CAST(c.precision AS int) AS type_precision, CAST(c.scale AS int) AS type_scale,
     CAST(c.is_nullable AS int) AS is_nullable, c.collation_name, CAST(c.is_identity AS int) AS is_identity,
     CAST(ic.seed_value AS nvarchar(40)) AS identity_seed, CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,

@@ -1,0 +1,204 @@
+//! `baseline --from URL`: a legacy database as revision 1, and the
+//! `--verify` of `migrate stamp`, which adopts a database only when its
+//! schema is what the revisions build.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use retort_build::RevisionSpec;
+
+use super::authoring::{fresh_id_among, message, relative, write_error, AuthoringError};
+use super::output::{Printer, EXIT_DRIFT};
+use super::Project;
+use crate::baseline::{plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use crate::backend::BackendError;
+use crate::{connect_read_only, Backend, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target};
+
+/// `baseline --from URL -m "baseline"`: write the schema of a database no
+/// migration tool made as the project's first revision.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The database to read, read-only (`mssql://…`, `postgres://…`,
+    /// `sqlite://…` or an ADO.NET string). Its password is never printed.
+    #[arg(long)]
+    pub from: String,
+    /// The revision's message.
+    #[arg(short, long, default_value = "baseline")]
+    pub message: String,
+    /// Only the objects in this schema (repeatable; the default schema is
+    /// `dbo`, `public` or `main`).
+    #[arg(long = "schema")]
+    pub schemas: Vec<String>,
+    /// Leave out objects whose name matches (repeatable; `*` and `?`):
+    /// `--exclude 'audit_*'`.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Keep the history tables of other migration tools (alembic_version,
+    /// flyway_schema_history, __EFMigrationsHistory, _sqlx_migrations,
+    /// refinery_schema_history), left out by default.
+    #[arg(long)]
+    pub include_other_tools: bool,
+    /// Keep the constraint names the server made up (PK__users__3213E83F…)
+    /// instead of retort's deterministic ones.
+    #[arg(long)]
+    pub keep_names: bool,
+    /// Write the baseline although migrations/ already has revisions (the
+    /// graph then has a second base).
+    #[arg(long)]
+    pub force: bool,
+    /// The history table to leave out, if the database has retort's.
+    #[arg(long, default_value = "retort_history")]
+    pub history_table: String,
+    #[arg(long)]
+    pub history_schema: Option<String>,
+}
+
+/// Why a baseline was not written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BaselineError {
+    #[error(
+        "{dir} already has {count} revision(s) ({ids}): a baseline is revision 1. Baseline into a project whose \
+         migrations/ is empty, or pass --force to write it beside them (the graph then has two bases, and \
+         `upgrade head` needs a merge)"
+    )]
+    NotFirst { dir: String, count: usize, ids: String },
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Authoring(#[from] AuthoringError),
+    #[error("the baseline cannot be written as Rust: {0}")]
+    Codegen(#[from] crate::codegen::CodegenError),
+}
+
+/// Writes the baseline revision and prints what it holds and left out.
+pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
+    super::init_tracing();
+    let code = match super::block_on(write_baseline(project, &args)) {
+        Ok(Ok((path, baseline, source, elapsed))) => {
+            summarise(&path, &baseline, &source, &args, elapsed);
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(1)
+        }
+        Err(code) => code,
+    };
+    super::output::finish(code)
+}
+
+type Written = (PathBuf, Baseline, Source, std::time::Duration);
+
+async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Written, BaselineError> {
+    let dir = project.root.join("migrations");
+    let scanned = retort_build::scan(&project.root, std::path::Path::new("migrations"));
+    let ids: Vec<String> = scanned.revisions.iter().map(|r| r.id.value.clone()).collect();
+    if !ids.is_empty() && !args.force {
+        return Err(BaselineError::NotFirst { dir: scanned.dir, count: ids.len(), ids: ids.join(", ") });
+    }
+    let started = Instant::now();
+    let url = DatabaseUrl::parse(&args.from)?;
+    let mut db = connect_read_only(&url).await?;
+    let history = HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() };
+    let source = read_source(&mut db, &history).await?;
+    drop(db);
+    let options = BaselineOptions { keep_names: args.keep_names, filter: filter(&args.schemas, &args.exclude, args.include_other_tools) };
+    let baseline = plan(&source, &options);
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let spec = RevisionSpec { id: fresh_id_among(&id_refs)?, message: message(&args.message)?, ..RevisionSpec::default() };
+    let header = baseline.header(&source, args.keep_names);
+    let text = crate::codegen::revision_source(&spec, &header, &baseline.upgrade, Some(&baseline.downgrade))?;
+    std::fs::create_dir_all(&dir).map_err(|e| write_error(&dir, e))?;
+    let path = dir.join(format!("{}_{}.rs", spec.id, retort_build::slug(&spec.message)));
+    // create_new: a baseline never overwrites a file.
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| write_error(&path, e))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| write_error(&path, e))?;
+    Ok((relative(project, path), baseline, source, started.elapsed()))
+}
+
+fn filter(schemas: &[String], exclude: &[String], include_other_tools: bool) -> Filter {
+    Filter { schemas: schemas.to_vec(), exclude: exclude.to_vec(), include_other_tools }
+}
+
+fn summarise(path: &std::path::Path, baseline: &Baseline, source: &Source, args: &BaselineArgs, elapsed: std::time::Duration) {
+    println!("wrote {}", path.display());
+    let snapshot = &source.snapshot;
+    println!(
+        "from {}: {} tables, {} views, {} routines, {} triggers, {} sequences, {} types ({} operations, {} ms)",
+        source.description,
+        snapshot.tables.len(),
+        snapshot.views.len() + snapshot.materialized_views.len(),
+        snapshot.routines.len(),
+        snapshot.triggers.len(),
+        snapshot.sequences.len(),
+        snapshot.types.len() + source.extras.types.len(),
+        baseline.upgrade.len(),
+        elapsed.as_millis()
+    );
+    if !baseline.renamed.is_empty() {
+        let verb = if args.keep_names { "kept" } else { "replaced by retort's (see the file's header)" };
+        println!("{} constraint names the server made up: {verb}", baseline.renamed.len());
+    }
+    for left in &baseline.left_out {
+        println!("left out: {left}");
+    }
+    for missing in &baseline.not_reproduced {
+        eprintln!("warning: not reproduced: {missing}");
+    }
+    if source.dialect == crate::Dialect::Mssql {
+        eprintln!(
+            "note: SQL Server shows a module's definition only to a login that may see it (VIEW DEFINITION; on \
+             Babelfish, EXECUTE or SELECT on it): an object this login cannot see is not in the baseline"
+        );
+    }
+    let id = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split('_').next()).unwrap_or("<id>");
+    println!("next: cargo xtask migrate stamp {id} --verify --database-url <the source>   # adopt it");
+    println!("      cargo xtask migrate upgrade                                          # everywhere else");
+}
+
+/// `migrate stamp TARGET --verify`: replays the revisions on a scratch
+/// database beside `url`'s, compares, and stamps only when they agree.
+pub(super) async fn verified_stamp(
+    migrator: &Migrator,
+    url: &DatabaseUrl,
+    db: &mut crate::AnyBackend,
+    target: &Target,
+    exclude: &[String],
+    out: &Printer,
+) -> Result<ExitCode, MigrateError> {
+    let scratch = ScratchDatabase::beside(url).await.map_err(scratch_error)?;
+    let checked = async {
+        let mut replay = crate::connect(scratch.url()).await?;
+        migrator.stamp_verified(db, &mut replay, target, &filter(&[], exclude, false)).await
+    }
+    .await;
+    let removed = scratch.remove().await.map_err(scratch_error);
+    let code = match checked? {
+        StampCheck::Stamped(steps) => {
+            out.line(&format!("verified: {} holds the schema the revisions build", db.describe()));
+            out.stamped(&steps)
+        }
+        StampCheck::Differs(differences) => {
+            let lines: Vec<String> = differences.iter().map(|d| format!("  {d}")).collect();
+            out.failure(
+                &format!(
+                    "{} does not hold the schema the revisions up to the target build; nothing was stamped:\n{}",
+                    db.describe(),
+                    lines.join("\n")
+                ),
+                EXIT_DRIFT,
+            )
+        }
+    };
+    removed?;
+    Ok(code)
+}
+
+fn scratch_error(error: crate::ScratchError) -> MigrateError {
+    match error {
+        crate::ScratchError::Backend(error) => error.into(),
+        other => MigrateError::Backend(BackendError::Database { context: "stamp --verify", message: other.to_string() }),
+    }
+}

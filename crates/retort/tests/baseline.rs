@@ -1,0 +1,291 @@
+//! Bringing a legacy database under retort, on every backend: a schema made
+//! by hand-written SQL (`tests/legacy/<dialect>.sql`) is baselined through a
+//! login that may only read; the revision parses as Rust and, replayed on
+//! an empty database, builds the same schema; `stamp --verify` adopts the
+//! source and refuses a copy with one column changed, naming it.
+
+mod common;
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use common::connect;
+use retort::baseline::{comparable, plan, read_source, BaselineOptions, Source};
+use retort::codegen::{revision_source, RevisionSpec};
+use retort::testing::{BackendKind, TestDatabase};
+use retort::{
+    Backend, Body, Checksum, DatabaseUrl, Dialect, HistoryTable, Migrations, Migrator, Operation, Operations,
+    Revision, ScratchDatabase, StampCheck, Target, Unit,
+};
+
+const SQLITE: &str = include_str!("legacy/sqlite.sql");
+const POSTGRES: &str = include_str!("legacy/postgres.sql");
+const MSSQL: &str = include_str!("legacy/mssql.sql");
+
+/// The legacy schema for `kind`, with `phone` as customers.phone's type.
+fn legacy(kind: BackendKind, phone: &str) -> String {
+    match kind {
+        BackendKind::Sqlite => SQLITE,
+        BackendKind::Postgres => POSTGRES,
+        BackendKind::Mssql => MSSQL,
+    }
+    .replace("{phone}", phone)
+}
+
+async fn create_legacy(db: &TestDatabase, phone: &str) {
+    let mut backend = connect(db).await;
+    backend
+        .execute(&Unit::sql(legacy(db.kind(), phone), "legacy schema"))
+        .await
+        .unwrap_or_else(|e| panic!("the legacy schema runs on {:?}: {e}", db.kind()));
+}
+
+thread_local! {
+    /// The operations of the revision under test: a revision's functions
+    /// are plain `fn`s, so they read what to record from here (each test
+    /// runs on its own thread).
+    static RECORDED: RefCell<(Vec<Operation>, Vec<Operation>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+fn upgrade(op: &mut Operations) {
+    RECORDED.with(|recorded| op.record_all(recorded.borrow().0.clone()));
+}
+
+fn downgrade(op: &mut Operations) {
+    RECORDED.with(|recorded| op.record_all(recorded.borrow().1.clone()));
+}
+
+/// A one-revision table recording the baseline's operations, as the
+/// generated file would after `cargo build`.
+fn migrations(upgrade_ops: Vec<Operation>, downgrade_ops: Vec<Operation>) -> &'static Migrations {
+    RECORDED.with(|recorded| *recorded.borrow_mut() = (upgrade_ops, downgrade_ops));
+    let revisions: &'static [Revision] = Box::leak(Box::new([Revision {
+        id: "ba5e11e00001",
+        parents: &[],
+        depends_on: &[],
+        branch_labels: &[],
+        message: "baseline",
+        checksum: Checksum([7; 32]),
+        transactional: true,
+        irreversible: None,
+        source: "migrations/ba5e11e00001_baseline.rs",
+        body: Body::Rust { upgrade, downgrade: Some(downgrade) },
+    }]));
+    Box::leak(Box::new(Migrations::new(revisions)))
+}
+
+fn dialect(kind: BackendKind) -> Dialect {
+    match kind {
+        BackendKind::Sqlite => Dialect::Sqlite,
+        BackendKind::Postgres => Dialect::Postgres,
+        BackendKind::Mssql => Dialect::Mssql,
+    }
+}
+
+async fn snapshot(db: &TestDatabase) -> retort::schema::SchemaSnapshot {
+    connect(db).await.introspect(&HistoryTable::default()).await.expect("introspects")
+}
+
+async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind: BackendKind) {
+    let source = retort::test_database!(kind);
+    create_legacy(&source, "varchar(20)").await;
+    let before = snapshot(&source).await;
+    let file_before = source.sqlite_path().map(|path| std::fs::read(path).expect("the file exists"));
+
+    // Baseline through a login that may only read.
+    let reader = readers::create(&source).await;
+    let started = Instant::now();
+    let mut read_only = retort::connect_read_only(&reader.url).await.expect("the reader connects");
+    let read: Source = read_source(&mut read_only, &HistoryTable::default()).await.expect("the source reads");
+    drop(read_only);
+    let baseline = plan(&read, &BaselineOptions::default());
+    eprintln!("{kind:?}: baselined {} tables in {} ms", read.snapshot.tables.len(), started.elapsed().as_millis());
+    reader.assert_cannot_write().await;
+
+    // Nothing on the source changed.
+    assert_eq!(snapshot(&source).await.render(), before.render(), "the source is unchanged");
+    if let (Some(path), Some(bytes)) = (source.sqlite_path(), file_before) {
+        assert_eq!(std::fs::read(path).expect("the file exists"), bytes, "the SQLite file is byte for byte unchanged");
+    }
+
+    // The revision is Rust that retort-build accepts.
+    let spec = RevisionSpec { id: "ba5e11e00001".into(), message: "baseline".into(), ..RevisionSpec::default() };
+    let header = baseline.header(&read, false);
+    let text = revision_source(&spec, &header, &baseline.upgrade, Some(&baseline.downgrade)).expect("codegen");
+    if std::env::var_os("BASELINE_DUMP").is_some() { eprintln!("{text}"); }
+    syn::parse_file(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(!text.contains(&password(source.url())), "no password in the revision");
+    assert!(text.starts_with("// Baselined by `cargo xtask baseline` from "), "{text}");
+    assert!(!text.contains("alembic_version\""), "another tool's history is left out:\n{text}");
+    assert!(baseline.left_out.iter().any(|l| l.contains("alembic_version")), "{:?}", baseline.left_out);
+    assert!(baseline.not_reproduced.is_empty(), "{:#?}", baseline.not_reproduced);
+    if kind != BackendKind::Sqlite {
+        assert!(!baseline.renamed.is_empty(), "made-up names are listed");
+    }
+
+    // Replayed on an empty database, it builds the same schema; its
+    // downgrade leaves nothing.
+    let table = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    let replayed = retort::test_database!(kind);
+    let migrator = Migrator::new(table);
+    migrator.upgrade(&mut connect(&replayed).await, &Target::Head).await.unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let filter = BaselineOptions::default().filter;
+    let expected = comparable(&filter.apply(&before, retort::baseline::default_schema(dialect(kind))).0, dialect(kind));
+    let built = snapshot(&replayed).await;
+    let differences = retort::baseline::differences(&before, &built, dialect(kind), &filter);
+    assert!(differences.is_empty(), "the replayed schema differs:\n{}\n{text}", differences.join("\n"));
+    assert_eq!(comparable(&built, dialect(kind)).render(), expected.render());
+    migrator.downgrade(&mut connect(&replayed).await, &Target::Base).await.expect("downgrades");
+    assert!(snapshot(&replayed).await.is_empty(), "the downgrade drops everything");
+
+    // stamp --verify adopts the source...
+    let checked = verified_stamp(&migrator, &source).await;
+    assert!(matches!(&checked, StampCheck::Stamped(steps) if steps.len() == 1), "{checked:?}");
+    assert_eq!(common::applied(&source).await, ["ba5e11e00001"]);
+
+    // ...and refuses a copy with one column changed, naming it.
+    let copy = retort::test_database!(kind);
+    create_legacy(&copy, "varchar(30)").await;
+    match verified_stamp(&migrator, &copy).await {
+        StampCheck::Differs(differences) => {
+            let spelled = |n: u32| match kind {
+                BackendKind::Postgres => format!("character varying({n})"),
+                _ => format!("varchar({n})"),
+            };
+            assert_eq!(
+                differences,
+                [format!("table customers: column phone: type {} on the database, {} in the revisions", spelled(30), spelled(20))]
+            )
+        }
+        other => panic!("the changed copy is stamped: {other:?}"),
+    }
+    let history_tables = match kind {
+        BackendKind::Sqlite => "SELECT name FROM sqlite_master WHERE name LIKE 'retort_history%'",
+        BackendKind::Postgres => "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'retort_history%'",
+        BackendKind::Mssql => "SELECT name FROM sys.tables WHERE name LIKE 'retort_history%'",
+    };
+    assert!(common::texts(&copy, history_tables).await.is_empty(), "nothing is written to the copy, not even the history tables");
+    drop(source);
+    reader.remove().await;
+}
+
+async fn verified_stamp(migrator: &Migrator, db: &TestDatabase) -> StampCheck {
+    let url = common::url(db);
+    let scratch = ScratchDatabase::beside(&url).await.expect("a scratch database");
+    let checked = {
+        let mut replay = retort::connect(scratch.url()).await.expect("the scratch database connects");
+        migrator
+            .stamp_verified(&mut connect(db).await, &mut replay, &Target::Head, &Default::default())
+            .await
+            .expect("stamp --verify runs")
+    };
+    scratch.remove().await.expect("the scratch database is dropped");
+    checked
+}
+
+fn password(url: &str) -> String {
+    url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)).filter(|p| p.len() > 3).unwrap_or_else(|| "\u{0}".into())
+}
+
+/// Logins that may only read, made for the test and removed after it.
+mod readers {
+    use super::*;
+
+    pub struct Reader {
+        pub url: DatabaseUrl,
+        /// The server's maintenance database, where the login is dropped
+        /// once the test database is gone (Babelfish refuses to drop a
+        /// user that was granted anything; dropping its database does).
+        maintenance: Option<DatabaseUrl>,
+        name: String,
+        kind: BackendKind,
+    }
+
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+    /// SQLite has no logins: its reader is the same file, opened read-only.
+    /// PostgreSQL: a role with CONNECT, USAGE and SELECT. SQL Server: a
+    /// login in `db_datareader` with VIEW DEFINITION; Babelfish has neither
+    /// that role nor VIEW DEFINITION, and shows a module only to a login
+    /// that may run it, so its reader has SELECT and EXECUTE on `dbo` (the
+    /// read-only session refuses to execute anything all the same).
+    pub async fn create(db: &TestDatabase) -> Reader {
+        let name = format!("retort_reader_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let password = format!("Rd-{}-Aa9!", std::process::id());
+        let database = db.database_name().unwrap_or_default().to_owned();
+        let babelfish = db.kind() == BackendKind::Mssql && common::flavour(db).await == retort::Flavour::Babelfish;
+        let statements: Vec<String> = match db.kind() {
+            BackendKind::Sqlite => Vec::new(),
+            BackendKind::Postgres => vec![
+                format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"),
+                format!("GRANT CONNECT ON DATABASE \"{database}\" TO {name}"),
+                format!("GRANT USAGE ON SCHEMA public TO {name}"),
+                format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {name}"),
+            ],
+            BackendKind::Mssql => {
+                let mut statements = vec![
+                    format!("CREATE LOGIN [{name}] WITH PASSWORD = N'{password}'"),
+                    format!("CREATE USER [{name}] FOR LOGIN [{name}]"),
+                ];
+                if babelfish {
+                    statements.push(format!("GRANT SELECT ON SCHEMA::dbo TO [{name}]"));
+                    statements.push(format!("GRANT EXECUTE ON SCHEMA::dbo TO [{name}]"));
+                    // Its catalog shows a sequence's settings only to a
+                    // login granted SELECT on that sequence.
+                    statements.push(format!("GRANT SELECT ON dbo.invoice_numbers TO [{name}]"));
+                } else {
+                    statements.push(format!("ALTER ROLE db_datareader ADD MEMBER [{name}]"));
+                    statements.push(format!("GRANT VIEW DEFINITION TO [{name}]"));
+                }
+                statements
+            }
+        };
+        let mut backend = connect(db).await;
+        for sql in &statements {
+            backend.execute(&Unit::sql(sql.clone(), "reader")).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        let url = match db.kind() {
+            BackendKind::Sqlite => common::url(db),
+            _ => {
+                let mut url = url::Url::parse(db.url()).expect("server test URLs are URLs");
+                url.set_username(&name).expect("a URL with a user");
+                url.set_password(Some(&password)).expect("a URL with a password");
+                DatabaseUrl::parse(url.as_str()).expect("a valid URL")
+            }
+        };
+        let maintenance = db.__maintenance_url().map(|url| DatabaseUrl::parse(url).expect("a valid URL"));
+        Reader { url, maintenance, name, kind: db.kind() }
+    }
+
+    impl Reader {
+        /// The login itself is refused a write, not only the session.
+        pub async fn assert_cannot_write(&self) {
+            if self.kind == BackendKind::Sqlite {
+                return;
+            }
+            let mut plain = retort::connect(&self.url).await.expect("the reader connects");
+            let written = plain.execute(&Unit::sql("CREATE TABLE reader_was_here (id int)", "write")).await;
+            assert!(written.is_err(), "the reader login may not write");
+        }
+
+        /// Drops the login; the test database it could read is gone by now.
+        pub async fn remove(self) {
+            let Some(maintenance) = &self.maintenance else { return };
+            let sql = match self.kind {
+                BackendKind::Postgres => format!("DROP ROLE {}", self.name),
+                _ => format!("DROP LOGIN [{}]", self.name),
+            };
+            let mut backend = retort::connect(maintenance).await.expect("the maintenance database connects");
+            // A session of the login may still be ending.
+            for attempt in 0..20 {
+                match backend.execute(&Unit::sql(sql.clone(), "reader")).await {
+                    Ok(()) => return,
+                    Err(e) if attempt == 19 => panic!("{sql}: {e}"),
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                }
+            }
+        }
+    }
+}
+
+on_every_backend!(baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema);
