@@ -48,7 +48,7 @@ const INDEX_FILTER: &str = "CAST(i.type AS int) AS index_type, i.filter_definiti
 /// (`sys.indexes.filter_definition` is always NULL there).
 const BABELFISH_INDEX_FILTER: &str = "CAST(i.type AS int) AS index_type, \
     (SELECT TOP (1) CAST(pg_get_expr(x.indpred, x.indrelid) AS nvarchar(max)) FROM pg_catalog.pg_index AS x \
-     JOIN pg_catalog.pg_class AS pc ON pc.oid = x.indexrelid WHERE pc.relname = i.name) AS filter_definition";
+     JOIN pg_catalog.pg_class AS pc ON pc.oid = x.indexrelid WHERE pc.relname = i.name AND x.indrelid = i.object_id) AS filter_definition";
 const SEQUENCES: &str = "SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name AS sequence_name, TYPE_NAME(s.user_type_id) AS type_name,
     CAST(s.precision AS int) AS type_precision, CAST(s.scale AS int) AS type_scale,
     CAST(s.start_value AS nvarchar(40)) AS start_value, CAST(s.increment AS nvarchar(40)) AS increment_value

@@ -493,10 +493,20 @@ impl Backend for MssqlBackend {
 
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         let flavour = self.flavour().await?;
-        let results = self
-            .batch(&catalog::query(flavour))
-            .await
-            .map_err(database_error("reading the catalog"))?;
+        let query = catalog::query(flavour);
+        let mut attempts = 0;
+        let results = loop {
+            match self.batch(&query).await {
+                // Babelfish's catalog views read every database of the
+                // server, and a database another session drops meanwhile
+                // breaks the read; a moment later it is gone.
+                Err(error) if flavour == Flavour::Babelfish && attempts < 5 && flavour::is_concurrent_drop(&error) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempts)).await;
+                }
+                result => break result.map_err(database_error("reading the catalog"))?,
+            }
+        };
         let catalog = catalog::decode(&results).map_err(|message| BackendError::Database {
             context: "reading the catalog",
             message,
