@@ -6,4 +6,7 @@
 
 retort::include_migrations!();
 
+mod schema;
 pub mod seed;
+
+pub use schema::{schema, Comment};

@@ -11,7 +11,7 @@ use clap::Parser;
 use todo_db::MIGRATIONS;
 
 fn main() -> ExitCode {
-    let project = retort::cli::project_root_from_xtask(env!("CARGO_MANIFEST_DIR"));
+    let project = retort::cli::project_root_from_xtask(env!("CARGO_MANIFEST_DIR")).with_schema(todo_db::schema());
     match flags::Xtask::parse().command {
         flags::Command::Migrate(args) => retort::cli::migrate(&MIGRATIONS, &project, args),
         flags::Command::Baseline(args) => retort::cli::baseline(&project, args),

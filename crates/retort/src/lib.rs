@@ -4,6 +4,7 @@
 //! [`Migrations`] table; this crate plans and applies it against a database.
 //! See `ARCHITECTURE.md` at the repository root for the map.
 
+pub mod autogenerate;
 mod backend;
 pub mod baseline;
 #[cfg(feature = "cli")]
@@ -12,6 +13,7 @@ pub mod clone;
 #[cfg(feature = "cli")]
 pub mod codegen;
 mod database_url;
+pub mod declare;
 mod dialect;
 mod error;
 mod excerpt;
@@ -45,6 +47,8 @@ pub use sequence::{ensure_history, execute_in_transaction, read_history, record,
 pub use database_url::DatabaseUrl;
 pub use redact::redact;
 pub use dialect::{Dialect, Flavour};
+/// `#[derive(retort::Table)]`: a row struct declares its table (see [`declare`]).
+pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StampCheck, StepReport};

@@ -117,6 +117,35 @@ fn starting<'a>(dialect: Dialect, flavour: Flavour, start: Start<'a>) -> Result<
     }
 }
 
+/// Stands in for a revision in the messages about operations that are not
+/// a revision's: the declared schema that autogenerate builds.
+static DECLARED: Revision = Revision {
+    id: "declared-schema",
+    parents: &[],
+    depends_on: &[],
+    branch_labels: &[],
+    message: "the declared schema",
+    checksum: crate::Checksum([0; 32]),
+    transactional: true,
+    irreversible: None,
+    source: "the declared schema",
+    body: Body::Sql { up: "", down: None },
+};
+
+/// The SQL units of operations that no revision holds (a declared schema
+/// built on a scratch database), for `dialect` and `flavour`; `catalog` is
+/// the database they will run on.
+pub(crate) fn operation_units(
+    operations: &[Operation],
+    dialect: Dialect,
+    flavour: Flavour,
+    catalog: Option<&dyn CatalogSource>,
+) -> Result<Vec<Unit>, MigrateError> {
+    let mut renderer = Renderer::new(dialect, flavour, catalog);
+    renderer.begin_revision();
+    operations_of(&mut renderer, &DECLARED, operations)
+}
+
 /// The SQL units of `revision` run in `direction` on `dialect`'s own server
 /// (not Babelfish; see [`render_plan`] for flavours), without a database to read: SQLite table rebuilds work only on tables the same
 /// revision created (see [`units_with_catalog`]).
@@ -166,7 +195,7 @@ fn revision_units(
             Direction::Down,
         ) => Ok(script_units(renderer, revision, down)),
         (Body::Rust { upgrade, .. }, Direction::Up) => {
-            operation_units(renderer, revision, &Operations::record(upgrade))
+            operations_of(renderer, revision, &Operations::record(upgrade))
         }
         (
             Body::Rust {
@@ -174,7 +203,7 @@ fn revision_units(
                 ..
             },
             Direction::Down,
-        ) => operation_units(renderer, revision, &Operations::record(downgrade)),
+        ) => operations_of(renderer, revision, &Operations::record(downgrade)),
         (
             Body::Rust {
                 upgrade,
@@ -191,7 +220,7 @@ fn revision_units(
                     reason,
                 },
             )?;
-            operation_units(renderer, revision, &derived)
+            operations_of(renderer, revision, &derived)
         }
         (
             Body::Sql { down: None, .. }
@@ -229,7 +258,7 @@ fn script_units(
 }
 
 /// One unit per statement, labelled with the operation it comes from.
-fn operation_units(
+fn operations_of(
     renderer: &mut Renderer<'_>,
     revision: &Revision,
     operations: &[Operation],

@@ -26,6 +26,7 @@ macro_rules! println {
 }
 
 mod authoring;
+mod autogenerate;
 mod baseline;
 mod clone;
 mod data;
@@ -55,11 +56,20 @@ pub use output::Format;
 #[derive(Debug, Clone)]
 pub struct Project {
     pub root: PathBuf,
+    /// The schema the project declares, for `new-revision --autogenerate`.
+    pub schema: Option<crate::declare::Schema>,
 }
 
 impl Project {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: root.into(), schema: None }
+    }
+
+    /// The project with the schema it declares (its `schema()`), which
+    /// `new-revision --autogenerate` compares the revisions with.
+    pub fn with_schema(mut self, schema: crate::declare::Schema) -> Self {
+        self.schema = Some(schema);
+        self
     }
 
     /// The embedded default database, used when no URL is configured.

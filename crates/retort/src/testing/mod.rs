@@ -50,6 +50,7 @@ use crate::own_thread;
 mod postgres;
 mod require;
 mod round_trip;
+mod schema_match;
 mod sqlite;
 mod unavailable;
 #[cfg(all(unix, any(feature = "postgres", feature = "mssql")))]
@@ -69,6 +70,7 @@ pub use round_trip::{
     round_trip, snapshot_name, DataCheck, DataConnection, DataError, DataPhase, HookFuture, Report, RevisionOutcome,
     RevisionReport, RoundTrip, RoundTripError, Snapshot,
 };
+pub use schema_match::assert_schema_matches;
 pub use unavailable::Unavailable;
 /// Fails a project's test when its masking file does not classify every
 /// column its revisions create (see `retort::clone`).
