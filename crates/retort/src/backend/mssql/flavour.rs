@@ -15,6 +15,7 @@
 //! | `sp_rename` of an index or a constraint | refused with an explanation |
 //! | `sp_rename` of a table without `@objtype`, or with brackets | `sp_rename N'schema.table', N'new', N'OBJECT'` |
 //! | `ALTER DATABASE … SET SINGLE_USER` | the database's sessions are ended with `KILL` before `DROP DATABASE` |
+//! | `WAITFOR DELAY` | retort never waits in SQL; its tests sleep through `pg_sleep` there |
 //! | `sys.sequences` | sequences are read from `INFORMATION_SCHEMA.SEQUENCES` (both) |
 //! | per-database application locks (they are server-wide) | the lock's resource names the database (both) |
 //! | `SET NOEXEC ON` (accepted, ignored) | offline scripts also stop through `SET PARSEONLY ON` (see `offline`) |
