@@ -138,6 +138,22 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
     migrator.downgrade(&mut connect(&replayed).await, &Target::Base).await.expect("downgrades");
     assert!(snapshot(&replayed).await.is_empty(), "the downgrade drops everything");
 
+    // With --keep-names the made-up names are the revision's own; on
+    // PostgreSQL, which keeps them as given, the snapshot text is the same.
+    let kept = plan(&read, &BaselineOptions { keep_names: true, ..BaselineOptions::default() });
+    revision_source(&spec, &kept.header(&read, true), &kept.upgrade, Some(&kept.downgrade)).expect("codegen");
+    let keeping = Migrator::new(migrations(kept.upgrade.clone(), kept.downgrade.clone()));
+    let replayed_kept = retort::test_database!(kind);
+    keeping.upgrade(&mut connect(&replayed_kept).await, &Target::Head).await.expect("the kept-names revision runs");
+    let built_kept = snapshot(&replayed_kept).await;
+    let differences = retort::baseline::differences(&before, &built_kept, dialect(kind), &filter);
+    assert!(differences.is_empty(), "with --keep-names:\n{}", differences.join("\n"));
+    if kind == BackendKind::Postgres {
+        assert_eq!(built_kept.render(), filter.apply(&before, "public").0.render(), "the same snapshot text");
+    }
+    // The revision under test is the default one again.
+    let _ = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+
     // stamp --verify adopts the source...
     let checked = verified_stamp(&migrator, &source).await;
     assert!(matches!(&checked, StampCheck::Stamped(steps) if steps.len() == 1), "{checked:?}");

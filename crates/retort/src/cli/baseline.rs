@@ -59,7 +59,7 @@ pub struct BaselineArgs {
 #[non_exhaustive]
 pub enum BaselineError {
     #[error(
-        "{dir} already has {count} revision(s) ({ids}): a baseline is revision 1. Baseline into a project whose \
+        "{dir}/ already has {count} revision(s) ({ids}): a baseline is revision 1. Baseline into a project whose \
          migrations/ is empty, or pass --force to write it beside them (the graph then has two bases, and \
          `upgrade head` needs a merge)"
     )]
@@ -164,27 +164,28 @@ pub(super) async fn verified_stamp(
     migrator: &Migrator,
     url: &DatabaseUrl,
     db: &mut crate::AnyBackend,
-    target: &Target,
+    target: &str,
     exclude: &[String],
     out: &Printer,
 ) -> Result<ExitCode, MigrateError> {
+    let (typed, target) = (target, Target::parse(target)?);
     let scratch = ScratchDatabase::beside(url).await.map_err(scratch_error)?;
     let checked = async {
         let mut replay = crate::connect(scratch.url()).await?;
-        migrator.stamp_verified(db, &mut replay, target, &filter(&[], exclude, false)).await
+        migrator.stamp_verified(db, &mut replay, &target, &filter(&[], exclude, false)).await
     }
     .await;
     let removed = scratch.remove().await.map_err(scratch_error);
     let code = match checked? {
         StampCheck::Stamped(steps) => {
-            out.line(&format!("verified: {} holds the schema the revisions build", db.describe()));
+            out.line(&format!("verified: {} holds the schema the revisions up to {typed} build", db.describe()));
             out.stamped(&steps)
         }
         StampCheck::Differs(differences) => {
             let lines: Vec<String> = differences.iter().map(|d| format!("  {d}")).collect();
             out.failure(
                 &format!(
-                    "{} does not hold the schema the revisions up to the target build; nothing was stamped:\n{}",
+                    "{} does not hold the schema the revisions up to {typed} build; nothing was stamped:\n{}",
                     db.describe(),
                     lines.join("\n")
                 ),

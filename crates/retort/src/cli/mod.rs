@@ -324,7 +324,7 @@ async fn run(
             }
         }
         MigrateCommand::Stamp { target, verify: true, exclude } => {
-            baseline::verified_stamp(&migrator, &url, &mut db, &Target::parse(target)?, exclude, out).await?
+            baseline::verified_stamp(&migrator, &url, &mut db, target, exclude, out).await?
         }
         MigrateCommand::Stamp { target, .. } => {
             let steps = migrator.stamp(&mut db, &Target::parse(target)?).await?;
