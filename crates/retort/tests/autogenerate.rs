@@ -312,7 +312,9 @@ async fn added_unique_constraint(kind: BackendKind) {
 async fn foreign_key_action_changed(kind: BackendKind) {
     let mut table = todos(|_| {});
     if let Some(column) = table.definition.columns.iter_mut().find(|c| c.name == "owner_id") {
-        column.references.as_mut().map(|r| r.on_delete = Some(ReferentialAction::Cascade));
+        if let Some(reference) = column.references.as_mut() {
+            reference.on_delete = Some(ReferentialAction::Cascade);
+        }
     }
     applies(kind, Schema::new().table(users(|_| {})).table(table)).await;
 }

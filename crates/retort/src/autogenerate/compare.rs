@@ -26,7 +26,7 @@ pub(crate) enum Change {
     DropColumn { table: String, column: String },
     RenameColumn { table: String, from: String, to: String },
     /// The type, nullability or default of a column changed.
-    AlterColumn { table: String, column: String, was: Column, now: Column },
+    AlterColumn { table: String, column: String, was: Box<Column>, now: Box<Column> },
     /// Identity or computation changed: the column is dropped and added
     /// again (no database alters either in place).
     RecreateColumn { table: String, column: String },
@@ -42,7 +42,7 @@ pub(crate) enum Change {
     AddView(String),
     DropView(String),
     /// The view's text differs after the server's normalisation.
-    ChangeView(String),
+    ReplaceView(String),
 }
 
 /// A disappearing object next to an appearing one that could be the same
@@ -167,7 +167,7 @@ fn compare_column(table: &str, was: &Column, now: &Column, changes: &mut Vec<Cha
     if was.identity.is_some() != now.identity.is_some() || was.computed != now.computed {
         changes.push(Change::RecreateColumn { table: table.to_owned(), column: now.name.clone() });
     } else if was.data_type != now.data_type || was.nullable != now.nullable || was.default != now.default {
-        changes.push(Change::AlterColumn { table: table.to_owned(), column: now.name.clone(), was: was.clone(), now: now.clone() });
+        changes.push(Change::AlterColumn { table: table.to_owned(), column: now.name.clone(), was: Box::new(was.clone()), now: Box::new(now.clone()) });
     }
 }
 
@@ -193,7 +193,7 @@ fn compare_views(current: &SchemaSnapshot, wanted: &SchemaSnapshot, changes: &mu
     for (name, view) in &wanted.views {
         match current.views.get(name) {
             None => changes.push(Change::AddView(name.clone())),
-            Some(existing) if existing.definition != view.definition => changes.push(Change::ChangeView(name.clone())),
+            Some(existing) if existing.definition != view.definition => changes.push(Change::ReplaceView(name.clone())),
             Some(_) => {}
         }
     }

@@ -50,7 +50,7 @@ pub(crate) fn detected(change: &Change) -> String {
         Change::DropIndex { table, index } => format!("removed index '{}' on '{table}'", index.name),
         Change::AddView(name) => format!("added view '{name}'"),
         Change::DropView(name) => format!("removed view '{name}'"),
-        Change::ChangeView(name) => format!("changed view '{name}'"),
+        Change::ReplaceView(name) => format!("changed view '{name}'"),
     };
     format!("detected {what}")
 }
@@ -73,7 +73,7 @@ pub(crate) fn review(changes: &[Change], current: &SchemaSnapshot) -> Vec<String
     let mut review = Vec::new();
     for change in changes {
         match change {
-            Change::ChangeView(name) => review.push(format!(
+            Change::ReplaceView(name) => review.push(format!(
                 "view {name}: its text differs from the revisions' even after the server's normalisation; check \
                  that the new definition is the one meant"
             )),

@@ -48,7 +48,7 @@ pub(crate) fn operations(changes: &[Change], sides: &Sides<'_>) -> Result<Vec<Op
 fn place(change: &Change, sides: &Sides<'_>, phases: &mut [Vec<Operation>; 10]) -> Result<(), AutogenerateError> {
     match change {
         Change::DropView(name) => phases[0].push(drop_view(name, sides)),
-        Change::ChangeView(name) => {
+        Change::ReplaceView(name) => {
             phases[0].push(drop_view(name, sides));
             phases[9].push(create_view(name, sides)?);
         }
@@ -308,7 +308,7 @@ fn order_drops(drops: &mut Vec<Operation>, current: &SchemaSnapshot) {
 
 /// Tables that come, each after the tables it references (the declared
 /// schema's own order for them).
-fn order_creates(creates: &mut Vec<Operation>, declared: &declare::Schema) {
+fn order_creates(creates: &mut [Operation], declared: &declare::Schema) {
     let order: Vec<String> = declared
         .operations()
         .into_iter()
