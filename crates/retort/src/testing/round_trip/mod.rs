@@ -34,11 +34,13 @@ use std::future::Future;
 use std::io::Write;
 use std::num::NonZeroI32;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod error;
+mod report;
 
 pub use error::RoundTripError;
+pub use report::{Report, RevisionOutcome, RevisionReport};
 
 use super::BackendKind;
 use crate::backend::{AnyBackend, Backend};
@@ -526,13 +528,7 @@ impl RoundTrip {
             migrator: Migrator::with_config(self.migrations, self.config.clone()),
             applied: BTreeSet::new(),
             current: None,
-            report: Report {
-                backend: kind,
-                revisions: Vec::new(),
-                full_cycle: None,
-                notes: Vec::new(),
-                elapsed: Duration::ZERO,
-            },
+            report: Report::new(kind),
             outdated: Vec::new(),
         };
         let history = walk.read_history().await?;
@@ -999,82 +995,6 @@ impl Walk<'_> {
         }
         self.current = Some(again);
         self.report.full_cycle = Some(started.elapsed());
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Results.
-
-/// What a round trip did.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub backend: BackendKind,
-    /// One entry per revision, in table order.
-    pub revisions: Vec<RevisionReport>,
-    /// How long the full downgrade to base and upgrade to heads took;
-    /// `None` when skipped (an irreversible revision).
-    pub full_cycle: Option<Duration>,
-    /// Everything that was not checked, and why (also printed as it happens).
-    pub notes: Vec<String>,
-    pub elapsed: Duration,
-}
-
-/// What happened to one revision.
-#[derive(Debug, Clone)]
-pub struct RevisionReport {
-    pub id: &'static str,
-    pub file: &'static str,
-    pub outcome: RevisionOutcome,
-    /// Upgrade, downgrade, upgrade and the snapshots between them.
-    pub elapsed: Duration,
-}
-
-/// How far a revision was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RevisionOutcome {
-    /// Upgraded, downgraded and upgraded again, with equal schemas.
-    RoundTripped,
-    /// Upgraded only: it declares itself irreversible.
-    Irreversible,
-    /// Upgraded only: it could not be downgraded on its own.
-    NotIsolated,
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let checked = self
-            .revisions
-            .iter()
-            .filter(|r| r.outcome == RevisionOutcome::RoundTripped)
-            .count();
-        writeln!(
-            f,
-            "round trip on {}: {checked} of {} revisions up/down/up, {:.2?}",
-            self.backend.product(),
-            self.revisions.len(),
-            self.elapsed
-        )?;
-        for revision in &self.revisions {
-            let outcome = match revision.outcome {
-                RevisionOutcome::RoundTripped => "ok",
-                RevisionOutcome::Irreversible => "irreversible: upgrade only",
-                RevisionOutcome::NotIsolated => "upgrade only",
-            };
-            writeln!(
-                f,
-                "  {} {} {outcome} ({:.2?})",
-                revision.id, revision.file, revision.elapsed
-            )?;
-        }
-        match self.full_cycle {
-            Some(elapsed) => writeln!(f, "  heads → base → heads ok ({elapsed:.2?})")?,
-            None => writeln!(f, "  heads → base → heads not checked")?,
-        }
-        for note in &self.notes {
-            writeln!(f, "  note: {note}")?;
-        }
         Ok(())
     }
 }
