@@ -186,6 +186,7 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
 }
 
 async fn verified_stamp(migrator: &Migrator, db: &TestDatabase) -> StampCheck {
+    let started = Instant::now();
     let url = common::url(db);
     let scratch = ScratchDatabase::beside(&url).await.expect("a scratch database");
     let checked = {
@@ -196,6 +197,7 @@ async fn verified_stamp(migrator: &Migrator, db: &TestDatabase) -> StampCheck {
             .expect("stamp --verify runs")
     };
     scratch.remove().await.expect("the scratch database is dropped");
+    eprintln!("{:?}: stamp --verify in {} ms", db.kind(), started.elapsed().as_millis());
     checked
 }
 
