@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::backend::{connect, Backend, BackendError, Unit};
-use crate::{DatabaseUrl, Dialect};
+use crate::{DatabaseUrl, Dialect, UrlError};
 
 /// Numbers this process's scratch databases, so that names never repeat.
 static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -37,6 +37,8 @@ pub enum ScratchError {
     Temporary(String),
     #[error(transparent)]
     Backend(#[from] BackendError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
 }
 
 /// An empty database that exists until it is removed or dropped.
@@ -69,7 +71,7 @@ impl ScratchDatabase {
         let name = format!("retort_scratch_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let url = live.with_database(&name)?;
         let create = format!("CREATE DATABASE {}", live.dialect().quote_ident(&name));
-        run(live, &create).await.map_err(|message| ScratchError::Create {
+        create_database(live, &create).await.map_err(|message| ScratchError::Create {
             name: name.clone(),
             server: server(live),
             message,
@@ -108,6 +110,22 @@ impl Drop for ScratchDatabase {
         }
         #[cfg(not(any(feature = "postgres", feature = "mssql")))]
         let _ = (admin, name);
+    }
+}
+
+/// `CREATE DATABASE`, tried again when Babelfish refuses it because another
+/// session created a database at the same moment ("tuple concurrently
+/// updated": nothing was made). SQL Server never says that.
+async fn create_database(live: &DatabaseUrl, create: &str) -> Result<(), String> {
+    let mut attempts = 0;
+    loop {
+        match run(live, create).await {
+            Err(message) if attempts < 5 && message.contains("tuple concurrently updated") => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
+            }
+            outcome => return outcome,
+        }
     }
 }
 

@@ -348,7 +348,8 @@ mod server {
 
     /// Creates `retort_t_<pid>_<n>`; a name left by an earlier process with
     /// the same pid (error 1801) is skipped, not dropped: it may be someone's
-    /// to inspect.
+    /// to inspect. Babelfish's "tuple concurrently updated" (another process
+    /// creating a database at the same moment) is tried again.
     async fn create_database(
         url: &DatabaseUrl,
         backend: &mut Option<MssqlBackend>,
@@ -368,6 +369,13 @@ mod server {
             .await
             {
                 Err((Some(1801), _)) if attempts < 5 => attempts += 1,
+                // Babelfish: another process created a database at the same
+                // moment and PostgreSQL refused this catalog update; the
+                // database was not made, and trying again succeeds.
+                Err((_, err)) if attempts < 5 && err.contains("tuple concurrently updated") => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
+                }
                 outcome => return outcome.map(|()| name).map_err(|(_, err)| err),
             }
         }
