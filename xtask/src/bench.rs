@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: builds and runs the `retort-bench` crate in release
-//! mode. The benchmark itself lives in `bench/`; this only spawns cargo.
+//! mode. The benchmark itself lives in `crates/retort-bench/`; this only spawns cargo.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
