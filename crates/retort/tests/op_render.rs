@@ -11,10 +11,11 @@ use retort::{Direction, MigrateError, Revision};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 
-/// Snapshots live in the workspace's `snapshots/op`, one file per dialect.
+/// Snapshots live in this crate's `snapshots/op`, one file per dialect:
+/// they are retort's own, not the sample project's.
 fn settings(dialect: Dialect) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots/op"));
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/op"));
     settings.set_snapshot_suffix(dialect.name());
     settings.set_prepend_module_to_snapshot(false);
     settings

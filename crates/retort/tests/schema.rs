@@ -1,6 +1,6 @@
 //! Schema introspection against real SQLite, PostgreSQL and SQL Server
-//! databases: what a rich fixture schema reads as (snapshotted in
-//! `snapshots/schema/`), that the same schema reached two ways reads the
+//! databases: what a rich fixture schema reads as (snapshotted in this
+//! crate's `snapshots/schema/`), that the same schema reached two ways reads the
 //! same, and that retort's history tables are never part of it.
 
 mod common;
@@ -11,12 +11,11 @@ use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{AnyBackend, Backend, Flavour, HistoryTable, Unit};
 
-/// Snapshot settings: files in the workspace's `snapshots/schema/`, one per
+/// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).
 fn snapshot_settings(kind: BackendKind) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    settings.set_snapshot_path(root.canonicalize().unwrap_or(root).join("snapshots/schema"));
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/schema"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_suffix(kind.name());
     settings.set_omit_expression(true);
