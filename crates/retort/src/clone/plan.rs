@@ -15,7 +15,7 @@ use super::kind::{kind_of, max_chars, Kind};
 use super::mask_file::MaskFile;
 use super::masker::one_to_one_domains;
 use super::strategy::{Rule, Strategy};
-use crate::schema::SchemaSnapshot;
+use crate::schema::{SchemaSnapshot, Table};
 use crate::Dialect;
 
 /// A table as one database names it.
@@ -108,8 +108,13 @@ pub(crate) fn plan(
     dest: &SchemaSnapshot,
     dest_dialect: Dialect,
 ) -> Result<ClonePlan, CloneError> {
-    let dest_by_lower: BTreeMap<String, (&String, &crate::schema::Table)> =
+    let dest_by_lower: BTreeMap<String, (&String, &Table)> =
         dest.tables.iter().map(|(key, table)| (key.to_lowercase(), (key, table))).collect();
+    let sides = Sides {
+        source: Side { schema: source, dialect: source_dialect },
+        dest: Side { schema: dest, dialect: dest_dialect },
+    };
+    // Every rule that cannot work, so that one run reports them all.
     let mut problems = Vec::new();
     let mut tables = Vec::new();
     let mut skipped = Vec::new();
@@ -118,69 +123,8 @@ pub(crate) fn plan(
             skipped.push(key.clone());
             continue;
         };
-        let mut columns = Vec::new();
-        for column in table.columns.iter().filter(|c| c.computed.is_none()) {
-            let Some(dest_column) = dest_table
-                .columns
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(&column.name) && d.computed.is_none())
-            else {
-                continue;
-            };
-            // Unclassified columns were refused before planning.
-            let rule = file.rule(key, &column.name).cloned().unwrap_or(Rule::Keep { reason: None });
-            let source_kind = kind_of(source_dialect, &column.data_type, &source.types);
-            let dest_kind = kind_of(dest_dialect, &dest_column.data_type, &dest.types);
-            if let Rule::Mask(strategy) = &rule {
-                if let Some(why) = strategy.unfit_for(source_kind, dest_column.nullable) {
-                    problems.push(format!("{key}.{}: {} does not fit: {why}", column.name, strategy.name()));
-                }
-            }
-            columns.push(ColumnPlan {
-                source_name: column.name.clone(),
-                dest_name: dest_column.name.clone(),
-                source_kind,
-                source_type: column.data_type.clone(),
-                dest_kind,
-                dest_type: dest_column.data_type.clone(),
-                rule,
-                max_chars: max_chars(&dest_column.data_type),
-                shift_by: None,
-            });
-        }
-        let position = |name: &str| columns.iter().position(|c: &ColumnPlan| c.source_name.eq_ignore_ascii_case(name));
-        let primary_key: Vec<usize> = table
-            .primary_key
-            .iter()
-            .flat_map(|key| key.columns.iter())
-            .filter_map(|name| position(name))
-            .collect();
-        for index in 0..columns.len() {
-            if let Rule::Mask(Strategy::DateShift { by: Some(by), .. }) = &columns[index].rule {
-                let by_column = columns.iter().position(|c| c.source_name.eq_ignore_ascii_case(by));
-                match by_column {
-                    Some(at) => columns[index].shift_by = Some(at),
-                    None => problems.push(format!("{key}.{}: date_shift by `{by}`, which the table does not have", columns[index].source_name)),
-                }
-            }
-        }
-        let identity_columns = dest_table
-            .columns
-            .iter()
-            .filter(|c| c.identity.is_some() || c.default.as_deref().is_some_and(|d| d.contains("nextval(")))
-            .map(|c| c.name.clone())
-            .collect();
-        let has_identity = dest_table.columns.iter().any(|c| c.identity.is_some());
-        tables.push(TablePlan {
-            key: key.clone(),
-            source: TableName::from_key(key),
-            dest: TableName::from_key(dest_key),
-            columns,
-            primary_key,
-            deferred: Vec::new(),
-            identity_columns,
-            has_identity,
-        });
+        let columns = column_plans(file, key, table, dest_table, sides, &mut problems);
+        tables.push(table_plan(key, table, dest_key, dest_table, columns, &mut problems));
     }
 
     // Which columns must stay unique, and the links between copied tables.
@@ -189,75 +133,229 @@ pub(crate) fn plan(
     let mut links = Vec::new();
     for (child, plan) in tables.iter().enumerate() {
         let table = &source.tables[&plan.key];
-        let position = |name: &str| plan.columns.iter().position(|c| c.source_name.eq_ignore_ascii_case(name));
-        let mut keys: Vec<Vec<String>> =
-            table.primary_key.iter().chain(&table.uniques).map(|key| key.columns.clone()).collect();
-        keys.extend(table.indexes.iter().filter(|i| i.unique).map(|i| i.columns.iter().map(|c| c.name.clone()).collect()));
-        for key in keys {
-            for name in &key {
-                if let Some(column) = position(name).map(|at| &plan.columns[at]) {
-                    if let Rule::Mask(strategy) = &column.rule {
-                        unique_strategies.push((strategy.clone(), true));
-                        if matches!(strategy, Strategy::Null | Strategy::Constant(_)) && key.len() == 1 {
-                            problems.push(format!(
-                                "{}.{}: {} on a unique column gives every row the same value",
-                                plan.key, column.source_name, strategy.name()
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        for foreign in &table.foreign_keys {
-            let Some(&parent) = index_of.get(&foreign.referenced_table.to_lowercase()) else { continue };
-            let parent_plan = &tables[parent];
-            let parent_position =
-                |name: &str| parent_plan.columns.iter().position(|c| c.source_name.eq_ignore_ascii_case(name));
-            let child_columns: Option<Vec<usize>> = foreign.columns.iter().map(|c| position(c)).collect();
-            let parent_columns: Option<Vec<usize>> = foreign.referenced_columns.iter().map(|c| parent_position(c)).collect();
-            let (Some(child_columns), Some(parent_columns)) = (child_columns, parent_columns) else { continue };
-            for (&c, &p) in child_columns.iter().zip(&parent_columns) {
-                let (child_column, parent_column) = (&plan.columns[c], &parent_plan.columns[p]);
-                let compatible = match (&child_column.rule, &parent_column.rule) {
-                    (Rule::Keep { .. }, Rule::Keep { .. }) => true,
-                    (Rule::Mask(Strategy::Null), _) => true,
-                    (Rule::Mask(a), Rule::Mask(b)) => a.domain() == b.domain() && a.is_function_of_value(),
-                    _ => false,
-                };
-                if !compatible {
-                    problems.push(format!(
-                        "{}.{} references {}.{}: mask both ends the same way (one is {}, the other {}), or the \
-                         copy would {}",
-                        plan.key,
-                        child_column.source_name,
-                        parent_plan.key,
-                        parent_column.source_name,
-                        child_column.rule,
-                        parent_column.rule,
-                        if matches!(child_column.rule, Rule::Keep { .. }) {
-                            "keep the real values its parent masks"
-                        } else {
-                            "lose the rows it references"
-                        }
-                    ));
-                }
-            }
-            links.push(Link { child, child_columns, parent, parent_columns });
-        }
+        unique_strategies.extend(masked_unique_columns(plan, table, &mut problems));
+        links.extend(links_to_parents(child, table, &tables, &index_of, &mut problems));
     }
     if !problems.is_empty() {
         return Err(CloneError::Rules { file: file.display_path(), problems });
     }
-    let one_to_one = one_to_one_domains(unique_strategies.iter().map(|(s, u)| (s, *u))).into_iter().collect();
+    let one_to_one = one_to_one_domains(unique_strategies.iter().map(|s| (s, true))).into_iter().collect();
     let mut plan = ClonePlan { tables, links, one_to_one, skipped };
     order(&mut plan, &dest_by_lower)?;
     Ok(plan)
 }
 
+/// One database of the copy: its schema, and the dialect its types are
+/// spelled in.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    schema: &'a SchemaSnapshot,
+    dialect: Dialect,
+}
+
+impl Side<'_> {
+    fn kind(&self, data_type: &str) -> Kind {
+        kind_of(self.dialect, data_type, &self.schema.types)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Sides<'a> {
+    source: Side<'a>,
+    dest: Side<'a>,
+}
+
+/// The plans of the columns that both tables have (computed ones aside, as
+/// neither can be written), each with its rule from `file`; a strategy unfit
+/// for its column is a problem.
+fn column_plans(
+    file: &MaskFile,
+    key: &str,
+    table: &Table,
+    dest_table: &Table,
+    sides: Sides,
+    problems: &mut Vec<String>,
+) -> Vec<ColumnPlan> {
+    let mut columns = Vec::new();
+    for column in table.columns.iter().filter(|c| c.computed.is_none()) {
+        let Some(dest_column) = dest_table
+            .columns
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(&column.name) && d.computed.is_none())
+        else {
+            continue;
+        };
+        // Unclassified columns were refused before planning.
+        let rule = file.rule(key, &column.name).cloned().unwrap_or(Rule::Keep { reason: None });
+        let source_kind = sides.source.kind(&column.data_type);
+        if let Rule::Mask(strategy) = &rule {
+            if let Some(why) = strategy.unfit_for(source_kind, dest_column.nullable) {
+                problems.push(format!("{key}.{}: {} does not fit: {why}", column.name, strategy.name()));
+            }
+        }
+        columns.push(ColumnPlan {
+            source_name: column.name.clone(),
+            dest_name: dest_column.name.clone(),
+            source_kind,
+            source_type: column.data_type.clone(),
+            dest_kind: sides.dest.kind(&dest_column.data_type),
+            dest_type: dest_column.data_type.clone(),
+            rule,
+            max_chars: max_chars(&dest_column.data_type),
+            shift_by: None,
+        });
+    }
+    columns
+}
+
+/// The plan of one table from its copied `columns`: where its primary key
+/// and its `date_shift … by` columns are, and which destination columns the
+/// database fills itself.
+fn table_plan(
+    key: &str,
+    table: &Table,
+    dest_key: &str,
+    dest_table: &Table,
+    mut columns: Vec<ColumnPlan>,
+    problems: &mut Vec<String>,
+) -> TablePlan {
+    let primary_key: Vec<usize> = table
+        .primary_key
+        .iter()
+        .flat_map(|key| key.columns.iter())
+        .filter_map(|name| position(&columns, name))
+        .collect();
+    resolve_shift_by(key, &mut columns, problems);
+    let identity_columns = dest_table
+        .columns
+        .iter()
+        .filter(|c| c.identity.is_some() || c.default.as_deref().is_some_and(|d| d.contains("nextval(")))
+        .map(|c| c.name.clone())
+        .collect();
+    let has_identity = dest_table.columns.iter().any(|c| c.identity.is_some());
+    TablePlan {
+        key: key.to_owned(),
+        source: TableName::from_key(key),
+        dest: TableName::from_key(dest_key),
+        columns,
+        primary_key,
+        deferred: Vec::new(),
+        identity_columns,
+        has_identity,
+    }
+}
+
+/// The position of the copied column `name` (case-insensitively, as
+/// databases compare names).
+fn position(columns: &[ColumnPlan], name: &str) -> Option<usize> {
+    columns.iter().position(|c| c.source_name.eq_ignore_ascii_case(name))
+}
+
+/// Points each `date_shift … by` column at the column whose value keys its
+/// shift; naming a column the table does not copy is a problem.
+fn resolve_shift_by(key: &str, columns: &mut [ColumnPlan], problems: &mut Vec<String>) {
+    for index in 0..columns.len() {
+        if let Rule::Mask(Strategy::DateShift { by: Some(by), .. }) = &columns[index].rule {
+            match position(columns, by) {
+                Some(at) => columns[index].shift_by = Some(at),
+                None => problems.push(format!(
+                    "{key}.{}: date_shift by `{by}`, which the table does not have",
+                    columns[index].source_name
+                )),
+            }
+        }
+    }
+}
+
+/// The strategies that mask a column of one of the table's unique keys
+/// (primary key, unique constraints, unique indexes), which must then stay
+/// one-to-one; `null` or `constant` alone on such a key is a problem.
+fn masked_unique_columns(plan: &TablePlan, table: &Table, problems: &mut Vec<String>) -> Vec<Strategy> {
+    let mut keys: Vec<Vec<String>> =
+        table.primary_key.iter().chain(&table.uniques).map(|key| key.columns.clone()).collect();
+    keys.extend(table.indexes.iter().filter(|i| i.unique).map(|i| i.columns.iter().map(|c| c.name.clone()).collect()));
+    let mut strategies = Vec::new();
+    for key in keys {
+        for name in &key {
+            let Some(column) = position(&plan.columns, name).map(|at| &plan.columns[at]) else { continue };
+            let Rule::Mask(strategy) = &column.rule else { continue };
+            strategies.push(strategy.clone());
+            if matches!(strategy, Strategy::Null | Strategy::Constant(_)) && key.len() == 1 {
+                problems.push(format!(
+                    "{}.{}: {} on a unique column gives every row the same value",
+                    plan.key, column.source_name, strategy.name()
+                ));
+            }
+        }
+    }
+    strategies
+}
+
+/// The links from the table at `child` to the copied tables its foreign keys
+/// reference (keys to tables or columns not copied are left out); a key
+/// whose two ends are masked differently is a problem.
+fn links_to_parents(
+    child: usize,
+    table: &Table,
+    tables: &[TablePlan],
+    index_of: &BTreeMap<String, usize>,
+    problems: &mut Vec<String>,
+) -> Vec<Link> {
+    let plan = &tables[child];
+    let mut links = Vec::new();
+    for foreign in &table.foreign_keys {
+        let Some(&parent) = index_of.get(&foreign.referenced_table.to_lowercase()) else { continue };
+        let parent_plan = &tables[parent];
+        let child_columns: Option<Vec<usize>> = foreign.columns.iter().map(|c| position(&plan.columns, c)).collect();
+        let parent_columns: Option<Vec<usize>> =
+            foreign.referenced_columns.iter().map(|c| position(&parent_plan.columns, c)).collect();
+        let (Some(child_columns), Some(parent_columns)) = (child_columns, parent_columns) else { continue };
+        for (&c, &p) in child_columns.iter().zip(&parent_columns) {
+            let (child_column, parent_column) = (&plan.columns[c], &parent_plan.columns[p]);
+            if !masked_alike(&child_column.rule, &parent_column.rule) {
+                problems.push(mismatch(plan, child_column, parent_plan, parent_column));
+            }
+        }
+        links.push(Link { child, child_columns, parent, parent_columns });
+    }
+    links
+}
+
+/// Whether a child column masked by `child` still finds its parent's value
+/// masked by `parent`: both kept, the child nulled, or both masked in the
+/// same domain by a function of the value.
+fn masked_alike(child: &Rule, parent: &Rule) -> bool {
+    match (child, parent) {
+        (Rule::Keep { .. }, Rule::Keep { .. }) => true,
+        (Rule::Mask(Strategy::Null), _) => true,
+        (Rule::Mask(a), Rule::Mask(b)) => a.domain() == b.domain() && a.is_function_of_value(),
+        _ => false,
+    }
+}
+
+/// The problem of a foreign key column masked unlike the column it references.
+fn mismatch(plan: &TablePlan, child_column: &ColumnPlan, parent_plan: &TablePlan, parent_column: &ColumnPlan) -> String {
+    format!(
+        "{}.{} references {}.{}: mask both ends the same way (one is {}, the other {}), or the \
+         copy would {}",
+        plan.key,
+        child_column.source_name,
+        parent_plan.key,
+        parent_column.source_name,
+        child_column.rule,
+        parent_column.rule,
+        if matches!(child_column.rule, Rule::Keep { .. }) {
+            "keep the real values its parent masks"
+        } else {
+            "lose the rows it references"
+        }
+    )
+}
+
 /// Orders the tables parents first, deferring the nullable keys of cycles.
 fn order(
     plan: &mut ClonePlan,
-    dest_by_lower: &BTreeMap<String, (&String, &crate::schema::Table)>,
+    dest_by_lower: &BTreeMap<String, (&String, &Table)>,
 ) -> Result<(), CloneError> {
     let count = plan.tables.len();
     let components = strongly_connected(count, &plan.links);
