@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use super::error::CloneError;
 use super::mask_file::SubsetConfig;
-use super::plan::{ClonePlan, ColumnPlan};
+use super::plan::{ClonePlan, ColumnPlan, Link};
 use super::query::{self, Cell};
 use crate::Backend;
 
@@ -39,68 +39,26 @@ pub(crate) type Selection = Vec<Option<BTreeSet<Vec<Cell>>>>;
 
 /// Selects the subset on the source (reads only).
 pub(crate) async fn select<B: Backend>(db: &mut B, plan: &ClonePlan, config: &SubsetConfig) -> Result<Selection, CloneError> {
-    let dialect = db.dialect();
-    let count = plan.tables.len();
-    // The columns read of each table: its key and both ends of its links.
-    let mut needed: Vec<BTreeSet<usize>> = plan.tables.iter().map(|t| t.primary_key.iter().copied().collect()).collect();
-    for link in &plan.links {
-        needed[link.child].extend(&link.child_columns);
-        needed[link.parent].extend(&link.parent_columns);
-    }
-    let needed: Vec<Vec<usize>> = needed.into_iter().map(|set| set.into_iter().collect()).collect();
+    let needed = needed_columns(plan);
     let seeded = seeded_tables(plan, config)?;
-    for &table in seeded.keys() {
-        if plan.tables[table].primary_key.is_empty() {
-            return Err(CloneError::Subset(format!(
-                "{} has no primary key, so a subset cannot tell its rows apart; copy it whole (drop it from the subset)",
-                plan.tables[table].key
-            )));
-        }
-    }
-    let mut selected: Vec<BTreeMap<Vec<Cell>, Reason>> = vec![BTreeMap::new(); count];
-    let mut asked: Vec<HashSet<Vec<Cell>>> = vec![HashSet::new(); plan.links.len()];
     let mut work: VecDeque<(usize, Found, Reason)> = VecDeque::new();
     for (&table, &rows) in &seeded {
-        let columns = columns_of(plan, table, &needed[table]);
-        let key: Vec<&ColumnPlan> = plan.tables[table].primary_key.iter().map(|&c| &plan.tables[table].columns[c]).collect();
-        let sql = format!(
-            "{}{}{}",
-            query::select_from(dialect, &plan.tables[table].source, &columns),
-            query::order_by(dialect, &key),
-            query::limit(dialect, rows)
-        );
-        let found = read(db, &sql, &[], plan, table, &needed[table]).await?;
+        let found = read_seed(db, plan, &needed, table, rows).await?;
         work.push_back((table, found, Reason::Full));
     }
+    // Each table's rows by primary key, and per link the tuples already
+    // looked up in its parent (so a parent row is asked for once).
+    let mut selected: Vec<BTreeMap<Vec<Cell>, Reason>> = vec![BTreeMap::new(); plan.tables.len()];
+    let mut asked: Vec<HashSet<Vec<Cell>>> = vec![HashSet::new(); plan.links.len()];
     while let Some((table, rows, reason)) = work.pop_front() {
-        let position = |column: usize| needed[table].iter().position(|&c| c == column).unwrap_or(0);
-        let key_of = |row: &Vec<Option<Cell>>| -> Option<Vec<Cell>> {
-            plan.tables[table].primary_key.iter().map(|&c| row[position(c)].clone()).collect()
-        };
-        let mut fresh = Vec::new();
-        for row in rows {
-            let Some(key) = key_of(&row) else { continue };
-            let previous = selected[table].get(&key).copied();
-            if previous.is_none_or(|previous| previous < reason) {
-                selected[table].insert(key, reason);
-                fresh.push((row, previous.is_none()));
-            }
-        }
+        let fresh = add_rows(&mut selected[table], &plan.tables[table].primary_key, &needed[table], rows, reason);
         if fresh.is_empty() {
             continue;
         }
         for (index, link) in plan.links.iter().enumerate() {
             // Up: the rows this table's new rows reference.
             if link.child == table {
-                let mut tuples: BTreeSet<Vec<Cell>> = BTreeSet::new();
-                for (row, new) in &fresh {
-                    let tuple: Option<Vec<Cell>> = link.child_columns.iter().map(|&c| row[position(c)].clone()).collect();
-                    if let (true, Some(tuple)) = (*new, tuple) {
-                        if asked[index].insert(tuple.clone()) {
-                            tuples.insert(tuple);
-                        }
-                    }
-                }
+                let tuples = unasked_references(link, &needed[table], &fresh, &mut asked[index]);
                 let found = related(db, plan, &needed, link.parent, &link.parent_columns, tuples, None).await?;
                 if !found.is_empty() {
                     work.push_back((link.parent, found, Reason::Parent));
@@ -108,22 +66,105 @@ pub(crate) async fn select<B: Backend>(db: &mut B, plan: &ClonePlan, config: &Su
             }
             // Down: the children of this table's new full rows.
             if link.parent == table && reason == Reason::Full {
-                let tuples: BTreeSet<Vec<Cell>> = fresh
-                    .iter()
-                    .filter_map(|(row, _)| link.parent_columns.iter().map(|&c| row[position(c)].clone()).collect())
-                    .collect();
-                let limit = config.children_of(&plan.tables[link.child].key);
-                let found =
-                    related(db, plan, &needed, link.child, &link.child_columns, tuples, Some((limit, &plan.tables[link.child].primary_key))).await?;
+                let tuples = fresh.iter().filter_map(|(row, _)| cells(row, &needed[table], &link.parent_columns)).collect();
+                let child = &plan.tables[link.child];
+                let limit = Some((config.children_of(&child.key), &child.primary_key));
+                let found = related(db, plan, &needed, link.child, &link.child_columns, tuples, limit).await?;
                 if !found.is_empty() {
                     work.push_back((link.child, found, Reason::Full));
                 }
             }
         }
     }
+    selection(plan, &seeded, selected)
+}
+
+/// The columns read of each table, by position: its key and both ends of
+/// its links. A row read for the subset holds these, in this order.
+fn needed_columns(plan: &ClonePlan) -> Vec<Vec<usize>> {
+    let mut needed: Vec<BTreeSet<usize>> = plan.tables.iter().map(|t| t.primary_key.iter().copied().collect()).collect();
+    for link in &plan.links {
+        needed[link.child].extend(&link.child_columns);
+        needed[link.parent].extend(&link.parent_columns);
+    }
+    needed.into_iter().map(|set| set.into_iter().collect()).collect()
+}
+
+/// The values of `columns` in `row` (which holds the `needed` columns), or
+/// `None` when one is NULL.
+fn cells(row: &[Option<Cell>], needed: &[usize], columns: &[usize]) -> Option<Vec<Cell>> {
+    let slot = |column: usize| needed.iter().position(|&c| c == column).unwrap_or(0);
+    columns.iter().map(|&c| row[slot(c)].clone()).collect()
+}
+
+/// The first `rows` rows of a seed table, in key order.
+async fn read_seed<B: Backend>(
+    db: &mut B,
+    plan: &ClonePlan,
+    needed: &[Vec<usize>],
+    table: usize,
+    rows: u64,
+) -> Result<Found, CloneError> {
+    let dialect = db.dialect();
+    let columns = columns_of(plan, table, &needed[table]);
+    let key: Vec<&ColumnPlan> = plan.tables[table].primary_key.iter().map(|&c| &plan.tables[table].columns[c]).collect();
+    let sql = format!(
+        "{}{}{}",
+        query::select_from(dialect, &plan.tables[table].source, &columns),
+        query::order_by(dialect, &key),
+        query::limit(dialect, rows)
+    );
+    read(db, &sql, &[], plan, table, &needed[table]).await
+}
+
+/// Adds `rows` to a table's `selected` rows for `reason`, and returns those
+/// that still need expanding: rows not selected before (marked `true`), and
+/// rows selected before only as parents that now come in full.
+fn add_rows(
+    selected: &mut BTreeMap<Vec<Cell>, Reason>,
+    primary_key: &[usize],
+    needed: &[usize],
+    rows: Found,
+    reason: Reason,
+) -> Vec<(Vec<Option<Cell>>, bool)> {
+    let mut fresh = Vec::new();
+    for row in rows {
+        let Some(key) = cells(&row, needed, primary_key) else { continue };
+        let previous = selected.get(&key).copied();
+        if previous.is_none_or(|previous| previous < reason) {
+            selected.insert(key, reason);
+            fresh.push((row, previous.is_none()));
+        }
+    }
+    fresh
+}
+
+/// The parent tuples that the rows new to the child of `link` reference
+/// and that were not asked for yet, now recorded in `asked`.
+fn unasked_references(
+    link: &Link,
+    needed: &[usize],
+    fresh: &[(Vec<Option<Cell>>, bool)],
+    asked: &mut HashSet<Vec<Cell>>,
+) -> BTreeSet<Vec<Cell>> {
+    fresh
+        .iter()
+        .filter(|(_, new)| *new)
+        .filter_map(|(row, _)| cells(row, needed, &link.child_columns))
+        .filter(|tuple| asked.insert(tuple.clone()))
+        .collect()
+}
+
+/// The rows to copy of each table: the selected ones in every table linked
+/// to a seed table (which then needs a primary key), every row elsewhere.
+fn selection(
+    plan: &ClonePlan,
+    seeded: &BTreeMap<usize, u64>,
+    selected: Vec<BTreeMap<Vec<Cell>, Reason>>,
+) -> Result<Selection, CloneError> {
     let component = components(plan);
     let seeded_components: BTreeSet<usize> = seeded.keys().map(|&t| component[t]).collect();
-    let mut selection = Vec::with_capacity(count);
+    let mut selection = Vec::with_capacity(plan.tables.len());
     for (table, rows) in selected.into_iter().enumerate() {
         if seeded_components.contains(&component[table]) {
             if plan.tables[table].primary_key.is_empty() {
@@ -140,9 +181,10 @@ pub(crate) async fn select<B: Backend>(db: &mut B, plan: &ClonePlan, config: &Su
     Ok(selection)
 }
 
-/// The seed tables by plan position, with their row counts.
+/// The seed tables by plan position, with their row counts; each needs a
+/// primary key, to read its first rows by and to tell them apart.
 fn seeded_tables(plan: &ClonePlan, config: &SubsetConfig) -> Result<BTreeMap<usize, u64>, CloneError> {
-    config
+    let seeded: BTreeMap<usize, u64> = config
         .rows
         .iter()
         .map(|(name, &rows)| {
@@ -152,7 +194,16 @@ fn seeded_tables(plan: &ClonePlan, config: &SubsetConfig) -> Result<BTreeMap<usi
                 .map(|at| (at, rows))
                 .ok_or_else(|| CloneError::Subset(format!("the subset names {name}, which is not among the tables copied")))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    for &table in seeded.keys() {
+        if plan.tables[table].primary_key.is_empty() {
+            return Err(CloneError::Subset(format!(
+                "{} has no primary key, so a subset cannot tell its rows apart; copy it whole (drop it from the subset)",
+                plan.tables[table].key
+            )));
+        }
+    }
+    Ok(seeded)
 }
 
 fn columns_of<'a>(plan: &'a ClonePlan, table: usize, needed: &[usize]) -> Vec<&'a ColumnPlan> {
