@@ -253,21 +253,108 @@ fn key_bytes(values: &[Value]) -> Vec<u8> {
     bytes
 }
 
-/// Statements by shape (which values are NULL, how many rows), built once
-/// each: a page has few shapes, and so has the destination's cache of
-/// prepared statements.
-struct Statements {
+/// The INSERTs of one table's pages. Rows of one shape (which values are
+/// NULL) go in multi-row INSERTs: one statement per few hundred rows rather
+/// than per row (what SQL Server and Babelfish spend most on is parsing
+/// statements). Each statement text is built once per shape and row count:
+/// a page has few shapes, and so has the destination's cache of prepared
+/// statements.
+struct Inserts<'a> {
+    table: &'a TablePlan,
+    dialect: Dialect,
+    /// Positions (in the table's columns) of the columns inserted, in the
+    /// order a page row holds them.
+    columns: Vec<usize>,
     cache: HashMap<(Vec<bool>, usize), String>,
 }
 
-impl Statements {
-    fn new() -> Self {
-        Statements { cache: HashMap::new() }
+/// The rows of one shape in a page: which values are NULL (written as
+/// `NULL`, not bound), every such row's other values one after the other,
+/// and how many rows there are.
+type Shape = (Vec<bool>, Vec<Value>, usize);
+
+impl<'a> Inserts<'a> {
+    fn new(table: &'a TablePlan, dialect: Dialect, columns: Vec<usize>) -> Self {
+        Inserts { table, dialect, columns, cache: HashMap::new() }
     }
 
-    fn get(&mut self, shape: (Vec<bool>, usize), make: impl FnOnce(&(Vec<bool>, usize)) -> String) -> String {
-        self.cache.entry(shape).or_insert_with_key(|shape| make(shape)).clone()
+    /// The statements that insert a page of rows, masked.
+    fn page(&mut self, masker: &mut Masker, rows: &[Vec<Value>]) -> Result<Vec<Rendered>, CloneError> {
+        let mut rendered = Vec::new();
+        for (nulls, values, count) in self.shapes(masker, rows)? {
+            let width = nulls.iter().filter(|null| !**null).count();
+            let per_statement = rows_per_insert(self.dialect, width);
+            let mut values = values.into_iter();
+            let mut left = count;
+            while left > 0 {
+                let rows = left.min(per_statement);
+                left -= rows;
+                let sql = self.sql(&nulls, rows);
+                rendered.push(Rendered { sql, values: values.by_ref().take(rows * width).collect() });
+            }
+        }
+        Ok(rendered)
     }
+
+    /// A page's rows, masked (deferred keys NULL, to be set later) and
+    /// grouped by shape in the order each shape first appears.
+    fn shapes(&self, masker: &mut Masker, rows: &[Vec<Value>]) -> Result<Vec<Shape>, CloneError> {
+        let columns = &self.columns;
+        let mut shapes: Vec<Shape> = Vec::new();
+        for row in rows {
+            let mut values = Vec::with_capacity(columns.len());
+            for at in 0..columns.len() {
+                let deferred = self.table.deferred.contains(&columns[at]);
+                values.push(if deferred { Value::Null } else { masked(masker, self.table, columns, row, at)? });
+            }
+            let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
+            let bound = values.into_iter().filter(|v| *v != Value::Null);
+            match shapes.iter_mut().find(|(shape, _, _)| *shape == nulls) {
+                Some((_, all, count)) => {
+                    all.extend(bound);
+                    *count += 1;
+                }
+                None => shapes.push((nulls, bound.collect(), 1)),
+            }
+        }
+        Ok(shapes)
+    }
+
+    /// The statement that inserts `rows` rows of the shape `nulls`.
+    fn sql(&mut self, nulls: &[bool], rows: usize) -> String {
+        let Inserts { table, dialect, columns, cache } = self;
+        cache
+            .entry((nulls.to_vec(), rows))
+            .or_insert_with(|| insert_sql(table, *dialect, columns, nulls, rows))
+            .clone()
+    }
+}
+
+/// An INSERT of `rows` rows into `table`'s `columns`, each value a
+/// parameter except those `nulls` marks, which are `NULL`.
+fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[bool], rows: usize) -> String {
+    let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
+    let target = table.dest.quoted(dialect);
+    let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
+    let mut n = 0;
+    let tuples: Vec<String> = (0..rows)
+        .map(|_| {
+            let values: Vec<String> = columns
+                .iter()
+                .zip(nulls)
+                .map(|(&c, &null)| {
+                    if null {
+                        return "NULL".to_owned();
+                    }
+                    n += 1;
+                    let column = &table.columns[c];
+                    super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+                })
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO {target} ({}){overriding} VALUES {}", names.join(", "), tuples.join(", "))
 }
 
 /// How many rows of `width` bound values one INSERT carries: SQL Server
@@ -281,6 +368,8 @@ fn rows_per_insert(dialect: Dialect, width: usize) -> usize {
     (parameters / width.max(1)).clamp(1, rows)
 }
 
+/// Copies one table's rows (those in `keys`, or all) in one transaction,
+/// and returns how many.
 async fn copy_table<S: Backend, D: Backend>(
     source: &mut S,
     dest: &mut D,
@@ -293,85 +382,26 @@ async fn copy_table<S: Backend, D: Backend>(
     let dialect = dest.dialect();
     let all: Vec<usize> = (0..table.columns.len()).collect();
     let mut pager = Pager::new(table, all, keys, batch);
-    let columns = pager.columns.clone();
-    let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
-    let target = table.dest.quoted(dialect);
-    let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
-    // One statement inserts `rows` rows of one shape (which values are NULL).
-    let insert = |nulls: &[bool], rows: usize| {
-        let mut n = 0;
-        let tuples: Vec<String> = (0..rows)
-            .map(|_| {
-                let values: Vec<String> = columns
-                    .iter()
-                    .zip(nulls)
-                    .map(|(&c, &null)| {
-                        if null {
-                            return "NULL".to_owned();
-                        }
-                        n += 1;
-                        let column = &table.columns[c];
-                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
-                    })
-                    .collect();
-                format!("({})", values.join(", "))
-            })
-            .collect();
-        format!("INSERT INTO {target} ({}){overriding} VALUES {}", names.join(", "), tuples.join(", "))
-    };
-    let mut statements = Statements::new();
+    let mut inserts = Inserts::new(table, dialect, pager.columns.clone());
+    // SQL Server refuses explicit identity values unless asked for them.
     let identity_insert = dialect == Dialect::Mssql && table.has_identity;
     dest.begin().await.map_err(|error| write_error(&table.key, error.into()))?;
     let result = async {
         if identity_insert {
-            let on = Unit::sql(format!("SET IDENTITY_INSERT {target} ON"), "identity insert");
-            dest.execute(&on).await.map_err(|error| write_error(&table.key, error))?;
+            set_identity_insert(dest, table, "ON").await?;
         }
         let mut copied = 0u64;
         while let Some(rows) = pager.next(source).await? {
             if rows.is_empty() {
                 break;
             }
-            // Rows of one shape go in multi-row INSERTs: one statement per
-            // few hundred rows rather than per row (what SQL Server and
-            // Babelfish spend most on is parsing statements).
-            let mut shapes: Vec<(Vec<bool>, Vec<Value>, usize)> = Vec::new();
-            for row in &rows {
-                let mut values = Vec::with_capacity(columns.len());
-                for at in 0..columns.len() {
-                    let value = if table.deferred.contains(&columns[at]) { Value::Null } else { masked(masker, table, &columns, row, at)? };
-                    values.push(value);
-                }
-                let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
-                let bound = values.into_iter().filter(|v| *v != Value::Null);
-                match shapes.iter_mut().find(|(shape, _, _)| *shape == nulls) {
-                    Some((_, all, count)) => {
-                        all.extend(bound);
-                        *count += 1;
-                    }
-                    None => shapes.push((nulls, bound.collect(), 1)),
-                }
-            }
-            let mut rendered = Vec::new();
-            for (nulls, values, count) in shapes {
-                let width = nulls.iter().filter(|null| !**null).count();
-                let per_statement = rows_per_insert(dialect, width);
-                let mut values = values.into_iter();
-                let mut left = count;
-                while left > 0 {
-                    let rows = left.min(per_statement);
-                    left -= rows;
-                    let sql = statements.get((nulls.clone(), rows), |(nulls, rows)| insert(nulls, *rows));
-                    rendered.push(Rendered { sql, values: values.by_ref().take(rows * width).collect() });
-                }
-            }
+            let rendered = inserts.page(masker, &rows)?;
             dest.execute_bound(&rendered).await.map_err(|error| write_error(&table.key, error))?;
             copied += rows.len() as u64;
             notify(copied);
         }
         if identity_insert {
-            let off = Unit::sql(format!("SET IDENTITY_INSERT {target} OFF"), "identity insert");
-            dest.execute(&off).await.map_err(|error| write_error(&table.key, error))?;
+            set_identity_insert(dest, table, "OFF").await?;
         }
         dest.commit().await.map_err(|error| write_error(&table.key, error))?;
         Ok(copied)
@@ -381,6 +411,13 @@ async fn copy_table<S: Backend, D: Backend>(
         dest.rollback().await;
     }
     result
+}
+
+/// Turns SQL Server's `IDENTITY_INSERT` for the table `ON` or `OFF`.
+async fn set_identity_insert<D: Backend>(dest: &mut D, table: &TablePlan, state: &str) -> Result<(), CloneError> {
+    let target = table.dest.quoted(dest.dialect());
+    let statement = Unit::sql(format!("SET IDENTITY_INSERT {target} {state}"), "identity insert");
+    dest.execute(&statement).await.map_err(|error| write_error(&table.key, error))
 }
 
 /// Sets the deferred key columns of a table, now that every row they may
@@ -504,4 +541,90 @@ fn write_error(table: &str, error: RunError) -> CloneError {
         RunError::Backend(error) => scrub(&error.to_string()),
     };
     CloneError::Copy { table: table.to_owned(), message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clone::key::MaskKey;
+    use crate::clone::kind::Kind;
+    use crate::clone::plan::TableName;
+
+    fn column(name: &str, kind: Kind, data_type: &str) -> ColumnPlan {
+        ColumnPlan {
+            source_name: name.to_owned(),
+            dest_name: name.to_owned(),
+            source_kind: kind,
+            source_type: data_type.to_owned(),
+            dest_kind: kind,
+            dest_type: data_type.to_owned(),
+            rule: Rule::Keep { reason: None },
+            max_chars: None,
+            shift_by: None,
+        }
+    }
+
+    fn todos() -> TablePlan {
+        TablePlan {
+            key: "todos".to_owned(),
+            source: TableName { schema: None, name: "todos".to_owned() },
+            dest: TableName { schema: None, name: "todos".to_owned() },
+            columns: vec![
+                column("id", Kind::Integer, "integer"),
+                column("title", Kind::Text, "text"),
+                column("due", Kind::Date, "date"),
+            ],
+            primary_key: vec![0],
+            deferred: Vec::new(),
+            identity_columns: vec!["id".to_owned()],
+            has_identity: true,
+        }
+    }
+
+    #[test]
+    fn insert_sql_writes_nulls_inline_and_numbers_parameters_across_rows() {
+        assert_eq!(
+            insert_sql(&todos(), Dialect::Postgres, &[0, 1, 2], &[false, true, false], 2),
+            "INSERT INTO \"todos\" (\"id\", \"title\", \"due\") OVERRIDING SYSTEM VALUE VALUES \
+             ($1, NULL, CAST($2 AS date)), ($3, NULL, CAST($4 AS date))"
+        );
+        assert_eq!(
+            insert_sql(&todos(), Dialect::Mssql, &[0, 1], &[false, false], 1),
+            "INSERT INTO [todos] ([id], [title]) VALUES (@P1, @P2)"
+        );
+    }
+
+    #[test]
+    fn rows_per_insert_keeps_sql_server_under_its_parameter_and_row_limits() {
+        assert_eq!(rows_per_insert(Dialect::Mssql, 3), 666);
+        assert_eq!(rows_per_insert(Dialect::Mssql, 1), 1000);
+        assert_eq!(rows_per_insert(Dialect::Mssql, 5000), 1);
+        assert_eq!(rows_per_insert(Dialect::Postgres, 0), 500);
+    }
+
+    #[test]
+    fn page_groups_rows_by_shape_and_leaves_deferred_keys_null() {
+        let mut table = todos();
+        table.deferred = vec![2];
+        let mut inserts = Inserts::new(&table, Dialect::Sqlite, vec![0, 1, 2]);
+        let mut masker = Masker::new(&MaskKey::new("key-for-the-copy-tests-0123").unwrap(), []);
+        let text = |t: &str| Value::Text(t.to_owned());
+        let rows = vec![
+            vec![Value::Int(1), text("a"), text("2026-01-01")],
+            vec![Value::Int(2), Value::Null, text("2026-01-02")],
+            vec![Value::Int(3), text("c"), Value::Null],
+        ];
+        let rendered = inserts.page(&mut masker, &rows).unwrap();
+        let described: Vec<(&str, &[Value])> = rendered.iter().map(|r| (r.sql.as_str(), r.values.as_slice())).collect();
+        assert_eq!(
+            described,
+            [
+                (
+                    "INSERT INTO \"todos\" (\"id\", \"title\", \"due\") VALUES (?1, ?2, NULL), (?3, ?4, NULL)",
+                    &[Value::Int(1), text("a"), Value::Int(3), text("c")][..]
+                ),
+                ("INSERT INTO \"todos\" (\"id\", \"title\", \"due\") VALUES (?1, NULL, NULL)", &[Value::Int(2)][..]),
+            ]
+        );
+    }
 }
