@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use common::connect;
-use retort::baseline::{comparable, plan, read_source, BaselineOptions, Source};
+use retort::baseline::{comparable, plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use retort::schema::SchemaSnapshot;
 use retort::codegen::{revision_source, RevisionSpec};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
@@ -82,7 +83,7 @@ fn dialect(kind: BackendKind) -> Dialect {
     }
 }
 
-async fn snapshot(db: &TestDatabase) -> retort::schema::SchemaSnapshot {
+async fn snapshot(db: &TestDatabase) -> SchemaSnapshot {
     connect(db).await.introspect(&HistoryTable::default()).await.expect("introspects")
 }
 
@@ -101,6 +102,7 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
     let baseline = plan(&read, &BaselineOptions::default());
     eprintln!("{kind:?}: baselined {} tables in {} ms", read.snapshot.tables.len(), started.elapsed().as_millis());
     reader.assert_cannot_write().await;
+    reader.assert_cannot_verify().await;
 
     // Nothing on the source changed.
     assert_eq!(snapshot(&source).await.render(), before.render(), "the source is unchanged");
@@ -108,11 +110,25 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
         assert_eq!(std::fs::read(path).expect("the file exists"), bytes, "the SQLite file is byte for byte unchanged");
     }
 
-    // The revision is Rust that retort-build accepts.
-    let spec = RevisionSpec { id: "ba5e11e00001".into(), message: "baseline".into(), ..RevisionSpec::default() };
-    let header = baseline.header(&read, false);
-    let text = revision_source(&spec, &header, &baseline.upgrade, Some(&baseline.downgrade)).expect("codegen");
-    if std::env::var_os("BASELINE_DUMP").is_some() { eprintln!("{text}"); }
+    let text = assert_revision_source(kind, &source, &read, &baseline);
+    let migrator = assert_replays(kind, &before, &baseline, &text).await;
+    assert_replays_keeping_names(kind, &before, &read).await;
+    // The revision under test is the default one again.
+    let _ = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    assert_stamp_verify_adopts_only_the_same_schema(kind, &migrator, &source).await;
+    drop(source);
+    reader.remove().await;
+}
+
+/// The revision is Rust that parses, with its header and without a
+/// password or another tool's history table.
+fn assert_revision_source(kind: BackendKind, source: &TestDatabase, read: &Source, baseline: &Baseline) -> String {
+    let header = baseline.header(read, false);
+    let text = revision_source(&spec(), &header, &baseline.upgrade, Some(&baseline.downgrade)).expect("codegen");
+    // `BASELINE_DUMP=1 cargo test --test baseline -- --nocapture` shows the revisions.
+    if std::env::var_os("BASELINE_DUMP").is_some() {
+        eprintln!("{text}");
+    }
     syn::parse_file(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(!text.contains(&password(source.url())), "no password in the revision");
     assert!(text.starts_with("// Baselined by `cargo xtask baseline` from "), "{text}");
@@ -122,57 +138,64 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
     if kind != BackendKind::Sqlite {
         assert!(!baseline.renamed.is_empty(), "made-up names are listed");
     }
+    text
+}
 
-    // Replayed on an empty database, it builds the same schema; its
-    // downgrade leaves nothing.
-    let table = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
-    let replayed = retort::test_database!(kind);
-    let migrator = Migrator::new(table);
+fn spec() -> RevisionSpec {
+    RevisionSpec { id: "ba5e11e00001".into(), message: "baseline".into(), ..RevisionSpec::default() }
+}
+
+/// Replayed on an empty database, the revision builds the same schema
+/// (made-up names aside), and its downgrade leaves nothing.
+async fn assert_replays(kind: BackendKind, before: &SchemaSnapshot, baseline: &Baseline, text: &str) -> Migrator {
+    let migrator = Migrator::new(migrations(baseline.upgrade.clone(), baseline.downgrade.clone()));
+    let replayed = retort::test_database!(kind, migrator);
     migrator.upgrade(&mut connect(&replayed).await, &Target::Head).await.unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let filter = BaselineOptions::default().filter;
-    let expected = comparable(&filter.apply(&before, retort::baseline::default_schema(dialect(kind))).0, dialect(kind));
+    let filter = Filter::default();
     let built = snapshot(&replayed).await;
-    let differences = retort::baseline::differences(&before, &built, dialect(kind), &filter);
+    let differences = retort::baseline::differences(before, &built, dialect(kind), &filter);
     assert!(differences.is_empty(), "the replayed schema differs:\n{}\n{text}", differences.join("\n"));
+    let expected = comparable(&filter.apply(before, retort::baseline::default_schema(dialect(kind))).0, dialect(kind));
     assert_eq!(comparable(&built, dialect(kind)).render(), expected.render());
     migrator.downgrade(&mut connect(&replayed).await, &Target::Base).await.expect("downgrades");
     assert!(snapshot(&replayed).await.is_empty(), "the downgrade drops everything");
+    migrator
+}
 
-    // With --keep-names the made-up names are the revision's own; on
-    // PostgreSQL, which keeps them as given, the snapshot text is the same.
-    let kept = plan(&read, &BaselineOptions { keep_names: true, ..BaselineOptions::default() });
-    revision_source(&spec, &kept.header(&read, true), &kept.upgrade, Some(&kept.downgrade)).expect("codegen");
+/// With --keep-names the made-up names are the revision's own; on
+/// PostgreSQL, which keeps them as given, the snapshot text is the same.
+async fn assert_replays_keeping_names(kind: BackendKind, before: &SchemaSnapshot, read: &Source) {
+    let kept = plan(read, &BaselineOptions { keep_names: true, ..BaselineOptions::default() });
+    revision_source(&spec(), &kept.header(read, true), &kept.upgrade, Some(&kept.downgrade)).expect("codegen");
     let keeping = Migrator::new(migrations(kept.upgrade.clone(), kept.downgrade.clone()));
-    let replayed_kept = retort::test_database!(kind);
-    keeping.upgrade(&mut connect(&replayed_kept).await, &Target::Head).await.expect("the kept-names revision runs");
-    let built_kept = snapshot(&replayed_kept).await;
-    let differences = retort::baseline::differences(&before, &built_kept, dialect(kind), &filter);
+    let replayed = retort::test_database!(kind);
+    keeping.upgrade(&mut connect(&replayed).await, &Target::Head).await.expect("the kept-names revision runs");
+    let built = snapshot(&replayed).await;
+    let differences = retort::baseline::differences(before, &built, dialect(kind), &Filter::default());
     assert!(differences.is_empty(), "with --keep-names:\n{}", differences.join("\n"));
     if kind == BackendKind::Postgres {
-        assert_eq!(built_kept.render(), filter.apply(&before, "public").0.render(), "the same snapshot text");
+        assert_eq!(built.render(), Filter::default().apply(before, "public").0.render(), "the same snapshot text");
     }
-    // The revision under test is the default one again.
-    let _ = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+}
 
-    // stamp --verify adopts the source...
-    let checked = verified_stamp(&migrator, &source).await;
+/// stamp --verify adopts the source, and refuses a copy with one column
+/// changed, naming it and writing nothing.
+async fn assert_stamp_verify_adopts_only_the_same_schema(kind: BackendKind, migrator: &Migrator, source: &TestDatabase) {
+    let checked = verified_stamp(migrator, source).await;
     assert!(matches!(&checked, StampCheck::Stamped(steps) if steps.len() == 1), "{checked:?}");
-    assert_eq!(common::applied(&source).await, ["ba5e11e00001"]);
+    assert_eq!(common::applied(source).await, ["ba5e11e00001"]);
 
-    // ...and refuses a copy with one column changed, naming it.
     let copy = retort::test_database!(kind);
     create_legacy(&copy, "varchar(30)").await;
-    match verified_stamp(&migrator, &copy).await {
-        StampCheck::Differs(differences) => {
-            let spelled = |n: u32| match kind {
-                BackendKind::Postgres => format!("character varying({n})"),
-                _ => format!("varchar({n})"),
-            };
-            assert_eq!(
-                differences,
-                [format!("table customers: column phone: type {} on the database, {} in the revisions", spelled(30), spelled(20))]
-            )
-        }
+    let spelled = |n: u32| match kind {
+        BackendKind::Postgres => format!("character varying({n})"),
+        _ => format!("varchar({n})"),
+    };
+    match verified_stamp(migrator, &copy).await {
+        StampCheck::Differs(differences) => assert_eq!(
+            differences,
+            [format!("table customers: column phone: type {} on the database, {} in the revisions", spelled(30), spelled(20))]
+        ),
         other => panic!("the changed copy is stamped: {other:?}"),
     }
     let history_tables = match kind {
@@ -181,8 +204,6 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
         BackendKind::Mssql => "SELECT name FROM sys.tables WHERE name LIKE 'retort_history%'",
     };
     assert!(common::texts(&copy, history_tables).await.is_empty(), "nothing is written to the copy, not even the history tables");
-    drop(source);
-    reader.remove().await;
 }
 
 async fn verified_stamp(migrator: &Migrator, db: &TestDatabase) -> StampCheck {
@@ -287,6 +308,22 @@ mod readers {
         }
 
         /// Drops the login; the test database it could read is gone by now.
+        /// `stamp --verify` with this login is refused clearly: it may not
+        /// create the scratch database.
+        pub async fn assert_cannot_verify(&self) {
+            if self.kind == BackendKind::Sqlite {
+                return;
+            }
+            match ScratchDatabase::beside(&self.url).await {
+                Err(error) => {
+                    let text = error.to_string();
+                    assert!(text.contains("needs to be allowed to create databases"), "{text}");
+                    assert!(!text.contains(&password(self.url.expose())), "{text}");
+                }
+                Ok(scratch) => panic!("the reader created {}", scratch.url()),
+            }
+        }
+
         pub async fn remove(self) {
             let Some(maintenance) = &self.maintenance else { return };
             let sql = match self.kind {
