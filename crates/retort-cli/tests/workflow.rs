@@ -22,6 +22,12 @@ fn take_turn() -> std::sync::MutexGuard<'static, ()> {
     ONE_COPY_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The checkout this test runs in: retort-cli lives in `crates/retort-cli`,
+/// and the sample project is the checkout's root.
+fn checkout() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// A copy of the sample project whose Cargo.toml points at this checkout's crates.
 struct Sample {
     _dir: tempfile::TempDir,
@@ -31,7 +37,7 @@ struct Sample {
 
 impl Sample {
     fn new(database_url: &str) -> Sample {
-        let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the checkout").to_path_buf();
+        let checkout = checkout();
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("sample");
         for folder in ["src", "migrations", "xtask/src", ".cargo"] {
@@ -67,7 +73,7 @@ impl Sample {
 
     /// `cargo xtask <args>` in the copy against its database, to run.
     fn command(&self, args: &[&str]) -> Command {
-        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-cli");
+        let target = checkout().join("target/e2e-cli");
         let mut command = Command::new(env!("CARGO"));
         command
             .args(["xtask"])
@@ -533,7 +539,7 @@ async fn db_clone_copies_a_masked_subset_into_the_local_database() {
     let source = format!("sqlite://{}", dir.path().join("production.sqlite3").display());
     let sample = Sample::new(&source);
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../retort-mask.toml"),
+        checkout().join("retort-mask.toml"),
         sample.root.join("retort-mask.toml"),
     )
     .expect("copy the masking file");
@@ -659,9 +665,9 @@ async fn autogenerate_walkthrough_on_mssql() {
 /// with customers.phone of the given type.
 fn legacy_schema(kind: BackendKind, phone: &str) -> String {
     match kind {
-        BackendKind::Sqlite => include_str!("../../crates/retort/tests/legacy/sqlite.sql"),
-        BackendKind::Postgres => include_str!("../../crates/retort/tests/legacy/postgres.sql"),
-        BackendKind::Mssql => include_str!("../../crates/retort/tests/legacy/mssql.sql"),
+        BackendKind::Sqlite => include_str!("../../retort/tests/legacy/sqlite.sql"),
+        BackendKind::Postgres => include_str!("../../retort/tests/legacy/postgres.sql"),
+        BackendKind::Mssql => include_str!("../../retort/tests/legacy/mssql.sql"),
     }
     .replace("{phone}", phone)
 }
