@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::backend::BackendError;
+use crate::database_url::UrlError;
 use crate::{Dialect, Direction, PlanError, TargetError};
 
 /// A revision whose recorded checksum differs from the compiled one.
@@ -35,6 +36,8 @@ impl fmt::Display for Drifted {
 pub enum MigrateError {
     #[error(transparent)]
     Backend(#[from] BackendError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
     #[error(transparent)]
     Target(#[from] TargetError),
     #[error(transparent)]

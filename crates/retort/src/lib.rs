@@ -44,7 +44,7 @@ pub use backend::PostgresBackend;
 pub use backend::SqliteBackend;
 pub use backend::{connect, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
 pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
-pub use database_url::DatabaseUrl;
+pub use database_url::{DatabaseUrl, UrlError};
 pub use redact::redact;
 pub use dialect::{Dialect, Flavour};
 /// `#[derive(retort::Table)]`: a row struct declares its table (see [`declare`]).

@@ -112,7 +112,7 @@ pub async fn build_pair(
 ) -> Result<SchemaPair, AutogenerateError> {
     let live = match server {
         Some(url) => url.clone(),
-        None => DatabaseUrl::parse("sqlite::memory:")?,
+        None => DatabaseUrl::parse("sqlite::memory:").map_err(BackendError::from)?,
     };
     let revisions = ScratchDatabase::beside(&live).await?;
     let current = {

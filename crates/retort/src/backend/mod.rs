@@ -25,7 +25,7 @@ mod sqlite_introspect;
 
 use std::time::Duration;
 
-use crate::database_url::DatabaseUrl;
+use crate::database_url::{DatabaseUrl, UrlError};
 use crate::history::{HistoryTable, HistoryWrite, Rendered, Value};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
@@ -98,8 +98,9 @@ pub struct StatementError {
 pub enum BackendError {
     #[error("cannot connect to {url}: {message}")]
     Connect { url: String, message: String },
-    #[error("{url} is not a database URL retort understands: {reason}")]
-    Url { url: String, reason: String },
+    /// The URL cannot be used as written (see [`UrlError`]).
+    #[error(transparent)]
+    Url(#[from] UrlError),
     #[error(
         "the migration lock on {database} is held by another migrator ({holder}); waited {waited:?}. \
          Wait for it to finish, or raise --lock-timeout"

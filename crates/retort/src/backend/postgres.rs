@@ -15,7 +15,7 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::split;
 use super::{Backend, BackendError, Row, RunError, StatementError, StepWork, Unit};
-use crate::database_url::DatabaseUrl;
+use crate::database_url::{DatabaseUrl, UrlError};
 use crate::history::{self, HistoryTable, HistoryWrite, Rendered, Value, WriteContext};
 use crate::Dialect;
 
@@ -53,10 +53,7 @@ impl PostgresBackend {
     /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README),
     /// with the driver's reading of the URL that [`DatabaseUrl::parse`] made.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
-        let config = url.postgres_config().ok_or_else(|| BackendError::Url {
-            url: url.to_string(),
-            reason: "it is not a postgres:// URL".to_owned(),
-        })?;
+        let config = url.postgres_config().ok_or_else(|| UrlError::invalid(url, "it is not a postgres:// URL"))?;
         let (client, connection) =
             config
                 .connect(NoTls)
@@ -106,14 +103,10 @@ impl PostgresBackend {
     /// only the database changed, so it reaches the same server as the
     /// URL however its password is written.
     pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
-        let config = url.postgres_config().ok_or_else(|| BackendError::Url {
-            url: url.to_string(),
-            reason: "it is not a postgres:// URL".to_owned(),
-        })?;
-        let name = config.get_dbname().ok_or_else(|| BackendError::Url {
-            url: url.to_string(),
-            reason: "name the database in the URL's path (postgres://…/dbname)".to_owned(),
-        })?;
+        let config = url.postgres_config().ok_or_else(|| UrlError::invalid(url, "it is not a postgres:// URL"))?;
+        let name = config
+            .get_dbname()
+            .ok_or_else(|| UrlError::invalid(url, "name the database in the URL's path (postgres://…/dbname)"))?;
         let maintenance = if name == "postgres" {
             "template1"
         } else {

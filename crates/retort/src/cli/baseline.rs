@@ -13,7 +13,7 @@ use super::output::{Printer, EXIT_DRIFT};
 use super::Project;
 use crate::baseline::{plan, read_source, Baseline, BaselineOptions, Filter, Source};
 use crate::backend::BackendError;
-use crate::{connect_read_only, Backend, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target};
+use crate::{connect_read_only, Backend, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target, UrlError};
 
 /// `baseline --from URL -m "baseline"`: write the schema of a database no
 /// migration tool made as the project's first revision.
@@ -66,6 +66,8 @@ pub enum BaselineError {
     NotFirst { dir: String, count: usize, ids: String },
     #[error(transparent)]
     Backend(#[from] BackendError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
     #[error(transparent)]
     Authoring(#[from] AuthoringError),
     #[error("the baseline cannot be written as Rust: {0}")]

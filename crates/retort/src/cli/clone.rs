@@ -89,7 +89,7 @@ pub fn clone(migrations: &'static Migrations, project: &Project, args: CloneArgs
         let mask = MaskFile::load(&path)?;
         let key = MaskKey::resolve(args.mask_key.as_deref(), args.mask_key_file.as_deref(), &project.root)?;
         let from = args.from.as_deref().unwrap_or_default();
-        let source = DatabaseUrl::parse(from).map_err(CloneError::Read)?;
+        let source = DatabaseUrl::parse(from).map_err(|error| CloneError::Read(error.into()))?;
         let quiet = args.quiet || args.format == Format::Json;
         let destination = project.database_url(args.database_url.as_deref(), quiet)?;
         let mut subset = mask.subset.clone();

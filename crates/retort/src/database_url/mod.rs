@@ -9,12 +9,12 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::backend::BackendError;
+mod error;
+
 use crate::redact::redact;
 use crate::Dialect;
 
-/// What an empty URL (an unset variable in a script, `DATABASE_URL=`) is told.
-const EMPTY_URL: &str = "the database URL is empty (was DATABASE_URL set to an empty value?)";
+pub use self::error::UrlError;
 
 /// A database URL whose `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -54,18 +54,12 @@ impl DatabaseUrl {
     /// assert_eq!(url.host().as_deref(), Some("localhost"));
     /// assert_eq!(url.database_name().as_deref(), Some("app_dev"));
     /// assert!(retort::DatabaseUrl::parse("sqlite://").is_err());
-    /// # Ok::<(), retort::BackendError>(())
+    /// # Ok::<(), retort::UrlError>(())
     /// ```
-    pub fn parse(raw: &str) -> Result<Self, BackendError> {
+    pub fn parse(raw: &str) -> Result<Self, UrlError> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err(BackendError::Database {
-                context: EMPTY_URL,
-                message: "set it to a URL such as sqlite://path/to/file.db or \
-                          postgres://user:password@localhost/dbname, or unset it to use the \
-                          project's embedded SQLite database"
-                    .to_owned(),
-            });
+            return Err(UrlError::Empty);
         }
         let scheme = raw
             .split_once(':')
@@ -76,15 +70,9 @@ impl DatabaseUrl {
                 Some("postgres" | "postgresql") => Dialect::Postgres,
                 Some("mssql" | "sqlserver") => Dialect::Mssql,
                 _ if is_ado_connection_string(raw) => return Self::from_ado(raw),
-                _ => return Err(BackendError::Url {
-                    url: redact(raw),
-                    reason:
-                        "expected sqlite://, postgres://, mssql:// or an ADO.NET connection string \
-                             (Server=tcp:host,1433;Database=…;User Id=…;Password=…)"
-                            .to_owned(),
-                }),
+                _ => return Err(UrlError::UnknownScheme { url: redact(raw) }),
             };
-        let refuse = |reason: String| BackendError::Url {
+        let refuse = |reason: String| UrlError::Invalid {
             url: redact(raw),
             reason,
         };
@@ -111,10 +99,10 @@ impl DatabaseUrl {
                 let equivalent = crate::backend::mssql_ado_to_url(raw).map_err(|error| match error {
                     // An unencoded `/`, `#` or `?` in the password ends the
                     // URL's host part early, and its message speaks of the port.
-                    BackendError::Url { reason, .. } if reason.starts_with("it is not a valid mssql://") => refuse(
+                    UrlError::Invalid { reason, .. } if reason.starts_with("it is not a valid mssql://") => refuse(
                         format!("{reason}; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40"),
                     ),
-                    BackendError::Url { reason, .. } => refuse(reason),
+                    UrlError::Invalid { reason, .. } => refuse(reason),
                     other => other,
                 })?;
                 Server::mssql(&equivalent).map_err(refuse)?
@@ -132,11 +120,11 @@ impl DatabaseUrl {
     /// An ADO.NET connection string, kept as the equivalent `mssql://` URL so
     /// that its password is redacted like any URL's; its host and database
     /// are read by the SQL Server backend's parser, like a URL's.
-    fn from_ado(raw: &str) -> Result<Self, BackendError> {
+    fn from_ado(raw: &str) -> Result<Self, UrlError> {
         #[cfg(feature = "mssql")]
         {
             let url = crate::backend::mssql_ado_to_url(raw)?;
-            let server = Server::mssql(&url).map_err(|reason| BackendError::Url {
+            let server = Server::mssql(&url).map_err(|reason| UrlError::Invalid {
                 url: redact(&url),
                 reason,
             })?;
@@ -210,10 +198,10 @@ impl DatabaseUrl {
     /// ```
     /// let url = retort::DatabaseUrl::parse("postgres://app:pa%2Fss@localhost:5432/app?sslmode=disable")?;
     /// assert_eq!(url.with_database("scratch")?.expose(), "postgres://app:pa%2Fss@localhost:5432/scratch?sslmode=disable");
-    /// # Ok::<(), retort::BackendError>(())
+    /// # Ok::<(), retort::UrlError>(())
     /// ```
-    pub fn with_database(&self, name: &str) -> Result<DatabaseUrl, BackendError> {
-        let refuse = |reason: &str| BackendError::Url { url: self.to_string(), reason: reason.to_owned() };
+    pub fn with_database(&self, name: &str) -> Result<DatabaseUrl, UrlError> {
+        let refuse = |reason: &str| UrlError::invalid(self, reason);
         let raw = match self.dialect {
             Dialect::Sqlite => return Err(refuse("an SQLite database has no server to make another database on")),
             // The canonical URL of either form (a URL or an ADO.NET string).

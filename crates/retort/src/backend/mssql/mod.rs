@@ -31,7 +31,7 @@ use self::errors::{database_error, Failure};
 use self::options::ConnectOptions;
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
 use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
-use crate::database_url::DatabaseUrl;
+use crate::database_url::{DatabaseUrl, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
@@ -42,10 +42,10 @@ pub(crate) use self::flavour::drop_database_sql;
 
 /// The `mssql://` URL equivalent to an ADO.NET connection string: what
 /// `DatabaseUrl` keeps, so that host and database are read one way.
-pub(crate) fn ado_to_url(ado: &str) -> Result<String, BackendError> {
+pub(crate) fn ado_to_url(ado: &str) -> Result<String, UrlError> {
     ConnectOptions::parse(ado)
         .map(|options| options.to_url())
-        .map_err(|error| BackendError::Url {
+        .map_err(|error| UrlError::Invalid {
             url: options::ado_for_messages(ado),
             reason: error.to_string(),
         })
@@ -112,10 +112,7 @@ impl MssqlBackend {
     }
 
     async fn open_session(url: &DatabaseUrl, read_only: bool) -> Result<Self, BackendError> {
-        let options = ConnectOptions::parse(url.expose()).map_err(|error| BackendError::Url {
-            url: url.to_string(),
-            reason: error.to_string(),
-        })?;
+        let options = ConnectOptions::parse(url.expose()).map_err(|error| UrlError::invalid(url, error.to_string()))?;
         let client = open(&options, read_only).await?;
         let database = options
             .database
@@ -165,14 +162,11 @@ impl MssqlBackend {
     /// Drops and creates the database a URL names, from `master` (for
     /// `db reset`; the caller checks that it looks local).
     pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
-        let options = ConnectOptions::parse(url.expose()).map_err(|error| BackendError::Url {
-            url: url.to_string(),
-            reason: error.to_string(),
-        })?;
-        let name = options.database.clone().ok_or_else(|| BackendError::Url {
-            url: url.to_string(),
-            reason: "name the database to reset (mssql://…/DevDB or Database=DevDB)".to_owned(),
-        })?;
+        let options = ConnectOptions::parse(url.expose()).map_err(|error| UrlError::invalid(url, error.to_string()))?;
+        let name = options
+            .database
+            .clone()
+            .ok_or_else(|| UrlError::invalid(url, "name the database to reset (mssql://…/DevDB or Database=DevDB)"))?;
         let master = DatabaseUrl::parse(&options.url_for_database("master"))?;
         let mut admin = Self::connect(&master).await?;
         let flavour = admin.flavour().await?;

@@ -1,0 +1,37 @@
+//! Why a database URL was refused.
+
+/// Why a database URL (or an ADO.NET connection string) was refused: what
+/// is wrong with it and how to write it instead.
+///
+/// No variant holds the password. `url` is the URL as [`redact`](crate::redact)
+/// shows it, or an ADO.NET string cut before its password (where a malformed
+/// password ends cannot be known), and no reason quotes a value from it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// The URL is blank: an unset variable in a script, `DATABASE_URL=`.
+    #[error(
+        "the database URL is empty (was DATABASE_URL set to an empty value?): set it to a URL such as \
+         sqlite://path/to/file.db or postgres://user:password@localhost/dbname, or unset it to use the \
+         project's embedded SQLite database"
+    )]
+    Empty,
+    /// Neither a scheme retort has a backend for nor an ADO.NET string.
+    #[error(
+        "{url} is not a database URL retort understands: expected sqlite://, postgres://, mssql:// or an \
+         ADO.NET connection string (Server=tcp:host,1433;Database=…;User Id=…;Password=…)"
+    )]
+    UnknownScheme { url: String },
+    /// A URL of a form retort knows that cannot be used as written; the
+    /// reason says which part is wrong and how to write it.
+    #[error("{url} is not a database URL retort understands: {reason}")]
+    Invalid { url: String, reason: String },
+}
+
+impl UrlError {
+    /// A URL that parsed but cannot serve what it was asked for (another
+    /// backend's URL, no database named where one must be).
+    pub(crate) fn invalid(url: &super::DatabaseUrl, reason: impl Into<String>) -> Self {
+        UrlError::Invalid { url: url.to_string(), reason: reason.into() }
+    }
+}
