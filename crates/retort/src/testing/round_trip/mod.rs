@@ -36,15 +36,22 @@ use std::time::Instant;
 mod data;
 mod error;
 mod report;
+mod snapshot;
 
 pub use data::{DataCheck, DataConnection, DataError, DataPhase, HookFuture};
 pub use error::RoundTripError;
 pub use report::{Report, RevisionOutcome, RevisionReport};
+// Hidden because only `insta_snapshots!` calls it, from the user's crate.
+#[doc(hidden)]
+pub use snapshot::__catch_snapshot_failure;
+pub use snapshot::{snapshot_name, Snapshot};
+
+use snapshot::SnapshotCheck;
 
 use super::BackendKind;
 use crate::backend::Backend;
 use crate::graph::Candidate;
-use crate::schema::{Change, Difference, SchemaSnapshot};
+use crate::schema::{Difference, SchemaSnapshot};
 use crate::{
     DatabaseUrl, Dialect, Direction, Migrations, Migrator, MigratorConfig, Revision, RevisionGraph,
     Target,
@@ -55,94 +62,6 @@ const ONE_DOWN: NonZeroI32 = match NonZeroI32::new(-1) {
     Some(step) => step,
     None => unreachable!(),
 };
-
-// ---------------------------------------------------------------------------
-// Snapshots.
-
-/// A schema snapshot the harness asks to be checked against its reviewed file.
-#[derive(Debug)]
-pub struct Snapshot<'a> {
-    pub backend: BackendKind,
-    /// The file name without `.snap`: `<revision>_<slug>`.
-    pub name: &'a str,
-    pub revision: &'static Revision,
-    /// One sentence for reviewers: which revision, which backend.
-    pub description: &'a str,
-    /// The rendered schema ([`SchemaSnapshot::render`]).
-    pub contents: &'a str,
-}
-
-type SnapshotCheck = Box<dyn Fn(&Snapshot<'_>) -> Result<(), String>>;
-
-/// The snapshot name of a revision: its file name without the extension
-/// (`ca2061f1a411_initial_users_and_todos`), prefixed with the id when the
-/// file name does not start with it.
-pub fn snapshot_name(revision: &Revision) -> String {
-    let file = revision.file_name();
-    let stem = [".up.sql", ".down.sql", ".sql", ".rs"]
-        .iter()
-        .find_map(|extension| file.strip_suffix(extension))
-        .unwrap_or(file);
-    let name = if stem.starts_with(revision.id) {
-        stem.to_owned()
-    } else {
-        format!("{}_{stem}", revision.id)
-    };
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Runs an insta assertion and turns its panic into an error, so the round
-/// trip can go on and report every outdated snapshot at once (insta has
-/// already printed the diff and written the `.snap.new` file).
-///
-/// Hidden because only [`insta_snapshots!`](crate::insta_snapshots) calls it:
-/// the insta macros must expand in the user's crate to find its workspace.
-#[doc(hidden)]
-pub fn __catch_snapshot_failure(assertion: impl FnOnce()) -> Result<(), String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(assertion)).map_err(|panic| {
-        panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
-            .unwrap_or_else(|| "the snapshot assertion failed".to_owned())
-    })
-}
-
-/// A snapshot check for [`RoundTrip::snapshots`] that uses insta, storing
-/// files in `<dir>/<backend>/<revision>_<slug>.snap`; `dir` defaults to the
-/// calling crate's `snapshots/` folder.
-///
-/// It expands in the calling crate, which needs `insta` as a dev-dependency.
-/// A missing or changed snapshot fails the round trip (after the whole walk,
-/// so every outdated file is written as `.snap.new` in one run); review them
-/// with `cargo insta review`, or accept them with `INSTA_UPDATE=always`.
-#[macro_export]
-macro_rules! insta_snapshots {
-    () => {
-        $crate::insta_snapshots!(::std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"))
-    };
-    ($dir:expr) => {{
-        let dir: ::std::path::PathBuf = ::std::convert::Into::into($dir);
-        move |snapshot: &$crate::testing::Snapshot<'_>| -> ::std::result::Result<(), ::std::string::String> {
-            let mut settings = ::insta::Settings::clone_current();
-            settings.set_snapshot_path(dir.join(snapshot.backend.name()));
-            settings.set_prepend_module_to_snapshot(false);
-            settings.set_omit_expression(true);
-            settings.set_description(snapshot.description);
-            $crate::testing::__catch_snapshot_failure(|| {
-                settings.bind(|| ::insta::assert_snapshot!(snapshot.name, snapshot.contents))
-            })
-        }
-    }};
-}
 
 /// Round-trips every revision of a project on a throwaway database of
 /// `kind`, checking each schema against `snapshots/<backend>/` with insta.
@@ -441,27 +360,19 @@ impl Walk<'_> {
         }
     }
 
-    /// The differences that fail the round trip; a column order difference
-    /// alone becomes a note unless the order is strict.
+    /// The differences that fail the round trip; the others become notes.
     fn compare(
         &mut self,
         expected: &SchemaSnapshot,
         actual: &SchemaSnapshot,
         after: &str,
     ) -> Vec<Difference> {
-        let differences = expected.diff(actual);
-        if self.harness.strict_column_order {
-            return differences;
+        let comparison =
+            snapshot::compare(expected, actual, self.harness.strict_column_order, after);
+        for note in comparison.notes {
+            self.note(note);
         }
-        let (order, others): (Vec<Difference>, Vec<Difference>) = differences
-            .into_iter()
-            .partition(|d| matches!(&d.change, Change::Changed { attribute, .. } if attribute == "column order"));
-        for difference in order {
-            self.note(format!(
-                "{after}, {difference} (not a failure: call RoundTrip::strict_column_order to make it one)"
-            ));
-        }
-        others
+        comparison.failures
     }
 
     /// Prints a note past the test harness's capture (a skipped check must
@@ -479,23 +390,7 @@ impl Walk<'_> {
         let Some(check) = &self.harness.snapshots else {
             return;
         };
-        let name = snapshot_name(revision);
-        let description = format!(
-            "The {} schema after upgrading to revision {} ({}) from {}.",
-            self.report.backend.product(),
-            revision.id,
-            revision.message,
-            revision.source
-        );
-        let contents = schema.render();
-        let snapshot = Snapshot {
-            backend: self.report.backend,
-            name: &name,
-            revision,
-            description: &description,
-            contents: &contents,
-        };
-        if check(&snapshot).is_err() {
+        if let Some(name) = snapshot::outdated(check, self.report.backend, revision, schema) {
             self.outdated.push(name);
         }
     }
@@ -732,52 +627,5 @@ impl Walk<'_> {
         self.current = Some(again);
         self.report.full_cycle = Some(started.elapsed());
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Body, Checksum};
-
-    fn revision(id: &'static str, source: &'static str) -> Revision {
-        Revision {
-            id,
-            parents: &[],
-            depends_on: &[],
-            branch_labels: &[],
-            message: "",
-            checksum: Checksum([0; 32]),
-            transactional: true,
-            irreversible: None,
-            source,
-            body: Body::Sql { up: "", down: None },
-        }
-    }
-
-    #[test]
-    fn snapshot_name_is_the_file_stem_when_it_starts_with_the_id() {
-        assert_eq!(
-            snapshot_name(&revision(
-                "ca2061f1a411",
-                "migrations/ca2061f1a411_initial.rs"
-            )),
-            "ca2061f1a411_initial"
-        );
-        assert_eq!(
-            snapshot_name(&revision("e2c9", "migrations/e2c9_add_phone.up.sql")),
-            "e2c9_add_phone"
-        );
-        assert_eq!(
-            snapshot_name(&revision("a0a0", "migrations/fixture.sql")),
-            "a0a0_fixture"
-        );
-    }
-
-    #[test]
-    fn catch_snapshot_failure_turns_a_panic_into_its_message() {
-        let result = __catch_snapshot_failure(|| panic!("snapshot differs"));
-        assert_eq!(result, Err("snapshot differs".to_owned()));
-        assert_eq!(__catch_snapshot_failure(|| {}), Ok(()));
     }
 }
