@@ -189,3 +189,62 @@ fn outside_default_schema(mut snapshot: SchemaSnapshot, not_reproduced: &mut Vec
     }
     snapshot
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ForeignKey, Key, Table};
+    use crate::Flavour;
+
+    /// Two tables whose foreign keys reference each other, and one in
+    /// another schema.
+    fn source(dialect: Dialect) -> Source {
+        let table = |name: &str, other: &str| Table {
+            columns: vec![
+                Column { name: "id".into(), data_type: "integer".into(), ..Column::default() },
+                Column { name: "other_id".into(), data_type: "integer".into(), nullable: true, ..Column::default() },
+            ],
+            primary_key: Some(Key { name: None, columns: vec!["id".into()] }),
+            foreign_keys: vec![ForeignKey {
+                name: None,
+                columns: vec!["other_id".into()],
+                referenced_table: other.into(),
+                referenced_columns: vec!["id".into()],
+                on_delete: "NO ACTION".into(),
+                on_update: "NO ACTION".into(),
+            }],
+            ..Table::default()
+        };
+        let mut snapshot = SchemaSnapshot::default();
+        snapshot.tables.insert("a".into(), table("a", "b"));
+        snapshot.tables.insert("b".into(), table("b", "a"));
+        snapshot.tables.insert("billing.invoices".into(), Table::default());
+        Source {
+            dialect,
+            flavour: Flavour::Standard,
+            description: "a test".into(),
+            snapshot,
+            system: SystemNames::default(),
+            extras: Extras::default(),
+            unsupported: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn plan_adds_a_cycles_foreign_key_after_its_tables_and_drops_it_first() {
+        let baseline = plan(&source(Dialect::Postgres), &BaselineOptions::default());
+        let names: Vec<&str> = baseline.upgrade.iter().map(Operation::name).collect();
+        assert_eq!(names, ["create_table", "create_table", "create_foreign_key"]);
+        let names: Vec<&str> = baseline.downgrade.iter().map(Operation::name).collect();
+        assert_eq!(names, ["drop_constraint", "drop_table", "drop_table"]);
+        assert!(matches!(&baseline.downgrade[0], Operation::DropConstraint { name, .. } if name == "fk_a_other_id"));
+    }
+
+    #[test]
+    fn plan_keeps_foreign_keys_in_their_tables_on_sqlite_and_reports_other_schemas() {
+        let baseline = plan(&source(Dialect::Sqlite), &BaselineOptions::default());
+        assert_eq!(baseline.upgrade.len(), 2, "{:?}", baseline.upgrade);
+        let objects: Vec<&str> = baseline.not_reproduced.iter().map(|n| n.object.as_str()).collect();
+        assert_eq!(objects, ["table billing.invoices"]);
+    }
+}

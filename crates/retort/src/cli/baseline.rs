@@ -205,3 +205,50 @@ fn scratch_error(error: crate::ScratchError) -> MigrateError {
         other => MigrateError::Backend(BackendError::Database { context: "stamp --verify", message: other.to_string() }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(from: &str, force: bool) -> BaselineArgs {
+        BaselineArgs {
+            from: from.to_owned(),
+            message: "baseline".into(),
+            schemas: vec![],
+            exclude: vec![],
+            include_other_tools: false,
+            keep_names: false,
+            force,
+            history_table: "retort_history".into(),
+            history_schema: None,
+        }
+    }
+
+    /// A project whose migrations/ holds one revision, and an SQLite
+    /// database with one table.
+    fn setup() -> (tempfile::TempDir, Project, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).unwrap();
+        let spec = RevisionSpec { id: "aaaa00000001".into(), message: "first".into(), ..RevisionSpec::default() };
+        std::fs::write(migrations.join("aaaa00000001_first.rs"), retort_build::rust_revision(&spec)).unwrap();
+        let database = dir.path().join("legacy.db");
+        rusqlite::Connection::open(&database).unwrap().execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY)").unwrap();
+        let url = format!("sqlite://{}", database.display());
+        let project = Project::new(dir.path());
+        (dir, project, url)
+    }
+
+    #[tokio::test]
+    async fn baseline_refuses_a_folder_with_revisions_unless_forced() {
+        let (_dir, project, url) = setup();
+        let refused = write_baseline(&project, &args(&url, false)).await.unwrap_err();
+        assert!(matches!(refused, BaselineError::NotFirst { count: 1, .. }), "{refused}");
+        assert!(refused.to_string().contains("a baseline is revision 1") && refused.to_string().contains("--force"), "{refused}");
+        let (path, baseline, ..) = write_baseline(&project, &args(&url, true)).await.unwrap();
+        assert!(path.to_string_lossy().ends_with("_baseline.rs"), "{}", path.display());
+        assert_eq!(baseline.upgrade.len(), 1, "create_table t");
+        let scanned = retort_build::scan(&project.root, std::path::Path::new("migrations"));
+        assert_eq!(scanned.revisions.len(), 2, "{:?}", scanned.errors);
+    }
+}
