@@ -23,10 +23,13 @@
 //! `NEXT VALUE FOR dbo.s`. Identifiers in expressions lose their brackets where they need
 //! none, as Babelfish prints them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::batch::{self, Kind};
-use super::catalog::{Catalog, ColumnRow};
+use super::catalog::{
+    Catalog, CheckRow, ColumnRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
+    SequenceRow, TableRow,
+};
 use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
 use crate::history::HistoryTable;
 use crate::Flavour;
@@ -56,147 +59,227 @@ const BUILT_IN_SCHEMAS: [&str; 13] = [
 /// (whose schema is explicit, see `HistoryTable::resolved`).
 pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavour) -> SchemaSnapshot {
     let babelfish = flavour == Flavour::Babelfish;
-    let history_schema = history.schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
-    let log_name = format!("{}_log", history.name);
-    let is_history = |schema: &str, table: &str| {
-        schema == history_schema && (table == history.name || table == log_name)
-    };
+    let history = HistoryTables::new(history);
     let mut snapshot = SchemaSnapshot::default();
+    add_tables(&mut snapshot, &catalog.tables, &history);
+    add_columns(&mut snapshot, &catalog.columns, catalog.collation.as_deref(), babelfish);
+    add_keys(&mut snapshot, &catalog.keys, babelfish);
+    add_indexes(&mut snapshot, &catalog.indexes, &catalog.index_columns, babelfish);
+    add_foreign_keys(&mut snapshot, &catalog.foreign_keys, babelfish);
+    add_checks(&mut snapshot, &catalog.checks, babelfish);
+    sort_table_parts(&mut snapshot);
+    add_modules(&mut snapshot, &catalog.modules, &history);
+    for row in &catalog.sequences {
+        snapshot.sequences.insert(qualified(&row.schema, &row.name), sequence(row));
+    }
+    snapshot.schemas = user_schemas(catalog, &history);
+    snapshot
+}
 
-    // History tables are never added, so looking a table up by name below
-    // also leaves out everything attached to them.
-    for row in catalog
-        .tables
-        .iter()
-        .filter(|t| !is_history(&t.schema, &t.table))
-    {
+/// retort's history table and its log, which a snapshot leaves out.
+struct HistoryTables<'a> {
+    schema: &'a str,
+    name: &'a str,
+    log: String,
+}
+
+impl<'a> HistoryTables<'a> {
+    fn new(history: &'a HistoryTable) -> Self {
+        HistoryTables {
+            schema: history.schema.as_deref().unwrap_or(DEFAULT_SCHEMA),
+            name: &history.name,
+            log: format!("{}_log", history.name),
+        }
+    }
+
+    /// Whether `schema.table` is one of the two.
+    fn contains(&self, schema: &str, table: &str) -> bool {
+        schema == self.schema && (table == self.name || table == self.log)
+    }
+
+    /// Whether a module is a trigger on one of the two.
+    fn guards(&self, module: &ModuleRow) -> bool {
+        module.kind == "TR"
+            && self.contains(
+                module.parent_schema.as_deref().unwrap_or_default(),
+                module.parent.as_deref().unwrap_or_default(),
+            )
+    }
+}
+
+/// An empty table per user table, for the later rows to fill in. History
+/// tables are never added, so the steps after this one, which find a row's
+/// table by name, leave out everything attached to them too.
+fn add_tables(snapshot: &mut SchemaSnapshot, rows: &[TableRow], history: &HistoryTables) {
+    for row in rows.iter().filter(|t| !history.contains(&t.schema, &t.table)) {
         snapshot
             .tables
             .insert(qualified(&row.schema, &row.table), Table::default());
     }
+}
 
-    for row in &catalog.columns {
-        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
-            table
-                .columns
-                .push(column(row, catalog.collation.as_deref(), babelfish));
+/// The snapshot's table that a row of `schema.table` belongs to, if any.
+fn table_mut<'s>(snapshot: &'s mut SchemaSnapshot, schema: &str, table: &str) -> Option<&'s mut Table> {
+    snapshot.tables.get_mut(&qualified(schema, table))
+}
+
+fn add_columns(snapshot: &mut SchemaSnapshot, rows: &[ColumnRow], collation: Option<&str>, babelfish: bool) {
+    for row in rows {
+        if let Some(table) = table_mut(snapshot, &row.schema, &row.table) {
+            table.columns.push(column(row, collation, babelfish));
         }
     }
+}
 
-    // (schema, table, constraint) → (PK or UQ, system-named, columns).
-    type KeyColumns = (String, bool, Vec<String>);
-    let mut keys: BTreeMap<(String, String, String), KeyColumns> = BTreeMap::new();
-    for row in &catalog.keys {
-        let entry = keys
-            .entry((
-                row.schema.clone(),
-                row.table.clone(),
-                row.constraint.clone(),
-            ))
-            .or_insert_with(|| (row.kind.clone(), row.system_named && !babelfish, Vec::new()));
-        entry.2.push(row.column.clone());
+/// The catalog returns a constraint that spans several columns as one row
+/// per column; these are each constraint's rows, in catalog order, the
+/// constraints in (schema, table, name) order.
+fn by_constraint<R>(rows: &[R], id: impl Fn(&R) -> [&str; 3]) -> Vec<Vec<&R>> {
+    let mut groups: BTreeMap<[&str; 3], Vec<&R>> = BTreeMap::new();
+    for row in rows {
+        groups.entry(id(row)).or_default().push(row);
     }
-    for ((schema, name, constraint), (kind, system_named, columns)) in keys {
-        if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
-            let suffix = if kind == "PK" { "pkey" } else { "key" };
-            let made_up = babelfish && babelfish_made_up(&constraint, &name, if kind == "PK" { &[] } else { &columns }, suffix);
-            let key = Key {
-                name: (!system_named && !made_up).then_some(constraint),
-                columns,
-            };
-            match kind.as_str() {
+    groups.into_values().collect()
+}
+
+fn add_keys(snapshot: &mut SchemaSnapshot, rows: &[KeyColumnRow], babelfish: bool) {
+    for rows in by_constraint(rows, |r| [&r.schema, &r.table, &r.constraint]) {
+        let Some(first) = rows.first() else { continue };
+        if let Some(table) = table_mut(snapshot, &first.schema, &first.table) {
+            let columns = rows.iter().map(|r| r.column.clone()).collect();
+            let key = key(first, columns, babelfish);
+            match first.kind.as_str() {
                 "PK" => table.primary_key = Some(key),
                 _ => table.uniques.push(key),
             }
         }
     }
+}
 
-    for row in &catalog.indexes {
-        let columns = catalog
-            .index_columns
+/// A primary key (`first.kind` is `PK`) or unique constraint from its
+/// first row and its columns; a name the server made up is none.
+fn key(first: &KeyColumnRow, columns: Vec<String>, babelfish: bool) -> Key {
+    let primary = first.kind == "PK";
+    let system_named = first.system_named && !babelfish;
+    let made_up = babelfish
+        && babelfish_made_up(
+            &first.constraint,
+            &first.table,
+            if primary { &[] } else { &columns },
+            if primary { "pkey" } else { "key" },
+        );
+    Key {
+        name: (!system_named && !made_up).then(|| first.constraint.clone()),
+        columns,
+    }
+}
+
+fn add_indexes(snapshot: &mut SchemaSnapshot, rows: &[IndexRow], columns: &[IndexColumnRow], babelfish: bool) {
+    for row in rows {
+        if let Some(table) = table_mut(snapshot, &row.schema, &row.table) {
+            table.indexes.push(index(row, columns, babelfish));
+        }
+    }
+}
+
+/// An index from its row and the catalog's index columns (of every index):
+/// its keys in key order, then its included columns (and those SQL Server
+/// adds, with key ordinal 0) in column order.
+fn index(row: &IndexRow, columns: &[IndexColumnRow], babelfish: bool) -> Index {
+    let columns = columns
+        .iter()
+        .filter(|c| c.schema == row.schema && c.table == row.table && c.index == row.name);
+    let mut keys: Vec<_> = columns
+        .clone()
+        .filter(|c| !c.included && c.key_ordinal > 0)
+        .collect();
+    keys.sort_by_key(|c| c.key_ordinal);
+    let mut included: Vec<_> = columns
+        .filter(|c| c.included || c.key_ordinal == 0)
+        .collect();
+    included.sort_by_key(|c| c.index_column_id);
+    Index {
+        name: if babelfish { babelfish_index_name(&row.name, &row.table) } else { row.name.clone() },
+        unique: row.unique,
+        // 1: clustered rowstore, 5: clustered columnstore.
+        clustered: matches!(row.kind, 1 | 5),
+        columns: keys
             .iter()
-            .filter(|c| c.schema == row.schema && c.table == row.table && c.index == row.name);
-        let mut keys: Vec<_> = columns
-            .clone()
-            .filter(|c| !c.included && c.key_ordinal > 0)
-            .collect();
-        keys.sort_by_key(|c| c.key_ordinal);
-        let mut included: Vec<_> = columns
-            .filter(|c| c.included || c.key_ordinal == 0)
-            .collect();
-        included.sort_by_key(|c| c.index_column_id);
-        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
-            table.indexes.push(Index {
-                name: if babelfish { babelfish_index_name(&row.name, &row.table) } else { row.name.clone() },
-                unique: row.unique,
-                // 1: clustered rowstore, 5: clustered columnstore.
-                clustered: matches!(row.kind, 1 | 5),
-                columns: keys
-                    .iter()
-                    .map(|c| IndexColumn {
-                        name: c.column.clone(),
-                        descending: c.descending,
-                    })
-                    .collect(),
-                included: included.iter().map(|c| c.column.clone()).collect(),
-                filter: row.filter.as_deref().map(canonical),
-            });
-        }
+            .map(|c| IndexColumn {
+                name: c.column.clone(),
+                descending: c.descending,
+            })
+            .collect(),
+        included: included.iter().map(|c| c.column.clone()).collect(),
+        filter: row.filter.as_deref().map(canonical),
     }
+}
 
-    let mut foreign_keys: BTreeMap<(String, String, String), ForeignKey> = BTreeMap::new();
-    for row in &catalog.foreign_keys {
-        let key = foreign_keys
-            .entry((
-                row.schema.clone(),
-                row.table.clone(),
-                row.constraint.clone(),
-            ))
-            .or_insert_with(|| ForeignKey {
-                name: (!row.system_named || babelfish).then(|| row.constraint.clone()),
-                columns: Vec::new(),
-                referenced_table: qualified(&row.referenced_schema, &row.referenced_table),
-                referenced_columns: Vec::new(),
-                on_delete: action(&row.on_delete),
-                on_update: action(&row.on_update),
-            });
-        key.columns.push(row.column.clone());
-        key.referenced_columns.push(row.referenced_column.clone());
-    }
-    for ((schema, name, constraint), mut key) in foreign_keys {
-        if babelfish && babelfish_made_up(&constraint, &name, &key.columns, "fkey") {
-            key.name = None;
-        }
-        if let Some(table) = snapshot.tables.get_mut(&qualified(&schema, &name)) {
-            table.foreign_keys.push(key);
+fn add_foreign_keys(snapshot: &mut SchemaSnapshot, rows: &[ForeignKeyColumnRow], babelfish: bool) {
+    for rows in by_constraint(rows, |r| [&r.schema, &r.table, &r.constraint]) {
+        let Some(first) = rows.first() else { continue };
+        if let Some(table) = table_mut(snapshot, &first.schema, &first.table) {
+            table.foreign_keys.push(foreign_key(first, &rows, babelfish));
         }
     }
+}
 
-    for row in &catalog.checks {
-        if let Some(table) = snapshot.tables.get_mut(&qualified(&row.schema, &row.table)) {
-            // PostgreSQL names a check after its one column, if it has one.
-            let made_up = babelfish
-                && (babelfish_made_up(&row.name, &row.table, &[], "check")
-                    || table
-                        .columns
-                        .iter()
-                        .any(|c| babelfish_made_up(&row.name, &row.table, std::slice::from_ref(&c.name), "check")));
-            let name = (!row.system_named || babelfish).then(|| row.name.clone()).filter(|_| !made_up);
-            table.checks.push(Check {
-                name,
-                expression: canonical(&row.definition),
-            });
+/// A foreign key from its rows, one per column pair (`first` among them);
+/// a name the server made up is none.
+fn foreign_key(first: &ForeignKeyColumnRow, rows: &[&ForeignKeyColumnRow], babelfish: bool) -> ForeignKey {
+    let columns: Vec<String> = rows.iter().map(|r| r.column.clone()).collect();
+    let made_up = babelfish && babelfish_made_up(&first.constraint, &first.table, &columns, "fkey");
+    ForeignKey {
+        name: (!first.system_named || babelfish)
+            .then(|| first.constraint.clone())
+            .filter(|_| !made_up),
+        columns,
+        referenced_table: qualified(&first.referenced_schema, &first.referenced_table),
+        referenced_columns: rows.iter().map(|r| r.referenced_column.clone()).collect(),
+        on_delete: action(&first.on_delete),
+        on_update: action(&first.on_update),
+    }
+}
+
+fn add_checks(snapshot: &mut SchemaSnapshot, rows: &[CheckRow], babelfish: bool) {
+    for row in rows {
+        if let Some(table) = table_mut(snapshot, &row.schema, &row.table) {
+            let check = check(row, &table.columns, babelfish);
+            table.checks.push(check);
         }
     }
+}
 
+/// A check constraint of a table with `columns`; a name the server made up
+/// is none (PostgreSQL, under Babelfish, names a check after its one
+/// column, if it has one).
+fn check(row: &CheckRow, columns: &[Column], babelfish: bool) -> Check {
+    let made_up = babelfish
+        && (babelfish_made_up(&row.name, &row.table, &[], "check")
+            || columns
+                .iter()
+                .any(|c| babelfish_made_up(&row.name, &row.table, std::slice::from_ref(&c.name), "check")));
+    Check {
+        name: (!row.system_named || babelfish).then(|| row.name.clone()).filter(|_| !made_up),
+        expression: canonical(&row.definition),
+    }
+}
+
+/// The catalog returns constraints and indexes in no promised order; sorting
+/// them keeps two snapshots of the same schema equal.
+fn sort_table_parts(snapshot: &mut SchemaSnapshot) {
     for table in snapshot.tables.values_mut() {
         table.uniques.sort();
         table.foreign_keys.sort();
         table.checks.sort();
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
+}
 
-    for row in &catalog.modules {
+/// Views, procedures, functions and triggers (but those on the history
+/// tables), each filed under its kind; other kinds are left out.
+fn add_modules(snapshot: &mut SchemaSnapshot, rows: &[ModuleRow], history: &HistoryTables) {
+    for row in rows {
         let name = qualified(&row.schema, &row.name);
         let text = row
             .definition
@@ -207,78 +290,59 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
                 snapshot.views.insert(name, View { definition: text });
             }
             "P" => {
-                snapshot.routines.insert(
-                    name,
-                    Routine {
-                        kind: RoutineKind::Procedure,
-                        definition: text,
-                    },
-                );
+                let procedure = Routine { kind: RoutineKind::Procedure, definition: text };
+                snapshot.routines.insert(name, procedure);
             }
             "FN" | "IF" | "TF" => {
-                snapshot.routines.insert(
-                    name,
-                    Routine {
-                        kind: RoutineKind::Function,
-                        definition: text,
-                    },
-                );
+                let function = Routine { kind: RoutineKind::Function, definition: text };
+                snapshot.routines.insert(name, function);
             }
             "TR" => {
                 let parent_schema = row.parent_schema.as_deref().unwrap_or(&row.schema);
                 let parent = row.parent.as_deref().unwrap_or_default();
-                if !is_history(parent_schema, parent) {
-                    snapshot.triggers.insert(
-                        name,
-                        Trigger {
-                            table: qualified(parent_schema, parent),
-                            definition: text,
-                        },
-                    );
+                if !history.contains(parent_schema, parent) {
+                    let trigger = Trigger { table: qualified(parent_schema, parent), definition: text };
+                    snapshot.triggers.insert(name, trigger);
                 }
             }
             _ => {}
         }
     }
+}
 
-    for row in &catalog.sequences {
-        // The catalog's values fit the sequence's type; only a decimal
-        // sequence beyond bigint could fail to parse, and is then shown at 0.
-        snapshot.sequences.insert(
-            qualified(&row.schema, &row.name),
-            Sequence {
-                data_type: data_type(&row.type_name, 0, row.precision, row.scale),
-                start: row.start.trim().parse().unwrap_or_default(),
-                increment: row.increment.trim().parse().unwrap_or_default(),
-            },
-        );
+/// A sequence from its row. The catalog's values fit the sequence's type;
+/// only a decimal sequence beyond bigint could fail to parse, and is then
+/// shown at 0.
+fn sequence(row: &SequenceRow) -> Sequence {
+    Sequence {
+        data_type: data_type(&row.type_name, 0, row.precision, row.scale),
+        start: row.start.trim().parse().unwrap_or_default(),
+        increment: row.increment.trim().parse().unwrap_or_default(),
     }
+}
 
-    // A schema retort created for its history tables is not the user's,
-    // unless something of theirs lives in it too.
+/// The schemas the user made: not the ones every database has, nor one
+/// retort created for its history tables, unless something of theirs lives
+/// in it too.
+fn user_schemas(catalog: &Catalog, history: &HistoryTables) -> BTreeSet<String> {
     let used = |schema: &str| {
         catalog
             .tables
             .iter()
-            .any(|t| t.schema == schema && !is_history(&t.schema, &t.table))
-            || catalog.modules.iter().any(|m| {
-                let on_history = m.kind == "TR"
-                    && is_history(
-                        m.parent_schema.as_deref().unwrap_or_default(),
-                        m.parent.as_deref().unwrap_or_default(),
-                    );
-                m.schema == schema && !on_history
-            })
+            .any(|t| t.schema == schema && !history.contains(&t.schema, &t.table))
+            || catalog
+                .modules
+                .iter()
+                .any(|m| m.schema == schema && !history.guards(m))
             || catalog.sequences.iter().any(|s| s.schema == schema)
     };
-    snapshot.schemas = catalog
+    catalog
         .schemas
         .iter()
         .filter(|schema| !BUILT_IN_SCHEMAS.contains(&schema.as_str()))
-        .filter(|schema| schema.as_str() != history_schema || used(schema))
+        .filter(|schema| schema.as_str() != history.schema || used(schema))
         .cloned()
-        .collect();
-    snapshot
+        .collect()
 }
 
 /// `name` in `dbo`, `schema.name` elsewhere.
@@ -600,10 +664,6 @@ fn definition(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::{
-        CheckRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
-        SequenceRow, TableRow,
-    };
     use super::*;
 
     const COLLATION: &str = "SQL_Latin1_General_CP1_CI_AS";
@@ -842,6 +902,15 @@ mod tests {
         }
     }
 
+    impl IndexColumnRow {
+        fn on_index(self, index: &str) -> Self {
+            IndexColumnRow {
+                index: index.into(),
+                ..self
+            }
+        }
+    }
+
     impl ColumnRow {
         fn not_null(self) -> Self {
             ColumnRow {
@@ -1018,6 +1087,137 @@ mod tests {
                 increment: 10
             }
         );
+    }
+
+    #[test]
+    fn key_forgets_names_the_server_made_up() {
+        let columns = || vec!["id".to_owned()];
+        let made_up = KeyColumnRow { system_named: true, ..key("todos", "PK__todos__3213E83F6A2B4C1D", "PK", 1, "id") };
+        assert_eq!(super::key(&made_up, columns(), false).name, None);
+        let given = key("todos", "PK_todos", "PK", 1, "id");
+        assert_eq!(super::key(&given, columns(), false).name.as_deref(), Some("PK_todos"));
+        // Babelfish calls every name system-made, and keeps PostgreSQL's for unnamed ones.
+        assert_eq!(super::key(&made_up, columns(), true).name.as_deref(), Some("PK__todos__3213E83F6A2B4C1D"));
+        assert_eq!(super::key(&key("todos", "todos_pkey", "PK", 1, "id"), columns(), true).name, None);
+        let unique = key("todos", "todos_owner_id_title_key", "UQ", 1, "owner_id");
+        let key = super::key(&unique, vec!["owner_id".into(), "title".into()], true);
+        assert_eq!(key, Key { name: None, columns: vec!["owner_id".into(), "title".into()] });
+    }
+
+    #[test]
+    fn by_constraint_gathers_each_constraints_rows_in_name_order() {
+        let rows = [
+            key("users", "UQ_b", "UQ", 1, "x"),
+            key("users", "UQ_a", "UQ", 1, "y"),
+            key("users", "UQ_b", "UQ", 2, "z"),
+            key("todos", "UQ_c", "UQ", 1, "w"),
+        ];
+        let groups: Vec<Vec<&str>> = by_constraint(&rows, |r| [&r.schema, &r.table, &r.constraint])
+            .into_iter()
+            .map(|group| group.iter().map(|r| r.column.as_str()).collect())
+            .collect();
+        assert_eq!(groups, [vec!["w"], vec!["y"], vec!["x", "z"]]);
+    }
+
+    #[test]
+    fn index_orders_keys_by_ordinal_and_included_columns_by_id() {
+        let row = IndexRow {
+            schema: "dbo".into(),
+            table: "todos".into(),
+            name: "ix_todos_owner_idtodos0123456789abcdef0123456789abcdef".into(),
+            unique: false,
+            kind: 5,
+            filter: Some("([done]=(0))".into()),
+        };
+        let index_column = |key_ordinal, id, column| IndexColumnRow { index: row.name.clone(), ..index_column("", key_ordinal, id, column) };
+        let columns = [
+            index_column(0, 4, "title"),
+            index_column(2, 2, "id"),
+            index_column(0, 3, "done"),
+            IndexColumnRow { descending: true, ..index_column(1, 1, "owner_id") },
+            index_column(1, 1, "elsewhere").on_index("other"),
+        ];
+        let expected = |name: &str| Index {
+            name: name.into(),
+            unique: false,
+            clustered: true,
+            columns: vec![
+                IndexColumn { name: "owner_id".into(), descending: true },
+                IndexColumn { name: "id".into(), descending: false },
+            ],
+            included: vec!["done".into(), "title".into()],
+            filter: Some("done = 0".into()),
+        };
+        assert_eq!(index(&row, &columns, false), expected(&row.name));
+        assert_eq!(index(&row, &columns, true), expected("ix_todos_owner_id"));
+    }
+
+    #[test]
+    fn foreign_key_pairs_its_columns_and_reads_actions() {
+        let row = |ordinal: i64, column: &str, referenced: &str| ForeignKeyColumnRow {
+            schema: "dbo".into(),
+            table: "todos".into(),
+            constraint: "todos_owner_id_team_id_fkey".into(),
+            ordinal,
+            column: column.into(),
+            referenced_schema: "billing".into(),
+            referenced_table: "members".into(),
+            referenced_column: referenced.into(),
+            on_delete: "SET_NULL".into(),
+            on_update: "NO_ACTION".into(),
+            system_named: true,
+        };
+        let rows = [row(1, "owner_id", "id"), row(2, "team_id", "team")];
+        let rows: Vec<&ForeignKeyColumnRow> = rows.iter().collect();
+        assert_eq!(
+            foreign_key(rows[0], &rows, false),
+            ForeignKey {
+                name: None,
+                columns: vec!["owner_id".into(), "team_id".into()],
+                referenced_table: "billing.members".into(),
+                referenced_columns: vec!["id".into(), "team".into()],
+                on_delete: "SET NULL".into(),
+                on_update: "NO ACTION".into(),
+            }
+        );
+        // Babelfish's own name for it is made up too; a name a person chose is kept.
+        assert_eq!(foreign_key(rows[0], &rows, true).name, None);
+        let named = ForeignKeyColumnRow { constraint: "FK_todos_members".into(), ..row(1, "owner_id", "id") };
+        assert_eq!(foreign_key(&named, &[&named], true).name.as_deref(), Some("FK_todos_members"));
+    }
+
+    #[test]
+    fn check_forgets_the_names_postgresql_gives_unnamed_checks() {
+        let row = |name: &str, system_named: bool| CheckRow {
+            schema: "dbo".into(),
+            table: "todos".into(),
+            name: name.into(),
+            definition: "(len([title])>(0))".into(),
+            system_named,
+        };
+        let columns = [Column { name: "title".into(), ..Column::default() }];
+        assert_eq!(
+            check(&row("CK_todos_title", false), &columns, false),
+            Check { name: Some("CK_todos_title".into()), expression: "len(title) > 0".into() }
+        );
+        assert_eq!(check(&row("CK__todos__title__5AEE82B9", true), &columns, false).name, None);
+        assert_eq!(check(&row("todos_title_check", true), &columns, true).name, None);
+        assert_eq!(check(&row("todos_check", true), &columns, true).name, None);
+        assert_eq!(check(&row("CK_todos_title", true), &columns, true).name.as_deref(), Some("CK_todos_title"));
+    }
+
+    #[test]
+    fn sequence_reads_its_type_and_values_and_shows_what_does_not_parse_as_zero() {
+        let row = SequenceRow {
+            schema: "dbo".into(),
+            name: "big".into(),
+            type_name: "decimal".into(),
+            precision: 38,
+            scale: 0,
+            start: " 5 ".into(),
+            increment: "99999999999999999999999999".into(),
+        };
+        assert_eq!(sequence(&row), Sequence { data_type: "decimal(38,0)".into(), start: 5, increment: 0 });
     }
 
     #[test]
