@@ -35,10 +35,6 @@ pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep}
 #[cfg(feature = "mssql")]
 pub use self::mssql::{MssqlBackend, MssqlClient};
 #[cfg(all(feature = "mssql", feature = "testing"))]
-pub(crate) use self::mssql::test_database_url as mssql_test_database_url;
-#[cfg(feature = "mssql")]
-pub(crate) use self::mssql::ado_to_url as mssql_ado_to_url;
-#[cfg(all(feature = "mssql", feature = "testing"))]
 pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;

@@ -1,20 +1,28 @@
-//! `DATABASE_URL` parsing, and the one place that hides passwords.
+//! `DATABASE_URL` parsing, every form of it, and the one place that hides
+//! passwords.
 //!
-//! A server URL is read once, when it is parsed, and by the parser of the
-//! driver that connects with it: tokio-postgres's own `Config` for
-//! PostgreSQL, the SQL Server backend's connection options for SQL Server.
-//! So the host and database that the looks-local check and `db reset` see
-//! are the ones the connection uses, however a password is written.
+//! A server URL is read once, when it is parsed, and the reading is what
+//! the backend connects with: tokio-postgres's own `Config` for PostgreSQL
+//! (its parser, so that the driver and retort agree), [`MssqlOptions`] for
+//! SQL Server's URLs and ADO.NET strings ([`mssql`], [`ado`]). So the host
+//! and database that the looks-local check and `db reset` see are the ones
+//! the connection uses, however a password is written. Backends only turn a
+//! reading into their driver's configuration; nothing here depends on them.
 
 use std::fmt;
 use std::path::PathBuf;
 
+mod ado;
 mod error;
+mod mssql;
 
 use crate::redact::redact;
 use crate::Dialect;
 
 pub use self::error::UrlError;
+pub(crate) use self::mssql::MssqlOptions;
+#[cfg(feature = "mssql")]
+pub(crate) use self::mssql::Encrypt;
 
 /// A database URL whose `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,6 +46,9 @@ struct Server {
     /// Boxed: it is large, and most URLs are not PostgreSQL's.
     #[cfg(feature = "postgres")]
     postgres: Option<Box<tokio_postgres::Config>>,
+    /// The reading of a SQL Server URL or ADO.NET string, which
+    /// `MssqlBackend` connects with. Boxed, as PostgreSQL's is.
+    mssql: Option<Box<MssqlOptions>>,
 }
 
 impl DatabaseUrl {
@@ -69,7 +80,7 @@ impl DatabaseUrl {
                 Some("sqlite") => Dialect::Sqlite,
                 Some("postgres" | "postgresql") => Dialect::Postgres,
                 Some("mssql" | "sqlserver") => Dialect::Mssql,
-                _ if is_ado_connection_string(raw) => return Self::from_ado(raw),
+                _ if mssql::is_ado_connection_string(raw) => return Self::from_ado(raw),
                 _ => return Err(UrlError::UnknownScheme { url: redact(raw) }),
             };
         let refuse = |reason: String| UrlError::Invalid {
@@ -91,21 +102,21 @@ impl DatabaseUrl {
             }
             #[cfg(feature = "postgres")]
             Dialect::Postgres => Server::postgres(raw).map_err(refuse)?,
-            #[cfg(feature = "mssql")]
             Dialect::Mssql => {
-                // The options parser reads the URL form as well: the
-                // equivalent URL it gives back is only read here, while the
-                // URL as typed is kept for the driver and for messages.
-                let equivalent = crate::backend::mssql_ado_to_url(raw).map_err(|error| match error {
+                // The URL as typed is kept for messages; the backend
+                // connects with the options read from it.
+                let options = MssqlOptions::parse(raw).map_err(|mssql::OptionsError(reason)| {
                     // An unencoded `/`, `#` or `?` in the password ends the
                     // URL's host part early, and its message speaks of the port.
-                    UrlError::Invalid { reason, .. } if reason.starts_with("it is not a valid mssql://") => refuse(
-                        format!("{reason}; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40"),
-                    ),
-                    UrlError::Invalid { reason, .. } => refuse(reason),
-                    other => other,
+                    if reason.starts_with("it is not a valid mssql://") {
+                        refuse(format!(
+                            "{reason}; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40"
+                        ))
+                    } else {
+                        refuse(reason)
+                    }
                 })?;
-                Server::mssql(&equivalent).map_err(refuse)?
+                Server::mssql(options).map_err(refuse)?
             }
             #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
             _ => Server::default(),
@@ -119,26 +130,16 @@ impl DatabaseUrl {
 
     /// An ADO.NET connection string, kept as the equivalent `mssql://` URL so
     /// that its password is redacted like any URL's; its host and database
-    /// are read by the SQL Server backend's parser, like a URL's.
+    /// are read as a URL's are.
     fn from_ado(raw: &str) -> Result<Self, UrlError> {
-        #[cfg(feature = "mssql")]
-        {
-            let url = crate::backend::mssql_ado_to_url(raw)?;
-            let server = Server::mssql(&url).map_err(|reason| UrlError::Invalid {
-                url: redact(&url),
-                reason,
-            })?;
-            Ok(Self {
-                raw: url,
-                dialect: Dialect::Mssql,
-                server,
-            })
-        }
-        #[cfg(not(feature = "mssql"))]
+        let options = MssqlOptions::parse(raw)
+            .map_err(|mssql::OptionsError(reason)| UrlError::Invalid { url: ado::for_messages(raw), reason })?;
+        let url = options.to_url();
+        let server = Server::mssql(options).map_err(|reason| UrlError::Invalid { url: redact(&url), reason })?;
         Ok(Self {
-            raw: raw.to_owned(),
+            raw: url,
             dialect: Dialect::Mssql,
-            server: Server::default(),
+            server,
         })
     }
 
@@ -205,8 +206,7 @@ impl DatabaseUrl {
         let raw = match self.dialect {
             Dialect::Sqlite => return Err(refuse("an SQLite database has no server to make another database on")),
             // The canonical URL of either form (a URL or an ADO.NET string).
-            #[cfg(feature = "mssql")]
-            Dialect::Mssql => crate::backend::mssql_ado_to_url(&self.raw)?,
+            Dialect::Mssql => self.server.mssql.as_ref().map_or_else(|| self.raw.clone(), |options| options.to_url()),
             _ => self.raw.clone(),
         };
         let mut url = url::Url::parse(&raw)
@@ -219,6 +219,12 @@ impl DatabaseUrl {
     #[cfg(feature = "postgres")]
     pub(crate) fn postgres_config(&self) -> Option<&tokio_postgres::Config> {
         self.server.postgres.as_deref()
+    }
+
+    /// The reading of a SQL Server URL or ADO.NET string, to connect with.
+    #[cfg(feature = "mssql")]
+    pub(crate) fn mssql_options(&self) -> Option<&MssqlOptions> {
+        self.server.mssql.as_deref()
     }
 }
 
@@ -287,71 +293,31 @@ impl Server {
             hosts,
             database: config.get_dbname().map(str::to_owned),
             postgres: Some(Box::new(config)),
+            mssql: None,
         })
     }
 
-    /// Reads the `mssql://` URL that the SQL Server options parser gives back
-    /// (`ConnectOptions::to_url`): a host, a port, and the database as the
-    /// only path segment, percent-encoded.
-    #[cfg(feature = "mssql")]
-    fn mssql(equivalent: &str) -> Result<Server, String> {
+    /// Keeps a SQL Server reading, with its host as the url crate reads
+    /// the equivalent `mssql://` URL ([`MssqlOptions::to_url`]): the same
+    /// reading for a URL and an ADO.NET string.
+    fn mssql(options: MssqlOptions) -> Result<Server, String> {
         let unreadable = || {
             "its server cannot be written as a URL host; give the host name or IP address"
                 .to_owned()
         };
-        let url = url::Url::parse(equivalent).map_err(|_| unreadable())?;
+        let url = url::Url::parse(&options.to_url()).map_err(|_| unreadable())?;
         let host = url
             .host_str()
             .filter(|host| !host.is_empty())
             .ok_or_else(unreadable)?;
-        let database = percent_decode(url.path().trim_start_matches('/'));
         Ok(Server {
             hosts: vec![host.to_owned()],
-            database: Some(database).filter(|name| !name.is_empty()),
+            database: options.database.clone(),
             #[cfg(feature = "postgres")]
             postgres: None,
+            mssql: Some(Box::new(options)),
         })
     }
-}
-
-/// Decodes `%XX` escapes. Only for text the SQL Server options parser
-/// encoded, where every escape is well formed.
-#[cfg(feature = "mssql")]
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let escaped = (bytes[at] == b'%')
-            .then(|| text.get(at + 1..at + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                at += 3;
-            }
-            None => {
-                out.push(bytes[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Whether `raw` is an ADO.NET connection string, the form .NET projects and
-/// Azure give for SQL Server (`Server=tcp:host,1433;Database=app;…`): a
-/// `key=value;…` list with a server key. It has no scheme to dispatch on.
-fn is_ado_connection_string(raw: &str) -> bool {
-    raw.split(';').any(|pair| {
-        pair.split_once('=').is_some_and(|(key, _)| {
-            let key: String = key.chars().filter(|c| !c.is_whitespace()).collect();
-            ["server", "datasource", "address", "addr", "networkaddress"]
-                .iter()
-                .any(|server| key.eq_ignore_ascii_case(server))
-        })
-    })
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -412,16 +378,13 @@ mod tests {
             DatabaseUrl::parse("Server=tcp:db,1433;Database=app;User Id=sa;Password=\"s3;cret\"")
                 .unwrap();
         assert_eq!(url.dialect(), Dialect::Mssql);
-        #[cfg(feature = "mssql")]
-        {
-            // Kept as a mssql:// URL: even a quoted password with a `;` is hidden.
-            assert!(
-                !url.to_string().contains("s3") && !url.to_string().contains("cret"),
-                "{url}"
-            );
-            assert_eq!(url.host().as_deref(), Some("db"));
-            assert_eq!(url.database_name().as_deref(), Some("app"));
-        }
+        // Kept as a mssql:// URL: even a quoted password with a `;` is hidden.
+        assert!(
+            !url.to_string().contains("s3") && !url.to_string().contains("cret"),
+            "{url}"
+        );
+        assert_eq!(url.host().as_deref(), Some("db"));
+        assert_eq!(url.database_name().as_deref(), Some("app"));
         assert_eq!(
             DatabaseUrl::parse("data source = db;uid=sa")
                 .unwrap()

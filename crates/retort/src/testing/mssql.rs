@@ -125,9 +125,9 @@ mod server {
                 url: String::new(),
                 server,
             };
-            database.url =
-                crate::backend::mssql_test_database_url(&server.maintenance_url, &database.name)
-                    .map_err(|err| Unavailable::new(BackendKind::Mssql, err))?;
+            database.url = crate::database_url::MssqlOptions::parse(&server.maintenance_url)
+                .map(|options| options.url_for_database(&database.name))
+                .map_err(|err| Unavailable::new(BackendKind::Mssql, err.to_string()))?;
             Ok(database)
         }
 

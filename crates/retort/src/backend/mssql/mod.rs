@@ -1,7 +1,8 @@
 //! SQL Server, through tiberius (TDS over TCP, TLS with rustls): everything
 //! SQL Server in one place.
 //!
-//! - [`options`]: `mssql://` URLs and ADO.NET strings → tiberius `Config`;
+//! - [`config`]: a parsed `mssql://` URL or ADO.NET string (`database_url`
+//!   reads both) → tiberius `Config`;
 //! - [`batch`]: the `GO` splitter, shared by online runs and offline scripts;
 //! - [`transaction`]: the requests that run a revision, with its history
 //!   writes, atomically;
@@ -13,11 +14,11 @@
 
 mod batch;
 mod catalog;
+mod config;
 mod errors;
 mod flavour;
 mod lock;
 mod offline;
-mod options;
 mod snapshot;
 mod transaction;
 
@@ -28,10 +29,9 @@ use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
-use self::options::ConnectOptions;
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
 use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
-use crate::database_url::{DatabaseUrl, UrlError};
+use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
@@ -39,25 +39,6 @@ use crate::{Dialect, Flavour};
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
 #[cfg(feature = "testing")]
 pub(crate) use self::flavour::drop_database_sql;
-
-/// The `mssql://` URL equivalent to an ADO.NET connection string: what
-/// `DatabaseUrl` keeps, so that host and database are read one way.
-pub(crate) fn ado_to_url(ado: &str) -> Result<String, UrlError> {
-    ConnectOptions::parse(ado)
-        .map(|options| options.to_url())
-        .map_err(|error| UrlError::Invalid {
-            url: options::ado_for_messages(ado),
-            reason: error.to_string(),
-        })
-}
-
-/// The `mssql://` URL of database `name` on the server of `maintenance_url`
-/// (a URL or an ADO.NET string), for the test fixture.
-#[cfg(feature = "testing")]
-pub(crate) fn test_database_url(maintenance_url: &str, name: &str) -> Result<String, String> {
-    let options = ConnectOptions::parse(maintenance_url).map_err(|error| error.to_string())?;
-    Ok(options.url_for_database(name))
-}
 
 /// The tiberius client over a Tokio TCP stream.
 pub type MssqlClient = tiberius::Client<Compat<TcpStream>>;
@@ -94,7 +75,7 @@ pub struct MssqlBackend {
 
 impl MssqlBackend {
     /// Connects with a `mssql://` URL or an ADO.NET connection string (see
-    /// the `options` module for every setting). Encryption is required and
+    /// `database_url`'s `mssql` module for every setting). Encryption is required and
     /// the server certificate verified unless the URL says otherwise.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
         Self::open_session(url, false).await
@@ -112,8 +93,8 @@ impl MssqlBackend {
     }
 
     async fn open_session(url: &DatabaseUrl, read_only: bool) -> Result<Self, BackendError> {
-        let options = ConnectOptions::parse(url.expose()).map_err(|error| UrlError::invalid(url, error.to_string()))?;
-        let client = open(&options, read_only).await?;
+        let options = mssql_options(url)?;
+        let client = open(options, read_only).await?;
         let database = options
             .database
             .as_deref()
@@ -162,7 +143,7 @@ impl MssqlBackend {
     /// Drops and creates the database a URL names, from `master` (for
     /// `db reset`; the caller checks that it looks local).
     pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
-        let options = ConnectOptions::parse(url.expose()).map_err(|error| UrlError::invalid(url, error.to_string()))?;
+        let options = mssql_options(url)?;
         let name = options
             .database
             .clone()
@@ -262,14 +243,20 @@ fn bind_all<'a>(query: &mut Query<'a>, values: &'a [Value]) {
     }
 }
 
+/// What a URL says about its SQL Server, or why it names none.
+fn mssql_options(url: &DatabaseUrl) -> Result<&MssqlOptions, UrlError> {
+    url.mssql_options()
+        .ok_or_else(|| UrlError::invalid(url, "it is not a mssql:// URL or an ADO.NET connection string"))
+}
+
 /// Opens the TCP connection and signs in, following one redirection (Azure
 /// SQL's gateway sends clients to the node that serves the database).
-async fn open(options: &ConnectOptions, read_only: bool) -> Result<MssqlClient, BackendError> {
+async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, BackendError> {
     let failed = |message: String| BackendError::Connect {
         url: options.display_url(),
         message,
     };
-    let mut config = options.to_config();
+    let mut config = config::tiberius_config(options);
     // ApplicationIntent=ReadOnly in the login packet.
     config.readonly(read_only);
     let mut address = options.address();
