@@ -11,6 +11,8 @@
 // Without any backend feature the dispatch functions ignore their arguments.
 #![cfg_attr(not(any(feature = "sqlite", feature = "postgres", feature = "mssql")), allow(unused_variables))]
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod lock;
 #[cfg(feature = "mssql")]
 mod mssql;
 #[cfg(feature = "postgres")]

@@ -7,7 +7,7 @@
 //! part fails the server turns the `COMMIT` into a rollback.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use tokio_postgres::types::{ToSql, Type};
@@ -295,40 +295,32 @@ impl Backend for PostgresBackend {
             .fold(0xcbf29ce484222325u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
             }) as i64;
-        let started = Instant::now();
-        loop {
-            let row = self
-                .client
+        let client = &self.client;
+        let try_once = async || {
+            let row = client
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
                 .await
                 .map_err(pg_error("taking the migration lock"))?;
-            if row.get::<_, bool>(0) {
-                self.lock_key = Some(key);
-                return Ok(());
-            }
-            if started.elapsed() >= timeout {
-                let holder = self
-                    .client
-                    .query_opt(
-                        "SELECT pid, coalesce(application_name, '') FROM pg_locks JOIN pg_stat_activity USING (pid) \
-                         WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid LIMIT 1",
-                        &[&key],
-                    )
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or_else(
-                        || "another session".to_owned(),
-                        |row| format!("server process {} {}", row.get::<_, i32>(0), row.get::<_, String>(1)),
-                    );
-                return Err(BackendError::LockTimeout {
-                    database: self.describe(),
-                    holder,
-                    waited: started.elapsed(),
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            Ok(row.get::<_, bool>(0))
+        };
+        let holder = async || {
+            client
+                .query_opt(
+                    "SELECT pid, coalesce(application_name, '') FROM pg_locks JOIN pg_stat_activity USING (pid) \
+                     WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid LIMIT 1",
+                    &[&key],
+                )
+                .await
+                .ok()
+                .flatten()
+                .map_or_else(
+                    || "another session".to_owned(),
+                    |row| format!("server process {} {}", row.get::<_, i32>(0), row.get::<_, String>(1)),
+                )
+        };
+        super::lock::poll(self.describe(), timeout, try_once, holder).await?;
+        self.lock_key = Some(key);
+        Ok(())
     }
 
     async fn unlock(&mut self) -> Result<(), BackendError> {

@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::ValueRef;
@@ -245,28 +245,16 @@ impl Backend for SqliteBackend {
                 context: "opening the lock file",
                 message: format!("{}: {e}", lock_path.display()),
             })?;
-        let started = Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(BackendError::LockTimeout {
-                        database: self.describe(),
-                        holder: format!("a process holding {}", lock_path.display()),
-                        waited: started.elapsed(),
-                    })
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(BackendError::Database {
-                        context: "locking the lock file",
-                        message: e.to_string(),
-                    })
-                }
-            }
-        }
+        let try_once = async || match file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => Err(BackendError::Database {
+                context: "locking the lock file",
+                message: e.to_string(),
+            }),
+        };
+        let holder = async || format!("a process holding {}", lock_path.display());
+        super::lock::poll(self.describe(), timeout, try_once, holder).await?;
         self.lock = Some(file);
         Ok(())
     }
