@@ -262,34 +262,10 @@ async fn run(
     args: &MigrateArgs,
     out: &output::Printer,
 ) -> Result<ExitCode, MigrateError> {
-    let ignore_unknown = matches!(&args.command, MigrateCommand::Upgrade(r) | MigrateCommand::Downgrade(r) if r.ignore_unknown);
-    let config = MigratorConfig {
-        history: HistoryTable {
-            schema: args.history_schema.clone(),
-            name: args.history_table.clone(),
-        },
-        lock_timeout: Duration::from_secs(args.lock_timeout),
-        ignore_unknown,
-    };
-    let migrator = Migrator::with_config(migrations, config);
-
-    // Commands that need no database.
-    match &args.command {
-        MigrateCommand::Heads => return Ok(out.heads(&migrator.graph().heads())),
-        MigrateCommand::Show { revision } => {
-            let url = project.database_url(args.database_url.as_deref(), true)?;
-            let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
-            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
-            return out.show(revision, url.dialect(), &up, &down);
-        }
-        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
-            let direction = direction_of(&args.command);
-            let url = project.database_url(args.database_url.as_deref(), true)?;
-            return offline(&migrator, url.dialect(), args.target_flavour, direction, run, out);
-        }
-        _ => {}
+    let migrator = Migrator::with_config(migrations, migrator_config(args));
+    if let Some(code) = without_database(&migrator, project, args, out)? {
+        return Ok(code);
     }
-
     let url = project.database_url(
         args.database_url.as_deref(),
         args.quiet || args.format == Format::Json,
@@ -304,23 +280,9 @@ async fn run(
             };
             let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
             if run.dry_run {
-                let plan = migrator.plan(&mut db, direction, &target).await?;
-                let flavour = db.flavour().await?;
-                let rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
-                out.dry_run(&rendered)?
+                dry_run(&migrator, &mut db, direction, &target, out).await?
             } else {
-                out.starting(&db.describe());
-                let progress = out.progress();
-                let streamed = progress.is_some();
-                let migrator = match progress {
-                    Some(progress) => Migrator::with_config(migrations, migrator.config().clone()).with_progress(progress),
-                    None => migrator,
-                };
-                let steps = match direction {
-                    Direction::Up => migrator.upgrade(&mut db, &target).await?,
-                    Direction::Down => migrator.downgrade(&mut db, &target).await?,
-                };
-                out.steps(direction, &steps, streamed)
+                apply(migrations, migrator, &mut db, direction, &target, out).await?
             }
         }
         MigrateCommand::Stamp { target, verify: true, exclude } => {
@@ -342,27 +304,114 @@ async fn run(
         MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
         MigrateCommand::Resolve {
             revision, applied, ..
-        } => {
-            let id = migrator
-                .graph()
-                .find(revision)
-                .map_err(|e| MigrateError::Offline(e.to_string()))?
-                .id;
-            let resolution = if *applied {
-                Resolution::Applied
-            } else {
-                Resolution::RolledBack
-            };
-            migrator.resolve(&mut db, id, resolution).await?;
-            out.line(&format!(
-                "resolved {id} as {}",
-                if *applied { "applied" } else { "rolled back" }
-            ));
-            ExitCode::SUCCESS
-        }
+        } => resolve(&migrator, &mut db, revision, *applied, out).await?,
         MigrateCommand::Heads | MigrateCommand::Show { .. } => unreachable!("handled before connecting"),
     };
     Ok(code)
+}
+
+/// The migrator's settings from the command line's flags.
+fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
+    let ignore_unknown = matches!(&args.command, MigrateCommand::Upgrade(r) | MigrateCommand::Downgrade(r) if r.ignore_unknown);
+    MigratorConfig {
+        history: HistoryTable {
+            schema: args.history_schema.clone(),
+            name: args.history_table.clone(),
+        },
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+        ignore_unknown,
+    }
+}
+
+/// Runs the commands that need no database (`heads`, `show`, and `upgrade`
+/// or `downgrade` with `--sql`); `None` for the others.
+fn without_database(
+    migrator: &Migrator,
+    project: &Project,
+    args: &MigrateArgs,
+    out: &output::Printer,
+) -> Result<Option<ExitCode>, MigrateError> {
+    match &args.command {
+        MigrateCommand::Heads => Ok(Some(out.heads(&migrator.graph().heads()))),
+        MigrateCommand::Show { revision } => {
+            let url = project.database_url(args.database_url.as_deref(), true)?;
+            let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
+            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
+            out.show(revision, url.dialect(), &up, &down).map(Some)
+        }
+        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
+            let direction = direction_of(&args.command);
+            let url = project.database_url(args.database_url.as_deref(), true)?;
+            offline(migrator, url.dialect(), args.target_flavour, direction, run, out).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `--dry-run`: the plan to `target`, rendered for the database it will
+/// meet, printed instead of run.
+async fn dry_run<B: Backend>(
+    migrator: &Migrator,
+    db: &mut B,
+    direction: Direction,
+    target: &Target,
+    out: &output::Printer,
+) -> Result<ExitCode, MigrateError> {
+    let plan = migrator.plan(db, direction, target).await?;
+    let flavour = db.flavour().await?;
+    let rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
+    out.dry_run(&rendered)
+}
+
+/// Upgrades or downgrades to `target`, reporting each revision as it is
+/// done when the output format streams progress.
+async fn apply<B: Backend>(
+    migrations: &'static Migrations,
+    migrator: Migrator,
+    db: &mut B,
+    direction: Direction,
+    target: &Target,
+    out: &output::Printer,
+) -> Result<ExitCode, MigrateError> {
+    out.starting(&db.describe());
+    let progress = out.progress();
+    let streamed = progress.is_some();
+    let migrator = match progress {
+        Some(progress) => Migrator::with_config(migrations, migrator.config().clone()).with_progress(progress),
+        None => migrator,
+    };
+    let steps = match direction {
+        Direction::Up => migrator.upgrade(db, target).await?,
+        Direction::Down => migrator.downgrade(db, target).await?,
+    };
+    Ok(out.steps(direction, &steps, streamed))
+}
+
+/// `resolve`: records a revision left running or failed as applied or
+/// rolled back.
+async fn resolve<B: Backend>(
+    migrator: &Migrator,
+    db: &mut B,
+    revision: &str,
+    applied: bool,
+    out: &output::Printer,
+) -> Result<ExitCode, MigrateError> {
+    let id = migrator
+        .graph()
+        .find(revision)
+        .map_err(|e| MigrateError::Offline(e.to_string()))?
+        .id;
+    let resolution = if applied {
+        Resolution::Applied
+    } else {
+        Resolution::RolledBack
+    };
+    migrator.resolve(db, id, resolution).await?;
+    out.line(&format!(
+        "resolved {id} as {}",
+        if applied { "applied" } else { "rolled back" }
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn direction_of(command: &MigrateCommand) -> Direction {
