@@ -199,7 +199,7 @@ mod tests {
     /// Two tables whose foreign keys reference each other, and one in
     /// another schema.
     fn source(dialect: Dialect) -> Source {
-        let table = |name: &str, other: &str| Table {
+        let table = |other: &str| Table {
             columns: vec![
                 Column { name: "id".into(), data_type: "integer".into(), ..Column::default() },
                 Column { name: "other_id".into(), data_type: "integer".into(), nullable: true, ..Column::default() },
@@ -216,8 +216,8 @@ mod tests {
             ..Table::default()
         };
         let mut snapshot = SchemaSnapshot::default();
-        snapshot.tables.insert("a".into(), table("a", "b"));
-        snapshot.tables.insert("b".into(), table("b", "a"));
+        snapshot.tables.insert("a".into(), table("b"));
+        snapshot.tables.insert("b".into(), table("a"));
         snapshot.tables.insert("billing.invoices".into(), Table::default());
         Source {
             dialect,
