@@ -45,6 +45,17 @@ impl BackendKind {
     }
 }
 
+impl From<Dialect> for BackendKind {
+    /// The backend that speaks `dialect`.
+    fn from(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Sqlite => BackendKind::Sqlite,
+            Dialect::Postgres => BackendKind::Postgres,
+            Dialect::Mssql => BackendKind::Mssql,
+        }
+    }
+}
+
 impl fmt::Display for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -16,7 +16,7 @@ use crate::backend::Backend;
 use crate::graph::Candidate;
 use crate::schema::{Difference, SchemaSnapshot};
 use crate::testing::BackendKind;
-use crate::{DatabaseUrl, Dialect, Direction, Migrator, Revision, RevisionGraph, Target};
+use crate::{DatabaseUrl, Direction, Migrator, Revision, RevisionGraph, Target};
 
 /// One step down, as a constant: `NonZeroI32::new` is not usable in patterns.
 const ONE_DOWN: NonZeroI32 = match NonZeroI32::new(-1) {
@@ -74,14 +74,6 @@ fn check_heads(graph: &RevisionGraph) -> Result<(), RoundTripError> {
 }
 
 /// The kind of database the URL led to, for the report and the snapshot folder.
-fn kind_of(dialect: Dialect) -> BackendKind {
-    match dialect {
-        Dialect::Sqlite => BackendKind::Sqlite,
-        Dialect::Postgres => BackendKind::Postgres,
-        Dialect::Mssql => BackendKind::Mssql,
-    }
-}
-
 /// The target naming one revision by its full id.
 fn revision_target(id: &str) -> Target {
     Target::Revision {
@@ -112,7 +104,7 @@ impl<'h> Walk<'h> {
                 doing: "connecting".to_owned(),
                 error,
             })?;
-        let kind = kind_of(backend.dialect());
+        let kind = BackendKind::from(backend.dialect());
         let mut walk = Walk {
             harness,
             db: DataConnection::new(backend),
