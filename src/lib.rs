@@ -1,12 +1,12 @@
-//! The Users/Todos sample application's database crate.
-//!
-//! Its `migrations/` folder is compiled by `build.rs` into [`MIGRATIONS`]; an
-//! application calls it at start-up, the xtask drives it from the command line,
-//! and `tests/` proves every revision round-trips.
+//! The database crate: `build.rs` compiles `migrations/` into [`MIGRATIONS`],
+//! and [`schema()`] is the schema the application declares. An application
+//! upgrades with `MIGRATIONS` at start-up, the xtask drives both from the
+//! command line, and `tests/` proves every revision round-trips and builds
+//! the declared schema.
 
 retort::include_migrations!();
 
-mod schema;
-pub mod seed;
+pub mod schema;
+pub mod seed; // the sample's seed data: not written by retort init
 
-pub use schema::{schema, Comment};
+pub use schema::schema;

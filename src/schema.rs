@@ -1,5 +1,5 @@
-//! The schema the application declares: users, their todos and the
-//! comments on them, as the application sees them.
+//! The schema the application declares: its tables, written with the
+//! builder or derived from its row structs (`#[derive(retort::Table)]`).
 //!
 //! `cargo xtask new-revision --autogenerate -m "…"` writes the revision that
 //! takes what `migrations/` builds to this; `tests/schema.rs` checks on every

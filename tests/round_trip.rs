@@ -1,7 +1,7 @@
-//! Every revision of the sample project round-trips on every backend that
-//! runs here: upgraded, downgraded and upgraded again with the schema
-//! compared at each step, and each revision's schema checked against its
-//! reviewed snapshot in `snapshots/<backend>/`.
+//! Every revision round-trips on every backend that runs here: upgraded,
+//! downgraded and upgraded again with the schema compared at each step, and
+//! each revision's schema checked against its reviewed snapshot in
+//! `snapshots/<backend>/`.
 //!
 //! A new or changed revision fails here until its snapshot is reviewed:
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test`), then commit

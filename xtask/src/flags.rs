@@ -1,6 +1,6 @@
 //! The commands and flags of `cargo xtask`.
 
-/// Development tasks for the sample project's database.
+/// Development tasks for the database crate.
 #[derive(Debug, clap::Parser)]
 #[command(name = "cargo xtask", version)]
 pub struct Xtask {
@@ -18,10 +18,11 @@ pub enum Command {
     NewRevision(retort::cli::NewRevisionArgs),
     /// Write a merge revision joining heads (all heads by default).
     Merge(retort::cli::MergeArgs),
-    /// Fill the local database with the sample's development data.
-    Seed(retort::cli::SeedArgs),
     /// Development database chores (`db reset`, `db clone`).
     Db(retort::cli::DbArgs),
-    /// Time retort against the floor, refinery and sqlx-cli on 1,000 revisions (release build).
-    Bench(crate::bench::BenchArgs),
+    // The help of these in attributes, as a doc comment cannot carry the marker: not written by retort init
+    #[command(about = "Fill the local database with the sample's development data")] // the sample's seed data: not written by retort init
+    Seed(retort::cli::SeedArgs), // the sample's seed data: not written by retort init
+    #[command(about = "Time retort against the floor, refinery and sqlx-cli on 1,000 revisions (release build)")] // retort's own benchmark: not written by retort init
+    Bench(crate::bench::BenchArgs), // retort's own benchmark: not written by retort init
 }

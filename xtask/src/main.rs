@@ -1,8 +1,8 @@
-//! `cargo xtask`: the sample project's command line. The work lives in
-//! `retort::cli`; this file only wires the project's revision table and seed
-//! code to it.
+//! `cargo xtask`: the database crate's command line. The work lives in
+//! `retort::cli`; this file only wires the crate's revision table and
+//! declared schema to it.
 
-mod bench;
+mod bench; // retort's own benchmark: not written by retort init
 mod flags;
 
 use std::process::ExitCode;
@@ -17,8 +17,8 @@ fn main() -> ExitCode {
         flags::Command::Baseline(args) => retort::cli::baseline(&project, args),
         flags::Command::NewRevision(args) => retort::cli::new_revision(&MIGRATIONS, &project, args),
         flags::Command::Merge(args) => retort::cli::merge(&MIGRATIONS, &project, args),
-        flags::Command::Seed(args) => retort::cli::seed(&MIGRATIONS, &project, args, todo_db::seed::seed),
         flags::Command::Db(args) => retort::cli::db(&MIGRATIONS, &project, args),
-        flags::Command::Bench(args) => bench::run(args),
+        flags::Command::Seed(args) => retort::cli::seed(&MIGRATIONS, &project, args, todo_db::seed::seed), // the sample's seed data: not written by retort init
+        flags::Command::Bench(args) => bench::run(args), // retort's own benchmark: not written by retort init
     }
 }
