@@ -76,6 +76,7 @@ impl ScratchDatabase {
             server: server(live),
             message,
         })?;
+        tracing::debug!(database = %name, server = %server(live), "created a scratch database");
         Ok(ScratchDatabase { url, place: Place::Server { admin: live.clone(), name, removed: false } })
     }
 
@@ -141,7 +142,10 @@ async fn drop_database(admin: &DatabaseUrl, name: &str) -> Result<(), ScratchErr
     let mut attempts = 0;
     loop {
         match run(admin, &sql).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                tracing::debug!(database = %name, "dropped the scratch database");
+                return Ok(());
+            }
             Err(_) if attempts < 20 => {
                 attempts += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
