@@ -5,8 +5,8 @@
 //! target dialect (an SQLite file by default; with a server, a scratch
 //! database on it, dropped afterwards — never the user's data), and read
 //! back from the catalog: the server normalises both sides the same way,
-//! so what differs is a difference (see [`compare`]). The difference becomes
-//! op DSL operations ([`operations`]), every create taken from the
+//! so what differs is a difference (see `compare.rs`). The difference becomes
+//! op DSL operations (`operations.rs`), every create taken from the
 //! declaration and every drop or alter kept with the current definition,
 //! so that retort derives the downgrade.
 //!

@@ -222,7 +222,7 @@ pub trait Backend {
     /// the first failure, returning the index of the failed revision and
     /// why. Revisions before it stay committed.
     ///
-    /// The default runs [`sequence::run_step`](crate::sequence) for each. A
+    /// The default runs `sequence::run_step` for each. A
     /// backend may override it only to execute the same work faster
     /// (PostgreSQL sends many revisions in one message), with the same
     /// answers: which revision failed, what stayed committed, each

@@ -458,7 +458,7 @@ impl Backend for PostgresBackend {
         super::postgres_introspect::introspect(&self.client, history).await
     }
 
-    /// Up to [`MESSAGE_REVISIONS`] revisions go in one message (see
+    /// Up to `MESSAGE_REVISIONS` revisions go in one message (see
     /// `send_batch`). When a message stops early, the revisions it did not
     /// commit run again one by one through the plain path, from the first
     /// uncommitted one: PostgreSQL parses a whole message before running

@@ -40,13 +40,13 @@ pub struct CloneArgs {
     pub mask_key_file: Option<PathBuf>,
     /// Copy a subset: the first N rows of TABLE (by primary key), with the
     /// rows they reference and their children (`--rows users=1000`,
-    /// repeatable). Replaces the masking file's [subset] rows.
+    /// repeatable). Replaces the masking file's `[subset]` rows.
     #[arg(long, value_name = "TABLE=N", value_parser = parse_rows)]
     pub rows: Vec<(String, u64)>,
     /// At most this many child rows per parent row and foreign key in a subset.
     #[arg(long)]
     pub children: Option<u64>,
-    /// Copy every row, whatever the masking file's [subset] says.
+    /// Copy every row, whatever the masking file's `[subset]` says.
     #[arg(long, conflicts_with = "rows")]
     pub all_rows: bool,
     /// Rows per read and per write.

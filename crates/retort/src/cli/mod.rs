@@ -208,7 +208,7 @@ pub enum MigrateCommand {
 /// Arguments of `upgrade` and `downgrade`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The target: head, heads, base, an id or prefix, +N, -N, <id>+N, <branch>@head…
+    /// The target: head, heads, base, an id or prefix, +N, -N, ID+N, BRANCH@head…
     /// With --sql, also `FROM:TO` (the script assumes FROM is applied).
     #[arg(allow_hyphen_values = true)]
     pub target: Option<String>,
