@@ -555,7 +555,7 @@ pub(super) fn assemble(catalog: Catalog, history: &HistoryTable) -> SchemaSnapsh
     add_columns(&mut snapshot, &names, catalog.columns);
     add_constraints(&mut snapshot, &names, catalog.constraints);
     add_indexes(&mut snapshot, &names, catalog.indexes);
-    sort_table_parts(&mut snapshot);
+    snapshot.sort_parts();
     add_views(&mut snapshot, &names, catalog.views);
     add_routines(&mut snapshot, &names, catalog.routines);
     add_triggers(&mut snapshot, &names, catalog.triggers);
@@ -693,16 +693,6 @@ fn index(row: IndexRow) -> Index {
     }
 }
 
-/// The catalog returns constraints and indexes in no promised order; sorting
-/// them keeps two snapshots of the same schema equal.
-fn sort_table_parts(snapshot: &mut SchemaSnapshot) {
-    for table in snapshot.tables.values_mut() {
-        table.uniques.sort();
-        table.foreign_keys.sort();
-        table.checks.sort();
-        table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-}
 
 fn add_views(snapshot: &mut SchemaSnapshot, names: &Names, rows: Vec<ViewRow>) {
     for row in rows {

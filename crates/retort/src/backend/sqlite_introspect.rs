@@ -314,10 +314,7 @@ fn assemble_table(
         checks: parsed.checks,
         indexes,
     };
-    table.uniques.sort();
-    table.foreign_keys.sort();
-    table.checks.sort();
-    table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    table.sort_parts();
     table
 }
 

@@ -140,9 +140,7 @@ fn forget_table_names(table_name: &str, table: &mut Table, dialect: Dialect) {
             column.default_name = None;
         }
     }
-    table.uniques.sort();
-    table.foreign_keys.sort();
-    table.checks.sort();
+    table.sort_parts();
 }
 
 #[cfg(test)]

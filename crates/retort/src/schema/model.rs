@@ -36,6 +36,24 @@ impl SchemaSnapshot {
     pub fn is_empty(&self) -> bool {
         *self == SchemaSnapshot::default()
     }
+
+    /// Puts every table's parts in their documented order (see
+    /// [`Table::sort_parts`]).
+    pub fn sort_parts(&mut self) {
+        self.tables.values_mut().for_each(Table::sort_parts);
+    }
+}
+
+impl Table {
+    /// Sorts the constraints and indexes as the fields document. Catalogs
+    /// return them in no promised order; every backend's introspection ends
+    /// here, so two snapshots of the same schema are equal.
+    pub fn sort_parts(&mut self) {
+        self.uniques.sort();
+        self.foreign_keys.sort();
+        self.checks.sort();
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
 }
 
 /// A table and everything attached to it.

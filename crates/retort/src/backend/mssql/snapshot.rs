@@ -67,7 +67,7 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
     add_indexes(&mut snapshot, &catalog.indexes, &catalog.index_columns, babelfish);
     add_foreign_keys(&mut snapshot, &catalog.foreign_keys, babelfish);
     add_checks(&mut snapshot, &catalog.checks, babelfish);
-    sort_table_parts(&mut snapshot);
+    snapshot.sort_parts();
     add_modules(&mut snapshot, &catalog.modules, &history);
     for row in &catalog.sequences {
         snapshot.sequences.insert(qualified(&row.schema, &row.name), sequence(row));
@@ -267,14 +267,6 @@ fn check(row: &CheckRow, columns: &[Column], babelfish: bool) -> Check {
 
 /// The catalog returns constraints and indexes in no promised order; sorting
 /// them keeps two snapshots of the same schema equal.
-fn sort_table_parts(snapshot: &mut SchemaSnapshot) {
-    for table in snapshot.tables.values_mut() {
-        table.uniques.sort();
-        table.foreign_keys.sort();
-        table.checks.sort();
-        table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-}
 
 /// Views, procedures, functions and triggers (but those on the history
 /// tables), each filed under its kind; other kinds are left out.
