@@ -1,10 +1,11 @@
 //! `retort`: the one command that runs before a crate has its xtask.
 //!
 //! `retort init` is Alembic's `alembic init`: it scaffolds what a crate needs
-//! to use retort and never overwrites a file; where a file exists it prints
-//! what to add instead.
+//! to use retort (the generic files of retort's repository root) and never
+//! overwrites a file; where a file exists it prints what to add instead.
 
 mod init;
+mod scaffold;
 
 use std::process::ExitCode;
 
