@@ -39,6 +39,12 @@
 //!     // ... connect to db.url() ...
 //! }
 //! ```
+//!
+//! On those databases, the project's own tests use two harnesses:
+//! [`RoundTrip`] (`round_trip!`) applies, reverts and re-applies every
+//! revision and compares schema snapshots reviewed with insta, and
+//! [`assert_schema_matches!`](crate::assert_schema_matches) checks that head
+//! builds exactly the schema the application declares.
 
 mod database;
 mod kind;
