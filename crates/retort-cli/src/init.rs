@@ -118,45 +118,32 @@ pub fn scaffold(root: &Path, retort_path: &Path) -> Result<Vec<Outcome>, String>
     let crate_ident = name.replace('-', "_");
     let text = |template: &str| template.replace("{package}", &name).replace("{crate}", &crate_ident);
 
+    // Each file, and what an existing one must contain (else: what to add).
+    type Advice = &'static [(&'static str, &'static str)];
+    let mut files: Vec<(&str, &str, Advice)> = vec![
+        (
+            "build.rs",
+            scaffold::BUILD_RS,
+            &[("retort_build", "add `retort_build::report(retort_build::compile(\"migrations\"));` to main and print `cargo::rerun-if-changed=migrations`")],
+        ),
+        (
+            "src/lib.rs",
+            scaffold::LIB_RS,
+            &[
+                ("include_migrations", "add `retort::include_migrations!();`"),
+                ("mod schema", "add `pub mod schema;` and `pub use schema::schema;` (the xtask and tests/schema.rs call the crate's `schema()`)"),
+            ],
+        ),
+        (
+            "src/schema.rs",
+            scaffold::SCHEMA_RS,
+            &[("retort::declare", "it must declare `pub fn schema() -> retort::declare::Schema` for the xtask and tests/schema.rs")],
+        ),
+        ("tests/round_trip.rs", scaffold::ROUND_TRIP_RS, &[]),
+        ("tests/schema.rs", scaffold::SCHEMA_TEST_RS, &[]),
+        (".cargo/config.toml", scaffold::CARGO_CONFIG, &[("xtask", "add `[alias] xtask = \"run --quiet --package xtask --\"`")]),
+    ];
     let mut outcomes = Vec::new();
-    let mut file = |relative: &str, text: String, advice: &[(&str, &str)]| -> Result<(), String> {
-        outcomes.push(write_unless_exists(root, relative, &text, advice)?);
-        Ok(())
-    };
-    file(
-        "build.rs",
-        text(scaffold::BUILD_RS),
-        &[("retort_build", "add `retort_build::report(retort_build::compile(\"migrations\"));` to main and print `cargo::rerun-if-changed=migrations`")],
-    )?;
-    file(
-        "src/lib.rs",
-        text(scaffold::LIB_RS),
-        &[
-            ("include_migrations", "add `retort::include_migrations!();`"),
-            ("mod schema", "add `pub mod schema;` and `pub use schema::schema;` (the xtask and tests/schema.rs call the crate's `schema()`)"),
-        ],
-    )?;
-    file(
-        "src/schema.rs",
-        text(scaffold::SCHEMA_RS),
-        &[("retort::declare", "it must declare `pub fn schema() -> retort::declare::Schema` for the xtask and tests/schema.rs")],
-    )?;
-    // Git keeps no empty folder, and `cargo build` fails without
-    // `migrations/`: a placeholder keeps both folders in the first commit.
-    for folder in ["migrations", "snapshots"] {
-        if root.join(folder).is_dir() {
-            outcomes.push(Outcome::Kept(PathBuf::from(folder), None));
-        } else {
-            outcomes.push(write_unless_exists(root, &format!("{folder}/.gitkeep"), "", &[])?);
-        }
-    }
-    let mut file = |relative: &str, text: String, advice: &[(&str, &str)]| -> Result<(), String> {
-        outcomes.push(write_unless_exists(root, relative, &text, advice)?);
-        Ok(())
-    };
-    file("tests/round_trip.rs", text(scaffold::ROUND_TRIP_RS), &[])?;
-    file("tests/schema.rs", text(scaffold::SCHEMA_TEST_RS), &[])?;
-    file(".cargo/config.toml", text(scaffold::CARGO_CONFIG), &[("xtask", "add `[alias] xtask = \"run --quiet --package xtask --\"`")])?;
     // An existing xtask is the crate's own: no retort file goes into it.
     if root.join("xtask").exists() {
         let main = std::fs::read_to_string(root.join("xtask/src/main.rs")).unwrap_or_default();
@@ -167,13 +154,23 @@ pub fn scaffold(root: &Path, retort_path: &Path) -> Result<Vec<Outcome>, String>
         });
         outcomes.push(Outcome::Kept(PathBuf::from("xtask"), advice));
     } else {
-        let mut file = |relative: &str, text: String| -> Result<(), String> {
-            outcomes.push(write_unless_exists(root, relative, &text, &[])?);
-            Ok(())
-        };
-        file("xtask/Cargo.toml", text(scaffold::XTASK_MANIFEST))?;
-        file("xtask/src/main.rs", text(scaffold::XTASK_MAIN))?;
-        file("xtask/src/flags.rs", text(scaffold::XTASK_FLAGS))?;
+        files.extend([
+            ("xtask/Cargo.toml", scaffold::XTASK_MANIFEST, &[] as Advice),
+            ("xtask/src/main.rs", scaffold::XTASK_MAIN, &[]),
+            ("xtask/src/flags.rs", scaffold::XTASK_FLAGS, &[]),
+        ]);
+    }
+    for (relative, template, advice) in files {
+        outcomes.push(write_unless_exists(root, relative, &text(template), advice)?);
+    }
+    // Git keeps no empty folder, and `cargo build` fails without
+    // `migrations/`: a placeholder keeps both folders in the first commit.
+    for folder in ["migrations", "snapshots"] {
+        if root.join(folder).is_dir() {
+            outcomes.push(Outcome::Kept(PathBuf::from(folder), None));
+        } else {
+            outcomes.push(write_unless_exists(root, &format!("{folder}/.gitkeep"), "", &[])?);
+        }
     }
 
     let added = add_to_manifest(&mut document, &crates);
