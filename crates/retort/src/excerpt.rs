@@ -9,3 +9,23 @@ pub(crate) fn shorten(sql: &str) -> String {
         None => collapsed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorten_collapses_whitespace_onto_one_line_when_sql_spans_lines() {
+        assert_eq!(shorten("SELECT 1,\n\t  2\r\nFROM t;  "), "SELECT 1, 2 FROM t;");
+    }
+
+    #[test]
+    fn shorten_keeps_200_characters_and_adds_an_ellipsis_when_sql_is_longer() {
+        // Multi-byte characters: the cut counts characters, not bytes.
+        let long = "é".repeat(250);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 201, "{short}");
+        assert!(short.ends_with("é…"), "{short}");
+        assert_eq!(shorten(&"x".repeat(200)), "x".repeat(200));
+    }
+}
