@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, RunError, StatementError, StepWork};
+use crate::backend::{Backend, Commits, RunError, StatementError, StepWork};
 use crate::sequence::{self, read_history};
 use crate::error::{Drifted, MigrateError};
 use crate::excerpt::shorten;
@@ -518,12 +518,15 @@ impl Migrator {
                 .map(|step| StepWork { units: step.units.clone(), writes: step.writes.clone() })
                 .collect::<Vec<_>>();
             let total = steps.len();
-            let outcome = db
-                .run_steps(&work, &self.config.history, &mut |index, elapsed| {
+            let followed = self.progress.is_some() || tracing::enabled!(tracing::Level::INFO);
+            let mut commits = Commits {
+                followed,
+                done: &mut |index, elapsed| {
                     let report = self.finished(batch[index].step, elapsed, done.len() + 1, total);
                     done.push(report);
-                })
-                .await;
+                },
+            };
+            let outcome = db.run_steps(&work, &self.config.history, &mut commits).await;
             if let Err((failed, error)) = outcome {
                 // What committed before the failure is reported; the
                 // failed revision rolled back.

@@ -16,6 +16,7 @@ use retort::{Body, Checksum, HistoryTable, MigrateError, Migrations, Migrator, R
 
 on_every_backend!(
     syntax_error_deep_in_a_run_is_blamed_on_its_own_revision,
+    one_connection_runs_again_after_a_failed_run,
     each_revision_records_its_own_start_and_duration,
     each_revision_is_reported_as_it_commits,
     non_transactional_revision_runs_statement_by_statement,
@@ -110,6 +111,37 @@ async fn syntax_error_deep_in_a_run_is_blamed_on_its_own_revision(kind: BackendK
     let failed: Vec<&String> = log.iter().filter(|event| event.ends_with("failed")).collect();
     assert_eq!(failed, [&"r009 upgrade failed".to_owned()], "{log:?}");
     assert_eq!(log.len(), 10, "{log:?}");
+}
+
+async fn one_connection_runs_again_after_a_failed_run(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    // The sixth revision fails while it runs (not when it is parsed).
+    let migrations = chain(8, |n| match n {
+        5 => (format!("CREATE TABLE t{n:03} (id INTEGER PRIMARY KEY);\nINSERT INTO missing (id) VALUES (1);"), format!("DROP TABLE t{n:03};")),
+        n => create_table(n),
+    });
+    let migrator = Migrator::new(migrations);
+    // One connection throughout: whatever a failed run left in its session
+    // (on PostgreSQL, the history writes it prepared) must not break the next.
+    let mut backend = connect(&db).await;
+    let error = migrator.upgrade(&mut backend, &target("heads")).await.unwrap_err();
+    assert!(matches!(&error, MigrateError::Statement(failure) if failure.id == "r005"), "{error}");
+    let ran = migrator.downgrade(&mut backend, &target("base")).await.unwrap();
+    assert_eq!(ran.len(), 5);
+    let ran = migrator.upgrade(&mut backend, &target("r004")).await.unwrap();
+    let ids: Vec<&str> = ran.iter().map(|step| step.id).collect();
+    assert_eq!(ids, ["r000", "r001", "r002", "r003", "r004"]);
+    let five: Vec<String> = (0..5).map(|n| format!("r{n:03}")).collect();
+    assert_eq!(applied(&db).await, five);
+    assert_eq!(tables(&db).await, (0..5).map(|n| format!("t{n:03}")).collect::<Vec<_>>());
+    let log = events(&db).await;
+    let expected: Vec<String> = (0..5)
+        .map(|n| format!("r{n:03} upgrade ok"))
+        .chain(["r005 upgrade failed".to_owned()])
+        .chain((0..5).rev().map(|n| format!("r{n:03} downgrade ok")))
+        .chain((0..5).map(|n| format!("r{n:03} upgrade ok")))
+        .collect();
+    assert_eq!(log, expected);
 }
 
 async fn each_revision_records_its_own_start_and_duration(kind: BackendKind) {

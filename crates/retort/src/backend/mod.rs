@@ -71,6 +71,17 @@ pub struct StepWork {
     pub writes: Vec<HistoryWrite>,
 }
 
+/// Hears each revision of [`Backend::run_steps`] commit.
+pub struct Commits<'a> {
+    /// Whether someone follows the run as it goes (a progress bar, log
+    /// lines). A batching backend then makes the server report each commit
+    /// as it happens, which costs a little on every revision; unfollowed,
+    /// the reports may come when the server's output buffer fills.
+    pub followed: bool,
+    /// Called with the revision's index and its own duration.
+    pub done: &'a mut dyn FnMut(usize, Duration),
+}
+
 /// How a unit failed on the server.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -218,7 +229,7 @@ pub trait Backend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
 
     /// Runs consecutive transactional revisions, each in its own transaction
-    /// with its history writes, calling `done` as each one commits; stops at
+    /// with its history writes, telling `commits` as each one commits; stops at
     /// the first failure, returning the index of the failed revision and
     /// why. Revisions before it stay committed.
     ///
@@ -226,14 +237,14 @@ pub trait Backend {
     /// backend may override it only to execute the same work faster
     /// (PostgreSQL sends many revisions in one message), with the same
     /// answers: which revision failed, what stayed committed, each
-    /// revision's own time, and `done` called as each commits.
+    /// revision's own time, and, when followed, `commits` told as each commits.
     async fn run_steps(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
-        done: &mut dyn FnMut(usize, Duration),
+        commits: &mut Commits<'_>,
     ) -> Result<(), (usize, RunError)> {
-        crate::sequence::run_each(self, steps, table, done).await
+        crate::sequence::run_each(self, steps, table, commits.done).await
     }
 }
 
@@ -413,7 +424,7 @@ impl Backend for ReadOnlyBackend {
         &mut self,
         _steps: &[StepWork],
         _table: &HistoryTable,
-        _done: &mut dyn FnMut(usize, Duration),
+        _commits: &mut Commits<'_>,
     ) -> Result<(), (usize, RunError)> {
         Err((0, self.refuse("apply revisions").into()))
     }
@@ -480,9 +491,9 @@ impl Backend for AnyBackend {
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
-        done: &mut dyn FnMut(usize, Duration),
+        commits: &mut Commits<'_>,
     ) -> Result<(), (usize, RunError)> {
-        delegate!(self, b => b.run_steps(steps, table, done).await)
+        delegate!(self, b => b.run_steps(steps, table, commits).await)
     }
 }
 

@@ -14,9 +14,9 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::split;
-use super::{Backend, BackendError, Row, RunError, StatementError, StepWork, Unit};
+use super::{Backend, BackendError, Commits, Row, RunError, StatementError, StepWork, Unit};
 use crate::database_url::{DatabaseUrl, UrlError};
-use crate::history::{self, HistoryTable, HistoryWrite, Rendered, Value, WriteContext};
+use crate::history::{self, HistoryTable, HistoryWrite, Placeholders, Rendered, Value, WriteContext};
 use crate::Dialect;
 
 /// The label of the row each revision of a batched message returns last.
@@ -39,6 +39,11 @@ pub struct PostgresBackend {
     /// Statements prepared once per session (history writes, seed rows):
     /// parsed and planned once instead of once per revision.
     prepared: HashMap<(String, Vec<Type>), tokio_postgres::Statement>,
+    /// History writes `PREPARE`d by name for batched messages, which cannot
+    /// use the protocol's prepared statements: their SQL and name. Parsed
+    /// and planned once per session, where an inline statement would be on
+    /// every revision (`cargo xtask bench` measures the difference).
+    named: HashMap<String, String>,
     /// Whether `standard_conforming_strings` is on (asked once): only then do
     /// quoted literals mean exactly their text, which batched runs rely on.
     standard_strings: Option<bool>,
@@ -72,6 +77,7 @@ impl PostgresBackend {
             description: format!("PostgreSQL database {url}"),
             lock_key: None,
             prepared: HashMap::new(),
+            named: HashMap::new(),
             standard_strings: None,
             in_transaction: false,
             read_only: false,
@@ -182,17 +188,21 @@ impl PostgresBackend {
     /// `BEGIN; <clock>; <units>; <history>; COMMIT; <notice>` per revision.
     /// PostgreSQL runs the explicit transactions in order and, at the first
     /// error, skips the rest of the message, rolling the failed one back.
-    /// Calls `done` as each revision's `COMMIT` completes; returns how many
+    /// Calls `done` as each revision's `COMMIT` completes (at once when
+    /// `followed`, else when the server sends it); returns how many
     /// committed and, when the message stopped early, why.
     async fn send_batch(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
+        followed: bool,
         done: &mut dyn FnMut(usize, Duration),
     ) -> (usize, Option<tokio_postgres::Error>) {
         let elapsed = format!("(EXTRACT(EPOCH FROM clock_timestamp() - {STARTED}) * 1000)::bigint");
         let table = table.resolved(Dialect::Postgres);
         let cx = WriteContext { now: STARTED.to_owned(), elapsed_ms: elapsed.clone(), ..WriteContext::offline(Dialect::Postgres, &table) };
+        // The PREPAREs of writes this session has not named yet come first.
+        let mut prepare = String::new();
         let mut script = String::new();
         for step in steps {
             script.push_str("BEGIN;\n");
@@ -207,21 +217,28 @@ impl PostgresBackend {
             // Each revision reports one labelled row, from the last statement
             // before its COMMIT, with its elapsed time. The label keeps a
             // revision's own SELECTs from being mistaken for it.
-            let mut writes = history::render_inline(&step.writes, &cx);
+            let mut writes: Vec<Rendered> = step
+                .writes
+                .iter()
+                .flat_map(|write| history::render_write(write, &cx, Placeholders::of(Dialect::Postgres)))
+                .collect();
             let reports = matches!(step.writes.last(), Some(HistoryWrite::Log { .. }));
             if let (true, Some(last)) = (reports, writes.last_mut()) {
-                last.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
+                last.sql.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
             }
-            for sql in writes {
-                script.push_str(&sql);
+            for write in writes {
+                script.push_str(&self.execute_named(write, &mut prepare));
                 script.push_str(";\n");
             }
             if !reports {
                 script.push_str(&format!("SELECT '{DONE_LABEL}', {elapsed};\n"));
             }
             script.push_str("COMMIT;\n");
-            script.push_str(FLUSH);
+            if followed {
+                script.push_str(FLUSH);
+            }
         }
+        let script = prepare + &script;
         let mut committed = 0usize;
         let mut seen = Seen::Nothing;
         let outcome: Result<(), tokio_postgres::Error> = async {
@@ -249,6 +266,31 @@ impl PostgresBackend {
         (committed, outcome.err())
     }
 
+    /// `EXECUTE` of `write`'s named statement with its values as literals;
+    /// adds the statement's `PREPARE` to `prepare` when it has no name yet.
+    fn execute_named(&mut self, write: Rendered, prepare: &mut String) -> String {
+        let next = self.named.len();
+        let name = self.named.entry(write.sql).or_insert_with_key(|sql| {
+            let name = format!("retort_write_{next}");
+            prepare.push_str(&format!("PREPARE {name} AS {sql};\n"));
+            name
+        });
+        if write.values.is_empty() {
+            return format!("EXECUTE {name}");
+        }
+        let values: Vec<String> = write.values.iter().map(|value| value.literal(Dialect::Postgres)).collect();
+        format!("EXECUTE {name}({})", values.join(", "))
+    }
+
+    /// After a message failed (and its transaction ended), which of its
+    /// `PREPARE`s ran is unknown: the names are dropped (a missing one is no
+    /// harm) and prepared again by the next message.
+    async fn forget_named(&mut self) {
+        for name in std::mem::take(&mut self.named).into_values() {
+            let _ = self.client.batch_execute(&format!("DEALLOCATE {name}")).await;
+        }
+    }
+
     /// Runs statements one message each, awaiting each before sending the
     /// next: outside a transaction a failure must stop what follows.
     async fn execute_one_by_one(&mut self, unit: &Unit, pieces: &[split::Piece]) -> Result<(), RunError> {
@@ -271,7 +313,7 @@ enum Seen {
     Written(Duration),
 }
 
-/// Sent after each revision of a batched message: the server holds its
+/// Sent after each revision of a followed batched message: the server holds its
 /// answers until its output buffer fills, but sends a notice at once, and
 /// the answers before it with it; so each revision is reported as it
 /// commits, not when the message ends. PL/pgSQL rather than a no-op DDL
@@ -469,18 +511,19 @@ impl Backend for PostgresBackend {
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
-        done: &mut dyn FnMut(usize, Duration),
+        commits: &mut Commits<'_>,
     ) -> Result<(), (usize, RunError)> {
         let batched = steps.len() > 1 && self.batches_allowed().await.map_err(|error| (0, error.into()))?;
         if !batched {
-            return crate::sequence::run_each(self, steps, table, done).await;
+            return crate::sequence::run_each(self, steps, table, commits.done).await;
         }
         // Bounded messages: a bounded amount of work the server finishes (or
         // rolls back) after a client dies.
         let mut start = 0;
         while start < steps.len() {
             let chunk = &steps[start..(start + MESSAGE_REVISIONS).min(steps.len())];
-            let (committed, error) = self.send_batch(chunk, table, &mut |index, elapsed| done(start + index, elapsed)).await;
+            let (committed, error) =
+                self.send_batch(chunk, table, commits.followed, &mut |index, elapsed| (commits.done)(start + index, elapsed)).await;
             let Some(error) = error else {
                 start += chunk.len();
                 continue;
@@ -488,9 +531,10 @@ impl Backend for PostgresBackend {
             // The failed revision's transaction is aborted: end it, then run
             // the rest of the message one revision at a time.
             self.rollback().await;
+            self.forget_named().await;
             tracing::debug!(%error, revision = start + committed, "a batched message stopped; running the rest one by one");
             let from = start + committed;
-            crate::sequence::run_each(self, &chunk[committed..], table, &mut |index, elapsed| done(from + index, elapsed))
+            crate::sequence::run_each(self, &chunk[committed..], table, &mut |index, elapsed| (commits.done)(from + index, elapsed))
                 .await
                 .map_err(|(index, error)| (from + index, error))?;
             start += chunk.len();
