@@ -265,9 +265,6 @@ fn check(row: &CheckRow, columns: &[Column], babelfish: bool) -> Check {
     }
 }
 
-/// The catalog returns constraints and indexes in no promised order; sorting
-/// them keeps two snapshots of the same schema equal.
-
 /// Views, procedures, functions and triggers (but those on the history
 /// tables), each filed under its kind; other kinds are left out.
 fn add_modules(snapshot: &mut SchemaSnapshot, rows: &[ModuleRow], history: &HistoryTables) {
