@@ -26,17 +26,6 @@ const SAMPLE_ONLY: &[&str] = &["src/seed.rs", "retort-mask.toml", "tests/masking
 const REPOSITORY: &[&str] =
     &["README.md", "ARCHITECTURE.md", "Cargo.lock", ".gitignore", ".git", ".github", ".ci", "crates", "target", ".retort", ".env"];
 
-/// retort's own snapshots still at the root: the offline SQL Server script
-/// test (`crates/retort/src/backend/mssql/offline.rs`) reads them from
-/// `snapshots/mssql`. They belong under `crates/retort/snapshots/`; delete
-/// this list when they move.
-const NOT_YET_MOVED: &[&str] = &[
-    "snapshots/mssql/offline_downgrade.snap",
-    "snapshots/mssql/offline_downgrade_idempotent.snap",
-    "snapshots/mssql/offline_upgrade.snap",
-    "snapshots/mssql/offline_upgrade_idempotent.snap",
-];
-
 /// The marker that keeps a root line out of what `retort init` writes.
 fn is_marked(line: &str) -> bool {
     line.split_once("//").is_some_and(|(_, comment)| comment.trim_end().ends_with(": not written by retort init"))
@@ -139,8 +128,7 @@ fn init_writes_the_roots_generic_files_and_the_root_has_no_other_scaffold_file()
         let known = written.contains(&relative)
             || relative == "Cargo.toml"
             || users_content
-            || SAMPLE_ONLY.contains(&relative.as_str())
-            || NOT_YET_MOVED.contains(&relative.as_str());
+            || SAMPLE_ONLY.contains(&relative.as_str());
         if !known {
             differences.push(format!(
                 "{relative}: at the root, but neither written by retort init, nor the sample's own (SAMPLE_ONLY), nor a \

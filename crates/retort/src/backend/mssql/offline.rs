@@ -539,10 +539,7 @@ mod scripts {
 
     fn settings() -> insta::Settings {
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../snapshots/mssql"
-        ));
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/mssql"));
         settings.set_prepend_module_to_snapshot(false);
         settings
     }
