@@ -781,3 +781,54 @@ async fn baseline_walkthrough_on_postgres() {
 async fn baseline_walkthrough_on_mssql() {
     baseline_walkthrough(BackendKind::Mssql).await;
 }
+
+/// `migrate upgrade` prints each revision as it commits, with its own time,
+/// on PostgreSQL, where a run's revisions reach the server in one message:
+/// the lines before a slow revision come before it ends, and the revision
+/// after it counts only its own time.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)]
+async fn upgrade_prints_each_revision_as_it_commits_with_its_own_time_on_postgres() {
+    let db = retort::test_database!(BackendKind::Postgres);
+    let _turn = take_turn();
+    let sample = Sample::new(db.url());
+    let migrations = sample.root.join("migrations");
+    let revision = |id: &str, parent: &str, message: &str, up: &str| {
+        let up = format!("-- revision: {id}\n-- parents: {parent}\n-- message: {message}\n{up}\n");
+        std::fs::write(migrations.join(format!("{id}_{message}.up.sql")), up).expect("write up");
+        std::fs::write(migrations.join(format!("{id}_{message}.down.sql")), "SELECT 1;\n").expect("write down");
+    };
+    revision("5a0000000001", "e9d9fee31ee0", "slow", "SELECT pg_sleep(1.5);");
+    revision("5a0000000002", "5a0000000001", "quick", "SELECT 1;");
+    // Built first, so that the run below is only the run.
+    sample.ok(&["migrate", "history"]);
+    let mut child = sample
+        .command(&["migrate", "upgrade"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cargo runs");
+    let stdout = child.stdout.take().expect("piped stdout");
+    // (arrival, id, printed milliseconds) of each line, as it comes.
+    let mut lines = Vec::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.expect("a line of output");
+        eprintln!("{line}");
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // `upgrade   <id>  <message>  (<n> ms)`
+        if let (Some(&"upgrade"), Some(id), Some(ms)) = (fields.first(), fields.get(1), fields.iter().rev().nth(1)) {
+            let ms: u64 = ms.trim_start_matches('(').parse().unwrap_or_else(|_| panic!("a time in {line:?}"));
+            lines.push((std::time::Instant::now(), id.to_string(), ms));
+        }
+    }
+    assert!(child.wait().expect("cargo ends").success());
+    let ids: Vec<&str> = lines.iter().map(|(_, id, _)| id.as_str()).collect();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    assert_eq!(&ids[4..], ["e9d9fee31ee0", "5a0000000001", "5a0000000002"]);
+    // Streamed: the sample's last revision was printed before the slow one ended.
+    let (before_slow, slow) = (lines[4].0, lines[5].0);
+    assert!(slow - before_slow >= std::time::Duration::from_millis(1000), "{:?}", slow - before_slow);
+    // Each its own time: the slow one took 1.5 s, the one after it did not.
+    assert!((1500..5000).contains(&lines[5].2), "{lines:?}");
+    assert!(lines[6].2 < 1000, "not counted from the start of the run: {lines:?}");
+}
