@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use common::{applied, connect, events, strings, tables, target, upgrade, GRAPH};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
-    Backend, Body, Checksum, HistoryTable, MigrateError, Migrations, Migrator, MigratorConfig,
-    Resolution, Revision,
+    Backend, Body, Checksum, HistoryTable, HistoryWrite, MigrateError, Migrations, Migrator, MigratorConfig,
+    Resolution, Revision, Status,
 };
 
 async fn downgrade(db: &TestDatabase, to: &str) -> Result<Vec<&'static str>, MigrateError> {
@@ -706,6 +706,13 @@ async fn resolve_refuses_revisions_that_are_applied_or_pending(kind: BackendKind
     assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0"]));
     assert_eq!(tables(&db).await, strings(&["accounts", "items"]));
     assert!(!events(&db).await.iter().any(|e| e.contains("resolve")));
+    // A row left `running` (a run killed inside a non-transactional
+    // revision) is what resolve is for, like a `failed` one.
+    let c1c1 = GRAPH.get("c1c1").expect("c1c1 is in the graph");
+    retort::record(&mut backend, &[HistoryWrite::put(c1c1, Status::Running)], &HistoryTable::default()).await.unwrap();
+    migrator.resolve(&mut backend, "c1c1", Resolution::Applied).await.unwrap();
+    assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1"]));
+    assert!(events(&db).await.contains(&"c1c1 resolve ok".to_owned()));
 }
 
 /// An SQL file saved with a UTF-8 byte-order mark, as Windows editors do.
