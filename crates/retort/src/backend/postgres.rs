@@ -185,7 +185,8 @@ impl PostgresBackend {
     }
 
     /// Sends revisions in ONE simple-query message:
-    /// `BEGIN; <clock>; <units>; <history>; COMMIT; <notice>` per revision.
+    /// `BEGIN; <clock>; <units>; EXECUTE <history writes>; COMMIT; [<notice>]`
+    /// per revision, after the `PREPARE`s of writes not named yet.
     /// PostgreSQL runs the explicit transactions in order and, at the first
     /// error, skips the rest of the message, rolling the failed one back.
     /// Calls `done` as each revision's `COMMIT` completes (at once when
