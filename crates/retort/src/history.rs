@@ -491,9 +491,16 @@ pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
         Dialect::Mssql => "CONVERT(nvarchar(19), applied_at, 126) + N'.' \
              + RIGHT(N'00' + CAST(DATEPART(millisecond, applied_at) AS nvarchar(3)), 3) + N'Z'",
     };
+    // Revisions applied within one millisecond share `applied_at` (SQLite
+    // and SQL Server keep milliseconds): SQLite's rowid still says which row
+    // was written first; elsewhere the id decides.
+    let tie = match dialect {
+        Dialect::Sqlite => "rowid",
+        _ => "revision_id",
+    };
     let select = format!(
         "SELECT revision_id, checksum, message, status, {applied_at} AS applied_at_text, execution_ms, applied_by \
-         FROM {state} ORDER BY applied_at, revision_id"
+         FROM {state} ORDER BY applied_at, {tie}"
     );
     match dialect {
         Dialect::Mssql => format!("IF OBJECT_ID({}, N'U') IS NOT NULL\n{select}", dialect.quote_literal(&state)),
@@ -747,6 +754,28 @@ mod tests {
               VALUES ('a1b2', 'upgrade', 'ok', 'it''s', now(), 0, current_user)"]
         );
     }
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn read_sql_lists_rows_in_the_order_written_when_sqlite_times_tie() {
+        let table = HistoryTable::default();
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(&ddl(Dialect::Sqlite, &table).unwrap()).unwrap();
+        for id in ["e2c9", "43c3"] {
+            db.execute(
+                &format!(
+                    "INSERT INTO {} (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
+                     VALUES (?1, '00', 'm', 'applied', '2026-12-01T12:00:00.000Z', 0, 'me')",
+                    table.state(Dialect::Sqlite)
+                ),
+                [id],
+            )
+            .unwrap();
+        }
+        let mut statement = db.prepare(&read_sql(Dialect::Sqlite, &table)).unwrap();
+        let ids: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(ids, ["e2c9", "43c3"]);
+    }
+
     #[test]
     fn ddl_defaults_to_dbo_without_creating_it() {
         let ddl = ddl(Dialect::Mssql, &HistoryTable::default()).unwrap();
