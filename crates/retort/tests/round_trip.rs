@@ -13,7 +13,7 @@ use std::time::Instant;
 use retort::testing::{
     BackendKind, DataCheck, RevisionOutcome, RoundTrip, RoundTripError, TestDatabase,
 };
-use retort::{Body, Checksum, Migrations, Revision};
+use retort::{Body, Migrations, Revision};
 
 /// A revision with SQL bodies whose file is `migrations/<id>_<slug>.up.sql`.
 const fn rev(
@@ -23,21 +23,7 @@ const fn rev(
     up: &'static str,
     down: &'static str,
 ) -> Revision {
-    Revision {
-        id,
-        parents,
-        depends_on: &[],
-        branch_labels: &[],
-        message: id,
-        checksum: Checksum([1; 32]),
-        transactional: true,
-        irreversible: None,
-        source,
-        body: Body::Sql {
-            up,
-            down: Some(down),
-        },
-    }
+    common::revision(id, parents, source, Body::Sql { up, down: Some(down) })
 }
 
 const ITEMS: Revision = rev(

@@ -11,13 +11,9 @@ use retort::{
     Migrator, Revision, Target,
 };
 
-/// A revision with SQL bodies, for hand-built tables.
-pub const fn sql(
-    id: &'static str,
-    parents: &'static [&'static str],
-    up: &'static str,
-    down: &'static str,
-) -> Revision {
+/// A transactional revision of the tests' own tables, named by its id, from
+/// `source`.
+pub const fn revision(id: &'static str, parents: &'static [&'static str], source: &'static str, body: Body) -> Revision {
     Revision {
         id,
         parents,
@@ -27,12 +23,19 @@ pub const fn sql(
         checksum: Checksum([1; 32]),
         transactional: true,
         irreversible: None,
-        source: "migrations/fixture.sql",
-        body: Body::Sql {
-            up,
-            down: Some(down),
-        },
+        source,
+        body,
     }
+}
+
+/// A revision with SQL bodies, for hand-built tables.
+pub const fn sql(
+    id: &'static str,
+    parents: &'static [&'static str],
+    up: &'static str,
+    down: &'static str,
+) -> Revision {
+    revision(id, parents, "migrations/fixture.sql", Body::Sql { up, down: Some(down) })
 }
 
 /// The graph every engine test runs on:
