@@ -504,11 +504,8 @@ fn slow_upgrade(op: &mut retort::Operations) {
              EXEC(N'DECLARE @slept nvarchar(10) = CAST(pg_sleep(2) AS nvarchar(10))') \
              ELSE EXEC(N'WAITFOR DELAY ''00:00:02''')",
         ),
-        // SQLite has no sleep: count to thirty million (about two seconds).
-        (
-            retort::Dialect::Sqlite,
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c",
-        ),
+        // SQLite has no sleep: the tests' connections have one (`common::connect`).
+        (retort::Dialect::Sqlite, "SELECT retort_test_sleep(2000)"),
     ]);
 }
 
@@ -526,7 +523,7 @@ fn slow_downgrade(op: &mut retort::Operations) {
 async fn kill_test_child() {
     let url = std::env::var("RETORT_KILL_CHILD_URL").expect("started by the kill test");
     let url = retort::DatabaseUrl::parse(&url).unwrap();
-    let mut backend = retort::connect(&url).await.unwrap();
+    let mut backend = common::connect_to(&url).await;
     Migrator::new(&SLOW)
         .upgrade(&mut backend, &target("heads"))
         .await

@@ -91,9 +91,35 @@ pub fn url(db: &TestDatabase) -> DatabaseUrl {
 }
 
 pub async fn connect(db: &TestDatabase) -> AnyBackend {
-    retort::connect(&url(db))
+    connect_to(&url(db)).await
+}
+
+/// Connects to `url`; on SQLite, with [`SQLITE_SLEEP`] registered.
+pub async fn connect_to(url: &DatabaseUrl) -> AnyBackend {
+    let backend = retort::connect(url)
         .await
-        .expect("the test database accepts connections")
+        .expect("the test database accepts connections");
+    if let AnyBackend::Sqlite(sqlite) = &backend {
+        register_sleep(sqlite.connection());
+    }
+    backend
+}
+
+/// The SQL function `retort_test_sleep(ms)` that the tests' SQLite
+/// connections have: SQLite has no sleep of its own, and a slow revision
+/// written as a counting loop takes as long as the machine makes it (a
+/// loop calibrated on one machine for 2.5 s took 1.67 s on another). This
+/// one sleeps, so its duration is the same everywhere.
+pub const SQLITE_SLEEP: &str = "retort_test_sleep";
+
+fn register_sleep(conn: &rusqlite::Connection) {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(SQLITE_SLEEP, 1, FunctionFlags::SQLITE_UTF8, |context| {
+        let millis: i64 = context.get(0)?;
+        std::thread::sleep(std::time::Duration::from_millis(millis.max(0).unsigned_abs()));
+        Ok(millis)
+    })
+    .expect("the sleep function registers");
 }
 
 /// Runs a query returning one text column, on whichever backend.
