@@ -110,7 +110,11 @@ impl Linter {
                 let mut state = sqlite::RevisionState::default();
                 for (source, statement) in &all_statements {
                     let mut hits = sqlite::check(statement, &mut self.catalog, &mut state, revision);
-                    if let Some(error) = sqlite::parser_error(statement) {
+                    let read_by_rules = statement
+                        .tokens
+                        .first()
+                        .is_some_and(|t| ["CREATE", "INSERT", "REPLACE", "DROP", "ALTER"].iter().any(|k| t.is(k)));
+                    if let Some(error) = sqlite::parser_error(statement).filter(|_| read_by_rules) {
                         hits.insert(0, fallback(&error, "SQLiteDialect"));
                     }
                     push(&mut pending, hits, &sources[*source], *source, statement);
@@ -134,7 +138,10 @@ impl Linter {
         for (index, (source, statement)) in statements.iter().enumerate() {
             let read = mssql::read(statement);
             let mut hits = Vec::new();
-            if let Some(error) = &read.parser_error {
+            // The note matters where a rule read the tokens: a fragment the
+            // rules ignore (`IF @x IS NOT NULL`, `END`) is not worth one.
+            let read_by_rules = read.changes.iter().any(|change| *change != mssql::Change::Other);
+            if let (Some(error), true) = (&read.parser_error, read_by_rules) {
                 hits.push(fallback(error, "MsSqlDialect"));
             }
             for change in &read.changes {
