@@ -3,11 +3,10 @@
 //! machines (`--format json`) or as GitHub Actions annotations
 //! (`--format github`). Exits 6 when a finding is an error.
 
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use crate::lint::{self, Selection};
-use crate::{connect, Backend, DatabaseUrl, MigrateError, Migrations, Migrator};
+use crate::{connect, DatabaseUrl, MigrateError, Migrations, Migrator};
 
 use super::Project;
 
@@ -95,19 +94,7 @@ pub(crate) async fn run(
             ));
         }
         let mut db = connect(&url).await?;
-        let status = migrator.status(&mut db).await?;
-        let applied: BTreeSet<String> = status.applied.iter().map(|row| row.id.clone()).collect();
-        let flavour = db.flavour().await?;
-        let snapshot = db.introspect(&migrator.config().history).await?;
-        lint::lint(
-            migrations,
-            &Selection::NotApplied(applied),
-            db.dialect(),
-            flavour,
-            config,
-            Some(lint::catalog_of(&snapshot)),
-            &project.root,
-        )?
+        lint::lint_pending(migrations, &mut db, &migrator.config().history, config, &project.root).await?
     };
     let text = match format {
         MigrateFormat::Text => lint::render_human(&report.findings, report.revisions),

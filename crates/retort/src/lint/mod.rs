@@ -102,6 +102,27 @@ pub fn lint(
     Ok(report)
 }
 
+/// Reviews the revisions not yet applied to `db`, on the catalog `db`
+/// holds: what `migrate lint` without revisions does.
+pub async fn lint_pending<B: crate::Backend>(
+    migrations: &'static Migrations,
+    db: &mut B,
+    history: &crate::HistoryTable,
+    config: Config,
+    root: &Path,
+) -> Result<Report, MigrateError> {
+    let applied: BTreeSet<String> = crate::read_history(db, history)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let flavour = db.flavour().await?;
+    let snapshot = db.introspect(history).await?;
+    let dialect = db.dialect();
+    lint(migrations, &Selection::NotApplied(applied), dialect, flavour, config, Some(catalog_of(&snapshot)), root)
+}
+
 /// What a revision's upgrade records (nothing for an SQL revision).
 fn recorded(revision: &Revision) -> Operations {
     let mut operations = Operations::default();
