@@ -181,7 +181,7 @@ impl Linter {
                 .filter(|(s, _)| *s == source)
                 .map(|(_, statement)| statement)
                 .find(|statement| offset < statement.end.max(statement.start + 1))
-                .or_else(|| statements.iter().filter(|(s, _)| *s == source).map(|(_, st)| st).last());
+                .or_else(|| statements.iter().filter(|(s, _)| *s == source).map(|(_, st)| st).next_back());
             match statement {
                 Some(statement) => push(pending, vec![violation.hit], &sources[source], source, statement),
                 None => pending.push(Pending {

@@ -603,8 +603,7 @@ fn item_of(tokens: &[Tok], _check: CheckMode) -> Item {
 fn default_of_tokens(cursor: &mut Cursor<'_>) -> DefaultKind {
     let mut kind = DefaultKind::RuntimeConstant;
     let stop = ["NOT", "NULL", "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "WITH", "IDENTITY", "FOR"];
-    loop {
-        let Some(tok) = cursor.peek() else { break };
+    while let Some(tok) = cursor.peek() {
         if stop.iter().any(|k| tok.is(k)) {
             break;
         }
@@ -947,16 +946,14 @@ pub(crate) fn check(
                 _ => {}
             }
         }
-        Change::ValidateConstraint { table, names, with_check } => {
-            if *with_check {
-                state.unvalidated.retain(|(t, n, _)| !(t == &key(table) && names.iter().any(|name| &key(name) == n)));
-                if context.existing(catalog, table) {
-                    hits.push(hit(
-                        "mssql-validate-constraint",
-                        format!("validating {} on `{table}` reads every row.", names.join(", ")),
-                        "keep it in a revision of its own, run when the table is quiet",
-                    ));
-                }
+        Change::ValidateConstraint { table, names, with_check: true } => {
+            state.unvalidated.retain(|(t, n, _)| !(t == &key(table) && names.iter().any(|name| &key(name) == n)));
+            if context.existing(catalog, table) {
+                hits.push(hit(
+                    "mssql-validate-constraint",
+                    format!("validating {} on `{table}` reads every row.", names.join(", ")),
+                    "keep it in a revision of its own, run when the table is quiet",
+                ));
             }
         }
         Change::Rename { object, new_name, column } => hits.push(hit(

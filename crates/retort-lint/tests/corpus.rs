@@ -304,3 +304,11 @@ fn rust_operation_allowance_acknowledges_its_source_only() {
     assert_eq!(findings[0].line, 13);
     assert_eq!(findings[0].operation.as_deref(), Some("operation 2 (drop_column)"));
 }
+
+#[test]
+fn rules_table_is_in_the_readme() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+    for rule in retort_lint::rules::MSSQL.iter().chain(retort_lint::rules::SQLITE).chain(retort_lint::rules::RETORT) {
+        assert!(readme.contains(&format!("| `{}` |", rule.id)), "README.md's Lint table lacks {}", rule.id);
+    }
+}
