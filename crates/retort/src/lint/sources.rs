@@ -38,7 +38,6 @@ pub(super) fn of(walk: &mut Walk<'_>, revision: &'static Revision, root: &Path) 
     }
     let units = walk.upgrade(revision, operations.operations())?;
     if let Body::Sql { up, .. } = revision.body {
-        let _ = units;
         return Ok(vec![Owned { sql: up.to_owned(), first_line: 1, operation: None, allowances: Vec::new() }]);
     }
     let text = std::fs::read_to_string(root.join(revision.source)).unwrap_or_default();
@@ -79,11 +78,8 @@ fn operation_lines(text: &str, operations: &[Operation]) -> Vec<u32> {
     operations
         .iter()
         .map(|operation| {
-            let method = match operation.name() {
-                "execute" => "execute",
-                name => name,
-            };
-            let pattern = format!(".{method}");
+            // `.execute(` and `.execute_per_dialect(` are both `execute`.
+            let pattern = format!(".{}", operation.name());
             let found = text[from..].match_indices(&pattern).map(|(at, _)| from + at).find(|&at| {
                 text[at + pattern.len()..].starts_with(['(', '_'])
             });
