@@ -23,6 +23,9 @@ pub struct Compiled {
     pub warnings: Vec<Warning>,
     /// The generated file.
     pub output: PathBuf,
+    /// The lint findings of the SQL revisions new since the last build, one
+    /// line each (feature `lint`).
+    pub lint: Vec<String>,
 }
 
 /// Compiles the migrations folder `dir` (relative to the crate root,
@@ -84,10 +87,15 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
             reason: error.to_string(),
         })?;
     }
+    #[cfg(feature = "lint")]
+    let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions);
+    #[cfg(not(feature = "lint"))]
+    let lint = Vec::new();
     Ok(Compiled {
         revisions: table.revisions.len(),
         warnings: table.warnings,
         output,
+        lint,
     })
 }
 
@@ -96,6 +104,9 @@ fn write_report(result: &Result<Compiled, Errors>, out: &mut impl Write) -> io::
         Ok(compiled) => {
             for warning in &compiled.warnings {
                 writeln!(out, "cargo::warning={}", one_line(&warning.to_string()))?;
+            }
+            for finding in &compiled.lint {
+                writeln!(out, "cargo::warning={}", one_line(finding))?;
             }
         }
         Err(errors) => {
@@ -184,6 +195,7 @@ mod tests {
                 ],
             }],
             output: PathBuf::new(),
+            lint: Vec::new(),
         };
         let mut out = Vec::new();
         write_report(&Ok(compiled), &mut out).expect("write to memory");

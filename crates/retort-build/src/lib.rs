@@ -26,6 +26,8 @@ mod compile;
 mod error;
 mod generate;
 mod lex;
+#[cfg(feature = "lint")]
+mod lint;
 mod parse_rust;
 mod parse_sql;
 mod revision;

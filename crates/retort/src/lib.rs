@@ -21,6 +21,8 @@ mod error;
 mod excerpt;
 mod graph;
 mod history;
+#[cfg(feature = "cli")]
+pub mod lint;
 mod migrator;
 pub mod op;
 #[cfg(any(feature = "postgres", feature = "mssql"))]

@@ -263,6 +263,39 @@ fn operations_of(
     revision: &Revision,
     operations: &[Operation],
 ) -> Result<Vec<Unit>, MigrateError> {
+    Ok(numbered_units(renderer, revision, operations)?.into_iter().map(|(_, unit)| unit).collect())
+}
+
+/// Every revision's upgrade rendered in graph order, each on the schema
+/// the ones before it built (SQLite's rebuilds read their tables from it),
+/// with the 1-based number of the operation each unit comes from (0 for an
+/// SQL revision's script): `migrate lint` points its findings at the
+/// operation.
+#[cfg(feature = "cli")]
+pub(crate) struct Walk<'a>(Renderer<'a>);
+
+#[cfg(feature = "cli")]
+impl Walk<'_> {
+    pub(crate) fn new(dialect: Dialect, flavour: Flavour) -> Self {
+        Walk(Renderer::new(dialect, flavour, None))
+    }
+
+    /// `revision`'s upgrade; `operations` are what its `upgrade` recorded
+    /// (ignored for an SQL revision).
+    pub(crate) fn upgrade(&mut self, revision: &Revision, operations: &[Operation]) -> Result<Vec<(usize, Unit)>, MigrateError> {
+        self.0.begin_revision();
+        match revision.body {
+            Body::Sql { up, .. } => Ok(script_units(&mut self.0, revision, up).into_iter().map(|unit| (0, unit)).collect()),
+            Body::Rust { .. } => numbered_units(&mut self.0, revision, operations),
+        }
+    }
+}
+
+fn numbered_units(
+    renderer: &mut Renderer<'_>,
+    revision: &Revision,
+    operations: &[Operation],
+) -> Result<Vec<(usize, Unit)>, MigrateError> {
     let dialect = renderer.dialect();
     let mut units = Vec::new();
     for (index, operation) in operations.iter().enumerate() {
@@ -299,7 +332,7 @@ fn operations_of(
             })?,
         };
         let count = statements.len();
-        units.extend(statements.into_iter().enumerate().map(|(n, sql)| Unit {
+        units.extend(statements.into_iter().enumerate().map(|(n, sql)| (number, Unit {
             sql,
             first_line: None,
             label: if count == 1 {
@@ -311,7 +344,7 @@ fn operations_of(
                     n + 1
                 )
             },
-        }));
+        })));
     }
     Ok(units)
 }

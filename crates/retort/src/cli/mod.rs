@@ -4,7 +4,8 @@
 //!
 //! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error;
 //! 3 drift (an applied revision changed); 4 pending revisions (`check`);
-//! 5 unknown or unresolved revisions in the database.
+//! 5 unknown or unresolved revisions in the database; 6 `lint` found an
+//! error-severity finding.
 
 // Every line the commands print to stdout goes through `output::stdout`,
 // which ends the output quietly when the reader has closed the pipe, where
@@ -31,6 +32,7 @@ mod baseline;
 mod clone;
 mod data;
 mod graph;
+mod lint;
 mod local;
 mod output;
 
@@ -48,6 +50,7 @@ pub use authoring::{merge, new_revision, AuthoringError, MergeArgs, NewRevisionA
 pub use baseline::{baseline, BaselineArgs, BaselineError};
 pub use clone::{clone, CloneArgs};
 pub use data::{db, seed, DataError, DbArgs, DbCommand, SeedArgs, SeedFn};
+pub use lint::{LintArgs, MigrateFormat};
 pub use local::not_local_reason;
 pub use output::Format;
 
@@ -129,9 +132,9 @@ pub struct MigrateArgs {
     /// SQLite file. Passwords are never printed.
     #[arg(long, global = true)]
     pub database_url: Option<String>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (`github`: workflow annotations, for `lint`).
+    #[arg(long, global = true, value_enum, default_value_t = MigrateFormat::Text)]
+    pub format: MigrateFormat,
     /// Print only errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -203,6 +206,9 @@ pub enum MigrateCommand {
         #[arg(long)]
         rolled_back: bool,
     },
+    /// Review revisions for what blocks or breaks a busy database (the
+    /// pending ones by default); exit 6 on an error-severity finding.
+    Lint(LintArgs),
 }
 
 /// Arguments of `upgrade` and `downgrade`.
@@ -235,7 +241,7 @@ fn parse_flavour(text: &str) -> Result<crate::Flavour, String> {
 /// Runs one `migrate` command and returns the process exit code.
 pub fn migrate(migrations: &'static Migrations, project: &Project, args: MigrateArgs) -> ExitCode {
     init_tracing();
-    let out = output::Printer::new(args.format, args.quiet);
+    let out = output::Printer::new(args.format.printer(), args.quiet);
     let code = match block_on(run(migrations, project, &args, &out)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => out.error(&error),
@@ -266,9 +272,13 @@ async fn run(
     if let Some(code) = without_database(&migrator, project, args, out)? {
         return Ok(code);
     }
+    if let MigrateCommand::Lint(lint) = &args.command {
+        let url = args.database_url.as_deref();
+        return lint::run(migrations, &migrator, project, url, args.format, args.target_flavour, lint).await;
+    }
     let url = project.database_url(
         args.database_url.as_deref(),
-        args.quiet || args.format == Format::Json,
+        args.quiet || args.format != MigrateFormat::Text,
     )?;
     let mut db = connect(&url).await?;
     let code = match &args.command {
@@ -305,7 +315,9 @@ async fn run(
         MigrateCommand::Resolve {
             revision, applied, ..
         } => resolve(&migrator, &mut db, revision, *applied, out).await?,
-        MigrateCommand::Heads | MigrateCommand::Show { .. } => unreachable!("handled before connecting"),
+        MigrateCommand::Heads | MigrateCommand::Show { .. } | MigrateCommand::Lint(_) => {
+            unreachable!("handled before connecting")
+        }
     };
     Ok(code)
 }

@@ -46,5 +46,5 @@ pub use reverse::reverse;
 pub use table::{Check, Column, Computed, Constraint, ForeignKey, Key, Reference, ReferentialAction, Table};
 pub use types::Type;
 
-pub use self::operations::{Operation, Operations, Sql};
+pub use self::operations::{Allowance, Operation, Operations, Sql};
 pub use crate::Dialect;

@@ -30,6 +30,20 @@ use crate::Dialect;
 #[derive(Debug, Default)]
 pub struct Operations {
     recorded: Vec<Operation>,
+    allowances: Vec<Allowance>,
+}
+
+/// A lint finding the revision's author acknowledges for one operation,
+/// with the reason (`op.allow(…)`; see `migrate lint`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    /// The 1-based number of the operation it is for.
+    pub operation: usize,
+    /// The rule id (`mssql-create-index-offline`).
+    pub rule: String,
+    /// Why the finding is safe here; an empty reason acknowledges nothing
+    /// and is itself reported.
+    pub reason: String,
 }
 
 /// One recorded operation.
@@ -510,6 +524,35 @@ impl Operations {
     pub fn record_all(&mut self, operations: impl IntoIterator<Item = Operation>) -> &mut Self {
         self.recorded.extend(operations);
         self
+    }
+
+    /// Acknowledges the lint finding `rule` for the next operation, with
+    /// the reason it is safe there (`cargo xtask migrate lint` then leaves
+    /// it out). Recording nothing, it changes nothing that runs.
+    ///
+    /// ```
+    /// use retort::op::*;
+    ///
+    /// pub fn upgrade(op: &mut Operations) {
+    ///     op.allow("mssql-create-index-offline", "flags holds a few hundred rows");
+    ///     op.create_index("ix_flags_name", "flags", ["name"]);
+    /// }
+    /// let mut op = Operations::default();
+    /// upgrade(&mut op);
+    /// assert_eq!(op.allowances()[0].operation, 1);
+    /// ```
+    pub fn allow(&mut self, rule: impl Into<String>, reason: impl Into<String>) -> &mut Self {
+        self.allowances.push(Allowance {
+            operation: self.recorded.len() + 1,
+            rule: rule.into(),
+            reason: reason.into(),
+        });
+        self
+    }
+
+    /// The acknowledgements recorded with [`Operations::allow`], in order.
+    pub fn allowances(&self) -> &[Allowance] {
+        &self.allowances
     }
 
     /// The operations recorded so far, in order.

@@ -1,0 +1,130 @@
+//! Build-time lint: the SQL revisions that are new since the last build
+//! (or changed), reviewed with retort-lint's rules, their findings printed
+//! as `cargo::warning=` lines so a developer sees them without asking.
+//! Warnings, never errors: `cargo xtask migrate lint` is the gate.
+//!
+//! "New since the last build" is a file in `OUT_DIR` listing the revisions
+//! (id and checksum) already reviewed; the first build reviews them all.
+//! Rust revisions are left to `migrate lint`: their operations exist only
+//! when their code runs, which a build script cannot do before the crate is
+//! compiled. The dialect is `[package.metadata.retort.lint] dialect` (or
+//! `retort.toml`'s), else the scheme of `DATABASE_URL` in the project's
+//! `.env`, else SQLite, the CLI's default database.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use retort_lint::{Config, Dialect, Linter, Source};
+
+use crate::checksum::to_hex;
+use crate::revision::{ParsedRevision, RevisionKind};
+
+/// The file in `OUT_DIR` that lists the revisions already reviewed.
+pub const SEEN_FILE: &str = "retort_lint_seen.txt";
+
+/// One line per finding of the new SQL revisions, ready for
+/// `cargo::warning=`; the seen file is updated.
+pub(crate) fn new_findings(crate_root: &Path, out_dir: &Path, revisions: &[ParsedRevision]) -> Vec<String> {
+    let config = match Config::load(crate_root) {
+        Ok(config) => config,
+        Err(error) => return vec![format!("retort lint: {error}")],
+    };
+    let dialect = config.dialect.or_else(|| dotenv_dialect(crate_root)).unwrap_or(Dialect::Sqlite);
+    let seen_path = out_dir.join(SEEN_FILE);
+    let seen: BTreeSet<String> = fs::read_to_string(&seen_path)
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut linter = Linter::new(dialect, config);
+    let mut lines = Vec::new();
+    let mut now_seen = Vec::new();
+    for revision in revisions {
+        let RevisionKind::Sql { up, .. } = &revision.kind else { continue };
+        let Ok(sql) = fs::read_to_string(up) else { continue };
+        let sql = sql.strip_prefix('\u{feff}').unwrap_or(&sql);
+        let stamp = format!("{} {}", revision.id.value, to_hex(&revision.checksum));
+        let sources = [Source::script(sql)];
+        if seen.contains(&stamp) {
+            linter.replay(&revision.id.value, &sources);
+        } else {
+            for finding in linter.lint(&revision.id.value, &revision.source, revision.transactional, &sources) {
+                lines.push(format!(
+                    "retort lint: {}:{}: {}[{}] {} (`cargo xtask migrate lint` for all; acknowledge with `-- retort:allow {} <reason>`)",
+                    finding.file,
+                    finding.line,
+                    finding.severity,
+                    finding.rule,
+                    finding.message(),
+                    finding.rule
+                ));
+            }
+        }
+        now_seen.push(stamp);
+    }
+    // Losing this file only means reviewing everything once more.
+    let _ = fs::write(&seen_path, now_seen.join("\n"));
+    lines
+}
+
+/// The dialect of `DATABASE_URL` in the project's `.env`, if any.
+fn dotenv_dialect(root: &Path) -> Option<Dialect> {
+    let text = fs::read_to_string(root.join(".env")).ok()?;
+    text.lines().find_map(|line| {
+        let line = line.trim();
+        let value = line.strip_prefix("export ").unwrap_or(line).strip_prefix("DATABASE_URL")?.trim_start().strip_prefix('=')?;
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        let scheme = value.split_once(':')?.0.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Dialect::Sqlite),
+            "postgres" | "postgresql" => Some(Dialect::Postgres),
+            "mssql" | "sqlserver" => Some(Dialect::Mssql),
+            _ => None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::tests::fixture;
+
+    const BASE: &str = "-- revision: aaaa00000001\n-- parents:\n-- message: base\nCREATE TABLE items (id INTEGER PRIMARY KEY);\n";
+    const DROP: &str = "-- revision: bbbb00000002\n-- parents: aaaa00000001\n-- message: drop\nDROP TABLE items;\n";
+
+    fn compile(root: &Path, out: &Path) -> Vec<String> {
+        let table = crate::validate(crate::scan(root, Path::new("migrations"))).expect("valid folder");
+        new_findings(root, out, &table.revisions)
+    }
+
+    #[test]
+    fn new_findings_reports_a_new_revision_once() {
+        let root = fixture(&[
+            ("aaaa00000001_base.up.sql", BASE),
+            ("aaaa00000001_base.down.sql", ""),
+            ("bbbb00000002_drop.up.sql", DROP),
+            ("bbbb00000002_drop.down.sql", ""),
+        ]);
+        let out = tempfile::tempdir().expect("out dir");
+        let first = compile(root.path(), out.path());
+        assert_eq!(first.len(), 1, "{first:#?}");
+        assert!(first[0].starts_with("retort lint: migrations/bbbb00000002_drop.up.sql:4: warning[sqlite-drop-table]"), "{}", first[0]);
+        assert_eq!(compile(root.path(), out.path()), Vec::<String>::new(), "reviewed already");
+        // A changed revision is new again.
+        fs::write(root.path().join("migrations/bbbb00000002_drop.up.sql"), format!("{DROP}-- changed\n")).expect("write");
+        assert_eq!(compile(root.path(), out.path()).len(), 1);
+    }
+
+    #[test]
+    fn new_findings_uses_the_configured_dialect() {
+        let root = fixture(&[
+            ("aaaa00000001_base.up.sql", BASE),
+            ("aaaa00000001_base.down.sql", ""),
+            ("bbbb00000002_drop.up.sql", DROP),
+            ("bbbb00000002_drop.down.sql", ""),
+        ]);
+        fs::write(root.path().join("retort.toml"), "[lint]\ndialect = \"mssql\"\n").expect("write");
+        let out = tempfile::tempdir().expect("out dir");
+        let findings = compile(root.path(), out.path());
+        assert!(findings.iter().any(|f| f.contains("mssql-drop-table")), "{findings:#?}");
+    }
+}
