@@ -1,7 +1,8 @@
 //! The migration engine against a real SQL Server, for what only SQL Server
 //! has: `GO` batches (repeat counts, a failure in a later batch, offline
 //! scripts with batches and idempotent guards), errors of every kind in the
-//! middle of a batch stopping offline scripts in any client, history in a configured schema, introspection, connection errors and the
+//! middle of a batch stopping offline scripts in any client and online runs,
+//! history in a configured schema, introspection, connection errors and the
 //! throwaway-database fixture. The scenarios every backend shares (every target kind, drift,
 //! failures, locking, a killed migrator, offline script = online result)
 //! are in `engine.rs`, which runs them on SQL Server too.
@@ -633,4 +634,48 @@ async fn offline_scripts_stop_at_any_error_of_any_statement_in_any_client() {
     let databases = database_per_kind!();
     let server = common::flavour(&databases[0]).await;
     for_every_kind(&databases, |kind, db| offline_runs(kind, db, &expected, server)).await;
+}
+
+/// An online upgrade of [`stopping_fixture`] with `kind`'s error, its third
+/// revision transactional and not, on `db`; returns how many ran and their
+/// problems.
+async fn online_runs(
+    kind: &'static ErrorKind,
+    db: &retort::testing::TestDatabase,
+    expected: &retort::schema::SchemaSnapshot,
+    server: retort::Flavour,
+) -> (usize, Vec<String>) {
+    let (mut runs, mut failures) = (0, Vec::new());
+    for transactional in [true, false] {
+        reset(db).await;
+        let result = upgrade(db, stopping_fixture(kind.statement, transactional), "heads").await;
+        let run = format!("{} in a {}transactional revision", kind.name, if transactional { "" } else { "non-" });
+        runs += 1;
+        let mut problems = left_behind(db, expected, transactional).await;
+        match result {
+            Ok(ids) => problems.push(format!("the upgrade succeeded: {ids:?}")),
+            Err(error) => {
+                let text = error.to_string();
+                // The error's own line, even where the server reports the
+                // line that raised it again.
+                let wanted = "revision f3f3 failed at migrations/fixture.sql:5, statement 2";
+                let code = format!("(code {})", kind.code(server));
+                if !text.contains(wanted) || !text.contains(&code) {
+                    problems.push(format!("the error does not say `{wanted}` and `{code}`: {text}"));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{run}:\n  {}", problems.join("\n  ")));
+        }
+    }
+    (runs, failures)
+}
+
+#[tokio::test]
+async fn online_upgrade_stops_at_any_error_of_any_statement() {
+    let expected = schema_at_revision_two(&retort::test_database!(MSSQL)).await;
+    let databases = database_per_kind!();
+    let server = common::flavour(&databases[0]).await;
+    for_every_kind(&databases, |kind, db| online_runs(kind, db, &expected, server)).await;
 }

@@ -636,6 +636,7 @@ mod scripts {
             ),
             transaction::ROLLBACK_IF_OPEN.to_owned(),
             transaction::COMMIT.to_owned(),
+            transaction::stop_at_first_error("INSERT INTO t (id) VALUES (1); -- the last line"),
             crate::history::ddl(Dialect::Mssql, &table).unwrap(),
             crate::history::read_sql(Dialect::Mssql, &table),
             catalog::QUERY.to_owned(),
