@@ -127,11 +127,11 @@ pub(crate) fn render(
                 if piece.sql.trim().is_empty() {
                     continue;
                 }
-                let failed = piece.has_code().then(|| {
+                let notice = piece.has_code().then(|| {
                     number += 1;
-                    Failed { what: describe(step, &name, unit, &piece, number, count), outcome: &outcome }
+                    Notice { what: describe(step, &name, unit, &piece, number, count), outcome: &outcome }
                 });
-                push_batch(&mut out, &piece, guard.as_deref(), failed.as_ref(), step.transactional);
+                push_batch(&mut out, &piece, guard.as_deref(), notice.as_ref(), step.transactional);
             }
         }
         if !step.transactional {
@@ -153,9 +153,9 @@ pub(crate) fn render(
     out
 }
 
-/// A user batch that failed, for the notices of its `CATCH` block and of
-/// the guard after it.
-struct Failed<'a> {
+/// What the `CATCH` block of a user batch and the guard after it say when
+/// the batch fails.
+struct Notice<'a> {
     /// Which batch, of which revision, where: "batch 2 of upgrade a1a1
     /// (migrations/x.sql:4)".
     what: String,
@@ -163,9 +163,9 @@ struct Failed<'a> {
     outcome: &'a str,
 }
 
-/// Names a user batch for a person: its number (when its unit has several),
-/// its revision, and its file with the line it starts on when the unit comes
-/// from an SQL file, else the operation it comes from.
+/// Names a user batch for a person: its number (in an SQL file, or when its
+/// unit has several), its revision, and its file with the line it starts on
+/// when the unit comes from an SQL file, else the operation it comes from.
 fn describe(step: &OfflineStep<'_>, name: &str, unit: &Unit, piece: &Batch, number: usize, count: usize) -> String {
     match unit.first_line {
         Some(first) => format!("batch {number} of {name} ({}:{})", step.source, first + piece.first_line - 1),
@@ -209,14 +209,14 @@ fn guard(table: &HistoryTable, id: &str, direction: Direction) -> String {
 }
 
 /// One user batch, its `GO` line and the guard after it. A batch of
-/// comments only (`failed` is `None`) stays as it is: it runs nothing, so
+/// comments only (`notice` is `None`) stays as it is: it runs nothing, so
 /// it can neither fail nor need a guard, and neither `BEGIN END` nor `TRY`
 /// parses with nothing inside. Any other batch runs in `TRY … CATCH`, under
 /// the idempotent guard if there is one, except a batch that must be first
 /// in its batch outside an idempotent script.
-fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, failed: Option<&Failed<'_>>, in_transaction: bool) {
+fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, notice: Option<&Notice<'_>>, in_transaction: bool) {
     let text = piece.sql.trim_start_matches(['\r', '\n']).trim_end();
-    let Some(failed) = failed else {
+    let Some(notice) = notice else {
         let _ = write!(out, "{text}\nGO\n");
         return;
     };
@@ -235,13 +235,13 @@ fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, failed: Opti
                 }
                 None => text.to_owned(),
             };
-            let notice = Dialect::Mssql.quote_literal(&format!(
+            let caught = Dialect::Mssql.quote_literal(&format!(
                 "retort: {} failed with the error below; {}, and the script stops.",
-                failed.what, failed.outcome
+                notice.what, notice.outcome
             ));
             let _ = write!(
                 batch,
-                "BEGIN TRY\n{}\nEND TRY\nBEGIN CATCH\n    IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;\n    PRINT {notice};\n    THROW;\nEND CATCH;\n",
+                "BEGIN TRY\n{}\nEND TRY\nBEGIN CATCH\n    IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;\n    PRINT {caught};\n    THROW;\nEND CATCH;\n",
                 indent(&body)
             );
         }
@@ -249,7 +249,7 @@ fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, failed: Opti
     batch.push_str("GO\n");
     batch.push_str(&stop_if_failed(
         in_transaction,
-        &format!("{} failed; {}, and nothing after it runs.", failed.what, failed.outcome),
+        &format!("{} failed; {}, and nothing after it runs.", notice.what, notice.outcome),
     ));
     // A repeat count (`GO 3`) is written out as that many batches: sqlcmd
     // repeats, other clients (tsql) would run the batch once.
