@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use crate::history::HistoryTable;
 use crate::{
-    connect, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator,
+    connect, connect_existing, Backend, DatabaseUrl, Direction, MigrateError, Migrations, Migrator,
     MigratorConfig, Resolution, Target,
 };
 
@@ -266,46 +266,46 @@ async fn run(
     if let Some(code) = without_database(&migrator, project, args, out)? {
         return Ok(code);
     }
+    // The target is read before the database is opened, so that a mistyped
+    // one is said at once (exit 2), not after a banner and a connection.
+    let target = target_of(&args.command)?;
     let url = project.database_url(
         args.database_url.as_deref(),
         args.quiet || args.format == Format::Json,
     )?;
-    let mut db = connect(&url).await?;
-    let code = match &args.command {
-        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) => {
+    // Only the commands that build a database may create an SQLite file;
+    // the others, pointed at a mistyped path, say that it does not exist.
+    let mut db = if creates_database(&args.command) { connect(&url).await? } else { connect_existing(&url).await? };
+    let code = match (&args.command, target) {
+        (MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run), Some(target)) => {
             let direction = direction_of(&args.command);
-            let default = match direction {
-                Direction::Up => "head",
-                Direction::Down => "-1",
-            };
-            let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
             if run.dry_run {
                 dry_run(&migrator, &mut db, direction, &target, out).await?
             } else {
                 apply(migrations, migrator, &mut db, direction, &target, out).await?
             }
         }
-        MigrateCommand::Stamp { target, verify: true, exclude } => {
+        (MigrateCommand::Stamp { target, verify: true, exclude }, Some(_)) => {
             baseline::verified_stamp(&migrator, &url, &mut db, target, exclude, out).await?
         }
-        MigrateCommand::Stamp { target, .. } => {
-            let steps = migrator.stamp(&mut db, &Target::parse(target)?).await?;
-            out.stamped(&steps)
-        }
-        MigrateCommand::Current => out.current(&migrator.status(&mut db).await?),
-        MigrateCommand::History { graph: false } => {
+        (MigrateCommand::Stamp { .. }, Some(target)) => out.stamped(&migrator.stamp(&mut db, &target).await?),
+        (MigrateCommand::Current, _) => out.current(&migrator.status(&mut db).await?),
+        (MigrateCommand::History { graph: false }, _) => {
             out.history(migrator.graph(), &migrator.status(&mut db).await?)
         }
-        MigrateCommand::History { graph: true } => {
+        (MigrateCommand::History { graph: true }, _) => {
             let status = migrator.status(&mut db).await?;
             let applied = |id: &str| status.applied.iter().any(|row| row.id == id);
             out.graph(&graph::draw(migrator.graph(), &status.current, &applied))
         }
-        MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
-        MigrateCommand::Resolve {
-            revision, applied, ..
-        } => resolve(&migrator, &mut db, revision, *applied, out).await?,
-        MigrateCommand::Heads | MigrateCommand::Show { .. } => unreachable!("handled before connecting"),
+        (MigrateCommand::Check, _) => out.check(&migrator.status(&mut db).await?),
+        (MigrateCommand::Resolve { revision, applied, .. }, _) => {
+            resolve(&migrator, &mut db, revision, *applied, out).await?
+        }
+        (MigrateCommand::Upgrade(_) | MigrateCommand::Downgrade(_) | MigrateCommand::Stamp { .. }, None) => {
+            unreachable!("target_of reads a target for each of these")
+        }
+        (MigrateCommand::Heads | MigrateCommand::Show { .. }, _) => unreachable!("handled before connecting"),
     };
     Ok(code)
 }
@@ -320,6 +320,30 @@ fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
         },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
+    }
+}
+
+/// The target of `upgrade`, `downgrade` (their defaults when none is
+/// given) and `stamp`; `None` for the commands that take none.
+fn target_of(command: &MigrateCommand) -> Result<Option<Target>, crate::TargetError> {
+    let text = match command {
+        MigrateCommand::Upgrade(run) => run.target.as_deref().unwrap_or("head"),
+        MigrateCommand::Downgrade(run) => run.target.as_deref().unwrap_or("-1"),
+        MigrateCommand::Stamp { target, .. } => target,
+        _ => return Ok(None),
+    };
+    Target::parse(text).map(Some)
+}
+
+/// Whether the command builds a database, and so may create an SQLite file
+/// that does not exist yet: `upgrade` and `stamp`. A dry run, a downgrade,
+/// `stamp --verify` (which compares an existing schema) and the commands
+/// that only read need one that exists.
+fn creates_database(command: &MigrateCommand) -> bool {
+    match command {
+        MigrateCommand::Upgrade(run) => !run.dry_run,
+        MigrateCommand::Stamp { verify, .. } => !verify,
+        _ => false,
     }
 }
 
