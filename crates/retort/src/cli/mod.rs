@@ -33,6 +33,8 @@ mod data;
 mod graph;
 mod local;
 mod output;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
