@@ -2,9 +2,11 @@
 //! types among its own commands and calls [`migrate`], so every project's
 //! xtask stays a few lines.
 //!
-//! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error;
-//! 3 drift (an applied revision changed); 4 pending revisions (`check`);
-//! 5 unknown or unresolved revisions in the database.
+//! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error
+//! (clap's own, a target or `FROM:TO` range that cannot be used, a database
+//! URL that cannot be read, `--history-schema` on SQLite), said before any
+//! database is opened; 3 drift (an applied revision changed); 4 pending
+//! revisions (`check`); 5 unknown or unresolved revisions in the database.
 
 // Every line the commands print to stdout goes through `output::stdout`,
 // which ends the output quietly when the reader has closed the pipe, where
@@ -140,11 +142,12 @@ pub struct MigrateArgs {
     /// Seconds to wait for another migrator's lock.
     #[arg(long, global = true, default_value_t = 60)]
     pub lock_timeout: u64,
-    /// Schema of the history tables (default: the connection's default schema).
-    #[arg(long, global = true)]
+    /// Schema of the history tables (default: the connection's default
+    /// schema; SQLite has none).
+    #[arg(long, global = true, value_parser = parse_name)]
     pub history_schema: Option<String>,
     /// Name of the history table (the event log is `<name>_log`).
-    #[arg(long, global = true, default_value = "retort_history")]
+    #[arg(long, global = true, default_value = "retort_history", value_parser = parse_name)]
     pub history_table: String,
     /// The server an offline script (`--sql`) or `show` is for, where servers
     /// of one dialect differ: `babelfish` for Babelfish for PostgreSQL
@@ -162,7 +165,8 @@ pub enum MigrateCommand {
     Downgrade(RunArgs),
     /// Record the database as being at TARGET without running anything (`stamp base` clears).
     Stamp {
-        #[arg(allow_hyphen_values = true)]
+        // `-1` is a target; `--bogus` stays an unknown flag.
+        #[arg(allow_negative_numbers = true)]
         target: String,
         /// Stamp only if the database's schema is what the revisions up to
         /// TARGET build (replayed on a scratch database on the same server);
@@ -212,7 +216,8 @@ pub enum MigrateCommand {
 pub struct RunArgs {
     /// The target: head, heads, base, an id or prefix, +N, -N, ID+N, BRANCH@head…
     /// With --sql, also `FROM:TO` (the script assumes FROM is applied).
-    #[arg(allow_hyphen_values = true)]
+    // `-1` is a target; `--bogus` stays an unknown flag, as clap says.
+    #[arg(allow_negative_numbers = true)]
     pub target: Option<String>,
     /// Print the SQL script instead of connecting (offline mode).
     #[arg(long)]
@@ -228,6 +233,26 @@ pub struct RunArgs {
     /// Proceed although the database has revisions this build does not know.
     #[arg(long)]
     pub ignore_unknown: bool,
+}
+
+/// A table or schema name given on the command line: not blank (an empty
+/// `--history-table` would create tables named `""` and `"_log"`).
+pub(crate) fn parse_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("a table or schema name cannot be empty".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// Refuses `--history-schema` for an SQLite database, which has no schemas
+/// to put the history in, before anything is opened: a usage error for
+/// every command alike (`current` and `history` would otherwise accept it
+/// and read nothing).
+fn history_schema_error(schema: Option<&str>, dialect: crate::Dialect) -> Option<String> {
+    let schema = schema.filter(|_| dialect == crate::Dialect::Sqlite)?;
+    Some(format!(
+        "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema for SQLite databases"
+    ))
 }
 
 fn parse_flavour(text: &str) -> Result<crate::Flavour, String> {
@@ -275,6 +300,9 @@ async fn run(
         args.database_url.as_deref(),
         args.quiet || args.format == Format::Json,
     )?;
+    if let Some(message) = history_schema_error(args.history_schema.as_deref(), url.dialect()) {
+        return Ok(out.failure(&message, output::EXIT_USAGE));
+    }
     // Only the commands that build a database may create an SQLite file;
     // the others, pointed at a mistyped path, say that it does not exist.
     let mut db = if creates_database(&args.command) { connect(&url).await? } else { connect_existing(&url).await? };
@@ -368,6 +396,9 @@ fn without_database(
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
             let direction = direction_of(&args.command);
             let url = project.database_url(args.database_url.as_deref(), true)?;
+            if let Some(message) = history_schema_error(args.history_schema.as_deref(), url.dialect()) {
+                return Ok(Some(out.failure(&message, output::EXIT_USAGE)));
+            }
             offline(migrator, url.dialect(), args.target_flavour, direction, run, out).map(Some)
         }
         _ => Ok(None),
@@ -475,6 +506,19 @@ fn offline(
         Direction::Up => crate::Plan::upgrade(migrator.graph(), &applied, &target)?,
         Direction::Down => crate::Plan::downgrade(migrator.graph(), &applied, &target)?,
     };
+    // Online, a target already reached is nothing to do; a script for an
+    // explicit range that runs nothing is a range written backwards (or
+    // empty), and would hold only the history tables' DDL.
+    if let (Some(from), true) = (from, plan.is_empty()) {
+        let backwards = direction == Direction::Up
+            && crate::Plan::downgrade(migrator.graph(), &applied, &target).is_ok_and(|plan| !plan.is_empty());
+        let message = if backwards {
+            format!("`{from}:{to}` runs nothing: {to} is below {from}. For a downgrade script, write `downgrade --sql {from}:{to}`")
+        } else {
+            format!("`{from}:{to}` runs nothing: the database is already at {to} once {from} is applied")
+        };
+        return Ok(out.failure(&message, output::EXIT_USAGE));
+    }
     // The script starts where FROM leaves an empty database: SQLite's
     // rebuilds read the tables from that schema, replayed in memory.
     let replay = crate::Start::replay_of(migrator.graph(), &applied);

@@ -29,6 +29,9 @@ pub(crate) fn exit_code(error: &MigrateError) -> u8 {
         // Only a target as typed fails this way (the CLI parses every
         // target before using it); failing to resolve one is a `Plan` error.
         MigrateError::Target(_) => EXIT_USAGE,
+        // Only the URL as given fails this way: `--database-url`,
+        // `DATABASE_URL` or `.env`.
+        MigrateError::Url(_) => EXIT_USAGE,
         MigrateError::Drift { .. } => EXIT_DRIFT,
         MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
         _ => EXIT_ERROR,

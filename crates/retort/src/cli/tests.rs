@@ -299,3 +299,77 @@ fn no_password_reaches_messages_json_or_logs_when_urls_are_generated() {
     assert!(log_lines > 0, "no log line in {CASES} cases");
     assert!(leaks.is_empty(), "{} of {CASES} cases leak a password:\n{}", leaks.len(), leaks.iter().take(25).cloned().collect::<Vec<_>>().join("\n"));
 }
+
+/// The `migrate` flags as an xtask declares them.
+#[derive(Debug, clap::Parser)]
+struct Xtask {
+    #[command(flatten)]
+    migrate: super::MigrateArgs,
+}
+
+fn parse(args: &[&str]) -> Result<super::MigrateArgs, clap::Error> {
+    <Xtask as clap::Parser>::try_parse_from(std::iter::once("xtask").chain(args.iter().copied())).map(|xtask| xtask.migrate)
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_when_a_target_may_be_negative() {
+    let error = parse(&["upgrade", "--bogus"]).unwrap_err();
+    assert_eq!(error.kind(), clap::error::ErrorKind::UnknownArgument, "{error}");
+    assert_eq!(error.exit_code(), 2);
+    for (args, target) in [(&["downgrade", "-1"][..], "-1"), (&["upgrade", "+2"], "+2"), (&["stamp", "-2"], "-2")] {
+        let parsed = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let read = match parsed.command {
+            super::MigrateCommand::Upgrade(run) | super::MigrateCommand::Downgrade(run) => run.target,
+            super::MigrateCommand::Stamp { target, .. } => Some(target),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(read.as_deref(), Some(target));
+    }
+}
+
+#[test]
+fn a_blank_history_table_or_schema_is_a_usage_error() {
+    for args in [&["upgrade", "--history-table", ""][..], &["current", "--history-table", " "], &["current", "--history-schema", ""]] {
+        let error = parse(args).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}: {error}");
+        assert_eq!(error.exit_code(), 2);
+    }
+    assert_eq!(parse(&["current"]).unwrap().history_table, "retort_history");
+}
+
+#[test]
+fn history_schema_is_refused_on_sqlite_only() {
+    let refused = super::history_schema_error(Some("app"), Dialect::Sqlite).unwrap();
+    assert!(refused.contains("SQLite has no schemas") && refused.contains("`app`"), "{refused}");
+    assert_eq!(super::history_schema_error(Some("app"), Dialect::Postgres), None);
+    assert_eq!(super::history_schema_error(None, Dialect::Sqlite), None);
+}
+
+#[test]
+fn a_url_that_cannot_be_read_exits_2() {
+    let error = Project::new(".").database_url(Some("ftp://app:S3cr3t@h/x"), true).unwrap_err();
+    assert_eq!(exit_code(&error), 2, "{error}");
+    assert_eq!(exit_code(&MigrateError::Offline("x".into())), 1);
+}
+
+static CHAIN: crate::Migrations = crate::Migrations::new(&[
+    crate::graph::fixtures::rev("aaaa0000", &[]),
+    crate::graph::fixtures::rev("bbbb0000", &["aaaa0000"]),
+]);
+
+#[test]
+fn an_offline_range_that_runs_nothing_is_a_usage_error() {
+    let migrator = crate::Migrator::new(&CHAIN);
+    let out = Printer::new(Format::Text, true);
+    let run = |direction, range: &str| {
+        let args = super::RunArgs { target: Some(range.to_owned()), sql: true, idempotent: false, dry_run: false, ignore_unknown: false };
+        super::offline(&migrator, Dialect::Sqlite, crate::Flavour::Standard, direction, &args, &out).unwrap()
+    };
+    use crate::Direction::{Down, Up};
+    // Backwards, or from a revision to itself.
+    assert_eq!(run(Up, "bbbb:aaaa"), std::process::ExitCode::from(2));
+    assert_eq!(run(Up, "aaaa:aaaa"), std::process::ExitCode::from(2));
+    assert_eq!(run(Down, "aaaa:aaaa"), std::process::ExitCode::from(2));
+    assert_eq!(run(Up, "aaaa:bbbb"), std::process::ExitCode::SUCCESS);
+    assert_eq!(run(Down, "bbbb:aaaa"), std::process::ExitCode::SUCCESS);
+}
