@@ -922,3 +922,30 @@ async fn upgrade_prints_each_revision_as_it_commits_with_its_own_time_on_postgre
     assert!(lines[6].2 < 1000, "not counted from the start of the run: {lines:?}");
 }
 
+/// Issue 18: on SQL Server, stderr has retort's messages only, not
+/// tiberius's lines (its certificate warning on every connection, the
+/// server's error before retort's message), and retort says once that the
+/// certificate is trusted without validation.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // See `workflow`.
+async fn sql_server_commands_show_retorts_lines_only_and_the_certificate_notice_once() {
+    let db = retort::test_database!(BackendKind::Mssql);
+    let _turn = take_turn();
+    let sample = Sample::new(db.url());
+    let notice = "is trusted without validation";
+    // `db reset` signs in twice: to the server's `master`, then to the database.
+    let reset = sample.xtask(&["db", "reset"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let stderr_reset = stderr(&reset);
+    assert_eq!(stderr_reset.matches(notice).count(), 1, "{stderr_reset}");
+    assert!(!stderr_reset.contains("tiberius"), "{stderr_reset}");
+    // A login that fails: retort's message, with the fix, and no driver line.
+    let mut wrong = url::Url::parse(db.url()).expect("the SQL Server test URL is a URL");
+    wrong.set_password(Some("not-the-password")).expect("the SQL Server test URL has a login");
+    let failed = sample.xtask(&["migrate", "current", "--database-url", wrong.as_str()]);
+    let stderr_failed = stderr(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{stderr_failed}");
+    assert!(stderr_failed.contains("login failed"), "{stderr_failed}");
+    assert!(!stderr_failed.contains("tiberius") && !stderr_failed.contains("ERROR"), "{stderr_failed}");
+    assert!(!stderr_failed.contains("not-the-password"), "{stderr_failed}");
+}

@@ -184,18 +184,7 @@ async fn check(migrations: &'static Migrations, path: &std::path::Path, out: &Pr
 /// warnings whatever `RUST_LOG` says: at debug level they log statements
 /// with their parameters, which here are real values read from the source.
 fn init_tracing() {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    for driver in ["tokio_postgres=warn", "tiberius=warn", "rusqlite=warn"] {
-        if let Ok(directive) = driver.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(super::output::colour(std::io::stderr().is_terminal()))
-        .try_init();
+    super::init_tracing_with(&["tokio_postgres=warn", "tiberius=warn", "rusqlite=warn"]);
 }
 
 /// Rows and tables under a bar on a terminal; nothing elsewhere.

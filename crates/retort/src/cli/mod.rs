@@ -534,9 +534,27 @@ fn offline(
 /// noise). Passwords never reach it: URLs are only ever logged through
 /// `DatabaseUrl`'s redacting Display.
 fn init_tracing() {
+    init_tracing_with(&[]);
+}
+
+/// What is logged when `RUST_LOG` is unset: retort's own warnings, and
+/// nothing of the drivers'. They speak of what retort then says in its own
+/// words: tiberius warns on every connection that it trusts the server's
+/// certificate (retort says it once) and logs a server's error before
+/// retort reports it with the fix.
+const DEFAULT_LOG: &str = "retort=warn";
+
+/// [`init_tracing`], with `directives` added to a `RUST_LOG` the user set
+/// (`tiberius=warn`, say, to keep a driver quiet whatever it asks for).
+fn init_tracing_with(directives: &[&str]) {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) => directives
+            .iter()
+            .filter_map(|directive| directive.parse().ok())
+            .fold(filter, tracing_subscriber::EnvFilter::add_directive),
+        Err(_) => tracing_subscriber::EnvFilter::new(DEFAULT_LOG),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
