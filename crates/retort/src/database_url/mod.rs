@@ -298,7 +298,8 @@ fn refused(raw: &str, error: OptionsError) -> UrlError {
 
 impl Server {
     /// Reads a PostgreSQL URL with tokio-postgres's own parser. The reason
-    /// of a refusal quotes nothing from the URL: where an unencoded `@`
+    /// of a refusal quotes nothing from the URL but an unknown option's
+    /// name, through [`OptionsError::quoting`]: where an unencoded `@`
     /// splits it, a "port" or "host" may be a piece of the password.
     #[cfg(feature = "postgres")]
     fn postgres(raw: &str) -> Result<Server, OptionsError> {
