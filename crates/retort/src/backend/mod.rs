@@ -290,6 +290,19 @@ pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
     }
 }
 
+/// Connects to the database a URL names if it exists: an SQLite file that
+/// does not exist is an error, where [`connect`] would create it (and its
+/// folder). For commands that read or revert a database, so that a
+/// mistyped path is not answered by a new, empty database. A server's
+/// database is never created by connecting, so this is [`connect`] there.
+pub async fn connect_existing(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
+    match url.dialect() {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => Ok(AnyBackend::Sqlite(SqliteBackend::open_existing(url)?)),
+        _ => connect(url).await,
+    }
+}
+
 /// Connects to the database a URL names for reading only, as a tool that
 /// must never change it does (`db clone` reading production, `baseline`).
 ///

@@ -132,7 +132,8 @@ fn finish(result: Result<Vec<PathBuf>, AuthoringError>) -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::from(1)
+            // A `--database-url` that cannot be read is a usage error, as for every command.
+            ExitCode::from(if matches!(error, AuthoringError::Url(_)) { super::output::EXIT_USAGE } else { super::output::EXIT_ERROR })
         }
     };
     super::output::finish(code)

@@ -9,7 +9,7 @@ use std::time::Instant;
 use retort_build::RevisionSpec;
 
 use super::authoring::{fresh_id_among, message, relative, write_error, AuthoringError};
-use super::output::{Printer, EXIT_DRIFT};
+use super::output::{Printer, EXIT_DRIFT, EXIT_ERROR, EXIT_USAGE};
 use super::Project;
 use crate::baseline::{plan, read_source, Baseline, BaselineOptions, Filter, Source};
 use crate::backend::BackendError;
@@ -48,9 +48,9 @@ pub struct BaselineArgs {
     #[arg(long)]
     pub force: bool,
     /// The history table to leave out, if the database has retort's.
-    #[arg(long, default_value = "retort_history")]
+    #[arg(long, default_value = "retort_history", value_parser = super::parse_name)]
     pub history_table: String,
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_name)]
     pub history_schema: Option<String>,
 }
 
@@ -84,7 +84,8 @@ pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
         }
         Ok(Err(error)) => {
             eprintln!("error: {error}");
-            ExitCode::from(1)
+            // A `--from` that cannot be read is a usage error, as for every command.
+            ExitCode::from(if matches!(error, BaselineError::Url(_)) { EXIT_USAGE } else { EXIT_ERROR })
         }
         Err(code) => code,
     };
@@ -94,6 +95,7 @@ pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
 type Written = (PathBuf, Baseline, Source, std::time::Duration);
 
 async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Written, BaselineError> {
+    let url = DatabaseUrl::parse(&args.from)?;
     let dir = project.root.join("migrations");
     let scanned = retort_build::scan(&project.root, std::path::Path::new("migrations"));
     let ids: Vec<String> = scanned.revisions.iter().map(|r| r.id.value.clone()).collect();
@@ -101,7 +103,6 @@ async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Writte
         return Err(BaselineError::NotFirst { dir: scanned.dir, count: ids.len(), ids: ids.join(", ") });
     }
     let started = Instant::now();
-    let url = DatabaseUrl::parse(&args.from)?;
     let mut db = connect_read_only(&url).await?;
     let history = HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() };
     let source = read_source(&mut db, &history).await?;

@@ -73,6 +73,17 @@ pub enum DataError {
     Write(String),
 }
 
+impl DataError {
+    /// The exit code: a `Migrate` error's (2 for a URL that cannot be
+    /// read), else 1.
+    fn exit_code(&self) -> u8 {
+        match self {
+            DataError::Migrate(error) => super::output::exit_code(error),
+            _ => super::output::EXIT_ERROR,
+        }
+    }
+}
+
 /// The seed code a project gives: record rows for `profile` on the seeder.
 pub type SeedFn = fn(&mut Seeder, &str) -> Result<(), String>;
 
@@ -108,7 +119,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
             }
             ExitCode::SUCCESS
         }
-        Ok(Err(error)) => out.failure(&error.to_string(), 1),
+        Ok(Err(error)) => out.failure(&error.to_string(), error.exit_code()),
         Err(code) => code,
     };
     super::output::finish(code)
@@ -134,7 +145,7 @@ pub fn db(migrations: &'static Migrations, project: &Project, args: DbArgs) -> E
     });
     let code = match result {
         Ok(Ok(steps)) => out.steps(crate::Direction::Up, steps.as_slice(), false),
-        Ok(Err(error)) => out.failure(&error.to_string(), 1),
+        Ok(Err(error)) => out.failure(&error.to_string(), error.exit_code()),
         Err(code) => code,
     };
     super::output::finish(code)

@@ -23,6 +23,21 @@ pub(crate) const EXIT_DRIFT: u8 = 3;
 pub(crate) const EXIT_PENDING: u8 = 4;
 pub(crate) const EXIT_UNKNOWN: u8 = 5;
 
+/// The exit code of a command that failed with `error`.
+pub(crate) fn exit_code(error: &MigrateError) -> u8 {
+    match error {
+        // Only a target as typed fails this way (the CLI parses every
+        // target before using it); failing to resolve one is a `Plan` error.
+        MigrateError::Target(_) => EXIT_USAGE,
+        // Only the URL as given fails this way: `--database-url`,
+        // `DATABASE_URL` or `.env`.
+        MigrateError::Url(_) => EXIT_USAGE,
+        MigrateError::Drift { .. } => EXIT_DRIFT,
+        MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
+        _ => EXIT_ERROR,
+    }
+}
+
 /// `upgrade   <id>  <message>  (<ms> ms)`.
 fn step_line(step: &StepReport, color: bool) -> String {
     let (code, word) = match step.direction {
@@ -134,29 +149,25 @@ impl Printer {
 
     /// Prints a failure that is not a [`MigrateError`] and returns `code`.
     pub fn failure(&self, message: &str, code: u8) -> ExitCode {
+        let shown = self.failure_output(message, code);
         match self.format {
-            Format::Json => self.json(serde_json::json!({ "error": message, "exit_code": code })),
-            Format::Text => eprintln!("{} {message}", self.error_label()),
+            Format::Json => println!("{shown}"),
+            Format::Text => eprintln!("{shown}"),
         }
         ExitCode::from(code)
     }
 
-    pub fn error(&self, error: &MigrateError) -> ExitCode {
-        let code = match error {
-            // Only a target as typed fails this way (the CLI parses every
-            // target before using it); failing to resolve one is a `Plan` error.
-            MigrateError::Target(_) => EXIT_USAGE,
-            MigrateError::Drift { .. } => EXIT_DRIFT,
-            MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
-            _ => EXIT_ERROR,
-        };
+    /// What [`Printer::failure`] prints: `error: …` for stderr, or the
+    /// JSON object for stdout.
+    pub(crate) fn failure_output(&self, message: &str, code: u8) -> String {
         match self.format {
-            Format::Json => {
-                self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code }))
-            }
-            Format::Text => eprintln!("{} {error}", self.error_label()),
+            Format::Json => serde_json::json!({ "error": message, "exit_code": code }).to_string(),
+            Format::Text => format!("{} {message}", self.error_label()),
         }
-        ExitCode::from(code)
+    }
+
+    pub fn error(&self, error: &MigrateError) -> ExitCode {
+        self.failure(&error.to_string(), exit_code(error))
     }
 
     /// Prints a run's result. `streamed` runs printed their lines already,

@@ -312,6 +312,7 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
         };
         // Requests are small and answered one at a time: no Nagle delay.
         let _ = tcp.set_nodelay(true);
+        config::notice_trusted_certificate(options);
         match tiberius::Client::connect(config.clone(), tcp.compat_write()).await {
             Ok(client) => return Ok(client),
             Err(tiberius::error::Error::Routing { host, port }) => {
