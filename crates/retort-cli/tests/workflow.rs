@@ -421,6 +421,8 @@ fn migrate_exits_2_when_target_is_invalid() {
     for args in [
         &["migrate", "upgrade", "ab!"][..],
         &["migrate", "stamp", "abc"],
+        // A downgrade says how far: `-1` is two characters, and never a surprise.
+        &["migrate", "downgrade"],
     ] {
         let invalid = sample.xtask(args);
         assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));

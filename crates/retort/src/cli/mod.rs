@@ -156,7 +156,9 @@ pub struct MigrateArgs {
 pub enum MigrateCommand {
     /// Apply revisions up to TARGET (default `head`; `heads` applies every branch).
     Upgrade(RunArgs),
-    /// Revert revisions down to TARGET (`-1`, `base`, an id…).
+    /// Revert revisions down to TARGET (`-1`, `base`, an id…), which is
+    /// required: a downgrade says how far it goes.
+    #[command(mut_arg("target", |target| target.required(true)))]
     Downgrade(RunArgs),
     /// Record the database as being at TARGET without running anything (`stamp base` clears).
     Stamp {
@@ -274,11 +276,7 @@ async fn run(
     let code = match &args.command {
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) => {
             let direction = direction_of(&args.command);
-            let default = match direction {
-                Direction::Up => "head",
-                Direction::Down => "-1",
-            };
-            let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
+            let target = Target::parse(target_text(direction, run)?)?;
             if run.dry_run {
                 dry_run(&migrator, &mut db, direction, &target, out).await?
             } else {
@@ -414,6 +412,19 @@ async fn resolve<B: Backend>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The target as typed: `head` when an upgrade gives none. A downgrade
+/// must give one (clap refuses the command line without it; a program
+/// building `RunArgs` itself is refused here).
+fn target_text(direction: Direction, run: &RunArgs) -> Result<&str, MigrateError> {
+    match (direction, run.target.as_deref()) {
+        (_, Some(text)) => Ok(text),
+        (Direction::Up, None) => Ok("head"),
+        (Direction::Down, None) => Err(MigrateError::Offline(
+            "a downgrade needs a target: `-1` for one revision, `base` for all, or a revision id".to_owned(),
+        )),
+    }
+}
+
 fn direction_of(command: &MigrateCommand) -> Direction {
     match command {
         MigrateCommand::Downgrade(_) => Direction::Down,
@@ -429,10 +440,7 @@ fn offline(
     run: &RunArgs,
     out: &output::Printer,
 ) -> Result<ExitCode, MigrateError> {
-    let text = run.target.as_deref().unwrap_or(match direction {
-        Direction::Up => "head",
-        Direction::Down => "base",
-    });
+    let text = target_text(direction, run)?;
     let (from, to) = match text.split_once(':') {
         Some((from, to)) => (Some(from), to),
         None => (None, text),
@@ -478,4 +486,44 @@ fn init_tracing() {
 pub fn project_root_from_xtask(xtask_manifest_dir: &str) -> Project {
     let dir = Path::new(xtask_manifest_dir);
     Project::new(dir.parent().unwrap_or(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// `migrate` as a project's xtask declares it.
+    #[derive(Debug, clap::Parser)]
+    struct Xtask {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Debug, clap::Subcommand)]
+    enum Command {
+        Migrate(MigrateArgs),
+    }
+
+    fn migrate(args: &[&str]) -> Result<MigrateCommand, clap::Error> {
+        let Command::Migrate(migrate) = Xtask::try_parse_from(["xtask", "migrate"].iter().chain(args))?.command;
+        Ok(migrate.command)
+    }
+
+    #[test]
+    fn downgrade_is_a_usage_error_when_it_has_no_target() {
+        let error = migrate(&["downgrade"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::MissingRequiredArgument, "{error}");
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("<TARGET>"), "{error}");
+        for target in ["-1", "base", "a0a0"] {
+            assert!(
+                matches!(migrate(&["downgrade", target]), Ok(MigrateCommand::Downgrade(RunArgs { target: Some(t), .. })) if t == target),
+                "{target}"
+            );
+        }
+        // An upgrade still goes to head by default.
+        assert!(matches!(migrate(&["upgrade"]), Ok(MigrateCommand::Upgrade(RunArgs { target: None, .. }))));
+    }
 }
