@@ -604,8 +604,9 @@ impl std::error::Error for Errors {}
 pub enum Warning {
     /// The graph has more than one head that no branch label declares.
     #[error(
-        "several heads: {list}; run `cargo xtask merge -m \"merge heads\"`",
-        list = .heads.iter().map(|h| format!("{} ({})", h.value, h.at.path)).collect::<Vec<_>>().join(", ")
+        "several heads: {list}; run `{merge}`",
+        list = .heads.iter().map(|h| format!("{} ({})", h.value, h.at.path)).collect::<Vec<_>>().join(", "),
+        merge = crate::hint::MERGE_HEADS
     )]
     SeveralHeads {
         /// The undeclared heads, by id, each with its revision's location.

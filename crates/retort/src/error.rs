@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::backend::BackendError;
 use crate::database_url::UrlError;
+use crate::hint;
 use crate::{Dialect, Direction, PlanError, TargetError};
 
 /// A revision whose recorded checksum differs from the compiled one.
@@ -43,9 +44,9 @@ pub enum MigrateError {
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error(
-        "{}; nothing was run. Restore the file(s) from version control, or put the change in a new revision \
-         (`cargo xtask new-revision -m \"…\"`)",
-        drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        "{}; nothing was run. Restore the file(s) from version control, or put the change in a new revision (`{}`)",
+        drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        hint::NEW_REVISION
     )]
     Drift { drifted: Vec<Drifted> },
     #[error(
@@ -56,9 +57,10 @@ pub enum MigrateError {
     UnknownApplied { ids: Vec<String> },
     #[error(
         "revision {id} ({file}) is recorded as {status}: a non-transactional revision did not finish, so the schema \
-         may be half-changed; nothing was run. Inspect the database, then run \
-         `cargo xtask migrate resolve {id} --applied` if its changes are in place, or \
-         `cargo xtask migrate resolve {id} --rolled-back` if they are not"
+         may be half-changed; nothing was run. Inspect the database, then run `{}` if its changes are in place, or \
+         `{}` if they are not",
+        hint::MIGRATE_RESOLVE_APPLIED.revision(id),
+        hint::MIGRATE_RESOLVE_ROLLED_BACK.revision(id)
     )]
     Unresolved {
         id: String,
@@ -80,10 +82,10 @@ pub enum MigrateError {
     },
     #[error("revision {id} ({file}) has no downgrade: add one, or declare it irreversible")]
     NoDowngrade { id: String, file: &'static str },
-    #[error("no revision {id} in this build: check the id with `cargo xtask migrate history`")]
+    #[error("no revision {id} in this build: check the id with `{}`", hint::MIGRATE_HISTORY)]
     UnknownRevision { id: String },
     #[error(
-        "revision {id} ({file}) is {state}, not recorded as running or failed: `migrate resolve` only settles a \
+        "revision {id} ({file}) is {state}, not recorded as running or failed: resolve only settles a \
          non-transactional revision that did not finish; nothing was changed. {advice}"
     )]
     NotResolvable {
@@ -91,7 +93,7 @@ pub enum MigrateError {
         file: &'static str,
         /// "applied", or "not applied".
         state: &'static str,
-        advice: &'static str,
+        advice: String,
     },
     #[error("{0}")]
     Offline(String),

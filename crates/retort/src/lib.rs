@@ -21,6 +21,7 @@ mod error;
 mod excerpt;
 mod graph;
 mod history;
+pub mod hint;
 mod migrator;
 pub mod op;
 #[cfg(any(feature = "postgres", feature = "mssql"))]

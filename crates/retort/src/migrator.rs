@@ -14,6 +14,7 @@ use crate::backend::{Backend, Commits, RunError, StatementError, StepWork};
 use crate::sequence::{self, read_history};
 use crate::error::{Drifted, MigrateError};
 use crate::excerpt::shorten;
+use crate::hint;
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
 use crate::{Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
@@ -320,13 +321,20 @@ impl Migrator {
                 Some(Status::Applied) => {
                     return Err(refused(
                         "applied",
-                        "To undo an applied revision, run `cargo xtask migrate downgrade` to the revision before it.",
+                        format!(
+                            "To undo an applied revision, downgrade to the revision before it: `{}`.",
+                            hint::MIGRATE_DOWNGRADE_BELOW.revision(revision.id)
+                        ),
                     ))
                 }
                 None => {
                     return Err(refused(
                         "not applied",
-                        "To apply it, run `cargo xtask migrate upgrade`; to record it without running it, `migrate stamp`.",
+                        format!(
+                            "To apply it, run `{}`; to record it without running it, `{}`.",
+                            hint::MIGRATE_UPGRADE_TO.revision(revision.id),
+                            hint::MIGRATE_STAMP.revision(revision.id)
+                        ),
                     ))
                 }
             }
@@ -586,10 +594,10 @@ impl Migrator {
                 }
                 let aftermath = format!(
                     "revision {id} is not transactional, so what ran before the failure stayed applied ({ran}); it is \
-                     recorded as failed and later runs will refuse until you run `cargo xtask migrate resolve {id} \
-                     --applied` or `--rolled-back`",
+                     recorded as failed and later runs will refuse until you run `{applied}` or `--rolled-back`",
                     id = revision.id,
                     ran = stayed_applied(&step.units, &error, db.dialect()),
+                    applied = hint::MIGRATE_RESOLVE_APPLIED.revision(revision.id),
                 );
                 Err(self.statement_failed(db, step, error, aftermath).await)
             }

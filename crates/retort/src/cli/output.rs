@@ -456,8 +456,9 @@ impl Printer {
         }
         for id in &status.unresolved {
             println!(
-                "{} {id} did not finish; run `cargo xtask migrate resolve {id} --applied` or `--rolled-back`",
-                self.paint("31", "unresolved:")
+                "{} {id} did not finish; run `{}` or `--rolled-back`",
+                self.paint("31", "unresolved:"),
+                crate::hint::MIGRATE_RESOLVE_APPLIED.revision(id)
             );
         }
     }
