@@ -1005,7 +1005,7 @@ mod tests {
         );
         for body in ["{ let _ = op; }", "{}", "{ /* later */ }"] {
             let text = child("").replace("{ op.execute(\"ALTER TABLE users DROP COLUMN phone\"); }", body);
-            assert_eq!(messages(&errors_of(NAME, &text)), [message.clone()], "{body}");
+            assert_eq!(messages(&errors_of(NAME, &text)), std::slice::from_ref(&message), "{body}");
         }
     }
 
