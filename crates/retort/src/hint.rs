@@ -86,6 +86,8 @@ hints! {
     MIGRATE_CHECK = "migrate check";
     MIGRATE_RESOLVE_APPLIED = "migrate resolve <revision> --applied";
     MIGRATE_RESOLVE_ROLLED_BACK = "migrate resolve <revision> --rolled-back";
+    MIGRATE_REPAIR = "migrate repair <revision>";
+    MIGRATE_REPAIR_UNVERIFIED = "migrate repair <revision> --accept-unverified";
     NEW_REVISION = "new-revision -m \"…\"";
     NEW_REVISION_AUTOGENERATE = "new-revision --autogenerate -m \"…\"";
     MERGE_HEADS = "merge -m \"merge heads\"";

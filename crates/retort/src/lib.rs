@@ -19,6 +19,7 @@ pub mod declare;
 mod dialect;
 mod error;
 mod excerpt;
+mod fingerprint;
 mod graph;
 mod history;
 pub mod hint;
@@ -53,8 +54,12 @@ pub use dialect::{Dialect, Flavour};
 /// `#[derive(retort::Table)]`: a row struct declares its table (see [`declare`]).
 pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
+pub use fingerprint::{Fingerprint, Unreadable};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
-pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StampCheck, StepReport};
+pub use migrator::{
+    DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,
+    StepReport,
+};
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};

@@ -205,6 +205,22 @@ pub enum MigrateCommand {
         #[arg(long)]
         rolled_back: bool,
     },
+    /// Record an applied revision's file as it is now, when only its comments
+    /// or whitespace changed (its statements are token for token the ones
+    /// applied); any other change is refused, naming the first statement
+    /// that differs.
+    Repair {
+        /// The revision id (or a unique prefix of at least 4 characters).
+        revision: String,
+        /// Show what would be recorded, and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record the file although the database holds no fingerprint of
+        /// what was applied to check it against (a revision applied by an
+        /// older retort): compare the file with the applied version first.
+        #[arg(long)]
+        accept_unverified: bool,
+    },
 }
 
 /// Arguments of `upgrade` and `downgrade`.
@@ -303,6 +319,11 @@ async fn run(
         MigrateCommand::Resolve {
             revision, applied, ..
         } => resolve(&migrator, &mut db, revision, *applied, out).await?,
+        MigrateCommand::Repair { revision, dry_run, accept_unverified } => {
+            let id = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?.id;
+            let options = crate::RepairOptions { dry_run: *dry_run, accept_unverified: *accept_unverified };
+            out.repaired(&migrator.repair(&mut db, id, options).await?)
+        }
         MigrateCommand::Heads | MigrateCommand::Show { .. } => unreachable!("handled before connecting"),
     };
     Ok(code)
