@@ -77,7 +77,7 @@ impl Entry {
 
 /// Why a recorded fingerprint cannot be compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unreadable {
+pub enum UnreadableFingerprint {
     /// It is not in a form this retort writes (a newer retort's, say).
     UnknownForm,
 }
@@ -146,12 +146,12 @@ impl Fingerprint {
 
     /// What of this fingerprint differs from `recorded` (a stored form),
     /// first in order; `None` when they are the same.
-    pub fn difference(&self, recorded: &str) -> Result<Option<String>, Unreadable> {
+    pub fn difference(&self, recorded: &str) -> Result<Option<String>, UnreadableFingerprint> {
         let mut words = recorded.split_ascii_whitespace();
         if words.next() != Some(VERSION) {
-            return Err(Unreadable::UnknownForm);
+            return Err(UnreadableFingerprint::UnknownForm);
         }
-        let digests = words.map(parse_hex).collect::<Option<Vec<[u8; 16]>>>().ok_or(Unreadable::UnknownForm)?;
+        let digests = words.map(parse_hex).collect::<Option<Vec<[u8; 16]>>>().ok_or(UnreadableFingerprint::UnknownForm)?;
         let first = self.entries.iter().zip(&digests).position(|(entry, digest)| entry.digest != *digest);
         let applied = digests.len().saturating_sub(GRAPH_ENTRIES);
         Ok(match first {
@@ -516,7 +516,7 @@ mod tests {
         let fingerprint = Fingerprint::of(&sql_revision(UP, DOWN), Dialect::Sqlite, Flavour::Standard);
         assert!(fingerprint.to_text().starts_with("v1 "));
         assert_eq!(fingerprint.to_text().split(' ').count(), 1 + GRAPH_ENTRIES + 3);
-        assert_eq!(fingerprint.difference("v2 00"), Err(Unreadable::UnknownForm));
-        assert_eq!(fingerprint.difference("v1 zz"), Err(Unreadable::UnknownForm));
+        assert_eq!(fingerprint.difference("v2 00"), Err(UnreadableFingerprint::UnknownForm));
+        assert_eq!(fingerprint.difference("v1 zz"), Err(UnreadableFingerprint::UnknownForm));
     }
 }

@@ -588,6 +588,16 @@ pub(crate) fn sqlite_added_column(table: &HistoryTable) -> String {
     )
 }
 
+/// The applied revisions whose row has no fingerprint, with their checksums.
+pub(crate) fn missing_fingerprints_sql(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    format!(
+        "SELECT revision_id, checksum FROM {} WHERE fingerprint IS NULL AND status = {}",
+        table.state(dialect),
+        dialect.quote_literal(Status::Applied.as_str())
+    )
+}
+
 /// Reads one revision's recorded fingerprint: one row, whose value is
 /// NULL when none was recorded, or no row when the revision has none.
 pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String {

@@ -54,7 +54,7 @@ pub use dialect::{Dialect, Flavour};
 /// `#[derive(retort::Table)]`: a row struct declares its table (see [`declare`]).
 pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
-pub use fingerprint::{Fingerprint, Unreadable};
+pub use fingerprint::{Fingerprint, UnreadableFingerprint};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{
     DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,

@@ -628,13 +628,52 @@ impl Migrator {
     }
 
     /// With the lock held: makes sure the history tables exist, reads the
-    /// history once and verifies it.
+    /// history once and verifies it, and records the fingerprints an older
+    /// retort did not.
     async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
         sequence::ensure_history(db, &self.config.history).await?;
         let rows = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
-        self.verify(&rows)
+        let applied = self.verify(&rows)?;
+        self.record_missing_fingerprints(db).await?;
+        Ok(applied)
+    }
+
+    /// Records the fingerprint of each applied revision whose row has none
+    /// (applied by a retort from before fingerprints) and whose file is the
+    /// one applied, as its checksum says: its fingerprint is then what was
+    /// applied, and a later comment edit can be repaired without the
+    /// person's word. One query when there is nothing to record.
+    async fn record_missing_fingerprints<B: Backend>(&self, db: &mut B) -> Result<(), MigrateError> {
+        let sql = crate::history::missing_fingerprints_sql(db.dialect(), &self.config.history);
+        let rows = db.query(&sql, &[]).await?.unwrap_or_default();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (dialect, flavour) = (db.dialect(), db.flavour().await?);
+        let writes: Vec<HistoryWrite> = rows
+            .iter()
+            .filter_map(|row| match (row.first(), row.get(1)) {
+                (Some(crate::Value::Text(id)), Some(crate::Value::Text(checksum))) => self
+                    .graph
+                    .get(id)
+                    .filter(|revision| Checksum::from_hex(checksum) == Some(revision.checksum)),
+                _ => None,
+            })
+            .map(|revision| HistoryWrite::Update {
+                id: revision.id.to_owned(),
+                checksum: revision.checksum.to_hex(),
+                message: revision.message.to_owned(),
+                fingerprint: Some(Fingerprint::of(revision, dialect, flavour).to_text()),
+            })
+            .collect();
+        if !writes.is_empty() {
+            sequence::record(db, &writes, &self.config.history)
+                .await
+                .map_err(run_error_to_backend)?;
+        }
+        Ok(())
     }
 
     /// Checks the history rows and returns the applied set, or the first

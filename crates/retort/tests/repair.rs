@@ -4,7 +4,7 @@
 //! change of its statements is refused, naming the first one that differs;
 //! a dry run writes nothing; and a revision applied before retort recorded
 //! fingerprints (a history table without the column) needs the person's
-//! word.
+//! word, unless a run that writes records its fingerprint first.
 
 mod common;
 
@@ -17,6 +17,7 @@ use retort::{
 on_every_backend!(
     repair_records_a_comment_edit_and_refuses_a_token_change,
     repair_needs_the_persons_word_for_a_revision_applied_without_a_fingerprint,
+    an_older_history_gains_fingerprints_on_the_next_run_that_writes,
 );
 
 fn create_notes(op: &mut retort::Operations) {
@@ -163,16 +164,27 @@ async fn repair_records_a_comment_edit_and_refuses_a_token_change(kind: BackendK
     assert_eq!(repair_details(&db).await.len(), 2);
 }
 
-async fn repair_needs_the_persons_word_for_a_revision_applied_without_a_fingerprint(kind: BackendKind) {
-    let db = retort::test_database!(kind);
-    upgrade(&db, &BUILT, "a0a0").await.unwrap_or_else(|e| panic!("{e}"));
-    // The history table as a retort before fingerprints made it.
-    let state = history_table(kind, "retort_history");
-    let mut backend = connect(&db).await;
+/// Applies `a0a0`, then leaves the history table as a retort from before
+/// fingerprints made it: without the column.
+async fn applied_by_an_older_retort(db: &TestDatabase) {
+    upgrade(db, &BUILT, "a0a0").await.unwrap_or_else(|e| panic!("{e}"));
+    let state = history_table(db.kind(), "retort_history");
+    let mut backend = connect(db).await;
     backend
         .execute(&Unit::sql(format!("ALTER TABLE {state} DROP COLUMN fingerprint"), "older history"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Each revision's fingerprint as `v1 ` (recorded) or `none`, by id.
+async fn fingerprints(db: &TestDatabase) -> Vec<String> {
+    let state = history_table(db.kind(), "retort_history");
+    texts(db, &format!("SELECT COALESCE(SUBSTRING(fingerprint, 1, 3), 'none') FROM {state} ORDER BY revision_id")).await
+}
+
+async fn repair_needs_the_persons_word_for_a_revision_applied_without_a_fingerprint(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    applied_by_an_older_retort(&db).await;
 
     // A dry run reads that table as it is, and cannot verify.
     let unverified = repair(&COMMENTED, &db, "a0a0", DRY_RUN).await.unwrap_err();
@@ -181,25 +193,17 @@ async fn repair_needs_the_persons_word_for_a_revision_applied_without_a_fingerpr
         unverified.to_string().contains("run `cargo xtask migrate repair a0a0 --accept-unverified`"),
         "{unverified}"
     );
-
-    // The next run that writes adds the column; the revision it applies has
-    // a fingerprint, the older one none.
-    upgrade(&db, &BUILT, "heads").await.unwrap_or_else(|e| panic!("{e}"));
-    let fingerprints = texts(
-        &db,
-        &format!("SELECT COALESCE(SUBSTRING(fingerprint, 1, 3), 'none') FROM {state} ORDER BY revision_id"),
-    )
-    .await;
-    assert_eq!(fingerprints, ["none", "v1 "]);
-
+    // A run that writes adds the column, and still cannot verify.
     let refused = repair(&COMMENTED, &db, "a0a0", RepairOptions::default()).await.unwrap_err();
     assert!(matches!(refused, MigrateError::Unverifiable { .. }), "{refused}");
+    assert_eq!(fingerprints(&db).await, ["none"]);
     assert_eq!(recorded_checksum(&db, "a0a0").await, ["01".repeat(32)]);
 
     let accept = RepairOptions { dry_run: false, accept_unverified: true };
     let report = repair(&COMMENTED, &db, "a0a0", accept).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.outcome, RepairOutcome::AcceptedUnverified);
     assert_eq!(recorded_checksum(&db, "a0a0").await, ["02".repeat(32)]);
+    assert_eq!(fingerprints(&db).await, ["v1 "]);
     assert_eq!(
         repair_details(&db).await,
         [format!(
@@ -211,4 +215,18 @@ async fn repair_needs_the_persons_word_for_a_revision_applied_without_a_fingerpr
     // From now on it is verified: a changed statement is refused even so.
     let changed = repair(&CHANGED, &db, "a0a0", accept).await.unwrap_err();
     assert!(matches!(changed, MigrateError::Changed { .. }), "{changed}");
+}
+
+async fn an_older_history_gains_fingerprints_on_the_next_run_that_writes(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    applied_by_an_older_retort(&db).await;
+    // The next upgrade adds the column, records the fingerprint of the
+    // revision it applies, and of the one applied before, whose file is
+    // unchanged.
+    upgrade(&db, &BUILT, "heads").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fingerprints(&db).await, ["v1 ", "v1 "]);
+    assert_eq!(events(&db).await, ["a0a0 upgrade ok", "r0r0 upgrade ok"], "recording a fingerprint is not an event");
+    // So a comment edit of it is verified.
+    let report = repair(&COMMENTED, &db, "a0a0", RepairOptions::default()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.outcome, RepairOutcome::Repaired);
 }
