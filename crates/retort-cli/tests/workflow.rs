@@ -469,7 +469,7 @@ fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
         let down = sample.xtask(&["migrate", "upgrade", "-1"]);
         assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
         assert!(
-            stderr(&down).contains("use `downgrade -1`"),
+            stderr(&down).contains("use `cargo xtask migrate downgrade -1`"),
             "{}",
             stderr(&down)
         );
