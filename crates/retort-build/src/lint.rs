@@ -49,12 +49,13 @@ pub(crate) fn new_findings(crate_root: &Path, out_dir: &Path, revisions: &[Parse
         } else {
             for finding in linter.lint(&revision.id.value, &revision.source, revision.transactional, &sources) {
                 lines.push(format!(
-                    "retort lint: {}:{}: {}[{}] {} (`cargo xtask migrate lint` for all; acknowledge with `-- retort:allow {} <reason>`)",
+                    "retort lint: {}:{}: {}[{}] {} (`{}` for all; acknowledge with `-- retort:allow {} <reason>`)",
                     finding.file,
                     finding.line,
                     finding.severity,
                     finding.rule,
                     finding.message(),
+                    crate::hint::MIGRATE_LINT,
                     finding.rule
                 ));
             }

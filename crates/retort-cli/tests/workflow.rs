@@ -421,6 +421,8 @@ fn migrate_exits_2_when_target_is_invalid() {
     for args in [
         &["migrate", "upgrade", "ab!"][..],
         &["migrate", "stamp", "abc"],
+        // A downgrade says how far: `-1` is two characters, and never a surprise.
+        &["migrate", "downgrade"],
     ] {
         let invalid = sample.xtask(args);
         assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
@@ -517,6 +519,36 @@ fn read_only_commands_say_a_missing_sqlite_file_does_not_exist_instead_of_creati
 }
 
 #[test]
+fn repair_records_a_comment_edit_and_refuses_a_changed_operation() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    sample.ok(&["migrate", "upgrade"]);
+    let file = sample.root.join("migrations/e2c91c86cdd1_add_phone_number_to_users.rs");
+    let original = std::fs::read_to_string(&file).expect("read the revision");
+    std::fs::write(&file, format!("{original}\n// Reviewed: the column stays nullable.\n")).expect("edit a comment");
+
+    let drift = sample.xtask(&["migrate", "upgrade"]);
+    assert_eq!(drift.status.code(), Some(3), "{}", stderr(&drift));
+    assert!(stderr(&drift).contains("`cargo xtask migrate repair e2c91c86cdd1`"), "{}", stderr(&drift));
+    let planned = sample.ok(&["migrate", "repair", "e2c9", "--dry-run"]);
+    assert!(planned.contains("only comments and whitespace changed") && planned.contains("would record"), "{planned}");
+    assert_eq!(sample.xtask(&["migrate", "check"]).status.code(), Some(3), "a dry run records nothing");
+    let repaired = sample.json(&["migrate", "repair", "e2c9"]);
+    assert_eq!(repaired["repair"]["outcome"], "repaired", "{repaired}");
+    assert!(sample.ok(&["migrate", "upgrade"]).contains("nothing to upgrade"));
+
+    std::fs::write(&file, original.replace("Type::String(20)", "Type::String(30)")).expect("edit an operation");
+    let refused = sample.xtask(&["migrate", "repair", "e2c9"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("statement 1 of its upgrade (operation 1 (add_column)) is not the one that was applied: `ALTER TABLE"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
     let _turn = take_turn();
     let db = tempfile::tempdir().expect("temp dir");
@@ -526,7 +558,7 @@ fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
         let down = sample.xtask(&["migrate", "upgrade", "-1"]);
         assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
         assert!(
-            stderr(&down).contains("use `downgrade -1`"),
+            stderr(&down).contains("use `cargo xtask migrate downgrade -1`"),
             "{}",
             stderr(&down)
         );

@@ -76,7 +76,7 @@ pub fn render_plan(plan: &Plan, dialect: Dialect, flavour: Flavour, start: Start
             Ok(RenderedStep {
                 step: *step,
                 units: revision_units(&mut renderer, step.revision, step.direction)?,
-                writes: step_writes(step.revision, step.direction).to_vec(),
+                writes: step_writes(step.revision, step.direction, dialect, flavour).to_vec(),
             })
         })
         .collect::<Result<_, MigrateError>>()?;

@@ -33,7 +33,7 @@ use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
 #[cfg(feature = "mssql")]
-pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep};
+pub(crate) use self::mssql::{render_offline as render_mssql_script, split_batches, OfflineStep};
 #[cfg(feature = "mssql")]
 pub use self::mssql::{MssqlBackend, MssqlClient};
 #[cfg(all(feature = "mssql", feature = "testing"))]

@@ -64,8 +64,9 @@ pub struct MergeArgs {
 pub enum AuthoringError {
     #[error(
         "the graph has several heads: {}; pass --head <rev> to choose the parent, \
-         or merge them first with `cargo xtask merge -m \"merge heads\"`",
-        heads.join(", ")
+         or merge them first with `{}`",
+        heads.join(", "),
+        crate::hint::MERGE_HEADS
     )]
     SeveralHeads { heads: Vec<String> },
     #[error("{0}")]

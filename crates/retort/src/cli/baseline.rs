@@ -157,8 +157,11 @@ fn summarise(path: &std::path::Path, baseline: &Baseline, source: &Source, args:
         );
     }
     let id = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split('_').next()).unwrap_or("<id>");
-    println!("next: cargo xtask migrate stamp {id} --verify --database-url <the source>   # adopt it");
-    println!("      cargo xtask migrate upgrade                                          # everywhere else");
+    let adopt = crate::hint::MIGRATE_STAMP_VERIFY_SOURCE.revision(id);
+    let upgrade = crate::hint::MIGRATE_UPGRADE.to_string();
+    let width = adopt.len().max(upgrade.len());
+    println!("next: {adopt:width$}   # adopt it");
+    println!("      {upgrade:width$}   # everywhere else");
 }
 
 /// `migrate stamp TARGET --verify`: replays the revisions on a scratch

@@ -63,8 +63,8 @@ pub enum DataError {
     )]
     NotLocal { action: &'static str, database: String, reason: String },
     #[error(
-        "the database is not at head ({state}); seed data is written for the latest schema. \
-         Run `cargo xtask migrate upgrade` first"
+        "the database is not at head ({state}); seed data is written for the latest schema. Run `{}` first",
+        crate::hint::MIGRATE_UPGRADE
     )]
     NotAtHead { state: String },
     #[error("the seed code failed: {0}")]
@@ -100,7 +100,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         let status = Migrator::new(migrations).status(&mut db).await?;
         if !status.is_clean() {
             let state = if status.pending.is_empty() {
-                "drifted, unknown or unresolved revisions; see `cargo xtask migrate check`".to_owned()
+                format!("drifted, unknown or unresolved revisions; see `{}`", crate::hint::MIGRATE_CHECK)
             } else {
                 format!("{} revision(s) pending", status.pending.len())
             };

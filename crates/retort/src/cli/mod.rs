@@ -118,8 +118,9 @@ impl Project {
         if url.sqlite_path().as_deref() == Some(default.as_path()) && !default.exists() {
             if !quiet {
                 eprintln!(
-                    "retort: the embedded SQLite database does not exist yet (`cargo xtask migrate upgrade` makes it); \
-                     answering as for an empty database"
+                    "retort: the embedded SQLite database does not exist yet (`{}` makes it); \
+                     answering as for an empty database",
+                    crate::hint::MIGRATE_UPGRADE
                 );
             }
             let empty = DatabaseUrl::parse("sqlite::memory:")?;
@@ -184,7 +185,9 @@ pub struct MigrateArgs {
 pub enum MigrateCommand {
     /// Apply revisions up to TARGET (default `head`; `heads` applies every branch).
     Upgrade(RunArgs),
-    /// Revert revisions down to TARGET (`-1`, `base`, an id…).
+    /// Revert revisions down to TARGET (`-1`, `base`, an id…), which is
+    /// required: a downgrade says how far it goes.
+    #[command(mut_arg("target", |target| target.required(true)))]
     Downgrade(RunArgs),
     /// Record the database as being at TARGET without running anything (`stamp base` clears).
     Stamp {
@@ -235,6 +238,22 @@ pub enum MigrateCommand {
     /// Review revisions for what blocks or breaks a busy database (the
     /// pending ones by default); exit 6 on an error-severity finding.
     Lint(LintArgs),
+    /// Record an applied revision's file as it is now, when only its comments
+    /// or whitespace changed (its statements are token for token the ones
+    /// applied); any other change is refused, naming the first statement
+    /// that differs.
+    Repair {
+        /// The revision id (or a unique prefix of at least 4 characters).
+        revision: String,
+        /// Show what would be recorded, and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record the file although the database holds no fingerprint of
+        /// what was applied to check it against (a revision applied by an
+        /// older retort): compare the file with the applied version first.
+        #[arg(long)]
+        accept_unverified: bool,
+    },
 }
 
 /// Arguments of `upgrade` and `downgrade`.
@@ -366,6 +385,11 @@ async fn run(
         (MigrateCommand::Resolve { revision, applied, .. }, _) => {
             resolve(&migrator, &mut db, revision, *applied, out).await?
         }
+        (MigrateCommand::Repair { revision, dry_run, accept_unverified }, _) => {
+            let id = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?.id;
+            let options = crate::RepairOptions { dry_run: *dry_run, accept_unverified: *accept_unverified };
+            out.repaired(&migrator.repair(&mut db, id, options).await?)
+        }
         (MigrateCommand::Upgrade(_) | MigrateCommand::Downgrade(_) | MigrateCommand::Stamp { .. }, None) => {
             unreachable!("target_of reads a target for each of these")
         }
@@ -389,14 +413,14 @@ fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
 
 /// The target of `upgrade`, `downgrade` (their defaults when none is
 /// given) and `stamp`; `None` for the commands that take none.
-fn target_of(command: &MigrateCommand) -> Result<Option<Target>, crate::TargetError> {
+fn target_of(command: &MigrateCommand) -> Result<Option<Target>, MigrateError> {
     let text = match command {
-        MigrateCommand::Upgrade(run) => run.target.as_deref().unwrap_or("head"),
-        MigrateCommand::Downgrade(run) => run.target.as_deref().unwrap_or("-1"),
+        MigrateCommand::Upgrade(run) => target_text(Direction::Up, run)?,
+        MigrateCommand::Downgrade(run) => target_text(Direction::Down, run)?,
         MigrateCommand::Stamp { target, .. } => target,
         _ => return Ok(None),
     };
-    Target::parse(text).map(Some)
+    Ok(Some(Target::parse(text)?))
 }
 
 /// Whether the command builds a database, and so may create an SQLite file
@@ -505,6 +529,19 @@ async fn resolve<B: Backend>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The target as typed: `head` when an upgrade gives none. A downgrade
+/// must give one (clap refuses the command line without it; a program
+/// building `RunArgs` itself is refused here).
+fn target_text(direction: Direction, run: &RunArgs) -> Result<&str, MigrateError> {
+    match (direction, run.target.as_deref()) {
+        (_, Some(text)) => Ok(text),
+        (Direction::Up, None) => Ok("head"),
+        (Direction::Down, None) => Err(MigrateError::Offline(
+            "a downgrade needs a target: `-1` for one revision, `base` for all, or a revision id".to_owned(),
+        )),
+    }
+}
+
 fn direction_of(command: &MigrateCommand) -> Direction {
     match command {
         MigrateCommand::Downgrade(_) => Direction::Down,
@@ -520,10 +557,7 @@ fn offline(
     run: &RunArgs,
     out: &output::Printer,
 ) -> Result<ExitCode, MigrateError> {
-    let text = run.target.as_deref().unwrap_or(match direction {
-        Direction::Up => "head",
-        Direction::Down => "base",
-    });
+    let text = target_text(direction, run)?;
     let (from, to) = match text.split_once(':') {
         Some((from, to)) => (Some(from), to),
         None => (None, text),

@@ -32,7 +32,8 @@ pub(crate) fn exit_code(error: &MigrateError) -> u8 {
         // Only the URL as given fails this way: `--database-url`,
         // `DATABASE_URL` or `.env`.
         MigrateError::Url(_) => EXIT_USAGE,
-        MigrateError::Drift { .. } => EXIT_DRIFT,
+        // A refused repair leaves the drift in place.
+        MigrateError::Drift { .. } | MigrateError::Changed { .. } | MigrateError::Unverifiable { .. } => EXIT_DRIFT,
         MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
         _ => EXIT_ERROR,
     }
@@ -274,6 +275,40 @@ impl Printer {
         Ok(ExitCode::SUCCESS)
     }
 
+    /// `repair`: what was (or, in a dry run, would be) recorded.
+    pub fn repaired(&self, report: &crate::RepairReport) -> ExitCode {
+        use crate::RepairOutcome;
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "repair": report })),
+            Format::Text if !self.quiet => {
+                let (id, file) = (report.id, report.file);
+                let (old, new) = (&report.recorded, &report.compiled);
+                let record = if report.dry_run { "would record" } else { "recorded" };
+                match report.outcome {
+                    RepairOutcome::Unchanged => {
+                        println!("{id} ({file}) is what the database recorded (sha256 {new}): nothing to repair")
+                    }
+                    RepairOutcome::Fingerprinted => println!(
+                        "{id} ({file}) is what the database recorded (sha256 {new}); {record} the fingerprint of its {} \
+                         statement(s)",
+                        report.statements
+                    ),
+                    RepairOutcome::Repaired => println!(
+                        "{id} ({file}): only comments and whitespace changed ({} statement(s) compared); {record} \
+                         sha256 {new} (was {old}) and a `repair` event",
+                        report.statements
+                    ),
+                    RepairOutcome::AcceptedUnverified => println!(
+                        "{id} ({file}): unverified, as --accept-unverified says; {record} sha256 {new} (was {old}) and \
+                         a `repair` event"
+                    ),
+                }
+            }
+            Format::Text => {}
+        }
+        ExitCode::SUCCESS
+    }
+
     pub fn script(&self, script: &str) {
         print!("{script}");
     }
@@ -457,7 +492,11 @@ impl Printer {
 
     fn problems(&self, status: &DatabaseStatus) {
         for drifted in &status.drifted {
-            println!("{} {drifted}", self.paint("31", "drift:"));
+            println!(
+                "{} {drifted}; if only comments or whitespace changed, run `{}`",
+                self.paint("31", "drift:"),
+                crate::hint::MIGRATE_REPAIR.revision(&drifted.id)
+            );
         }
         for id in &status.unknown {
             println!(
@@ -467,8 +506,9 @@ impl Printer {
         }
         for id in &status.unresolved {
             println!(
-                "{} {id} did not finish; run `cargo xtask migrate resolve {id} --applied` or `--rolled-back`",
-                self.paint("31", "unresolved:")
+                "{} {id} did not finish; run `{}` or `--rolled-back`",
+                self.paint("31", "unresolved:"),
+                crate::hint::MIGRATE_RESOLVE_APPLIED.revision(id)
             );
         }
     }

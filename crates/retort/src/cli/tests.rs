@@ -373,3 +373,19 @@ fn an_offline_range_that_runs_nothing_is_a_usage_error() {
     assert_eq!(run(Up, "aaaa:bbbb"), std::process::ExitCode::SUCCESS);
     assert_eq!(run(Down, "bbbb:aaaa"), std::process::ExitCode::SUCCESS);
 }
+
+#[test]
+fn downgrade_is_a_usage_error_when_it_has_no_target() {
+    let error = parse(&["downgrade"]).unwrap_err();
+    assert_eq!(error.kind(), clap::error::ErrorKind::MissingRequiredArgument, "{error}");
+    assert_eq!(error.exit_code(), 2);
+    assert!(error.to_string().contains("<TARGET>"), "{error}");
+    for target in ["-1", "base", "a0a0"] {
+        assert!(
+            matches!(parse(&["downgrade", target]).map(|a| a.command), Ok(super::MigrateCommand::Downgrade(super::RunArgs { target: Some(t), .. })) if t == target),
+            "{target}"
+        );
+    }
+    // An upgrade still goes to head by default.
+    assert!(matches!(parse(&["upgrade"]).map(|a| a.command), Ok(super::MigrateCommand::Upgrade(super::RunArgs { target: None, .. }))));
+}

@@ -153,8 +153,9 @@ pub async fn clone_database(
     if crate::read_history(&mut source, &options.history).await.map_err(CloneError::read)?.is_none() {
         return Err(refuse(format!(
             "it has no history table ({}), so which revisions its schema is at is unknown; record them with \
-             `cargo xtask migrate stamp <revision>` on it first",
-            options.history.display_name()
+             `{}` on it first",
+            options.history.display_name(),
+            crate::hint::MIGRATE_STAMP
         )));
     }
     let status = migrator.status(&mut source).await?;
@@ -174,8 +175,9 @@ pub async fn clone_database(
     }
     if !wrong.is_empty() {
         return Err(refuse(format!(
-            "{}; the destination could not be built to the same schema (see `cargo xtask migrate check`)",
-            wrong.join("; ")
+            "{}; the destination could not be built to the same schema (see `{}`)",
+            wrong.join("; "),
+            crate::hint::MIGRATE_CHECK
         )));
     }
     let source_schema = source.introspect(&options.history).await.map_err(CloneError::read)?;

@@ -40,6 +40,7 @@ use crate::{Dialect, Flavour};
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
 #[cfg(feature = "testing")]
 pub(crate) use self::flavour::drop_database_sql;
+pub(crate) use self::batch::split_batches;
 
 /// The tiberius client over a Tokio TCP stream.
 pub type MssqlClient = tiberius::Client<Compat<TcpStream>>;
