@@ -30,7 +30,7 @@ use super::catalog::{
     Catalog, CheckRow, ColumnRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
     SequenceRow, TableRow,
 };
-use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
+use crate::dialect::{mssql_catalog_type as data_type, MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA};
 use crate::history::HistoryTable;
 use crate::Flavour;
 use crate::schema::{
@@ -385,26 +385,6 @@ fn column(row: &ColumnRow, database_collation: Option<&str>, babelfish: bool) ->
             .filter(|collation| Some(collation.as_str()) != database_collation)
             .filter(|collation| !(babelfish && babelfish_default_collation(collation, database_collation))),
         computed,
-    }
-}
-
-/// The type as DDL spells it. `max_length` is in bytes (-1 for `max`), so the
-/// length of an `nchar`/`nvarchar` column is half of it.
-fn data_type(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
-    let length = |per_char: i64| {
-        if max_length == -1 {
-            "max".to_owned()
-        } else {
-            (max_length / per_char).to_string()
-        }
-    };
-    match name {
-        "nvarchar" | "nchar" => format!("{name}({})", length(2)),
-        "varchar" | "char" | "varbinary" | "binary" => format!("{name}({})", length(1)),
-        "decimal" | "numeric" => format!("{name}({precision},{scale})"),
-        "datetime2" | "datetimeoffset" | "time" => format!("{name}({scale})"),
-        "float" if precision != 53 => format!("float({precision})"),
-        other => other.to_owned(),
     }
 }
 
@@ -1217,16 +1197,6 @@ mod tests {
         assert_eq!(expression("(1)+(2)"), "(1)+(2)");
         assert_eq!(expression("(N')')"), "N')'");
         assert_eq!(expression("("), "(");
-    }
-
-    #[test]
-    fn data_type_spells_lengths_in_characters() {
-        assert_eq!(data_type("nchar", 20, 0, 0), "nchar(10)");
-        assert_eq!(data_type("varbinary", -1, 0, 0), "varbinary(max)");
-        assert_eq!(data_type("time", 5, 16, 7), "time(7)");
-        assert_eq!(data_type("float", 8, 53, 0), "float");
-        assert_eq!(data_type("real", 4, 24, 0), "real");
-        assert_eq!(data_type("uniqueidentifier", 16, 0, 0), "uniqueidentifier");
     }
 
     #[test]
