@@ -371,6 +371,20 @@ async fn catalog_defaults_are_typed_by_their_column(kind: BackendKind) {
         _ => None,
     });
     assert_eq!(was, Some(Some(DefaultValue::Literal(Literal::Bool(true)))), "{:#?}", found.operations);
+    // Every dropped column's default is a value too (CURRENT_TIMESTAMP is none).
+    let defaults: Vec<(String, Option<DefaultValue>)> = found
+        .operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::DropColumn { column, definition: Some(definition), .. } => Some((column.clone(), definition.default.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(defaults.len(), 9, "{defaults:?}");
+    for (column, default) in &defaults {
+        let typed = matches!(default, Some(DefaultValue::Literal(_)) | Some(DefaultValue::CurrentTimestamp));
+        assert!(typed, "{column}: {default:?}");
+    }
     GENERATED.with(|generated| *generated.borrow_mut() = found.operations.clone());
     let db = retort::test_database!(kind);
     let mut backend = common::connect(&db).await;
