@@ -113,7 +113,7 @@ impl Facts for Mssql {
     }
 
     /// A default as the snapshot prints it, without SQL Server's
-    /// parentheses (`((1))` is `1`): `1`, `-12.50`, `N'it''s'`, `0xAB01`,
+    /// parentheses (`((1))` is `1`): `1`, `- 12.50`, `N'it''s'`, `X'AB01'`,
     /// `NULL`. Text without its `N` is another literal than retort writes.
     fn read_literal(&self, text: &str, ty: &Type) -> Option<Literal> {
         match ty {
@@ -124,9 +124,14 @@ impl Facts for Mssql {
                 "0" => Some(Literal::Bool(false)),
                 _ => None,
             },
-            Type::SmallInt | Type::Int | Type::BigInt | Type::Decimal(..) | Type::Float => number(text, ty),
+            // The snapshot spaces a sign from its number: `((-5))` is `- 5`.
+            Type::SmallInt | Type::Int | Type::BigInt | Type::Decimal(..) | Type::Float => match text.strip_prefix("- ") {
+                Some(magnitude) => number(&format!("-{magnitude}"), ty),
+                None => number(text, ty),
+            },
+            // The snapshot's tokenizer spells `0xAB01` as `X'AB01'`.
             Type::Binary(_) | Type::Bytes => {
-                let hex = text.strip_prefix("0x")?;
+                let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("X'")?.strip_suffix('\''))?;
                 hex_bytes(hex).filter(|_| !hex.bytes().any(|b| b.is_ascii_lowercase())).map(Literal::Bytes)
             }
             _ => super::unquote(text.strip_prefix('N')?).map(Literal::Text),

@@ -56,7 +56,8 @@ fn printed_defaults() -> Vec<(Dialect, Type, &'static str, Literal)> {
         (Postgres, Type::Int, "'-5'::integer", Literal::Int(-5)),
         (Postgres, Type::BigInt, "'5000000000'::bigint", Literal::Int(5_000_000_000)),
         (Postgres, Type::Int, "5", Literal::Int(5)),
-        (Mssql, Type::Int, "-5", Literal::Int(-5)),
+        (Mssql, Type::Int, "5", Literal::Int(5)),
+        (Mssql, Type::Int, "- 5", Literal::Int(-5)),
         (Sqlite, Type::Decimal(10, 2), "-12.50", Literal::decimal("-12.50")),
         (Postgres, Type::Decimal(10, 2), "'-12.50'::numeric", Literal::decimal("-12.50")),
         (Postgres, Type::Decimal(10, 2), "0", Literal::Int(0)),
@@ -90,9 +91,10 @@ fn read_literal_is_the_value_of_the_column_type_that_the_catalog_printed() {
 #[test]
 fn read_literal_renders_back_to_what_the_catalog_printed_where_the_catalog_keeps_the_text() {
     // SQLite keeps a default as written, and SQL Server (its parentheses
-    // aside) keeps retort's literal: the value renders to the same text.
+    // and a sign's space aside) keeps retort's literal: the value renders
+    // to the same text.
     for (dialect, ty, printed, value) in printed_defaults() {
-        if dialect != Dialect::Postgres {
+        if dialect != Dialect::Postgres && !printed.starts_with("- ") {
             assert_eq!(dialect.literal(&value).as_deref(), Ok(printed), "{dialect} {ty:?}");
         }
     }

@@ -1227,6 +1227,26 @@ mod tests {
     }
 
     #[test]
+    fn defaults_read_back_as_the_values_retort_wrote() {
+        // SQL Server prints each default retort renders in parentheses,
+        // doubled around a number; without them it is the literal again.
+        use crate::op::{Literal, Type};
+        use crate::Dialect;
+        for (printed, ty, value) in [
+            ("((1))", Type::Bool, Literal::Bool(true)),
+            ("((-5))", Type::Int, Literal::Int(-5)),
+            ("((-12.50))", Type::Decimal(10, 2), Literal::decimal("-12.50")),
+            ("((-1.5))", Type::Float, Literal::Float(-1.5)),
+            ("(N'it''s')", Type::String(9), Literal::Text("it's".into())),
+            ("(N'2024-01-01')", Type::Date, Literal::Text("2024-01-01".into())),
+            ("(0xAB01)", Type::Bytes, Literal::Bytes(vec![0xAB, 0x01])),
+            ("(NULL)", Type::Int, Literal::Null),
+        ] {
+            assert_eq!(Dialect::Mssql.read_literal(&canonical(printed), &ty), Some(value), "{printed} is {}", canonical(printed));
+        }
+    }
+
+    #[test]
     fn canonical_reads_sql_server_and_babelfish_spellings_alike() {
         for (sql_server, babelfish, both) in [
             ("([done]=(0))", "(done = 0)", "done = 0"),
