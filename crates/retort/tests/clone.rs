@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use retort::clone::{clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
+use retort::clone::{check_mask_file, clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
 use retort::op::*;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Target, Value};
@@ -460,4 +460,81 @@ async fn read_only_source_refuses_writes_before_sending_them() {
     let error = read_only.query("DELETE FROM users RETURNING id", &[]).await.expect_err("refused");
     assert!(error.to_string().contains("read-only"), "{error}");
     assert_eq!(dump(&source).await["users"].len(), 6);
+}
+
+/// A baseline of a SQL Server database, as `baseline` writes one: native
+/// types with only SQL Server's spelling, and a view in T-SQL.
+fn sql_server_baseline(op: &mut Operations) {
+    let native = |ty: &str| Type::native([(Dialect::Mssql, ty)]);
+    op.create_table("Customer Accounts", |t| {
+        t.column("AccountID", Type::Int).identity().primary_key();
+        t.column("FirstName", Type::String(40)).not_null();
+        t.column("PostalCode", native("varchar(10)"));
+        t.column("JoinedAt", native("datetime2(0)")).not_null();
+    });
+    op.execute_per_dialect([(Dialect::Mssql, "CREATE VIEW [Sales by Region] AS SELECT PostalCode FROM [Customer Accounts]")]);
+}
+
+static SQL_SERVER_BASELINE: Migrations =
+    Migrations::new(&[rust("ba5e11e00001", &[], sql_server_baseline, None)]);
+
+/// `db clone --check` reads the schema of revisions that do not render
+/// for SQLite from their operations, in their own dialect.
+#[tokio::test]
+async fn check_reads_revisions_written_for_sql_server_only() {
+    let classified = r#"
+[tables."Customer Accounts"]
+AccountID = "keep"
+FirstName = "first_name"
+PostalCode = { strategy = "text" }
+JoinedAt = { strategy = "date_shift", days = 30 }
+"#;
+    let mask = MaskFile::parse(classified).expect("the mask parses");
+    let coverage = check_mask_file(&SQL_SERVER_BASELINE, &mask).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(coverage.is_complete() && coverage.stale.is_empty(), "{coverage:?}");
+    // A date_shift fits a datetime2: the type is read as SQL Server's.
+    let missing = MaskFile::parse(&classified.replace("PostalCode = { strategy = \"text\" }\n", "")).expect("parses");
+    let coverage = check_mask_file(&SQL_SERVER_BASELINE, &missing).await.unwrap_or_else(|e| panic!("{e}"));
+    let unclassified: Vec<String> = coverage.unclassified.iter().map(|c| format!("{}.{}", c.table, c.column)).collect();
+    assert_eq!(unclassified, ["Customer Accounts.PostalCode"]);
+}
+
+/// A table of revisions that PostgreSQL and SQL Server can build, and
+/// SQLite cannot (no spelling for it).
+fn server_types(op: &mut Operations) {
+    op.create_table("accounts", |t| {
+        t.column("id", Type::Int).identity().primary_key();
+        t.column("code", Type::native([(Dialect::Postgres, "varchar(12)"), (Dialect::Mssql, "varchar(12)")])).not_null();
+    });
+}
+
+static SERVER_TYPES: Migrations = Migrations::new(&[rust("5e7e00000001", &[], server_types, None)]);
+
+/// A clone into a database the revisions cannot build stops before the
+/// destination is touched: its tables and rows are still there.
+#[tokio::test]
+async fn clone_refuses_a_destination_the_revisions_cannot_build_before_touching_it() {
+    let source = retort::test_database!(BackendKind::Postgres);
+    let mut backend = retort::connect(&url(&source)).await.expect("the source accepts connections");
+    Migrator::new(&SERVER_TYPES).upgrade(&mut backend, &Target::Heads).await.expect("the revisions build PostgreSQL");
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    let mut existing = retort::connect(&url(&dest)).await.expect("the destination opens");
+    existing
+        .execute(&retort::Unit::sql("CREATE TABLE work_in_progress (note TEXT); INSERT INTO work_in_progress VALUES ('mine')", "fixture"))
+        .await
+        .expect("the destination has work in it");
+    drop(existing);
+    let path = dest.sqlite_path().expect("a file");
+    let before = std::fs::read(path).expect("the destination file exists");
+    let options = CloneOptions {
+        migrations: &SERVER_TYPES,
+        mask: MaskFile::parse("[tables.accounts]\nid = \"keep\"\ncode = \"keep\"\n").expect("the mask parses"),
+        ..options(&source, &dest, "the-first-masking-key")
+    };
+    let error = clone(&options).await.expect_err("SQLite cannot hold varchar(12) as the revisions spell it");
+    assert!(matches!(error, CloneError::Unbuildable { .. }), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("has no spelling for sqlite") && text.contains("5e7e00000001"), "{text}");
+    let after = std::fs::read(path).expect("the destination file exists");
+    assert!(after == before, "the destination was changed ({} bytes before, {} after)", before.len(), after.len());
 }
