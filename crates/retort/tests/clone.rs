@@ -415,11 +415,76 @@ async fn source_without_history_is_refused(kind: BackendKind) {
     assert!(!dest.sqlite_path().expect("a file").exists());
 }
 
+/// First and last names that are also in retort's lists of fake names
+/// (the issue's sample had 5 of its 57 real first names come back, as
+/// other customers' names).
+const FAKE_LIST_FIRST_NAMES: [&str; 60] = [
+    "Ada", "Alan", "Alice", "Amara", "Amelia", "Andre", "Anna", "Arjun", "Aya", "Ben", "Bianca", "Boris", "Carla",
+    "Carlos", "Chen", "Chloe", "Clara", "Daniel", "Dara", "David", "Diego", "Elena", "Eli", "Emil", "Emma", "Erik",
+    "Eva", "Farah", "Felix", "Fatima", "Finn", "Freya", "Gabriel", "Grace", "Hana", "Hannah", "Hugo", "Ian", "Ines",
+    "Ingrid", "Isaac", "Ivan", "Jade", "James", "Jana", "Javier", "Joan", "Jonas", "Julia", "Kai", "Karim", "Kate",
+    "Kenji", "Lara", "Leo", "Lena", "Liam", "Lina", "Lucas", "Luis",
+];
+const FAKE_LIST_LAST_NAMES: [&str; 60] = [
+    "Abbott", "Adler", "Alvarez", "Andersen", "Bauer", "Becker", "Bennett", "Berg", "Brooks", "Byrne", "Carter",
+    "Castro", "Chen", "Costa", "Dahl", "Diaz", "Dubois", "Ellis", "Evans", "Fischer", "Fleming", "Foster", "Garcia",
+    "Gomez", "Graham", "Gupta", "Hansen", "Harper", "Hayes", "Holm", "Hughes", "Ibrahim", "Ito", "Jensen", "Jones",
+    "Kaur", "Keller", "Khan", "Kim", "Klein", "Kowalski", "Lambert", "Larsen", "Lopez", "Lund", "Marsh", "Martin",
+    "Meyer", "Moreau", "Morris", "Murphy", "Nagy", "Nakamura", "Navarro", "Nielsen", "Novak", "Olsen", "Ortiz",
+    "Park", "Patel",
+];
+
+/// No masked name equals a real name of its column, though every real
+/// name is one the masking could make up: a search of the copy for any
+/// source value finds nothing.
+async fn masked_names_are_never_real_ones(kind: BackendKind) {
+    let source = retort::test_database!(kind);
+    let mut backend = retort::connect(&url(&source)).await.expect("the source accepts connections");
+    Migrator::new(&FIXTURE).upgrade(&mut backend, &Target::Heads).await.expect("the fixture upgrades");
+    let d = backend.dialect();
+    let text = |t: &str| Value::Text(t.to_owned()).literal(d);
+    let statements: Vec<retort::Rendered> = FAKE_LIST_FIRST_NAMES
+        .iter()
+        .zip(FAKE_LIST_LAST_NAMES)
+        .enumerate()
+        .map(|(n, (first, last))| retort::Rendered {
+            sql: format!(
+                "INSERT INTO users (email, username, first_name, last_name, hashed_password, role, phone_number, status) \
+                 VALUES ({}, {}, {}, {}, {}, 'user', NULL, 'active')",
+                text(&format!("person{n}@realmail.test")),
+                text(&format!("person_{n}")),
+                text(first),
+                text(last),
+                text("$argon2id$real")
+            ),
+            values: Vec::new(),
+        })
+        .collect();
+    retort::execute_in_transaction(&mut backend, &statements).await.expect("the people insert");
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    clone(&options(&source, &dest, "the-first-masking-key")).await.expect("the clone succeeds");
+    let mut copied = retort::connect(&url(&dest)).await.expect("the copy opens");
+    for (column, real) in [("first_name", &FAKE_LIST_FIRST_NAMES), ("last_name", &FAKE_LIST_LAST_NAMES)] {
+        let rows = copied.query(&format!("SELECT {column} FROM users"), &[]).await.expect("reads").unwrap_or_default();
+        let made: Vec<String> = rows
+            .into_iter()
+            .filter_map(|row| match row.into_iter().next() {
+                Some(Value::Text(text)) => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(made.len(), 60, "{made:?}");
+        let reused: Vec<&String> = made.iter().filter(|value| real.iter().any(|r| r.eq_ignore_ascii_case(value))).collect();
+        assert!(reused.is_empty(), "{} of 60 masked {column}s are real ones of the source: {reused:?}", reused.len());
+    }
+}
+
 on_every_backend!(
     same_backend,
     unclassified_column_stops_the_clone,
     subset_brings_children_and_parents,
-    source_without_history_is_refused
+    source_without_history_is_refused,
+    masked_names_are_never_real_ones
 );
 
 #[tokio::test]

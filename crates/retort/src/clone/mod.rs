@@ -16,7 +16,9 @@
 //!    clone before the destination is touched; then the destination, which
 //!    must look local, is recreated and upgraded to exactly the revisions
 //!    the source is at;
-//! 4. in one read snapshot of the source, the subset is chosen and every
+//! 4. in one read snapshot of the source, the values of the columns masked
+//!    with a strategy that makes up text are read (no made-up value may
+//!    equal one of them, see `masker.rs`), the subset is chosen and every
 //!    table copied parents first, masked in memory between the read and the
 //!    write, one destination transaction per table.
 //!
@@ -218,6 +220,7 @@ pub async fn clone_database(
 
     source.begin().await.map_err(CloneError::read)?;
     let copied = async {
+        copy::read_real_values(&mut source, &plan, &mut masker, options.batch_rows.max(1)).await?;
         let selection = match &options.subset {
             Some(subset) if !subset.rows.is_empty() => subset::select(&mut source, &plan, subset).await?,
             _ => vec![None; plan.tables.len()],
