@@ -73,7 +73,8 @@ pub(crate) struct Masker {
 /// It takes 16 bits a value, up to 32 MiB per strategy: past about 16
 /// million values it claims more values it does not hold, so more are
 /// drawn again (`MAX_ATTEMPTS` bounds that), and none equals a real one
-/// still. Its hashes are SHA-256's, the same in every build.
+/// still. Its hash is FNV-1a's, spread by SplitMix64's finaliser: the same
+/// in every build, and cheap enough for every value of a large table.
 pub(crate) struct RealValues {
     bits: Vec<u64>,
     /// The number of bits, less one (a power of two, less one).
@@ -108,17 +109,33 @@ impl RealValues {
 
     /// The bits of a value, by double hashing (Kirsch and Mitzenmacher).
     fn positions(&self, value: &str) -> impl Iterator<Item = u64> + '_ {
-        use sha2::Digest;
-        let digest = Sha256::digest(folded(value).as_bytes());
-        let word = |at: usize| u64::from_le_bytes(digest[at..at + 8].try_into().unwrap_or([0; 8]));
-        let (first, step) = (word(0), word(8) | 1);
+        let hash = folded_hash(value);
+        let (first, step) = (spread(hash), spread(hash ^ 0x9E37_79B9_7F4A_7C15) | 1);
         (0..self.probes).map(move |i| first.wrapping_add(i.wrapping_mul(step)) & self.mask)
     }
 }
 
-/// A value as the comparison sees it: trimmed, in lower case.
-fn folded(value: &str) -> String {
-    value.trim().to_lowercase()
+/// FNV-1a of the UTF-8 of a value as the comparison sees it: trimmed, in
+/// lower case (ASCII text, most of it, byte by byte).
+fn folded_hash(value: &str) -> u64 {
+    let step = |hash: u64, byte: u8| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let value = value.trim();
+    if value.is_ascii() {
+        return value.bytes().fold(hash, |hash, byte| step(hash, byte.to_ascii_lowercase()));
+    }
+    let mut buffer = [0u8; 4];
+    for c in value.chars().flat_map(char::to_lowercase) {
+        hash = c.encode_utf8(&mut buffer).bytes().fold(hash, step);
+    }
+    hash
+}
+
+/// SplitMix64's finaliser: every bit of the input moves every bit out.
+fn spread(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// What a one-to-one domain has handed out, as fingerprints.
@@ -537,6 +554,13 @@ mod tests {
             let again = masker.mask(&Strategy::FirstName, &text(words::FIRST_NAMES[7]), b"", None).unwrap();
             assert_eq!(again, text(&made[7]));
         }
+    }
+
+    #[test]
+    fn folded_hash_is_the_same_for_a_value_in_any_case_and_with_blanks() {
+        assert_eq!(folded_hash(" Ada "), folded_hash("ada"));
+        assert_eq!(folded_hash("ÉLODIE"), folded_hash("élodie"));
+        assert_ne!(folded_hash("ada"), folded_hash("adb"));
     }
 
     #[test]
