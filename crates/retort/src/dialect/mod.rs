@@ -163,6 +163,7 @@ ask_the_facts! {
     script_client() -> &'static str;
     stop_on_error() -> Option<&'static str>;
     statement_noun() -> (&'static str, &'static str);
+    tokenizer() -> &'static dyn sqlparser::dialect::Dialect;
     default_schema() -> &'static str;
     version_query() -> &'static str;
     drop_database(quoted: &str) -> String;
@@ -387,6 +388,10 @@ pub(crate) trait Facts: Sync {
     fn statement_noun(&self) -> (&'static str, &'static str) {
         ("statement", "statements")
     }
+
+    /// The rules sqlparser's tokenizer reads this dialect's SQL with
+    /// (quoted names, comments, dollar-quoted bodies).
+    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect;
 
     // -- Catalog and server ------------------------------------------------
 

@@ -37,6 +37,10 @@ impl Facts for Mssql {
         "mssql"
     }
 
+    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
+        &sqlparser::dialect::MsSqlDialect {}
+    }
+
     fn quote_ident(&self, name: &str) -> String {
         format!("[{}]", name.replace(']', "]]"))
     }

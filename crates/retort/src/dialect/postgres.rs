@@ -44,6 +44,10 @@ impl Facts for Postgres {
         "postgres"
     }
 
+    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
+        &sqlparser::dialect::PostgreSqlDialect {}
+    }
+
     fn bool_literal(&self, value: bool) -> &'static str {
         if value {
             "TRUE"

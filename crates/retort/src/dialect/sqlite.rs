@@ -11,6 +11,10 @@ impl Facts for Sqlite {
         "sqlite"
     }
 
+    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
+        &sqlparser::dialect::SQLiteDialect {}
+    }
+
     fn bytes_literal(&self, hex: &str) -> String {
         format!("X'{hex}'")
     }
