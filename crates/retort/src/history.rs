@@ -10,6 +10,30 @@ use std::fmt;
 
 use crate::Dialect;
 
+pub use crate::work::{Action, HistoryWrite, Outcome, Rendered, Status, Value};
+use crate::work::Row;
+
+/// What is wrong with the history tables' settings or with what they hold.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// A history schema was configured for SQLite.
+    #[error(
+        "creating the history tables: SQLite has no schemas, so the history cannot go in `{schema}`: drop \
+         --history-schema (or MigratorConfig::history.schema) for SQLite databases"
+    )]
+    NoSchemas {
+        /// The schema asked for.
+        schema: String,
+    },
+    /// A history row lacks a value retort needs, or holds one it does not read.
+    #[error("reading the history: {problem}")]
+    Unreadable {
+        /// What is wrong, naming the revision.
+        problem: String,
+    },
+}
+
 /// Where the history lives: `<schema>.<name>` for the state table and
 /// `<schema>.<name>_log` for the event log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,19 +73,6 @@ impl HistoryTable {
     }
 }
 
-/// The state of a row in the state table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Applied and committed.
-    Applied,
-    /// A non-transactional revision started and has not finished: either it is
-    /// running now (impossible while we hold the lock) or its run died.
-    Running,
-    /// A non-transactional revision failed part-way.
-    Failed,
-}
-
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,19 +107,6 @@ pub struct AppliedRevision {
     pub applied_by: String,
 }
 
-/// What a history write does to the event log's `action` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Upgrade,
-    Downgrade,
-    Stamp,
-    Unstamp,
-    Resolve,
-    /// `migrate repair` recorded a changed file's checksum.
-    Repair,
-}
-
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,39 +118,6 @@ impl Action {
             Action::Repair => "repair",
         }
     }
-}
-
-/// One change to the history tables.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HistoryWrite {
-    /// Replace the revision's state row with one in `status`.
-    Put {
-        id: String,
-        checksum: String,
-        message: String,
-        status: Status,
-        /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
-        /// form, when the write knows the dialect it is for.
-        fingerprint: Option<String>,
-    },
-    /// Record the revision's file as it is now (`migrate repair`): its
-    /// checksum, message and fingerprint, keeping when and by whom it was
-    /// applied.
-    Update {
-        id: String,
-        checksum: String,
-        message: String,
-        fingerprint: Option<String>,
-    },
-    /// Delete the revision's state row.
-    Remove { id: String },
-    /// Append to the event log.
-    Log {
-        id: String,
-        action: Action,
-        outcome: Outcome,
-        detail: Option<String>,
-    },
 }
 
 impl HistoryWrite {
@@ -168,14 +133,15 @@ impl HistoryWrite {
         }
     }
 
-    /// The state row of `revision` applied, with its fingerprint.
-    pub fn applied(revision: &crate::Revision, fingerprint: &crate::Fingerprint) -> Self {
+    /// The state row of `revision` applied, with its fingerprint in its
+    /// stored form (`Fingerprint::to_text`).
+    pub fn applied(revision: &crate::Revision, fingerprint: String) -> Self {
         HistoryWrite::Put {
             id: revision.id.to_owned(),
             checksum: revision.checksum.to_hex(),
             message: revision.message.to_owned(),
             status: Status::Applied,
-            fingerprint: Some(fingerprint.to_text()),
+            fingerprint: Some(fingerprint),
         }
     }
 
@@ -190,33 +156,6 @@ impl HistoryWrite {
     }
 }
 
-/// The history writes that record a revision run in `direction` on
-/// `dialect` and `flavour` as done: its state row (put with its
-/// fingerprint, or removed) and its event-log entry. Online runs commit
-/// them with the revision; offline scripts inline them.
-pub fn step_writes(
-    revision: &crate::Revision,
-    direction: crate::Direction,
-    dialect: Dialect,
-    flavour: crate::Flavour,
-) -> [HistoryWrite; 2] {
-    let (action, done) = match direction {
-        crate::Direction::Up => {
-            (Action::Upgrade, HistoryWrite::applied(revision, &crate::Fingerprint::of(revision, dialect, flavour)))
-        }
-        crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
-    };
-    [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
-}
-
-/// How a step ended, for the event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Ok,
-    Failed,
-}
-
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -224,15 +163,6 @@ impl fmt::Display for Outcome {
             Outcome::Failed => "failed",
         })
     }
-}
-
-/// A value bound to a history statement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-    Null,
 }
 
 impl Value {
@@ -477,7 +407,7 @@ pub(crate) const MSSQL_DEFAULT_SCHEMA: &str = "dbo";
 
 /// The history tables' DDL for `dialect`, idempotent: run before every
 /// run that writes, and at the top of every offline script.
-pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::BackendError> {
+pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, HistoryError> {
     let table = table.resolved(dialect);
     let create = |log: bool| {
         let (name, columns): (String, &[HistoryColumn]) = if log {
@@ -501,13 +431,7 @@ pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::Back
     let schema = match (dialect, table.schema.as_deref()) {
         (_, None) => String::new(),
         (Dialect::Sqlite, Some(schema)) => {
-            return Err(crate::BackendError::Database {
-                context: "creating the history tables",
-                message: format!(
-                    "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema \
-                     (or MigratorConfig::history.schema) for SQLite databases"
-                ),
-            })
+            return Err(HistoryError::NoSchemas { schema: schema.to_owned() })
         }
         (Dialect::Postgres, Some(schema)) => {
             format!("CREATE SCHEMA IF NOT EXISTS {};\n", dialect.quote_ident(schema))
@@ -636,10 +560,9 @@ pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
 }
 
 /// The rows of [`read_sql`] as history records.
-pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRevision>, crate::BackendError> {
-    let unreadable = |what: &str, id: &str| crate::BackendError::Database {
-        context: "reading the history",
-        message: format!("history row {id:?} has no readable {what}"),
+pub(crate) fn parse_rows(rows: Vec<Row>) -> Result<Vec<AppliedRevision>, HistoryError> {
+    let unreadable = |what: &str, id: &str| HistoryError::Unreadable {
+        problem: format!("history row {id:?} has no readable {what}"),
     };
     rows.into_iter()
         .map(|row| {
@@ -649,9 +572,8 @@ pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRe
             };
             let id = text(0, "revision_id")?;
             let status = text(3, "status")?;
-            let status = Status::parse(&status).ok_or_else(|| crate::BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
+            let status = Status::parse(&status).ok_or_else(|| HistoryError::Unreadable {
+                problem: format!("revision {id} has an unknown status {status:?}"),
             })?;
             // Typed where the backend read it typed, text where it read text.
             let execution_ms = match row.get(5) {
@@ -695,13 +617,6 @@ fn numbered(dialect: Dialect) -> fn(usize) -> String {
         Dialect::Postgres => |n| format!("${n}"),
         Dialect::Mssql => |n| format!("@P{n}"),
     }
-}
-
-/// One rendered statement and the values its placeholders stand for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub sql: String,
-    pub values: Vec<Value>,
 }
 
 struct Binder {

@@ -120,7 +120,7 @@ pub async fn read_history<B: Backend + ?Sized>(
     table: &HistoryTable,
 ) -> Result<Option<Vec<AppliedRevision>>, crate::BackendError> {
     match db.query(&history::read_sql(db.dialect(), table), &[]).await? {
-        Some(rows) => history::parse_rows(rows).map(Some),
+        Some(rows) => Ok(Some(history::parse_rows(rows)?)),
         None => Ok(None),
     }
 }

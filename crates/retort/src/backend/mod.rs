@@ -28,7 +28,8 @@ mod sqlite_introspect;
 use std::time::Duration;
 
 use crate::database_url::{DatabaseUrl, UrlError};
-use crate::history::{HistoryTable, HistoryWrite, Rendered, Value};
+use crate::history::{HistoryError, HistoryTable, Rendered, Value};
+pub use crate::work::{Row, StepWork, Unit};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
@@ -42,34 +43,6 @@ pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteBackend;
-
-/// One unit of SQL sent to the database: a whole SQL script, one GO batch on
-/// SQL Server, or the SQL of one recorded operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unit {
-    /// The SQL text.
-    pub sql: String,
-    /// The 1-based line in the revision's source file where `sql` starts, when
-    /// the unit comes from an SQL file (so errors can point at the file).
-    pub first_line: Option<u32>,
-    /// A short label: "script", "batch 3", "operation 2 (execute)".
-    pub label: String,
-}
-
-impl Unit {
-    /// A unit of SQL that comes from no file (a fixture, a cleanup).
-    pub fn sql(sql: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { sql: sql.into(), first_line: None, label: label.into() }
-    }
-}
-
-/// One transactional revision's work: its SQL units and the history writes
-/// that commit with them.
-#[derive(Debug, Clone, Default)]
-pub struct StepWork {
-    pub units: Vec<Unit>,
-    pub writes: Vec<HistoryWrite>,
-}
 
 /// Hears each revision of [`Backend::run_steps`] commit.
 pub struct Commits<'a> {
@@ -124,6 +97,10 @@ pub enum BackendError {
         context: &'static str,
         message: String,
     },
+    /// The history tables cannot be made as configured, or hold a row
+    /// retort cannot read.
+    #[error(transparent)]
+    History(#[from] HistoryError),
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
     NotCompiled { backend: &'static str },
     /// A write, or a query that is not a plain read, asked of a session
@@ -161,9 +138,6 @@ impl RunError {
         }
     }
 }
-
-/// One row a query returned, each column as a [`Value`].
-pub type Row = Vec<Value>;
 
 /// A database the migrator can drive: its primitives and its dialect.
 ///
