@@ -20,6 +20,7 @@ mod dialect;
 mod error;
 mod excerpt;
 mod fingerprint;
+mod framing;
 mod graph;
 mod history;
 #[cfg(feature = "cli")]

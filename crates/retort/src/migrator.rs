@@ -779,7 +779,7 @@ impl Migrator {
                     done.push(report);
                 },
             };
-            let outcome = db.run_steps(&work, &self.config.history, &mut commits).await;
+            let outcome = sequence::run_steps(db, &work, &self.config.history, &mut commits).await;
             if let Err((failed, error)) = outcome {
                 // What committed before the failure is reported; the
                 // failed revision rolled back.

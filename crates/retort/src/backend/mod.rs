@@ -44,7 +44,7 @@ pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteBackend;
 
-/// Hears each revision of [`Backend::run_steps`] commit.
+/// Hears each revision of a run of transactional revisions commit.
 pub struct Commits<'a> {
     /// Whether someone follows the run as it goes (a progress bar, log
     /// lines). A batching backend then makes the server report each commit
@@ -53,6 +53,15 @@ pub struct Commits<'a> {
     pub followed: bool,
     /// Called with the revision's index and its own duration.
     pub done: &'a mut dyn FnMut(usize, Duration),
+}
+
+/// What [`Backend::run_batched`] did with the revisions it was offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Batched {
+    /// How many revisions, from the first, it sent.
+    pub sent: usize,
+    /// How many of those committed, from the first.
+    pub committed: usize,
 }
 
 /// How a unit failed on the server.
@@ -141,8 +150,8 @@ impl RunError {
 
 /// A database the migrator can drive: its primitives and its dialect.
 ///
-/// The algorithm that composes them — begin, a revision's units, its
-/// history writes, commit — lives once, in `sequence.rs`; a backend only
+/// The order that composes them — begin, a revision's units, its history
+/// writes, commit — is decided once, in `framing.rs`; a backend only
 /// says how each primitive reaches its database. Implementations keep one
 /// session for the whole run: the lock is session-scoped on PostgreSQL and
 /// SQL Server.
@@ -202,23 +211,26 @@ pub trait Backend {
     /// Reads the schema from the catalog, leaving out the history tables.
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
 
-    /// Runs consecutive transactional revisions, each in its own transaction
-    /// with its history writes, telling `commits` as each one commits; stops at
-    /// the first failure, returning the index of the failed revision and
-    /// why. Revisions before it stay committed.
+    /// Batching, a capability a backend may have: runs consecutive
+    /// transactional revisions faster than one at a time (PostgreSQL sends
+    /// many in one message), each still in its own transaction with its
+    /// history writes, and tells `commits` as each one commits (at once
+    /// when `commits.followed`). Returns how many of `steps`, from the
+    /// first, it sent and how many of those committed; the caller runs
+    /// those sent and not committed again on the plain path (which says
+    /// which revision failed and why), then offers the rest again. It must
+    /// give the plain path's answers: which revision failed, what stayed
+    /// committed, each revision's own time.
     ///
-    /// The default runs `sequence::run_step` for each. A
-    /// backend may override it only to execute the same work faster
-    /// (PostgreSQL sends many revisions in one message), with the same
-    /// answers: which revision failed, what stayed committed, each
-    /// revision's own time, and, when followed, `commits` told as each commits.
-    async fn run_steps(
+    /// The default sends nothing: every revision takes the plain path.
+    async fn run_batched(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
         commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        crate::sequence::run_each(self, steps, table, commits.done).await
+    ) -> Result<Batched, BackendError> {
+        let _ = (steps, table, commits);
+        Ok(Batched::default())
     }
 }
 
@@ -407,13 +419,13 @@ impl Backend for ReadOnlyBackend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         self.inner.introspect(history).await
     }
-    async fn run_steps(
+    async fn run_batched(
         &mut self,
         _steps: &[StepWork],
         _table: &HistoryTable,
         _commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        Err((0, self.refuse("apply revisions").into()))
+    ) -> Result<Batched, BackendError> {
+        Err(self.refuse("apply revisions"))
     }
 }
 
@@ -474,13 +486,13 @@ impl Backend for AnyBackend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         delegate!(self, b => b.introspect(history).await)
     }
-    async fn run_steps(
+    async fn run_batched(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
         commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        delegate!(self, b => b.run_steps(steps, table, commits).await)
+    ) -> Result<Batched, BackendError> {
+        delegate!(self, b => b.run_batched(steps, table, commits).await)
     }
 }
 
