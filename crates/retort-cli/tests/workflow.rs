@@ -815,6 +815,7 @@ fn legacy_schema(kind: BackendKind, phone: &str) -> String {
         BackendKind::Mssql => include_str!("../../retort/tests/legacy/mssql.sql"),
     }
     .replace("{phone}", phone)
+    .replace("{LastName}", "LastName")
 }
 
 async fn create_legacy(db: &retort::testing::TestDatabase, phone: &str) {

@@ -103,6 +103,14 @@ pub fn render_revision(
     Ok((up, down))
 }
 
+/// Renders `revisions`, in order from an empty database, for `dialect`
+/// and `flavour`, without running anything: an operation with no form
+/// there (a native type without its spelling, raw SQL without its text)
+/// fails here, naming its revision and operation.
+pub(crate) fn renders_for(revisions: &[&'static Revision], dialect: Dialect, flavour: Flavour) -> Result<(), MigrateError> {
+    starting(dialect, flavour, Start::Replay(revisions)).map(drop)
+}
+
 /// A renderer positioned where `start` says the plan begins.
 fn starting<'a>(dialect: Dialect, flavour: Flavour, start: Start<'a>) -> Result<Renderer<'a>, MigrateError> {
     match start {

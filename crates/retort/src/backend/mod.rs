@@ -37,6 +37,8 @@ use crate::{Dialect, Flavour};
 pub(crate) use self::mssql::{render_offline as render_mssql_script, split_batches, OfflineStep};
 #[cfg(feature = "mssql")]
 pub use self::mssql::{MssqlBackend, MssqlClient};
+#[cfg(feature = "mssql")]
+pub(crate) use self::mssql::{babelfish_expression, babelfish_index_name, IndexName};
 #[cfg(all(feature = "mssql", feature = "testing"))]
 pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 #[cfg(feature = "postgres")]

@@ -72,6 +72,8 @@ pub enum BaselineError {
     Authoring(#[from] AuthoringError),
     #[error("the baseline cannot be written as Rust: {0}")]
     Codegen(#[from] crate::codegen::CodegenError),
+    #[error(transparent)]
+    Plan(#[from] crate::baseline::PlanError),
 }
 
 /// Writes the baseline revision and prints what it holds and left out.
@@ -108,7 +110,7 @@ async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Writte
     let source = read_source(&mut db, &history).await?;
     drop(db);
     let options = BaselineOptions { keep_names: args.keep_names, filter: filter(&args.schemas, &args.exclude, args.include_other_tools) };
-    let baseline = plan(&source, &options);
+    let baseline = plan(&source, &options)?;
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let spec = RevisionSpec { id: fresh_id_among(&id_refs)?, message: message(&args.message)?, ..RevisionSpec::default() };
     let header = baseline.header(&source, args.keep_names);

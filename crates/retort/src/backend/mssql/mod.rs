@@ -19,6 +19,7 @@ mod errors;
 mod flavour;
 mod lock;
 mod offline;
+mod postgres_form;
 mod snapshot;
 mod transaction;
 
@@ -38,6 +39,7 @@ use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
+pub(crate) use self::snapshot::{babelfish_expression, babelfish_index_name, IndexName};
 #[cfg(feature = "testing")]
 pub(crate) use self::flavour::drop_database_sql;
 pub(crate) use self::batch::split_batches;
