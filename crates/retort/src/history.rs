@@ -11,6 +11,33 @@ use std::fmt;
 use crate::dialect::HistoryKind as Kind;
 use crate::Dialect;
 
+pub use crate::work::{Action, HistoryWrite, Outcome, Rendered, Status, Value};
+use crate::work::Row;
+
+/// What is wrong with the history tables' settings or with what they hold.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// A history schema was configured for a database without schemas
+    /// (SQLite).
+    #[error(
+        "creating the history tables: {reason}, so the history cannot go in `{schema}`: drop \
+         --history-schema (or MigratorConfig::history.schema) for this database"
+    )]
+    NoSchemas {
+        /// The schema asked for.
+        schema: String,
+        /// Why the database cannot hold it.
+        reason: String,
+    },
+    /// A history row lacks a value retort needs, or holds one it does not read.
+    #[error("reading the history: {problem}")]
+    Unreadable {
+        /// What is wrong, naming the revision.
+        problem: String,
+    },
+}
+
 /// Where the history lives: `<schema>.<name>` for the state table and
 /// `<schema>.<name>_log` for the event log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,19 +77,6 @@ impl HistoryTable {
     }
 }
 
-/// The state of a row in the state table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Applied and committed.
-    Applied,
-    /// A non-transactional revision started and has not finished: either it is
-    /// running now (impossible while we hold the lock) or its run died.
-    Running,
-    /// A non-transactional revision failed part-way.
-    Failed,
-}
-
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,19 +111,6 @@ pub struct AppliedRevision {
     pub applied_by: String,
 }
 
-/// What a history write does to the event log's `action` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Upgrade,
-    Downgrade,
-    Stamp,
-    Unstamp,
-    Resolve,
-    /// `migrate repair` recorded a changed file's checksum.
-    Repair,
-}
-
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -121,39 +122,6 @@ impl Action {
             Action::Repair => "repair",
         }
     }
-}
-
-/// One change to the history tables.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HistoryWrite {
-    /// Replace the revision's state row with one in `status`.
-    Put {
-        id: String,
-        checksum: String,
-        message: String,
-        status: Status,
-        /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
-        /// form, when the write knows the dialect it is for.
-        fingerprint: Option<String>,
-    },
-    /// Record the revision's file as it is now (`migrate repair`): its
-    /// checksum, message and fingerprint, keeping when and by whom it was
-    /// applied.
-    Update {
-        id: String,
-        checksum: String,
-        message: String,
-        fingerprint: Option<String>,
-    },
-    /// Delete the revision's state row.
-    Remove { id: String },
-    /// Append to the event log.
-    Log {
-        id: String,
-        action: Action,
-        outcome: Outcome,
-        detail: Option<String>,
-    },
 }
 
 impl HistoryWrite {
@@ -169,14 +137,15 @@ impl HistoryWrite {
         }
     }
 
-    /// The state row of `revision` applied, with its fingerprint.
-    pub fn applied(revision: &crate::Revision, fingerprint: &crate::Fingerprint) -> Self {
+    /// The state row of `revision` applied, with its fingerprint in its
+    /// stored form (`Fingerprint::to_text`).
+    pub fn applied(revision: &crate::Revision, fingerprint: String) -> Self {
         HistoryWrite::Put {
             id: revision.id.to_owned(),
             checksum: revision.checksum.to_hex(),
             message: revision.message.to_owned(),
             status: Status::Applied,
-            fingerprint: Some(fingerprint.to_text()),
+            fingerprint: Some(fingerprint),
         }
     }
 
@@ -191,33 +160,6 @@ impl HistoryWrite {
     }
 }
 
-/// The history writes that record a revision run in `direction` on
-/// `dialect` and `flavour` as done: its state row (put with its
-/// fingerprint, or removed) and its event-log entry. Online runs commit
-/// them with the revision; offline scripts inline them.
-pub fn step_writes(
-    revision: &crate::Revision,
-    direction: crate::Direction,
-    dialect: Dialect,
-    flavour: crate::Flavour,
-) -> [HistoryWrite; 2] {
-    let (action, done) = match direction {
-        crate::Direction::Up => {
-            (Action::Upgrade, HistoryWrite::applied(revision, &crate::Fingerprint::of(revision, dialect, flavour)))
-        }
-        crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
-    };
-    [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
-}
-
-/// How a step ended, for the event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Ok,
-    Failed,
-}
-
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -225,15 +167,6 @@ impl fmt::Display for Outcome {
             Outcome::Failed => "failed",
         })
     }
-}
-
-/// A value bound to a history statement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-    Null,
 }
 
 impl Value {
@@ -386,7 +319,7 @@ impl HistoryTable {
 
 /// The history tables' DDL for `dialect`, idempotent: run before every
 /// run that writes, and at the top of every offline script.
-pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::BackendError> {
+pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, HistoryError> {
     let table = table.resolved(dialect);
     let create = |log: bool| {
         let (name, columns): (String, &[HistoryColumn]) = if log {
@@ -403,13 +336,9 @@ pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::Back
     };
     let schema = match table.schema.as_deref() {
         None => String::new(),
-        Some(schema) => dialect.create_schema(schema).map_err(|reason| crate::BackendError::Database {
-            context: "creating the history tables",
-            message: format!(
-                "{reason}, so the history cannot go in `{schema}`: drop --history-schema \
-                 (or MigratorConfig::history.schema) for this database"
-            ),
-        })?,
+        Some(schema) => dialect
+            .create_schema(schema)
+            .map_err(|reason| HistoryError::NoSchemas { schema: schema.to_owned(), reason })?,
     };
     Ok(format!("{schema}{}{}{}", create(false), add_fingerprint(dialect, &table), create(true)))
 }
@@ -479,10 +408,9 @@ pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
 }
 
 /// The rows of [`read_sql`] as history records.
-pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRevision>, crate::BackendError> {
-    let unreadable = |what: &str, id: &str| crate::BackendError::Database {
-        context: "reading the history",
-        message: format!("history row {id:?} has no readable {what}"),
+pub(crate) fn parse_rows(rows: Vec<Row>) -> Result<Vec<AppliedRevision>, HistoryError> {
+    let unreadable = |what: &str, id: &str| HistoryError::Unreadable {
+        problem: format!("history row {id:?} has no readable {what}"),
     };
     rows.into_iter()
         .map(|row| {
@@ -492,9 +420,8 @@ pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRe
             };
             let id = text(0, "revision_id")?;
             let status = text(3, "status")?;
-            let status = Status::parse(&status).ok_or_else(|| crate::BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
+            let status = Status::parse(&status).ok_or_else(|| HistoryError::Unreadable {
+                problem: format!("revision {id} has an unknown status {status:?}"),
             })?;
             // Typed where the backend read it typed, text where it read text.
             let execution_ms = match row.get(5) {
@@ -530,13 +457,6 @@ impl Placeholders {
     pub fn of(dialect: Dialect) -> Self {
         Placeholders::Numbered(dialect)
     }
-}
-
-/// One rendered statement and the values its placeholders stand for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub sql: String,
-    pub values: Vec<Value>,
 }
 
 struct Binder {

@@ -20,6 +20,7 @@ mod dialect;
 mod error;
 mod excerpt;
 mod fingerprint;
+mod framing;
 mod graph;
 mod history;
 #[cfg(feature = "cli")]
@@ -39,6 +40,7 @@ mod script;
 mod sequence;
 pub mod seed;
 mod target;
+mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -57,7 +59,7 @@ pub use dialect::{Dialect, Flavour};
 pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use fingerprint::{Fingerprint, UnreadableFingerprint};
-pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
+pub use history::{Action, HistoryError, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{
     DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,
     StepReport,

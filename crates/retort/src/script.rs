@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::error::MigrateError;
+use crate::framing::{self, Frame};
 use crate::history::{self, HistoryTable, WriteContext};
 use crate::render::RenderedPlan;
 use crate::Dialect;
@@ -70,21 +71,21 @@ pub fn render_script_with(
             "\n-- Running {} {}: {}",
             step.direction(), revision.id, revision.message
         );
-        if revision.transactional {
-            out.push_str(&begin(dialect));
-        } else {
-            out.push_str("-- Not transactional: runs statement by statement.\n");
+        for frame in framing::revision(&step.units, &step.writes, revision.transactional) {
+            match frame {
+                Frame::Begin => out.push_str(&begin(dialect)),
+                // The server measures the revision (see `WriteContext::offline`).
+                Frame::Clock if revision.transactional => {}
+                Frame::Clock => out.push_str("-- Not transactional: runs statement by statement.\n"),
+                Frame::Unit(_, unit) => push_statement(&mut out, &unit.sql),
+                Frame::Writes(writes) => {
+                    for sql in history::render_inline(writes, &cx) {
+                        push_statement(&mut out, &sql);
+                    }
+                }
+                Frame::Commit => out.push_str(&commit(dialect)),
+            }
         }
-        for unit in &step.units {
-            push_statement(&mut out, &unit.sql);
-        }
-        if !revision.transactional {
-            out.push_str(&begin(dialect));
-        }
-        for sql in history::render_inline(&step.writes, &cx) {
-            push_statement(&mut out, &sql);
-        }
-        out.push_str(&commit(dialect));
     }
     Ok(out)
 }
