@@ -71,6 +71,8 @@ pub struct MssqlBackend {
     /// Opened read-only ([`MssqlBackend::connect_read_only`]): its
     /// transactions only read, from a snapshot where the database allows one.
     read_only: bool,
+    /// Requests sent so far (see [`MssqlBackend::requests_sent`]).
+    requests: u64,
 }
 
 impl MssqlBackend {
@@ -112,6 +114,7 @@ impl MssqlBackend {
             in_transaction: false,
             flavour: None,
             read_only,
+            requests: 0,
         })
     }
 
@@ -163,9 +166,18 @@ impl MssqlBackend {
         Ok(())
     }
 
-    /// The tiberius client, for tests and seed code.
+    /// The tiberius client, for tests and seed code. What is sent through
+    /// it is not counted by [`requests_sent`](Self::requests_sent).
     pub fn client(&mut self) -> &mut MssqlClient {
         &mut self.client
+    }
+
+    /// How many requests (SQL batches, RPCs, bulk loads) this session has
+    /// sent to the server since it connected, each a round trip: a
+    /// measurement aid for benchmarks and tests (`cargo xtask bench` shows
+    /// it), not something a migration depends on. The login is not counted.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests
     }
 
     /// Runs one SQL batch and collects its result sets.
@@ -173,6 +185,7 @@ impl MssqlBackend {
         &mut self,
         sql: &str,
     ) -> Result<Vec<Vec<tiberius::Row>>, tiberius::error::Error> {
+        self.requests += 1;
         self.client.simple_query(sql).await?.into_results().await
     }
 
@@ -184,6 +197,7 @@ impl MssqlBackend {
     ) -> Result<Vec<tiberius::Row>, tiberius::error::Error> {
         let mut query = Query::new(sql);
         bind_all(&mut query, values);
+        self.requests += 1;
         query
             .query(&mut self.client)
             .await?
@@ -334,6 +348,7 @@ impl Backend for MssqlBackend {
         let mut query = Query::new(lock::LOCK_SQL);
         query.bind(lock::RESOURCE);
         query.bind(lock::timeout_ms(timeout));
+        self.requests += 1;
         let rows = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_first_result().await,
             Err(error) => Err(error),
@@ -436,6 +451,7 @@ impl Backend for MssqlBackend {
         for group in transaction::group(statements, false) {
             let mut query = Query::new(group.sql.as_str());
             bind_all(&mut query, &group.values);
+            self.requests += 1;
             if let Err(error) = query.execute(&mut self.client).await {
                 let failure = Failure::from(&error);
                 let Failure::Server(server) = &failure else {
@@ -461,6 +477,7 @@ impl Backend for MssqlBackend {
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
         let mut query = Query::new(sql);
         bind_all(&mut query, values);
+        self.requests += 1;
         let results = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_results().await,
             Err(error) => Err(error),
