@@ -42,6 +42,9 @@ struct Args {
     /// How many rows the `db clone` runs copy.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
     clone_rows: u32,
+    /// Rows per read and per write in the `db clone` runs (`db clone --batch-size`).
+    #[arg(long, default_value_t = retort::clone::DEFAULT_BATCH_ROWS)]
+    clone_batch: usize,
     /// Only connect to the SQL Server database whose URL is in
     /// RETORT_BENCH_AT_HEAD_URL, upgrade it (already at head) and print what
     /// that cost: the whole-process run the SQL Server table times.
@@ -111,7 +114,12 @@ fn main() -> ExitCode {
             println!("{}", mssql::run(&bench).await.render());
         }
         if matches!(args.only, Only::All | Only::Clone) {
-            println!("{}", clone::run(&bench, args.clone_rows as usize).await.render());
+            println!(
+                "{}",
+                clone::run(&bench, args.clone_rows as usize, args.clone_batch)
+                    .await
+                    .render()
+            );
         }
     });
     println!(

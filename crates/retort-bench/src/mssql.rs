@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use retort::testing::TestDatabase;
-use retort::{DatabaseUrl, MssqlBackend, Migrator, Target};
+use retort::{DatabaseUrl, Migrator, MssqlBackend, Target};
 use tokio::net::TcpStream;
 use tokio_util::compat::Compat;
 
@@ -179,7 +179,13 @@ async fn describe_server() -> Result<String, String> {
         .ok_or("SELECT @@VERSION returned no row")?;
     let version: Option<&str> = row.get(0);
     let babelfish: Option<&str> = row.get(1);
-    let version = version.unwrap_or("unknown version").lines().next().unwrap_or("").trim().to_owned();
+    let version = version
+        .unwrap_or("unknown version")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let flavour = if babelfish == Some("1") {
         "Babelfish for PostgreSQL (SQL Server's protocol and T-SQL over PostgreSQL)"
     } else {
@@ -427,8 +433,12 @@ async fn count_requests(bench: &Bench) -> Result<RequestCounts, String> {
     let mut backend = connect(db.url()).await?;
     let mut counts = [0u64; 3];
     let targets = [
-        Target::Revision { prefix: migrations.revisions()[0].id.to_owned() },
-        Target::Revision { prefix: migrations.revisions()[1].id.to_owned() },
+        Target::Revision {
+            prefix: migrations.revisions()[0].id.to_owned(),
+        },
+        Target::Revision {
+            prefix: migrations.revisions()[1].id.to_owned(),
+        },
         Target::Heads,
     ];
     for (count, target) in counts.iter_mut().zip(&targets) {

@@ -260,7 +260,10 @@ mod tests {
         report.requests(retort, 903);
         let table = report.render();
         assert!(table.contains("requests"), "{table}");
-        let line = table.lines().find(|l| l.trim_start().starts_with("retort")).unwrap_or_default();
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with("retort"))
+            .unwrap_or_default();
         assert!(line.trim_end().ends_with("903"), "{table}");
     }
 

@@ -116,7 +116,10 @@ impl Workload {
         let (begin, commit) = transaction_words(dialect);
         let mut batches = vec![history_ddl(dialect).to_owned()];
         for revision in self.migrations.revisions() {
-            batches.push(format!("{begin}{}{commit}", revision_sql(dialect, revision)));
+            batches.push(format!(
+                "{begin}{}{commit}",
+                revision_sql(dialect, revision)
+            ));
         }
         batches
     }
@@ -163,7 +166,11 @@ fn transaction_words(dialect: Dialect) -> (&'static str, &'static str) {
 /// retort writes them: the time and the user from the server.
 fn revision_sql(dialect: Dialect, revision: &Revision) -> String {
     let (now, user, text) = match dialect {
-        Dialect::Sqlite => ("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", "'retort-bench'", ""),
+        Dialect::Sqlite => (
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            "'retort-bench'",
+            "",
+        ),
         Dialect::Postgres => ("now()", "current_user", ""),
         // N'…': the history columns are nvarchar.
         Dialect::Mssql => ("SYSUTCDATETIME()", "SUSER_SNAME()", "N"),
@@ -288,7 +295,10 @@ mod tests {
         assert_eq!(script.matches("BEGIN;").count(), 2);
         assert_eq!(script.matches("COMMIT;").count(), 2);
         assert_eq!(script.matches("INSERT INTO retort_history (").count(), 2);
-        assert_eq!(script.matches("INSERT INTO retort_history_log (").count(), 2);
+        assert_eq!(
+            script.matches("INSERT INTO retort_history_log (").count(),
+            2
+        );
     }
 
     #[test]
@@ -297,7 +307,11 @@ mod tests {
         assert_eq!(batches.len(), 3);
         assert!(batches[0].contains("CREATE TABLE [dbo].[retort_history_log]"));
         assert!(batches[1].starts_with("BEGIN TRANSACTION;\nCREATE TABLE t_1 "));
-        assert!(batches[1].contains("VALUES (N'r0001', N'0100"), "{}", batches[1]);
+        assert!(
+            batches[1].contains("VALUES (N'r0001', N'0100"),
+            "{}",
+            batches[1]
+        );
         assert!(batches[2].ends_with("COMMIT TRANSACTION;\n"));
     }
 

@@ -51,8 +51,12 @@ use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
 use crate::{Backend, DatabaseUrl, Dialect, Migrations, Migrator, Target};
 
-/// How many rows one read of the source and one write of the destination carry.
-pub const DEFAULT_BATCH_ROWS: usize = 1000;
+/// How many rows one read of the source and one write of the destination
+/// carry. Each read and each write costs a request (a bulk load into SQL
+/// Server a few): 100,000 rows into and out of Babelfish copied 1.7× and
+/// 1.4× faster in pages of 10,000 than of 1,000. Lower it (`--batch-size`)
+/// for tables of large values: a page is held in memory.
+pub const DEFAULT_BATCH_ROWS: usize = 10_000;
 
 /// What to clone, from where, into where, and how.
 #[derive(Debug, Clone)]
@@ -99,6 +103,9 @@ pub struct TableReport {
     /// Whether every row was copied (no subset, or a table the subset does
     /// not reach).
     pub whole: bool,
+    /// Whether the destination bulk-loaded its rows (SQL Server), rather
+    /// than taking them as INSERT statements.
+    pub bulk_loaded: bool,
     #[serde(serialize_with = "millis")]
     pub elapsed: Duration,
 }

@@ -4,6 +4,7 @@
 //! - [`config`]: a parsed `mssql://` URL or ADO.NET string (`database_url`
 //!   reads both) → tiberius `Config`;
 //! - [`batch`]: the `GO` splitter, shared by online runs and offline scripts;
+//! - [`bulk`]: bulk load (`db clone`'s rows), values sent as their columns' types;
 //! - [`transaction`]: the requests that run a revision, with its history
 //!   writes, atomically;
 //! - [`lock`]: the migration lock, `sp_getapplock` owned by the session;
@@ -13,6 +14,7 @@
 //! - [`flavour`]: SQL Server or Babelfish, and what differs.
 
 mod batch;
+mod bulk;
 mod catalog;
 mod config;
 mod errors;
@@ -30,7 +32,7 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
+use super::{Backend, BackendError, BulkError, BulkInsert, Row, RunError, StatementError, Unit};
 use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
@@ -73,6 +75,8 @@ pub struct MssqlBackend {
     read_only: bool,
     /// Requests sent so far (see [`MssqlBackend::requests_sent`]).
     requests: u64,
+    /// The wire types of the last table and columns bulk-loaded (see `bulk`).
+    bulk_columns: Option<(String, Vec<bulk::Wire>)>,
 }
 
 impl MssqlBackend {
@@ -115,6 +119,7 @@ impl MssqlBackend {
             flavour: None,
             read_only,
             requests: 0,
+            bulk_columns: None,
         })
     }
 
@@ -511,10 +516,14 @@ impl Backend for MssqlBackend {
         })?;
         Ok(snapshot::snapshot(&catalog, &history.resolved(Dialect::Mssql), flavour))
     }
+
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        self.bulk_load(load).await
+    }
 }
 
 /// A row's columns as values: integers and bits as themselves, text as
-/// text, anything else as its text form.
+/// text, bytes as hex, anything else as its text form.
 fn row_values(row: &tiberius::Row) -> Row {
     row.cells()
         .map(|(_, data)| match data {
@@ -527,6 +536,10 @@ fn row_values(row: &tiberius::Row) -> Row {
             tiberius::ColumnData::F64(x) => x.map_or(Value::Null, |x| Value::Text(x.to_string())),
             tiberius::ColumnData::Numeric(n) => n.map_or(Value::Null, |n| Value::Text(n.to_string())),
             tiberius::ColumnData::Guid(g) => g.map_or(Value::Null, |g| Value::Text(g.to_string())),
+            // Bytes as lowercase hex, `db clone`'s portable form.
+            tiberius::ColumnData::Binary(bytes) => bytes.as_ref().map_or(Value::Null, |bytes| {
+                Value::Text(bytes.iter().map(|b| format!("{b:02x}")).collect())
+            }),
             // Dates, binary and the rest: cast them to nvarchar in the query
             // to compare them as text.
             other => Value::Text(format!("{other:?}")),
