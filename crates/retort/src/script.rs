@@ -112,6 +112,7 @@ fn mssql_script(
                 message: step.revision().message,
                 direction: step.direction(),
                 transactional: step.revision().transactional,
+                source: step.revision().source,
                 units: step.units.clone(),
                 writes: step.writes.clone(),
             })

@@ -1,8 +1,9 @@
 //! The migration engine against a real SQL Server, for what only SQL Server
 //! has: `GO` batches (repeat counts, a failure in a later batch, offline
-//! scripts with batches and idempotent guards), history in a configured
-//! schema, introspection, connection errors and the throwaway-database
-//! fixture. The scenarios every backend shares (every target kind, drift,
+//! scripts with batches and idempotent guards), errors of every kind in the
+//! middle of a batch stopping offline scripts in any client and online runs,
+//! history in a configured schema, introspection, connection errors and the
+//! throwaway-database fixture. The scenarios every backend shares (every target kind, drift,
 //! failures, locking, a killed migrator, offline script = online result)
 //! are in `engine.rs`, which runs them on SQL Server too.
 //!
@@ -385,4 +386,296 @@ async fn offline_script_stops_at_the_first_failed_batch_in_any_client() {
             "the failed revision is not in the log"
         );
     }
+}
+
+/// A statement that fails in the middle of revision 3's second batch of
+/// [`stopping_fixture`], and the error number each server reports for it.
+struct ErrorKind {
+    name: &'static str,
+    statement: &'static str,
+    sql_server: u32,
+    babelfish: u32,
+}
+
+/// Errors of severity 11 or more, of every way a server handles them:
+/// `RAISERROR` does not end the batch even under `XACT_ABORT`, a missing
+/// object is a (re)compile error that `TRY … CATCH` does not catch at its
+/// own level, and the others end the batch and the transaction under
+/// `XACT_ABORT`.
+static ERROR_KINDS: [ErrorKind; 7] = [
+    ErrorKind { name: "RAISERROR 16", statement: "RAISERROR(N'boom', 16, 1);", sql_server: 50000, babelfish: 50000 },
+    ErrorKind { name: "THROW", statement: "THROW 50001, N'thrown', 1;", sql_server: 50001, babelfish: 50001 },
+    ErrorKind {
+        name: "primary key violation",
+        statement: "INSERT INTO three (id, v) VALUES (1, 5);",
+        sql_server: 2627,
+        babelfish: 2627,
+    },
+    ErrorKind {
+        name: "missing object",
+        statement: "INSERT INTO no_such_table (id) VALUES (1);",
+        sql_server: 208,
+        babelfish: 33557097,
+    },
+    ErrorKind { name: "1/0", statement: "UPDATE three SET v = v / 0 WHERE id = 1;", sql_server: 8134, babelfish: 8134 },
+    ErrorKind {
+        name: "arithmetic overflow",
+        statement: "UPDATE three SET v = v + 2147483647 WHERE id = 2;",
+        sql_server: 8115,
+        babelfish: 8115,
+    },
+    ErrorKind {
+        name: "CHECK violation",
+        statement: "INSERT INTO three (id, v) VALUES (4, -1);",
+        sql_server: 547,
+        babelfish: 547,
+    },
+];
+
+impl ErrorKind {
+    fn code(&self, server: retort::Flavour) -> u32 {
+        match server {
+            retort::Flavour::Standard => self.sql_server,
+            retort::Flavour::Babelfish => self.babelfish,
+        }
+    }
+}
+
+fn create_four(op: &mut retort::Operations) {
+    use retort::op::Type;
+    op.create_table("four", |t| {
+        t.column("id", Type::Int).primary_key();
+    });
+}
+
+/// Five revisions; the third (transactional or not) runs `error` on line 5,
+/// in the middle of its second batch, between rows inserted before and after
+/// it. The fourth is a Rust revision, rendered for the script's flavour.
+fn stopping_fixture(error: &str, transactional: bool) -> &'static Migrations {
+    let three: &'static str = Box::leak(
+        format!(
+            "CREATE TABLE three (id int PRIMARY KEY, v int NOT NULL CONSTRAINT ck_three_v CHECK (v >= 0));\n\
+             INSERT INTO three (id, v) VALUES (1, 1);\nGO\nINSERT INTO three (id, v) VALUES (2, 2);\n{error}\n\
+             INSERT INTO three (id, v) VALUES (3, 3);\nINSERT INTO one (id) VALUES (3);\n"
+        )
+        .into_boxed_str(),
+    );
+    let revisions: &'static [retort::Revision] = Box::leak(Box::new([
+        common::sql("f1f1", &[], "CREATE TABLE one (id int PRIMARY KEY);", "DROP TABLE one;"),
+        common::sql("f2f2", &["f1f1"], "CREATE TABLE two (id int PRIMARY KEY);", "DROP TABLE two;"),
+        retort::Revision { transactional, ..common::sql("f3f3", &["f2f2"], three, "DROP TABLE three;") },
+        retort::Revision {
+            body: retort::Body::Rust { upgrade: create_four, downgrade: None },
+            ..common::sql("f4f4", &["f3f3"], "", "")
+        },
+        common::sql("f5f5", &["f4f4"], "CREATE TABLE five (id int PRIMARY KEY);", "DROP TABLE five;"),
+    ]));
+    Box::leak(Box::new(Migrations::new(revisions)))
+}
+
+/// Empties a database [`stopping_fixture`] ran on, for the next run.
+async fn reset(db: &retort::testing::TestDatabase) {
+    connect(db)
+        .await
+        .execute(&retort::Unit::sql(
+            "DROP TABLE IF EXISTS five, four, three, two, one, retort_history_log, retort_history;",
+            "reset",
+        ))
+        .await
+        .expect("the fixture's tables drop");
+}
+
+/// A query's one text column, on an open session (one session for all the
+/// checks of a run: signing in to the server is what takes time).
+async fn column(backend: &mut AnyBackend, sql: &str) -> Vec<String> {
+    let rows = backend.query(sql, &[]).await.expect("the query runs").unwrap_or_default();
+    rows.into_iter()
+        .map(|row| match row.into_iter().next() {
+            Some(retort::Value::Text(text)) => text,
+            other => panic!("a text column, not {other:?}"),
+        })
+        .collect()
+}
+
+/// What is wrong with `db` after [`stopping_fixture`] stopped at revision 3:
+/// revisions 1 and 2 applied, nothing of revision 3 recorded as applied,
+/// nothing after the error run (the rows inserted after it, revisions 4 and
+/// 5), and, when revision 3 is transactional, nothing of it left: the
+/// schema is `expected`, revision 2's.
+async fn left_behind(db: &retort::testing::TestDatabase, expected: &retort::schema::SchemaSnapshot, transactional: bool) -> Vec<String> {
+    let mut backend = connect(db).await;
+    let mut problems = Vec::new();
+    let mut check = |what: &str, actual: Vec<String>, wanted: &[&str]| {
+        if actual != strings(wanted) {
+            problems.push(format!("{what}: {actual:?}, expected {wanted:?}"));
+        }
+    };
+    let applied = "SELECT revision_id FROM retort_history WHERE status = 'applied' ORDER BY revision_id";
+    check("applied", column(&mut backend, applied).await, &["f1f1", "f2f2"]);
+    // Online, a failed revision logs its failure; nothing else of 3 to 5.
+    let later = "SELECT CONCAT(revision_id, N' ', action, N' ', outcome) FROM dbo.retort_history_log \
+                 WHERE revision_id NOT IN (N'f1f1', N'f2f2') AND outcome <> N'failed' ORDER BY id";
+    check("events of revisions 3 to 5", column(&mut backend, later).await, &[]);
+    let one = "SELECT CAST(id AS nvarchar(10)) FROM one";
+    check("rows of one (inserted after the error)", column(&mut backend, one).await, &[]);
+    let tables = "SELECT name FROM sys.tables WHERE SCHEMA_NAME(schema_id) = N'dbo' AND name NOT LIKE 'retort%' ORDER BY name";
+    if transactional {
+        check("tables", column(&mut backend, tables).await, &["one", "two"]);
+        match backend.introspect(&HistoryTable::default()).await {
+            Ok(actual) if actual == *expected => {}
+            actual => problems.push(format!("the schema is not revision 2's: {actual:?}")),
+        }
+    } else {
+        // Batch 1 and the statement before the error committed on their own.
+        check("tables", column(&mut backend, tables).await, &["one", "three", "two"]);
+        let three = "SELECT CAST(id AS nvarchar(10)) FROM three ORDER BY id";
+        check("rows of three", column(&mut backend, three).await, &["1", "2"]);
+    }
+    problems
+}
+
+/// Revision 2's schema, as an online upgrade builds it on `db`.
+async fn schema_at_revision_two(db: &retort::testing::TestDatabase) -> retort::schema::SchemaSnapshot {
+    upgrade(db, stopping_fixture("", true), "f2f2").await.unwrap();
+    connect(db).await.introspect(&HistoryTable::default()).await.unwrap()
+}
+
+/// One database per error kind, for the kinds to run side by side (each run
+/// signs in to the server several times, which is what takes time).
+macro_rules! database_per_kind {
+    () => {{
+        let mut databases = Vec::new();
+        for _ in &ERROR_KINDS {
+            databases.push(retort::test_database!(MSSQL));
+        }
+        databases
+    }};
+}
+
+/// Runs `runs` for each error kind on its own database, side by side, and
+/// asserts that none found a problem.
+async fn for_every_kind<'a, F, R>(databases: &'a [retort::testing::TestDatabase], runs: R)
+where
+    R: Fn(&'static ErrorKind, &'a retort::testing::TestDatabase) -> F,
+    F: std::future::Future<Output = (usize, Vec<String>)>,
+{
+    let all = futures_util::future::join_all(ERROR_KINDS.iter().zip(databases).map(|(kind, db)| runs(kind, db))).await;
+    let (mut count, mut failures) = (0, Vec::new());
+    for (runs, problems) in all {
+        count += runs;
+        failures.extend(problems);
+    }
+    assert!(failures.is_empty(), "{} of {count} runs did not stop:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{count} runs stopped at their error");
+}
+
+/// The offline scripts of [`stopping_fixture`] with `kind`'s error, for
+/// both flavours (once when they are the same text), plain and idempotent,
+/// run by the client on `db`; returns how many ran and their problems.
+async fn offline_runs(
+    kind: &'static ErrorKind,
+    db: &retort::testing::TestDatabase,
+    expected: &retort::schema::SchemaSnapshot,
+    server: retort::Flavour,
+) -> (usize, Vec<String>) {
+    let (mut runs, mut failures) = (0, Vec::new());
+    for transactional in [true, false] {
+        let migrations = stopping_fixture(kind.statement, transactional);
+        let plan =
+            retort::Plan::upgrade(&retort::RevisionGraph::new(migrations), &Default::default(), &target("heads")).unwrap();
+        for options in [ScriptOptions::default(), ScriptOptions::idempotent()] {
+            let mut scripts: Vec<(String, String)> = Vec::new();
+            for flavour in [retort::Flavour::Standard, retort::Flavour::Babelfish] {
+                let rendered = retort::render_plan(&plan, retort::Dialect::Mssql, flavour, retort::Start::Replay(&[])).unwrap();
+                let script = retort::render_script_with(&rendered, &HistoryTable::default(), &options).unwrap();
+                match scripts.iter_mut().find(|(_, text)| *text == script) {
+                    Some((flavours, _)) => flavours.push_str(&format!(" and {flavour:?}")),
+                    None => scripts.push((format!("{flavour:?}"), script)),
+                }
+            }
+            for (flavours, script) in scripts {
+                reset(db).await;
+                let url = db.url().to_owned();
+                let outcome = tokio::task::spawn_blocking(move || common::run_script_on(MSSQL, &url, &script))
+                    .await
+                    .expect("the client ran");
+                let run = format!(
+                    "{} in a {}transactional revision, {} script for {flavours}",
+                    kind.name,
+                    if transactional { "" } else { "non-" },
+                    if options.idempotent { "idempotent" } else { "--sql" },
+                );
+                runs += 1;
+                let mut problems = left_behind(db, expected, transactional).await;
+                let output = format!("{}\n{}", outcome.stdout, outcome.stderr);
+                let code = format!("Msg {}", kind.code(server));
+                if !outcome.errors.iter().any(|line| line.trim_start().starts_with(&code)) {
+                    problems.push(format!("{} did not report {code}: {:?}", outcome.client, outcome.errors));
+                }
+                // tsql runs the guard after the failed batch, which names the
+                // revision and the batch whatever the error was.
+                if outcome.client == "tsql"
+                    && !output.contains("retort: batch 2 of upgrade f3f3 (migrations/fixture.sql:4) failed")
+                {
+                    problems.push(format!("no notice naming revision f3f3 and its batch 2:\n{output}"));
+                }
+                if !problems.is_empty() {
+                    failures.push(format!("{run}:\n  {}", problems.join("\n  ")));
+                }
+            }
+        }
+    }
+    (runs, failures)
+}
+
+#[tokio::test]
+async fn offline_scripts_stop_at_any_error_of_any_statement_in_any_client() {
+    let expected = schema_at_revision_two(&retort::test_database!(MSSQL)).await;
+    let databases = database_per_kind!();
+    let server = common::flavour(&databases[0]).await;
+    for_every_kind(&databases, |kind, db| offline_runs(kind, db, &expected, server)).await;
+}
+
+/// An online upgrade of [`stopping_fixture`] with `kind`'s error, its third
+/// revision transactional and not, on `db`; returns how many ran and their
+/// problems.
+async fn online_runs(
+    kind: &'static ErrorKind,
+    db: &retort::testing::TestDatabase,
+    expected: &retort::schema::SchemaSnapshot,
+    server: retort::Flavour,
+) -> (usize, Vec<String>) {
+    let (mut runs, mut failures) = (0, Vec::new());
+    for transactional in [true, false] {
+        reset(db).await;
+        let result = upgrade(db, stopping_fixture(kind.statement, transactional), "heads").await;
+        let run = format!("{} in a {}transactional revision", kind.name, if transactional { "" } else { "non-" });
+        runs += 1;
+        let mut problems = left_behind(db, expected, transactional).await;
+        match result {
+            Ok(ids) => problems.push(format!("the upgrade succeeded: {ids:?}")),
+            Err(error) => {
+                let text = error.to_string();
+                // The error's own line, even where the server reports the
+                // line that raised it again.
+                let wanted = "revision f3f3 failed at migrations/fixture.sql:5, statement 2";
+                let code = format!("(code {})", kind.code(server));
+                if !text.contains(wanted) || !text.contains(&code) {
+                    problems.push(format!("the error does not say `{wanted}` and `{code}`: {text}"));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{run}:\n  {}", problems.join("\n  ")));
+        }
+    }
+    (runs, failures)
+}
+
+#[tokio::test]
+async fn online_upgrade_stops_at_any_error_of_any_statement() {
+    let expected = schema_at_revision_two(&retort::test_database!(MSSQL)).await;
+    let databases = database_per_kind!();
+    let server = common::flavour(&databases[0]).await;
+    for_every_kind(&databases, |kind, db| online_runs(kind, db, &expected, server)).await;
 }

@@ -181,12 +181,13 @@ async fn each_revision_is_reported_as_it_commits(kind: BackendKind) {
     let reported = reported.lock().unwrap().clone();
     assert_eq!(reported.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["r000", "r001", "r002"]);
     // The first two before the slow third one ends, not all at the end: the
-    // third sleeps 2.5 s, so it is reported at least that long after the
-    // second (2 s leaves half a second of margin for clocks), and the second
-    // well before the third could have been.
+    // third sleeps 2.5 s after the second commits, so reported as each
+    // commits, it comes at least that long after the second (2 s leaves
+    // half a second of margin for clocks); reported at the end of the run,
+    // all three would come together. No bound on when the run starts: a
+    // loaded server can take seconds to create the history tables.
     let gap = reported[2].1.saturating_sub(reported[1].1);
     assert!(gap >= Duration::from_millis(2000), "{reported:?}");
-    assert!(reported[1].1 < Duration::from_millis(2000), "{reported:?}");
 }
 
 async fn non_transactional_revision_runs_statement_by_statement(kind: BackendKind) {

@@ -9,7 +9,7 @@
 //! transaction), and so that a failure names its statement. SQLite uses it
 //! to locate a statement that fails before SQLite can prepare it.
 
-use sqlparser::dialect::{Dialect as SqlparserDialect, GenericDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect as SqlparserDialect, MsSqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::Dialect;
@@ -35,43 +35,67 @@ impl Piece {
 /// string, say) is one piece from there on: the server will say what is
 /// wrong with it.
 pub(crate) fn split(dialect: Dialect, sql: &str) -> Vec<Piece> {
+    statements(dialect, sql).into_iter().map(|statement| statement.piece).collect()
+}
+
+/// One statement of a unit with its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Statement<'a> {
+    pub piece: Piece,
+    /// The text of each token, exactly as written, without the whitespace
+    /// and comments between them; the whole piece as one token when the
+    /// tokenizer could not read it.
+    pub tokens: Vec<&'a str>,
+}
+
+/// The statements of `sql` (as [`split`] cuts them) with their tokens: what
+/// a revision's fingerprint compares, so that comments and whitespace
+/// between tokens do not count and everything else does.
+pub(crate) fn statements(dialect: Dialect, sql: &str) -> Vec<Statement<'_>> {
     let flavour: &dyn SqlparserDialect = match dialect {
         Dialect::Postgres => &PostgreSqlDialect {},
         Dialect::Sqlite => &SQLiteDialect {},
-        Dialect::Mssql => &GenericDialect {},
+        // T-SQL's own rules: `[…]` identifiers, nested comments.
+        Dialect::Mssql => &MsSqlDialect {},
     };
-    let lines = LineIndex::new(sql);
+    let mut lines = LineIndex::new(sql);
     let tokens = match Tokenizer::new(flavour, sql).tokenize_with_location() {
         Ok(tokens) => tokens,
         Err(_) => {
             let start = skip_trivia(sql, 0);
             return (start < sql.len())
-                .then(|| Piece { start, end: sql.len(), line: lines.line_of(start) })
+                .then(|| {
+                    let piece = Piece { start, end: sql.len(), line: lines.line_of(start) };
+                    Statement { tokens: vec![piece.text(sql)], piece }
+                })
                 .into_iter()
                 .collect();
         }
     };
-    let mut pieces = Vec::new();
-    // The open statement: where it starts, its line, where its last token ends.
-    let mut current: Option<(usize, u32, usize)> = None;
+    let mut statements = Vec::new();
+    // The open statement: where it starts, its line, where its last token
+    // ends, and its tokens.
+    let mut current: Option<(usize, u32, usize, Vec<&str>)> = None;
     let mut depth = 0u32;
     let mut words: Vec<String> = Vec::new();
     for (index, token) in tokens.iter().enumerate() {
         if is_trivia(&token.token) {
             continue;
         }
+        let start = lines.offset(token.span.start.line, token.span.start.column);
         let end = lines.offset(token.span.end.line, token.span.end.column);
-        let (from, line, _) = *current.get_or_insert_with(|| {
+        let open = current.get_or_insert_with(|| {
             words.clear();
             depth = 0;
-            let start = lines.offset(token.span.start.line, token.span.start.column);
-            (start, u32::try_from(token.span.start.line).unwrap_or(u32::MAX), start)
+            (start, u32::try_from(token.span.start.line).unwrap_or(u32::MAX), start, Vec::new())
         });
-        current = Some((from, line, end));
+        open.2 = end;
+        open.3.push(&sql[start.min(end)..end]);
         match &token.token {
             Token::SemiColon if depth == 0 => {
-                pieces.push(Piece { start: from, end, line });
-                current = None;
+                if let Some((start, line, end, tokens)) = current.take() {
+                    statements.push(Statement { piece: Piece { start, end, line }, tokens });
+                }
             }
             Token::Word(word) if word.quote_style.is_none() => {
                 let upper = word.value.to_ascii_uppercase();
@@ -90,10 +114,10 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Vec<Piece> {
             _ => {}
         }
     }
-    if let Some((start, line, end)) = current {
-        pieces.push(Piece { start, end, line });
+    if let Some((start, line, end, tokens)) = current {
+        statements.push(Statement { piece: Piece { start, end, line }, tokens });
     }
-    pieces
+    statements
 }
 
 fn next_word_is(tokens: &[TokenWithSpan], expected: &str) -> bool {
@@ -131,20 +155,32 @@ pub(crate) fn skip_trivia(sql: &str, from: usize) -> usize {
 struct LineIndex<'a> {
     sql: &'a str,
     starts: Vec<usize>,
+    /// The last position asked for, (line, column, byte offset): tokens
+    /// come in order, so the next one is found from there instead of from
+    /// its line's start, which keeps a long one-line script linear.
+    last: (u64, u64, usize),
 }
 
 impl<'a> LineIndex<'a> {
     fn new(sql: &'a str) -> Self {
         let starts = std::iter::once(0).chain(sql.match_indices('\n').map(|(at, _)| at + 1)).collect();
-        Self { sql, starts }
+        Self { sql, starts, last: (1, 1, 0) }
     }
 
-    fn offset(&self, line: u64, column: u64) -> usize {
-        let Some(&start) = usize::try_from(line).ok().and_then(|l| l.checked_sub(1)).and_then(|l| self.starts.get(l)) else {
-            return self.sql.len();
+    fn offset(&mut self, line: u64, column: u64) -> usize {
+        let (from_column, from) = match self.last {
+            (last_line, last_column, at) if last_line == line && last_column <= column => (last_column, at),
+            _ => {
+                let Some(&start) = usize::try_from(line).ok().and_then(|l| l.checked_sub(1)).and_then(|l| self.starts.get(l)) else {
+                    return self.sql.len();
+                };
+                (1, start)
+            }
         };
-        let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
-        self.sql[start..].char_indices().nth(skip).map_or(self.sql.len(), |(at, _)| start + at)
+        let skip = usize::try_from(column.saturating_sub(from_column)).unwrap_or(usize::MAX);
+        let offset = self.sql[from..].char_indices().nth(skip).map_or(self.sql.len(), |(at, _)| from + at);
+        self.last = (line, column, offset);
+        offset
     }
 
     fn line_of(&self, offset: usize) -> u32 {

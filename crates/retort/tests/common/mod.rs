@@ -297,31 +297,36 @@ pub struct ScriptOutcome {
 /// Runs an offline script as [`run_script`] does, and returns what
 /// happened instead of asserting that it succeeded.
 pub fn run_script_allowing_errors(db: &TestDatabase, script: &str) -> ScriptOutcome {
+    run_script_on(db.kind(), db.url(), script)
+}
+
+/// [`run_script_allowing_errors`] on the database of `kind` at `url`, for
+/// a thread of its own (`tokio::task::spawn_blocking`).
+pub fn run_script_on(kind: BackendKind, url: &str, script: &str) -> ScriptOutcome {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("script.sql");
     std::fs::write(&file, script).expect("the script is written");
-    let tsql = BackendKind::Mssql == db.kind() && Command::new("tsql").arg("-C").output().is_ok();
-    let (client, mut command) = match db.kind() {
+    let tsql = BackendKind::Mssql == kind && Command::new("tsql").arg("-C").output().is_ok();
+    let (client, mut command) = match kind {
         BackendKind::Sqlite => {
             let mut command = Command::new("sqlite3");
-            command
-                .arg("-bail")
-                .arg(url(db).sqlite_path().expect("a file database"));
+            let url = DatabaseUrl::parse(url).expect("the fixture gives valid URLs");
+            command.arg("-bail").arg(url.sqlite_path().expect("a file database"));
             ("sqlite3", command)
         }
         BackendKind::Postgres => {
             let mut command = Command::new("psql");
-            command.args(["-q", "-X", "-v", "ON_ERROR_STOP=1", db.url()]);
+            command.args(["-q", "-X", "-v", "ON_ERROR_STOP=1", url]);
             ("psql", command)
         }
         BackendKind::Mssql if tsql => {
             let mut command = Command::new("tsql");
-            command.args(tsql_args(db)).env("TDSVER", "7.4");
+            command.args(tsql_args(url)).env("TDSVER", "7.4");
             ("tsql", command)
         }
         BackendKind::Mssql => {
             let mut command = Command::new("sqlcmd");
-            command.args(sqlcmd_args(db)).arg("-i").arg(&file);
+            command.args(sqlcmd_args(url)).arg("-i").arg(&file);
             ("sqlcmd", command)
         }
     };
@@ -346,8 +351,8 @@ pub fn run_script_allowing_errors(db: &TestDatabase, script: &str) -> ScriptOutc
 
 /// Host, port, user, password and database of a fixture URL, for tsql
 /// (without TLS: test servers accept plain connections).
-fn tsql_args(db: &TestDatabase) -> Vec<String> {
-    let parts = url_parts(db);
+fn tsql_args(url: &str) -> Vec<String> {
+    let parts = url_parts(url);
     vec![
         "-H".into(),
         parts.host,
@@ -373,8 +378,8 @@ struct UrlParts {
 }
 
 /// Host, port, user, password and database of a fixture URL, for sqlcmd.
-fn sqlcmd_args(db: &TestDatabase) -> Vec<String> {
-    let parts = url_parts(db);
+fn sqlcmd_args(url: &str) -> Vec<String> {
+    let parts = url_parts(url);
     vec![
         "-b".into(),
         "-C".into(), // trust the server's certificate: test servers have self-signed ones
@@ -389,8 +394,8 @@ fn sqlcmd_args(db: &TestDatabase) -> Vec<String> {
     ]
 }
 
-fn url_parts(db: &TestDatabase) -> UrlParts {
-    let url = url::Url::parse(db.url()).expect("the fixture gives mssql:// URLs");
+fn url_parts(url: &str) -> UrlParts {
+    let url = url::Url::parse(url).expect("the fixture gives mssql:// URLs");
     let decode = |text: &str| {
         let bytes = text.as_bytes();
         let mut out = Vec::new();

@@ -19,6 +19,7 @@
 //! | `sys.sequences` | sequences are read from `INFORMATION_SCHEMA.SEQUENCES` (both) |
 //! | per-database application locks (they are server-wide) | the lock's resource names the database (both) |
 //! | `SET NOEXEC ON` (accepted, ignored) | offline scripts also stop through `SET PARSEONLY ON` (see `offline`) |
+//! | the error's own line in an error raised again by `THROW;` (it reports the line of `THROW`) | the `CATCH` block sends `ERROR_LINE()` as a row first (both; see `transaction::stop_at_first_error`) |
 //! | a stable catalog while another database is dropped (its views read every database) | introspection reads again |
 //! | keeping a table's triggers when one of its columns is dropped (they vanish) | not handled: a known limitation |
 //! | `IN (N'…')` in a CHECK (`sys.check_constraints` then fails) | not handled: a known limitation |

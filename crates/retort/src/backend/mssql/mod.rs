@@ -21,11 +21,13 @@ mod errors;
 mod flavour;
 mod lock;
 mod offline;
+mod postgres_form;
 mod snapshot;
 mod transaction;
 
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt as _;
 use tiberius::Query;
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
@@ -39,8 +41,10 @@ use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
+pub(crate) use self::snapshot::{babelfish_expression, babelfish_index_name, IndexName};
 #[cfg(feature = "testing")]
 pub(crate) use self::flavour::drop_database_sql;
+pub(crate) use self::batch::split_batches;
 
 /// The tiberius client over a Tokio TCP stream.
 pub type MssqlClient = tiberius::Client<Compat<TcpStream>>;
@@ -194,6 +198,36 @@ impl MssqlBackend {
         self.client.simple_query(sql).await?.into_results().await
     }
 
+    /// Runs one request of [`transaction::requests`], dropping its rows. When
+    /// it fails, the failure carries the line and module that the `CATCH`
+    /// block of [`transaction::stop_at_first_error`] reported, if it ran:
+    /// Babelfish raises the error again with the line of its `THROW`.
+    async fn user_batch(&mut self, sql: &str) -> Result<(), Failure> {
+        let mut stream = self.client.simple_query(sql).await.map_err(|error| Failure::from(&error))?;
+        let mut reported = None;
+        loop {
+            match stream.try_next().await {
+                Ok(Some(tiberius::QueryItem::Row(row))) => {
+                    if row.columns().first().is_some_and(|column| column.name() == transaction::ERROR_LINE_COLUMN) {
+                        let line = row.try_get::<i32, _>(0).ok().flatten().and_then(|line| u32::try_from(line).ok());
+                        let procedure = row.try_get::<&str, _>(1).ok().flatten().unwrap_or_default().to_owned();
+                        reported = line.map(|line| (line, procedure));
+                    }
+                }
+                Ok(Some(tiberius::QueryItem::Metadata(_))) => {}
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    let mut failure = Failure::from(&error);
+                    if let (Failure::Server(server), Some((line, procedure))) = (&mut failure, reported) {
+                        server.line = line;
+                        server.procedure = procedure;
+                    }
+                    return Err(failure);
+                }
+            }
+        }
+    }
+
     /// Runs `sql` as a parameterised request and returns its first result.
     async fn query_rows(
         &mut self,
@@ -300,6 +334,7 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
         };
         // Requests are small and answered one at a time: no Nagle delay.
         let _ = tcp.set_nodelay(true);
+        config::notice_trusted_certificate(options);
         match tiberius::Client::connect(config.clone(), tcp.compat_write()).await {
             Ok(client) => return Ok(client),
             Err(tiberius::error::Error::Routing { host, port }) => {
@@ -433,18 +468,20 @@ impl Backend for MssqlBackend {
 
     async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
         let begin = self.begin_pending.then_some(BEGIN);
-        for Request { text, origin } in transaction::requests(unit, begin) {
+        for Request { text, origin } in transaction::requests(unit, begin, self.in_transaction) {
             // Sent from here on, even if it fails.
             self.begin_pending = false;
-            if let Err(error) = self.batch(&text).await {
-                let failure = Failure::from(&error);
+            if let Err(failure) = self.user_batch(&text).await {
                 return Err(match (origin, &failure) {
                     (Some(origin), Failure::Server(_)) => RunError::Statement(errors::statement_error(&origin, unit, &failure)),
                     (Some(origin), _) => RunError::Backend(BackendError::Database {
                         context: "running a batch",
                         message: format!("batch {} of {}: {failure}", origin.batch, unit.label),
                     }),
-                    (None, _) => RunError::Backend(database_error("starting a transaction")(error)),
+                    (None, _) => RunError::Backend(BackendError::Database {
+                        context: "starting a transaction",
+                        message: failure.to_string(),
+                    }),
                 });
             }
         }

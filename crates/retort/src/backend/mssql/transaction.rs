@@ -19,6 +19,15 @@
 //! sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on most errors, but
 //! not on compile errors such as a missing table under deferred name
 //! resolution, and no transaction may outlive a failed run.
+//!
+//! Inside a revision's transaction, statements that run after an error in
+//! the same batch are rolled back with it, so a batch goes as it is: tiberius
+//! keeps the first error token of a batch, whatever follows it. Outside a
+//! transaction (a revision that opted out), what runs after an error
+//! commits, and not every error ends a batch: `RAISERROR` never does, and
+//! without `XACT_ABORT` a constraint violation ends only its statement. There
+//! each user batch runs inside `TRY … CATCH` ([`stop_at_first_error`]), so
+//! that the server itself stops at the first error of severity 11 or more.
 
 use super::batch::{self, starts_with_batch_first_statement};
 use crate::backend::Unit;
@@ -53,6 +62,35 @@ pub(crate) const ROLLBACK_IF_OPEN: &str = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTI
 /// Ends a transactional revision.
 pub(crate) const COMMIT: &str = "COMMIT TRANSACTION;";
 
+/// The first column of the row the `CATCH` block of [`stop_at_first_error`]
+/// sends before raising the error again: the line of the error, then the
+/// module it was raised in (NULL in the batch itself). SQL Server keeps both
+/// in the raised error; Babelfish reports the line of `THROW` instead.
+pub(crate) const ERROR_LINE_COLUMN: &str = "retort_error_line";
+
+/// Runs a user batch so that the server stops at its first error: the
+/// batch inside `TRY`, and a `CATCH` that rolls back what the batch opened,
+/// says where the error was ([`ERROR_LINE_COLUMN`]) and raises it again with
+/// its own number, message and severity (`THROW`). `BEGIN TRY` shares the
+/// batch's first line so that the server's line numbers still match the
+/// file. A batch that must be first in its batch goes as it is: it is one
+/// statement, so nothing runs after its error anyway.
+///
+/// A compile error (a syntax error, or a missing table under deferred name
+/// resolution) ends the batch without entering `CATCH`; the server then
+/// reports it as it is.
+pub(crate) fn stop_at_first_error(sql: &str) -> String {
+    if starts_with_batch_first_statement(sql) {
+        return sql.to_owned();
+    }
+    // A last line without a break may be a `--` comment.
+    let line_break = if sql.ends_with('\n') { "" } else { "\n" };
+    format!(
+        "BEGIN TRY {sql}{line_break}END TRY BEGIN CATCH IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; \
+         SELECT ERROR_LINE() AS {ERROR_LINE_COLUMN}, ERROR_PROCEDURE() AS retort_error_procedure; THROW; END CATCH;"
+    )
+}
+
 /// SQL Server accepts at most 2100 parameters in one request.
 pub(crate) const MAX_PARAMETERS: usize = 2100;
 
@@ -76,8 +114,9 @@ pub(crate) struct Request {
 
 /// The SQL batches that run `unit`, split on its `GO` lines (a batch with a
 /// repeat count, `GO 3`, is sent that many times), with `begin` in front of
-/// the first one when a transaction is still to open.
-pub(crate) fn requests(unit: &Unit, mut begin: Option<&str>) -> Vec<Request> {
+/// the first one when a transaction is still to open. Outside a transaction
+/// (`in_transaction` false) each batch is [`stop_at_first_error`]'s.
+pub(crate) fn requests(unit: &Unit, mut begin: Option<&str>, in_transaction: bool) -> Vec<Request> {
     let mut requests = Vec::new();
     for (number, piece) in batch::split_batches(&unit.sql).into_iter().enumerate() {
         let origin = Origin {
@@ -92,7 +131,8 @@ pub(crate) fn requests(unit: &Unit, mut begin: Option<&str>) -> Vec<Request> {
                     requests.push(Request { text: begin.trim_end().to_owned(), origin: None });
                     piece.sql.clone()
                 }
-                None => piece.sql.clone(),
+                None if in_transaction => piece.sql.clone(),
+                None => stop_at_first_error(&piece.sql),
             };
             requests.push(Request { text, origin: Some(origin.clone()) });
         }
@@ -193,7 +233,7 @@ mod tests {
 
     #[test]
     fn requests_put_begin_on_the_first_line_and_number_the_batches() {
-        let requests = requests(&unit("-- revision: a1\nCREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\n"), Some(BEGIN));
+        let requests = requests(&unit("-- revision: a1\nCREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\n"), Some(BEGIN), true);
         assert_eq!(
             texts(&requests),
             [format!("{BEGIN}-- revision: a1\nCREATE TABLE a (id int);\n").as_str(), "INSERT a VALUES (1);\n"]
@@ -204,7 +244,7 @@ mod tests {
 
     #[test]
     fn requests_send_begin_alone_before_a_batch_first_statement() {
-        let requests = requests(&unit("CREATE VIEW v AS SELECT 1 AS one\n"), Some(BEGIN));
+        let requests = requests(&unit("CREATE VIEW v AS SELECT 1 AS one\n"), Some(BEGIN), true);
         assert_eq!(texts(&requests), [BEGIN.trim_end(), "CREATE VIEW v AS SELECT 1 AS one\n"]);
         assert_eq!(requests[0].origin, None);
     }
@@ -212,10 +252,23 @@ mod tests {
     #[test]
     fn requests_repeat_a_batch_with_a_count_and_skip_empty_ones() {
         assert_eq!(
-            texts(&requests(&unit("INSERT t DEFAULT VALUES\nGO 2\n"), None)),
+            texts(&requests(&unit("INSERT t DEFAULT VALUES\nGO 2\n"), None, true)),
             ["INSERT t DEFAULT VALUES\n", "INSERT t DEFAULT VALUES\n"]
         );
-        assert!(requests(&unit("-- nothing\n\nGO\n"), Some(BEGIN)).is_empty());
+        assert!(requests(&unit("-- nothing\n\nGO\n"), Some(BEGIN), true).is_empty());
+    }
+
+    #[test]
+    fn requests_outside_a_transaction_stop_at_the_first_error_on_the_same_lines() {
+        let requests = requests(&unit("INSERT a VALUES (1); -- one\nGO\nCREATE VIEW v AS SELECT 1 AS one"), None, false);
+        assert_eq!(
+            texts(&requests),
+            [
+                "BEGIN TRY INSERT a VALUES (1); -- one\nEND TRY BEGIN CATCH IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; \
+                 SELECT ERROR_LINE() AS retort_error_line, ERROR_PROCEDURE() AS retort_error_procedure; THROW; END CATCH;",
+                "CREATE VIEW v AS SELECT 1 AS one",
+            ]
+        );
     }
 
     #[test]
