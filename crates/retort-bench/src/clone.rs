@@ -74,6 +74,8 @@ const COLUMNS: [&str; 8] = [
 struct Rows {
     into_mssql: RowId,
     into_mssql_copy: RowId,
+    inserts_into_mssql: RowId,
+    inserts_into_mssql_copy: RowId,
     out_of_mssql: RowId,
     out_of_mssql_copy: RowId,
     bulk_floor: RowId,
@@ -92,7 +94,15 @@ impl Rows {
                 report,
                 "SQLite → SQL Server: db clone, whole (recreate, upgrade, copy)",
             ),
-            into_mssql_copy: row(report, "SQLite → SQL Server: copying the table"),
+            into_mssql_copy: row(report, "SQLite → SQL Server: copying the table (bulk load)"),
+            inserts_into_mssql: row(
+                report,
+                "SQLite → SQL Server: db clone, whole, INSERT statements only",
+            ),
+            inserts_into_mssql_copy: row(
+                report,
+                "SQLite → SQL Server: copying the table (INSERT statements)",
+            ),
             out_of_mssql: row(report, "SQL Server → SQLite: db clone, whole"),
             out_of_mssql_copy: row(report, "SQL Server → SQLite: copying the table"),
             bulk_floor: row(
@@ -103,10 +113,12 @@ impl Rows {
         }
     }
 
-    fn all(&self) -> [RowId; 6] {
+    fn all(&self) -> [RowId; 8] {
         [
             self.into_mssql,
             self.into_mssql_copy,
+            self.inserts_into_mssql,
+            self.inserts_into_mssql_copy,
             self.out_of_mssql,
             self.out_of_mssql_copy,
             self.bulk_floor,
@@ -148,6 +160,11 @@ pub async fn run(bench: &Bench, rows: usize, batch: usize) -> Report {
             Ok(times) => {
                 report.record(ids.into_mssql, Ok(times.into_mssql.elapsed));
                 report.record(ids.into_mssql_copy, Ok(copy_time(&times.into_mssql)));
+                report.record(ids.inserts_into_mssql, Ok(times.inserts_into_mssql.elapsed));
+                report.record(
+                    ids.inserts_into_mssql_copy,
+                    Ok(copy_time(&times.inserts_into_mssql)),
+                );
                 report.record(ids.out_of_mssql, Ok(times.out_of_mssql.elapsed));
                 report.record(ids.out_of_mssql_copy, Ok(copy_time(&times.out_of_mssql)));
                 report.record(ids.read_floor, Ok(times.read_floor));
@@ -156,6 +173,8 @@ pub async fn run(bench: &Bench, rows: usize, batch: usize) -> Report {
                 for id in [
                     ids.into_mssql,
                     ids.into_mssql_copy,
+                    ids.inserts_into_mssql,
+                    ids.inserts_into_mssql_copy,
                     ids.out_of_mssql,
                     ids.out_of_mssql_copy,
                     ids.read_floor,
@@ -253,7 +272,12 @@ impl Person {
     }
 }
 
-fn options(source: &str, destination: &str, batch: usize) -> Result<CloneOptions, String> {
+fn options(
+    source: &str,
+    destination: &str,
+    batch: usize,
+    bulk_load: bool,
+) -> Result<CloneOptions, String> {
     Ok(CloneOptions {
         migrations: &MIGRATIONS,
         source: DatabaseUrl::parse(source).map_err(|e| e.to_string())?,
@@ -264,29 +288,40 @@ fn options(source: &str, destination: &str, batch: usize) -> Result<CloneOptions
         batch_rows: batch,
         history: HistoryTable::default(),
         allow_remote: false,
+        bulk_load,
     })
 }
 
 struct CloneTimes {
     into_mssql: CloneReport,
+    inserts_into_mssql: CloneReport,
     out_of_mssql: CloneReport,
     read_floor: Duration,
 }
 
-/// SQLite → a new SQL Server database, then that database → a new SQLite
-/// one, then the read floor on the SQL Server copy.
+/// SQLite → a new SQL Server database by bulk load, and → another by INSERT
+/// statements only; then the first → a new SQLite one, then the read floor
+/// on the SQL Server copy.
 async fn clone_sample(
     source: &TestDatabase,
     rows: usize,
     batch: usize,
 ) -> Result<CloneTimes, String> {
     let mssql = TestDatabase::mssql().map_err(|e| e.to_string())?;
-    let into_mssql = clone(&options(source.url(), mssql.url(), batch)?, rows).await?;
+    let into_mssql = clone(&options(source.url(), mssql.url(), batch, true)?, rows).await?;
+    if !into_mssql.tables.iter().all(|t| t.bulk_loaded) {
+        return Err("the clone into SQL Server did not bulk-load every table".to_owned());
+    }
+    let inserted = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let inserts_into_mssql =
+        clone(&options(source.url(), inserted.url(), batch, false)?, rows).await?;
+    drop(inserted);
     let sqlite = TestDatabase::sqlite().map_err(|e| e.to_string())?;
-    let out_of_mssql = clone(&options(mssql.url(), sqlite.url(), batch)?, rows).await?;
+    let out_of_mssql = clone(&options(mssql.url(), sqlite.url(), batch, true)?, rows).await?;
     let read_floor = read_floor_sample(mssql.url(), rows).await?;
     Ok(CloneTimes {
         into_mssql,
+        inserts_into_mssql,
         out_of_mssql,
         read_floor,
     })

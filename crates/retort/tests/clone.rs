@@ -155,6 +155,7 @@ fn options(source: &TestDatabase, dest: &TestDatabase, key_text: &str) -> CloneO
         batch_rows: 4, // Several pages per table.
         history: HistoryTable::default(),
         allow_remote: false,
+        bulk_load: true,
     }
 }
 
@@ -680,6 +681,22 @@ async fn bulk_load_into_sql_server_keeps_every_kind_of_value() {
     retort::execute_in_transaction(&mut backend, &[insert]).await.expect("a new row gets an id after the copied ones");
     let rows = backend.query("SELECT MAX(id) FROM kinds", &[]).await.expect("reads").unwrap_or_default();
     assert_eq!(rows.first().and_then(|row| row.first()), Some(&Value::Int(21)));
+}
+
+/// The same clone with the bulk load turned off: every table goes in as
+/// INSERT statements, and every value still arrives as it left.
+#[tokio::test]
+async fn insert_statements_into_sql_server_keep_every_kind_of_value() {
+    let Some(source) = kinds_source(&[]).await else { return };
+    let mssql = retort::test_database!(BackendKind::Mssql);
+    let back = retort::test_database!(BackendKind::Sqlite);
+    let options = CloneOptions { bulk_load: false, ..kinds_options(&source, &mssql) };
+    let report = clone(&options).await.expect("the clone into SQL Server succeeds");
+    assert!(report.tables.iter().all(|t| !t.bulk_loaded), "{report:?}");
+    clone(&kinds_options(&mssql, &back)).await.expect("the clone back into SQLite succeeds");
+    for table in ["kinds", "exact"] {
+        assert_eq!(quoted_rows(&back, table), quoted_rows(&source, table), "{table}");
+    }
 }
 
 /// A row SQL Server refuses on the second load of a table: the clone

@@ -19,6 +19,15 @@ use super::{CloneProgress, TableReport};
 use crate::history::{Rendered, Value};
 use crate::{Backend, BulkError, BulkInsert, Dialect, Flavour, RunError, Unit};
 
+/// How the destination is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Writes {
+    /// Rows per read of the source and per write of the destination.
+    pub batch: usize,
+    /// Whether to try the destination's bulk load first.
+    pub bulk_load: bool,
+}
+
 /// Copies every planned table, parents first.
 pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     source: &mut S,
@@ -26,7 +35,7 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     plan: &ClonePlan,
     selection: &Selection,
     masker: &mut Masker,
-    batch: usize,
+    writes: Writes,
     progress: &mut dyn FnMut(&CloneProgress),
 ) -> Result<Vec<TableReport>, CloneError> {
     clear(dest, plan).await?;
@@ -53,7 +62,7 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
             })
         };
         notify(0);
-        let (copied, loaded) = copy_table(source, dest, table, selection[index].as_ref(), masker, batch, &mut notify).await?;
+        let (copied, loaded) = copy_table(source, dest, table, selection[index].as_ref(), masker, writes, &mut notify).await?;
         rows_done += copied;
         if loaded {
             bulk_loaded.push(index);
@@ -76,7 +85,7 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     }
     for (index, table) in plan.tables.iter().enumerate() {
         if !table.deferred.is_empty() {
-            set_deferred(source, dest, table, selection[index].as_ref(), masker, batch).await?;
+            set_deferred(source, dest, table, selection[index].as_ref(), masker, writes.batch).await?;
         }
     }
     after_copy(dest, plan, &bulk_loaded).await?;
@@ -323,6 +332,7 @@ fn key_bytes(values: &[Value]) -> Vec<u8> {
 struct Inserts<'a> {
     table: &'a TablePlan,
     dialect: Dialect,
+    flavour: Flavour,
     /// Positions (in the table's columns) of the columns inserted, in the
     /// order a page row holds them.
     columns: Vec<usize>,
@@ -335,8 +345,8 @@ struct Inserts<'a> {
 type Shape = (Vec<bool>, Vec<Value>, usize);
 
 impl<'a> Inserts<'a> {
-    fn new(table: &'a TablePlan, dialect: Dialect, columns: Vec<usize>) -> Self {
-        Inserts { table, dialect, columns, cache: HashMap::new() }
+    fn new(table: &'a TablePlan, dialect: Dialect, flavour: Flavour, columns: Vec<usize>) -> Self {
+        Inserts { table, dialect, flavour, columns, cache: HashMap::new() }
     }
 
     /// A page's rows as the destination takes them: masked, and deferred
@@ -375,10 +385,10 @@ impl<'a> Inserts<'a> {
 
     /// The statement that inserts `rows` rows of the shape `nulls`.
     fn sql(&mut self, nulls: &[bool], rows: usize) -> String {
-        let Inserts { table, dialect, columns, cache } = self;
+        let Inserts { table, dialect, flavour, columns, cache } = self;
         cache
             .entry((nulls.to_vec(), rows))
-            .or_insert_with(|| insert_sql(table, *dialect, columns, nulls, rows))
+            .or_insert_with(|| insert_sql(table, *dialect, *flavour, columns, nulls, rows))
             .clone()
     }
 }
@@ -402,7 +412,7 @@ fn shapes(rows: Vec<Vec<Value>>) -> Vec<Shape> {
 
 /// An INSERT of `rows` rows into `table`'s `columns`, each value a
 /// parameter except those `nulls` marks, which are `NULL`.
-fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[bool], rows: usize) -> String {
+fn insert_sql(table: &TablePlan, dialect: Dialect, flavour: Flavour, columns: &[usize], nulls: &[bool], rows: usize) -> String {
     let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
     let target = table.dest.quoted(dialect);
     let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
@@ -418,7 +428,7 @@ fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[b
                     }
                     n += 1;
                     let column = &table.columns[c];
-                    super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+                    super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
                 })
                 .collect();
             format!("({})", values.join(", "))
@@ -451,18 +461,19 @@ async fn copy_table<S: Backend, D: Backend>(
     table: &TablePlan,
     keys: Option<&BTreeSet<Vec<Cell>>>,
     masker: &mut Masker,
-    batch: usize,
+    writes: Writes,
     notify: &mut dyn FnMut(u64),
 ) -> Result<(u64, bool), CloneError> {
     let dialect = dest.dialect();
     let all: Vec<usize> = (0..table.columns.len()).collect();
-    let mut pager = Pager::new(table, all, keys, batch);
-    let mut inserts = Inserts::new(table, dialect, pager.columns.clone());
+    let mut pager = Pager::new(table, all, keys, writes.batch);
+    let flavour = dest.flavour().await.map_err(|error| write_error(&table.key, error.into()))?;
+    let mut inserts = Inserts::new(table, dialect, flavour, pager.columns.clone());
     let names: Vec<String> = pager.columns.iter().map(|&c| table.columns[c].dest_name.clone()).collect();
     dest.begin().await.map_err(|error| write_error(&table.key, error.into()))?;
     let result = async {
         let mut copied = 0u64;
-        let mut loading = true;
+        let mut loading = writes.bulk_load;
         let mut loaded = false;
         // SQL Server refuses explicit identity values in INSERTs unless asked for them.
         let mut identity_insert = false;
@@ -539,6 +550,7 @@ async fn set_deferred<S: Backend, D: Backend>(
         )));
     }
     let dialect = dest.dialect();
+    let flavour = dest.flavour().await.map_err(|error| write_error(&table.key, error.into()))?;
     let mut pager = Pager::new(table, table.deferred.clone(), keys, batch);
     let columns = pager.columns.clone();
     let key_len = table.primary_key.len();
@@ -562,7 +574,7 @@ async fn set_deferred<S: Backend, D: Backend>(
                     }
                     values.push(value);
                     let p = query::parameter(dialect, values.len());
-                    sets.push(format!("{name} = {}", super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)));
+                    sets.push(format!("{name} = {}", super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)));
                 }
                 if sets.is_empty() {
                     continue;
@@ -575,7 +587,7 @@ async fn set_deferred<S: Backend, D: Backend>(
                     wheres.push(format!(
                         "{} = {}",
                         dialect.quote_ident(&column.dest_name),
-                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)
+                        super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)
                     ));
                 }
                 let sql = format!("UPDATE {target} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));
@@ -729,12 +741,12 @@ mod tests {
     #[test]
     fn insert_sql_writes_nulls_inline_and_numbers_parameters_across_rows() {
         assert_eq!(
-            insert_sql(&todos(), Dialect::Postgres, &[0, 1, 2], &[false, true, false], 2),
+            insert_sql(&todos(), Dialect::Postgres, Flavour::Standard, &[0, 1, 2], &[false, true, false], 2),
             "INSERT INTO \"todos\" (\"id\", \"title\", \"due\") OVERRIDING SYSTEM VALUE VALUES \
              ($1, NULL, CAST($2 AS date)), ($3, NULL, CAST($4 AS date))"
         );
         assert_eq!(
-            insert_sql(&todos(), Dialect::Mssql, &[0, 1], &[false, false], 1),
+            insert_sql(&todos(), Dialect::Mssql, Flavour::Standard, &[0, 1], &[false, false], 1),
             "INSERT INTO [todos] ([id], [title]) VALUES (@P1, @P2)"
         );
     }
@@ -751,7 +763,7 @@ mod tests {
     fn page_groups_rows_by_shape_and_leaves_deferred_keys_null() {
         let mut table = todos();
         table.deferred = vec![2];
-        let mut inserts = Inserts::new(&table, Dialect::Sqlite, vec![0, 1, 2]);
+        let mut inserts = Inserts::new(&table, Dialect::Sqlite, Flavour::Standard, vec![0, 1, 2]);
         let mut masker = Masker::new(&MaskKey::new("key-for-the-copy-tests-0123").unwrap(), []);
         let text = |t: &str| Value::Text(t.to_owned());
         let rows = vec![

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::history::Value;
 use crate::schema::UserType;
-use crate::Dialect;
+use crate::{Dialect, Flavour};
 
 /// The portable kinds of column a copy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +264,16 @@ pub fn placeholder(dialect: Dialect, kind: Kind, data_type: &str, ph: &str) -> S
     }
 }
 
+/// [`placeholder`] for a value written to the destination, whose flavour
+/// is known: Babelfish ignores `CONVERT`'s style and would store the hex
+/// digits' own bytes, so there bytes are decoded with its `decode`.
+pub fn write_placeholder(dialect: Dialect, flavour: Flavour, kind: Kind, data_type: &str, ph: &str) -> String {
+    match (dialect, flavour, kind) {
+        (Dialect::Mssql, Flavour::Babelfish, Kind::Binary) => format!("decode({ph}, 'hex')"),
+        _ => placeholder(dialect, kind, data_type, ph),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +328,10 @@ mod tests {
         assert_eq!(placeholder(Dialect::Postgres, Kind::Timestamp, "timestamp without time zone", "$1"), "CAST($1 AS timestamp without time zone)");
         assert_eq!(placeholder(Dialect::Mssql, Kind::Binary, "varbinary(32)", "@P1"), "CONVERT(varbinary(max), @P1, 2)");
         assert_eq!(placeholder(Dialect::Sqlite, Kind::Binary, "BLOB", "?1"), "unhex(?1)");
+        assert_eq!(write_placeholder(Dialect::Mssql, Flavour::Babelfish, Kind::Binary, "varbinary(32)", "@P1"), "decode(@P1, 'hex')");
+        assert_eq!(
+            write_placeholder(Dialect::Mssql, Flavour::Standard, Kind::Binary, "varbinary(32)", "@P1"),
+            "CONVERT(varbinary(max), @P1, 2)"
+        );
     }
 }

@@ -84,6 +84,10 @@ pub struct CloneOptions {
     pub history: HistoryTable,
     /// Clone into a database that does not look local.
     pub allow_remote: bool,
+    /// Write rows by the destination's bulk load where it has one (SQL
+    /// Server); `false` writes every row as INSERT statements (what the
+    /// bulk load falls back to), e.g. to compare the two.
+    pub bulk_load: bool,
 }
 
 /// How far the copy is, after each batch.
@@ -234,7 +238,8 @@ pub async fn clone_database(
             Some(subset) if !subset.rows.is_empty() => subset::select(&mut source, &plan, subset).await?,
             _ => vec![None; plan.tables.len()],
         };
-        copy::copy_tables(&mut source, &mut dest, &plan, &selection, &mut masker, options.batch_rows.max(1), progress).await
+        let writes = copy::Writes { batch: options.batch_rows.max(1), bulk_load: options.bulk_load };
+        copy::copy_tables(&mut source, &mut dest, &plan, &selection, &mut masker, writes, progress).await
     }
     .await;
     source.rollback().await; // Nothing was written: ending the snapshot is all.

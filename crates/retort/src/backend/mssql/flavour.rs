@@ -28,6 +28,7 @@
 //! | checking foreign keys in a bulk load | `db clone` checks the bulk-loaded tables' foreign keys after the copy |
 //! | moving the identity past bulk-loaded ids; `DBCC CHECKIDENT` with a qualified or quoted name | reseeded after each load, by plain name; a table whose name is not plain, or not in dbo, is written with statements |
 //! | a fast `CONVERT(nvarchar, date, 23)` (200 µs a row) | `db clone` reads dates with `CAST`, ISO on both |
+//! | `CONVERT(varbinary(max), text, 2)`'s style (it stores the hex digits' own bytes) | `db clone` writes bytes with `decode(…, 'hex')` there, and reads them as they are |
 
 use crate::{Dialect, Flavour};
 
