@@ -235,6 +235,9 @@ async fn dump(db: &TestDatabase) -> Dump {
             .map(|c| {
                 let q = d.quote_ident(&c.name);
                 match d {
+                    // Bytes as they are (the backend gives them as hex): as
+                    // text they may not be characters at all.
+                    retort::Dialect::Mssql if c.data_type.contains("binary") => q,
                     retort::Dialect::Mssql => format!("CAST({q} AS nvarchar(max))"),
                     _ => format!("CAST({q} AS text)"),
                 }
