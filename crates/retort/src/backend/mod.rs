@@ -150,6 +150,38 @@ impl RunError {
     }
 }
 
+/// Rows for [`Backend::bulk_insert`]: one table's, every row with a value
+/// for each of `columns`, in that order.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkInsert<'a> {
+    /// The table's schema (`None`: the connection's default) and name, unquoted.
+    pub schema: Option<&'a str>,
+    pub table: &'a str,
+    /// Column names, unquoted.
+    pub columns: &'a [String],
+    /// Values in `db clone`'s portable forms: integers, flags, and text
+    /// (`YYYY-MM-DD[ HH:MM:SS[.f]][+hh:mm]` for dates and times, lowercase
+    /// hex for bytes).
+    pub rows: &'a [Row],
+    /// The table's identity column, when it has one (it is among
+    /// `columns`): its values are kept, and the identity goes on after them.
+    pub identity: Option<&'a str>,
+}
+
+/// Why [`Backend::bulk_insert`] did not load the rows.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BulkError {
+    /// The backend has no bulk load: insert with statements.
+    NotAvailable,
+    /// It has one, but not for these rows: a column type it does not send,
+    /// or a value not in its portable form (the reason names the column).
+    /// Nothing was written; insert these rows with statements.
+    Unsupported(String),
+    /// The load failed on the server; roll back the open transaction.
+    Failed(RunError),
+}
+
 /// A database the migrator can drive: its primitives and its dialect.
 ///
 /// The order that composes them — begin, a revision's units, its history
@@ -212,6 +244,19 @@ pub trait Backend {
 
     /// Reads the schema from the catalog, leaving out the history tables.
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
+
+    /// A capability: loads many rows into one table inside the open
+    /// transaction, faster than INSERT statements can (SQL Server's bulk
+    /// load, the protocol `bcp` uses), with what INSERTs guarantee: NULLs
+    /// kept, constraints checked, triggers fired, identity values kept. The
+    /// default has none; `db clone` falls back to statements when it is
+    /// [`NotAvailable`](BulkError::NotAvailable) or
+    /// [`Unsupported`](BulkError::Unsupported) for the rows. Returns how many
+    /// rows were loaded.
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        let _ = load;
+        Err(BulkError::NotAvailable)
+    }
 
     /// Batching, a capability a backend may have: runs consecutive
     /// transactional revisions faster than one at a time (PostgreSQL sends
@@ -421,6 +466,9 @@ impl Backend for ReadOnlyBackend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         self.inner.introspect(history).await
     }
+    async fn bulk_insert(&mut self, _load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        Err(BulkError::Failed(self.refuse("load rows").into()))
+    }
     async fn run_batched(
         &mut self,
         _steps: &[StepWork],
@@ -487,6 +535,9 @@ impl Backend for AnyBackend {
     }
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         delegate!(self, b => b.introspect(history).await)
+    }
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        delegate!(self, b => b.bulk_insert(load).await)
     }
     async fn run_batched(
         &mut self,

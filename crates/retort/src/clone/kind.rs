@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub use crate::dialect::Kind;
 use crate::history::Value;
 use crate::schema::UserType;
-use crate::Dialect;
+use crate::{Dialect, Flavour};
 
 /// The kind of a column of `data_type` (as introspection spells it), looking
 /// through PostgreSQL domains and SQL Server alias types.
@@ -106,6 +106,17 @@ fn trim_fraction(text: &str) -> String {
     }
 }
 
+/// The placeholder `ph` as the destination should read it for a column of
+/// `kind` and `data_type` (`cast_parameter` of the dialect), whose flavour is
+/// known: Babelfish ignores `CONVERT`'s style and would store the hex
+/// digits' own bytes, so there bytes are decoded with its `decode`.
+pub fn write_placeholder(dialect: Dialect, flavour: Flavour, kind: Kind, data_type: &str, ph: &str) -> String {
+    match (dialect, flavour, kind) {
+        (Dialect::Mssql, Flavour::Babelfish, Kind::Binary) => format!("decode({ph}, 'hex')"),
+        _ => dialect.cast_parameter(kind, data_type, ph),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +171,10 @@ mod tests {
         assert_eq!(Dialect::Postgres.cast_parameter(Kind::Timestamp, "timestamp without time zone", "$1"), "CAST($1 AS timestamp without time zone)");
         assert_eq!(Dialect::Mssql.cast_parameter(Kind::Binary, "varbinary(32)", "@P1"), "CONVERT(varbinary(max), @P1, 2)");
         assert_eq!(Dialect::Sqlite.cast_parameter(Kind::Binary, "BLOB", "?1"), "unhex(?1)");
+        assert_eq!(write_placeholder(Dialect::Mssql, Flavour::Babelfish, Kind::Binary, "varbinary(32)", "@P1"), "decode(@P1, 'hex')");
+        assert_eq!(
+            write_placeholder(Dialect::Mssql, Flavour::Standard, Kind::Binary, "varbinary(32)", "@P1"),
+            "CONVERT(varbinary(max), @P1, 2)"
+        );
     }
 }

@@ -208,9 +208,13 @@ impl Facts for Mssql {
     fn select_canonical(&self, column: String, kind: Kind) -> String {
         let c = column;
         match kind {
-            Kind::Integer | Kind::Bool | Kind::Text => c,
-            Kind::Binary => format!("CONVERT(varchar(max), {c}, 2)"),
-            Kind::Date => format!("CONVERT(nvarchar(10), {c}, 23)"),
+            // Bytes come as they are and the backend writes them as hex:
+            // Babelfish's CONVERT(varchar(max), c, 2) returns the raw bytes.
+            Kind::Integer | Kind::Bool | Kind::Text | Kind::Binary => c,
+            // A date's own text is ISO whatever the language; CONVERT with a
+            // style costs Babelfish a function call per row (200 µs: 20 s
+            // for 100,000 rows).
+            Kind::Date => format!("CAST({c} AS nvarchar(10))"),
             // Babelfish ignores the style of datetime2 and gives this form anyway.
             Kind::Timestamp => format!("CONVERT(nvarchar(27), CAST({c} AS datetime2(7)), 121)"),
             Kind::Float => format!("CAST({c} AS float)"),
