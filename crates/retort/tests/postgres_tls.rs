@@ -41,7 +41,7 @@ fn fixture() -> Option<&'static Fixture> {
     retort::testing::__available_or_report(BackendKind::Postgres, made.as_ref().map_err(Clone::clone))
 }
 
-fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+fn make_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty names are valid");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name.push(DnType::CommonName, name);
@@ -51,8 +51,8 @@ fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
 
 fn make_fixture() -> Result<Fixture, Unavailable> {
     let certs = tempfile::tempdir().expect("a temporary folder");
-    let ca = ca("retort test CA");
-    let other = ca("another CA");
+    let ca = make_ca("retort test CA");
+    let other = make_ca("another CA");
     let server_key = KeyPair::generate().expect("a key is generated");
     let mut params =
         CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("the names are valid");
@@ -169,7 +169,7 @@ async fn migrations_upgrade_over_verify_full() {
     let admin = connect(&fixture.url("localhost", &query)).await.unwrap_or_else(|error| panic!("{error}"));
     admin
         .client()
-        .batch_execute("DROP DATABASE IF EXISTS tls_migrate; CREATE DATABASE tls_migrate")
+        .batch_execute("CREATE DATABASE tls_migrate")
         .await
         .expect("the database is created");
     let url = fixture.cluster.url("localhost", "tls_migrate", &query);
