@@ -512,6 +512,9 @@ impl MssqlOptions {
     #[cfg_attr(not(feature = "mssql"), allow(dead_code))] // Read by the backend only.
     pub fn display_url(&self) -> String {
         let database = self.database.as_deref().map(encode).unwrap_or_default();
+        if self.access_token {
+            return format!("mssql://{}/{database} (Entra ID access token)", self.address());
+        }
         format!(
             "mssql://{}@{}/{database}",
             encode(&self.user),
