@@ -82,9 +82,18 @@ impl PostgresTls {
 /// tokio-postgres (its `sslmode` one the driver knows, the file settings
 /// removed), and the reading. The rest of the query is left as written.
 pub(super) fn split(raw: &str) -> Result<(String, PostgresTls), OptionsError> {
-    let Some((base, query)) = raw.split_once('?') else {
+    // The query starts after the login, which the driver ends at the
+    // first `@` (a password may hold an unencoded `?`).
+    let after_scheme = raw.find("://").map_or(0, |at| at + 3);
+    let after_login = raw[after_scheme..].find('@').map_or(after_scheme, |at| after_scheme + at + 1);
+    let Some(at) = raw[after_login..].find('?').map(|at| after_login + at) else {
         return Ok((raw.to_owned(), PostgresTls::default()));
     };
+    let (base, query) = (&raw[..at], &raw[at + 1..]);
+    let is_tls_setting = |pair: &str| matches!(pair.split('=').next(), Some("sslmode" | "sslrootcert" | "sslcert" | "sslkey"));
+    if !query.split('&').any(is_tls_setting) {
+        return Ok((raw.to_owned(), PostgresTls::default()));
+    }
     let mut tls = PostgresTls::default();
     let (mut cert, mut key) = (None, None);
     let mut kept = Vec::new();
@@ -166,6 +175,16 @@ mod tests {
         assert_eq!(tls.mode, SslMode::VerifyFull);
         assert_eq!(tls.root_cert, Some(RootCerts::File(PathBuf::from("/tmp/ca.pem"))));
         assert_eq!(tls.client_cert, Some((PathBuf::from("/c.pem"), PathBuf::from("/k.pem"))));
+    }
+
+    #[test]
+    fn a_url_without_tls_settings_reaches_the_driver_as_written() {
+        for raw in ["postgres://app:pa?ss@localhost/app_dev", "postgres://h/db?application_name=x"] {
+            assert_eq!(split(raw).unwrap(), (raw.to_owned(), PostgresTls::default()), "{raw}");
+        }
+        let (url, tls) = split("postgres://app:pa?ss@localhost/db?sslmode=disable").unwrap();
+        assert_eq!(url, "postgres://app:pa?ss@localhost/db?sslmode=disable");
+        assert_eq!(tls.mode, SslMode::Disable);
     }
 
     #[test]
