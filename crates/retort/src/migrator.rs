@@ -929,10 +929,7 @@ fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) 
 fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate::Dialect) -> String {
     let mut ran: Vec<String> = units.iter().take(error.unit).map(|unit| unit.label.clone()).collect();
     if let (Some(unit), Some(number)) = (units.get(error.unit), error.statement) {
-        let (one, many) = match dialect {
-            crate::Dialect::Mssql => ("batch", "batches"),
-            _ => ("statement", "statements"),
-        };
+        let (one, many) = dialect.statement_noun();
         match number {
             0 | 1 => {}
             2 => ran.push(format!("{one} 1 of {}", unit.label)),

@@ -361,7 +361,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn begin(&mut self) -> Result<(), BackendError> {
-        let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+        let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { Dialect::Postgres.begin() };
         self.client.batch_execute(begin).await.map_err(pg_error("starting a transaction"))?;
         self.in_transaction = true;
         Ok(())
@@ -370,16 +370,17 @@ impl Backend for PostgresBackend {
     async fn commit(&mut self) -> Result<(), RunError> {
         self.in_transaction = false;
         // A deferred constraint fails here: the revision's fault, so a statement error.
-        self.client.batch_execute("COMMIT").await.map_err(|error| {
-            let unit = Unit::sql("COMMIT", "commit");
-            statement_failure(&unit, &split::split(Dialect::Postgres, "COMMIT"), 0, &error)
+        let commit = Dialect::Postgres.commit();
+        self.client.batch_execute(commit).await.map_err(|error| {
+            let unit = Unit::sql(commit, "commit");
+            statement_failure(&unit, &split::split(Dialect::Postgres, commit), 0, &error)
         })
     }
 
     async fn rollback(&mut self) {
         self.in_transaction = false;
         // A warning, not an error, when no transaction is open.
-        if let Err(error) = self.client.batch_execute("ROLLBACK").await {
+        if let Err(error) = self.client.batch_execute(Dialect::Postgres.rollback()).await {
             tracing::debug!(%error, "rolling back after a failure failed");
         }
     }

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlparser::dialect::{Dialect as SqlparserDialect, MsSqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::Dialect as SqlparserDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::Dialect;
@@ -21,13 +21,8 @@ use crate::Dialect;
 /// Every name `definition` mentions, in lower case (the catalogs' names
 /// are compared so, as SQL Server compares them).
 pub(crate) fn mentioned(definition: &str, dialect: Dialect) -> BTreeSet<String> {
-    let flavour: &dyn SqlparserDialect = match dialect {
-        Dialect::Mssql => &MsSqlDialect {},
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
-    };
     let mut names = BTreeSet::new();
-    collect(definition, flavour, super::default_schema(dialect), &mut names);
+    collect(definition, dialect.tokenizer(), super::default_schema(dialect), &mut names);
     names
 }
 

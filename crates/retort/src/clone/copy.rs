@@ -207,18 +207,18 @@ impl<'a> Pager<'a> {
             let positions: Vec<String> = read
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| super::kind::orderable(dialect, &c.source_type, c.source_kind))
+                .filter(|(_, c)| dialect.orderable(&c.source_type, c.source_kind))
                 .map(|(at, _)| (at + 1).to_string())
                 .collect();
             let order = if positions.is_empty() { "(SELECT NULL)".to_owned() } else { positions.join(", ") };
             let offset = (self.pages * self.batch) as u64;
-            format!("{select} ORDER BY {order}{}", query::page(dialect, offset, self.batch as u64))
+            format!("{select} ORDER BY {order}{}", dialect.page(offset, self.batch as u64))
         } else {
             let condition = match &self.last {
                 Some(last) => query::after(dialect, &key, last, &mut values),
                 None => String::new(),
             };
-            format!("{select}{condition}{}{}", query::order_by(dialect, &key), query::limit(dialect, self.batch as u64))
+            format!("{select}{condition}{}{}", query::order_by(dialect, &key), dialect.limit(self.batch as u64))
         };
         let rows = source
             .query(&sql, &values)
@@ -401,7 +401,7 @@ fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[b
                     }
                     n += 1;
                     let column = &table.columns[c];
-                    super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+                    dialect.cast_parameter(column.dest_kind, &column.dest_type, &dialect.placeholder(n))
                 })
                 .collect();
             format!("({})", values.join(", "))
@@ -512,8 +512,8 @@ async fn set_deferred<S: Backend, D: Backend>(
                         continue;
                     }
                     values.push(value);
-                    let p = query::parameter(dialect, values.len());
-                    sets.push(format!("{name} = {}", super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)));
+                    let p = dialect.placeholder(values.len());
+                    sets.push(format!("{name} = {}", dialect.cast_parameter(column.dest_kind, &column.dest_type, &p)));
                 }
                 if sets.is_empty() {
                     continue;
@@ -522,11 +522,11 @@ async fn set_deferred<S: Backend, D: Backend>(
                 for at in 0..key_len {
                     values.push(masked(masker, table, &columns, row, at)?);
                     let column = &table.columns[columns[at]];
-                    let p = query::parameter(dialect, values.len());
+                    let p = dialect.placeholder(values.len());
                     wheres.push(format!(
                         "{} = {}",
                         dialect.quote_ident(&column.dest_name),
-                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)
+                        dialect.cast_parameter(column.dest_kind, &column.dest_type, &p)
                     ));
                 }
                 let sql = format!("UPDATE {target} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));

@@ -50,7 +50,7 @@ pub(crate) const TRANSACTIONAL_PROLOGUE: &str = concat!(
 /// Starts a revision's clock in the session context, which, unlike a
 /// variable, outlives the batch: the history writes of an offline script,
 /// in a later batch, measure the revision's time with
-/// [`MSSQL_ELAPSED_MS`](crate::history::MSSQL_ELAPSED_MS).
+/// [`Dialect::offline_elapsed_ms`](crate::Dialect::offline_elapsed_ms).
 pub(crate) const START_CLOCK: &str = concat!(
     "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
     "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started;"
