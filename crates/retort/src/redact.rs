@@ -14,7 +14,10 @@ const MASK: &str = "***";
 /// Keys whose value is a password in key=value connection strings: libpq's
 /// `password=…`, ADO.NET's `Password=…`/`PWD=…`, and the same as URL query
 /// parameters.
-const PASSWORD_KEYS: [&str; 2] = ["password", "pwd"];
+///
+/// An access token is a password too: a string that holds one is refused
+/// (see `database_url::mssql`), and the refusal must not show it.
+const PASSWORD_KEYS: [&str; 5] = ["password", "pwd", "accesstoken", "access_token", "access token"];
 
 /// How much of a string a password may span.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -225,6 +228,12 @@ mod tests {
     #[test]
     fn redact_masks_too_much_when_password_has_unencoded_slash() {
         assert_eq!(redact("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+    }
+
+    #[test]
+    fn redact_masks_access_tokens_in_either_form() {
+        assert_eq!(redact("Server=h;AccessToken=eyJ.tok;Database=d"), "Server=h;AccessToken=***;Database=d");
+        assert_eq!(redact("mssql://h/d?access_token=eyJ.tok&encrypt=true"), "mssql://h/d?access_token=***&encrypt=true");
     }
 
     #[test]

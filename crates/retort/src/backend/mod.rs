@@ -19,6 +19,8 @@ mod mssql;
 mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_introspect;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres_tls;
 pub(crate) mod split;
 #[cfg(feature = "sqlite")]
 mod sqlite;

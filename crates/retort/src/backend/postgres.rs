@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::split;
 use super::{Backend, BackendError, Batched, Commits, Row, RunError, StatementError, StepWork, Unit};
@@ -56,23 +56,15 @@ pub struct PostgresBackend {
 }
 
 impl PostgresBackend {
-    /// Connects without TLS (TLS to PostgreSQL is not supported yet; see the README),
-    /// with the driver's reading of the URL that [`DatabaseUrl::parse`] made.
+    /// Connects with the driver's reading of the URL that
+    /// [`DatabaseUrl::parse`] made, and its TLS settings as libpq reads them
+    /// (`sslmode`, default `prefer`; `sslrootcert`, `sslcert`, `sslkey`: see
+    /// `postgres_tls`).
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, BackendError> {
         let config = url.postgres_config().ok_or_else(|| UrlError::invalid(url, "it is not a postgres:// URL"))?;
-        let (client, connection) =
-            config
-                .connect(NoTls)
-                .await
-                .map_err(|error| BackendError::Connect {
-                    url: url.to_string(),
-                    message: describe_pg_error(&error),
-                })?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "PostgreSQL connection ended");
-            }
-        });
+        let client = super::postgres_tls::connect(config, url.postgres_tls())
+            .await
+            .map_err(|message| BackendError::Connect { url: url.to_string(), message })?;
         Ok(Self {
             client,
             description: format!("PostgreSQL database {url}"),
@@ -119,20 +111,12 @@ impl PostgresBackend {
         } else {
             "postgres"
         };
-        let (admin, connection) = config
-            .clone()
-            .dbname(maintenance)
-            .connect(NoTls)
+        let admin = super::postgres_tls::connect(config.clone().dbname(maintenance), url.postgres_tls())
             .await
-            .map_err(|error| BackendError::Connect {
+            .map_err(|message| BackendError::Connect {
                 url: format!("the maintenance database {maintenance} of {url}"),
-                message: describe_pg_error(&error),
+                message,
             })?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "PostgreSQL maintenance connection ended");
-            }
-        });
         let quoted = Dialect::Postgres.quote_ident(name);
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
@@ -649,7 +633,7 @@ fn statement_failure(unit: &Unit, pieces: &[split::Piece], index: usize, error: 
 }
 
 /// The server's message (with detail and hint) or the client error.
-fn describe_pg_error(error: &tokio_postgres::Error) -> String {
+pub(super) fn describe_pg_error(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => {
             let mut text = db.message().to_owned();

@@ -15,6 +15,8 @@ use std::path::PathBuf;
 mod ado;
 mod error;
 mod mssql;
+#[cfg(feature = "postgres")]
+mod postgres_tls;
 
 use crate::redact::{redact, redact_unreadable, shown_unreadable};
 use crate::Dialect;
@@ -24,7 +26,9 @@ use self::mssql::OptionsError;
 pub use self::error::UrlError;
 pub(crate) use self::mssql::MssqlOptions;
 #[cfg(feature = "mssql")]
-pub(crate) use self::mssql::Encrypt;
+pub(crate) use self::mssql::{Encrypt, ACCESS_TOKEN_ENV};
+#[cfg(feature = "postgres")]
+pub(crate) use self::postgres_tls::{PostgresTls, RootCerts, SslMode};
 
 /// A database URL whose `Display` and `Debug` never show the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -48,6 +52,10 @@ struct Server {
     /// Boxed: it is large, and most URLs are not PostgreSQL's.
     #[cfg(feature = "postgres")]
     postgres: Option<Box<tokio_postgres::Config>>,
+    /// PostgreSQL's TLS settings (`sslmode`, `sslrootcert`, `sslcert`,
+    /// `sslkey`), as libpq reads them: see [`PostgresTls`].
+    #[cfg(feature = "postgres")]
+    postgres_tls: PostgresTls,
     /// The reading of a SQL Server URL or ADO.NET string, which
     /// `MssqlBackend` connects with. Boxed, as PostgreSQL's is.
     mssql: Option<Box<MssqlOptions>>,
@@ -212,6 +220,12 @@ impl DatabaseUrl {
         self.server.postgres.as_deref()
     }
 
+    /// The TLS settings of a PostgreSQL URL (`prefer` for any other).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres_tls(&self) -> &PostgresTls {
+        &self.server.postgres_tls
+    }
+
     /// The reading of a SQL Server URL or ADO.NET string, to connect with.
     #[cfg(feature = "mssql")]
     pub(crate) fn mssql_options(&self) -> Option<&MssqlOptions> {
@@ -325,7 +339,9 @@ impl Server {
                  ?password= parameter",
             ));
         }
-        let config: tokio_postgres::Config = raw.parse().map_err(|error: tokio_postgres::Error| {
+        // The TLS settings libpq knows and the driver does not.
+        let (driver_url, tls) = postgres_tls::split(raw)?;
+        let config: tokio_postgres::Config = driver_url.parse().map_err(|error: tokio_postgres::Error| {
             let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
             if let Some(option) = cause.strip_prefix("unknown option `").and_then(|rest| rest.strip_suffix('`')) {
                 return OptionsError::quoting(option, |option| format!("it has an unknown option {option} ({FORM})"));
@@ -361,6 +377,7 @@ impl Server {
             hosts,
             database: config.get_dbname().map(str::to_owned),
             postgres: Some(Box::new(config)),
+            postgres_tls: tls,
             mssql: None,
         })
     }
@@ -388,6 +405,8 @@ impl Server {
             database: options.database.clone(),
             #[cfg(feature = "postgres")]
             postgres: None,
+            #[cfg(feature = "postgres")]
+            postgres_tls: PostgresTls::default(),
             mssql: Some(Box::new(options)),
         })
     }

@@ -37,6 +37,12 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// the migration lock.
 const APPLICATION_NAME: &str = "retort";
 
+/// Where a Microsoft Entra ID access token is read from, for
+/// `Authentication=ActiveDirectoryAccessToken` (and for a URL that names no
+/// user while it is set): never from the URL, which ends up in shell
+/// histories, CI logs and process lists.
+pub(crate) const ACCESS_TOKEN_ENV: &str = "RETORT_MSSQL_ACCESS_TOKEN";
+
 /// How the connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encrypt {
@@ -54,8 +60,12 @@ pub(crate) struct MssqlOptions {
     pub port: u16,
     /// The database; `None` connects to the login's default database.
     pub database: Option<String>,
+    /// Empty when signing in with an access token.
     pub user: String,
     pub password: String,
+    /// Sign in with the Entra ID access token of [`ACCESS_TOKEN_ENV`]
+    /// rather than a SQL Server login.
+    pub access_token: bool,
     pub encrypt: Encrypt,
     /// Skip the verification of the server's certificate.
     pub trust_server_certificate: bool,
@@ -75,6 +85,7 @@ impl fmt::Debug for MssqlOptions {
             .field("database", &self.database)
             .field("user", &self.user)
             .field("password", &"***")
+            .field("access_token", &self.access_token)
             .field("encrypt", &self.encrypt)
             .field("trust_server_certificate", &self.trust_server_certificate)
             .field(
@@ -145,6 +156,8 @@ enum Key {
     ConnectTimeout,
     IntegratedSecurity,
     Authentication,
+    /// A token written into the string: refused.
+    AccessToken,
     /// ADO.NET settings of client-side pooling and the like, which mean
     /// nothing to one migration session: accepted and ignored, so that a
     /// string copied from an application's configuration works as is.
@@ -168,6 +181,7 @@ impl Key {
             Key::ConnectTimeout => "the connect timeout",
             Key::IntegratedSecurity => "Integrated Security",
             Key::Authentication => "Authentication",
+            Key::AccessToken => "AccessToken",
             Key::Ignored => "a setting",
         }
     }
@@ -186,12 +200,14 @@ fn key(raw: &str) -> Option<Key> {
         "password" | "pwd" => Key::Password,
         "encrypt" => Key::Encrypt,
         "trustservercertificate" => Key::TrustServerCertificate,
-        "trustservercertificateca" => Key::TrustServerCertificateCa,
+        // `ca_certificate` is the URL's spelling.
+        "trustservercertificateca" | "cacertificate" => Key::TrustServerCertificateCa,
         "hostnameincertificate" => Key::HostnameInCertificate,
         "applicationname" | "app" => Key::ApplicationName,
         "connecttimeout" | "connectiontimeout" | "timeout" => Key::ConnectTimeout,
         "integratedsecurity" | "trustedconnection" => Key::IntegratedSecurity,
         "authentication" => Key::Authentication,
+        "accesstoken" => Key::AccessToken,
         "pooling"
         | "minpoolsize"
         | "maxpoolsize"
@@ -218,7 +234,8 @@ pub(super) fn is_ado_connection_string(raw: &str) -> bool {
 }
 
 const KNOWN_KEYS: &str = "Server, Database, User Id, Password, Encrypt, TrustServerCertificate, \
-                          TrustServerCertificateCA, HostNameInCertificate, Application Name, Connect Timeout";
+                          TrustServerCertificateCA (ca_certificate), HostNameInCertificate, Authentication, Application Name, \
+                          Connect Timeout";
 
 /// The settings read so far, before defaults and checks.
 #[derive(Default)]
@@ -229,6 +246,8 @@ struct Settings {
     database: Option<String>,
     user: Option<String>,
     password: Option<String>,
+    /// `Authentication=ActiveDirectoryAccessToken`.
+    access_token: bool,
     encrypt: Option<Encrypt>,
     trust_server_certificate: Option<bool>,
     trust_server_certificate_ca: Option<String>,
@@ -296,13 +315,25 @@ impl Settings {
                 }
             }
             Key::Authentication => {
-                let normal: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                if !normal.eq_ignore_ascii_case("sqlpassword") {
-                    return refuse(
-                        "only SQL Server authentication (a login with a password) is supported; \
-                         drop the Authentication setting or set it to SqlPassword",
-                    );
+                let normal: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+                match normal.as_str() {
+                    "sqlpassword" => self.access_token = false,
+                    "activedirectoryaccesstoken" => self.access_token = true,
+                    _ => {
+                        return refuse(format!(
+                            "Authentication may be SqlPassword (a SQL Server login with a password, the default) or \
+                             ActiveDirectoryAccessToken (a Microsoft Entra ID token, read from {ACCESS_TOKEN_ENV}); \
+                             for another method, open the connection yourself and hand it to retort"
+                        ))
+                    }
                 }
+            }
+            Key::AccessToken => {
+                return refuse(format!(
+                    "an access token is never read from the connection string (it would end up in logs and shell \
+                     histories): put it in the environment variable {ACCESS_TOKEN_ENV} and set \
+                     Authentication=ActiveDirectoryAccessToken"
+                ))
             }
             Key::Ignored => {}
         }
@@ -313,11 +344,26 @@ impl Settings {
         let Some((host, port)) = self.server else {
             return refuse(format!("the {form} names no server"));
         };
-        let user = self.user.filter(|user| !user.is_empty()).ok_or_else(|| {
-            OptionsError::new(format!(
-                "the {form} names no user: retort signs in with a SQL Server login and its password"
-            ))
-        })?;
+        let user = self.user.filter(|user| !user.is_empty());
+        // No user while a token is at hand: the token's login, as asked
+        // with Authentication=ActiveDirectoryAccessToken.
+        let access_token = self.access_token || (user.is_none() && std::env::var_os(ACCESS_TOKEN_ENV).is_some());
+        if access_token && (user.is_some() || self.password.as_deref().is_some_and(|password| !password.is_empty())) {
+            return refuse(format!(
+                "Authentication=ActiveDirectoryAccessToken signs in with the token of {ACCESS_TOKEN_ENV}, not a user \
+                 and password: drop the user and password from the {form}"
+            ));
+        }
+        let user = match user {
+            Some(user) => user,
+            None if access_token => String::new(),
+            None => {
+                return refuse(format!(
+                    "the {form} names no user: retort signs in with a SQL Server login and its password, or with a \
+                     Microsoft Entra ID token (set {ACCESS_TOKEN_ENV} and Authentication=ActiveDirectoryAccessToken)"
+                ))
+            }
+        };
         let trust = self.trust_server_certificate.unwrap_or(false);
         if trust && self.trust_server_certificate_ca.is_some() {
             return refuse(
@@ -331,6 +377,7 @@ impl Settings {
             database: self.database,
             user,
             password: self.password.unwrap_or_default(),
+            access_token,
             encrypt: self.encrypt.unwrap_or(Encrypt::Required),
             trust_server_certificate: trust,
             trust_server_certificate_ca: self.trust_server_certificate_ca,
@@ -465,6 +512,9 @@ impl MssqlOptions {
     #[cfg_attr(not(feature = "mssql"), allow(dead_code))] // Read by the backend only.
     pub fn display_url(&self) -> String {
         let database = self.database.as_deref().map(encode).unwrap_or_default();
+        if self.access_token {
+            return format!("mssql://{}/{database} (Entra ID access token)", self.address());
+        }
         format!(
             "mssql://{}@{}/{database}",
             encode(&self.user),
@@ -495,13 +545,19 @@ impl MssqlOptions {
     /// redacted like any URL's).
     pub fn to_url(&self) -> String {
         let database = self.database.as_deref().map(encode).unwrap_or_default();
-        let mut url = format!(
-            "mssql://{}:{}@{}/{database}",
-            encode(&self.user),
-            encode(&self.password),
-            self.address(),
-        );
+        let mut url = match self.access_token {
+            true => format!("mssql://{}/{database}", self.address()),
+            false => format!(
+                "mssql://{}:{}@{}/{database}",
+                encode(&self.user),
+                encode(&self.password),
+                self.address(),
+            ),
+        };
         let mut query = vec![format!("encrypt={}", self.encrypt == Encrypt::Required)];
+        if self.access_token {
+            query.push("authentication=ActiveDirectoryAccessToken".to_owned());
+        }
         if self.trust_server_certificate {
             query.push("trust_server_certificate=true".to_owned());
         }
@@ -634,7 +690,10 @@ mod tests {
         let cases = [
             ("Server=h;User Id=sa;Password='S3cretvalue", "no closing"),
             ("Server=h;User Id=sa;Password=S3cretvalue;Integrated Security=SSPI", "Windows"),
-            ("Server=h;User Id=sa;Password=S3cretvalue;Authentication=Active Directory Password", "SQL Server authentication"),
+            ("Server=h;User Id=sa;Password=S3cretvalue;Authentication=Active Directory Password", "Authentication may be SqlPassword"),
+            ("Server=h;Authentication=ActiveDirectoryAccessToken;AccessToken=S3cretvalue", "never read from the connection string"),
+            ("mssql://h/app?authentication=ActiveDirectoryAccessToken&access_token=S3cretvalue", "RETORT_MSSQL_ACCESS_TOKEN"),
+            ("Server=h;User Id=sa;Password=S3cretvalue;Authentication=ActiveDirectoryAccessToken", "drop the user and password"),
             ("Server=h\\SQLEXPRESS;User Id=sa;Password=S3cretvalue", "named instances"),
             ("Server=h;Password=S3cretvalue", "no user"),
             ("Server=h;User Id=sa;Password=S3cretvalue;Encrypt=maybe", "true or false"),
@@ -648,6 +707,31 @@ mod tests {
             let error = MssqlOptions::parse(raw).unwrap_err().to_string();
             assert!(error.contains(expected), "{raw}: {error}");
             assert!(!error.contains("S3cret"), "{raw}: {error}");
+        }
+    }
+
+    #[test]
+    fn access_token_login_is_chosen_by_authentication_and_kept_by_to_url() {
+        for raw in [
+            "Server=tcp:db.example,1433;Database=app;Authentication=Active Directory Access Token",
+            "mssql://db.example:1433/app?authentication=ActiveDirectoryAccessToken",
+        ] {
+            let options = MssqlOptions::parse(raw).unwrap();
+            assert!(options.access_token, "{raw}");
+            assert_eq!(options.user, "", "{raw}");
+            let url = options.to_url();
+            assert_eq!(url, "mssql://db.example:1433/app?encrypt=true&authentication=ActiveDirectoryAccessToken");
+            assert!(MssqlOptions::parse(&url).unwrap().access_token);
+        }
+        let password_login = MssqlOptions::parse("mssql://sa:pw@h/app?authentication=SqlPassword").unwrap();
+        assert!(!password_login.access_token);
+    }
+
+    #[test]
+    fn ca_certificate_names_the_ca_file_in_either_form() {
+        for raw in ["mssql://sa:pw@h/app?ca_certificate=%2Fetc%2Fca.pem", "Server=h;User Id=sa;Password=pw;TrustServerCertificateCA=/etc/ca.pem"] {
+            let options = MssqlOptions::parse(raw).unwrap();
+            assert_eq!(options.trust_server_certificate_ca.as_deref(), Some("/etc/ca.pem"), "{raw}");
         }
     }
 

@@ -67,8 +67,10 @@ pub use kind::{BackendKind, UnknownBackend};
 pub use mssql::{ACCEPT_MSSQL_EULA_ENV, MSSQL_URL_ENV};
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_BINDIR_ENV, POSTGRES_URL_ENV};
+#[cfg(all(unix, feature = "postgres"))]
+pub use postgres::TlsCluster;
 #[doc(hidden)]
-pub use require::__test_database_or_report;
+pub use require::{__available_or_report, __test_database_or_report};
 pub use require::{is_required, REQUIRE_BACKENDS_ENV};
 #[doc(hidden)]
 pub use round_trip::__catch_snapshot_failure;

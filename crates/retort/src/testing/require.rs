@@ -39,6 +39,14 @@ pub fn is_required(kind: BackendKind, env_value: Option<&str>) -> Result<bool, U
 /// expansion in a user's crate needs a public path to it.
 #[doc(hidden)]
 pub fn __test_database_or_report(kind: BackendKind) -> Option<TestDatabase> {
+    __available_or_report(kind, TestDatabase::new(kind))
+}
+
+/// What [`__test_database_or_report`] does for anything a test needs of
+/// `kind` (a database, a dedicated server): the thing, or a loud
+/// `NOT TESTED` and `None`, or a panic where `kind` is required.
+#[doc(hidden)]
+pub fn __available_or_report<T>(kind: BackendKind, available: Result<T, super::Unavailable>) -> Option<T> {
     let env_value = match std::env::var(REQUIRE_BACKENDS_ENV) {
         Ok(value) => Some(value),
         Err(std::env::VarError::NotPresent) => None,
@@ -50,8 +58,8 @@ pub fn __test_database_or_report(kind: BackendKind) -> Option<TestDatabase> {
         Ok(required) => required,
         Err(err) => panic!("{REQUIRE_BACKENDS_ENV}: {err}"),
     };
-    match TestDatabase::new(kind) {
-        Ok(database) => Some(database),
+    match available {
+        Ok(available) => Some(available),
         Err(err) if required => panic!(
             "{err}\n{kind} is listed in {REQUIRE_BACKENDS_ENV}, so this test fails instead of being skipped.\n{}",
             how_to_provide(kind)

@@ -2,10 +2,34 @@
 //! `DATABASE_URL` that needs the driver. The URL and ADO.NET forms, their
 //! defaults and their checks are [`MssqlOptions`]'s, in `database_url`.
 
-use crate::database_url::{Encrypt, MssqlOptions};
+use crate::database_url::{Encrypt, MssqlOptions, ACCESS_TOKEN_ENV};
 
-/// The tiberius configuration for `options`.
-pub(super) fn tiberius_config(options: &MssqlOptions) -> tiberius::Config {
+/// The tiberius configuration for `options`, signing in with a SQL Server
+/// login, or with the Entra ID token of `RETORT_MSSQL_ACCESS_TOKEN` when
+/// the options ask for one (why there is none otherwise).
+pub(super) fn tiberius_config(options: &MssqlOptions) -> Result<tiberius::Config, String> {
+    let token = match options.access_token {
+        true => Some(access_token(std::env::var(ACCESS_TOKEN_ENV).ok())?),
+        false => None,
+    };
+    Ok(config_with(options, token))
+}
+
+/// The token of `RETORT_MSSQL_ACCESS_TOKEN` (its value, `variable`), or
+/// why it cannot be used. Only its absence is described, never its text.
+fn access_token(variable: Option<String>) -> Result<String, String> {
+    match variable.map(|token| token.trim().to_owned()) {
+        Some(token) if !token.is_empty() => Ok(token),
+        _ => Err(format!(
+            "the connection signs in with a Microsoft Entra ID access token (Authentication=ActiveDirectoryAccessToken), \
+             and {ACCESS_TOKEN_ENV} holds none: set it to a token for https://database.windows.net/ (e.g. \
+             `az account get-access-token --resource https://database.windows.net/ --query accessToken -o tsv`)"
+        )),
+    }
+}
+
+/// The configuration with the token, when signing in with one.
+fn config_with(options: &MssqlOptions, token: Option<String>) -> tiberius::Config {
     let mut config = tiberius::Config::new();
     config.host(&options.host);
     config.port(options.port);
@@ -13,7 +37,10 @@ pub(super) fn tiberius_config(options: &MssqlOptions) -> tiberius::Config {
         config.database(database);
     }
     config.application_name(&options.application_name);
-    config.authentication(tiberius::AuthMethod::sql_server(&options.user, &options.password));
+    config.authentication(match token {
+        Some(token) => tiberius::AuthMethod::aad_token(token),
+        None => tiberius::AuthMethod::sql_server(&options.user, &options.password),
+    });
     config.encryption(match options.encrypt {
         Encrypt::Required => tiberius::EncryptionLevel::Required,
         Encrypt::LoginOnly => tiberius::EncryptionLevel::Off,
@@ -64,7 +91,7 @@ mod tests {
             "Server=localhost;Database=app;User Id=sa;Password=pw",
         ] {
             let options = MssqlOptions::parse(raw).unwrap();
-            let debug = format!("{:?}", tiberius_config(&options));
+            let debug = format!("{:?}", tiberius_config(&options).unwrap());
             assert!(
                 debug.contains("Required") && debug.contains("bypass: false"),
                 "{raw}: {debug}"
@@ -77,10 +104,31 @@ mod tests {
         let trusting =
             MssqlOptions::parse("mssql://sa:pw@localhost:1433/app?trust_server_certificate=true")
                 .unwrap();
-        let config = tiberius_config(&trusting);
+        let config = tiberius_config(&trusting).unwrap();
         let debug = format!("{config:?}");
         assert!(debug.contains("bypass: true"), "{debug}");
         assert_eq!(config.get_addr(), "localhost:1433");
         assert_eq!(config.get_command_timeout(), None);
+    }
+
+    #[test]
+    fn an_access_token_login_sends_the_token_and_never_shows_it() {
+        let options =
+            MssqlOptions::parse("mssql://db.example/app?authentication=ActiveDirectoryAccessToken").unwrap();
+        let token = access_token(Some(" eyJ0eXAiOi.secret-token-value \n".to_owned())).unwrap();
+        assert_eq!(token, "eyJ0eXAiOi.secret-token-value");
+        let debug = format!("{:?}", config_with(&options, Some(token)));
+        assert!(debug.contains("AADToken"), "{debug}");
+        assert!(!debug.contains("secret-token-value"), "{debug}");
+        let password = format!("{:?}", config_with(&MssqlOptions::parse("mssql://sa:pw@h/app").unwrap(), None));
+        assert!(password.contains("SqlServer"), "{password}");
+    }
+
+    #[test]
+    fn an_access_token_login_without_the_variable_says_where_the_token_goes() {
+        for missing in [None, Some("  ".to_owned())] {
+            let error = access_token(missing).unwrap_err();
+            assert!(error.contains("RETORT_MSSQL_ACCESS_TOKEN holds none"), "{error}");
+        }
     }
 }

@@ -120,11 +120,22 @@ pub(crate) fn connect_message(
             )
         }
         Failure::Server(error) => format!("the server refused the connection: {failure}{}", proc_suffix(error)),
+        // rustls-webpki refuses a certificate marked as a CA (CA:TRUE) as the
+        // server's own, even when the URL names it as the trusted CA: the
+        // usual self-signed certificate made with `openssl req -x509`.
+        Failure::Tls(message) if message.contains("CaUsedAsEndEntity") => format!(
+            "the TLS handshake with {address} failed: the server presents a CA certificate (basicConstraints \
+             CA:TRUE) as its own, which is refused even when it is the one given as the trusted CA \
+             (ca_certificate / TrustServerCertificateCA). Issue the server a certificate signed by that CA (CA:FALSE, \
+             its host names as subjectAltName), or, only on a network you trust, trust it with \
+             trust_server_certificate=true ({})",
+            tls_reason(message)
+        ),
         Failure::Tls(message) => format!(
             "the TLS handshake with {address} failed: {}. A server with a self-signed certificate (the SQL Server \
              Docker image has one) can be trusted explicitly with trust_server_certificate=true in an mssql:// URL \
              (TrustServerCertificate=True in an ADO.NET string), only on a network you trust; or verify it with its \
-             CA: trust_server_certificate_ca=<file.pem>",
+             CA: ca_certificate=<file.pem>",
             tls_reason(message)
         ),
         Failure::Io { timed_out: true, .. } => format!(

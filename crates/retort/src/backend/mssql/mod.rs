@@ -309,7 +309,12 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
         url: options.display_url(),
         message,
     };
-    let mut config = config::tiberius_config(options);
+    let mut config = config::tiberius_config(options).map_err(failed)?;
+    // Who signs in, for messages: never the token itself.
+    let login = match options.access_token {
+        true => format!("(the Entra ID access token of {})", crate::database_url::ACCESS_TOKEN_ENV),
+        false => options.user.clone(),
+    };
     // ApplicationIntent=ReadOnly in the login packet.
     config.readonly(read_only);
     let mut address = options.address();
@@ -347,7 +352,7 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
                 return Err(failed(errors::connect_message(
                     &failure,
                     &address,
-                    &options.user,
+                    &login,
                     options.database.as_deref(),
                 )));
             }

@@ -19,7 +19,7 @@ use super::super::watchdog::{RunAs, Watchdog, WAIT_FOR_TEST_PROCESS};
 use super::{connect, describe, find_on_path, is_executable, tail, POSTGRES_BINDIR_ENV};
 
 /// The superuser initdb creates.
-const USER: &str = "retort";
+pub(super) const USER: &str = "retort";
 
 /// How long the server may take to accept connections.
 const READY_DEADLINE: Duration = Duration::from_secs(30);
@@ -57,6 +57,15 @@ pub(super) struct LocalCluster {
     pub(super) maintenance_url: String,
     pub(super) root: PathBuf,
     pub(super) watchdog: Watchdog,
+    pub(super) port: u16,
+    pub(super) password: String,
+}
+
+/// A server certificate and its key (PEM) for a cluster that serves TLS
+/// (`ssl=on`) and accepts TCP logins over TLS only (`hostssl`).
+pub(super) struct ServerTls<'a> {
+    pub(super) cert_pem: &'a str,
+    pub(super) key_pem: &'a str,
 }
 
 /// Why one attempt to start a cluster failed.
@@ -66,11 +75,11 @@ enum Failure {
     Other(String),
 }
 
-pub(super) fn start() -> Result<LocalCluster, String> {
+pub(super) fn start(tls: Option<&ServerTls<'_>>) -> Result<LocalCluster, String> {
     let bindir = find_bindir()?;
     let mut attempt = 1;
     loop {
-        match start_in(&bindir) {
+        match start_in(&bindir, tls) {
             Ok(cluster) => return Ok(cluster),
             Err(Failure::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
             Err(Failure::PortTaken(err) | Failure::Other(err)) => {
@@ -144,7 +153,7 @@ fn versioned_dirs(parent: &str, prefix: &str, leaf: &str) -> Vec<PathBuf> {
     versions.into_iter().map(|(_, dir)| dir).collect()
 }
 
-fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
+fn start_in(bindir: &Path, tls: Option<&ServerTls<'_>>) -> Result<LocalCluster, Failure> {
     let started = Instant::now();
     let dir = tempfile::Builder::new()
         .prefix("retort-pg-")
@@ -164,6 +173,9 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
     // The password is in the cluster now; the file is deleted with the
     // directory anyway, so a failure to remove it early changes nothing.
     let _ = fs::remove_file(&pwfile);
+    if let Some(tls) = tls {
+        serve_tls_only(&data, tls, run_as)?;
+    }
 
     let sock = root.join("sock");
     fs::create_dir(&sock).map_err(|err| Failure::Other(format!("could not create {}: {err}", sock.display())))?;
@@ -172,6 +184,9 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
     let port = free_port().map_err(|err| Failure::Other(format!("could not find a free TCP port: {err}")))?;
     let mut args = vec![root.as_os_str().to_owned()];
     args.extend(server_command(bindir, &data, &sock, port));
+    if tls.is_some() {
+        args.extend(["-c", "ssl=on"].map(OsString::from));
+    }
     let script = format!("{SCRIPT_START}{WAIT_FOR_TEST_PROCESS}{SCRIPT_END}");
     let watchdog = Watchdog::spawn(&script, "retort-pg-watchdog", &args, run_as)
         .map_err(|err| Failure::Other(format!("could not start the watchdog shell `sh`: {err}")))?;
@@ -189,7 +204,7 @@ fn start_in(bindir: &Path) -> Result<LocalCluster, Failure> {
                 total = ?started.elapsed(),
                 "local PostgreSQL cluster started"
             );
-            Ok(LocalCluster { maintenance_url, root, watchdog })
+            Ok(LocalCluster { maintenance_url, root, watchdog, port, password })
         }
         Err(failure) => {
             watchdog.release();
@@ -211,6 +226,27 @@ fn write_password_file(root: &Path, password: &str) -> Result<PathBuf, Failure> 
         .and_then(|mut file| std::io::Write::write_all(&mut file, password.as_bytes()))
         .map_err(|err| Failure::Other(format!("could not write {}: {err}", pwfile.display())))?;
     Ok(pwfile)
+}
+
+/// Puts the server's certificate and key where `ssl=on` reads them
+/// (`server.crt`, `server.key` in the data folder; the key readable by the
+/// server's user only, which the server insists on), and lets TCP logins in
+/// over TLS only.
+fn serve_tls_only(data: &Path, tls: &ServerTls<'_>, run_as: Option<RunAs>) -> Result<(), Failure> {
+    const HBA: &str = "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n";
+    for (name, text) in [("server.crt", tls.cert_pem), ("server.key", tls.key_pem), ("pg_hba.conf", HBA)] {
+        let path = data.join(name);
+        let _ = fs::remove_file(&path);
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(|err| Failure::Other(format!("could not write {}: {err}", path.display())))?;
+        give_to(&path, run_as).map_err(Failure::Other)?;
+    }
+    Ok(())
 }
 
 /// Creates the cluster in `data`, with [`USER`] as its superuser.
@@ -286,7 +322,7 @@ fn wait_until_ready(maintenance_url: &str, root: &Path) -> Result<(), Failure> {
                     Ok(_) => return Ok(()),
                     Err(err) => describe(&err),
                 },
-                Err(err) => describe(&err),
+                Err(err) => err,
             };
             if Instant::now() >= deadline {
                 return Err(format!(

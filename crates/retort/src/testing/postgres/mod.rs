@@ -25,7 +25,7 @@ use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::own_thread::block_on_own_thread;
 #[cfg(unix)]
@@ -186,7 +186,7 @@ impl Server {
                 },
                 Err(no_engine) => tried.push(no_engine),
             }
-            match local_cluster::start() {
+            match local_cluster::start(None) {
                 Ok(cluster) => {
                     let source = Source::LocalCluster { root: cluster.root, _watchdog: cluster.watchdog };
                     return Ok((cluster.maintenance_url, source));
@@ -209,7 +209,7 @@ impl Server {
         database_url(url, "check").map_err(unreachable)?;
         block_on_own_thread(|| async {
             let client =
-                connect(url).await.map_err(|err| format!("the server could not be reached: {}", describe(&err)))?;
+                connect(url).await.map_err(|err| format!("the server could not be reached: {err}"))?;
             client.simple_query("SELECT 1").await.map_err(|err| format!("`SELECT 1` failed: {}", describe(&err)))?;
             Ok(())
         })
@@ -218,19 +218,56 @@ impl Server {
     }
 }
 
-/// Connects without TLS: test servers are local or in a container, and a
-/// server named in `RETORT_TEST_POSTGRES_URL` that insists on TLS is not
-/// supported yet.
-pub(super) async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let mut config: tokio_postgres::Config = url.parse()?;
+/// Connects as every retort command does, the URL's `sslmode` and
+/// certificates included (a server named in `RETORT_TEST_POSTGRES_URL` may
+/// require TLS). The error is the whole message, password left out.
+pub(super) async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
+    let parsed = crate::DatabaseUrl::parse(url).map_err(|error| error.to_string())?;
+    let mut config = parsed.postgres_config().cloned().ok_or_else(|| format!("{parsed} is not a postgres:// URL"))?;
     config.connect_timeout(CONNECT_TIMEOUT);
-    let (client, connection) = config.connect(NoTls).await?;
-    // The connection task's own error is dropped because it also surfaces as
-    // the error of the client's next call, which is where it is reported.
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+    crate::backend::postgres_tls::connect(&config, parsed.postgres_tls()).await
+}
+
+/// A local PostgreSQL cluster of its own that serves TLS with a given
+/// certificate and lets TCP logins in over TLS only (`hostssl` in its
+/// pg_hba.conf), for testing connection settings. Made with the local
+/// `initdb` and `postgres` as the shared test server's fallback is (run as
+/// the `postgres` OS user under root); stopped and deleted when the test
+/// process ends.
+#[cfg(unix)]
+pub struct TlsCluster {
+    port: u16,
+    password: String,
+    _watchdog: Watchdog,
+}
+
+#[cfg(unix)]
+impl TlsCluster {
+    /// Starts a cluster with this server certificate and key (PEM).
+    pub fn start(cert_pem: &str, key_pem: &str) -> Result<TlsCluster, Unavailable> {
+        let tls = local_cluster::ServerTls { cert_pem, key_pem };
+        let cluster = local_cluster::start(Some(&tls)).map_err(|reason| Unavailable::new(BackendKind::Postgres, reason))?;
+        Ok(TlsCluster { port: cluster.port, password: cluster.password, _watchdog: cluster.watchdog })
+    }
+
+    /// The URL of `database` as superuser, through `host` (a name or an
+    /// address; the server listens on 127.0.0.1), with `query` appended
+    /// (`sslmode=…&sslrootcert=…`, or empty).
+    pub fn url(&self, host: &str, database: &str, query: &str) -> String {
+        let url = format!("postgres://{}:{}@{host}:{}/{database}", local_cluster::USER, self.password, self.port);
+        if query.is_empty() {
+            url
+        } else {
+            format!("{url}?{query}")
+        }
+    }
+}
+
+#[cfg(unix)]
+impl fmt::Debug for TlsCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TlsCluster {{ port: {} }}", self.port)
+    }
 }
 
 /// A request to the admin thread, with the channel for its answer.
@@ -323,7 +360,7 @@ async fn with_client<T>(
             Some(connected) => connected,
             None => {
                 reconnected = true;
-                connect(maintenance_url).await.map_err(|err| describe(&err))?
+                connect(maintenance_url).await?
             }
         };
         let outcome = operation(&connected).await;
