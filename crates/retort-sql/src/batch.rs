@@ -292,6 +292,17 @@ mod tests {
     }
 
     #[test]
+    fn split_pieces_rebuild_the_scripts_proptest_once_shrank_to() {
+        for script in ["GO", " GO\t''\ngo 3"] {
+            let pieces = split_pieces(script);
+            let key = |pieces: &[Batch]| pieces.iter().map(|p| (p.sql.clone(), p.repeat)).collect::<Vec<_>>();
+            assert_eq!(key(&split_pieces(&join(&pieces))), key(&pieces), "{script:?}");
+        }
+        assert_eq!(split_pieces("GO").len(), 2);
+        assert_eq!(split_pieces(" GO\t''\ngo 3").len(), 2);
+    }
+
+    #[test]
     fn script_lines_classify_only_lines_that_start_between_tokens() {
         let script = "SELECT 'a\nGO\n'\nGO 2\n:setvar x 1\n";
         let kinds: Vec<LineKind> = Lexed::new(Dialect::Mssql, script).script_lines().iter().map(|l| l.kind).collect();

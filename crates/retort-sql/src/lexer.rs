@@ -121,7 +121,7 @@ impl<'a> Lexed<'a> {
             from = '\u{feff}'.len_utf8();
             lexed.tokens.push(Token { token: SqlToken::Whitespace(Whitespace::Space), line, start: 0, end: from });
         }
-        while from < text.len() {
+        'chunks: while from < text.len() {
             let chunk = &text[from..];
             let mut read = Vec::new();
             let result = Tokenizer::new(dialect.tokenizer(), chunk).tokenize_with_location_into_buf(&mut read);
@@ -129,12 +129,19 @@ impl<'a> Lexed<'a> {
             for token in read {
                 let (start, start_line) = (walk.offset, walk.line);
                 walk.advance_to(token.span.end);
-                lexed.tokens.push(Token {
-                    token: token.token,
-                    line: line.saturating_add(lines(start_line)).saturating_sub(1),
-                    start: from + start,
-                    end: from + walk.offset,
-                });
+                let token_line = line.saturating_add(lines(start_line)).saturating_sub(1);
+                let after = chunk[walk.offset..].chars().next().map_or(0, char::len_utf8);
+                if let Some(cut) = comment_inside(&token.token, &chunk[start..walk.offset + after], walk.offset - start) {
+                    // The operator before the comment, on its own; then
+                    // reading starts again at the comment.
+                    for mut piece in Lexed::new(dialect, &chunk[start..start + cut]).tokens {
+                        (piece.start, piece.end, piece.line) = (piece.start + from + start, piece.end + from + start, token_line);
+                        lexed.tokens.push(piece);
+                    }
+                    (from, line) = (from + start + cut, token_line);
+                    continue 'chunks;
+                }
+                lexed.tokens.push(Token { token: token.token, line: token_line, start: from + start, end: from + walk.offset });
             }
             let Err(error) = result else { break };
             // The tokens read stop where the refused one starts.
@@ -252,6 +259,34 @@ fn opens_quote_or_comment(rest: &str) -> bool {
     }
 }
 
+/// Where a comment opens inside a token that is not a literal, quoted
+/// name or comment (`written` is the token, `length` bytes, and the
+/// character after it).
+/// sqlparser reads `|/` (PostgreSQL's square root) in every dialect and
+/// PostgreSQL's operators greedily, so `a ||/* c */ b` would hide the
+/// comment's opening in an operator; every dialect's own lexer ends an
+/// operator where a comment opens.
+fn comment_inside(token: &SqlToken, written: &str, length: usize) -> Option<usize> {
+    let quoted = match token {
+        SqlToken::Word(word) => word.quote_style.is_some(),
+        SqlToken::Whitespace(_)
+        | SqlToken::SingleQuotedString(_)
+        | SqlToken::DoubleQuotedString(_)
+        | SqlToken::NationalStringLiteral(_)
+        | SqlToken::EscapedStringLiteral(_)
+        | SqlToken::UnicodeStringLiteral(_)
+        | SqlToken::HexStringLiteral(_)
+        | SqlToken::SingleQuotedByteStringLiteral(_)
+        | SqlToken::DoubleQuotedByteStringLiteral(_)
+        | SqlToken::DollarQuotedString(_) => true,
+        _ => false,
+    };
+    if quoted {
+        return None;
+    }
+    [written.find("/*"), written.find("--")].into_iter().flatten().min().filter(|&at| at > 0 && at < length)
+}
+
 /// A walk over a text that counts lines and columns as sqlparser does.
 struct Walk<'t> {
     text: &'t str,
@@ -346,6 +381,16 @@ mod tests {
         assert_eq!(lexed.unclosed(), None);
         assert_eq!(lexed.code(), ["SELECT", "@", "-", "1", ";", "SELECT", "2", ";"]);
         assert_eq!(lexed.tokens().last().map(|t| t.line), Some(2));
+    }
+
+    #[test]
+    fn an_operator_ends_where_a_comment_opens() {
+        for dialect in [Sqlite, Postgres, Mssql] {
+            assert_eq!(code(dialect, "SELECT a ||/* ; */ b, c |/* x */ d, e <-- f\n;"), ["SELECT", "a", "||", "b", ",", "c", "|", "d", ",", "e", "<", ";"]);
+        }
+        let lexed = Lexed::new(Postgres, "SELECT 1 +/* x */ 2;");
+        let texts: Vec<&str> = lexed.tokens().iter().map(|t| lexed.text_of(t)).collect();
+        assert_eq!(texts.concat(), "SELECT 1 +/* x */ 2;");
     }
 
     #[test]
