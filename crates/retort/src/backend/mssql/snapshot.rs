@@ -433,11 +433,12 @@ fn expression(text: &str) -> String {
 /// to AND, OR or NOT (which bind looser). `([total]>=(0))` and
 /// `(total >= 0)` are both `total >= 0`; `(a + b) * c` keeps its own.
 fn canonical(text: &str) -> String {
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, text).tokenize() else {
+    use retort_sql::SqlToken as Token;
+    let lexed = retort_sql::Lexed::new(retort_sql::Dialect::Mssql, text);
+    if lexed.unreadable().is_some() {
         return expression(text);
-    };
-    let mut tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    }
+    let mut tokens: Vec<Token> = lexed.tokens().iter().filter(|t| !t.is_trivia()).map(|t| t.token.clone()).collect();
     let logical = |token: Option<&Token>| {
         matches!(token, Some(Token::Word(w)) if w.quote_style.is_none()
             && ["AND", "OR", "NOT"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
@@ -503,8 +504,8 @@ fn canonical(text: &str) -> String {
 }
 
 /// The index of the parenthesis that closes the one at `open`.
-fn matching(tokens: &[sqlparser::tokenizer::Token], open: usize) -> Option<usize> {
-    use sqlparser::tokenizer::Token;
+fn matching(tokens: &[retort_sql::SqlToken], open: usize) -> Option<usize> {
+    use retort_sql::SqlToken as Token;
     let mut depth = 0usize;
     for (at, token) in tokens.iter().enumerate().skip(open) {
         match token {
