@@ -36,6 +36,7 @@ pub mod schema;
 mod script;
 mod sequence;
 pub mod seed;
+mod sqlite_ddl;
 mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
