@@ -424,8 +424,12 @@ mod properties {
         prop::sample::select(vec![("GO\n", 1), ("go\n", 1), ("GO 2\n", 2), (" GO -- next ;'\n", 1), ("Go\t3\r\n", 3)])
     }
 
+    /// A batch's statements (what comes before each, and its text) and the
+    /// `GO` line that ends it, with its count.
+    type Batch = (Vec<(String, String)>, (&'static str, u32));
+
     /// Batches of statements, each batch ended by a `GO` line.
-    fn script() -> impl Strategy<Value = Vec<(Vec<(String, String)>, (&'static str, u32))>> {
+    fn script() -> impl Strategy<Value = Vec<Batch>> {
         prop::collection::vec((prop::collection::vec(statement(), 1..4), go_line()), 1..4)
     }
 
