@@ -135,6 +135,18 @@ mod tests {
     }
 
     #[test]
+    fn statements_keep_a_sqlite_trigger_body_whole_when_it_has_a_case() {
+        let sql = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN new.y THEN 1 END; DELETE FROM b; END;\nDROP TABLE c;";
+        assert_eq!(texts(Dialect::Sqlite, sql).len(), 2, "{:#?}", texts(Dialect::Sqlite, sql));
+    }
+
+    #[test]
+    fn statements_keep_a_postgres_function_body_whole_when_it_is_begin_atomic() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nDROP TABLE c;";
+        assert_eq!(texts(Dialect::Postgres, sql).len(), 2, "{:#?}", texts(Dialect::Postgres, sql));
+    }
+
+    #[test]
     fn statements_keep_a_sqlite_trigger_body_whole() {
         let sql = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = 1; DELETE FROM b; END;\nDROP TABLE c;";
         assert_eq!(texts(Dialect::Sqlite, sql).len(), 2);
