@@ -51,3 +51,31 @@ pub(crate) fn skip_trivia(dialect: Dialect, sql: &str, from: usize) -> usize {
     let from = from.min(sql.len());
     from + Lexed::new(dialect.into(), &sql[from..]).skip_trivia(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(dialect: Dialect, sql: &str) -> Vec<(u32, String)> {
+        split(dialect, sql).iter().map(|p| (p.line, p.text(sql).to_owned())).collect()
+    }
+
+    #[test]
+    fn split_keeps_a_rules_parenthesised_actions_in_its_statement() {
+        let rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));";
+        let sql = format!("{rule}\nSELECT 1;");
+        assert_eq!(texts(Dialect::Postgres, &sql), [(1, rule.to_owned()), (2, "SELECT 1;".to_owned())]);
+    }
+
+    #[test]
+    fn split_reads_a_comment_right_after_an_operator_as_a_comment() {
+        let sql = "SELECT 'a' ||/* ; */ 'b';\nSELECT 2;";
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            assert_eq!(
+                texts(dialect, sql),
+                [(1, "SELECT 'a' ||/* ; */ 'b';".to_owned()), (2, "SELECT 2;".to_owned())],
+                "{dialect:?}"
+            );
+        }
+    }
+}
