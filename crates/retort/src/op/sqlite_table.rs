@@ -200,6 +200,14 @@ mod tests {
     }
 
     #[test]
+    fn stored_columns_include_a_column_named_by_a_string() {
+        // SQLite takes a string where a name is due; left out, the column's
+        // values would not be copied into the rebuilt table.
+        let t = table("CREATE TABLE t ('g' TEXT, b INT)");
+        assert_eq!(t.stored_columns(), ["g", "b"]);
+    }
+
+    #[test]
     fn drop_column_drops_indexes_on_it() {
         let mut t = table("CREATE TABLE t (a INT, b INT)");
         t.drop_column("b").unwrap();
