@@ -30,19 +30,10 @@ impl From<Dialect> for retort_sql::Dialect {
 }
 
 /// The statements of `sql`. Text that opens a string or comment and never
-/// closes it ends the statement it is in: the server will say what is
-/// wrong with it.
+/// closes it ends the statement it is in, after the statements before it:
+/// the server will say what is wrong with it.
 pub(crate) fn split(dialect: Dialect, sql: &str) -> Vec<Piece> {
-    let lexed = Lexed::new(dialect.into(), sql);
-    let mut statements = lexed.statements();
-    if lexed.unreadable().is_some() {
-        // Text the tokenizer cannot read is one piece.
-        statements.truncate(1);
-        if let Some(first) = statements.first_mut() {
-            (first.end, first.unclosed) = (sql.len(), true);
-        }
-    }
-    statements
+    Lexed::new(dialect.into(), sql).statements()
 }
 
 /// The byte offset of the first character at or after `from` that is not
@@ -58,6 +49,15 @@ mod tests {
 
     fn texts(dialect: Dialect, sql: &str) -> Vec<(u32, String)> {
         split(dialect, sql).iter().map(|p| (p.line, p.text(sql).to_owned())).collect()
+    }
+
+    #[test]
+    fn split_keeps_the_statements_before_a_string_that_never_closes() {
+        let sql = "SELECT 1;\n  SELECT 'open;\nSELECT 2;";
+        assert_eq!(
+            texts(Dialect::Postgres, sql),
+            [(1, "SELECT 1;".to_owned()), (2, "SELECT 'open;\nSELECT 2;".to_owned())]
+        );
     }
 
     #[test]
