@@ -70,6 +70,12 @@ impl Token {
         self.word().is_some_and(|word| word.eq_ignore_ascii_case(keyword))
     }
 
+    /// Whether it is a string literal: `'…'`, `N'…'`, `E'…'`, `X'…'`,
+    /// `$$…$$` (and a `0x1F` number, which sqlparser files with `X'1F'`).
+    pub fn is_literal(&self) -> bool {
+        is_literal(&self.token)
+    }
+
     /// A name: a word, quoted (then without its quotes) or not.
     pub fn ident(&self) -> Option<&str> {
         match &self.token {
@@ -238,6 +244,22 @@ pub fn line_at(text: &str, offset: usize) -> u32 {
     u32::try_from(text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
+/// See [`Token::is_literal`].
+pub(crate) fn is_literal(token: &SqlToken) -> bool {
+    matches!(
+        token,
+        SqlToken::SingleQuotedString(_)
+            | SqlToken::DoubleQuotedString(_)
+            | SqlToken::NationalStringLiteral(_)
+            | SqlToken::EscapedStringLiteral(_)
+            | SqlToken::UnicodeStringLiteral(_)
+            | SqlToken::HexStringLiteral(_)
+            | SqlToken::SingleQuotedByteStringLiteral(_)
+            | SqlToken::DoubleQuotedByteStringLiteral(_)
+            | SqlToken::DollarQuotedString(_)
+    )
+}
+
 /// A tokenizer line number as `u32`.
 fn lines(line: u64) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
@@ -269,17 +291,8 @@ fn opens_quote_or_comment(rest: &str) -> bool {
 fn comment_inside(token: &SqlToken, written: &str, length: usize) -> Option<usize> {
     let quoted = match token {
         SqlToken::Word(word) => word.quote_style.is_some(),
-        SqlToken::Whitespace(_)
-        | SqlToken::SingleQuotedString(_)
-        | SqlToken::DoubleQuotedString(_)
-        | SqlToken::NationalStringLiteral(_)
-        | SqlToken::EscapedStringLiteral(_)
-        | SqlToken::UnicodeStringLiteral(_)
-        | SqlToken::HexStringLiteral(_)
-        | SqlToken::SingleQuotedByteStringLiteral(_)
-        | SqlToken::DoubleQuotedByteStringLiteral(_)
-        | SqlToken::DollarQuotedString(_) => true,
-        _ => false,
+        SqlToken::Whitespace(_) => true,
+        other => is_literal(other),
     };
     if quoted {
         return None;

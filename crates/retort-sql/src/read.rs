@@ -33,7 +33,7 @@ pub fn reads_only(dialect: Dialect, sql: &str) -> bool {
             SqlToken::DollarQuotedString(_) => return false,
             SqlToken::Word(word) if word.quote_style.is_some() => {}
             SqlToken::Whitespace(_) => {}
-            token if is_literal(token) => {}
+            _ if token.is_literal() => {}
             _ => {
                 if !words_of(text, &mut words) {
                     return false;
@@ -46,20 +46,6 @@ pub fn reads_only(dialect: Dialect, sql: &str) -> bool {
     }
     matches!(words.first().map(String::as_str), Some("select" | "with" | "if"))
         && !words.iter().any(|word| WRITES.contains(&word.as_str()))
-}
-
-fn is_literal(token: &SqlToken) -> bool {
-    matches!(
-        token,
-        SqlToken::SingleQuotedString(_)
-            | SqlToken::DoubleQuotedString(_)
-            | SqlToken::NationalStringLiteral(_)
-            | SqlToken::EscapedStringLiteral(_)
-            | SqlToken::UnicodeStringLiteral(_)
-            | SqlToken::HexStringLiteral(_)
-            | SqlToken::SingleQuotedByteStringLiteral(_)
-            | SqlToken::DoubleQuotedByteStringLiteral(_)
-    )
 }
 
 /// Adds the words (`[A-Za-z_][A-Za-z0-9_]*`) of a piece of code to `words`,

@@ -112,18 +112,7 @@ impl Lexed<'_> {
 /// as `N`, `E`, `X` or `U&`); `None` when the token is not a literal (a
 /// `0x1F` number is code, although sqlparser files it with `X'1F'`).
 fn literal_opening(token: &Token, text: &str) -> Option<usize> {
-    match token.token {
-        SqlToken::SingleQuotedString(_)
-        | SqlToken::DoubleQuotedString(_)
-        | SqlToken::NationalStringLiteral(_)
-        | SqlToken::EscapedStringLiteral(_)
-        | SqlToken::UnicodeStringLiteral(_)
-        | SqlToken::HexStringLiteral(_)
-        | SqlToken::SingleQuotedByteStringLiteral(_)
-        | SqlToken::DoubleQuotedByteStringLiteral(_)
-        | SqlToken::DollarQuotedString(_) => text.find(['\'', '"', '$']),
-        _ => None,
-    }
+    token.is_literal().then(|| text.find(['\'', '"', '$'])).flatten()
 }
 
 #[cfg(test)]
