@@ -291,6 +291,15 @@ pub enum Error {
     )]
     MissingDowngrade { at: Location, operation: String },
 
+    /// A Rust revision whose `downgrade` records no operation while its
+    /// `upgrade` does: a downgrade would silently do nothing.
+    #[error(
+        "{at}: `downgrade` records no operations, so downgrading this revision would silently leave its changes in \
+         place: record the operations that undo `upgrade` (in reverse order), remove `downgrade` to have retort derive \
+         it, or remove it and declare `pub const IRREVERSIBLE: &str = \"why\";`"
+    )]
+    EmptyDowngrade { at: Location },
+
     /// A Rust revision that declares itself irreversible and still has a downgrade.
     #[error(
         "{at}: `downgrade` contradicts `IRREVERSIBLE`: remove the downgrade, or remove IRREVERSIBLE if the revision can be undone"
@@ -354,6 +363,15 @@ pub enum Error {
         "{at}: no down script: add {expected_down}, or declare `-- irreversible: why` in the header"
     )]
     MissingDownFile { at: Location, expected_down: String },
+
+    /// A down script with nothing but whitespace and comments, for an up
+    /// script that does something: a downgrade would silently do nothing.
+    #[error(
+        "{at}: the down script has no statements (only whitespace and comments), so downgrading this revision would \
+         silently leave its changes in place: write the statements that undo {up}, or delete this file and declare \
+         `-- irreversible: why` in the header of {up}"
+    )]
+    EmptyDownScript { at: Location, up: String },
 
     /// A down script without its up script.
     #[error(
@@ -471,6 +489,7 @@ impl Error {
             | FunctionSignature { at, .. }
             | MissingDowngrade { at, .. }
             | IrreversibleWithDowngrade { at }
+            | EmptyDowngrade { at }
             | FileNameMismatch { at, .. }
             | HeaderLine { at }
             | UnknownHeaderKey { at, .. }
@@ -478,6 +497,7 @@ impl Error {
             | MissingHeaderKey { at, .. }
             | HeaderValue { at, .. }
             | MissingDownFile { at, .. }
+            | EmptyDownScript { at, .. }
             | DownWithoutUp { at, .. }
             | IrreversibleWithDownFile { at, .. }
             | InvalidId { at, .. }
@@ -584,8 +604,9 @@ impl std::error::Error for Errors {}
 pub enum Warning {
     /// The graph has more than one head that no branch label declares.
     #[error(
-        "several heads: {list}; run `cargo xtask merge -m \"merge heads\"`",
-        list = .heads.iter().map(|h| format!("{} ({})", h.value, h.at.path)).collect::<Vec<_>>().join(", ")
+        "several heads: {list}; run `{merge}`",
+        list = .heads.iter().map(|h| format!("{} ({})", h.value, h.at.path)).collect::<Vec<_>>().join(", "),
+        merge = crate::hint::MERGE_HEADS
     )]
     SeveralHeads {
         /// The undeclared heads, by id, each with its revision's location.

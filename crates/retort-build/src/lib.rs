@@ -25,6 +25,7 @@ mod checksum;
 mod compile;
 mod error;
 mod generate;
+pub mod hint;
 mod lex;
 #[cfg(feature = "lint")]
 mod lint;

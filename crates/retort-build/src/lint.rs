@@ -49,12 +49,13 @@ pub(crate) fn new_findings(crate_root: &Path, out_dir: &Path, revisions: &[Parse
         } else {
             for finding in linter.lint(&revision.id.value, &revision.source, revision.transactional, &sources) {
                 lines.push(format!(
-                    "retort lint: {}:{}: {}[{}] {} (`cargo xtask migrate lint` for all; acknowledge with `-- retort:allow {} <reason>`)",
+                    "retort lint: {}:{}: {}[{}] {} (`{}` for all; acknowledge with `-- retort:allow {} <reason>`)",
                     finding.file,
                     finding.line,
                     finding.severity,
                     finding.rule,
                     finding.message(),
+                    crate::hint::MIGRATE_LINT,
                     finding.rule
                 ));
             }
@@ -100,9 +101,9 @@ mod tests {
     fn new_findings_reports_a_new_revision_once() {
         let root = fixture(&[
             ("aaaa00000001_base.up.sql", BASE),
-            ("aaaa00000001_base.down.sql", ""),
+            ("aaaa00000001_base.down.sql", "DROP TABLE items;\n"),
             ("bbbb00000002_drop.up.sql", DROP),
-            ("bbbb00000002_drop.down.sql", ""),
+            ("bbbb00000002_drop.down.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY);\n"),
         ]);
         let out = tempfile::tempdir().expect("out dir");
         let first = compile(root.path(), out.path());
@@ -118,9 +119,9 @@ mod tests {
     fn new_findings_uses_the_configured_dialect() {
         let root = fixture(&[
             ("aaaa00000001_base.up.sql", BASE),
-            ("aaaa00000001_base.down.sql", ""),
+            ("aaaa00000001_base.down.sql", "DROP TABLE items;\n"),
             ("bbbb00000002_drop.up.sql", DROP),
-            ("bbbb00000002_drop.down.sql", ""),
+            ("bbbb00000002_drop.down.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY);\n"),
         ]);
         fs::write(root.path().join("retort.toml"), "[lint]\ndialect = \"mssql\"\n").expect("write");
         let out = tempfile::tempdir().expect("out dir");

@@ -353,6 +353,14 @@ fn check_reversibility(
         (Some(_), Some(function)) => Some(Error::IrreversibleWithDowngrade {
             at: location(path, function.sig.ident.span()),
         }),
+        // A downgrade that records nothing reverts nothing: a downgrade would
+        // report the revision reverted and leave its changes in place. Both
+        // empty is a revision that does nothing (a merge, say).
+        (None, Some(function)) if records_nothing(&function.block) && !records_nothing(&upgrade?.block) => {
+            Some(Error::EmptyDowngrade {
+                at: location(path, function.sig.ident.span()),
+            })
+        }
         (None, None) => {
             let (operation, span) = first_irreversible_call(&upgrade?.block)?;
             Some(Error::MissingDowngrade {
@@ -362,6 +370,22 @@ fn check_reversibility(
         }
         _ => None,
     }
+}
+
+/// Whether a function body certainly records no operation: it is empty, or
+/// only discards its argument (`let _ = op;`, what `new-revision` writes).
+/// A body that records nothing by other means (a condition, a helper) is
+/// not seen here.
+fn records_nothing(body: &syn::Block) -> bool {
+    body.stmts.iter().all(|statement| match statement {
+        syn::Stmt::Local(local) => {
+            matches!(local.pat, syn::Pat::Wild(_))
+                && local.init.as_ref().is_some_and(|init| {
+                    init.diverge.is_none() && matches!(&*init.expr, syn::Expr::Path(path) if path.path.get_ident().is_some())
+                })
+        }
+        _ => false,
+    })
 }
 
 /// Operations whose reverse cannot be derived: raw SQL, inserted rows, and
@@ -970,6 +994,30 @@ mod tests {
             messages(&errors_of(NAME, &text)),
             [format!("migrations/{NAME}:7:8: `downgrade` contradicts `IRREVERSIBLE`: remove the downgrade, or remove IRREVERSIBLE if the revision can be undone")]
         );
+    }
+
+    #[test]
+    fn parse_reports_empty_downgrade_when_downgrade_records_nothing_and_upgrade_does() {
+        let message = format!(
+            "migrations/{NAME}:6:8: `downgrade` records no operations, so downgrading this revision would silently \
+             leave its changes in place: record the operations that undo `upgrade` (in reverse order), remove \
+             `downgrade` to have retort derive it, or remove it and declare `pub const IRREVERSIBLE: &str = \"why\";`"
+        );
+        for body in ["{ let _ = op; }", "{}", "{ /* later */ }"] {
+            let text = child("").replace("{ op.execute(\"ALTER TABLE users DROP COLUMN phone\"); }", body);
+            assert_eq!(messages(&errors_of(NAME, &text)), std::slice::from_ref(&message), "{body}");
+        }
+    }
+
+    #[test]
+    fn parse_accepts_empty_downgrade_when_upgrade_records_nothing_either() {
+        let text = child("")
+            .replace("{ op.execute(\"ALTER TABLE users ADD phone INT\"); }", "{ let _ = op; }")
+            .replace("{ op.execute(\"ALTER TABLE users DROP COLUMN phone\"); }", "{}");
+        assert_eq!(messages(&errors_of(NAME, &text)), Vec::<String>::new());
+        // A downgrade that does something with its argument is not judged.
+        let text = child("").replace("{ op.execute(\"ALTER TABLE users DROP COLUMN phone\"); }", "{ undo(op); }");
+        assert_eq!(messages(&errors_of(NAME, &text)), Vec::<String>::new());
     }
 
     #[test]

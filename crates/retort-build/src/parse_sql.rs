@@ -124,8 +124,50 @@ fn check_reversibility(
             at: Location::file(&up.display),
             expected_down: down_name,
         }),
+        // A down script of comments only undoes nothing: a downgrade would
+        // report the revision reverted and leave its changes in place. Both
+        // scripts empty is a revision that does nothing (a merge, say).
+        (None, Some(down)) if !has_statements(&down.bytes) && has_statements(&up.bytes) => {
+            errors.push(Error::EmptyDownScript {
+                at: Location::file(&down.display),
+                up: up.display.clone(),
+            })
+        }
         _ => {}
     }
+}
+
+/// Whether `script` holds anything besides whitespace and comments (`--`
+/// to the end of the line, and `/* … */`, which nest as they do in
+/// PostgreSQL and T-SQL). Only the text before the first statement is
+/// read, so quotes never need to be understood.
+fn has_statements(script: &[u8]) -> bool {
+    let mut at = 0;
+    while at < script.len() {
+        match &script[at..] {
+            [byte, ..] if byte.is_ascii_whitespace() => at += 1,
+            // A BOM is an encoding marker, not SQL.
+            [0xEF, 0xBB, 0xBF, ..] if at == 0 => at += 3,
+            [b'-', b'-', ..] => {
+                at = script[at..].iter().position(|&b| b == b'\n').map_or(script.len(), |n| at + n + 1);
+            }
+            [b'/', b'*', ..] => {
+                let mut depth = 0usize;
+                while at < script.len() {
+                    match &script[at..] {
+                        [b'/', b'*', ..] => (depth, at) = (depth + 1, at + 2),
+                        [b'*', b'/', ..] => (depth, at) = (depth - 1, at + 2),
+                        _ => at += 1,
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => return true,
+        }
+    }
+    false
 }
 
 fn read_header(path: &str, text: &str, errors: &mut Vec<Error>) -> Header {
@@ -527,6 +569,38 @@ mod tests {
             &scan.errors[..],
             [Error::HeaderValue { key: "irreversible", at: a, .. }] if *a == at(4, 17)
         ));
+    }
+
+    #[test]
+    fn parse_reports_empty_down_script_when_it_holds_only_whitespace_and_comments() {
+        let down = "-- Undoes 4c1d2e3f5a6b.\n\n/* later /* nested */ still later */\n  \n";
+        let scan = scan_fixture(&[(UP, &format!("{HEADER}{BODY}")), (DOWN, down)]);
+        assert_eq!(
+            messages(&scan.errors),
+            [format!(
+                "migrations/{DOWN}:1:1: the down script has no statements (only whitespace and comments), so \
+                 downgrading this revision would silently leave its changes in place: write the statements that undo \
+                 migrations/{UP}, or delete this file and declare `-- irreversible: why` in the header of migrations/{UP}"
+            )]
+        );
+    }
+
+    #[test]
+    fn parse_accepts_empty_down_script_when_the_up_script_is_empty_too() {
+        let up = format!("{HEADER}\n-- The statements that apply this revision.\n");
+        let scan = scan_fixture(&[(UP, &up), (DOWN, "-- Undoes it.\n")]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+    }
+
+    #[test]
+    fn has_statements_skips_whitespace_line_and_nested_block_comments() {
+        use super::has_statements;
+        assert!(!has_statements(b""));
+        assert!(!has_statements(b"\xEF\xBB\xBF -- a\r\n/* b /* c */ d */\t\n--"));
+        assert!(!has_statements(b"/* never closed"));
+        assert!(has_statements(b"-- a\nSELECT 1;"));
+        assert!(has_statements(b"/* a */ GO"));
+        assert!(has_statements(b"/* a /* b */ */;"));
     }
 
     #[test]

@@ -247,8 +247,9 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
             .expect("a file of the valid set")
     };
 
-    // (a) A duplicate id, an unknown parent and a call missing its `)`: the
-    // build fails and names each problem at file:line:column.
+    // (a) A duplicate id, an unknown parent, a call missing its `)` and a
+    // down script of comments only: the build fails and names each problem
+    // at file:line:column.
     let base = text_of("1a2b3c4d5e6f_create_users.rs");
     let orphan = text_of("4c1d2e3f5a6b_add_phone_number.rs")
         .replace("&[\"1a2b3c4d5e6f\"]", "&[\"ffffffffffff\"]");
@@ -259,6 +260,8 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
         ("1a2b3c4d5e6f_duplicate.rs", base),
         ("4c1d2e3f5a6b_add_phone_number.rs", orphan),
         ("7a7b7c7d7e7f_unclosed.rs", unclosed),
+        ("5e6f7a8b9c0d_create_todos.up.sql", text_of("5e6f7a8b9c0d_create_todos.up.sql")),
+        ("5e6f7a8b9c0d_create_todos.down.sql", "-- Undoes 5e6f7a8b9c0d: to do.\n".to_owned()),
     ]);
     let output = fixture.cargo("build");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -280,6 +283,13 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
             "migrations/7a7b7c7d7e7f_unclosed.rs:8:15: not valid Rust: mismatched delimiter: '(' at 8:15 closed by '}' at 9:1"
         ),
         "no delimiter error in:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "migrations/5e6f7a8b9c0d_create_todos.down.sql:1:1: the down script has no statements (only whitespace and \
+             comments), so downgrading this revision would silently leave its changes in place"
+        ),
+        "no empty-down-script error in:\n{stderr}"
     );
 
     // (b) The valid set builds, and its table holds what the files say.

@@ -149,7 +149,7 @@ pub struct Xtask {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, heads, check, show, resolve).
+    /// Apply, revert and inspect revisions (upgrade, downgrade, stamp, current, history, show, heads, check, resolve, lint, repair).
     Migrate(retort::cli::MigrateArgs),
     /// Write a database that no migration tool made as revision 1 (read-only: nothing on it changes).
     Baseline(retort::cli::BaselineArgs),

@@ -300,7 +300,7 @@ fn upgrade_fails_naming_a_file_when_sqlite_url_has_no_path() {
     // nothing kept, exit 0.
     for url in ["sqlite://", "sqlite:"] {
         let memory = sample.xtask(&["migrate", "upgrade", "--database-url", url]);
-        assert_eq!(memory.status.code(), Some(1), "{}", stderr(&memory));
+        assert_eq!(memory.status.code(), Some(2), "a usage error: {}", stderr(&memory));
         assert!(
             stderr(&memory).contains("sqlite://path/to/file.db"),
             "{}",
@@ -387,7 +387,7 @@ fn upgrade_sql_exits_quietly_when_stdout_is_closed_early() {
     let _turn = take_turn();
     let db = tempfile::tempdir().expect("temp dir");
     let sample = sqlite_sample(&db);
-    sample.ok(&["migrate", "heads"]); // Builds the copy, so the run below only runs it.
+    sample.ok(&["migrate", "upgrade"]); // Builds the copy, so the run below only runs it.
     for args in [
         &["migrate", "upgrade", "--sql"][..],
         &["migrate", "history", "--graph"],
@@ -421,10 +421,131 @@ fn migrate_exits_2_when_target_is_invalid() {
     for args in [
         &["migrate", "upgrade", "ab!"][..],
         &["migrate", "stamp", "abc"],
+        // A downgrade says how far: `-1` is two characters, and never a surprise.
+        &["migrate", "downgrade"],
     ] {
         let invalid = sample.xtask(args);
         assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
     }
+}
+
+/// Issue 18, through the real CLI: what cannot be read is a usage error
+/// (exit 2) for every command that reads a URL, and never shows the
+/// password, as text or JSON. The property test in `retort::cli` covers
+/// the messages themselves; these are spot checks of the wiring.
+#[test]
+fn urls_that_cannot_be_read_exit_2_without_the_password_on_every_command() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let no_scheme = "app:S3cr3t@127.0.0.1:1433/master";
+    let sqlite_login = "sqlite://user:S3cr3t@/tmp/x.db";
+    let unknown = "ftp://app:S3cr3t@db.example.com/x";
+    let commands: [&[&str]; 12] = [
+        &["migrate", "current", "--database-url", no_scheme],
+        &["migrate", "current", "--database-url", no_scheme, "--format", "json"],
+        &["migrate", "upgrade", "--database-url", sqlite_login],
+        &["migrate", "history", "--database-url", sqlite_login, "--format", "json"],
+        &["migrate", "upgrade", "--sql", "--database-url", unknown],
+        &["migrate", "show", "ca20", "--database-url", unknown],
+        &["seed", "--database-url", unknown],
+        &["db", "reset", "--database-url", unknown],
+        &["db", "clone", "--from", unknown, "--database-url", "sqlite://copy.db"],
+        &["db", "clone", "--from", "sqlite://copy.db", "--database-url", sqlite_login],
+        &["baseline", "--from", unknown],
+        &["new-revision", "--autogenerate", "-m", "x", "--database-url", unknown],
+    ];
+    for args in commands {
+        let output = sample.xtask(args);
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), stderr(&output));
+        assert_eq!(output.status.code(), Some(2), "cargo xtask {}: {stderr}", args.join(" "));
+        assert!(stdout.contains("not a database URL") || stderr.contains("not a database URL"), "{stdout}{stderr}");
+        assert!(!stdout.contains("S3cr3t") && !stderr.contains("S3cr3t"), "the password shows: {stdout}{stderr}");
+    }
+    // Nothing was made of the SQLite URL with a login: no `user:S3cr3t@` folder.
+    assert!(!sample.root.join("user:S3cr3t@").exists(), "a folder named after the login was created");
+}
+
+#[test]
+fn usage_errors_exit_2_before_anything_is_opened() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    sample.ok(&["migrate", "upgrade", "+1"]);
+    for (args, expected) in [
+        (&["migrate", "upgrade", "--bogus"][..], "unexpected argument '--bogus'"),
+        (&["migrate", "upgrade", "--history-table", ""], "cannot be empty"),
+        (&["migrate", "current", "--history-schema", "app"], "SQLite has no schemas"),
+        (&["migrate", "upgrade", "--sql", "e9d9fee31ee0:ca2061f1a411"], "runs nothing"),
+    ] {
+        let output = sample.xtask(args);
+        let stderr = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "cargo xtask {}: {stderr}", args.join(" "));
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("retort: SQLite database") && output.stdout.is_empty(), "{stderr}");
+    }
+    // `-1` is still a target, and the database was not touched above.
+    let current = sample.json(&["migrate", "current"]);
+    assert_eq!(current["current"][0], "ca2061f1a411", "{current}");
+    let down = sample.xtask(&["migrate", "downgrade", "-1", "--format", "json"]);
+    assert_eq!(down.status.code(), Some(0), "{}", stderr(&down));
+}
+
+#[test]
+fn read_only_commands_say_a_missing_sqlite_file_does_not_exist_instead_of_creating_it() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    let typo = db.path().join("ghost/sub/typo.db");
+    let url = format!("sqlite://{}", typo.display());
+    for args in [
+        &["migrate", "current"][..],
+        &["migrate", "history"],
+        &["migrate", "check"],
+        &["migrate", "upgrade", "--dry-run"],
+        &["migrate", "downgrade", "base"],
+        &["migrate", "resolve", "ca20", "--applied"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--database-url", url.as_str()]);
+        let output = sample.xtask(&args);
+        assert_eq!(output.status.code(), Some(1), "cargo xtask {}: {}", args.join(" "), stderr(&output));
+        assert!(stderr(&output).contains("typo.db does not exist"), "{}", stderr(&output));
+        assert!(!db.path().join("ghost").exists(), "cargo xtask {} created the folders", args.join(" "));
+    }
+    // The commands that build a database create it.
+    sample.ok(&["migrate", "upgrade", "--database-url", url.as_str()]);
+    assert!(typo.is_file());
+}
+
+#[test]
+fn repair_records_a_comment_edit_and_refuses_a_changed_operation() {
+    let _turn = take_turn();
+    let db = tempfile::tempdir().expect("temp dir");
+    let sample = sqlite_sample(&db);
+    sample.ok(&["migrate", "upgrade"]);
+    let file = sample.root.join("migrations/e2c91c86cdd1_add_phone_number_to_users.rs");
+    let original = std::fs::read_to_string(&file).expect("read the revision");
+    std::fs::write(&file, format!("{original}\n// Reviewed: the column stays nullable.\n")).expect("edit a comment");
+
+    let drift = sample.xtask(&["migrate", "upgrade"]);
+    assert_eq!(drift.status.code(), Some(3), "{}", stderr(&drift));
+    assert!(stderr(&drift).contains("`cargo xtask migrate repair e2c91c86cdd1`"), "{}", stderr(&drift));
+    let planned = sample.ok(&["migrate", "repair", "e2c9", "--dry-run"]);
+    assert!(planned.contains("only comments and whitespace changed") && planned.contains("would record"), "{planned}");
+    assert_eq!(sample.xtask(&["migrate", "check"]).status.code(), Some(3), "a dry run records nothing");
+    let repaired = sample.json(&["migrate", "repair", "e2c9"]);
+    assert_eq!(repaired["repair"]["outcome"], "repaired", "{repaired}");
+    assert!(sample.ok(&["migrate", "upgrade"]).contains("nothing to upgrade"));
+
+    std::fs::write(&file, original.replace("Type::String(20)", "Type::String(30)")).expect("edit an operation");
+    let refused = sample.xtask(&["migrate", "repair", "e2c9"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("statement 1 of its upgrade (operation 1 (add_column)) is not the one that was applied: `ALTER TABLE"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]
@@ -437,7 +558,7 @@ fn upgrade_minus_one_fails_as_downgrade_plus_one_does() {
         let down = sample.xtask(&["migrate", "upgrade", "-1"]);
         assert_eq!(down.status.code(), Some(1), "{}", stderr(&down));
         assert!(
-            stderr(&down).contains("use `downgrade -1`"),
+            stderr(&down).contains("use `cargo xtask migrate downgrade -1`"),
             "{}",
             stderr(&down)
         );
@@ -454,7 +575,7 @@ fn migrate_fails_saying_the_url_is_empty_when_database_url_is_set_empty() {
     let sample = sqlite_sample(&db);
     let args = ["migrate", "upgrade"];
     let empty = sample.run(&args, sample.command(&args).env("DATABASE_URL", ""));
-    assert_eq!(empty.status.code(), Some(1), "{}", stderr(&empty));
+    assert_eq!(empty.status.code(), Some(2), "a usage error: {}", stderr(&empty));
     let expected = "error: the database URL is empty (was DATABASE_URL set to an empty value?)";
     assert!(stderr(&empty).contains(expected), "{}", stderr(&empty));
 }
@@ -694,6 +815,7 @@ fn legacy_schema(kind: BackendKind, phone: &str) -> String {
         BackendKind::Mssql => include_str!("../../retort/tests/legacy/mssql.sql"),
     }
     .replace("{phone}", phone)
+    .replace("{LastName}", "LastName")
 }
 
 async fn create_legacy(db: &retort::testing::TestDatabase, phone: &str) {
@@ -831,4 +953,32 @@ async fn upgrade_prints_each_revision_as_it_commits_with_its_own_time_on_postgre
     // Each its own time: the slow one took 1.5 s, the one after it did not.
     assert!((1500..5000).contains(&lines[5].2), "{lines:?}");
     assert!(lines[6].2 < 1000, "not counted from the start of the run: {lines:?}");
+}
+
+/// Issue 18: on SQL Server, stderr has retort's messages only, not
+/// tiberius's lines (its certificate warning on every connection, the
+/// server's error before retort's message), and retort says once that the
+/// certificate is trusted without validation.
+#[tokio::test]
+#[allow(clippy::await_holding_lock)] // See `workflow`.
+async fn sql_server_commands_show_retorts_lines_only_and_the_certificate_notice_once() {
+    let db = retort::test_database!(BackendKind::Mssql);
+    let _turn = take_turn();
+    let sample = Sample::new(db.url());
+    let notice = "is trusted without validation";
+    // `db reset` signs in twice: to the server's `master`, then to the database.
+    let reset = sample.xtask(&["db", "reset"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let stderr_reset = stderr(&reset);
+    assert_eq!(stderr_reset.matches(notice).count(), 1, "{stderr_reset}");
+    assert!(!stderr_reset.contains("tiberius"), "{stderr_reset}");
+    // A login that fails: retort's message, with the fix, and no driver line.
+    let mut wrong = url::Url::parse(db.url()).expect("the SQL Server test URL is a URL");
+    wrong.set_password(Some("not-the-password")).expect("the SQL Server test URL has a login");
+    let failed = sample.xtask(&["migrate", "current", "--database-url", wrong.as_str()]);
+    let stderr_failed = stderr(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{stderr_failed}");
+    assert!(stderr_failed.contains("login failed"), "{stderr_failed}");
+    assert!(!stderr_failed.contains("tiberius") && !stderr_failed.contains("ERROR"), "{stderr_failed}");
+    assert!(!stderr_failed.contains("not-the-password"), "{stderr_failed}");
 }

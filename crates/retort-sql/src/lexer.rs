@@ -238,6 +238,26 @@ pub fn same_code(dialect: Dialect, a: &str, b: &str) -> bool {
     Lexed::new(dialect, a).code() == Lexed::new(dialect, b).code()
 }
 
+/// The tokens of `text` without whitespace and comments, as sqlparser
+/// gives them; `None` when the tokenizer refuses any of it (an unclosed
+/// string, say). For short texts read token by token: an expression, a
+/// module's header.
+///
+/// ```
+/// use retort_sql::{significant_tokens, Dialect, SqlToken};
+/// let tokens = significant_tokens(Dialect::Mssql, "([a] >= /* zero */ 0)").unwrap_or_default();
+/// assert_eq!(tokens.len(), 5);
+/// assert_eq!(tokens[0], SqlToken::LParen);
+/// assert!(significant_tokens(Dialect::Mssql, "'open").is_none());
+/// ```
+pub fn significant_tokens(dialect: Dialect, text: &str) -> Option<Vec<SqlToken>> {
+    let lexed = Lexed::new(dialect, text);
+    if lexed.unreadable().is_some() {
+        return None;
+    }
+    Some(lexed.tokens.into_iter().filter(|t| !t.is_trivia()).map(|t| t.token).collect())
+}
+
 /// The 1-based line of byte `offset` in `text`.
 pub fn line_at(text: &str, offset: usize) -> u32 {
     let offset = offset.min(text.len());

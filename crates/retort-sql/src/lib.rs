@@ -27,7 +27,7 @@ pub mod tsql;
 
 pub use batch::{Batch, LineKind, ScriptLine};
 pub use dialect::Dialect;
-pub use lexer::{line_at, same_code, Lexed, Token, Unclosed, Unreadable};
+pub use lexer::{line_at, same_code, significant_tokens, Lexed, Token, Unclosed, Unreadable};
 pub use read::reads_only;
 pub use segment::Kind;
 pub use statement::Statement;

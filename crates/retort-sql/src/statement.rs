@@ -94,6 +94,17 @@ impl Lexed<'_> {
         }
         cut.out
     }
+
+    /// The statements of the text cut at semicolons only (outside
+    /// parentheses and bodies), in every dialect: T-SQL's batches and its
+    /// statements without semicolons are not looked for. What a revision's
+    /// fingerprint counts, which must not change between versions.
+    pub fn statements_at_semicolons(&self) -> Vec<Statement> {
+        let mut cut = Cut { lexed: self, out: Vec::new(), open: None, batch: 0, first_in_batch: true };
+        cut.semicolons(0..self.tokens().len());
+        cut.close(true);
+        cut.out
+    }
 }
 
 /// The statements cut so far, and the one still open.

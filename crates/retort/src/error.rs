@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::backend::BackendError;
 use crate::database_url::UrlError;
+use crate::hint;
 use crate::{Dialect, Direction, PlanError, TargetError};
 
 /// A revision whose recorded checksum differs from the compiled one.
@@ -24,8 +25,8 @@ impl fmt::Display for Drifted {
             self.id,
             self.file,
             self.applied_at,
-            &self.compiled[..12.min(self.compiled.len())],
-            &self.recorded[..12.min(self.recorded.len())],
+            short(&self.compiled),
+            short(&self.recorded),
         )
     }
 }
@@ -43,9 +44,11 @@ pub enum MigrateError {
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error(
-        "{}; nothing was run. Restore the file(s) from version control, or put the change in a new revision \
-         (`cargo xtask new-revision -m \"…\"`)",
-        drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        "{}; nothing was run. If only comments or whitespace changed, record the file(s) as they are now with {}; \
+         otherwise restore the file(s) from version control, or put the change in a new revision (`{}`)",
+        drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        drifted.iter().map(|d| format!("`{}`", hint::MIGRATE_REPAIR.revision(&d.id))).collect::<Vec<_>>().join(", "),
+        hint::NEW_REVISION
     )]
     Drift { drifted: Vec<Drifted> },
     #[error(
@@ -56,9 +59,10 @@ pub enum MigrateError {
     UnknownApplied { ids: Vec<String> },
     #[error(
         "revision {id} ({file}) is recorded as {status}: a non-transactional revision did not finish, so the schema \
-         may be half-changed; nothing was run. Inspect the database, then run \
-         `cargo xtask migrate resolve {id} --applied` if its changes are in place, or \
-         `cargo xtask migrate resolve {id} --rolled-back` if they are not"
+         may be half-changed; nothing was run. Inspect the database, then run `{}` if its changes are in place, or \
+         `{}` if they are not",
+        hint::MIGRATE_RESOLVE_APPLIED.revision(id),
+        hint::MIGRATE_RESOLVE_ROLLED_BACK.revision(id)
     )]
     Unresolved {
         id: String,
@@ -80,10 +84,10 @@ pub enum MigrateError {
     },
     #[error("revision {id} ({file}) has no downgrade: add one, or declare it irreversible")]
     NoDowngrade { id: String, file: &'static str },
-    #[error("no revision {id} in this build: check the id with `cargo xtask migrate history`")]
+    #[error("no revision {id} in this build: check the id with `{}`", hint::MIGRATE_HISTORY)]
     UnknownRevision { id: String },
     #[error(
-        "revision {id} ({file}) is {state}, not recorded as running or failed: `migrate resolve` only settles a \
+        "revision {id} ({file}) is {state}, not recorded as running or failed: resolve only settles a \
          non-transactional revision that did not finish; nothing was changed. {advice}"
     )]
     NotResolvable {
@@ -91,12 +95,66 @@ pub enum MigrateError {
         file: &'static str,
         /// "applied", or "not applied".
         state: &'static str,
-        advice: &'static str,
+        advice: String,
+    },
+    #[error(
+        "revision {id} ({file}) is {state}: repair records the changed file of an applied revision; nothing was \
+         changed. {advice}"
+    )]
+    NotRepairable {
+        id: String,
+        file: &'static str,
+        /// "not applied", "recorded as running" or "recorded as failed".
+        state: &'static str,
+        advice: String,
+    },
+    /// `migrate repair` found more than comments and whitespace changed.
+    #[error(
+        "revision {id} ({file}) changed more than comments and whitespace since it was applied (compiled sha256 \
+         {}…, recorded {}…): {difference}; nothing was recorded. Restore the file from version control, or put the \
+         change in a new revision (`{}`)",
+        short(compiled),
+        short(recorded),
+        hint::NEW_REVISION
+    )]
+    Changed {
+        id: String,
+        file: &'static str,
+        compiled: String,
+        recorded: String,
+        /// The first difference: a statement as the file has it now, or a
+        /// setting of the revision.
+        difference: String,
+    },
+    /// `migrate repair` has no fingerprint of what was applied to compare
+    /// the file with.
+    #[error(
+        "revision {id} ({file}) changed since it was applied (compiled sha256 {}…, recorded {}…), and {reason}, so \
+         retort cannot tell whether only comments and whitespace changed; nothing was recorded. Compare the file \
+         with the version that was applied (`git log -p -- {file}`): if only comments or whitespace changed, run \
+         `{}`; otherwise restore the file, or put the change in a new revision (`{}`)",
+        short(compiled),
+        short(recorded),
+        hint::MIGRATE_REPAIR_UNVERIFIED.revision(id),
+        hint::NEW_REVISION
+    )]
+    Unverifiable {
+        id: String,
+        file: &'static str,
+        compiled: String,
+        recorded: String,
+        /// Why there is nothing to compare with.
+        reason: &'static str,
     },
     #[error("{0}")]
     Offline(String),
     #[error(transparent)]
     Op(#[from] crate::op::OpError),
+}
+
+/// The first 12 characters of a checksum, enough to tell two apart.
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
 }
 
 /// A statement that failed while a revision ran: where, what, and the state left behind.

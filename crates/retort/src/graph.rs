@@ -124,7 +124,7 @@ fn unknown_revision_message(id: &str, is_branch_label: bool) -> String {
     if is_branch_label {
         format!("`{id}` is a branch label, not a revision id; write `{id}@head` for the top of that branch")
     } else {
-        format!("no revision id is or starts with `{id}`; run `cargo xtask history` to list the revisions")
+        format!("no revision id is or starts with `{id}`; run `{}` to list the revisions", crate::hint::MIGRATE_HISTORY)
     }
 }
 

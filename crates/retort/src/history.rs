@@ -105,6 +105,8 @@ pub enum Action {
     Stamp,
     Unstamp,
     Resolve,
+    /// `migrate repair` recorded a changed file's checksum.
+    Repair,
 }
 
 impl Action {
@@ -115,6 +117,7 @@ impl Action {
             Action::Stamp => "stamp",
             Action::Unstamp => "unstamp",
             Action::Resolve => "resolve",
+            Action::Repair => "repair",
         }
     }
 }
@@ -128,6 +131,18 @@ pub enum HistoryWrite {
         checksum: String,
         message: String,
         status: Status,
+        /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
+        /// form, when the write knows the dialect it is for.
+        fingerprint: Option<String>,
+    },
+    /// Record the revision's file as it is now (`migrate repair`): its
+    /// checksum, message and fingerprint, keeping when and by whom it was
+    /// applied.
+    Update {
+        id: String,
+        checksum: String,
+        message: String,
+        fingerprint: Option<String>,
     },
     /// Delete the revision's state row.
     Remove { id: String },
@@ -141,13 +156,26 @@ pub enum HistoryWrite {
 }
 
 impl HistoryWrite {
-    /// The state row of `revision` in `status`.
+    /// The state row of `revision` in `status`, without a fingerprint
+    /// (a row that is not `applied` needs none).
     pub fn put(revision: &crate::Revision, status: Status) -> Self {
         HistoryWrite::Put {
             id: revision.id.to_owned(),
             checksum: revision.checksum.to_hex(),
             message: revision.message.to_owned(),
             status,
+            fingerprint: None,
+        }
+    }
+
+    /// The state row of `revision` applied, with its fingerprint.
+    pub fn applied(revision: &crate::Revision, fingerprint: &crate::Fingerprint) -> Self {
+        HistoryWrite::Put {
+            id: revision.id.to_owned(),
+            checksum: revision.checksum.to_hex(),
+            message: revision.message.to_owned(),
+            status: Status::Applied,
+            fingerprint: Some(fingerprint.to_text()),
         }
     }
 
@@ -162,12 +190,20 @@ impl HistoryWrite {
     }
 }
 
-/// The history writes that record a revision run in `direction` as done:
-/// its state row (put or removed) and its event-log entry. Online runs
-/// commit them with the revision; offline scripts inline them.
-pub fn step_writes(revision: &crate::Revision, direction: crate::Direction) -> [HistoryWrite; 2] {
+/// The history writes that record a revision run in `direction` on
+/// `dialect` and `flavour` as done: its state row (put with its
+/// fingerprint, or removed) and its event-log entry. Online runs commit
+/// them with the revision; offline scripts inline them.
+pub fn step_writes(
+    revision: &crate::Revision,
+    direction: crate::Direction,
+    dialect: Dialect,
+    flavour: crate::Flavour,
+) -> [HistoryWrite; 2] {
     let (action, done) = match direction {
-        crate::Direction::Up => (Action::Upgrade, HistoryWrite::put(revision, Status::Applied)),
+        crate::Direction::Up => {
+            (Action::Upgrade, HistoryWrite::applied(revision, &crate::Fingerprint::of(revision, dialect, flavour)))
+        }
         crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
     };
     [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
@@ -228,6 +264,11 @@ pub struct WriteContext<'a> {
     pub user: String,
     /// SQL for the elapsed milliseconds of the revision.
     pub elapsed_ms: String,
+    /// Whether the state table is known to have its `fingerprint` column:
+    /// online it is (the history is ensured first), and in an offline
+    /// script except SQLite's, which cannot add the column to a table an
+    /// older retort made (see [`ddl`]), so it leaves it out.
+    pub fingerprints: bool,
 }
 
 impl<'a> WriteContext<'a> {
@@ -244,6 +285,7 @@ impl<'a> WriteContext<'a> {
                 _ => user_sql(dialect).to_owned(),
             },
             elapsed_ms: elapsed.as_millis().to_string(),
+            fingerprints: true,
         }
     }
 
@@ -265,6 +307,7 @@ impl<'a> WriteContext<'a> {
                 Dialect::Mssql => MSSQL_ELAPSED_MS,
             }
             .to_owned(),
+            fingerprints: dialect != Dialect::Sqlite,
         }
     }
 }
@@ -335,7 +378,7 @@ const fn column(name: &'static str, kind: Kind) -> HistoryColumn {
 }
 
 /// The state table: one row per applied (or unfinished) revision.
-const STATE_COLUMNS: [HistoryColumn; 7] = [
+const STATE_COLUMNS: [HistoryColumn; 8] = [
     column("revision_id", Kind::Id),
     column("checksum", Kind::Checksum),
     column("message", Kind::Text),
@@ -343,7 +386,12 @@ const STATE_COLUMNS: [HistoryColumn; 7] = [
     column("applied_at", Kind::Time),
     column("execution_ms", Kind::Millis),
     column("applied_by", Kind::User),
+    FINGERPRINT,
 ];
+
+/// The state table's column that an older retort did not make: [`ddl`]
+/// adds it to such a table (SQLite's, [`sqlite_added_column`]).
+const FINGERPRINT: HistoryColumn = HistoryColumn { name: "fingerprint", kind: Kind::Text, nullable: true };
 
 /// The append-only event log.
 const LOG_COLUMNS: [HistoryColumn; 8] = [
@@ -475,7 +523,86 @@ pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::Back
             )
         }
     };
-    Ok(format!("{schema}{}{}", create(false), create(true)))
+    Ok(format!("{schema}{}{}{}", create(false), add_fingerprint(dialect, &table), create(true)))
+}
+
+/// Adds the `fingerprint` column to a state table that an older retort
+/// made, when it has none: a nullable column with no default, which every
+/// dialect adds without rewriting the table. The catalog is asked first,
+/// since PostgreSQL's `ADD COLUMN IF NOT EXISTS` would still lock the table
+/// against every reader on each run. SQLite has no conditional DDL: there
+/// the caller asks ([`sqlite_added_column`]), and an offline script for
+/// SQLite leaves the column alone.
+fn add_fingerprint(dialect: Dialect, table: &HistoryTable) -> String {
+    let state = table.state(dialect);
+    let definition = column_sql(dialect, &table.name, &FINGERPRINT, false);
+    let probe = fingerprint_probe(dialect, table);
+    match dialect {
+        Dialect::Sqlite => String::new(),
+        Dialect::Postgres => {
+            let body = format!(
+                "BEGIN IF NOT EXISTS ({probe}) THEN ALTER TABLE {state} ADD COLUMN {}; END IF; END",
+                definition.trim()
+            );
+            // A dollar quote that the body does not contain.
+            let mut tag = "$retort$".to_owned();
+            while body.contains(&tag) {
+                tag.insert(tag.len() - 1, '_');
+            }
+            format!("DO {tag} {body} {tag};\n")
+        }
+        // In EXEC: the ALTER is compiled only when it runs, after the
+        // CREATE TABLE above it in the batch.
+        Dialect::Mssql => format!(
+            "IF NOT EXISTS ({probe}) EXEC({});\n",
+            dialect.quote_literal(&format!("ALTER TABLE {state} ADD {}", definition.trim()))
+        ),
+    }
+}
+
+/// A query that returns a row when the state table has its `fingerprint`
+/// column (and none when it, or the table, does not exist).
+pub(crate) fn fingerprint_probe(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    let state = dialect.quote_literal(&table.state(dialect));
+    let column = dialect.quote_literal(FINGERPRINT.name);
+    match dialect {
+        Dialect::Sqlite => {
+            format!("SELECT 1 FROM pragma_table_info({}) WHERE name = {column}", dialect.quote_literal(&table.name))
+        }
+        Dialect::Postgres => format!(
+            "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass({state}) \
+             AND attname = {column} AND NOT attisdropped"
+        ),
+        Dialect::Mssql => format!("SELECT 1 AS present WHERE COL_LENGTH({state}, {column}) IS NOT NULL"),
+    }
+}
+
+/// SQLite's `ALTER TABLE` that adds the `fingerprint` column, for a table
+/// whose [`fingerprint_probe`] found none.
+pub(crate) fn sqlite_added_column(table: &HistoryTable) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        table.state(Dialect::Sqlite),
+        column_sql(Dialect::Sqlite, &table.name, &FINGERPRINT, false).trim()
+    )
+}
+
+/// The applied revisions whose row has no fingerprint, with their checksums.
+pub(crate) fn missing_fingerprints_sql(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    format!(
+        "SELECT revision_id, checksum FROM {} WHERE fingerprint IS NULL AND status = {}",
+        table.state(dialect),
+        dialect.quote_literal(Status::Applied.as_str())
+    )
+}
+
+/// Reads one revision's recorded fingerprint: one row, whose value is
+/// NULL when none was recorded, or no row when the revision has none.
+pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    format!("SELECT fingerprint FROM {} WHERE revision_id = {}", table.state(dialect), numbered(dialect)(1))
 }
 
 /// Reads the state table, oldest first, with `applied_at` as
@@ -557,11 +684,16 @@ pub enum Placeholders {
 impl Placeholders {
     /// The dialect's own numbered placeholders, for online writes.
     pub fn of(dialect: Dialect) -> Self {
-        Placeholders::Numbered(match dialect {
-            Dialect::Sqlite => |n| format!("?{n}"),
-            Dialect::Postgres => |n| format!("${n}"),
-            Dialect::Mssql => |n| format!("@P{n}"),
-        })
+        Placeholders::Numbered(numbered(dialect))
+    }
+}
+
+/// The dialect's placeholder for the `n`th value of a statement.
+fn numbered(dialect: Dialect) -> fn(usize) -> String {
+    match dialect {
+        Dialect::Sqlite => |n| format!("?{n}"),
+        Dialect::Postgres => |n| format!("${n}"),
+        Dialect::Mssql => |n| format!("@P{n}"),
     }
 }
 
@@ -619,9 +751,23 @@ pub fn render_write(
             checksum,
             message,
             status,
+            fingerprint,
         } => {
-            let columns =
-                "revision_id, checksum, message, status, applied_at, execution_ms, applied_by";
+            // Where the table may lack the column (see WriteContext), the
+            // row goes without it.
+            let (columns, fingerprint_update) = if cx.fingerprints {
+                (
+                    "revision_id, checksum, message, status, applied_at, execution_ms, applied_by, fingerprint",
+                    ", fingerprint = excluded.fingerprint",
+                )
+            } else {
+                ("revision_id, checksum, message, status, applied_at, execution_ms, applied_by", "")
+            };
+            // Bound last, so that it takes the last placeholder.
+            let bind_fingerprint = |b: &mut Binder| match cx.fingerprints {
+                true => format!(", {}", b.bind(fingerprint.clone().map_or(Value::Null, Value::Text))),
+                false => String::new(),
+            };
             if cx.dialect == Dialect::Mssql {
                 // SQL Server has no ON CONFLICT: delete, then insert, in the
                 // run's transaction.
@@ -631,7 +777,7 @@ pub fn render_write(
                 );
                 let delete = b.finish(delete);
                 let insert = format!(
-                    "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {})",
+                    "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {}{})",
                     b.bind(Value::Text(id.clone())),
                     b.bind(Value::Text(checksum.clone())),
                     b.bind(Value::Text(message.clone())),
@@ -639,17 +785,18 @@ pub fn render_write(
                     cx.now,
                     cx.elapsed_ms,
                     cx.user,
+                    bind_fingerprint(&mut b),
                 );
                 return vec![delete, b.finish(insert)];
             }
             // One statement on PostgreSQL and SQLite (>= 3.24): a row left
             // `running` by a non-transactional revision is updated in place.
             let upsert = format!(
-                "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {}) \
+                "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {}{}) \
                  ON CONFLICT (revision_id) DO UPDATE SET checksum = excluded.checksum, \
                  message = excluded.message, status = excluded.status, \
                  applied_at = excluded.applied_at, execution_ms = excluded.execution_ms, \
-                 applied_by = excluded.applied_by",
+                 applied_by = excluded.applied_by{fingerprint_update}",
                 b.bind(Value::Text(id.clone())),
                 b.bind(Value::Text(checksum.clone())),
                 b.bind(Value::Text(message.clone())),
@@ -657,8 +804,24 @@ pub fn render_write(
                 cx.now,
                 cx.elapsed_ms,
                 cx.user,
+                bind_fingerprint(&mut b),
             );
             vec![b.finish(upsert)]
+        }
+        HistoryWrite::Update {
+            id,
+            checksum,
+            message,
+            fingerprint,
+        } => {
+            let update = format!(
+                "UPDATE {state} SET checksum = {}, message = {}, fingerprint = {} WHERE revision_id = {}",
+                b.bind(Value::Text(checksum.clone())),
+                b.bind(Value::Text(message.clone())),
+                b.bind(fingerprint.clone().map_or(Value::Null, Value::Text)),
+                b.bind(Value::Text(id.clone())),
+            );
+            vec![b.finish(update)]
         }
         HistoryWrite::Remove { id } => {
             let delete = format!(
@@ -715,6 +878,7 @@ mod tests {
             checksum: "00".into(),
             message: "it's".into(),
             status: Status::Applied,
+            fingerprint: None,
         };
         let rendered = render_write(
             &write,

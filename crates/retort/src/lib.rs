@@ -19,10 +19,12 @@ pub mod declare;
 mod dialect;
 mod error;
 mod excerpt;
+mod fingerprint;
 mod graph;
 mod history;
 #[cfg(feature = "cli")]
 pub mod lint;
+pub mod hint;
 mod migrator;
 pub mod op;
 #[cfg(any(feature = "postgres", feature = "mssql"))]
@@ -47,7 +49,7 @@ pub use backend::{MssqlBackend, MssqlClient};
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, Commits, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
+pub use backend::{connect, connect_existing, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, Commits, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
 pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use database_url::{DatabaseUrl, UrlError};
 pub use redact::redact;
@@ -55,8 +57,12 @@ pub use dialect::{Dialect, Flavour};
 /// `#[derive(retort::Table)]`: a row struct declares its table (see [`declare`]).
 pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
+pub use fingerprint::{Fingerprint, UnreadableFingerprint};
 pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
-pub use migrator::{DatabaseStatus, Migrator, MigratorConfig, Progress, Resolution, StampCheck, StepReport};
+pub use migrator::{
+    DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,
+    StepReport,
+};
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};

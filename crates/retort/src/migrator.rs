@@ -14,9 +14,10 @@ use crate::backend::{Backend, Commits, RunError, StatementError, StepWork};
 use crate::sequence::{self, read_history};
 use crate::error::{Drifted, MigrateError};
 use crate::excerpt::shorten;
+use crate::hint;
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
-use crate::{Checksum, Direction, Migrations, Plan, Revision, RevisionGraph, Target};
+use crate::{Checksum, Direction, Fingerprint, Migrations, Plan, Revision, RevisionGraph, Target};
 
 /// Settings of a [`Migrator`].
 #[derive(Debug, Clone)]
@@ -90,6 +91,51 @@ pub enum StampCheck {
     /// They differ, as these lines say from the database's side; nothing
     /// was written.
     Differs(Vec<String>),
+}
+
+/// How [`Migrator::repair`] goes about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RepairOptions {
+    /// Say what would be recorded, and write nothing (not even the history
+    /// tables' own upgrade).
+    pub dry_run: bool,
+    /// Record the changed file although the database holds no fingerprint of
+    /// what was applied to check it against (a revision applied by an older
+    /// retort): the person has compared the file with what was applied. A
+    /// recorded fingerprint that differs is refused all the same.
+    pub accept_unverified: bool,
+}
+
+/// What [`Migrator::repair`] found, and recorded unless it was a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RepairReport {
+    pub id: &'static str,
+    pub file: &'static str,
+    /// The checksum the database had recorded.
+    pub recorded: String,
+    /// The checksum of the file as it is now, which is recorded.
+    pub compiled: String,
+    pub outcome: RepairOutcome,
+    /// How many statements were compared.
+    pub statements: usize,
+    /// Nothing was written.
+    pub dry_run: bool,
+}
+
+/// What [`Migrator::repair`] does with a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepairOutcome {
+    /// The file is what the database recorded: nothing to do.
+    Unchanged,
+    /// The file is what the database recorded, which held no fingerprint of
+    /// it (or an older one): the fingerprint is recorded.
+    Fingerprinted,
+    /// Only comments and whitespace changed: the new checksum is recorded.
+    Repaired,
+    /// The database held no fingerprint to check the file against; its
+    /// checksum is recorded as [`RepairOptions::accept_unverified`] said.
+    AcceptedUnverified,
 }
 
 /// How `resolve` settles a revision left running or failed.
@@ -264,13 +310,14 @@ impl Migrator {
         target: &Target,
     ) -> Result<Vec<StepReport>, MigrateError> {
         let wanted = Plan::stamp(&self.graph, applied, target)?;
+        let (dialect, flavour) = (db.dialect(), db.flavour().await?);
         let mut writes = Vec::new();
         let mut steps = Vec::new();
         for revision in self.migrations.revisions() {
             let was = applied.contains(revision.id);
             let now = wanted.contains(revision.id);
             if now && !was {
-                writes.push(HistoryWrite::put(revision, Status::Applied));
+                writes.push(HistoryWrite::applied(revision, &Fingerprint::of(revision, dialect, flavour)));
                 writes.push(HistoryWrite::log(revision.id, Action::Stamp, Outcome::Ok, None));
                 steps.push(report(revision, Direction::Up, Duration::ZERO));
             }
@@ -320,18 +367,28 @@ impl Migrator {
                 Some(Status::Applied) => {
                     return Err(refused(
                         "applied",
-                        "To undo an applied revision, run `cargo xtask migrate downgrade` to the revision before it.",
+                        format!(
+                            "To undo an applied revision, downgrade to the revision before it: `{}`.",
+                            hint::MIGRATE_DOWNGRADE_BELOW.revision(revision.id)
+                        ),
                     ))
                 }
                 None => {
                     return Err(refused(
                         "not applied",
-                        "To apply it, run `cargo xtask migrate upgrade`; to record it without running it, `migrate stamp`.",
+                        format!(
+                            "To apply it, run `{}`; to record it without running it, `{}`.",
+                            hint::MIGRATE_UPGRADE_TO.revision(revision.id),
+                            hint::MIGRATE_STAMP.revision(revision.id)
+                        ),
                     ))
                 }
             }
             let write = match resolution {
-                Resolution::Applied => HistoryWrite::put(revision, Status::Applied),
+                Resolution::Applied => {
+                    let fingerprint = Fingerprint::of(revision, db.dialect(), db.flavour().await?);
+                    HistoryWrite::applied(revision, &fingerprint)
+                }
                 Resolution::RolledBack => HistoryWrite::Remove {
                     id: revision.id.to_owned(),
                 },
@@ -356,6 +413,163 @@ impl Migrator {
         }
         .await;
         release(db, result).await
+    }
+
+    /// Records the file of applied revision `id` as it is now, when only its
+    /// comments and whitespace changed since it was applied: its statements
+    /// (for a Rust revision, the SQL it renders) must be token for token
+    /// the ones of the [`Fingerprint`] recorded when it was applied, and its
+    /// parents, `depends_on`, branch labels, transactional and irreversible
+    /// settings the same. The new checksum and fingerprint are recorded,
+    /// with a `repair` event in the log that gives both checksums; any
+    /// other change is refused ([`MigrateError::Changed`], naming the first
+    /// statement that differs), and so is a revision whose fingerprint was
+    /// never recorded ([`MigrateError::Unverifiable`]) unless
+    /// [`RepairOptions::accept_unverified`] says so.
+    pub async fn repair<B: Backend>(
+        &self,
+        db: &mut B,
+        id: &str,
+        options: RepairOptions,
+    ) -> Result<RepairReport, MigrateError> {
+        let revision = self
+            .migrations
+            .get(id)
+            .ok_or_else(|| MigrateError::UnknownRevision { id: id.to_owned() })?;
+        if options.dry_run {
+            return self.repair_writes(db, revision, options).await.map(|(report, _)| report);
+        }
+        db.lock(self.config.lock_timeout).await?;
+        let result = async {
+            sequence::ensure_history(db, &self.config.history).await?;
+            let (report, writes) = self.repair_writes(db, revision, options).await?;
+            if !writes.is_empty() {
+                sequence::record(db, &writes, &self.config.history)
+                    .await
+                    .map_err(run_error_to_backend)?;
+            }
+            Ok(report)
+        }
+        .await;
+        release(db, result).await
+    }
+
+    /// What [`repair`](Self::repair) finds, and the writes that record it.
+    async fn repair_writes<B: Backend>(
+        &self,
+        db: &mut B,
+        revision: &'static Revision,
+        options: RepairOptions,
+    ) -> Result<(RepairReport, Vec<HistoryWrite>), MigrateError> {
+        let table = &self.config.history;
+        let rows = read_history(db, table).await?.unwrap_or_default();
+        let refused = |state, advice| MigrateError::NotRepairable {
+            id: revision.id.to_owned(),
+            file: revision.source,
+            state,
+            advice,
+        };
+        let row = match rows.iter().find(|row| row.id == revision.id) {
+            Some(row) if row.status == Status::Applied => row,
+            Some(row) => {
+                let state = if row.status == Status::Running { "recorded as running" } else { "recorded as failed" };
+                return Err(refused(
+                    state,
+                    format!(
+                        "Settle it first: `{}` or `{}`.",
+                        hint::MIGRATE_RESOLVE_APPLIED.revision(revision.id),
+                        hint::MIGRATE_RESOLVE_ROLLED_BACK.revision(revision.id)
+                    ),
+                ));
+            }
+            None => {
+                return Err(refused(
+                    "not applied",
+                    "A revision that is not applied anywhere can be edited freely.".to_owned(),
+                ))
+            }
+        };
+        let recorded_fingerprint = if sequence::has_fingerprint_column(db, table).await? {
+            let rows = db.query(&crate::history::fingerprint_sql(db.dialect(), table), &[crate::Value::Text(revision.id.to_owned())]).await?;
+            match rows.unwrap_or_default().first().and_then(|row| row.first()) {
+                Some(crate::Value::Text(text)) => Some(text.clone()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let fingerprint = Fingerprint::of(revision, db.dialect(), db.flavour().await?);
+        let compared = recorded_fingerprint.as_deref().map(|recorded| fingerprint.difference(recorded));
+        let unchanged_file = Checksum::from_hex(&row.checksum) == Some(revision.checksum);
+        let outcome = match (unchanged_file, compared) {
+            (true, Some(Ok(None))) => RepairOutcome::Unchanged,
+            // The checksum says the file is the one applied: its fingerprint
+            // is what was applied, whatever was recorded (or not) before.
+            (true, _) => RepairOutcome::Fingerprinted,
+            (false, Some(Ok(None))) => RepairOutcome::Repaired,
+            (false, Some(Ok(Some(difference)))) => {
+                return Err(MigrateError::Changed {
+                    id: revision.id.to_owned(),
+                    file: revision.source,
+                    compiled: revision.checksum.to_hex(),
+                    recorded: row.checksum.clone(),
+                    difference,
+                })
+            }
+            (false, None | Some(Err(_))) if options.accept_unverified => RepairOutcome::AcceptedUnverified,
+            (false, unreadable) => {
+                return Err(MigrateError::Unverifiable {
+                    id: revision.id.to_owned(),
+                    file: revision.source,
+                    compiled: revision.checksum.to_hex(),
+                    recorded: row.checksum.clone(),
+                    reason: match unreadable {
+                        Some(_) => "the fingerprint of its statements that the database recorded is in a form this \
+                                    retort does not read (written by a newer retort?)",
+                        None => "the database recorded no fingerprint of its statements (it was applied by a retort \
+                                 older than `migrate repair`, or by an offline script for SQLite)",
+                    },
+                })
+            }
+        };
+        let compiled = revision.checksum.to_hex();
+        let detail = match outcome {
+            RepairOutcome::Unchanged => None,
+            RepairOutcome::Fingerprinted => {
+                Some(format!("sha256 {compiled} unchanged: recorded the fingerprint of its {} statement(s)", fingerprint.statements()))
+            }
+            RepairOutcome::Repaired => Some(format!(
+                "sha256 {} -> {compiled}: only comments and whitespace changed ({} statement(s) compared)",
+                row.checksum,
+                fingerprint.statements()
+            )),
+            RepairOutcome::AcceptedUnverified => Some(format!(
+                "sha256 {} -> {compiled}: accepted unverified, with no recorded fingerprint to compare with",
+                row.checksum
+            )),
+        };
+        let writes = match detail {
+            None => Vec::new(),
+            Some(detail) => vec![
+                HistoryWrite::Update {
+                    id: revision.id.to_owned(),
+                    checksum: compiled.clone(),
+                    message: revision.message.to_owned(),
+                    fingerprint: Some(fingerprint.to_text()),
+                },
+                HistoryWrite::log(revision.id, Action::Repair, Outcome::Ok, Some(detail)),
+            ],
+        };
+        let report = RepairReport {
+            id: revision.id,
+            file: revision.source,
+            recorded: row.checksum.clone(),
+            compiled,
+            outcome,
+            statements: fingerprint.statements(),
+            dry_run: options.dry_run,
+        };
+        Ok((report, writes))
     }
 
     /// Reads the history and compares it with the compiled table. Never fails
@@ -414,13 +628,52 @@ impl Migrator {
     }
 
     /// With the lock held: makes sure the history tables exist, reads the
-    /// history once and verifies it.
+    /// history once and verifies it, and records the fingerprints an older
+    /// retort did not.
     async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
         sequence::ensure_history(db, &self.config.history).await?;
         let rows = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
-        self.verify(&rows)
+        let applied = self.verify(&rows)?;
+        self.record_missing_fingerprints(db).await?;
+        Ok(applied)
+    }
+
+    /// Records the fingerprint of each applied revision whose row has none
+    /// (applied by a retort from before fingerprints) and whose file is the
+    /// one applied, as its checksum says: its fingerprint is then what was
+    /// applied, and a later comment edit can be repaired without the
+    /// person's word. One query when there is nothing to record.
+    async fn record_missing_fingerprints<B: Backend>(&self, db: &mut B) -> Result<(), MigrateError> {
+        let sql = crate::history::missing_fingerprints_sql(db.dialect(), &self.config.history);
+        let rows = db.query(&sql, &[]).await?.unwrap_or_default();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (dialect, flavour) = (db.dialect(), db.flavour().await?);
+        let writes: Vec<HistoryWrite> = rows
+            .iter()
+            .filter_map(|row| match (row.first(), row.get(1)) {
+                (Some(crate::Value::Text(id)), Some(crate::Value::Text(checksum))) => self
+                    .graph
+                    .get(id)
+                    .filter(|revision| Checksum::from_hex(checksum) == Some(revision.checksum)),
+                _ => None,
+            })
+            .map(|revision| HistoryWrite::Update {
+                id: revision.id.to_owned(),
+                checksum: revision.checksum.to_hex(),
+                message: revision.message.to_owned(),
+                fingerprint: Some(Fingerprint::of(revision, dialect, flavour).to_text()),
+            })
+            .collect();
+        if !writes.is_empty() {
+            sequence::record(db, &writes, &self.config.history)
+                .await
+                .map_err(run_error_to_backend)?;
+        }
+        Ok(())
     }
 
     /// Checks the history rows and returns the applied set, or the first
@@ -586,10 +839,10 @@ impl Migrator {
                 }
                 let aftermath = format!(
                     "revision {id} is not transactional, so what ran before the failure stayed applied ({ran}); it is \
-                     recorded as failed and later runs will refuse until you run `cargo xtask migrate resolve {id} \
-                     --applied` or `--rolled-back`",
+                     recorded as failed and later runs will refuse until you run `{applied}` or `--rolled-back`",
                     id = revision.id,
                     ran = stayed_applied(&step.units, &error, db.dialect()),
+                    applied = hint::MIGRATE_RESOLVE_APPLIED.revision(revision.id),
                 );
                 Err(self.statement_failed(db, step, error, aftermath).await)
             }

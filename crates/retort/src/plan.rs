@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::graph::{Candidate, RevisionGraph};
+use crate::hint;
 use crate::target::{Destination, Target, TargetError};
 use crate::Revision;
 
@@ -133,8 +134,9 @@ pub enum PlanError {
     /// A downgrade target that is not applied and lies above what is applied.
     #[error(
         "cannot downgrade to {id}: it is above the current revision(s) ({}); \
-         use `upgrade {id}` to move there",
-        current_or_base(current)
+         use `{}` to move there",
+        current_or_base(current),
+        hint::MIGRATE_UPGRADE_TO.revision(id)
     )]
     AboveCurrent {
         /// The target revision.
@@ -146,8 +148,9 @@ pub enum PlanError {
     /// only goes up, as a downgrade only goes down ([`PlanError::AboveCurrent`]).
     #[error(
         "cannot upgrade to `{target}`: it walks down from the current revision(s) ({}); \
-         use `downgrade {target}` to move there",
-        current_or_base(current)
+         use `{}` to move there",
+        current_or_base(current),
+        hint::MIGRATE_DOWNGRADE_TO.fill(&[("target", target.as_str())])
     )]
     BelowCurrent {
         /// The target as typed.
@@ -158,8 +161,9 @@ pub enum PlanError {
     /// A downgrade target on a line of history the database has not touched.
     #[error(
         "cannot downgrade to {id}: it is not an ancestor of the current revision(s) ({}); \
-         downgrade to a revision below one of them, or `upgrade {id}` to apply its branch",
-        current_or_base(current)
+         downgrade to a revision below one of them, or `{}` to apply its branch",
+        current_or_base(current),
+        hint::MIGRATE_UPGRADE_TO.revision(id)
     )]
     NotAnAncestor {
         /// The target revision.
@@ -195,9 +199,9 @@ fn current_or_base(current: &[Candidate]) -> String {
 
 fn stamp_below(parents: &[String]) -> String {
     match parents {
-        [] => "run `stamp base`".to_owned(),
-        [parent] => format!("run `stamp {parent}`"),
-        several => format!("`stamp` one of {}", several.join(", ")),
+        [] => format!("run `{}`", hint::MIGRATE_STAMP.revision("base")),
+        [parent] => format!("run `{}`", hint::MIGRATE_STAMP.revision(parent)),
+        several => format!("run `{}` with one of {}", hint::MIGRATE_STAMP, several.join(", ")),
     }
 }
 
@@ -588,7 +592,7 @@ mod tests {
             error.to_string(),
             "revision main0001 (migrations/0005_drop_legacy_flag.sql) is irreversible: \
              drops todos.legacy_flag and its data; downgrade to main0001 or above, \
-             or run `stamp init0002` if you really restored the schema by hand"
+             or run `cargo xtask migrate stamp init0002` if you really restored the schema by hand"
         );
         assert!(matches!(
             down(&branched(), ALL, "base"),
@@ -609,7 +613,7 @@ mod tests {
                 }],
             }
         );
-        assert!(error.to_string().contains("use `downgrade -1`"), "{error}");
+        assert!(error.to_string().contains("use `cargo xtask migrate downgrade -1`"), "{error}");
         assert!(matches!(
             up(&branched(), ALL, "-2"),
             Err(PlanError::BelowCurrent { .. })
@@ -636,7 +640,7 @@ mod tests {
             }
         );
         assert!(
-            error.to_string().contains("use `upgrade tip00001`"),
+            error.to_string().contains("use `cargo xtask migrate upgrade tip00001`"),
             "{error}"
         );
         assert!(matches!(

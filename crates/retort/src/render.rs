@@ -76,7 +76,7 @@ pub fn render_plan(plan: &Plan, dialect: Dialect, flavour: Flavour, start: Start
             Ok(RenderedStep {
                 step: *step,
                 units: revision_units(&mut renderer, step.revision, step.direction)?,
-                writes: step_writes(step.revision, step.direction).to_vec(),
+                writes: step_writes(step.revision, step.direction, dialect, flavour).to_vec(),
             })
         })
         .collect::<Result<_, MigrateError>>()?;
@@ -101,6 +101,14 @@ pub fn render_revision(
         None => revision_units(&mut renderer, revision, Direction::Down)?,
     };
     Ok((up, down))
+}
+
+/// Renders `revisions`, in order from an empty database, for `dialect`
+/// and `flavour`, without running anything: an operation with no form
+/// there (a native type without its spelling, raw SQL without its text)
+/// fails here, naming its revision and operation.
+pub(crate) fn renders_for(revisions: &[&'static Revision], dialect: Dialect, flavour: Flavour) -> Result<(), MigrateError> {
+    starting(dialect, flavour, Start::Replay(revisions)).map(drop)
 }
 
 /// A renderer positioned where `start` says the plan begins.

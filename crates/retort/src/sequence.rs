@@ -83,16 +83,34 @@ pub(crate) async fn run_each<B: Backend + ?Sized>(
     Ok(())
 }
 
-/// Creates the history tables when they do not exist.
+/// Creates the history tables when they do not exist, and adds what an
+/// older retort's tables lack.
 pub async fn ensure_history<B: Backend + ?Sized>(db: &mut B, table: &HistoryTable) -> Result<(), crate::BackendError> {
-    let ddl = history::ddl(db.dialect(), table)?;
-    db.execute(&Unit::sql(ddl, "history tables")).await.map_err(|error| match error {
+    let dialect = db.dialect();
+    let ddl = history::ddl(dialect, table)?;
+    let failed = |error| match error {
         RunError::Backend(error) => error,
         RunError::Statement(error) => crate::BackendError::Database {
             context: "creating the history tables",
             message: error.message,
         },
-    })
+    };
+    db.execute(&Unit::sql(ddl, "history tables")).await.map_err(failed)?;
+    // The DDL adds the column itself where SQL can say "if missing".
+    if dialect == crate::Dialect::Sqlite && !has_fingerprint_column(db, table).await? {
+        db.execute(&Unit::sql(history::sqlite_added_column(table), "history tables")).await.map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Whether the state table has the `fingerprint` column that retort
+/// records since `migrate repair` (false when the table does not exist).
+pub(crate) async fn has_fingerprint_column<B: Backend + ?Sized>(
+    db: &mut B,
+    table: &HistoryTable,
+) -> Result<bool, crate::BackendError> {
+    let rows = db.query(&history::fingerprint_probe(db.dialect(), table), &[]).await?;
+    Ok(rows.is_some_and(|rows| !rows.is_empty()))
 }
 
 /// Reads every history row, or `None` when the history table does not

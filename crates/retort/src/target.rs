@@ -134,9 +134,10 @@ pub enum TargetError {
     /// `head` while the graph has several heads.
     #[error(
         "`head` is ambiguous: the migrations have {} heads: {}; upgrade `heads` to apply every \
-         branch, or merge them with `cargo xtask merge -m \"merge heads\"`",
+         branch, or merge them with `{}`",
         heads.len(),
-        join_candidates(heads)
+        join_candidates(heads),
+        crate::hint::MERGE_HEADS
     )]
     SeveralHeads {
         /// Every head, in table order.
@@ -145,9 +146,10 @@ pub enum TargetError {
     /// `<branch>@head` while the branch splits further into several heads.
     #[error(
         "`{branch}@head` is ambiguous: branch `{branch}` has {} heads: {}; name one by id, \
-         or merge them with `cargo xtask merge`",
+         or merge them with `{}`",
         heads.len(),
-        join_candidates(heads)
+        join_candidates(heads),
+        crate::hint::MERGE_HEADS
     )]
     SeveralBranchHeads {
         /// The branch label.

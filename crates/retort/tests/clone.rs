@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use retort::clone::{clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
+use retort::clone::{check_mask_file, clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
 use retort::op::*;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Target, Value};
@@ -415,11 +415,76 @@ async fn source_without_history_is_refused(kind: BackendKind) {
     assert!(!dest.sqlite_path().expect("a file").exists());
 }
 
+/// First and last names that are also in retort's lists of fake names
+/// (the issue's sample had 5 of its 57 real first names come back, as
+/// other customers' names).
+const FAKE_LIST_FIRST_NAMES: [&str; 60] = [
+    "Ada", "Alan", "Alice", "Amara", "Amelia", "Andre", "Anna", "Arjun", "Aya", "Ben", "Bianca", "Boris", "Carla",
+    "Carlos", "Chen", "Chloe", "Clara", "Daniel", "Dara", "David", "Diego", "Elena", "Eli", "Emil", "Emma", "Erik",
+    "Eva", "Farah", "Felix", "Fatima", "Finn", "Freya", "Gabriel", "Grace", "Hana", "Hannah", "Hugo", "Ian", "Ines",
+    "Ingrid", "Isaac", "Ivan", "Jade", "James", "Jana", "Javier", "Joan", "Jonas", "Julia", "Kai", "Karim", "Kate",
+    "Kenji", "Lara", "Leo", "Lena", "Liam", "Lina", "Lucas", "Luis",
+];
+const FAKE_LIST_LAST_NAMES: [&str; 60] = [
+    "Abbott", "Adler", "Alvarez", "Andersen", "Bauer", "Becker", "Bennett", "Berg", "Brooks", "Byrne", "Carter",
+    "Castro", "Chen", "Costa", "Dahl", "Diaz", "Dubois", "Ellis", "Evans", "Fischer", "Fleming", "Foster", "Garcia",
+    "Gomez", "Graham", "Gupta", "Hansen", "Harper", "Hayes", "Holm", "Hughes", "Ibrahim", "Ito", "Jensen", "Jones",
+    "Kaur", "Keller", "Khan", "Kim", "Klein", "Kowalski", "Lambert", "Larsen", "Lopez", "Lund", "Marsh", "Martin",
+    "Meyer", "Moreau", "Morris", "Murphy", "Nagy", "Nakamura", "Navarro", "Nielsen", "Novak", "Olsen", "Ortiz",
+    "Park", "Patel",
+];
+
+/// No masked name equals a real name of its column, though every real
+/// name is one the masking could make up: a search of the copy for any
+/// source value finds nothing.
+async fn masked_names_are_never_real_ones(kind: BackendKind) {
+    let source = retort::test_database!(kind);
+    let mut backend = retort::connect(&url(&source)).await.expect("the source accepts connections");
+    Migrator::new(&FIXTURE).upgrade(&mut backend, &Target::Heads).await.expect("the fixture upgrades");
+    let d = backend.dialect();
+    let text = |t: &str| Value::Text(t.to_owned()).literal(d);
+    let statements: Vec<retort::Rendered> = FAKE_LIST_FIRST_NAMES
+        .iter()
+        .zip(FAKE_LIST_LAST_NAMES)
+        .enumerate()
+        .map(|(n, (first, last))| retort::Rendered {
+            sql: format!(
+                "INSERT INTO users (email, username, first_name, last_name, hashed_password, role, phone_number, status) \
+                 VALUES ({}, {}, {}, {}, {}, 'user', NULL, 'active')",
+                text(&format!("person{n}@realmail.test")),
+                text(&format!("person_{n}")),
+                text(first),
+                text(last),
+                text("$argon2id$real")
+            ),
+            values: Vec::new(),
+        })
+        .collect();
+    retort::execute_in_transaction(&mut backend, &statements).await.expect("the people insert");
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    clone(&options(&source, &dest, "the-first-masking-key")).await.expect("the clone succeeds");
+    let mut copied = retort::connect(&url(&dest)).await.expect("the copy opens");
+    for (column, real) in [("first_name", &FAKE_LIST_FIRST_NAMES), ("last_name", &FAKE_LIST_LAST_NAMES)] {
+        let rows = copied.query(&format!("SELECT {column} FROM users"), &[]).await.expect("reads").unwrap_or_default();
+        let made: Vec<String> = rows
+            .into_iter()
+            .filter_map(|row| match row.into_iter().next() {
+                Some(Value::Text(text)) => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(made.len(), 60, "{made:?}");
+        let reused: Vec<&String> = made.iter().filter(|value| real.iter().any(|r| r.eq_ignore_ascii_case(value))).collect();
+        assert!(reused.is_empty(), "{} of 60 masked {column}s are real ones of the source: {reused:?}", reused.len());
+    }
+}
+
 on_every_backend!(
     same_backend,
     unclassified_column_stops_the_clone,
     subset_brings_children_and_parents,
-    source_without_history_is_refused
+    source_without_history_is_refused,
+    masked_names_are_never_real_ones
 );
 
 #[tokio::test]
@@ -460,4 +525,81 @@ async fn read_only_source_refuses_writes_before_sending_them() {
     let error = read_only.query("DELETE FROM users RETURNING id", &[]).await.expect_err("refused");
     assert!(error.to_string().contains("read-only"), "{error}");
     assert_eq!(dump(&source).await["users"].len(), 6);
+}
+
+/// A baseline of a SQL Server database, as `baseline` writes one: native
+/// types with only SQL Server's spelling, and a view in T-SQL.
+fn sql_server_baseline(op: &mut Operations) {
+    let native = |ty: &str| Type::native([(Dialect::Mssql, ty)]);
+    op.create_table("Customer Accounts", |t| {
+        t.column("AccountID", Type::Int).identity().primary_key();
+        t.column("FirstName", Type::String(40)).not_null();
+        t.column("PostalCode", native("varchar(10)"));
+        t.column("JoinedAt", native("datetime2(0)")).not_null();
+    });
+    op.execute_per_dialect([(Dialect::Mssql, "CREATE VIEW [Sales by Region] AS SELECT PostalCode FROM [Customer Accounts]")]);
+}
+
+static SQL_SERVER_BASELINE: Migrations =
+    Migrations::new(&[rust("ba5e11e00001", &[], sql_server_baseline, None)]);
+
+/// `db clone --check` reads the schema of revisions that do not render
+/// for SQLite from their operations, in their own dialect.
+#[tokio::test]
+async fn check_reads_revisions_written_for_sql_server_only() {
+    let classified = r#"
+[tables."Customer Accounts"]
+AccountID = "keep"
+FirstName = "first_name"
+PostalCode = { strategy = "text" }
+JoinedAt = { strategy = "date_shift", days = 30 }
+"#;
+    let mask = MaskFile::parse(classified).expect("the mask parses");
+    let coverage = check_mask_file(&SQL_SERVER_BASELINE, &mask).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(coverage.is_complete() && coverage.stale.is_empty(), "{coverage:?}");
+    // A date_shift fits a datetime2: the type is read as SQL Server's.
+    let missing = MaskFile::parse(&classified.replace("PostalCode = { strategy = \"text\" }\n", "")).expect("parses");
+    let coverage = check_mask_file(&SQL_SERVER_BASELINE, &missing).await.unwrap_or_else(|e| panic!("{e}"));
+    let unclassified: Vec<String> = coverage.unclassified.iter().map(|c| format!("{}.{}", c.table, c.column)).collect();
+    assert_eq!(unclassified, ["Customer Accounts.PostalCode"]);
+}
+
+/// A table of revisions that PostgreSQL and SQL Server can build, and
+/// SQLite cannot (no spelling for it).
+fn server_types(op: &mut Operations) {
+    op.create_table("accounts", |t| {
+        t.column("id", Type::Int).identity().primary_key();
+        t.column("code", Type::native([(Dialect::Postgres, "varchar(12)"), (Dialect::Mssql, "varchar(12)")])).not_null();
+    });
+}
+
+static SERVER_TYPES: Migrations = Migrations::new(&[rust("5e7e00000001", &[], server_types, None)]);
+
+/// A clone into a database the revisions cannot build stops before the
+/// destination is touched: its tables and rows are still there.
+#[tokio::test]
+async fn clone_refuses_a_destination_the_revisions_cannot_build_before_touching_it() {
+    let source = retort::test_database!(BackendKind::Postgres);
+    let mut backend = retort::connect(&url(&source)).await.expect("the source accepts connections");
+    Migrator::new(&SERVER_TYPES).upgrade(&mut backend, &Target::Heads).await.expect("the revisions build PostgreSQL");
+    let dest = retort::test_database!(BackendKind::Sqlite);
+    let mut existing = retort::connect(&url(&dest)).await.expect("the destination opens");
+    existing
+        .execute(&retort::Unit::sql("CREATE TABLE work_in_progress (note TEXT); INSERT INTO work_in_progress VALUES ('mine')", "fixture"))
+        .await
+        .expect("the destination has work in it");
+    drop(existing);
+    let path = dest.sqlite_path().expect("a file");
+    let before = std::fs::read(path).expect("the destination file exists");
+    let options = CloneOptions {
+        migrations: &SERVER_TYPES,
+        mask: MaskFile::parse("[tables.accounts]\nid = \"keep\"\ncode = \"keep\"\n").expect("the mask parses"),
+        ..options(&source, &dest, "the-first-masking-key")
+    };
+    let error = clone(&options).await.expect_err("SQLite cannot hold varchar(12) as the revisions spell it");
+    assert!(matches!(error, CloneError::Unbuildable { .. }), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("has no spelling for sqlite") && text.contains("5e7e00000001"), "{text}");
+    let after = std::fs::read(path).expect("the destination file exists");
+    assert!(after == before, "the destination was changed ({} bytes before, {} after)", before.len(), after.len());
 }

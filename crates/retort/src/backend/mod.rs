@@ -33,9 +33,11 @@ use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
 #[cfg(feature = "mssql")]
-pub(crate) use self::mssql::{render_offline as render_mssql_script, OfflineStep};
+pub(crate) use self::mssql::{render_offline as render_mssql_script, split_batches, OfflineStep};
 #[cfg(feature = "mssql")]
 pub use self::mssql::{MssqlBackend, MssqlClient};
+#[cfg(feature = "mssql")]
+pub(crate) use self::mssql::{babelfish_expression, babelfish_index_name, IndexName};
 #[cfg(all(feature = "mssql", feature = "testing"))]
 pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 #[cfg(feature = "postgres")]
@@ -287,6 +289,19 @@ pub async fn connect(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
         other => Err(BackendError::NotCompiled {
             backend: other.name(),
         }),
+    }
+}
+
+/// Connects to the database a URL names if it exists: an SQLite file that
+/// does not exist is an error, where [`connect`] would create it (and its
+/// folder). For commands that read or revert a database, so that a
+/// mistyped path is not answered by a new, empty database. A server's
+/// database is never created by connecting, so this is [`connect`] there.
+pub async fn connect_existing(url: &DatabaseUrl) -> Result<AnyBackend, BackendError> {
+    match url.dialect() {
+        #[cfg(feature = "sqlite")]
+        Dialect::Sqlite => Ok(AnyBackend::Sqlite(SqliteBackend::open_existing(url)?)),
+        _ => connect(url).await,
     }
 }
 

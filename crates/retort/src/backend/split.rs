@@ -36,6 +36,31 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Vec<Piece> {
     Lexed::new(dialect.into(), sql).statements()
 }
 
+/// One statement of a unit with its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Statement<'a> {
+    pub piece: Piece,
+    /// The text of each token, exactly as written, without the whitespace
+    /// and comments between them; an unclosed string or comment that ends
+    /// the unit as one last token.
+    pub tokens: Vec<&'a str>,
+}
+
+/// The statements of `sql` cut at their semicolons, with their tokens: what
+/// a revision's fingerprint compares, so that comments and whitespace
+/// between tokens do not count and everything else does. T-SQL is cut at
+/// semicolons too (the caller cuts its `GO` batches first), as fingerprints
+/// were first recorded, so that a fingerprint stays the same between
+/// versions of retort.
+pub(crate) fn statements(dialect: Dialect, sql: &str) -> Vec<Statement<'_>> {
+    let lexed = Lexed::new(dialect.into(), sql);
+    lexed
+        .statements_at_semicolons()
+        .into_iter()
+        .map(|piece| Statement { tokens: piece.code(&lexed), piece })
+        .collect()
+}
+
 /// The byte offset of the first character at or after `from` that is not
 /// whitespace or part of a comment.
 pub(crate) fn skip_trivia(dialect: Dialect, sql: &str, from: usize) -> usize {

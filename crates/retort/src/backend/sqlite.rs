@@ -35,19 +35,44 @@ impl SqliteBackend {
     /// Opens (creating if needed) the database a `sqlite:` URL names, and its
     /// parent folder.
     pub fn open(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        Self::open_with(url, true)
+    }
+
+    /// Opens the database a `sqlite:` URL names for reading and writing
+    /// only if its file exists: what a command that inspects or reverts a
+    /// database uses, so that a mistyped path is an error instead of a
+    /// new, empty database (and folders) at that path.
+    pub fn open_existing(url: &DatabaseUrl) -> Result<Self, BackendError> {
+        Self::open_with(url, false)
+    }
+
+    fn open_with(url: &DatabaseUrl, create: bool) -> Result<Self, BackendError> {
         let path = url.sqlite_path();
         let connect_error = |message: String| BackendError::Connect {
             url: url.to_string(),
             message,
         };
         let conn = match &path {
-            Some(path) => {
+            Some(path) if create => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| {
                         connect_error(format!("cannot create {}: {e}", parent.display()))
                     })?;
                 }
                 Connection::open(path).map_err(|e| connect_error(e.to_string()))?
+            }
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(connect_error(format!(
+                        "{} does not exist, and nothing was created: check the path, or create the database with \
+                         `migrate upgrade` first",
+                        path.display()
+                    )));
+                }
+                // Connection::open's flags without SQLITE_OPEN_CREATE: a file
+                // removed since the check above is an error, not a new file.
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                Connection::open_with_flags(path, flags).map_err(|e| connect_error(e.to_string()))?
             }
             None => Connection::open_in_memory().map_err(|e| connect_error(e.to_string()))?,
         };
@@ -409,5 +434,24 @@ fn db_error(context: &'static str) -> impl Fn(rusqlite::Error) -> BackendError {
     move |error| BackendError::Database {
         context,
         message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_existing_fails_without_creating_anything_when_the_file_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ghost/sub/typo.db");
+        let url = DatabaseUrl::sqlite_file(&path);
+        let error = SqliteBackend::open_existing(&url).err().expect("a missing file is an error").to_string();
+        assert!(error.contains("typo.db does not exist") && error.contains("nothing was created"), "{error}");
+        assert!(!dir.path().join("ghost").exists(), "no folder was created");
+        // The same URL opens once the file exists, and writes.
+        SqliteBackend::open(&url).unwrap();
+        let existing = SqliteBackend::open_existing(&url).unwrap();
+        existing.connection().execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
     }
 }

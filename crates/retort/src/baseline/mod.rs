@@ -4,9 +4,10 @@
 //! [`read_source`] reads the database through a read-only session,
 //! [`plan`] turns what it read into the operations of one base revision —
 //! tables in foreign-key order, their indexes, then views, routines and
-//! triggers as `execute` statements in an order where each follows what it
-//! names — and the downgrade that drops it all in reverse, with a report of
-//! the names it replaced and of what it could not reproduce.
+//! triggers, each with its text exactly as the server keeps it, in an order
+//! where each follows what it names — and the downgrade that drops it all
+//! in reverse, with a report of the names it replaced and of what it could
+//! not reproduce.
 //! [`comparable`] is how `migrate stamp --verify` compares the database
 //! with what the revisions build: constraint names the server made up, or
 //! that retort gives, do not count.
@@ -17,12 +18,13 @@
 //! let url = retort::DatabaseUrl::parse("mssql://reader:…@prod:1433/Shop")?;
 //! let mut source = retort::connect_read_only(&url).await?;
 //! let read = read_source(&mut source, &retort::HistoryTable::default()).await?;
-//! let baseline = plan(&read, &BaselineOptions::default());
+//! let baseline = plan(&read, &BaselineOptions::default())?;
 //! println!("{} operations, {} not reproduced", baseline.upgrade.len(), baseline.not_reproduced.len());
 //! # Ok(()) }
 //! ```
 
 mod filter;
+mod mentions;
 mod names;
 mod objects;
 mod order;
@@ -91,9 +93,22 @@ pub fn default_schema(dialect: Dialect) -> &'static str {
     }
 }
 
+/// Why no base revision can be planned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    #[error(
+        "the views and routines {} name each other in a cycle, so no order creates each after what it names. \
+         If one does not need the other to exist when it is created (a procedure that calls it only when it runs), \
+         baseline with `--exclude` on it and create it by hand in a later revision",
+        .modules.iter().chain(.modules.first()).map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" → ")
+    )]
+    Cycle { modules: Vec<String> },
+}
+
 /// The operations that build `source`'s schema on an empty database of
 /// its dialect and server, and undo it.
-pub fn plan(source: &Source, options: &BaselineOptions) -> Baseline {
+pub fn plan(source: &Source, options: &BaselineOptions) -> Result<Baseline, PlanError> {
     let dialect = source.dialect;
     let (snapshot, left_out) = options.filter.apply(&source.snapshot, default_schema(dialect));
     let mut baseline = Baseline { left_out, not_reproduced: source.unsupported.clone(), ..Baseline::default() };
@@ -101,7 +116,8 @@ pub fn plan(source: &Source, options: &BaselineOptions) -> Baseline {
     let cx = Context { dialect, flavour: source.flavour, keep_names: options.keep_names, system: &source.system };
     let before = objects::before_tables(&snapshot, &source.extras, dialect);
     let (tables, deferred) = tables(&snapshot, &cx, &mut baseline);
-    let after = objects::after_tables(&snapshot, &source.extras, dialect, &mut baseline.not_reproduced);
+    let after = objects::after_tables(&snapshot, &source.extras, dialect, &mut baseline.not_reproduced)
+        .map_err(|modules| PlanError::Cycle { modules })?;
     let mut upgrade: Vec<Operation> = before.iter().map(|o| o.create.clone()).collect();
     upgrade.extend(tables.iter().flat_map(|(table, after)| std::iter::once(Operation::CreateTable(table.clone())).chain(after.iter().cloned())));
     upgrade.extend(deferred.iter().map(|(table, key)| Operation::AddConstraint { table: table.clone(), constraint: Constraint::ForeignKey(key.clone()) }));
@@ -116,7 +132,7 @@ pub fn plan(source: &Source, options: &BaselineOptions) -> Baseline {
     downgrade.extend(before.iter().rev().map(|o| o.drop.clone()));
     baseline.upgrade = upgrade;
     baseline.downgrade = downgrade;
-    baseline
+    Ok(baseline)
 }
 
 type Deferred = Vec<(String, op::ForeignKey)>;
@@ -232,7 +248,7 @@ mod tests {
 
     #[test]
     fn plan_adds_a_cycles_foreign_key_after_its_tables_and_drops_it_first() {
-        let baseline = plan(&source(Dialect::Postgres), &BaselineOptions::default());
+        let baseline = plan(&source(Dialect::Postgres), &BaselineOptions::default()).unwrap();
         let names: Vec<&str> = baseline.upgrade.iter().map(Operation::name).collect();
         assert_eq!(names, ["create_table", "create_table", "create_foreign_key"]);
         let names: Vec<&str> = baseline.downgrade.iter().map(Operation::name).collect();
@@ -241,8 +257,31 @@ mod tests {
     }
 
     #[test]
+    fn plan_orders_views_by_what_they_name_and_refuses_a_cycle() {
+        use crate::schema::View;
+        let view = |text: &str| View { definition: text.to_owned() };
+        let mut read = source(Dialect::Mssql);
+        read.snapshot.views.insert("Best Regions".into(), view("CREATE VIEW [Best Regions] AS SELECT r FROM dbo.[Sales by Region]"));
+        read.snapshot.views.insert("Sales by Region".into(), view("CREATE VIEW [Sales by Region] AS SELECT r FROM a"));
+        let baseline = plan(&read, &BaselineOptions::default()).unwrap();
+        let created: Vec<String> = baseline
+            .upgrade
+            .iter()
+            .filter_map(|op| match op {
+                Operation::Execute(crate::Sql::PerDialect(texts)) => Some(texts[0].1.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(created[0].contains("[Sales by Region] AS") && created[1].contains("[Best Regions] AS"), "{created:#?}");
+        // The catalog's record, where there is one, decides.
+        read.extras.dependencies.insert("sales by region".into(), vec!["best regions".into()]);
+        let error = plan(&read, &BaselineOptions::default()).unwrap_err().to_string();
+        assert!(error.contains("`Best Regions` → `Sales by Region` → `Best Regions`"), "{error}");
+    }
+
+    #[test]
     fn plan_keeps_foreign_keys_in_their_tables_on_sqlite_and_reports_other_schemas() {
-        let baseline = plan(&source(Dialect::Sqlite), &BaselineOptions::default());
+        let baseline = plan(&source(Dialect::Sqlite), &BaselineOptions::default()).unwrap();
         assert_eq!(baseline.upgrade.len(), 2, "{:?}", baseline.upgrade);
         let objects: Vec<&str> = baseline.not_reproduced.iter().map(|n| n.object.as_str()).collect();
         assert_eq!(objects, ["table billing.invoices"]);

@@ -6,6 +6,7 @@
 //! Each statement is one unit, so on SQL Server each module is a batch of
 //! its own (a `CREATE VIEW`, `PROCEDURE` or `TRIGGER` must start one).
 
+use super::mentions;
 use super::order::sorted;
 use super::report::NotReproduced;
 use crate::schema::{RoutineKind, SchemaSnapshot};
@@ -18,12 +19,20 @@ pub(crate) struct Object {
 }
 
 /// What the snapshot does not hold: SQL Server's alias types and
-/// synonyms as their `CREATE` statements, and SQLite's views and triggers
-/// as written (the snapshot keeps them normalised to one line).
+/// synonyms as their `CREATE` statements, the text of SQLite's views and
+/// triggers and of SQL Server's modules as the server keeps it (the
+/// snapshot keeps it normalised), and what the catalog records of what
+/// each module names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extras {
-    /// The `CREATE` text of a view or trigger, by name, as the user wrote it.
+    /// The `CREATE` text of a view, routine or trigger, by the snapshot's
+    /// key, exactly as the server keeps it (as it was written).
     pub definitions: std::collections::BTreeMap<String, String>,
+    /// The names each module names, as the server's dependency catalog
+    /// recorded them (`sys.sql_expression_dependencies`, PostgreSQL's
+    /// `pg_depend`), by module, all in lower case. A module missing here
+    /// has its names read from its text.
+    pub dependencies: std::collections::BTreeMap<String, Vec<String>>,
     /// (name, `CREATE TYPE …`).
     pub types: Vec<(String, String)>,
     /// (name, `CREATE SYNONYM …`).
@@ -85,19 +94,18 @@ fn postgres_type(name: &str, definition: &str) -> Option<(String, String)> {
 }
 
 /// Views, functions and procedures in an order where each comes after the
-/// ones it names, then triggers, then synonyms.
+/// ones it names, then triggers, then synonyms; a cycle of modules naming
+/// each other is an error with the names in it, in order.
 pub(crate) fn after_tables(
     snapshot: &SchemaSnapshot,
     extras: &Extras,
     dialect: Dialect,
     not_reproduced: &mut Vec<NotReproduced>,
-) -> Vec<Object> {
+) -> Result<Vec<Object>, Vec<String>> {
     let mut modules: Vec<(String, String, Object)> = Vec::new();
     for (name, view) in &snapshot.views {
-        let definition = extras.definitions.get(name).unwrap_or(&view.definition);
-        if let Some(made) = view_object(name, definition, dialect) {
-            modules.push((base_name(name), definition.clone(), made));
-        }
+        let definition = extras.definitions.get(name).map_or_else(|| view.definition.clone(), |text| creatable(text, dialect));
+        modules.push((base_name(name), definition.clone(), view_object(name, &definition, dialect)));
     }
     for (name, view) in &snapshot.materialized_views {
         let q = dialect.quote_ident(name);
@@ -110,20 +118,26 @@ pub(crate) fn after_tables(
             RoutineKind::Procedure => "PROCEDURE",
         };
         let drop = format!("DROP {kind} {}", routine_reference(name, dialect));
-        modules.push((base_name(name), routine.definition.clone(), object(dialect, routine.definition.clone(), drop)));
+        let definition = extras.definitions.get(name).map_or_else(|| routine.definition.clone(), |text| creatable(text, dialect));
+        modules.push((base_name(name), definition.clone(), object(dialect, definition, drop)));
     }
     modules.retain(|(name, definition, _)| reproducible(name, definition, dialect, not_reproduced));
-    let names: Vec<String> = modules.iter().map(|(name, ..)| name.to_ascii_lowercase()).collect();
+    let names: Vec<String> = modules.iter().map(|(name, ..)| name.to_lowercase()).collect();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (order, early) = sorted(&name_refs, |name| {
+    let (order, cycles) = sorted(&name_refs, |name| {
         let at = names.iter().position(|n| n == name).unwrap_or_default();
-        mentioned(&modules[at].1, &name_refs)
+        let named: Vec<String> = match extras.dependencies.get(name) {
+            Some(recorded) => recorded.clone(),
+            None => mentions::mentioned(&modules[at].1, dialect).into_iter().collect(),
+        };
+        name_refs.iter().copied().filter(|candidate| named.iter().any(|n| n == candidate)).collect()
     });
-    for name in &early {
-        not_reproduced.push(NotReproduced::new(
-            format!("module {name}"),
-            "it is part of a cycle of views and routines naming each other: created in name order, which may fail",
-        ));
+    if let Some(cycle) = cycles.first() {
+        // The names as the modules spell them.
+        let spelled = |lower: &str| {
+            modules.iter().find(|(name, ..)| name.to_lowercase() == lower).map_or(lower, |(name, ..)| name.as_str()).to_owned()
+        };
+        return Err(cycle.iter().map(|name| spelled(name)).collect());
     }
     let mut objects = Vec::new();
     let mut modules: Vec<Option<(String, String, Object)>> = modules.into_iter().map(Some).collect();
@@ -136,58 +150,58 @@ pub(crate) fn after_tables(
     for (name, create) in &extras.synonyms {
         objects.push(object(dialect, create.clone(), format!("DROP SYNONYM {}", dialect.quote_ident(name))));
     }
-    objects
+    Ok(objects)
 }
 
 fn triggers(snapshot: &SchemaSnapshot, extras: &Extras, dialect: Dialect, not_reproduced: &mut Vec<NotReproduced>) -> Vec<Object> {
     let mut objects = Vec::new();
     for (key, trigger) in &snapshot.triggers {
         let name = key.split(" on ").next().unwrap_or(key);
-        if !reproducible(name, &trigger.definition, dialect, not_reproduced) {
+        let definition = extras.definitions.get(key).map_or_else(|| trigger.definition.clone(), |text| creatable(text, dialect));
+        if !reproducible(name, &definition, dialect, not_reproduced) {
             continue;
         }
         let drop = match dialect {
             Dialect::Postgres => format!("DROP TRIGGER {} ON {}", dialect.quote_ident(name), dialect.quote_ident(&trigger.table)),
             Dialect::Mssql | Dialect::Sqlite => format!("DROP TRIGGER {}", dialect.quote_ident(name)),
         };
-        let definition = extras.definitions.get(key).unwrap_or(&trigger.definition);
-        objects.push(object(dialect, definition.clone(), drop));
+        objects.push(object(dialect, definition, drop));
     }
     objects
 }
 
-/// A view: PostgreSQL and SQLite keep its `SELECT` (SQLite inside the
-/// `CREATE VIEW` text), which `create_view` recreates; SQL Server keeps
-/// the whole text as written, so it runs as written.
-fn view_object(name: &str, definition: &str, dialect: Dialect) -> Option<Object> {
-    let select = match dialect {
-        Dialect::Postgres => Some(super::postgres::in_lists(definition)),
-        Dialect::Sqlite => sqlite_view_select(name, definition),
-        Dialect::Mssql => None,
-    };
+/// A view: PostgreSQL keeps only its `SELECT` as it prints it, which
+/// `create_view` recreates; SQL Server and SQLite keep the whole text as
+/// written, which runs as written, so that the view is stored byte for
+/// byte as it was.
+fn view_object(name: &str, definition: &str, dialect: Dialect) -> Object {
     let drop = Operation::DropView { name: name.to_owned(), definition: None };
-    Some(match select {
-        Some(select) => Object { create: Operation::CreateView { name: name.to_owned(), definition: Sql::Portable(select) }, drop },
-        None => Object { create: raw(dialect, definition.to_owned()), drop },
-    })
+    let create = match dialect {
+        Dialect::Postgres => {
+            Operation::CreateView { name: name.to_owned(), definition: Sql::Portable(super::postgres::in_lists(definition)) }
+        }
+        Dialect::Mssql | Dialect::Sqlite => raw(dialect, definition.to_owned()),
+    };
+    Object { create, drop }
 }
 
-/// The `SELECT` of `CREATE VIEW name AS SELECT …`, when the text is that
-/// (however it is spaced and cased).
-fn sqlite_view_select(name: &str, definition: &str) -> Option<String> {
-    let word = |text: &str, word: &str| -> Option<usize> {
-        let head = text.get(..word.len())?;
-        let next = text[word.len()..].chars().next();
-        (head.eq_ignore_ascii_case(word) && next.is_some_and(char::is_whitespace)).then_some(word.len())
-    };
-    let mut rest = definition.trim_start();
-    for keyword in ["CREATE", "VIEW"] {
-        rest = rest[word(rest, keyword)?..].trim_start();
+/// A module's text as kept, made to create it: SQL Server keeps the text
+/// of the last `ALTER` of a module, whose first word becomes `CREATE`
+/// (`CREATE OR ALTER` creates as it is); nothing else changes, so that the
+/// module is stored as its source stores it.
+fn creatable(text: &str, dialect: Dialect) -> String {
+    if dialect != Dialect::Mssql {
+        return text.to_owned();
     }
-    let quoted = Dialect::Sqlite.quote_ident(name);
-    let after_name = [name, quoted.as_str()].into_iter().find_map(|spelled| word(rest, spelled))?;
-    rest = rest[after_name..].trim_start();
-    Some(rest[word(rest, "AS")?..].trim().to_owned())
+    let start = text.len() - text.trim_start().len();
+    let rest = &text[start..];
+    let is_alter = rest.get(..5).is_some_and(|word| word.eq_ignore_ascii_case("ALTER"))
+        && rest[5..].starts_with(char::is_whitespace);
+    if is_alter {
+        format!("{}CREATE{}", &text[..start], &rest[5..])
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Whether a module can be recreated from its text, noting why not.
@@ -218,16 +232,6 @@ fn routine_reference(key: &str, dialect: Dialect) -> String {
     }
 }
 
-/// The names among `names` that `definition` mentions as a word.
-fn mentioned<'a>(definition: &str, names: &[&'a str]) -> Vec<&'a str> {
-    let words: std::collections::BTreeSet<String> = definition
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    names.iter().copied().filter(|name| words.contains(*name)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,9 +250,9 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_view_select_is_the_text_after_as_when_the_view_is_plain() {
-        assert_eq!(sqlite_view_select("v", "CREATE VIEW v AS SELECT 1").as_deref(), Some("SELECT 1"));
-        assert_eq!(sqlite_view_select("v", "create view \"v\" as\n    SELECT 1").as_deref(), Some("SELECT 1"));
-        assert_eq!(sqlite_view_select("v", "CREATE TEMP VIEW v AS SELECT 1"), None);
+    fn creatable_makes_a_kept_alter_a_create_and_changes_nothing_else() {
+        assert_eq!(creatable("\nALTER  VIEW v AS SELECT 1  ", Dialect::Mssql), "\nCREATE  VIEW v AS SELECT 1  ");
+        assert_eq!(creatable("create or alter view v as select 1", Dialect::Mssql), "create or alter view v as select 1");
+        assert_eq!(creatable("alter view v as select 1", Dialect::Sqlite), "alter view v as select 1");
     }
 }

@@ -3,18 +3,20 @@
 //!
 //! Both are a topological sort that takes the next object by name among
 //! those whose dependencies are placed, so the order is the same on every
-//! run. What a cycle leaves is placed by name; the caller breaks the cycle
-//! (a foreign key added after its tables) or reports it.
+//! run. What a cycle leaves is placed by name, and the cycle is returned:
+//! the caller breaks it (a foreign key added after its tables) or refuses
+//! (modules).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `names` ordered so that each comes after the names `depends_on` gives
 /// for it (among `names`, itself excluded); returns the order and the
-/// names that were placed before a dependency of theirs (a cycle).
+/// cycles it met, each as the names in it, each needing the next and the
+/// last the first.
 pub(crate) fn sorted<'a>(
     names: &[&'a str],
     depends_on: impl Fn(&str) -> Vec<&'a str>,
-) -> (Vec<&'a str>, BTreeSet<&'a str>) {
+) -> (Vec<&'a str>, Vec<Vec<&'a str>>) {
     let known: BTreeSet<&str> = names.iter().copied().collect();
     let mut waiting: BTreeMap<&str, BTreeSet<&str>> = names
         .iter()
@@ -24,16 +26,17 @@ pub(crate) fn sorted<'a>(
         })
         .collect();
     let mut order = Vec::with_capacity(names.len());
-    let mut early = BTreeSet::new();
-    while !waiting.is_empty() {
+    let mut cycles = Vec::new();
+    while let Some(first) = waiting.keys().next().copied() {
         let ready = waiting.iter().find(|(_, needs)| needs.is_empty()).map(|(name, _)| *name);
-        // A cycle: the first by name goes first, before what it needs.
+        // A cycle: its first member by name goes first, before what it needs.
         let next = match ready {
             Some(name) => name,
             None => {
-                let name = *waiting.keys().next().expect("waiting is not empty");
-                early.insert(name);
-                name
+                let cycle = cycle_from(first, &waiting);
+                let breaker = cycle.iter().min().copied().unwrap_or(first);
+                cycles.push(cycle);
+                breaker
             }
         };
         waiting.remove(next);
@@ -42,7 +45,22 @@ pub(crate) fn sorted<'a>(
         }
         order.push(next);
     }
-    (order, early)
+    (order, cycles)
+}
+
+/// A cycle among `waiting`, where every name still needs another (all of
+/// them waiting too): from `start`, each name's first need, until one
+/// comes back.
+fn cycle_from<'a>(start: &'a str, waiting: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Vec<&'a str> {
+    let mut path = vec![start];
+    loop {
+        let current = path[path.len() - 1];
+        let Some(&next) = waiting.get(current).and_then(|needs| needs.iter().next()) else { return path };
+        if let Some(at) = path.iter().position(|name| *name == next) {
+            return path.split_off(at);
+        }
+        path.push(next);
+    }
 }
 
 #[cfg(test)]
@@ -50,12 +68,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sorted_puts_dependencies_first_and_names_the_cycle_breaker() {
-        let graph: BTreeMap<&str, Vec<&str>> =
-            [("orders", vec!["customers"]), ("customers", vec!["customers"]), ("a", vec!["b"]), ("b", vec!["a"])].into();
+    fn sorted_puts_dependencies_first_and_names_the_cycle() {
+        let graph: BTreeMap<&str, Vec<&str>> = [
+            ("orders", vec!["customers"]),
+            ("customers", vec!["customers"]),
+            ("a", vec!["b"]),
+            ("b", vec!["c"]),
+            ("c", vec!["b"]),
+        ]
+        .into();
         let names: Vec<&str> = graph.keys().copied().collect();
-        let (order, early) = sorted(&names, |name| graph[name].clone());
-        assert_eq!(order, ["customers", "orders", "a", "b"]);
-        assert_eq!(early.into_iter().collect::<Vec<_>>(), ["a"]);
+        let (order, cycles) = sorted(&names, |name| graph[name].clone());
+        assert_eq!(order, ["customers", "orders", "b", "a", "c"]);
+        // `a` needs the cycle but is not in it.
+        assert_eq!(cycles, [vec!["b", "c"]]);
     }
 }

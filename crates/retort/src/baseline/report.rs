@@ -66,9 +66,9 @@ pub(crate) fn header(
     not_reproduced: &[NotReproduced],
 ) -> Vec<String> {
     let mut lines = vec![
-        format!("Baselined by `cargo xtask baseline` from {source}, at {at}."),
-        "The schema as it was: stamp the source with `cargo xtask migrate stamp <this id> --verify`,".to_owned(),
-        "and build it anywhere else with `cargo xtask migrate upgrade`.".to_owned(),
+        format!("Baselined by `{}` from {source}, at {at}.", crate::hint::BASELINE),
+        format!("The schema as it was: stamp the source with `{}`,", crate::hint::MIGRATE_STAMP_VERIFY.revision("<this id>")),
+        format!("and build it anywhere else with `{}`.", crate::hint::MIGRATE_UPGRADE),
     ];
     if !renamed.is_empty() {
         lines.push(String::new());

@@ -70,8 +70,12 @@ impl SystemNames {
                 }
             }
         }
+        let babelfish = db.flavour().await? == crate::Flavour::Babelfish;
         for row in rows(db, CHECKS).await? {
-            names.checks.push((text(&row, 0), squashed(&text(&row, 2)), text(&row, 1)));
+            // Babelfish prints a check as PostgreSQL does; the snapshot has
+            // it in T-SQL (see `postgres_form.rs`).
+            let definition = if babelfish { tsql(&text(&row, 2)) } else { text(&row, 2) };
+            names.checks.push((text(&row, 0), squashed(&definition), text(&row, 1)));
         }
         for row in rows(db, DEFAULTS).await? {
             names.defaults.push((text(&row, 0), text(&row, 1), text(&row, 2)));
@@ -106,6 +110,17 @@ impl SystemNames {
             .find(|(t, c, _)| t.eq_ignore_ascii_case(table) && c.eq_ignore_ascii_case(column))
             .map(|(.., name)| name.as_str())
     }
+}
+
+/// A check Babelfish printed, in T-SQL.
+#[cfg(feature = "mssql")]
+fn tsql(definition: &str) -> String {
+    crate::backend::babelfish_expression(definition, &[])
+}
+
+#[cfg(not(feature = "mssql"))]
+fn tsql(definition: &str) -> String {
+    definition.to_owned()
 }
 
 /// An expression without what printing adds: brackets, parentheses,

@@ -29,6 +29,7 @@ pub(crate) struct Converted {
 
 pub(crate) fn convert(name: &str, source: &schema::Table, cx: &Context<'_>) -> Converted {
     let mut out = Converted { table: op::Table::new(name), after: Vec::new(), renamed: Vec::new(), not_reproduced: Vec::new() };
+    let source = &untranslated_left_out(name, source, cx, &mut out.not_reproduced);
     for column in &source.columns {
         let converted = convert_column(name, column, cx, &mut out.renamed);
         out.table.columns.push(converted);
@@ -61,6 +62,82 @@ pub(crate) fn convert(name: &str, source: &schema::Table, cx: &Context<'_>) -> C
         out.after.push(convert_index(name, source, index, cx, &mut out.not_reproduced));
     }
     out
+}
+
+/// The table without the expressions Babelfish printed in a PostgreSQL
+/// form that has no T-SQL translation (see
+/// `backend/mssql/postgres_form.rs`), each reported: copied, they would
+/// stop the revision; left out, the revision runs and the header says what
+/// to add by hand. Elsewhere the table as it is.
+fn untranslated_left_out(table: &str, source: &schema::Table, cx: &Context<'_>, not_reproduced: &mut Vec<NotReproduced>) -> schema::Table {
+    let mut kept = source.clone();
+    if cx.dialect != Dialect::Mssql || cx.flavour != Flavour::Babelfish {
+        return kept;
+    }
+    let mut report = |what: String, expression: &str, form: &str| {
+        not_reproduced.push(NotReproduced::new(
+            format!("table {table}: {what}"),
+            format!(
+                "Babelfish keeps `{expression}` in PostgreSQL's form, and `{form}` has no T-SQL translation here: it is \
+                 left out; write it in T-SQL by hand in a later revision"
+            ),
+        ));
+    };
+    kept.checks.retain(|check| match postgres_only(&check.expression) {
+        Some(form) => {
+            report(format!("check {}", check.name.as_deref().unwrap_or("(unnamed)")), &check.expression, form);
+            false
+        }
+        None => true,
+    });
+    kept.indexes.retain(|index| match index.filter.as_deref().and_then(|f| postgres_only(f).map(|form| (f, form))) {
+        Some((filter, form)) => {
+            report(format!("index {}", index.name), filter, form);
+            false
+        }
+        None => true,
+    });
+    kept.columns.retain(|column| match column.computed.as_deref().and_then(|c| postgres_only(c).map(|form| (c, form))) {
+        Some((computed, form)) => {
+            report(format!("computed column {}", column.name), computed, form);
+            false
+        }
+        None => true,
+    });
+    for column in &mut kept.columns {
+        if let Some(form) = column.default.as_deref().and_then(postgres_only) {
+            report(format!("default of column {}", column.name), column.default.as_deref().unwrap_or_default(), form);
+            column.default = None;
+        }
+    }
+    kept
+}
+
+/// The first PostgreSQL-only token of an expression, if it has one: `::`,
+/// a regular expression match (`x ~ 'p'`; a `~` with nothing before it is
+/// T-SQL's bitwise NOT), `ARRAY`, and what the translation turns into T-SQL
+/// when it is whole (`~~`, `||`).
+fn postgres_only(expression: &str) -> Option<&'static str> {
+    use retort_sql::SqlToken as Token;
+    let tokens = retort_sql::significant_tokens(retort_sql::Dialect::Mssql, expression)?;
+    let operand = |at: usize| {
+        at.checked_sub(1).is_some_and(|before| {
+            matches!(tokens[before], Token::Word(_) | Token::Number(..) | Token::RParen | Token::SingleQuotedString(_) | Token::NationalStringLiteral(_))
+        })
+    };
+    tokens.iter().enumerate().find_map(|(at, token)| match token {
+        Token::DoubleColon => Some("::"),
+        Token::Tilde if operand(at) => Some("~"),
+        Token::TildeAsterisk => Some("~*"),
+        Token::ExclamationMarkTilde => Some("!~"),
+        Token::ExclamationMarkTildeAsterisk => Some("!~*"),
+        Token::DoubleTilde | Token::DoubleTildeAsterisk => Some("~~"),
+        Token::ExclamationMarkDoubleTilde | Token::ExclamationMarkDoubleTildeAsterisk => Some("!~~"),
+        Token::StringConcat => Some("||"),
+        Token::LBracket => Some("["),
+        Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case("ARRAY") => Some("ARRAY"),
+        _ => None,
+    })
 }
 
 /// The explicit name a key gets (`None`: retort's deterministic one),
@@ -266,4 +343,33 @@ fn convert_index(
         sql.push_str(&format!(" WHERE {filter}"));
     }
     Operation::Execute(Sql::PerDialect(vec![(cx.dialect, sql)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Check, Column};
+
+    #[test]
+    fn convert_leaves_out_and_reports_what_babelfish_keeps_in_postgresqls_form() {
+        let table = schema::Table {
+            columns: vec![Column { name: "code".into(), data_type: "varchar(10)".into(), ..Column::default() }],
+            checks: vec![
+                Check { name: Some("ck_code_like".into()), expression: "code LIKE '99%'".into() },
+                Check { name: Some("ck_code_regex".into()), expression: "code :: text ~ '^[0-9]+$' :: text".into() },
+                Check { name: Some("ck_flags".into()), expression: "~code = 0".into() },
+            ],
+            ..schema::Table::default()
+        };
+        let system = SystemNames::default();
+        let cx = |flavour| Context { dialect: Dialect::Mssql, flavour, keep_names: false, system: &system };
+        let converted = convert("codes", &table, &cx(Flavour::Babelfish));
+        let kept: Vec<&str> = converted.table.checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(kept, ["ck_code_like", "ck_flags"]);
+        let reported: Vec<String> = converted.not_reproduced.iter().map(ToString::to_string).collect();
+        assert_eq!(reported.len(), 1, "{reported:?}");
+        assert!(reported[0].starts_with("table codes: check ck_code_regex: Babelfish keeps `code :: text ~"), "{reported:?}");
+        // SQL Server's own text is T-SQL: nothing to leave out.
+        assert_eq!(convert("codes", &table, &cx(Flavour::Standard)).table.checks.len(), 3);
+    }
 }

@@ -11,11 +11,65 @@ use crate::Dialect;
 /// constraint names modulo the ones servers make up and retort gives:
 /// `table users: column phone varchar(20) on the database, missing from
 /// the revisions`. Empty when they are the same schema.
+///
+/// Names are compared as spelled: every server here keeps a name's
+/// spelling (Babelfish in its `INFORMATION_SCHEMA`), and a revision spells
+/// it on every server it runs on. An object whose name differs only in
+/// case is one line: `table Customer Accounts: column LastName: spelled
+/// lastname on the database, LastName in the revisions`.
 pub fn differences(live: &SchemaSnapshot, revisions: &SchemaSnapshot, dialect: Dialect, filter: &Filter) -> Vec<String> {
     let schema = super::default_schema(dialect);
     let live = comparable(&filter.apply(live, schema).0, dialect);
     let revisions = comparable(&filter.apply(revisions, schema).0, dialect);
-    revisions.diff(&live).iter().map(|difference| worded(difference, &live, &revisions)).collect()
+    let found = revisions.diff(&live);
+    let mut respelled: Vec<&Difference> = Vec::new();
+    let mut lines = Vec::new();
+    for difference in &found {
+        if respelled.iter().any(|r| std::ptr::eq(*r, difference)) {
+            continue;
+        }
+        let same_but_case = |other: &&Difference| {
+            other.change == Change::Extra
+                && other.object != difference.object
+                && other.object.to_lowercase() == difference.object.to_lowercase()
+        };
+        match found.iter().find(same_but_case) {
+            Some(extra) if difference.change == Change::Missing => {
+                respelled.push(extra);
+                lines.push(format!(
+                    "{}: spelled {} on the database, {} in the revisions",
+                    difference.object,
+                    name_of(&extra.object),
+                    name_of(&difference.object)
+                ));
+            }
+            _ => lines.push(worded(difference, &live, &revisions)),
+        }
+    }
+    lines
+}
+
+/// The name in the last part of an object's path (`lastname` in `table
+/// Customer Accounts: column lastname`).
+fn name_of(object: &str) -> &str {
+    const KINDS: [&str; 14] = [
+        "materialized view ",
+        "foreign key ",
+        "column ",
+        "index ",
+        "table ",
+        "view ",
+        "routine ",
+        "trigger ",
+        "unique ",
+        "check ",
+        "sequence ",
+        "type ",
+        "schema ",
+        "extension ",
+    ];
+    let last = object.rsplit(": ").next().unwrap_or(object);
+    KINDS.iter().find_map(|kind| last.strip_prefix(kind)).unwrap_or(last)
 }
 
 fn worded(difference: &Difference, live: &SchemaSnapshot, revisions: &SchemaSnapshot) -> String {
@@ -62,6 +116,16 @@ mod tests {
             },
         );
         schema
+    }
+
+    #[test]
+    fn differences_say_when_a_name_differs_only_in_case() {
+        let live = users(&[("id", "int"), ("lastname", "nvarchar(40)")]);
+        let revisions = users(&[("id", "int"), ("LastName", "nvarchar(40)")]);
+        assert_eq!(
+            differences(&live, &revisions, Dialect::Mssql, &Filter::default()),
+            ["table users: column LastName: spelled lastname on the database, LastName in the revisions"]
+        );
     }
 
     #[test]

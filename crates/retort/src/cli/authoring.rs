@@ -64,8 +64,9 @@ pub struct MergeArgs {
 pub enum AuthoringError {
     #[error(
         "the graph has several heads: {}; pass --head <rev> to choose the parent, \
-         or merge them first with `cargo xtask merge -m \"merge heads\"`",
-        heads.join(", ")
+         or merge them first with `{}`",
+        heads.join(", "),
+        crate::hint::MERGE_HEADS
     )]
     SeveralHeads { heads: Vec<String> },
     #[error("{0}")]
@@ -132,7 +133,8 @@ fn finish(result: Result<Vec<PathBuf>, AuthoringError>) -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::from(1)
+            // A `--database-url` that cannot be read is a usage error, as for every command.
+            ExitCode::from(if matches!(error, AuthoringError::Url(_)) { super::output::EXIT_USAGE } else { super::output::EXIT_ERROR })
         }
     };
     super::output::finish(code)

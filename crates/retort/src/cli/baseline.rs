@@ -9,7 +9,7 @@ use std::time::Instant;
 use retort_build::RevisionSpec;
 
 use super::authoring::{fresh_id_among, message, relative, write_error, AuthoringError};
-use super::output::{Printer, EXIT_DRIFT};
+use super::output::{Printer, EXIT_DRIFT, EXIT_ERROR, EXIT_USAGE};
 use super::Project;
 use crate::baseline::{plan, read_source, Baseline, BaselineOptions, Filter, Source};
 use crate::backend::BackendError;
@@ -48,9 +48,9 @@ pub struct BaselineArgs {
     #[arg(long)]
     pub force: bool,
     /// The history table to leave out, if the database has retort's.
-    #[arg(long, default_value = "retort_history")]
+    #[arg(long, default_value = "retort_history", value_parser = super::parse_name)]
     pub history_table: String,
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_name)]
     pub history_schema: Option<String>,
 }
 
@@ -72,6 +72,8 @@ pub enum BaselineError {
     Authoring(#[from] AuthoringError),
     #[error("the baseline cannot be written as Rust: {0}")]
     Codegen(#[from] crate::codegen::CodegenError),
+    #[error(transparent)]
+    Plan(#[from] crate::baseline::PlanError),
 }
 
 /// Writes the baseline revision and prints what it holds and left out.
@@ -84,7 +86,8 @@ pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
         }
         Ok(Err(error)) => {
             eprintln!("error: {error}");
-            ExitCode::from(1)
+            // A `--from` that cannot be read is a usage error, as for every command.
+            ExitCode::from(if matches!(error, BaselineError::Url(_)) { EXIT_USAGE } else { EXIT_ERROR })
         }
         Err(code) => code,
     };
@@ -94,6 +97,7 @@ pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
 type Written = (PathBuf, Baseline, Source, std::time::Duration);
 
 async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Written, BaselineError> {
+    let url = DatabaseUrl::parse(&args.from)?;
     let dir = project.root.join("migrations");
     let scanned = retort_build::scan(&project.root, std::path::Path::new("migrations"));
     let ids: Vec<String> = scanned.revisions.iter().map(|r| r.id.value.clone()).collect();
@@ -101,13 +105,12 @@ async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Writte
         return Err(BaselineError::NotFirst { dir: scanned.dir, count: ids.len(), ids: ids.join(", ") });
     }
     let started = Instant::now();
-    let url = DatabaseUrl::parse(&args.from)?;
     let mut db = connect_read_only(&url).await?;
     let history = HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() };
     let source = read_source(&mut db, &history).await?;
     drop(db);
     let options = BaselineOptions { keep_names: args.keep_names, filter: filter(&args.schemas, &args.exclude, args.include_other_tools) };
-    let baseline = plan(&source, &options);
+    let baseline = plan(&source, &options)?;
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let spec = RevisionSpec { id: fresh_id_among(&id_refs)?, message: message(&args.message)?, ..RevisionSpec::default() };
     let header = baseline.header(&source, args.keep_names);
@@ -156,8 +159,11 @@ fn summarise(path: &std::path::Path, baseline: &Baseline, source: &Source, args:
         );
     }
     let id = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split('_').next()).unwrap_or("<id>");
-    println!("next: cargo xtask migrate stamp {id} --verify --database-url <the source>   # adopt it");
-    println!("      cargo xtask migrate upgrade                                          # everywhere else");
+    let adopt = crate::hint::MIGRATE_STAMP_VERIFY_SOURCE.revision(id);
+    let upgrade = crate::hint::MIGRATE_UPGRADE.to_string();
+    let width = adopt.len().max(upgrade.len());
+    println!("next: {adopt:width$}   # adopt it");
+    println!("      {upgrade:width$}   # everywhere else");
 }
 
 /// `migrate stamp TARGET --verify`: replays the revisions on a scratch

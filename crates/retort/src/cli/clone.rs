@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::output::{Format, Printer};
+use super::output::{Format, Printer, EXIT_USAGE};
 use super::Project;
 use crate::clone::{
     check_mask_file, clone_database, CloneError, CloneOptions, CloneProgress, CloneReport, MaskFile, MaskKey,
@@ -57,10 +57,10 @@ pub struct CloneArgs {
     #[arg(long)]
     pub check: bool,
     /// Schema of the history tables (default: the connection's default schema).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_name)]
     pub history_schema: Option<String>,
     /// Name of the history table.
-    #[arg(long, default_value = "retort_history")]
+    #[arg(long, default_value = "retort_history", value_parser = super::parse_name)]
     pub history_table: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -85,13 +85,23 @@ pub fn clone(migrations: &'static Migrations, project: &Project, args: CloneArgs
             Err(code) => code,
         };
     }
+    // Both URLs are read first: one that cannot be read is a usage error
+    // (exit 2), as for every command.
+    let quiet = args.quiet || args.format == Format::Json;
+    let source = match DatabaseUrl::parse(args.from.as_deref().unwrap_or_default()) {
+        Ok(source) => source,
+        Err(error) => return super::output::finish(out.failure(&format!("--from: {error}"), EXIT_USAGE)),
+    };
+    let destination = match project.database_url(args.database_url.as_deref(), quiet) {
+        Ok(destination) => destination,
+        Err(error) => return super::output::finish(out.error(&error)),
+    };
+    if let Some(message) = super::history_schema_error(args.history_schema.as_deref(), destination.dialect()) {
+        return super::output::finish(out.failure(&message, EXIT_USAGE));
+    }
     let result = super::block_on(async {
         let mask = MaskFile::load(&path)?;
         let key = MaskKey::resolve(args.mask_key.as_deref(), args.mask_key_file.as_deref(), &project.root)?;
-        let from = args.from.as_deref().unwrap_or_default();
-        let source = DatabaseUrl::parse(from).map_err(|error| CloneError::Read(error.into()))?;
-        let quiet = args.quiet || args.format == Format::Json;
-        let destination = project.database_url(args.database_url.as_deref(), quiet)?;
         let mut subset = mask.subset.clone();
         if !args.rows.is_empty() {
             subset.rows = args.rows.iter().map(|(table, n)| (table.to_lowercase(), *n)).collect();
@@ -174,18 +184,7 @@ async fn check(migrations: &'static Migrations, path: &std::path::Path, out: &Pr
 /// warnings whatever `RUST_LOG` says: at debug level they log statements
 /// with their parameters, which here are real values read from the source.
 fn init_tracing() {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    for driver in ["tokio_postgres=warn", "tiberius=warn", "rusqlite=warn"] {
-        if let Ok(directive) = driver.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(super::output::colour(std::io::stderr().is_terminal()))
-        .try_init();
+    super::init_tracing_with(&["tokio_postgres=warn", "tiberius=warn", "rusqlite=warn"]);
 }
 
 /// Rows and tables under a bar on a terminal; nothing elsewhere.

@@ -63,14 +63,25 @@ pub enum DataError {
     )]
     NotLocal { action: &'static str, database: String, reason: String },
     #[error(
-        "the database is not at head ({state}); seed data is written for the latest schema. \
-         Run `cargo xtask migrate upgrade` first"
+        "the database is not at head ({state}); seed data is written for the latest schema. Run `{}` first",
+        crate::hint::MIGRATE_UPGRADE
     )]
     NotAtHead { state: String },
     #[error("the seed code failed: {0}")]
     SeedCode(String),
     #[error("seeding failed, nothing was written: {0}")]
     Write(String),
+}
+
+impl DataError {
+    /// The exit code: a `Migrate` error's (2 for a URL that cannot be
+    /// read), else 1.
+    fn exit_code(&self) -> u8 {
+        match self {
+            DataError::Migrate(error) => super::output::exit_code(error),
+            _ => super::output::EXIT_ERROR,
+        }
+    }
 }
 
 /// The seed code a project gives: record rows for `profile` on the seeder.
@@ -89,7 +100,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         let status = Migrator::new(migrations).status(&mut db).await?;
         if !status.is_clean() {
             let state = if status.pending.is_empty() {
-                "drifted, unknown or unresolved revisions; see `cargo xtask migrate check`".to_owned()
+                format!("drifted, unknown or unresolved revisions; see `{}`", crate::hint::MIGRATE_CHECK)
             } else {
                 format!("{} revision(s) pending", status.pending.len())
             };
@@ -108,7 +119,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
             }
             ExitCode::SUCCESS
         }
-        Ok(Err(error)) => out.failure(&error.to_string(), 1),
+        Ok(Err(error)) => out.failure(&error.to_string(), error.exit_code()),
         Err(code) => code,
     };
     super::output::finish(code)
@@ -134,7 +145,7 @@ pub fn db(migrations: &'static Migrations, project: &Project, args: DbArgs) -> E
     });
     let code = match result {
         Ok(Ok(steps)) => out.steps(crate::Direction::Up, steps.as_slice(), false),
-        Ok(Err(error)) => out.failure(&error.to_string(), 1),
+        Ok(Err(error)) => out.failure(&error.to_string(), error.exit_code()),
         Err(code) => code,
     };
     super::output::finish(code)

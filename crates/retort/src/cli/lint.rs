@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use crate::lint::{self, Selection};
-use crate::{connect, DatabaseUrl, MigrateError, Migrations, Migrator};
+use crate::{DatabaseUrl, MigrateError, Migrations, Migrator};
 
 use super::Project;
 
@@ -93,7 +93,7 @@ pub(crate) async fn run(
                 "--dialect differs from the database's: give revisions, --since or --all to lint without connecting".to_owned(),
             ));
         }
-        let mut db = connect(&url).await?;
+        let mut db = project.open_existing(&url, format != MigrateFormat::Text).await?;
         lint::lint_pending(migrations, &mut db, &migrator.config().history, config, &project.root).await?
     };
     let text = match format {

@@ -2,9 +2,11 @@
 //! types among its own commands and calls [`migrate`], so every project's
 //! xtask stays a few lines.
 //!
-//! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error;
-//! 3 drift (an applied revision changed); 4 pending revisions (`check`);
-//! 5 unknown or unresolved revisions in the database; 6 `lint` found an
+//! Exit codes (documented in the README): 0 ok; 1 error; 2 usage error
+//! (clap's own, a target or `FROM:TO` range that cannot be used, a database
+//! URL that cannot be read, `--history-schema` on SQLite), said before any
+//! database is opened; 3 drift (an applied revision changed); 4 pending
+//! revisions (`check`); 5 unknown or unresolved revisions in the database; 6 `lint` found an
 //! error-severity finding.
 
 // Every line the commands print to stdout goes through `output::stdout`,
@@ -35,6 +37,8 @@ mod graph;
 mod lint;
 mod local;
 mod output;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -104,6 +108,27 @@ impl Project {
         Ok(DatabaseUrl::sqlite_file(&path))
     }
 
+    /// Opens `url` for a command that must not create a database: a
+    /// missing SQLite file is an error, except the embedded default before
+    /// the first `upgrade` makes it. Nobody typed that path, so it is what
+    /// it stands for, an empty database: `current` answers `(base)`, and
+    /// nothing is created (an in-memory database stands in for it).
+    pub(crate) async fn open_existing(&self, url: &DatabaseUrl, quiet: bool) -> Result<crate::AnyBackend, MigrateError> {
+        let default = self.default_database();
+        if url.sqlite_path().as_deref() == Some(default.as_path()) && !default.exists() {
+            if !quiet {
+                eprintln!(
+                    "retort: the embedded SQLite database does not exist yet (`{}` makes it); \
+                     answering as for an empty database",
+                    crate::hint::MIGRATE_UPGRADE
+                );
+            }
+            let empty = DatabaseUrl::parse("sqlite::memory:")?;
+            return Ok(connect(&empty).await?);
+        }
+        Ok(crate::connect_existing(url).await?)
+    }
+
     /// `DATABASE_URL` from `<root>/.env` (`KEY=value` lines, optional
     /// `export`, optional quotes): ten lines, not worth a crate.
     fn dotenv_url(&self) -> Option<String> {
@@ -141,11 +166,12 @@ pub struct MigrateArgs {
     /// Seconds to wait for another migrator's lock.
     #[arg(long, global = true, default_value_t = 60)]
     pub lock_timeout: u64,
-    /// Schema of the history tables (default: the connection's default schema).
-    #[arg(long, global = true)]
+    /// Schema of the history tables (default: the connection's default
+    /// schema; SQLite has none).
+    #[arg(long, global = true, value_parser = parse_name)]
     pub history_schema: Option<String>,
     /// Name of the history table (the event log is `<name>_log`).
-    #[arg(long, global = true, default_value = "retort_history")]
+    #[arg(long, global = true, default_value = "retort_history", value_parser = parse_name)]
     pub history_table: String,
     /// The server an offline script (`--sql`) or `show` is for, where servers
     /// of one dialect differ: `babelfish` for Babelfish for PostgreSQL
@@ -159,11 +185,14 @@ pub struct MigrateArgs {
 pub enum MigrateCommand {
     /// Apply revisions up to TARGET (default `head`; `heads` applies every branch).
     Upgrade(RunArgs),
-    /// Revert revisions down to TARGET (`-1`, `base`, an id…).
+    /// Revert revisions down to TARGET (`-1`, `base`, an id…), which is
+    /// required: a downgrade says how far it goes.
+    #[command(mut_arg("target", |target| target.required(true)))]
     Downgrade(RunArgs),
     /// Record the database as being at TARGET without running anything (`stamp base` clears).
     Stamp {
-        #[arg(allow_hyphen_values = true)]
+        // `-1` is a target; `--bogus` stays an unknown flag.
+        #[arg(allow_negative_numbers = true)]
         target: String,
         /// Stamp only if the database's schema is what the revisions up to
         /// TARGET build (replayed on a scratch database on the same server);
@@ -209,6 +238,22 @@ pub enum MigrateCommand {
     /// Review revisions for what blocks or breaks a busy database (the
     /// pending ones by default); exit 6 on an error-severity finding.
     Lint(LintArgs),
+    /// Record an applied revision's file as it is now, when only its comments
+    /// or whitespace changed (its statements are token for token the ones
+    /// applied); any other change is refused, naming the first statement
+    /// that differs.
+    Repair {
+        /// The revision id (or a unique prefix of at least 4 characters).
+        revision: String,
+        /// Show what would be recorded, and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record the file although the database holds no fingerprint of
+        /// what was applied to check it against (a revision applied by an
+        /// older retort): compare the file with the applied version first.
+        #[arg(long)]
+        accept_unverified: bool,
+    },
 }
 
 /// Arguments of `upgrade` and `downgrade`.
@@ -216,7 +261,8 @@ pub enum MigrateCommand {
 pub struct RunArgs {
     /// The target: head, heads, base, an id or prefix, +N, -N, ID+N, BRANCH@head…
     /// With --sql, also `FROM:TO` (the script assumes FROM is applied).
-    #[arg(allow_hyphen_values = true)]
+    // `-1` is a target; `--bogus` stays an unknown flag, as clap says.
+    #[arg(allow_negative_numbers = true)]
     pub target: Option<String>,
     /// Print the SQL script instead of connecting (offline mode).
     #[arg(long)]
@@ -232,6 +278,26 @@ pub struct RunArgs {
     /// Proceed although the database has revisions this build does not know.
     #[arg(long)]
     pub ignore_unknown: bool,
+}
+
+/// A table or schema name given on the command line: not blank (an empty
+/// `--history-table` would create tables named `""` and `"_log"`).
+pub(crate) fn parse_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("a table or schema name cannot be empty".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+/// Refuses `--history-schema` for an SQLite database, which has no schemas
+/// to put the history in, before anything is opened: a usage error for
+/// every command alike (`current` and `history` would otherwise accept it
+/// and read nothing).
+fn history_schema_error(schema: Option<&str>, dialect: crate::Dialect) -> Option<String> {
+    let schema = schema.filter(|_| dialect == crate::Dialect::Sqlite)?;
+    Some(format!(
+        "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema for SQLite databases"
+    ))
 }
 
 fn parse_flavour(text: &str) -> Result<crate::Flavour, String> {
@@ -276,48 +342,58 @@ async fn run(
         let url = args.database_url.as_deref();
         return lint::run(migrations, &migrator, project, url, args.format, args.target_flavour, lint).await;
     }
+    // The target is read before the database is opened, so that a mistyped
+    // one is said at once (exit 2), not after a banner and a connection.
+    let target = target_of(&args.command)?;
     let url = project.database_url(
         args.database_url.as_deref(),
         args.quiet || args.format != MigrateFormat::Text,
     )?;
-    let mut db = connect(&url).await?;
-    let code = match &args.command {
-        MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) => {
+    if let Some(message) = history_schema_error(args.history_schema.as_deref(), url.dialect()) {
+        return Ok(out.failure(&message, output::EXIT_USAGE));
+    }
+    // Only the commands that build a database may create an SQLite file;
+    // the others, pointed at a mistyped path, say that it does not exist.
+    let mut db = if creates_database(&args.command) {
+        connect(&url).await?
+    } else {
+        project.open_existing(&url, args.quiet || args.format != MigrateFormat::Text).await?
+    };
+    let code = match (&args.command, target) {
+        (MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run), Some(target)) => {
             let direction = direction_of(&args.command);
-            let default = match direction {
-                Direction::Up => "head",
-                Direction::Down => "-1",
-            };
-            let target = Target::parse(run.target.as_deref().unwrap_or(default))?;
             if run.dry_run {
                 dry_run(&migrator, &mut db, direction, &target, out).await?
             } else {
                 apply(migrations, migrator, &mut db, direction, &target, out).await?
             }
         }
-        MigrateCommand::Stamp { target, verify: true, exclude } => {
+        (MigrateCommand::Stamp { target, verify: true, exclude }, Some(_)) => {
             baseline::verified_stamp(&migrator, &url, &mut db, target, exclude, out).await?
         }
-        MigrateCommand::Stamp { target, .. } => {
-            let steps = migrator.stamp(&mut db, &Target::parse(target)?).await?;
-            out.stamped(&steps)
-        }
-        MigrateCommand::Current => out.current(&migrator.status(&mut db).await?),
-        MigrateCommand::History { graph: false } => {
+        (MigrateCommand::Stamp { .. }, Some(target)) => out.stamped(&migrator.stamp(&mut db, &target).await?),
+        (MigrateCommand::Current, _) => out.current(&migrator.status(&mut db).await?),
+        (MigrateCommand::History { graph: false }, _) => {
             out.history(migrator.graph(), &migrator.status(&mut db).await?)
         }
-        MigrateCommand::History { graph: true } => {
+        (MigrateCommand::History { graph: true }, _) => {
             let status = migrator.status(&mut db).await?;
             let applied = |id: &str| status.applied.iter().any(|row| row.id == id);
             out.graph(&graph::draw(migrator.graph(), &status.current, &applied))
         }
-        MigrateCommand::Check => out.check(&migrator.status(&mut db).await?),
-        MigrateCommand::Resolve {
-            revision, applied, ..
-        } => resolve(&migrator, &mut db, revision, *applied, out).await?,
-        MigrateCommand::Heads | MigrateCommand::Show { .. } | MigrateCommand::Lint(_) => {
-            unreachable!("handled before connecting")
+        (MigrateCommand::Check, _) => out.check(&migrator.status(&mut db).await?),
+        (MigrateCommand::Resolve { revision, applied, .. }, _) => {
+            resolve(&migrator, &mut db, revision, *applied, out).await?
         }
+        (MigrateCommand::Repair { revision, dry_run, accept_unverified }, _) => {
+            let id = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?.id;
+            let options = crate::RepairOptions { dry_run: *dry_run, accept_unverified: *accept_unverified };
+            out.repaired(&migrator.repair(&mut db, id, options).await?)
+        }
+        (MigrateCommand::Upgrade(_) | MigrateCommand::Downgrade(_) | MigrateCommand::Stamp { .. }, None) => {
+            unreachable!("target_of reads a target for each of these")
+        }
+        (MigrateCommand::Heads | MigrateCommand::Show { .. } | MigrateCommand::Lint(_), _) => unreachable!("handled before connecting"),
     };
     Ok(code)
 }
@@ -332,6 +408,30 @@ fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
         },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
+    }
+}
+
+/// The target of `upgrade`, `downgrade` (their defaults when none is
+/// given) and `stamp`; `None` for the commands that take none.
+fn target_of(command: &MigrateCommand) -> Result<Option<Target>, MigrateError> {
+    let text = match command {
+        MigrateCommand::Upgrade(run) => target_text(Direction::Up, run)?,
+        MigrateCommand::Downgrade(run) => target_text(Direction::Down, run)?,
+        MigrateCommand::Stamp { target, .. } => target,
+        _ => return Ok(None),
+    };
+    Ok(Some(Target::parse(text)?))
+}
+
+/// Whether the command builds a database, and so may create an SQLite file
+/// that does not exist yet: `upgrade` and `stamp`. A dry run, a downgrade,
+/// `stamp --verify` (which compares an existing schema) and the commands
+/// that only read need one that exists.
+fn creates_database(command: &MigrateCommand) -> bool {
+    match command {
+        MigrateCommand::Upgrade(run) => !run.dry_run,
+        MigrateCommand::Stamp { verify, .. } => !verify,
+        _ => false,
     }
 }
 
@@ -354,6 +454,9 @@ fn without_database(
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
             let direction = direction_of(&args.command);
             let url = project.database_url(args.database_url.as_deref(), true)?;
+            if let Some(message) = history_schema_error(args.history_schema.as_deref(), url.dialect()) {
+                return Ok(Some(out.failure(&message, output::EXIT_USAGE)));
+            }
             offline(migrator, url.dialect(), args.target_flavour, direction, run, out).map(Some)
         }
         _ => Ok(None),
@@ -426,6 +529,19 @@ async fn resolve<B: Backend>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The target as typed: `head` when an upgrade gives none. A downgrade
+/// must give one (clap refuses the command line without it; a program
+/// building `RunArgs` itself is refused here).
+fn target_text(direction: Direction, run: &RunArgs) -> Result<&str, MigrateError> {
+    match (direction, run.target.as_deref()) {
+        (_, Some(text)) => Ok(text),
+        (Direction::Up, None) => Ok("head"),
+        (Direction::Down, None) => Err(MigrateError::Offline(
+            "a downgrade needs a target: `-1` for one revision, `base` for all, or a revision id".to_owned(),
+        )),
+    }
+}
+
 fn direction_of(command: &MigrateCommand) -> Direction {
     match command {
         MigrateCommand::Downgrade(_) => Direction::Down,
@@ -441,10 +557,7 @@ fn offline(
     run: &RunArgs,
     out: &output::Printer,
 ) -> Result<ExitCode, MigrateError> {
-    let text = run.target.as_deref().unwrap_or(match direction {
-        Direction::Up => "head",
-        Direction::Down => "base",
-    });
+    let text = target_text(direction, run)?;
     let (from, to) = match text.split_once(':') {
         Some((from, to)) => (Some(from), to),
         None => (None, text),
@@ -461,6 +574,19 @@ fn offline(
         Direction::Up => crate::Plan::upgrade(migrator.graph(), &applied, &target)?,
         Direction::Down => crate::Plan::downgrade(migrator.graph(), &applied, &target)?,
     };
+    // Online, a target already reached is nothing to do; a script for an
+    // explicit range that runs nothing is a range written backwards (or
+    // empty), and would hold only the history tables' DDL.
+    if let (Some(from), true) = (from, plan.is_empty()) {
+        let backwards = direction == Direction::Up
+            && crate::Plan::downgrade(migrator.graph(), &applied, &target).is_ok_and(|plan| !plan.is_empty());
+        let message = if backwards {
+            format!("`{from}:{to}` runs nothing: {to} is below {from}. For a downgrade script, write `downgrade --sql {from}:{to}`")
+        } else {
+            format!("`{from}:{to}` runs nothing: the database is already at {to} once {from} is applied")
+        };
+        return Ok(out.failure(&message, output::EXIT_USAGE));
+    }
     // The script starts where FROM leaves an empty database: SQLite's
     // rebuilds read the tables from that schema, replayed in memory.
     let replay = crate::Start::replay_of(migrator.graph(), &applied);
@@ -476,9 +602,27 @@ fn offline(
 /// noise). Passwords never reach it: URLs are only ever logged through
 /// `DatabaseUrl`'s redacting Display.
 fn init_tracing() {
+    init_tracing_with(&[]);
+}
+
+/// What is logged when `RUST_LOG` is unset: retort's own warnings, and
+/// nothing of the drivers'. They speak of what retort then says in its own
+/// words: tiberius warns on every connection that it trusts the server's
+/// certificate (retort says it once) and logs a server's error before
+/// retort reports it with the fix.
+const DEFAULT_LOG: &str = "retort=warn";
+
+/// [`init_tracing`], with `directives` added to a `RUST_LOG` the user set
+/// (`tiberius=warn`, say, to keep a driver quiet whatever it asks for).
+fn init_tracing_with(directives: &[&str]) {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) => directives
+            .iter()
+            .filter_map(|directive| directive.parse().ok())
+            .fold(filter, tracing_subscriber::EnvFilter::add_directive),
+        Err(_) => tracing_subscriber::EnvFilter::new(DEFAULT_LOG),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -23,6 +23,22 @@ pub(crate) const EXIT_DRIFT: u8 = 3;
 pub(crate) const EXIT_PENDING: u8 = 4;
 pub(crate) const EXIT_UNKNOWN: u8 = 5;
 
+/// The exit code of a command that failed with `error`.
+pub(crate) fn exit_code(error: &MigrateError) -> u8 {
+    match error {
+        // Only a target as typed fails this way (the CLI parses every
+        // target before using it); failing to resolve one is a `Plan` error.
+        MigrateError::Target(_) => EXIT_USAGE,
+        // Only the URL as given fails this way: `--database-url`,
+        // `DATABASE_URL` or `.env`.
+        MigrateError::Url(_) => EXIT_USAGE,
+        // A refused repair leaves the drift in place.
+        MigrateError::Drift { .. } | MigrateError::Changed { .. } | MigrateError::Unverifiable { .. } => EXIT_DRIFT,
+        MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
+        _ => EXIT_ERROR,
+    }
+}
+
 /// `upgrade   <id>  <message>  (<ms> ms)`.
 fn step_line(step: &StepReport, color: bool) -> String {
     let (code, word) = match step.direction {
@@ -134,29 +150,25 @@ impl Printer {
 
     /// Prints a failure that is not a [`MigrateError`] and returns `code`.
     pub fn failure(&self, message: &str, code: u8) -> ExitCode {
+        let shown = self.failure_output(message, code);
         match self.format {
-            Format::Json => self.json(serde_json::json!({ "error": message, "exit_code": code })),
-            Format::Text => eprintln!("{} {message}", self.error_label()),
+            Format::Json => println!("{shown}"),
+            Format::Text => eprintln!("{shown}"),
         }
         ExitCode::from(code)
     }
 
-    pub fn error(&self, error: &MigrateError) -> ExitCode {
-        let code = match error {
-            // Only a target as typed fails this way (the CLI parses every
-            // target before using it); failing to resolve one is a `Plan` error.
-            MigrateError::Target(_) => EXIT_USAGE,
-            MigrateError::Drift { .. } => EXIT_DRIFT,
-            MigrateError::UnknownApplied { .. } | MigrateError::Unresolved { .. } => EXIT_UNKNOWN,
-            _ => EXIT_ERROR,
-        };
+    /// What [`Printer::failure`] prints: `error: …` for stderr, or the
+    /// JSON object for stdout.
+    pub(crate) fn failure_output(&self, message: &str, code: u8) -> String {
         match self.format {
-            Format::Json => {
-                self.json(serde_json::json!({ "error": error.to_string(), "exit_code": code }))
-            }
-            Format::Text => eprintln!("{} {error}", self.error_label()),
+            Format::Json => serde_json::json!({ "error": message, "exit_code": code }).to_string(),
+            Format::Text => format!("{} {message}", self.error_label()),
         }
-        ExitCode::from(code)
+    }
+
+    pub fn error(&self, error: &MigrateError) -> ExitCode {
+        self.failure(&error.to_string(), exit_code(error))
     }
 
     /// Prints a run's result. `streamed` runs printed their lines already,
@@ -261,6 +273,40 @@ impl Printer {
             }
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// `repair`: what was (or, in a dry run, would be) recorded.
+    pub fn repaired(&self, report: &crate::RepairReport) -> ExitCode {
+        use crate::RepairOutcome;
+        match self.format {
+            Format::Json => self.json(serde_json::json!({ "repair": report })),
+            Format::Text if !self.quiet => {
+                let (id, file) = (report.id, report.file);
+                let (old, new) = (&report.recorded, &report.compiled);
+                let record = if report.dry_run { "would record" } else { "recorded" };
+                match report.outcome {
+                    RepairOutcome::Unchanged => {
+                        println!("{id} ({file}) is what the database recorded (sha256 {new}): nothing to repair")
+                    }
+                    RepairOutcome::Fingerprinted => println!(
+                        "{id} ({file}) is what the database recorded (sha256 {new}); {record} the fingerprint of its {} \
+                         statement(s)",
+                        report.statements
+                    ),
+                    RepairOutcome::Repaired => println!(
+                        "{id} ({file}): only comments and whitespace changed ({} statement(s) compared); {record} \
+                         sha256 {new} (was {old}) and a `repair` event",
+                        report.statements
+                    ),
+                    RepairOutcome::AcceptedUnverified => println!(
+                        "{id} ({file}): unverified, as --accept-unverified says; {record} sha256 {new} (was {old}) and \
+                         a `repair` event"
+                    ),
+                }
+            }
+            Format::Text => {}
+        }
+        ExitCode::SUCCESS
     }
 
     pub fn script(&self, script: &str) {
@@ -446,7 +492,11 @@ impl Printer {
 
     fn problems(&self, status: &DatabaseStatus) {
         for drifted in &status.drifted {
-            println!("{} {drifted}", self.paint("31", "drift:"));
+            println!(
+                "{} {drifted}; if only comments or whitespace changed, run `{}`",
+                self.paint("31", "drift:"),
+                crate::hint::MIGRATE_REPAIR.revision(&drifted.id)
+            );
         }
         for id in &status.unknown {
             println!(
@@ -456,8 +506,9 @@ impl Printer {
         }
         for id in &status.unresolved {
             println!(
-                "{} {id} did not finish; run `cargo xtask migrate resolve {id} --applied` or `--rolled-back`",
-                self.paint("31", "unresolved:")
+                "{} {id} did not finish; run `{}` or `--rolled-back`",
+                self.paint("31", "unresolved:"),
+                crate::hint::MIGRATE_RESOLVE_APPLIED.revision(id)
             );
         }
     }

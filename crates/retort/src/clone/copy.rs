@@ -75,6 +75,58 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     Ok(reports)
 }
 
+/// Reads every source value of the columns masked by a strategy whose
+/// made-up values must differ from the real ones (see `masker.rs`) into
+/// the masker, in the read snapshot the copy then reads: all rows, whatever
+/// the subset, so that nothing in the copy equals any value of the source.
+/// One more read of those columns, a page at a time.
+pub(crate) async fn read_real_values<S: Backend>(
+    source: &mut S,
+    plan: &ClonePlan,
+    masker: &mut Masker,
+    batch: usize,
+) -> Result<(), CloneError> {
+    let guarded = |column: &ColumnPlan| match &column.rule {
+        Rule::Mask(strategy) if strategy.avoids_real_values() => Some(strategy.clone()),
+        _ => None,
+    };
+    let mut counts: HashMap<String, (super::strategy::Strategy, u64)> = HashMap::new();
+    let mut tables = Vec::new();
+    for table in &plan.tables {
+        let columns: Vec<usize> = (0..table.columns.len()).filter(|&c| guarded(&table.columns[c]).is_some()).collect();
+        if columns.is_empty() {
+            continue;
+        }
+        let rows = count(source, table).await?;
+        for &column in &columns {
+            if let Some(strategy) = guarded(&table.columns[column]) {
+                counts.entry(strategy.domain()).or_insert((strategy, 0)).1 += rows;
+            }
+        }
+        tables.push((table, columns));
+    }
+    for (strategy, count) in counts.values() {
+        masker.expect_real_values(strategy, *count);
+    }
+    for (table, columns) in tables {
+        let mut pager = Pager::new(table, columns, None, batch);
+        let read = pager.columns.clone();
+        while let Some(rows) = pager.next(source).await? {
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                for (at, &column) in read.iter().enumerate() {
+                    if let Some(strategy) = guarded(&table.columns[column]) {
+                        masker.add_real_value(&strategy, &row[at]);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Deletes the rows that revisions inserted (reference data the source
 /// has too), children first, so the source's rows replace them.
 async fn clear<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), CloneError> {
@@ -224,8 +276,9 @@ fn masked(
                 why: match error {
                     MaskError::Unreadable(why) => why.to_owned(),
                     MaskError::Exhausted { domain } => format!(
-                        "needs a unique made-up value, and {domain} ran out of distinct ones: widen its range or \
-                         choose another strategy"
+                        "needs a made-up value that is no real value of the columns {domain} masks (and, on a unique \
+                         column, no other row's), and {domain} ran out of them: widen its range or choose another \
+                         strategy"
                     ),
                 },
             })?

@@ -33,6 +33,11 @@ pub enum CloneError {
     SameDatabase { database: String },
     #[error("refusing to clone {database}: {reason}")]
     Source { database: String, reason: String },
+    #[error(
+        "the revisions cannot build {database}: {reason}. Nothing was changed in it; give what the message names a \
+         form for its dialect, or clone into a database of the source's dialect"
+    )]
+    Unbuildable { database: String, reason: String },
     #[error("reading the source: {0}")]
     Read(BackendError),
     #[error("building the destination: {0}")]
@@ -47,6 +52,8 @@ pub enum CloneError {
     Order(String),
     #[error("replaying the revisions on an in-memory SQLite database to read the schema: {0}")]
     Replay(String),
+    #[error("reading the schema the revisions declare: {0}")]
+    Declared(String),
 }
 
 impl CloneError {

@@ -75,9 +75,10 @@ impl MaskFile {
         let text = std::fs::read_to_string(path).map_err(|error| CloneError::MaskFile {
             path: path.to_path_buf(),
             message: if error.kind() == std::io::ErrorKind::NotFound {
-                "it does not exist: run `cargo xtask db clone --check` to list every column it must classify, \
-                 with a snippet to start it from"
-                    .to_owned()
+                format!(
+                    "it does not exist: run `{}` to list every column it must classify, with a snippet to start it from",
+                    crate::hint::DB_CLONE_CHECK
+                )
             } else {
                 error.to_string()
             },

@@ -11,6 +11,19 @@
 //! value. Which of two colliding values keeps the first choice depends on
 //! the order they are read in, which is the primary key's: the same rows
 //! give the same values run after run.
+//!
+//! A made-up value never equals a real one of the columns masked with the
+//! same strategy: the fake names are real names too, and a copy in which a
+//! search for a customer's real name finds another customer gives that
+//! name away. Before anything is copied, every value of those columns in
+//! the source is read into [`RealValues`], and a made-up value found there
+//! is drawn again with the next counter (the same way for the same real
+//! value, so joins on a masked column still match). This holds for the
+//! strategies that make up text (email, names, username, phone, address,
+//! text, hash); not for `number_range` and `date_shift`, whose values are
+//! numbers and dates any real column is full of, nor for `null` and
+//! `constant`, which the masking file chose. Values are compared as SQL
+//! Server compares them: trimmed, in lower case.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -36,7 +49,8 @@ pub(crate) enum MaskError {
     /// The value is not what the strategy reads (`date_shift` of text that
     /// is no date).
     Unreadable(&'static str),
-    /// A one-to-one strategy ran out of distinct values.
+    /// A strategy ran out of values that are no real value (and, one to
+    /// one, no other real value's).
     Exhausted { domain: String },
 }
 
@@ -45,6 +59,83 @@ pub(crate) struct Masker {
     keyed: HmacSha256,
     /// Strategies (by domain) whose values must be one-to-one.
     one_to_one: HashMap<String, Assignments>,
+    /// The source's values of the columns masked by each strategy (by
+    /// domain) whose made-up values must differ from every real one.
+    real: HashMap<String, RealValues>,
+}
+
+/// The real values a strategy's made-up values must differ from, in
+/// bounded memory: a Bloom filter, which never misses a value it holds (so
+/// a made-up value equal to a real one is always drawn again) and may
+/// claim a few it does not hold (a value drawn again for nothing, the same
+/// way every run: which ones depends only on the source's values).
+///
+/// It takes 16 bits a value, up to 32 MiB per strategy: past about 16
+/// million values it claims more values it does not hold, so more are
+/// drawn again (`MAX_ATTEMPTS` bounds that), and none equals a real one
+/// still. Its hash is FNV-1a's, spread by SplitMix64's finaliser: the same
+/// in every build, and cheap enough for every value of a large table.
+pub(crate) struct RealValues {
+    bits: Vec<u64>,
+    /// The number of bits, less one (a power of two, less one).
+    mask: u64,
+    probes: u64,
+}
+
+const BITS_PER_VALUE: u64 = 16;
+const MIN_BITS: u64 = 1 << 12;
+const MAX_BITS: u64 = 1 << 28;
+
+impl RealValues {
+    /// A filter sized for `values` values.
+    pub fn with_capacity(values: u64) -> Self {
+        let bits = values.saturating_mul(BITS_PER_VALUE).clamp(MIN_BITS, MAX_BITS).next_power_of_two();
+        // ln 2 × bits per value probes is the fewest false claims.
+        let probes = (bits / values.max(1)).saturating_mul(693) / 1000;
+        RealValues { bits: vec![0; (bits / 64) as usize], mask: bits - 1, probes: probes.clamp(1, 12) }
+    }
+
+    pub fn insert(&mut self, value: &str) {
+        let positions: Vec<u64> = self.positions(value).collect();
+        for bit in positions {
+            self.bits[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+    }
+
+    /// Whether `value` may be one of the real values (surely, when it is).
+    pub fn may_hold(&self, value: &str) -> bool {
+        self.positions(value).all(|bit| self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
+    }
+
+    /// The bits of a value, by double hashing (Kirsch and Mitzenmacher).
+    fn positions(&self, value: &str) -> impl Iterator<Item = u64> + '_ {
+        let hash = folded_hash(value);
+        let (first, step) = (spread(hash), spread(hash ^ 0x9E37_79B9_7F4A_7C15) | 1);
+        (0..self.probes).map(move |i| first.wrapping_add(i.wrapping_mul(step)) & self.mask)
+    }
+}
+
+/// FNV-1a of the UTF-8 of a value as the comparison sees it: trimmed, in
+/// lower case (ASCII text, most of it, byte by byte).
+fn folded_hash(value: &str) -> u64 {
+    let step = |hash: u64, byte: u8| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let value = value.trim();
+    if value.is_ascii() {
+        return value.bytes().fold(hash, |hash, byte| step(hash, byte.to_ascii_lowercase()));
+    }
+    let mut buffer = [0u8; 4];
+    for c in value.chars().flat_map(char::to_lowercase) {
+        hash = c.encode_utf8(&mut buffer).bytes().fold(hash, step);
+    }
+    hash
+}
+
+/// SplitMix64's finaliser: every bit of the input moves every bit out.
+fn spread(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// What a one-to-one domain has handed out, as fingerprints.
@@ -66,6 +157,27 @@ impl Masker {
         Self {
             keyed,
             one_to_one: one_to_one.into_iter().map(|domain| (domain, Assignments::default())).collect(),
+            real: HashMap::new(),
+        }
+    }
+
+    /// Makes room for `count` real values of the columns masked with
+    /// `strategy`, if its made-up values must differ from them.
+    pub fn expect_real_values(&mut self, strategy: &Strategy, count: u64) {
+        if strategy.avoids_real_values() {
+            self.real.insert(strategy.domain(), RealValues::with_capacity(count));
+        }
+    }
+
+    /// A real value of a column masked with `strategy`, which no made-up
+    /// value of the strategy may equal. NULL is none.
+    pub fn add_real_value(&mut self, strategy: &Strategy, value: &Value) {
+        let Some(real) = self.real.get_mut(&strategy.domain()) else { return };
+        match value {
+            Value::Text(text) => real.insert(text),
+            Value::Int(number) => real.insert(&number.to_string()),
+            Value::Bool(flag) => real.insert(&flag.to_string()),
+            Value::Null => {}
         }
     }
 
@@ -140,8 +252,9 @@ impl Masker {
         })
     }
 
-    /// `make(digest, attempt)` for the value, kept one-to-one when the
-    /// domain must be.
+    /// `make(digest, attempt)` for the value: the first attempt that is
+    /// no real value of the domain's columns and, when the domain must be
+    /// one-to-one, no other real value's.
     fn one_to_one_value(
         &mut self,
         domain: &str,
@@ -149,8 +262,16 @@ impl Masker {
         make: impl Fn(&[u8; 32], u32) -> String,
     ) -> Result<String, MaskError> {
         let first = self.digest(domain, input, 0);
+        let is_real = |this: &Self, made: &str| this.real.get(domain).is_some_and(|real| real.may_hold(made));
         if !self.one_to_one.contains_key(domain) {
-            return Ok(make(&first, 0));
+            for attempt in 0..MAX_ATTEMPTS {
+                let digest = if attempt == 0 { first } else { self.digest(domain, input, attempt) };
+                let made = make(&digest, attempt);
+                if !is_real(self, &made) {
+                    return Ok(made);
+                }
+            }
+            return Err(MaskError::Exhausted { domain: domain.to_owned() });
         }
         let real = u128::from_le_bytes(first[..16].try_into().unwrap_or([0; 16]));
         let moved = self.one_to_one.get(domain).and_then(|a| a.moved.get(&real).copied());
@@ -160,6 +281,9 @@ impl Masker {
         for attempt in 0..MAX_ATTEMPTS {
             let digest = if attempt == 0 { first } else { self.digest(domain, input, attempt) };
             let made = make(&digest, attempt);
+            if is_real(self, &made) {
+                continue;
+            }
             let fingerprint = fingerprint(&made);
             let Some(assignments) = self.one_to_one.get_mut(domain) else { break };
             match assignments.taken.get(&fingerprint) {
@@ -407,6 +531,47 @@ mod tests {
         // And the same real value still gets its own value back.
         let first = masker.mask(&Strategy::FirstName, &text("person 7"), b"", None).unwrap();
         assert_eq!(first, masker.mask(&Strategy::FirstName, &text("person 7"), b"", None).unwrap());
+    }
+
+    #[test]
+    fn mask_never_gives_back_a_real_value_of_its_columns_when_every_fake_name_is_real() {
+        for one_to_one in [false, true] {
+            let domains: Vec<String> = if one_to_one { vec!["first_name".to_owned()] } else { Vec::new() };
+            let mut masker = Masker::new(&key("key-number-one-0123456789"), domains);
+            masker.expect_real_values(&Strategy::FirstName, words::FIRST_NAMES.len() as u64);
+            for name in words::FIRST_NAMES {
+                // As a database holds them, in any case.
+                masker.add_real_value(&Strategy::FirstName, &text(&name.to_uppercase()));
+            }
+            let mut made = Vec::new();
+            for name in words::FIRST_NAMES {
+                let Value::Text(value) = masker.mask(&Strategy::FirstName, &text(name), b"", None).unwrap() else { panic!() };
+                let clash = words::FIRST_NAMES.iter().any(|real| real.eq_ignore_ascii_case(value.trim()));
+                assert!(!clash, "{name} was masked as {value}, a real first name");
+                made.push(value);
+            }
+            // The same real value still gets the same made-up one.
+            let again = masker.mask(&Strategy::FirstName, &text(words::FIRST_NAMES[7]), b"", None).unwrap();
+            assert_eq!(again, text(&made[7]));
+        }
+    }
+
+    #[test]
+    fn folded_hash_is_the_same_for_a_value_in_any_case_and_with_blanks() {
+        assert_eq!(folded_hash(" Ada "), folded_hash("ada"));
+        assert_eq!(folded_hash("ÉLODIE"), folded_hash("élodie"));
+        assert_ne!(folded_hash("ada"), folded_hash("adb"));
+    }
+
+    #[test]
+    fn real_values_hold_every_value_inserted_and_few_others() {
+        let mut real = RealValues::with_capacity(10_000);
+        for n in 0..10_000 {
+            real.insert(&format!("Value {n}"));
+        }
+        assert!((0..10_000).all(|n| real.may_hold(&format!(" value {n}"))));
+        let claimed = (0..10_000).filter(|n| real.may_hold(&format!("other {n}"))).count();
+        assert!(claimed < 50, "{claimed} false claims in 10,000");
     }
 
     #[test]

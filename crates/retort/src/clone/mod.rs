@@ -11,9 +11,14 @@
 //!    masking file (see [`classify`](coverage)): an unclassified column, or a
 //!    personal-looking one kept without a reason, stops the clone here, and
 //!    so does a rule that cannot work (see `plan`);
-//! 3. the destination, which must look local, is recreated and upgraded to
-//!    exactly the revisions the source is at;
-//! 4. in one read snapshot of the source, the subset is chosen and every
+//! 3. every revision the destination will run is rendered for its dialect,
+//!    so that a column type or a statement with no form there stops the
+//!    clone before the destination is touched; then the destination, which
+//!    must look local, is recreated and upgraded to exactly the revisions
+//!    the source is at;
+//! 4. in one read snapshot of the source, the values of the columns masked
+//!    with a strategy that makes up text are read (no made-up value may
+//!    equal one of them, see `masker.rs`), the subset is chosen and every
 //!    table copied parents first, masked in memory between the read and the
 //!    write, one destination transaction per table.
 //!
@@ -24,6 +29,7 @@
 mod classify;
 #[cfg(feature = "cli")]
 mod copy;
+mod declared;
 mod error;
 mod key;
 mod kind;
@@ -153,8 +159,9 @@ pub async fn clone_database(
     if crate::read_history(&mut source, &options.history).await.map_err(CloneError::read)?.is_none() {
         return Err(refuse(format!(
             "it has no history table ({}), so which revisions its schema is at is unknown; record them with \
-             `cargo xtask migrate stamp <revision>` on it first",
-            options.history.display_name()
+             `{}` on it first",
+            options.history.display_name(),
+            crate::hint::MIGRATE_STAMP
         )));
     }
     let status = migrator.status(&mut source).await?;
@@ -174,8 +181,9 @@ pub async fn clone_database(
     }
     if !wrong.is_empty() {
         return Err(refuse(format!(
-            "{}; the destination could not be built to the same schema (see `cargo xtask migrate check`)",
-            wrong.join("; ")
+            "{}; the destination could not be built to the same schema (see `{}`)",
+            wrong.join("; "),
+            crate::hint::MIGRATE_CHECK
         )));
     }
     let source_schema = source.introspect(&options.history).await.map_err(CloneError::read)?;
@@ -187,6 +195,12 @@ pub async fn clone_database(
     // The rules are checked against the source's schema before anything
     // is destroyed; the destination is planned for real once built.
     plan::plan(&options.mask, &source_schema, source_dialect, &source_schema, source_dialect)?;
+    // So is every statement that builds the destination.
+    let applied: std::collections::BTreeSet<String> = status.applied.iter().map(|row| row.id.clone()).collect();
+    let replay = crate::Start::replay_of(migrator.graph(), &applied);
+    let flavour = destination_flavour(destination).await;
+    crate::render::renders_for(&replay, destination.dialect(), flavour)
+        .map_err(|error| CloneError::Unbuildable { database: destination.to_string(), reason: error.to_string() })?;
 
     crate::recreate_database(destination).await.map_err(|e| CloneError::Migrate(e.into()))?;
     let mut dest = crate::connect(destination).await.map_err(|e| CloneError::Migrate(e.into()))?;
@@ -208,6 +222,7 @@ pub async fn clone_database(
 
     source.begin().await.map_err(CloneError::read)?;
     let copied = async {
+        copy::read_real_values(&mut source, &plan, &mut masker, options.batch_rows.max(1)).await?;
         let selection = match &options.subset {
             Some(subset) if !subset.rows.is_empty() => subset::select(&mut source, &plan, subset).await?,
             _ => vec![None; plan.tables.len()],
@@ -225,6 +240,20 @@ pub async fn clone_database(
         skipped: plan.skipped,
         elapsed: started.elapsed(),
     })
+}
+
+/// Which server the destination is on, for rendering its revisions: asked
+/// of the server when the database is there to ask (nothing is written),
+/// SQL Server's own otherwise.
+#[cfg(feature = "cli")]
+async fn destination_flavour(destination: &DatabaseUrl) -> crate::Flavour {
+    if destination.dialect() != Dialect::Mssql {
+        return crate::Flavour::Standard;
+    }
+    match crate::connect_read_only(destination).await {
+        Ok(mut db) => db.flavour().await.unwrap_or(crate::Flavour::Standard),
+        Err(_) => crate::Flavour::Standard,
+    }
 }
 
 /// Whether two URLs name the same database (the same SQLite file, or the
@@ -257,11 +286,22 @@ pub async fn schema_from_revisions(migrations: &'static Migrations) -> Result<Sc
 
 /// `db clone --check`: what the masking file leaves unclassified in the
 /// schema the revisions build, and the rules that cannot work there.
+///
+/// The schema is the one replaying the revisions on an in-memory SQLite
+/// database builds ([`schema_from_revisions`]), raw SQL included, when
+/// they render for SQLite; revisions written for another server only (a
+/// baseline of SQL Server or PostgreSQL) are read from their operations
+/// instead, in their own dialect, with no server and no rendering.
 pub async fn check_mask_file(migrations: &'static Migrations, file: &MaskFile) -> Result<Coverage, CloneError> {
-    let schema = schema_from_revisions(migrations).await?;
-    let coverage = coverage(file, &schema, Dialect::Sqlite);
+    let graph = crate::RevisionGraph::new(migrations);
+    let every: Vec<&'static crate::Revision> = graph.revisions().iter().collect();
+    let (schema, dialect) = match crate::render::renders_for(&every, Dialect::Sqlite, crate::Flavour::Standard) {
+        Ok(()) => (schema_from_revisions(migrations).await?, Dialect::Sqlite),
+        Err(_) => declared::schema(migrations)?,
+    };
+    let coverage = coverage(file, &schema, dialect);
     if coverage.is_complete() {
-        plan::plan(file, &schema, Dialect::Sqlite, &schema, Dialect::Sqlite)?;
+        plan::plan(file, &schema, dialect, &schema, dialect)?;
     }
     Ok(coverage)
 }

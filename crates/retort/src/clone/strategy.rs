@@ -110,6 +110,25 @@ impl Strategy {
         !matches!(self, Strategy::DateShift { .. } | Strategy::Null | Strategy::Constant(_))
     }
 
+    /// Whether the strategy's made-up values must differ from every real
+    /// value of the columns it masks (see `masker.rs`): those that make up
+    /// text; not numbers and dates, which no strategy can keep apart from
+    /// a real column full of them, nor `null` and `constant`.
+    pub(crate) fn avoids_real_values(&self) -> bool {
+        matches!(
+            self,
+            Strategy::Email
+                | Strategy::Name
+                | Strategy::FirstName
+                | Strategy::LastName
+                | Strategy::Username
+                | Strategy::Phone
+                | Strategy::Address
+                | Strategy::Text
+                | Strategy::Hash
+        )
+    }
+
     /// Why the strategy cannot fill a column of `kind`, if it cannot.
     pub(crate) fn unfit_for(&self, kind: Kind, nullable: bool) -> Option<String> {
         let textual = kind.is_textual();

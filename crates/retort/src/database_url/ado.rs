@@ -3,29 +3,9 @@
 //! `Server=tcp:host,1433;Database=app;User Id=sa;Password=…;Encrypt=True`.
 //!
 //! What each key means is SQL Server's business ([`super::mssql`]); this
-//! module only splits the string into pairs, and cuts it for messages.
+//! module only splits the string into pairs.
 
 use super::mssql::OptionsError;
-
-/// An ADO.NET string that could not be read, for messages: cut before its
-/// password, since where a malformed (say, unterminated quoted) password
-/// ends cannot be known.
-pub(super) fn for_messages(raw: &str) -> String {
-    let lower = raw.to_ascii_lowercase();
-    let mut at = 0;
-    while at < raw.len() {
-        let key_start = at == 0 || raw.as_bytes()[at - 1] == b';';
-        let rest = lower[at..].trim_start();
-        let is_password = ["password", "pwd"]
-            .iter()
-            .any(|key| rest.strip_prefix(key).is_some_and(|after| after.trim_start().starts_with('=')));
-        if key_start && is_password {
-            return format!("{}Password=*** (the rest is not shown)", &raw[..at]);
-        }
-        at += raw[at..].chars().next().map_or(1, char::len_utf8);
-    }
-    raw.to_owned()
-}
 
 /// Splits an ADO.NET connection string into `(key, value)` pairs.
 ///
@@ -42,14 +22,12 @@ pub(super) fn pairs(raw: &str) -> Result<Vec<(String, String)>, OptionsError> {
         }
         let Some(equals) = rest.find('=') else {
             let shown: String = rest.chars().take_while(|c| *c != ';').take(30).collect();
-            return Err(OptionsError(format!("`{}` is not a key=value setting", shown.trim())));
+            return Err(OptionsError::quoting(shown.trim(), |shown| format!("{shown} is not a key=value setting")));
         };
         let name = rest[..equals].trim().to_owned();
         if name.contains(';') {
-            return Err(OptionsError(format!(
-                "`{}` is not a key=value setting",
-                name.split(';').next().unwrap_or("").trim()
-            )));
+            let shown = name.split(';').next().unwrap_or("").trim();
+            return Err(OptionsError::quoting(shown, |shown| format!("{shown} is not a key=value setting")));
         }
         let after = rest[equals + 1..].trim_start_matches([' ', '\t']);
         let (value, remaining) = match after.chars().next() {
@@ -83,28 +61,18 @@ fn quoted<'a>(text: &'a str, close: char, name: &str) -> Result<(String, &'a str
         let after = &text[at + c.len_utf8()..];
         let trimmed = after.trim_start();
         if !(trimmed.is_empty() || trimmed.starts_with(';')) {
-            return Err(OptionsError(format!(
-                "the quoted value of `{name}` is followed by more text before the next `;`"
-            )));
+            return Err(OptionsError::quoting(name, |name| {
+                format!("the quoted value of {name} is followed by more text before the next `;`")
+            }));
         }
         return Ok((value, trimmed));
     }
-    Err(OptionsError(format!("the quoted value of `{name}` has no closing {close}")))
+    Err(OptionsError::quoting(name, |name| format!("the quoted value of {name} has no closing {close}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn for_messages_cuts_before_the_password() {
-        assert_eq!(
-            for_messages("Server=h;User Id=sa; PWD=\"a;b;c"),
-            "Server=h;User Id=sa;Password=*** (the rest is not shown)"
-        );
-        assert_eq!(for_messages("Server=h;Encrypt=maybe"), "Server=h;Encrypt=maybe");
-        assert!(!for_messages("password='x;y").contains('x'));
-    }
 
     #[test]
     fn pairs_reads_quoted_values_with_semicolons_and_doubled_quotes() {

@@ -3,9 +3,11 @@
 /// Why a database URL (or an ADO.NET connection string) was refused: what
 /// is wrong with it and how to write it instead.
 ///
-/// No variant holds the password. `url` is the URL as [`redact`](crate::redact)
-/// shows it, or an ADO.NET string cut before its password (where a malformed
-/// password ends cannot be known), and no reason quotes a value from it.
+/// No variant holds the password. `url` is the string as a message may show
+/// one that could not be read: a login's `:password@` hidden up to its last
+/// `@`, and everything after a password key cut (where a malformed password
+/// ends cannot be known). No reason quotes a value from it, and a reason
+/// quotes a key only where that `url` shows it too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {

@@ -16,8 +16,10 @@ mod ado;
 mod error;
 mod mssql;
 
-use crate::redact::redact;
+use crate::redact::{redact, redact_unreadable, shown_unreadable};
 use crate::Dialect;
+
+use self::mssql::OptionsError;
 
 pub use self::error::UrlError;
 pub(crate) use self::mssql::MssqlOptions;
@@ -81,22 +83,13 @@ impl DatabaseUrl {
                 Some("postgres" | "postgresql") => Dialect::Postgres,
                 Some("mssql" | "sqlserver") => Dialect::Mssql,
                 _ if mssql::is_ado_connection_string(raw) => return Self::from_ado(raw),
-                _ => return Err(UrlError::UnknownScheme { url: redact(raw) }),
+                _ => return Err(UrlError::UnknownScheme { url: redact_unreadable(raw) }),
             };
-        let refuse = |reason: String| UrlError::Invalid {
-            url: redact(raw),
-            reason,
-        };
+        let refuse = |error: OptionsError| refused(raw, error);
         let server = match dialect {
             Dialect::Sqlite => {
-                if sqlite_location(raw).is_some_and(str::is_empty) {
-                    return Err(refuse(
-                        "it names no file, so SQLite would open a throwaway in-memory database that \
-                         keeps nothing; name a file: sqlite://path/to/file.db (relative) or \
-                         sqlite:///abs/path/file.db, or write sqlite::memory: for an in-memory \
-                         database on purpose"
-                            .to_owned(),
-                    ));
+                if let Some(reason) = sqlite_refusal(raw) {
+                    return Err(refuse(OptionsError::new(reason)));
                 }
                 Server::default()
             }
@@ -105,18 +98,17 @@ impl DatabaseUrl {
             Dialect::Mssql => {
                 // The URL as typed is kept for messages; the backend
                 // connects with the options read from it.
-                let options = MssqlOptions::parse(raw).map_err(|mssql::OptionsError(reason)| {
+                let options = MssqlOptions::parse(raw).map_err(|mut error| {
                     // An unencoded `/`, `#` or `?` in the password ends the
                     // URL's host part early, and its message speaks of the port.
-                    if reason.starts_with("it is not a valid mssql://") {
-                        refuse(format!(
-                            "{reason}; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40"
-                        ))
-                    } else {
-                        refuse(reason)
+                    if error.reason.starts_with("it is not a valid mssql://") {
+                        error.reason.push_str(
+                            "; percent-encode `/`, `#`, `?` and `@` in the password as %2F, %23, %3F and %40",
+                        );
                     }
+                    refuse(error)
                 })?;
-                Server::mssql(options).map_err(refuse)?
+                Server::mssql(options).map_err(|reason| refuse(OptionsError::new(reason)))?
             }
             #[allow(unreachable_patterns)] // Reached only when a backend feature is off.
             _ => Server::default(),
@@ -132,8 +124,7 @@ impl DatabaseUrl {
     /// that its password is redacted like any URL's; its host and database
     /// are read as a URL's are.
     fn from_ado(raw: &str) -> Result<Self, UrlError> {
-        let options = MssqlOptions::parse(raw)
-            .map_err(|mssql::OptionsError(reason)| UrlError::Invalid { url: ado::for_messages(raw), reason })?;
+        let options = MssqlOptions::parse(raw).map_err(|error| refused(raw, error))?;
         let url = options.to_url();
         let server = Server::mssql(options).map_err(|reason| UrlError::Invalid { url: redact(&url), reason })?;
         Ok(Self {
@@ -242,26 +233,104 @@ fn encode_path_segment(name: &str) -> String {
 /// What follows `sqlite:` or `sqlite://`, without the query: the path,
 /// `:memory:`, or nothing. `None` for other schemes.
 fn sqlite_location(raw: &str) -> Option<&str> {
+    let rest = sqlite_rest(raw)?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+/// What follows `sqlite:` or `sqlite://`, query included.
+fn sqlite_rest(raw: &str) -> Option<&str> {
     let scheme = raw
         .get(..7)
         .filter(|scheme| scheme.eq_ignore_ascii_case("sqlite:"))?;
     let rest = &raw[scheme.len()..];
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    Some(rest.split('?').next().unwrap_or(rest))
+    Some(rest.strip_prefix("//").unwrap_or(rest))
+}
+
+/// Why an `sqlite:` URL cannot be used, if it cannot: no file at all
+/// (SQLite would open a throwaway in-memory database: an upgrade would apply
+/// everything, keep nothing and succeed), or a login, host or port, which
+/// an SQLite URL has none of (`sqlite://user:secret@/tmp/x.db` would
+/// otherwise be the relative path `user:secret@/tmp/x.db`).
+fn sqlite_refusal(raw: &str) -> Option<String> {
+    const FORMS: &str = "sqlite://path/to/file.db (relative) or sqlite:///abs/path/file.db, or write \
+                         sqlite::memory: for an in-memory database on purpose";
+    let location = sqlite_location(raw)?;
+    if location.is_empty() {
+        return Some(format!(
+            "it names no file, so SQLite would open a throwaway in-memory database that keeps nothing; \
+             name a file: {FORMS}"
+        ));
+    }
+    // `host:port`, though not a Windows drive (`C:`) or `:memory:`.
+    let first = location.split('/').next().unwrap_or_default();
+    let drive = first.len() == 2 && first.ends_with(':') && first.starts_with(|c: char| c.is_ascii_alphabetic());
+    let host = first.contains(':') && !drive && location != ":memory:";
+    // The query too: a password may hold an unencoded `?`.
+    let rest = sqlite_rest(raw).unwrap_or_default();
+    let login = rest.contains('@') && !location.starts_with(['/', '.']);
+    let password = rest.split_once('?').is_some_and(|(_, query)| {
+        query.split('&').any(|pair| matches!(pair.split('=').next().map(|key| key.trim().to_ascii_lowercase()).as_deref(), Some("password" | "pwd")))
+    });
+    if login || host || password {
+        return Some(format!(
+            "an SQLite database is a file, and its URL has no user, password, host or port; write {FORMS} \
+             (and a relative path with `@` or `:` in its first part as sqlite://./path)"
+        ));
+    }
+    None
+}
+
+/// The refusal of `raw`, with `raw` as a message may show a string that
+/// could not be read ([`redact_unreadable`]). A quote of the string that
+/// the redaction hides (a setting after a password whose `;` was not
+/// quoted may be the rest of it) is left out.
+fn refused(raw: &str, error: OptionsError) -> UrlError {
+    let reason = match &error.quoted {
+        Some(text) if !shown_unreadable(raw, text) => format!(
+            "{} (not shown, as it may be part of the password: quote a password that holds `;` in an ADO.NET \
+             string, Password=\"…\", and percent-encode one in a URL)",
+            error.reason.replace(&format!("`{text}`"), "`…`")
+        ),
+        _ => error.reason,
+    };
+    UrlError::Invalid { url: redact_unreadable(raw), reason }
 }
 
 impl Server {
     /// Reads a PostgreSQL URL with tokio-postgres's own parser. The reason
-    /// of a refusal quotes nothing from the URL: where an unencoded `@`
+    /// of a refusal quotes nothing from the URL but an unknown option's
+    /// name, through [`OptionsError::quoting`]: where an unencoded `@`
     /// splits it, a "port" or "host" may be a piece of the password.
     #[cfg(feature = "postgres")]
-    fn postgres(raw: &str) -> Result<Server, String> {
+    fn postgres(raw: &str) -> Result<Server, OptionsError> {
         use tokio_postgres::config::Host;
 
         const FORM: &str = "postgres://user:password@host:5432/dbname";
+        // Without `//` the driver reads the rest as libpq's key=value list.
+        let Some((_, rest)) = raw.split_once("://") else {
+            return Err(OptionsError::new(format!("a PostgreSQL URL starts with `postgres://`: write {FORM}")));
+        };
+        // The driver ends the login at the first `@`. An `@` in the path
+        // after it, or a path and a query before it, most likely means a
+        // password with an unencoded `@` (in the login or a `?password=`),
+        // whose rest would be read, and shown, as a host or database.
+        let (login, after) = rest.split_once('@').unwrap_or(("", rest));
+        let path = after.split('?').next().unwrap_or_default();
+        let query_in_login = login.split_once('/').is_some_and(|(_, path)| path.contains('?'))
+            || login.split_once('?').is_some_and(|(_, query)| query.contains('='));
+        if query_in_login || path.split_once('/').is_some_and(|(_, path)| path.contains('@')) {
+            return Err(OptionsError::new(
+                "it has an `@` the driver would misread (it ends the user name and password at the first `@`): \
+                 percent-encode `@`, `/` and `?` in the password as %40, %2F and %3F, in the login or in a \
+                 ?password= parameter",
+            ));
+        }
         let config: tokio_postgres::Config = raw.parse().map_err(|error: tokio_postgres::Error| {
             let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
-            match cause.strip_prefix("invalid value for option ") {
+            if let Some(option) = cause.strip_prefix("unknown option `").and_then(|rest| rest.strip_suffix('`')) {
+                return OptionsError::quoting(option, |option| format!("it has an unknown option {option} ({FORM})"));
+            }
+            OptionsError::new(match cause.strip_prefix("invalid value for option ") {
                 Some("`port`") => format!(
                     "its port is not a number from 0 to 65535: write {FORM}, with an `@` in the password \
                      percent-encoded as %40"
@@ -269,7 +338,7 @@ impl Server {
                 Some(option) => format!("the value of {option} is not valid ({FORM})"),
                 None if cause.is_empty() => format!("it is not a valid URL ({FORM})"),
                 None => format!("it is not a valid URL: {cause} ({FORM})"),
-            }
+            })
         })?;
         let names = config.get_hosts();
         let addresses = config.get_hostaddrs();
@@ -277,11 +346,10 @@ impl Server {
         for i in 0..names.len().max(addresses.len()) {
             let host = match (addresses.get(i), names.get(i)) {
                 (Some(address), _) => address.to_string(),
-                (None, Some(Host::Tcp(name))) if name.contains('@') => return Err(
-                    "its host contains `@`: percent-encode an `@` in the user name or password as \
-                                %40 (the driver reads them up to the first `@`)"
-                        .to_owned(),
-                ),
+                (None, Some(Host::Tcp(name))) if name.contains('@') => return Err(OptionsError::new(
+                    "its host contains `@`: percent-encode an `@` in the user name or password as %40 \
+                     (the driver reads them up to the first `@`)",
+                )),
                 (None, Some(Host::Tcp(name))) => name.clone(),
                 #[cfg(unix)]
                 (None, Some(Host::Unix(folder))) => folder.display().to_string(),
@@ -306,9 +374,14 @@ impl Server {
                 .to_owned()
         };
         let url = url::Url::parse(&options.to_url()).map_err(|_| unreadable())?;
+        // A host name, an IPv4 address or a bracketed IPv6 one: for a URL
+        // that is not http's, the url crate takes almost anything as a host,
+        // such as the rest of a password with an unencoded `@`.
         let host = url
             .host_str()
-            .filter(|host| !host.is_empty())
+            .filter(|host| {
+                host.starts_with('[') || (!host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+            })
             .ok_or_else(unreadable)?;
         Ok(Server {
             hosts: vec![host.to_owned()],
@@ -556,6 +629,85 @@ mod tests {
                 !text.contains("s3") && !text.contains(secret),
                 "{raw}: {text}"
             );
+        }
+    }
+
+    #[test]
+    fn parse_fails_without_the_password_when_url_has_no_scheme() {
+        for raw in ["app:S3cr3t@127.0.0.1:1433/master", "ftp://app:S3cr3t@h/x", "app:S3/cr#3t@h/db", "[::1"] {
+            let error = DatabaseUrl::parse(raw).unwrap_err();
+            assert!(error.to_string().contains("is not a database URL retort understands"), "{raw}: {error}");
+            for text in [error.to_string(), format!("{error:?}")] {
+                assert!(!text.contains("S3") && !text.contains("cr3t"), "{raw}: {text}");
+            }
+        }
+        let text = DatabaseUrl::parse("app:S3cr3t@127.0.0.1:1433/master").unwrap_err().to_string();
+        assert!(text.starts_with("app:***@127.0.0.1:1433/master is not"), "{text}");
+    }
+
+    #[test]
+    fn parse_refuses_an_sqlite_url_with_a_login_host_or_port() {
+        for raw in [
+            "sqlite://user:S3cr3t@/tmp/x.db",
+            "sqlite:user:S3cr3t@x.db",
+            "sqlite://user@/tmp/x.db",
+            "sqlite://localhost:5432/x.db",
+            "sqlite://user:S3/cr3t@/tmp/x.db",
+            "sqlite://user:S3?cr3t@/tmp/x.db",
+            "sqlite:///tmp/x.db?password=S3cr3t",
+        ] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(text.contains("no user, password, host or port") && text.contains("sqlite:///abs/path/file.db"), "{raw}: {text}");
+            assert!(!text.contains("S3") && !text.contains("cr3t"), "{raw}: {text}");
+        }
+        // A file is still a file, however it is named.
+        let path = |raw: &str| DatabaseUrl::parse(raw).unwrap().sqlite_path();
+        assert_eq!(path("sqlite://./user@x.db"), Some(PathBuf::from("./user@x.db")));
+        assert_eq!(path("sqlite:///tmp/a@b/x.db"), Some(PathBuf::from("/tmp/a@b/x.db")));
+        assert_eq!(path("sqlite://C:/data/x.db"), Some(PathBuf::from("C:/data/x.db")));
+        assert_eq!(path("sqlite://data/x.db?mode=rwc"), Some(PathBuf::from("data/x.db")));
+    }
+
+    #[test]
+    fn parse_fails_without_quoting_a_setting_after_an_unquoted_password() {
+        // The `;` ends the password early: what follows may be its rest.
+        for raw in ["Server=h;User Id=sa;Password=S3;cr3t;Encrypt=true", "Server=h;User Id=sa;Password=S3;cr3t=1"] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(!text.contains("S3") && !text.contains("cr3t"), "{raw}: {text}");
+            assert!(text.contains("`…`") && text.contains("quote a password that holds `;`"), "{raw}: {text}");
+        }
+        // After a quoted one, or before the password, a typo is named.
+        for raw in ["Server=h;User Id=sa;Password='S3;cr3t';Encrypt=maybe;Bogus=1", "Server=h;Bogus=1;Password=S3cr3t"] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(text.contains("`Bogus`") || text.contains("`Encrypt`"), "{raw}: {text}");
+            assert!(!text.contains("S3"), "{raw}: {text}");
+        }
+    }
+
+    #[test]
+    fn parse_refuses_a_setting_given_twice() {
+        let text = DatabaseUrl::parse("Server=h;Database=app;User Id=sa;Password=S3;Database=cr3t").unwrap_err().to_string();
+        assert!(text.contains("it sets the database twice"), "{text}");
+        assert!(!text.contains("S3") && !text.contains("cr3t"), "{text}");
+    }
+
+    #[test]
+    fn parse_refuses_an_at_sign_the_driver_would_misread() {
+        for raw in [
+            // The rest of the password would be the database name.
+            "postgres://app:S3@h:1/cr3t@localhost/app",
+            "mssql://sa:S3@h:1/cr3t@localhost",
+            "mssql://sa:S3@h/app#cr3t@localhost",
+            // A query's password with an `@`: the driver reads a login up to it.
+            "postgres://localhost/app?sslmode=disable&password=S3@cr3t",
+            "postgres://localhost?password=S3@h/cr3t",
+        ] {
+            let text = DatabaseUrl::parse(raw).unwrap_err().to_string();
+            assert!(text.contains("%40") || text.contains("%23"), "{raw}: {text}");
+            assert!(!text.contains("S3") && !text.contains("cr3t"), "{raw}: {text}");
+        }
+        for raw in TRICKY_POSTGRES.iter().map(|(raw, _, _)| *raw).chain(["postgres://u@h/db?application_name=me@corp"]) {
+            DatabaseUrl::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
         }
     }
 }

@@ -15,8 +15,10 @@
 //! self-signed certificate needs) is an explicit choice. Only SQL Server
 //! logins (user and password) are supported.
 //!
-//! No error message here quotes a value: a password never reaches one, even
-//! when the string is malformed.
+//! No error message here quotes a value, and one that quotes a key does it
+//! through [`OptionsError::quoting`], so that a key that may be the rest of
+//! an unquoted password is left out of the message: a password never
+//! reaches one, even when the string is malformed.
 
 use std::fmt;
 use std::time::Duration;
@@ -88,19 +90,42 @@ impl fmt::Debug for MssqlOptions {
 
 /// Why a connection string was refused: the reason of a
 /// [`UrlError::Invalid`](super::UrlError::Invalid), which the caller places
-/// (the URL redacted, or the ADO.NET string cut before its password). Never
-/// contains a value from the string.
+/// with the string as a message may show it. A reason quotes text from the
+/// string only through [`OptionsError::quoting`], so that the caller can
+/// leave out a quote that may be part of the password (a setting after a
+/// password whose `;` was not quoted, say).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OptionsError(pub String);
+pub(crate) struct OptionsError {
+    pub reason: String,
+    /// The text of the string that `reason` quotes, as `` `text` ``.
+    pub quoted: Option<String>,
+}
+
+impl OptionsError {
+    pub fn new(reason: impl Into<String>) -> Self {
+        OptionsError { reason: reason.into(), quoted: None }
+    }
+
+    /// A reason that quotes `text` of the string: `reason` gets it as
+    /// `` `text` ``.
+    pub fn quoting(text: &str, reason: impl FnOnce(&str) -> String) -> Self {
+        OptionsError { reason: reason(&format!("`{text}`")), quoted: Some(text.to_owned()) }
+    }
+}
 
 impl fmt::Display for OptionsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.reason)
     }
 }
 
 fn refuse<T>(reason: impl Into<String>) -> Result<T, OptionsError> {
-    Err(OptionsError(reason.into()))
+    Err(OptionsError::new(reason))
+}
+
+/// Refuses for a reason that quotes `name`, a key as the string writes it.
+fn refuse_quoting<T>(name: &str, reason: impl FnOnce(&str) -> String) -> Result<T, OptionsError> {
+    Err(OptionsError::quoting(name.trim(), reason))
 }
 
 /// What a setting key means, once spelling is normalised (lowercase, no
@@ -124,6 +149,28 @@ enum Key {
     /// nothing to one migration session: accepted and ignored, so that a
     /// string copied from an application's configuration works as is.
     Ignored,
+}
+
+impl Key {
+    /// The setting's name, for messages: the canonical one, not the text
+    /// as written, which may be part of an unquoted password.
+    fn describe(self) -> &'static str {
+        match self {
+            Key::Server => "the server",
+            Key::Database => "the database",
+            Key::User => "the user",
+            Key::Password => "the password",
+            Key::Encrypt => "Encrypt",
+            Key::TrustServerCertificate => "TrustServerCertificate",
+            Key::TrustServerCertificateCa => "TrustServerCertificateCA",
+            Key::HostnameInCertificate => "HostNameInCertificate",
+            Key::ApplicationName => "the application name",
+            Key::ConnectTimeout => "the connect timeout",
+            Key::IntegratedSecurity => "Integrated Security",
+            Key::Authentication => "Authentication",
+            Key::Ignored => "a setting",
+        }
+    }
 }
 
 fn key(raw: &str) -> Option<Key> {
@@ -176,6 +223,8 @@ const KNOWN_KEYS: &str = "Server, Database, User Id, Password, Encrypt, TrustSer
 /// The settings read so far, before defaults and checks.
 #[derive(Default)]
 struct Settings {
+    /// The keys set so far: a key set twice is refused.
+    seen: Vec<Key>,
     server: Option<(String, u16)>,
     database: Option<String>,
     user: Option<String>,
@@ -192,16 +241,22 @@ impl Settings {
     /// Applies one `key=value` setting; `name` is the key as written, for messages.
     fn apply(&mut self, name: &str, value: String, from_url: bool) -> Result<(), OptionsError> {
         let Some(key) = key(name) else {
-            return refuse(format!(
-                "unknown setting `{}`; retort understands {KNOWN_KEYS}",
-                name.trim()
-            ));
+            return refuse_quoting(name, |name| format!("unknown setting {name}; retort understands {KNOWN_KEYS}"));
         };
-        if from_url && matches!(key, Key::Server | Key::Database | Key::User | Key::Password) {
+        // ADO.NET lets the last of two settings win. Here a second one is
+        // most likely a `;` in an unquoted password (`Password=a;Database=b`),
+        // whose rest would be read as a setting, and shown: refused.
+        if key != Key::Ignored && self.seen.contains(&key) {
             return refuse(format!(
-                "`{}` cannot be a query parameter of an mssql:// URL: write mssql://user:password@host:port/database",
-                name.trim()
+                "it sets {} twice; quote a value that holds `;` (Password=\"…\", or Password={{…}})",
+                key.describe()
             ));
+        }
+        self.seen.push(key);
+        if from_url && matches!(key, Key::Server | Key::Database | Key::User | Key::Password) {
+            return refuse_quoting(name, |name| {
+                format!("{name} cannot be a query parameter of an mssql:// URL: write mssql://user:password@host:port/database")
+            });
         }
         match key {
             Key::Server => self.server = Some(server(&value)?),
@@ -217,7 +272,7 @@ impl Settings {
                             "Encrypt=Strict (TDS 8) is not supported yet: use Encrypt=True, which encrypts the whole session",
                         )
                     }
-                    _ => return refuse(format!("`{}` must be true or false", name.trim())),
+                    _ => return refuse_quoting(name, |name| format!("{name} must be true or false")),
                 })
             }
             Key::TrustServerCertificate => self.trust_server_certificate = Some(boolean(name, &value)?),
@@ -228,7 +283,7 @@ impl Settings {
                 let seconds = value
                     .trim()
                     .parse::<u64>()
-                    .or_else(|_| refuse(format!("`{}` must be a whole number of seconds", name.trim())))?;
+                    .or_else(|_| refuse_quoting(name, |name| format!("{name} must be a whole number of seconds")))?;
                 self.connect_timeout = Some(Duration::from_secs(seconds.max(1)));
             }
             Key::IntegratedSecurity => {
@@ -259,7 +314,7 @@ impl Settings {
             return refuse(format!("the {form} names no server"));
         };
         let user = self.user.filter(|user| !user.is_empty()).ok_or_else(|| {
-            OptionsError(format!(
+            OptionsError::new(format!(
                 "the {form} names no user: retort signs in with a SQL Server login and its password"
             ))
         })?;
@@ -292,7 +347,7 @@ fn boolean(name: &str, value: &str) -> Result<bool, OptionsError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" => Ok(true),
         "false" | "no" | "0" => Ok(false),
-        _ => refuse(format!("`{}` must be true or false", name.trim())),
+        _ => refuse_quoting(name, |name| format!("{name} must be true or false")),
     }
 }
 
@@ -343,6 +398,8 @@ impl MssqlOptions {
         let lower = raw.to_ascii_lowercase();
         if lower.starts_with("mssql://") || lower.starts_with("sqlserver://") {
             Self::from_url(raw)
+        } else if lower.starts_with("mssql:") || lower.starts_with("sqlserver:") {
+            refuse("an mssql: URL starts with `mssql://`: write mssql://user:password@host:port/database")
         } else {
             Self::from_ado(raw)
         }
@@ -359,10 +416,16 @@ impl MssqlOptions {
             .host_str()
             .filter(|host| !host.is_empty())
             .ok_or_else(|| {
-                OptionsError(
-                    "the URL names no host: mssql://user:password@host:port/database".into(),
+                OptionsError::new(
+                    "the URL names no host: mssql://user:password@host:port/database",
                 )
             })?;
+        // The url crate ends the URL's host at a `#`, and keeps the rest as
+        // a fragment, which means nothing here: most likely the rest of a
+        // password, which would otherwise be read as the database name.
+        if url.fragment().is_some() {
+            return refuse("the URL has a `#`, which ends it early: percent-encode `#` in the password as %23");
+        }
         let mut settings = Settings {
             server: Some((host.to_owned(), url.port().unwrap_or(DEFAULT_PORT))),
             user: Some(decode(url.username(), "user name")?),
@@ -370,6 +433,15 @@ impl MssqlOptions {
             ..Settings::default()
         };
         let path = url.path().trim_start_matches('/');
+        // The url crate ends the login at the last `@` before the first
+        // `/`: an `@` after it is most likely the rest of a password with an
+        // unencoded `/`, which would be read (and shown) as the database.
+        if path.contains('@') {
+            return refuse(
+                "the URL has an `@` after its host: percent-encode `@` and `/` in the password as %40 and %2F \
+                 (and an `@` in the database name as %40)",
+            );
+        }
         if path.contains('/') {
             return refuse("the URL's path must be just the database name: mssql://user:password@host:port/database");
         }

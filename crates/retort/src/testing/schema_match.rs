@@ -35,10 +35,10 @@ pub async fn assert_schema_matches(migrations: &'static Migrations, declared: &S
     let detected = compare_pair(&pair, declared);
     assert!(
         detected.is_empty(),
-        "on {}, the revisions do not build the declared schema:\n  {}\n`cargo xtask new-revision --autogenerate -m \"…\"` \
-         writes the revision that does",
+        "on {}, the revisions do not build the declared schema:\n  {}\n`{}` writes the revision that does",
         kind.product(),
-        detected.join("\n  ")
+        detected.join("\n  "),
+        crate::hint::NEW_REVISION_AUTOGENERATE
     );
 }
 

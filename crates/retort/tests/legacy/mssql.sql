@@ -1,7 +1,11 @@
 -- A shop's schema as it grew before any migration tool, as SSMS users
 -- write it: system-named constraints and defaults, one named default, an
--- alias type, a sequence. `{phone}` is the type of customers.phone (the
--- tests change it to make a copy that differs in one column).
+-- alias type, a sequence; and, as in older sample databases, names with
+-- spaces and in mixed case, views on views, long index names on long table
+-- names, LIKE-pattern checks, triggers, and modules written in lower case
+-- with trailing blanks. `{phone}` is the type of customers.phone and
+-- `{LastName}` the spelling of a column of [Customer Accounts] (the tests
+-- change them to make copies that differ in one column).
 CREATE SEQUENCE dbo.invoice_numbers AS bigint START WITH 1000 INCREMENT BY 10;
 GO
 CREATE TYPE dbo.phone_number FROM varchar(20) NULL;
@@ -81,5 +85,44 @@ CREATE TRIGGER dbo.orders_audit ON dbo.orders AFTER INSERT AS
 BEGIN
     SET NOCOUNT ON;
     INSERT INTO dbo.audit_log (table_name, row_id) SELECT 'orders', id FROM inserted;
+END
+GO
+CREATE TABLE dbo.[Customer Accounts] (
+    AccountID int IDENTITY(1,1) NOT NULL CONSTRAINT PK_Customer_Accounts PRIMARY KEY,
+    FirstName nvarchar(40) NOT NULL,
+    {LastName} nvarchar(40) NOT NULL,
+    PostalCode varchar(10) NULL CHECK (PostalCode LIKE '[0-9][0-9][0-9][0-9][0-9]'),
+    AccountCode varchar(12) NOT NULL CHECK (AccountCode LIKE '99%'),
+    Region nvarchar(20) NOT NULL CONSTRAINT CK_Customer_Accounts_Region CHECK (Region NOT LIKE 'Test%'),
+    Fax dbo.phone_number NULL
+);
+CREATE INDEX IX_Customer_Accounts_Region_And_Postal_Code_For_Reports ON dbo.[Customer Accounts] (Region, PostalCode);
+CREATE INDEX IX_Accounts_FirstName ON dbo.[Customer Accounts] (FirstName);
+CREATE TABLE dbo.[Quarterly Sales Targets By Region And Product Category] (
+    TargetID int NOT NULL PRIMARY KEY,
+    Region nvarchar(20) NOT NULL,
+    Amount decimal(12,2) NOT NULL
+);
+CREATE INDEX IX_Targets_Region ON dbo.[Quarterly Sales Targets By Region And Product Category] (Region);
+GO
+CREATE VIEW [Sales by Region]  
+AS
+SELECT Region, COUNT(*) AS Accounts   
+FROM dbo.[Customer Accounts]
+GROUP BY Region
+GO
+create view dbo.[Best Regions] as select Region from dbo.[Sales by Region] where Accounts > 10
+GO
+create procedure dbo.[Accounts in Best Regions]   
+as
+begin
+    set nocount on;
+    select a.FirstName from dbo.[Customer Accounts] as a join dbo.[Best Regions] as b on b.Region = a.Region;  
+end
+GO
+CREATE TRIGGER dbo.[Customer Accounts Audit] ON dbo.[Customer Accounts] AFTER INSERT AS
+BEGIN
+    SET NOCOUNT ON;
+    INSERT INTO dbo.audit_log (table_name, row_id) SELECT 'Customer Accounts', AccountID FROM inserted;
 END
 GO

@@ -1,6 +1,10 @@
 -- A shop's schema as it grew before any migration tool: written by hand,
--- unnamed constraints, serials and all. `{phone}` is the type of
--- customers.phone (the tests change it to make a copy that differs).
+-- unnamed constraints, serials and all; and, as in older sample databases,
+-- quoted names with spaces and in mixed case, views on views, a function
+-- that names a view, a long index name, LIKE-pattern checks, a domain.
+-- `{phone}` is the type of customers.phone and `{LastName}` the spelling
+-- of a column of "Customer Accounts" (the tests change them to make
+-- copies that differ in one column).
 CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped');
 CREATE SEQUENCE invoice_numbers AS bigint START WITH 1000 INCREMENT BY 10;
 CREATE TABLE customers (
@@ -80,4 +84,20 @@ CREATE PROCEDURE close_order(p_order bigint) LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE orders SET status = 'shipped' WHERE id = p_order;
 END
+$$;
+CREATE DOMAIN postal_code AS varchar(10) CHECK (VALUE ~ '^[0-9]{5}$');
+CREATE TABLE "Customer Accounts" (
+    "AccountID" integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    "FirstName" varchar(40) NOT NULL,
+    "{LastName}" varchar(40) NOT NULL,
+    "PostalCode" postal_code,
+    "AccountCode" varchar(12) NOT NULL CHECK ("AccountCode" LIKE '99%'),
+    "Region" varchar(20) NOT NULL CONSTRAINT "CK_Customer_Accounts_Region" CHECK ("Region" NOT LIKE 'Test%')
+);
+CREATE INDEX "IX_Customer_Accounts_Region_And_Postal_Code_For_Reports" ON "Customer Accounts" ("Region", "PostalCode");
+CREATE VIEW "Sales by Region" AS
+    SELECT "Region", count(*) AS "Accounts" FROM "Customer Accounts" GROUP BY "Region";
+CREATE VIEW "Best Regions" AS SELECT "Region" FROM "Sales by Region" WHERE "Accounts" > 10;
+CREATE FUNCTION "Accounts in Best Regions"() RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*) FROM "Customer Accounts" AS a JOIN public."Best Regions" AS b ON b."Region" = a."Region"
 $$;

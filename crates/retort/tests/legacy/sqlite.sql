@@ -1,6 +1,10 @@
 -- A shop's schema as it grew before any migration tool: written by hand,
--- unnamed constraints and all. `{phone}` is the type of customers.phone
--- (the tests change it to make a copy that differs in one column).
+-- unnamed constraints and all; and, as in older sample databases, names
+-- with spaces and in mixed case, views on views, a long index name,
+-- LIKE-pattern checks, a trigger on such a table. `{phone}` is the type of
+-- customers.phone and `{LastName}` the spelling of a column of
+-- [Customer Accounts] (the tests change them to make copies that differ in
+-- one column).
 CREATE TABLE customers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     email VARCHAR(200) NOT NULL UNIQUE,
@@ -67,4 +71,24 @@ CREATE VIEW order_summary AS
 CREATE TRIGGER orders_audit AFTER INSERT ON orders
 BEGIN
     INSERT INTO audit_log (table_name, row_id) VALUES ('orders', NEW.id);
+END;
+
+CREATE TABLE [Customer Accounts] (
+    AccountID INTEGER PRIMARY KEY,
+    FirstName VARCHAR(40) NOT NULL,
+    {LastName} VARCHAR(40) NOT NULL,
+    PostalCode VARCHAR(10) CHECK (PostalCode GLOB '[0-9][0-9][0-9][0-9][0-9]'),
+    AccountCode VARCHAR(12) NOT NULL CHECK (AccountCode LIKE '99%'),
+    Region VARCHAR(20) NOT NULL CONSTRAINT CK_Customer_Accounts_Region CHECK (Region NOT LIKE 'Test%')
+);
+CREATE INDEX IX_Customer_Accounts_Region_And_Postal_Code_For_Reports ON [Customer Accounts] (Region, PostalCode);
+CREATE VIEW [Sales by Region]  
+AS
+SELECT Region, count(*) AS Accounts   
+FROM [Customer Accounts]
+GROUP BY Region;
+create view "Best Regions" as select Region from main.[Sales by Region] where Accounts > 10;
+CREATE TRIGGER [Customer Accounts Audit] AFTER INSERT ON [Customer Accounts]
+BEGIN
+    INSERT INTO audit_log (table_name, row_id) VALUES ('Customer Accounts', NEW.AccountID);
 END;

@@ -20,7 +20,8 @@ use tiberius::{ColumnData, Row};
 /// The catalog query for the server's flavour: [`QUERY`] on SQL Server; on
 /// Babelfish, whose catalog lacks `sys.sequences`, returns duplicate
 /// `sys.identity_columns` rows, and ties key constraints to their index by
-/// name only, the same results read from what it has.
+/// name only, the same results read from what it has, and then the
+/// spellings of its tables and columns ([`BABELFISH_SPELLINGS`]).
 pub(crate) fn query(flavour: crate::Flavour) -> String {
     match flavour {
         crate::Flavour::Standard => QUERY.to_owned(),
@@ -29,9 +30,27 @@ pub(crate) fn query(flavour: crate::Flavour) -> String {
             .replace(IDENTITY_JOIN, "")
             .replace(KEY_INDEX_JOIN, BABELFISH_KEY_INDEX_JOIN)
             .replace(INDEX_FILTER, BABELFISH_INDEX_FILTER)
-            .replace(SEQUENCES, BABELFISH_SEQUENCES),
+            .replace(SEQUENCES, BABELFISH_SEQUENCES)
+            + BABELFISH_SPELLINGS,
     }
 }
+
+/// Babelfish's `sys.*` views give every name in lower case (PostgreSQL's
+/// folded one); the spelling a table and a column were created with is
+/// kept only where its `INFORMATION_SCHEMA` reads it (PostgreSQL's
+/// `bbf_original_rel_name` and `bbf_original_name` options). Constraint,
+/// index, sequence and type names are kept in lower case only; a view's,
+/// routine's or trigger's is in its definition.
+const BABELFISH_SPELLINGS: &str = "
+SELECT t.TABLE_SCHEMA AS schema_name, t.TABLE_NAME AS table_name
+FROM INFORMATION_SCHEMA.TABLES AS t
+WHERE t.TABLE_TYPE = 'BASE TABLE'
+ORDER BY 1, 2;
+
+SELECT c.TABLE_SCHEMA AS schema_name, c.TABLE_NAME AS table_name, c.COLUMN_NAME AS column_name
+FROM INFORMATION_SCHEMA.COLUMNS AS c
+ORDER BY 1, 2, 3;
+";
 
 const IDENTITY_SEED: &str =
     "CAST(ic.seed_value AS nvarchar(40)) AS identity_seed, CAST(ic.increment_value AS nvarchar(40)) AS identity_increment,";
@@ -173,6 +192,17 @@ pub(crate) struct Catalog {
     pub checks: Vec<CheckRow>,
     pub modules: Vec<ModuleRow>,
     pub sequences: Vec<SequenceRow>,
+    /// Babelfish only: the tables and columns as they were spelled when
+    /// created (the rows above have them in lower case).
+    pub spellings: Option<Spellings>,
+}
+
+/// Tables and columns as created, on Babelfish.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Spellings {
+    pub tables: Vec<TableRow>,
+    /// (schema, table, column).
+    pub columns: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -371,14 +401,24 @@ fn rows<T>(
         .collect()
 }
 
-/// Decodes the result sets of [`QUERY`].
+/// Decodes the result sets of [`query`]: 11, or 13 on Babelfish.
 pub(crate) fn decode(results: &[Vec<Row>]) -> Result<Catalog, String> {
-    if results.len() != 11 {
+    if results.len() != 11 && results.len() != 13 {
         return Err(format!(
-            "the catalog query returned {} result sets instead of 11",
+            "the catalog query returned {} result sets instead of 11 (or 13 on Babelfish)",
             results.len()
         ));
     }
+    let spellings = if results.len() == 13 {
+        Some(Spellings {
+            tables: rows(results, 11, "table spellings", TableRow::decode)?,
+            columns: rows(results, 12, "column spellings", |c| {
+                Ok((c.required_text(0)?, c.required_text(1)?, c.required_text(2)?))
+            })?,
+        })
+    } else {
+        None
+    };
     let collation = rows(results, 0, "collation", |c| c.text(0))?
         .into_iter()
         .next()
@@ -395,6 +435,7 @@ pub(crate) fn decode(results: &[Vec<Row>]) -> Result<Catalog, String> {
         checks: rows(results, 8, "check constraints", CheckRow::decode)?,
         modules: rows(results, 9, "modules", ModuleRow::decode)?,
         sequences: rows(results, 10, "sequences", SequenceRow::decode)?,
+        spellings,
     })
 }
 
@@ -641,7 +682,7 @@ mod tests {
         let error = decode(&(0..10).map(|_| Vec::new()).collect::<Vec<_>>()).unwrap_err();
         assert_eq!(
             error,
-            "the catalog query returned 10 result sets instead of 11"
+            "the catalog query returned 10 result sets instead of 11 (or 13 on Babelfish)"
         );
     }
 

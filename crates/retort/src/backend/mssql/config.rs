@@ -36,6 +36,23 @@ pub(super) fn tiberius_config(options: &MssqlOptions) -> tiberius::Config {
     config
 }
 
+/// Says once per process, in retort's words, that the server's certificate
+/// is not verified, when the URL asks for that. tiberius warns on each
+/// connection (`RUST_LOG=tiberius=warn` shows it), and one command may open
+/// several: `db reset`, `stamp --verify`, `db clone`.
+pub(super) fn notice_trusted_certificate(options: &MssqlOptions) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if options.trust_server_certificate {
+        SAID.call_once(|| {
+            tracing::warn!(
+                "the server certificate of {} is trusted without validation (trust_server_certificate=true): \
+                 fine for a local container, not for a server across a network",
+                options.address()
+            );
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ mod errors;
 mod flavour;
 mod lock;
 mod offline;
+mod postgres_form;
 mod snapshot;
 mod transaction;
 
@@ -38,8 +39,10 @@ use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
 pub(crate) use self::offline::{render as render_offline, OfflineStep};
+pub(crate) use self::snapshot::{babelfish_expression, babelfish_index_name, IndexName};
 #[cfg(feature = "testing")]
 pub(crate) use self::flavour::drop_database_sql;
+pub(crate) use self::batch::split_batches;
 
 /// The tiberius client over a Tokio TCP stream.
 pub type MssqlClient = tiberius::Client<Compat<TcpStream>>;
@@ -312,6 +315,7 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
         };
         // Requests are small and answered one at a time: no Nagle delay.
         let _ = tcp.set_nodelay(true);
+        config::notice_trusted_certificate(options);
         match tiberius::Client::connect(config.clone(), tcp.compat_write()).await {
             Ok(client) => return Ok(client),
             Err(tiberius::error::Error::Routing { host, port }) => {

@@ -314,6 +314,7 @@ mod tests {
                     checksum: "00".into(),
                     message: "it's".into(),
                     status: Status::Applied,
+                    fingerprint: None,
                 },
                 HistoryWrite::Log {
                     id: id.into(),

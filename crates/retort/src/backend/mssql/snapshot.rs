@@ -23,12 +23,12 @@
 //! `NEXT VALUE FOR dbo.s`. Identifiers in expressions lose their brackets where they need
 //! none, as Babelfish prints them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::batch::{self, Kind};
 use super::catalog::{
     Catalog, CheckRow, ColumnRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
-    SequenceRow, TableRow,
+    SequenceRow, Spellings, TableRow,
 };
 use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
 use crate::history::HistoryTable;
@@ -59,6 +59,14 @@ const BUILT_IN_SCHEMAS: [&str; 13] = [
 /// (whose schema is explicit, see `HistoryTable::resolved`).
 pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavour) -> SchemaSnapshot {
     let babelfish = flavour == Flavour::Babelfish;
+    let respelled;
+    let catalog = match &catalog.spellings {
+        Some(spellings) if babelfish => {
+            respelled = respell(catalog, spellings);
+            &respelled
+        }
+        _ => catalog,
+    };
     let history = HistoryTables::new(history);
     let mut snapshot = SchemaSnapshot::default();
     add_tables(&mut snapshot, &catalog.tables, &history);
@@ -74,6 +82,94 @@ pub(crate) fn snapshot(catalog: &Catalog, history: &HistoryTable, flavour: Flavo
     }
     snapshot.schemas = user_schemas(catalog, &history);
     snapshot
+}
+
+/// The catalog with its tables and columns spelled as they were created
+/// (Babelfish's `sys.*` views give every name in lower case, and its
+/// `INFORMATION_SCHEMA` the spelling), and each view, routine and trigger
+/// named as its definition spells it. Names Babelfish keeps in lower case
+/// only (constraints, indexes, sequences, types) stay so.
+fn respell(catalog: &Catalog, spellings: &Spellings) -> Catalog {
+    let fold = |name: &str| name.to_lowercase();
+    let tables: HashMap<(String, String), &str> =
+        spellings.tables.iter().map(|t| ((fold(&t.schema), fold(&t.table)), t.table.as_str())).collect();
+    let columns: HashMap<(String, String, String), &str> = spellings
+        .columns
+        .iter()
+        .map(|(schema, table, column)| ((fold(schema), fold(table), fold(column)), column.as_str()))
+        .collect();
+    let table = |schema: &str, name: &str| tables.get(&(fold(schema), fold(name))).map_or_else(|| name.to_owned(), |t| (*t).to_owned());
+    let column = |schema: &str, table: &str, name: &str| {
+        columns.get(&(fold(schema), fold(table), fold(name))).map_or_else(|| name.to_owned(), |c| (*c).to_owned())
+    };
+    let mut out = catalog.clone();
+    for row in &mut out.tables {
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.columns {
+        row.name = column(&row.schema, &row.table, &row.name);
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.keys {
+        row.column = column(&row.schema, &row.table, &row.column);
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.indexes {
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.index_columns {
+        row.column = column(&row.schema, &row.table, &row.column);
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.foreign_keys {
+        row.column = column(&row.schema, &row.table, &row.column);
+        row.referenced_column = column(&row.referenced_schema, &row.referenced_table, &row.referenced_column);
+        row.table = table(&row.schema, &row.table);
+        row.referenced_table = table(&row.referenced_schema, &row.referenced_table);
+    }
+    for row in &mut out.checks {
+        row.table = table(&row.schema, &row.table);
+    }
+    for row in &mut out.modules {
+        if let Some(name) = row.definition.as_deref().and_then(|text| created_name(text, &row.name)) {
+            row.name = name;
+        }
+        if let (Some(schema), Some(parent)) = (&row.parent_schema, &mut row.parent) {
+            *parent = table(schema, parent);
+        }
+    }
+    out
+}
+
+/// The name a module's definition gives it (`CREATE VIEW dbo.[Sales by
+/// Region] AS …` → `Sales by Region`), when it is `stored` in another case.
+fn created_name(definition: &str, stored: &str) -> Option<String> {
+    use retort_sql::SqlToken as Token;
+    let mut words = tokens(definition)?.into_iter();
+    let keyword = |token: &Option<Token>, wanted: &[&str]| {
+        matches!(token, Some(Token::Word(w)) if w.quote_style.is_none() && wanted.iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+    };
+    let mut next = words.next();
+    if !keyword(&next, &["CREATE", "ALTER"]) {
+        return None;
+    }
+    next = words.next();
+    if keyword(&next, &["OR"]) {
+        words.next();
+        next = words.next();
+    }
+    if !keyword(&next, &["VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"]) {
+        return None;
+    }
+    // The last part of `[schema.]name`.
+    let mut name = None;
+    while let Some(Token::Word(word)) = words.next() {
+        name = Some(word.value);
+        if words.next() != Some(Token::Period) {
+            break;
+        }
+    }
+    name.filter(|name| name.to_lowercase() == stored.to_lowercase())
 }
 
 /// retort's history table and its log, which a snapshot leaves out.
@@ -124,9 +220,34 @@ fn table_mut<'s>(snapshot: &'s mut SchemaSnapshot, schema: &str, table: &str) ->
 }
 
 fn add_columns(snapshot: &mut SchemaSnapshot, rows: &[ColumnRow], collation: Option<&str>, babelfish: bool) {
+    // A computed column or a default may name the table's other columns.
+    let mut names: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for row in rows {
+        names.entry((&row.schema, &row.table)).or_default().push(row.name.clone());
+    }
     for row in rows {
         if let Some(table) = table_mut(snapshot, &row.schema, &row.table) {
-            table.columns.push(column(row, collation, babelfish));
+            let columns = names.get(&(row.schema.as_str(), row.table.as_str())).map_or(&[][..], Vec::as_slice);
+            table.columns.push(column(row, collation, Printed { babelfish, columns }));
+        }
+    }
+}
+
+/// How the catalog prints an expression: SQL Server's way, or Babelfish's
+/// (PostgreSQL's, see `postgres_form.rs`) in a table with these columns.
+#[derive(Clone, Copy)]
+struct Printed<'a> {
+    babelfish: bool,
+    columns: &'a [String],
+}
+
+impl Printed<'_> {
+    /// The expression in the one spelling both servers' are read to.
+    fn read(self, text: &str) -> String {
+        if self.babelfish {
+            babelfish_expression(text, self.columns)
+        } else {
+            canonical(text)
         }
     }
 }
@@ -177,7 +298,8 @@ fn key(first: &KeyColumnRow, columns: Vec<String>, babelfish: bool) -> Key {
 fn add_indexes(snapshot: &mut SchemaSnapshot, rows: &[IndexRow], columns: &[IndexColumnRow], babelfish: bool) {
     for row in rows {
         if let Some(table) = table_mut(snapshot, &row.schema, &row.table) {
-            table.indexes.push(index(row, columns, babelfish));
+            let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            table.indexes.push(index(row, columns, Printed { babelfish, columns: &names }));
         }
     }
 }
@@ -185,7 +307,7 @@ fn add_indexes(snapshot: &mut SchemaSnapshot, rows: &[IndexRow], columns: &[Inde
 /// An index from its row and the catalog's index columns (of every index):
 /// its keys in key order, then its included columns (and those SQL Server
 /// adds, with key ordinal 0) in column order.
-fn index(row: &IndexRow, columns: &[IndexColumnRow], babelfish: bool) -> Index {
+fn index(row: &IndexRow, columns: &[IndexColumnRow], printed: Printed<'_>) -> Index {
     let columns = columns
         .iter()
         .filter(|c| c.schema == row.schema && c.table == row.table && c.index == row.name);
@@ -199,7 +321,7 @@ fn index(row: &IndexRow, columns: &[IndexColumnRow], babelfish: bool) -> Index {
         .collect();
     included.sort_by_key(|c| c.index_column_id);
     Index {
-        name: if babelfish { babelfish_index_name(&row.name, &row.table) } else { row.name.clone() },
+        name: if printed.babelfish { babelfish_index_name(&row.name, &row.table).name().to_owned() } else { row.name.clone() },
         unique: row.unique,
         // 1: clustered rowstore, 5: clustered columnstore.
         clustered: matches!(row.kind, 1 | 5),
@@ -211,7 +333,7 @@ fn index(row: &IndexRow, columns: &[IndexColumnRow], babelfish: bool) -> Index {
             })
             .collect(),
         included: included.iter().map(|c| c.column.clone()).collect(),
-        filter: row.filter.as_deref().map(canonical),
+        filter: row.filter.as_deref().map(|filter| printed.read(filter)),
     }
 }
 
@@ -259,9 +381,10 @@ fn check(row: &CheckRow, columns: &[Column], babelfish: bool) -> Check {
             || columns
                 .iter()
                 .any(|c| babelfish_made_up(&row.name, &row.table, std::slice::from_ref(&c.name), "check")));
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     Check {
         name: (!row.system_named || babelfish).then(|| row.name.clone()).filter(|_| !made_up),
-        expression: canonical(&row.definition),
+        expression: Printed { babelfish, columns: &names }.read(&row.definition),
     }
 }
 
@@ -343,9 +466,10 @@ fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
-fn column(row: &ColumnRow, database_collation: Option<&str>, babelfish: bool) -> Column {
+fn column(row: &ColumnRow, database_collation: Option<&str>, printed: Printed<'_>) -> Column {
+    let babelfish = printed.babelfish;
     let computed = row.computed.as_deref().map(|definition| {
-        let expression = canonical(definition);
+        let expression = printed.read(definition);
         // The model's convention for every backend: `<expr> stored` or `<expr> virtual`.
         if row.persisted {
             format!("{expression} stored")
@@ -362,7 +486,7 @@ fn column(row: &ColumnRow, database_collation: Option<&str>, babelfish: bool) ->
             .default
             .as_deref()
             .filter(|_| row.computed.is_none())
-            .map(|text| if babelfish { babelfish_default(text) } else { canonical(text) })
+            .map(|text| if babelfish { babelfish_default(text, printed.columns) } else { canonical(text) })
             .filter(|default| !(babelfish && default.eq_ignore_ascii_case("NULL"))),
         default_name: row
             .default_name
@@ -433,12 +557,30 @@ fn expression(text: &str) -> String {
 /// to AND, OR or NOT (which bind looser). `([total]>=(0))` and
 /// `(total >= 0)` are both `total >= 0`; `(a + b) * c` keeps its own.
 fn canonical(text: &str) -> String {
-    use retort_sql::SqlToken as Token;
-    let lexed = retort_sql::Lexed::new(retort_sql::Dialect::Mssql, text);
-    if lexed.unreadable().is_some() {
-        return expression(text);
+    match tokens(text) {
+        Some(tokens) => canonical_tokens(tokens, text),
+        None => expression(text),
     }
-    let mut tokens: Vec<Token> = lexed.tokens().iter().filter(|t| !t.is_trivia()).map(|t| t.token.clone()).collect();
+}
+
+/// An expression Babelfish printed (in PostgreSQL's form), in T-SQL and
+/// then [`canonical`], with `columns` spelled as the table spells them.
+pub(crate) fn babelfish_expression(text: &str, columns: &[String]) -> String {
+    match tokens(text) {
+        Some(tokens) => canonical_tokens(super::postgres_form::tsql(tokens, columns), text),
+        None => expression(text),
+    }
+}
+
+/// The tokens of a T-SQL expression, without whitespace and comments;
+/// `None` when it does not tokenize (an unterminated literal).
+fn tokens(text: &str) -> Option<Vec<retort_sql::SqlToken>> {
+    retort_sql::significant_tokens(retort_sql::Dialect::Mssql, text)
+}
+
+/// [`canonical`] of the tokens of `text`.
+fn canonical_tokens(mut tokens: Vec<retort_sql::SqlToken>, text: &str) -> String {
+    use retort_sql::SqlToken as Token;
     let logical = |token: Option<&Token>| {
         matches!(token, Some(Token::Word(w)) if w.quote_style.is_none()
             && ["AND", "OR", "NOT"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
@@ -540,26 +682,18 @@ fn babelfish_made_up(name: &str, table: &str, columns: &[String], suffix: &str) 
     name.eq_ignore_ascii_case(&parts.join("_"))
 }
 
-/// A Babelfish default as SQL Server would print it: a string literal comes
-/// back as `CAST(('x') AS nvarchar(1))`, and `NEXT VALUE FOR dbo.s` as
-/// PostgreSQL's `nextval('s')` (unqualified: `dbo` is on the search path).
-fn babelfish_default(text: &str) -> String {
-    let text = canonical(text);
+/// A Babelfish default as SQL Server would print it: read as every
+/// Babelfish expression (a string literal comes back as `CAST(('x') AS
+/// nvarchar(1))`), and `NEXT VALUE FOR dbo.s` as PostgreSQL's
+/// `nextval('s')` (unqualified: `dbo` is on the search path).
+fn babelfish_default(text: &str, columns: &[String]) -> String {
+    let text = babelfish_expression(text, columns);
     let sequence = text
         .strip_prefix("nextval('")
         .and_then(|rest| rest.strip_suffix("')"))
         .filter(|name| simple_name(name));
-    if let Some(sequence) = sequence {
-        return format!("NEXT VALUE FOR {DEFAULT_SCHEMA}.{sequence}");
-    }
-    let cast = text
-        .strip_prefix("CAST(")
-        .and_then(|rest| rest.strip_suffix(')'))
-        .and_then(|rest| rest.rsplit_once(" AS "))
-        .filter(|(literal, ty)| literal.starts_with('\'') && literal.ends_with('\'') && !ty.contains(' '));
-    match cast {
-        Some((literal, ty)) if ty.to_ascii_lowercase().starts_with('n') => format!("N{literal}"),
-        Some((literal, _)) => literal.to_owned(),
+    match sequence {
+        Some(sequence) => format!("NEXT VALUE FOR {DEFAULT_SCHEMA}.{sequence}"),
         None => text,
     }
 }
@@ -575,18 +709,95 @@ fn babelfish_default_collation(collation: &str, database: Option<&str>) -> bool 
     }
 }
 
-/// Babelfish stores an index created as `ix` on `t` as `ix` + `t` + the
-/// 32-digit MD5 of `ix` (cut to 63 bytes, lowercase): the name as created.
-fn babelfish_index_name(stored: &str, table: &str) -> String {
-    let table = table.to_ascii_lowercase();
-    let lower = stored.to_ascii_lowercase();
-    if lower.len() > table.len() + 32 {
-        let (head, hash) = lower.split_at(lower.len() - 32);
-        if hash.bytes().all(|b| b.is_ascii_hexdigit()) && head.ends_with(&table) {
-            return stored[..head.len() - table.len()].to_owned();
+/// An index name as Babelfish stores it, read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IndexName {
+    /// The name the index was created with (in lower case: Babelfish folds
+    /// it before anything else).
+    Created(String),
+    /// The first bytes of a longer name, all that Babelfish keeps of it.
+    Cut(String),
+    /// A name Babelfish did not make (an index created through its
+    /// PostgreSQL port), as stored.
+    Stored(String),
+}
+
+impl IndexName {
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            IndexName::Created(name) | IndexName::Cut(name) | IndexName::Stored(name) => name,
         }
     }
-    stored.to_owned()
+}
+
+/// The bytes of a PostgreSQL identifier: 63 (`NAMEDATALEN - 1`).
+const IDENTIFIER_BYTES: usize = 63;
+/// An MD5 in hexadecimal.
+const MD5_DIGITS: usize = 32;
+/// What Babelfish keeps of an identifier too long for PostgreSQL before the
+/// MD5 it appends: 63 bytes less the 32 digits (fewer when that would cut
+/// a character).
+const KEPT_BYTES: usize = IDENTIFIER_BYTES - MD5_DIGITS;
+
+/// The name an index was created with, from the name Babelfish stores.
+///
+/// Index names are unique per table in T-SQL and per schema in PostgreSQL,
+/// so Babelfish (`construct_unique_index_name`) stores an index created as
+/// `ix` on table `t` as `full = ix + t + md5(ix)`, all in lower case:
+/// `ix_short` on `Customer Accounts` is `ix_shortcustomer accounts` and the
+/// 32 digits of `md5('ix_short')`. A `full` of 64 bytes or more is too long
+/// for PostgreSQL, and Babelfish shortens it as it shortens every long
+/// identifier: its first 31 bytes, then the MD5 of all of it. So the name
+/// is found by recomputing: the stored name minus the table and a hash that
+/// checks, or, when shortened, the prefix of those 31 bytes that gives back
+/// exactly the stored name. A name itself longer than 31 bytes is not kept
+/// whole anywhere: its first 31 bytes are returned as [`IndexName::Cut`].
+/// Those 31 bytes, used as the name, are stored the same way again (31
+/// bytes of name, then the hash of the same `full`), so a database built
+/// from a baseline reads back the same name as its source. As checked on
+/// Babelfish 4.2 (`sys.indexes` and PostgreSQL's `pg_indexes` agree).
+pub(crate) fn babelfish_index_name(stored: &str, table: &str) -> IndexName {
+    let unchanged = || IndexName::Stored(stored.to_owned());
+    let table = table.to_lowercase();
+    let Some(split) = stored.len().checked_sub(MD5_DIGITS).filter(|at| stored.is_char_boundary(*at)) else {
+        return unchanged();
+    };
+    let (head, hash) = stored.split_at(split);
+    if !hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return unchanged();
+    }
+    if let Some(name) = head.strip_suffix(table.as_str()) {
+        if md5_hex(name) == hash && name.len() + table.len() + MD5_DIGITS <= IDENTIFIER_BYTES {
+            return IndexName::Created(name.to_owned());
+        }
+    }
+    if head.len() > KEPT_BYTES || head.len() + 4 <= KEPT_BYTES {
+        return unchanged();
+    }
+    let shortened = (0..=head.len()).rev().filter(|k| head.is_char_boundary(*k)).find(|k| {
+        let name = &head[..*k];
+        let full = format!("{name}{table}{}", md5_hex(name));
+        full.len() > IDENTIFIER_BYTES && clip(&full, KEPT_BYTES) == head && md5_hex(&full) == hash
+    });
+    match shortened {
+        Some(k) => IndexName::Created(head[..k].to_owned()),
+        None => IndexName::Cut(head.to_owned()),
+    }
+}
+
+/// The MD5 of `text` in lowercase hexadecimal, as PostgreSQL's `md5()`.
+fn md5_hex(text: &str) -> String {
+    use md5::Digest;
+    md5::Md5::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// At most `bytes` bytes of `text`, without cutting a character.
+fn clip(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The index of the parenthesis that closes the one at index 0, ignoring
@@ -889,7 +1100,53 @@ mod tests {
                 start: "1000".into(),
                 increment: "10".into(),
             }],
+            spellings: None,
         }
+    }
+
+    #[test]
+    fn snapshot_spells_babelfish_names_as_created() {
+        // Babelfish's `sys.*` rows, in lower case, and its INFORMATION_SCHEMA's spellings.
+        let column = |id, name: &str| ColumnRow { nullable: true, ..string_column("customer accounts", id, name, "nvarchar", 80) };
+        let catalog = Catalog {
+            tables: vec![table("dbo", "customer accounts")],
+            columns: vec![column(1, "firstname"), column(2, "region")],
+            checks: vec![CheckRow {
+                schema: "dbo".into(),
+                table: "customer accounts".into(),
+                name: "customer accounts_region_check".into(),
+                definition: "((region !~~* CAST(('Test%') AS nvarchar(5))))".into(),
+                system_named: true,
+            }],
+            modules: vec![ModuleRow {
+                schema: "dbo".into(),
+                name: "sales by region".into(),
+                kind: "V".into(),
+                definition: Some("create view dbo.[Sales by Region]  \nas select Region from dbo.[Customer Accounts]".into()),
+                ..ModuleRow::default()
+            }],
+            spellings: Some(Spellings {
+                tables: vec![table("dbo", "Customer Accounts")],
+                columns: ["FirstName", "Region"].map(|c| ("dbo".to_owned(), "Customer Accounts".to_owned(), c.to_owned())).to_vec(),
+            }),
+            ..Catalog::default()
+        };
+        let snapshot = snapshot(&catalog, &history(), Flavour::Babelfish);
+        let accounts = &snapshot.tables["Customer Accounts"];
+        let names: Vec<&str> = accounts.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["FirstName", "Region"]);
+        assert_eq!(accounts.checks, [Check { name: None, expression: "Region NOT LIKE N'Test%'".into() }]);
+        assert_eq!(snapshot.views.keys().collect::<Vec<_>>(), ["Sales by Region"]);
+        // SQL Server's names are its own: no spellings to apply.
+        assert!(super::snapshot(&catalog, &history(), Flavour::Standard).tables.contains_key("customer accounts"));
+    }
+
+    #[test]
+    fn created_name_reads_the_name_a_definition_gives() {
+        assert_eq!(created_name("CREATE VIEW dbo.[Sales by Region] AS SELECT 1", "sales by region").as_deref(), Some("Sales by Region"));
+        assert_eq!(created_name("-- note\ncreate or alter procedure [dbo].GetAll as select 1", "getall").as_deref(), Some("GetAll"));
+        assert_eq!(created_name("CREATE TRIGGER dbo.Audit ON t AFTER INSERT AS SELECT 1", "audit").as_deref(), Some("Audit"));
+        assert_eq!(created_name("CREATE VIEW other AS SELECT 1", "v"), None);
     }
 
     impl IndexColumnRow {
@@ -1114,7 +1371,7 @@ mod tests {
         let row = IndexRow {
             schema: "dbo".into(),
             table: "todos".into(),
-            name: "ix_todos_owner_idtodos0123456789abcdef0123456789abcdef".into(),
+            name: format!("ix_todos_owner_idtodos{}", md5_hex("ix_todos_owner_id")),
             unique: false,
             kind: 5,
             filter: Some("([done]=(0))".into()),
@@ -1138,8 +1395,10 @@ mod tests {
             included: vec!["done".into(), "title".into()],
             filter: Some("done = 0".into()),
         };
-        assert_eq!(index(&row, &columns, false), expected(&row.name));
-        assert_eq!(index(&row, &columns, true), expected("ix_todos_owner_id"));
+        let names = ["title", "id", "done", "owner_id"].map(str::to_owned);
+        let printed = |babelfish| Printed { babelfish, columns: &names };
+        assert_eq!(index(&row, &columns, printed(false)), expected(&row.name));
+        assert_eq!(index(&row, &columns, printed(true)), expected("ix_todos_owner_id"));
     }
 
     #[test]
@@ -1231,19 +1490,49 @@ mod tests {
     }
 
     #[test]
-    fn babelfish_index_name_drops_the_table_and_hash_it_appends() {
-        assert_eq!(babelfish_index_name("ix_todos_owner_idtodos0123456789abcdef0123456789abcdef", "todos"), "ix_todos_owner_id");
-        assert_eq!(babelfish_index_name("pk_todos", "todos"), "pk_todos");
-        assert_eq!(babelfish_index_name("ix_x_not_a_hashtodos", "todos"), "ix_x_not_a_hashtodos");
+    fn babelfish_index_name_recovers_the_created_name_from_what_babelfish_stored() {
+        // Stored by Babelfish 4.2 for `CREATE INDEX … ON dbo.[Customer Accounts]`.
+        let table = "Customer Accounts";
+        let created = |name: &str| IndexName::Created(name.to_owned());
+        // IX_Short: short enough to keep whole, with the table and md5('ix_short').
+        assert_eq!(babelfish_index_name("ix_shortcustomer accountsab97b068e134fd3c3e43d8233934261f", table), created("ix_short"));
+        // IX_Accounts_FirstName: with the table it is too long, so the first
+        // 31 bytes and the hash of all of it, which only the right name gives.
+        assert_eq!(babelfish_index_name("ix_accounts_firstnamecustomer a6d5c109bf356f955c4468bde5c3dfb87", table), created("ix_accounts_firstname"));
+        assert_eq!(
+            babelfish_index_name("ix_targets_regionquarterly sale76f72b74b7e731cfccd6ac26dcd9a11b", "Quarterly Sales Targets By Region And Product Category"),
+            created("ix_targets_region")
+        );
+        // A name longer than 31 bytes keeps only them.
+        assert_eq!(
+            babelfish_index_name("ix_customer_accounts_firstname_ec2752c234c17e481a65d8752d9cae72", table),
+            IndexName::Cut("ix_customer_accounts_firstname_".to_owned())
+        );
+        // What is not Babelfish's is kept as it is.
+        assert_eq!(babelfish_index_name("pk_todos", "todos"), IndexName::Stored("pk_todos".to_owned()));
+        assert_eq!(babelfish_index_name("ix_x_not_a_hashtodos", "todos").name(), "ix_x_not_a_hashtodos");
+        let wrong_hash = "ix_shortcustomer accounts0123456789abcdef0123456789abcdef";
+        assert_eq!(babelfish_index_name(wrong_hash, table), IndexName::Stored(wrong_hash.to_owned()));
+    }
+
+    #[test]
+    fn babelfish_index_name_reads_a_cut_name_back_as_itself() {
+        // The 31 bytes kept of a long name, used as a name, are stored as
+        // those 31 bytes and the hash of the same `full`: a fixed point.
+        let table = "customer accounts";
+        let cut = "ix_customer_accounts_firstname_";
+        let full = format!("{cut}{table}{}", md5_hex(cut));
+        let stored = format!("{}{}", clip(&full, KEPT_BYTES), md5_hex(&full));
+        assert_eq!(babelfish_index_name(&stored, table), IndexName::Created(cut.to_owned()));
     }
 
     #[test]
     fn babelfish_default_reads_string_casts_as_literals() {
-        assert_eq!(babelfish_default("CAST(('user') AS nvarchar(4))"), "N'user'");
-        assert_eq!(babelfish_default("CAST(('it''s') AS varchar(4))"), "'it''s'");
-        assert_eq!(babelfish_default("1"), "1");
-        assert_eq!(babelfish_default("sysutcdatetime()"), "sysutcdatetime()");
-        assert_eq!(babelfish_default("nextval('invoice_numbers')"), "NEXT VALUE FOR dbo.invoice_numbers");
+        assert_eq!(babelfish_default("CAST(('user') AS nvarchar(4))", &[]), "N'user'");
+        assert_eq!(babelfish_default("CAST(('it''s') AS varchar(4))", &[]), "'it''s'");
+        assert_eq!(babelfish_default("1", &[]), "1");
+        assert_eq!(babelfish_default("sysutcdatetime()", &[]), "sysutcdatetime()");
+        assert_eq!(babelfish_default("nextval('invoice_numbers')", &[]), "NEXT VALUE FOR dbo.invoice_numbers");
         assert_eq!(canonical("(NEXT VALUE FOR [dbo].[invoice_numbers])"), "NEXT VALUE FOR dbo.invoice_numbers");
     }
 

@@ -11,10 +11,10 @@ use crate::MigrateError;
 #[non_exhaustive]
 pub enum RoundTripError {
     #[error(
-        "the revision graph has {} heads: {}; merge them with `cargo xtask merge -m \"merge heads\"`, \
-         or give every intended branch a branch label",
+        "the revision graph has {} heads: {}; merge them with `{}`, or give every intended branch a branch label",
         heads.len(),
-        join_candidates(heads)
+        join_candidates(heads),
+        crate::hint::MERGE_HEADS
     )]
     SeveralHeads { heads: Vec<Candidate> },
     #[error("a data check names revision `{revision}`: {error}")]
