@@ -321,6 +321,18 @@ mod tests {
     }
 
     #[test]
+    fn statements_at_semicolons_leave_tsql_statements_without_one_together() {
+        let sql = "CREATE TABLE t (id int)\nINSERT INTO t VALUES (1);\nSELECT 1";
+        assert_eq!(texts(Mssql, sql).len(), 3, "{:#?}", texts(Mssql, sql));
+        let at_semicolons: Vec<(u32, String)> = Lexed::new(Mssql, sql)
+            .statements_at_semicolons()
+            .iter()
+            .map(|s| (s.line, s.text(sql).to_owned()))
+            .collect();
+        assert_eq!(at_semicolons, owned(&[(1, "CREATE TABLE t (id int)\nINSERT INTO t VALUES (1);"), (3, "SELECT 1")]));
+    }
+
+    #[test]
     fn statements_keep_semicolons_inside_parentheses() {
         // PostgreSQL's rule with several actions.
         let sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT 1;";
