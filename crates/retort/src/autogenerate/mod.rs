@@ -81,6 +81,12 @@ pub enum AutogenerateError {
     WouldDrop { drops: Vec<String> },
     #[error("autogenerate cannot write a change to {what}: {how}")]
     Unsupported { what: String, how: &'static str },
+    #[error(
+        "autogenerate cannot drop or alter {what}: Babelfish keeps its expression `{expression}` in PostgreSQL's \
+         form, and `{form}` has no T-SQL translation, so the revision's downgrade could not rebuild it. Write this \
+         change by hand in a new revision, with the expression in T-SQL in its downgrade"
+    )]
+    NotWrittenBack { what: String, expression: String, form: &'static str },
     #[error("building the declared schema failed: {0}")]
     Declared(String),
     #[error("replaying the revisions failed: {0}")]

@@ -10,7 +10,7 @@
 //! (in foreign-key order), columns that come or change, keys, checks and
 //! foreign keys that come, indexes, and views.
 
-use super::adopt::{convert_table, snapshot_default, snapshot_type};
+use super::adopt::{column_written_back, convert_table, snapshot_default, snapshot_type, table_written_back, written_back};
 use crate::declare;
 use crate::op::{self, AlterColumn, Constraint, Operation, Sql};
 use crate::schema::{self, SchemaSnapshot};
@@ -55,7 +55,11 @@ fn place(change: &Change, sides: &Sides<'_>, phases: &mut [Vec<Operation>; 10]) 
         Change::AddView(name) => phases[9].push(create_view(name, sides)?),
         Change::DropUnique { table, key } => phases[1].push(drop_constraint(table, Constraint::Unique(key_of(key)))),
         Change::DropForeignKey { table, key } => phases[1].push(drop_constraint(table, Constraint::ForeignKey(foreign_key_of(key)))),
-        Change::DropCheck { table, check } => phases[1].push(drop_constraint(table, Constraint::Check(check_of(check, sides.dialect)))),
+        Change::DropCheck { table, check } => {
+            let check_name = check.name.as_deref().unwrap_or("(unnamed)");
+            written_back(|| format!("check {check_name} of table {table}"), &check.expression, sides.dialect, sides.flavour)?;
+            phases[1].push(drop_constraint(table, Constraint::Check(check_of(check, sides.dialect))));
+        }
         Change::SetPrimaryKey { table, was, now } => {
             if let Some(was) = was {
                 phases[1].push(drop_constraint(table, Constraint::PrimaryKey(key_of(was))));
@@ -64,7 +68,12 @@ fn place(change: &Change, sides: &Sides<'_>, phases: &mut [Vec<Operation>; 10]) 
                 phases[7].push(add_constraint(table, Constraint::PrimaryKey(key_of(now))));
             }
         }
-        Change::DropIndex { table, index } => phases[2].push(drop_index(table, index)),
+        Change::DropIndex { table, index } => {
+            if let Some(filter) = &index.filter {
+                written_back(|| format!("index {} of table {table}", index.name), filter, sides.dialect, sides.flavour)?;
+            }
+            phases[2].push(drop_index(table, index));
+        }
         Change::RenameTable { from, to } => phases[3].push(Operation::RenameTable { from: from.clone(), to: to.clone() }),
         Change::RenameColumn { table, from, to } => {
             phases[3].push(Operation::RenameColumn { table: table.clone(), from: from.clone(), to: to.clone() })
@@ -113,10 +122,14 @@ fn current_definition(name: &str, sides: &Sides<'_>) -> Result<op::Table, Autoge
 }
 
 fn drop_table(name: &str, sides: &Sides<'_>) -> Result<Operation, AutogenerateError> {
+    table_written_back(name, current_table(name, sides)?, sides.dialect, sides.flavour)?;
     Ok(Operation::DropTable { table: name.to_owned(), definition: Some(current_definition(name, sides)?) })
 }
 
 fn drop_column(table: &str, column: &str, sides: &Sides<'_>) -> Result<Operation, AutogenerateError> {
+    if let Some(current) = current_table(table, sides)?.columns.iter().find(|c| c.name == column) {
+        column_written_back(table, current, sides.dialect, sides.flavour)?;
+    }
     let definition = current_definition(table, sides)?;
     let mut kept = definition.columns.into_iter().find(|c| c.name == column);
     // Its keys and references go as constraints of their own, before it.
@@ -157,6 +170,7 @@ fn alter_column(
         .iter()
         .find(|c| c.name == column)
         .ok_or_else(|| AutogenerateError::Internal(format!("column {table}.{column} is not declared")))?;
+    column_written_back(table, was, sides.dialect, sides.flavour)?;
     let mut alter = AlterColumn::new(table, column);
     alter.existing_type(snapshot_type(&was.data_type, was.collation.as_deref(), sides.dialect, sides.flavour));
     alter.existing_nullable(was.nullable);
@@ -321,4 +335,48 @@ fn order_creates(creates: &mut [Operation], declared: &declare::Schema) {
         Operation::CreateTable(table) => order.iter().position(|name| *name == table.name).unwrap_or(usize::MAX),
         _ => usize::MAX,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Check, Column};
+
+    /// A table whose check Babelfish printed in PostgreSQL's form (T-SQL's
+    /// `LIKE '[0-9]%'` reads back as a regular expression).
+    fn current() -> SchemaSnapshot {
+        let mut current = SchemaSnapshot::default();
+        current.tables.insert(
+            "codes".into(),
+            schema::Table {
+                columns: vec![Column { name: "code".into(), data_type: "varchar(10)".into(), ..Column::default() }],
+                checks: vec![Check { name: Some("ck_code_digits".into()), expression: "code :: text ~ '^[0-9]' :: text".into() }],
+                ..schema::Table::default()
+            },
+        );
+        current
+    }
+
+    fn run(change: Change, flavour: Flavour) -> Result<Vec<Operation>, AutogenerateError> {
+        let current = current();
+        let declared = declare::Schema::default();
+        operations(&[change], &Sides { current: &current, declared: &declared, dialect: Dialect::Mssql, flavour })
+    }
+
+    #[test]
+    fn an_expression_babelfish_cannot_write_back_stops_autogenerate() {
+        let check = current().tables["codes"].checks[0].clone();
+        for change in [Change::DropTable("codes".into()), Change::DropCheck { table: "codes".into(), check }] {
+            match run(change.clone(), Flavour::Babelfish) {
+                Err(error @ AutogenerateError::NotWrittenBack { .. }) => {
+                    let message = error.to_string();
+                    assert!(message.contains("check ck_code_digits of table codes"), "{message}");
+                    assert!(message.contains("`::` has no T-SQL translation"), "{message}");
+                }
+                other => panic!("{change:?} on Babelfish: {other:?}"),
+            }
+            // SQL Server keeps T-SQL: the same change is written.
+            assert!(run(change, Flavour::Standard).is_ok());
+        }
+    }
 }

@@ -46,7 +46,7 @@ pub use system::SystemNames;
 pub use verify::differences;
 // What `new-revision --autogenerate` borrows to read the current schema
 // back into the op DSL.
-pub(crate) use table::convert;
+pub(crate) use table::{convert, postgres_only};
 pub(crate) use types::column_type;
 pub(crate) use values::default_value;
 

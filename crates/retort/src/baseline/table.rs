@@ -117,7 +117,7 @@ fn untranslated_left_out(table: &str, source: &schema::Table, cx: &Context<'_>, 
 /// a regular expression match (`x ~ 'p'`; a `~` with nothing before it is
 /// T-SQL's bitwise NOT), `ARRAY`, and what the translation turns into T-SQL
 /// when it is whole (`~~`, `||`).
-fn postgres_only(expression: &str) -> Option<&'static str> {
+pub(crate) fn postgres_only(expression: &str) -> Option<&'static str> {
     use retort_sql::SqlToken as Token;
     let tokens = retort_sql::significant_tokens(retort_sql::Dialect::Mssql, expression)?;
     let operand = |at: usize| {
