@@ -1,12 +1,16 @@
 //! `retort-bench`: how long retort takes to apply 1,000 revisions, next to
 //! the floor (the same DDL and history inserts sent as one script) and next
-//! to refinery and sqlx-cli, on SQLite and PostgreSQL.
+//! to refinery and sqlx-cli, on SQLite and PostgreSQL; and on SQL Server
+//! (when a server is given), next to the same work sent one batch per
+//! revision, with the requests each sends.
 //!
 //! Run it with `cargo xtask bench` (which builds it in release mode) or
 //! `cargo run --release -p retort-bench -- --samples 5`. It is not part of
 //! `cargo test`; refinery and sqlx are used when installed and reported as
 //! missing otherwise.
 
+mod clone;
+mod mssql;
 mod postgres;
 mod report;
 mod sqlite;
@@ -32,9 +36,20 @@ struct Args {
     /// How many one-table revisions to apply.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     revisions: u32,
-    /// Which databases to measure.
+    /// Which databases to measure (`clone`: `db clone` into and out of SQL Server).
     #[arg(long, value_enum, default_value_t = Only::All)]
     only: Only,
+    /// How many rows the `db clone` runs copy.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    clone_rows: u32,
+    /// Rows per read and per write in the `db clone` runs (`db clone --batch-size`).
+    #[arg(long, default_value_t = retort::clone::DEFAULT_BATCH_ROWS)]
+    clone_batch: usize,
+    /// Only connect to the SQL Server database whose URL is in
+    /// RETORT_BENCH_AT_HEAD_URL, upgrade it (already at head) and print what
+    /// that cost: the whole-process run the SQL Server table times.
+    #[arg(long, hide = true)]
+    upgrade_at_head: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +57,8 @@ enum Only {
     All,
     Sqlite,
     Postgres,
+    Mssql,
+    Clone,
 }
 
 /// Everything the backends' runs share: the workload, the tools found, and
@@ -62,6 +79,10 @@ pub struct Bench {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.upgrade_at_head {
+        return upgrade_at_head(&args);
+    }
+    mssql::find_server();
     let bench = match prepare(&args) {
         Ok(bench) => bench,
         Err(error) => {
@@ -83,11 +104,22 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async {
-        if args.only != Only::Postgres {
+        if matches!(args.only, Only::All | Only::Sqlite) {
             println!("{}", sqlite::run(&bench).await.render());
         }
-        if args.only != Only::Sqlite {
+        if matches!(args.only, Only::All | Only::Postgres) {
             println!("{}", postgres::run(&bench).await.render());
+        }
+        if matches!(args.only, Only::All | Only::Mssql) {
+            println!("{}", mssql::run(&bench).await.render());
+        }
+        if matches!(args.only, Only::All | Only::Clone) {
+            println!(
+                "{}",
+                clone::run(&bench, args.clone_rows as usize, args.clone_batch)
+                    .await
+                    .render()
+            );
         }
     });
     println!(
@@ -95,6 +127,30 @@ fn main() -> ExitCode {
          rows run in turn within a sample, so a slow moment of the machine hits every contender alike."
     );
     ExitCode::SUCCESS
+}
+
+/// The child process of the SQL Server table's whole-process row.
+fn upgrade_at_head(args: &Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("retort-bench: could not start a Tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(mssql::upgrade_at_head(args.revisions as usize)) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("retort-bench --upgrade-at-head: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn prepare(args: &Args) -> Result<Bench, String> {
@@ -132,8 +188,13 @@ fn print_header(bench: &Bench) {
         bench.samples
     );
     println!("machine: {cores} core(s) available, {}", cpu_model());
+    let build = if cfg!(debug_assertions) {
+        "DEBUG build: times are not representative, use --release"
+    } else {
+        "release build"
+    };
     println!(
-        "retort {} (release build), bundled SQLite {}",
+        "retort {} ({build}), bundled SQLite {}",
         env!("CARGO_PKG_VERSION"),
         rusqlite::version()
     );

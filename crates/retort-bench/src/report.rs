@@ -10,6 +10,8 @@ pub enum Section {
     Apply,
     /// A run at head, with nothing to apply: absolute times only.
     AtHead,
+    /// Copying rows (`db clone`): absolute times and rows per second.
+    Clone,
 }
 
 /// A row's handle, returned by [`Report::row`].
@@ -28,6 +30,10 @@ struct Row {
     label: String,
     section: Section,
     samples: Samples,
+    /// Requests the run sent to the server (round trips), where counted.
+    requests: Option<u64>,
+    /// How many rows one run moves, for a rows-per-second column.
+    items: Option<u64>,
 }
 
 /// One backend's results: rows of samples, one of them the floor.
@@ -58,6 +64,8 @@ impl Report {
             label: label.into(),
             section,
             samples: Samples::Timed(Vec::new()),
+            requests: None,
+            items: None,
         });
         RowId(self.rows.len() - 1)
     }
@@ -72,6 +80,18 @@ impl Report {
     /// Marks a row as unable to run, with the reason shown in its place.
     pub fn missing(&mut self, row: RowId, reason: impl Into<String>) {
         self.rows[row.0].samples = Samples::Missing(reason.into());
+    }
+
+    /// Sets how many requests (round trips to the server) one run of the
+    /// row sends; the table shows it in a column of its own.
+    pub fn requests(&mut self, row: RowId, count: u64) {
+        self.rows[row.0].requests = Some(count);
+    }
+
+    /// Sets how many rows one run of the row moves; the table shows rows
+    /// per second (at the median) in a column of its own.
+    pub fn rate(&mut self, row: RowId, items: u64) {
+        self.rows[row.0].items = Some(items);
     }
 
     /// Whether the row still takes samples (it has not failed and is not missing).
@@ -111,6 +131,7 @@ impl Report {
         for (section, heading) in [
             (Section::Apply, "apply every revision to an empty database"),
             (Section::AtHead, "run again at head (nothing to apply)"),
+            (Section::Clone, "copy the rows"),
         ] {
             let rows: Vec<&Row> = self
                 .rows
@@ -120,14 +141,18 @@ impl Report {
             if rows.is_empty() {
                 continue;
             }
+            let counted = rows.iter().any(|row| row.requests.is_some());
             let ratio_heads = if section == Section::Apply {
                 "  ×floor(med)  ×floor(min)"
             } else {
                 ""
             };
+            let requests_head = if counted { "  requests" } else { "" };
+            let rated = rows.iter().any(|row| row.items.is_some());
+            let rate_head = if rated { "     rows/s" } else { "" };
             let _ = writeln!(
                 out,
-                "\n  {heading:<width$}      median         min{ratio_heads}",
+                "\n  {heading:<width$}      median         min{ratio_heads}{requests_head}{rate_head}",
                 width = width
             );
             for row in rows {
@@ -143,6 +168,14 @@ impl Report {
                                 ratio(median, floor_median),
                                 ratio(min, floor_min)
                             );
+                        }
+                        if counted {
+                            let count = row.requests.map_or_else(String::new, |n| n.to_string());
+                            let _ = write!(out, "  {count:>8}");
+                        }
+                        if let (true, Some(items)) = (rated, row.items) {
+                            let per_second = items as f64 / median.as_secs_f64().max(1e-9);
+                            let _ = write!(out, "  {per_second:>9.0}");
                         }
                     }
                     (Samples::Missing(reason), _) => {
@@ -214,6 +247,24 @@ mod tests {
             stats(&samples),
             Some((Duration::from_micros(2500), Duration::from_millis(1)))
         );
+    }
+
+    #[test]
+    fn render_shows_requests_column_only_when_a_row_counts_them() {
+        let mut report = Report::new("t");
+        let floor = report.floor("floor");
+        let retort = report.row("retort", Section::Apply);
+        report.record(floor, Ok(Duration::from_millis(10)));
+        report.record(retort, Ok(Duration::from_millis(20)));
+        assert!(!report.render().contains("requests"));
+        report.requests(retort, 903);
+        let table = report.render();
+        assert!(table.contains("requests"), "{table}");
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with("retort"))
+            .unwrap_or_default();
+        assert!(line.trim_end().ends_with("903"), "{table}");
     }
 
     #[test]

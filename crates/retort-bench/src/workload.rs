@@ -2,7 +2,6 @@
 //! chain, as retort's compiled table, as the floor's single SQL script, and as
 //! the migration files refinery and sqlx read.
 
-use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
@@ -13,6 +12,8 @@ use retort::{Body, Checksum, Migrations, Revision};
 pub enum Dialect {
     Sqlite,
     Postgres,
+    /// T-SQL, for SQL Server and Babelfish.
+    Mssql,
 }
 
 /// How a floor script groups its statements into transactions.
@@ -88,39 +89,39 @@ impl Workload {
     /// is, and they are generated here (`r0001`, hex digits), never read from
     /// anywhere, so there is nothing to escape.
     pub fn floor_script(&self, dialect: Dialect, shape: Shape) -> String {
-        let (now, user) = match dialect {
-            Dialect::Sqlite => ("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", "'retort-bench'"),
-            Dialect::Postgres => ("now()", "current_user"),
-        };
+        let (begin, commit) = transaction_words(dialect);
         let mut script = history_ddl(dialect).to_owned();
         if shape == Shape::OneTransaction {
-            script.push_str("BEGIN;\n");
+            script.push_str(begin);
         }
         for revision in self.migrations.revisions() {
-            let Body::Sql { up, .. } = revision.body else {
-                unreachable!("the workload has SQL revisions only");
-            };
             if shape == Shape::PerRevision {
-                script.push_str("BEGIN;\n");
+                script.push_str(begin);
             }
-            // `write!` to a String cannot fail.
-            let _ = writeln!(
-                script,
-                "{up}\nINSERT INTO retort_history (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
-                 VALUES ('{id}', '{checksum}', '{id}', 'applied', {now}, 0, {user});\n\
-                 INSERT INTO retort_history_log (revision_id, action, outcome, detail, at, execution_ms, run_by) \
-                 VALUES ('{id}', 'upgrade', 'ok', NULL, {now}, 0, {user});",
-                id = revision.id,
-                checksum = revision.checksum.to_hex(),
-            );
+            script.push_str(&revision_sql(dialect, revision));
             if shape == Shape::PerRevision {
-                script.push_str("COMMIT;\n");
+                script.push_str(commit);
             }
         }
         if shape == Shape::OneTransaction {
-            script.push_str("COMMIT;\n");
+            script.push_str(commit);
         }
         script
+    }
+
+    /// The floor as separate requests: the history tables' DDL, then one
+    /// `BEGIN; DDL; INSERT; INSERT; COMMIT;` batch per revision, for a
+    /// client that sends each and waits for its answer.
+    pub fn floor_batches(&self, dialect: Dialect) -> Vec<String> {
+        let (begin, commit) = transaction_words(dialect);
+        let mut batches = vec![history_ddl(dialect).to_owned()];
+        for revision in self.migrations.revisions() {
+            batches.push(format!(
+                "{begin}{}{commit}",
+                revision_sql(dialect, revision)
+            ));
+        }
+        batches
     }
 
     /// Writes `V{n}__t{n}.sql` files, refinery's naming, into `dir`.
@@ -151,6 +152,40 @@ fn revision_id(n: usize, count: usize) -> String {
 
 fn up_sql(n: usize) -> String {
     format!("CREATE TABLE t_{n} (id INTEGER PRIMARY KEY, name VARCHAR(50));")
+}
+
+/// How the dialect opens and commits a transaction, each on its own line.
+fn transaction_words(dialect: Dialect) -> (&'static str, &'static str) {
+    match dialect {
+        Dialect::Sqlite | Dialect::Postgres => ("BEGIN;\n", "COMMIT;\n"),
+        Dialect::Mssql => ("BEGIN TRANSACTION;\n", "COMMIT TRANSACTION;\n"),
+    }
+}
+
+/// One revision's DDL and its two history rows (state and event), as
+/// retort writes them: the time and the user from the server.
+fn revision_sql(dialect: Dialect, revision: &Revision) -> String {
+    let (now, user, text) = match dialect {
+        Dialect::Sqlite => (
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            "'retort-bench'",
+            "",
+        ),
+        Dialect::Postgres => ("now()", "current_user", ""),
+        // N'…': the history columns are nvarchar.
+        Dialect::Mssql => ("SYSUTCDATETIME()", "SUSER_SNAME()", "N"),
+    };
+    let Body::Sql { up, .. } = revision.body else {
+        unreachable!("the workload has SQL revisions only");
+    };
+    format!(
+        "{up}\nINSERT INTO retort_history (revision_id, checksum, message, status, applied_at, execution_ms, applied_by) \
+         VALUES ({text}'{id}', {text}'{checksum}', {text}'{id}', {text}'applied', {now}, 0, {user});\n\
+         INSERT INTO retort_history_log (revision_id, action, outcome, detail, at, execution_ms, run_by) \
+         VALUES ({text}'{id}', {text}'upgrade', {text}'ok', NULL, {now}, 0, {user});\n",
+        id = revision.id,
+        checksum = revision.checksum.to_hex(),
+    )
 }
 
 /// Any checksum does; this one differs per revision, like real ones.
@@ -207,6 +242,32 @@ CREATE TABLE IF NOT EXISTS retort_history_log (
 );
 "
         }
+        // retort's own DDL for SQL Server (`history::ddl`), constraint names
+        // and defaults included.
+        Dialect::Mssql => {
+            "IF OBJECT_ID(N'[dbo].[retort_history]', N'U') IS NULL
+CREATE TABLE [dbo].[retort_history] (
+    revision_id nvarchar(128) NOT NULL CONSTRAINT [PK_retort_history] PRIMARY KEY,
+    checksum nvarchar(64) NOT NULL,
+    message nvarchar(max) NOT NULL,
+    status nvarchar(16) NOT NULL,
+    applied_at datetime2(3) NOT NULL CONSTRAINT [DF_retort_history_applied_at] DEFAULT SYSUTCDATETIME(),
+    execution_ms bigint NOT NULL,
+    applied_by nvarchar(128) NOT NULL CONSTRAINT [DF_retort_history_applied_by] DEFAULT SUSER_SNAME()
+);
+IF OBJECT_ID(N'[dbo].[retort_history_log]', N'U') IS NULL
+CREATE TABLE [dbo].[retort_history_log] (
+    id bigint IDENTITY(1, 1) NOT NULL CONSTRAINT [PK_retort_history_log] PRIMARY KEY,
+    revision_id nvarchar(128) NOT NULL,
+    action nvarchar(16) NOT NULL,
+    outcome nvarchar(16) NOT NULL,
+    detail nvarchar(max) NULL,
+    at datetime2(3) NOT NULL,
+    execution_ms bigint NOT NULL,
+    run_by nvarchar(128) NOT NULL
+);
+"
+        }
     }
 }
 
@@ -234,7 +295,24 @@ mod tests {
         assert_eq!(script.matches("BEGIN;").count(), 2);
         assert_eq!(script.matches("COMMIT;").count(), 2);
         assert_eq!(script.matches("INSERT INTO retort_history (").count(), 2);
-        assert_eq!(script.matches("INSERT INTO retort_history_log (").count(), 2);
+        assert_eq!(
+            script.matches("INSERT INTO retort_history_log (").count(),
+            2
+        );
+    }
+
+    #[test]
+    fn floor_batches_send_one_transaction_per_revision_after_the_ddl() {
+        let batches = Workload::new(2).floor_batches(Dialect::Mssql);
+        assert_eq!(batches.len(), 3);
+        assert!(batches[0].contains("CREATE TABLE [dbo].[retort_history_log]"));
+        assert!(batches[1].starts_with("BEGIN TRANSACTION;\nCREATE TABLE t_1 "));
+        assert!(
+            batches[1].contains("VALUES (N'r0001', N'0100"),
+            "{}",
+            batches[1]
+        );
+        assert!(batches[2].ends_with("COMMIT TRANSACTION;\n"));
     }
 
     #[test]

@@ -152,6 +152,12 @@ pub enum MigrateError {
     Op(#[from] crate::op::OpError),
 }
 
+impl From<crate::history::HistoryError> for MigrateError {
+    fn from(error: crate::history::HistoryError) -> Self {
+        MigrateError::Backend(error.into())
+    }
+}
+
 /// The first 12 characters of a checksum, enough to tell two apart.
 fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)

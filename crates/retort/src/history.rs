@@ -8,7 +8,35 @@
 
 use std::fmt;
 
+use crate::dialect::HistoryKind as Kind;
 use crate::Dialect;
+
+pub use crate::work::{Action, HistoryWrite, Outcome, Rendered, Status, Value};
+use crate::work::Row;
+
+/// What is wrong with the history tables' settings or with what they hold.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// A history schema was configured for a database without schemas
+    /// (SQLite).
+    #[error(
+        "creating the history tables: {reason}, so the history cannot go in `{schema}`: drop \
+         --history-schema (or MigratorConfig::history.schema) for this database"
+    )]
+    NoSchemas {
+        /// The schema asked for.
+        schema: String,
+        /// Why the database cannot hold it.
+        reason: String,
+    },
+    /// A history row lacks a value retort needs, or holds one it does not read.
+    #[error("reading the history: {problem}")]
+    Unreadable {
+        /// What is wrong, naming the revision.
+        problem: String,
+    },
+}
 
 /// Where the history lives: `<schema>.<name>` for the state table and
 /// `<schema>.<name>_log` for the event log.
@@ -49,19 +77,6 @@ impl HistoryTable {
     }
 }
 
-/// The state of a row in the state table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Applied and committed.
-    Applied,
-    /// A non-transactional revision started and has not finished: either it is
-    /// running now (impossible while we hold the lock) or its run died.
-    Running,
-    /// A non-transactional revision failed part-way.
-    Failed,
-}
-
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -96,19 +111,6 @@ pub struct AppliedRevision {
     pub applied_by: String,
 }
 
-/// What a history write does to the event log's `action` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Upgrade,
-    Downgrade,
-    Stamp,
-    Unstamp,
-    Resolve,
-    /// `migrate repair` recorded a changed file's checksum.
-    Repair,
-}
-
 impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,39 +122,6 @@ impl Action {
             Action::Repair => "repair",
         }
     }
-}
-
-/// One change to the history tables.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HistoryWrite {
-    /// Replace the revision's state row with one in `status`.
-    Put {
-        id: String,
-        checksum: String,
-        message: String,
-        status: Status,
-        /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
-        /// form, when the write knows the dialect it is for.
-        fingerprint: Option<String>,
-    },
-    /// Record the revision's file as it is now (`migrate repair`): its
-    /// checksum, message and fingerprint, keeping when and by whom it was
-    /// applied.
-    Update {
-        id: String,
-        checksum: String,
-        message: String,
-        fingerprint: Option<String>,
-    },
-    /// Delete the revision's state row.
-    Remove { id: String },
-    /// Append to the event log.
-    Log {
-        id: String,
-        action: Action,
-        outcome: Outcome,
-        detail: Option<String>,
-    },
 }
 
 impl HistoryWrite {
@@ -168,14 +137,15 @@ impl HistoryWrite {
         }
     }
 
-    /// The state row of `revision` applied, with its fingerprint.
-    pub fn applied(revision: &crate::Revision, fingerprint: &crate::Fingerprint) -> Self {
+    /// The state row of `revision` applied, with its fingerprint in its
+    /// stored form (`Fingerprint::to_text`).
+    pub fn applied(revision: &crate::Revision, fingerprint: String) -> Self {
         HistoryWrite::Put {
             id: revision.id.to_owned(),
             checksum: revision.checksum.to_hex(),
             message: revision.message.to_owned(),
             status: Status::Applied,
-            fingerprint: Some(fingerprint.to_text()),
+            fingerprint: Some(fingerprint),
         }
     }
 
@@ -190,33 +160,6 @@ impl HistoryWrite {
     }
 }
 
-/// The history writes that record a revision run in `direction` on
-/// `dialect` and `flavour` as done: its state row (put with its
-/// fingerprint, or removed) and its event-log entry. Online runs commit
-/// them with the revision; offline scripts inline them.
-pub fn step_writes(
-    revision: &crate::Revision,
-    direction: crate::Direction,
-    dialect: Dialect,
-    flavour: crate::Flavour,
-) -> [HistoryWrite; 2] {
-    let (action, done) = match direction {
-        crate::Direction::Up => {
-            (Action::Upgrade, HistoryWrite::applied(revision, &crate::Fingerprint::of(revision, dialect, flavour)))
-        }
-        crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
-    };
-    [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
-}
-
-/// How a step ended, for the event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Ok,
-    Failed,
-}
-
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -226,27 +169,13 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// A value bound to a history statement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-    Null,
-}
-
 impl Value {
     /// The value as an SQL literal, for offline scripts.
     pub fn literal(&self, dialect: Dialect) -> String {
         match self {
             Value::Text(text) => dialect.quote_literal(text),
             Value::Int(number) => number.to_string(),
-            Value::Bool(flag) => match (dialect, flag) {
-                (Dialect::Postgres, true) => "TRUE".to_owned(),
-                (Dialect::Postgres, false) => "FALSE".to_owned(),
-                (_, true) => "1".to_owned(),
-                (_, false) => "0".to_owned(),
-            },
+            Value::Bool(flag) => dialect.bool_literal(*flag).to_owned(),
             Value::Null => "NULL".to_owned(),
         }
     }
@@ -278,12 +207,9 @@ impl<'a> WriteContext<'a> {
         Self {
             table,
             dialect,
-            now: now_sql(dialect).to_owned(),
-            user: match dialect {
-                // SQLite has no users: the OS account that ran the command.
-                Dialect::Sqlite => dialect.quote_literal(&os_user()),
-                _ => user_sql(dialect).to_owned(),
-            },
+            now: dialect.now().to_owned(),
+            // Without database users: the OS account that ran the command.
+            user: dialect.current_user().map_or_else(|| dialect.quote_literal(&os_user()), str::to_owned),
             elapsed_ms: elapsed.as_millis().to_string(),
             fingerprints: true,
         }
@@ -296,43 +222,11 @@ impl<'a> WriteContext<'a> {
         Self {
             table,
             dialect,
-            now: now_sql(dialect).to_owned(),
-            user: match dialect {
-                Dialect::Sqlite => "'offline script'".to_owned(),
-                _ => user_sql(dialect).to_owned(),
-            },
-            elapsed_ms: match dialect {
-                Dialect::Sqlite => "0",
-                Dialect::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::bigint",
-                Dialect::Mssql => MSSQL_ELAPSED_MS,
-            }
-            .to_owned(),
-            fingerprints: dialect != Dialect::Sqlite,
+            now: dialect.now().to_owned(),
+            user: dialect.current_user().map_or_else(|| dialect.quote_literal("offline script"), str::to_owned),
+            elapsed_ms: dialect.offline_elapsed_ms().to_owned(),
+            fingerprints: !add_fingerprint(dialect, &table.resolved(dialect)).is_empty(),
         }
-    }
-}
-
-/// Milliseconds since the revision's clock started on SQL Server: the
-/// revision's prologue stores its start in the session context, which
-/// (unlike a variable) outlives the batch (0 if it never started).
-pub(crate) const MSSQL_ELAPSED_MS: &str = "COALESCE(DATEDIFF_BIG(millisecond, \
-     CAST(SESSION_CONTEXT(N'retort.started') AS datetime2(7)), SYSUTCDATETIME()), 0)";
-
-/// SQL for the current time (UTC where the column has no time zone).
-pub(crate) fn now_sql(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        Dialect::Postgres => "now()",
-        Dialect::Mssql => "SYSUTCDATETIME()",
-    }
-}
-
-/// SQL for the database user running the migration.
-fn user_sql(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "'unknown'",
-        Dialect::Postgres => "current_user",
-        Dialect::Mssql => "SUSER_SNAME()",
     }
 }
 
@@ -345,27 +239,6 @@ pub(crate) fn os_user() -> String {
 
 // ---------------------------------------------------------------------------
 // The tables, described once.
-
-/// What a history column holds; each dialect names its own type for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// A revision id: the state table's key.
-    Id,
-    /// A SHA-256 in hex.
-    Checksum,
-    /// A status, action or outcome word.
-    Word,
-    /// A message or detail of any length.
-    Text,
-    /// A timestamp.
-    Time,
-    /// Milliseconds.
-    Millis,
-    /// A login or OS user name.
-    User,
-    /// The event log's generated key.
-    Serial,
-}
 
 struct HistoryColumn {
     name: &'static str,
@@ -405,57 +278,29 @@ const LOG_COLUMNS: [HistoryColumn; 8] = [
     column("run_by", Kind::User),
 ];
 
-fn type_sql(dialect: Dialect, kind: Kind) -> &'static str {
-    match (dialect, kind) {
-        (Dialect::Sqlite, Kind::Millis) => "INTEGER",
-        (Dialect::Sqlite, Kind::Serial) => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        (Dialect::Sqlite, _) => "TEXT",
-        (Dialect::Postgres, Kind::Time) => "timestamptz",
-        (Dialect::Postgres, Kind::Millis) => "bigint",
-        (Dialect::Postgres, Kind::Serial) => "bigint GENERATED ALWAYS AS IDENTITY",
-        (Dialect::Postgres, _) => "text",
-        (Dialect::Mssql, Kind::Id | Kind::User) => "nvarchar(128)",
-        (Dialect::Mssql, Kind::Checksum) => "nvarchar(64)",
-        (Dialect::Mssql, Kind::Word) => "nvarchar(16)",
-        (Dialect::Mssql, Kind::Text) => "nvarchar(max)",
-        (Dialect::Mssql, Kind::Time) => "datetime2(3)",
-        (Dialect::Mssql, Kind::Millis) => "bigint",
-        (Dialect::Mssql, Kind::Serial) => "bigint IDENTITY(1, 1)",
-    }
-}
-
 /// One column's definition. The key is the state table's `revision_id` and
 /// the log's `id`; SQL Server names its constraints (and keeps defaults on
 /// the state table for rows written by hand) so that diffs see stable names.
 fn column_sql(dialect: Dialect, table_name: &str, column: &HistoryColumn, log: bool) -> String {
-    let q = |name: &str| dialect.quote_ident(name);
-    let mut sql = format!("    {} {}", column.name, type_sql(dialect, column.kind));
-    let key = matches!(column.kind, Kind::Serial) || (!log && column.kind == Kind::Id);
-    let implicit_not_null = dialect == Dialect::Sqlite && column.kind == Kind::Serial;
-    match (column.nullable, dialect) {
-        (true, Dialect::Mssql) => sql.push_str(" NULL"),
-        (true, _) => {}
-        (false, _) if implicit_not_null => {}
-        (false, _) => sql.push_str(" NOT NULL"),
+    let mut sql = format!("    {} {}", column.name, dialect.history_type(column.kind));
+    let serial = column.kind == Kind::Serial;
+    // SQLite's INTEGER PRIMARY KEY is the key, and not null, in the type.
+    let key_in_type = serial && dialect.identity_is_key();
+    if !key_in_type {
+        sql.push_str(dialect.nullability(column.nullable));
     }
-    if key {
-        match dialect {
-            Dialect::Mssql => {
-                let suffix = if log { "_log" } else { "" };
-                sql.push_str(&format!(" CONSTRAINT {} PRIMARY KEY", q(&format!("PK_{table_name}{suffix}"))));
-            }
-            Dialect::Postgres => sql.push_str(" PRIMARY KEY"),
-            // INTEGER PRIMARY KEY is in the type.
-            Dialect::Sqlite if column.kind == Kind::Serial => {}
-            Dialect::Sqlite => sql.push_str(" PRIMARY KEY"),
-        }
+    if !key_in_type && (serial || (!log && column.kind == Kind::Id)) {
+        let suffix = if log { "_log" } else { "" };
+        sql.push_str(&dialect.history_key(&format!("PK_{table_name}{suffix}")));
     }
-    if dialect == Dialect::Mssql && !log && matches!(column.name, "applied_at" | "applied_by") {
-        let default = if column.name == "applied_at" { now_sql(dialect) } else { user_sql(dialect) };
-        sql.push_str(&format!(
-            " CONSTRAINT {} DEFAULT {default}",
-            q(&format!("DF_{table_name}_{}", column.name))
-        ));
+    let default = match column.name {
+        "applied_at" => Some(dialect.now()),
+        "applied_by" => dialect.current_user(),
+        _ => None,
+    };
+    if let Some(default) = default.filter(|_| dialect.history_defaults() && !log) {
+        let name = dialect.quote_ident(&format!("DF_{table_name}_{}", column.name));
+        sql.push_str(&dialect.default_clause(&name, default));
     }
     sql
 }
@@ -465,19 +310,16 @@ impl HistoryTable {
     /// SQL Server rather than the login's default schema, so that every
     /// login finds the same tables.
     pub(crate) fn resolved(&self, dialect: Dialect) -> HistoryTable {
-        match (dialect, &self.schema) {
-            (Dialect::Mssql, None) => HistoryTable { schema: Some(MSSQL_DEFAULT_SCHEMA.to_owned()), name: self.name.clone() },
+        match (dialect.history_schema(), &self.schema) {
+            (Some(schema), None) => HistoryTable { schema: Some(schema.to_owned()), name: self.name.clone() },
             _ => self.clone(),
         }
     }
 }
 
-/// The schema of SQL Server's history tables when none is configured.
-pub(crate) const MSSQL_DEFAULT_SCHEMA: &str = "dbo";
-
 /// The history tables' DDL for `dialect`, idempotent: run before every
 /// run that writes, and at the top of every offline script.
-pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::BackendError> {
+pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, HistoryError> {
     let table = table.resolved(dialect);
     let create = |log: bool| {
         let (name, columns): (String, &[HistoryColumn]) = if log {
@@ -490,38 +332,13 @@ pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::Back
             .map(|column| column_sql(dialect, &table.name, column, log))
             .collect::<Vec<_>>()
             .join(",\n");
-        match dialect {
-            Dialect::Mssql => format!(
-                "IF OBJECT_ID({}, N'U') IS NULL\nCREATE TABLE {name} (\n{body}\n);\n",
-                dialect.quote_literal(&name)
-            ),
-            _ => format!("CREATE TABLE IF NOT EXISTS {name} (\n{body}\n);\n"),
-        }
+        dialect.create_table_if_missing(&name, &body)
     };
-    let schema = match (dialect, table.schema.as_deref()) {
-        (_, None) => String::new(),
-        (Dialect::Sqlite, Some(schema)) => {
-            return Err(crate::BackendError::Database {
-                context: "creating the history tables",
-                message: format!(
-                    "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema \
-                     (or MigratorConfig::history.schema) for SQLite databases"
-                ),
-            })
-        }
-        (Dialect::Postgres, Some(schema)) => {
-            format!("CREATE SCHEMA IF NOT EXISTS {};\n", dialect.quote_ident(schema))
-        }
-        (Dialect::Mssql, Some(MSSQL_DEFAULT_SCHEMA)) => String::new(),
-        (Dialect::Mssql, Some(schema)) => {
-            // CREATE SCHEMA must be alone in its batch, hence EXEC.
-            let create = format!("CREATE SCHEMA {}", dialect.quote_ident(schema));
-            format!(
-                "IF SCHEMA_ID({}) IS NULL EXEC({});\n",
-                dialect.quote_literal(schema),
-                dialect.quote_literal(&create)
-            )
-        }
+    let schema = match table.schema.as_deref() {
+        None => String::new(),
+        Some(schema) => dialect
+            .create_schema(schema)
+            .map_err(|reason| HistoryError::NoSchemas { schema: schema.to_owned(), reason })?,
     };
     Ok(format!("{schema}{}{}{}", create(false), add_fingerprint(dialect, &table), create(true)))
 }
@@ -534,48 +351,15 @@ pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, crate::Back
 /// the caller asks ([`sqlite_added_column`]), and an offline script for
 /// SQLite leaves the column alone.
 fn add_fingerprint(dialect: Dialect, table: &HistoryTable) -> String {
-    let state = table.state(dialect);
     let definition = column_sql(dialect, &table.name, &FINGERPRINT, false);
-    let probe = fingerprint_probe(dialect, table);
-    match dialect {
-        Dialect::Sqlite => String::new(),
-        Dialect::Postgres => {
-            let body = format!(
-                "BEGIN IF NOT EXISTS ({probe}) THEN ALTER TABLE {state} ADD COLUMN {}; END IF; END",
-                definition.trim()
-            );
-            // A dollar quote that the body does not contain.
-            let mut tag = "$retort$".to_owned();
-            while body.contains(&tag) {
-                tag.insert(tag.len() - 1, '_');
-            }
-            format!("DO {tag} {body} {tag};\n")
-        }
-        // In EXEC: the ALTER is compiled only when it runs, after the
-        // CREATE TABLE above it in the batch.
-        Dialect::Mssql => format!(
-            "IF NOT EXISTS ({probe}) EXEC({});\n",
-            dialect.quote_literal(&format!("ALTER TABLE {state} ADD {}", definition.trim()))
-        ),
-    }
+    dialect.add_column_if_missing(&table.state(dialect), definition.trim(), &fingerprint_probe(dialect, table))
 }
 
 /// A query that returns a row when the state table has its `fingerprint`
 /// column (and none when it, or the table, does not exist).
 pub(crate) fn fingerprint_probe(dialect: Dialect, table: &HistoryTable) -> String {
     let table = table.resolved(dialect);
-    let state = dialect.quote_literal(&table.state(dialect));
-    let column = dialect.quote_literal(FINGERPRINT.name);
-    match dialect {
-        Dialect::Sqlite => {
-            format!("SELECT 1 FROM pragma_table_info({}) WHERE name = {column}", dialect.quote_literal(&table.name))
-        }
-        Dialect::Postgres => format!(
-            "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass({state}) \
-             AND attname = {column} AND NOT attisdropped"
-        ),
-        Dialect::Mssql => format!("SELECT 1 AS present WHERE COL_LENGTH({state}, {column}) IS NOT NULL"),
-    }
+    dialect.column_probe(&table.state(dialect), &table.name, FINGERPRINT.name)
 }
 
 /// SQLite's `ALTER TABLE` that adds the `fingerprint` column, for a table
@@ -602,7 +386,7 @@ pub(crate) fn missing_fingerprints_sql(dialect: Dialect, table: &HistoryTable) -
 /// NULL when none was recorded, or no row when the revision has none.
 pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String {
     let table = table.resolved(dialect);
-    format!("SELECT fingerprint FROM {} WHERE revision_id = {}", table.state(dialect), numbered(dialect)(1))
+    format!("SELECT fingerprint FROM {} WHERE revision_id = {}", table.state(dialect), dialect.placeholder(1))
 }
 
 /// Reads the state table, oldest first, with `applied_at` as
@@ -611,35 +395,22 @@ pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String 
 pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
     let table = table.resolved(dialect);
     let state = table.state(dialect);
-    let applied_at = match dialect {
-        Dialect::Sqlite => "applied_at",
-        Dialect::Postgres => "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-        // Style 126 drops a zero fraction, hence the milliseconds added separately.
-        Dialect::Mssql => "CONVERT(nvarchar(19), applied_at, 126) + N'.' \
-             + RIGHT(N'00' + CAST(DATEPART(millisecond, applied_at) AS nvarchar(3)), 3) + N'Z'",
-    };
+    let applied_at = dialect.timestamp_text("applied_at");
     // Revisions applied within one millisecond share `applied_at` (SQLite
     // and SQL Server keep milliseconds): SQLite's rowid still says which row
     // was written first; elsewhere the id decides.
-    let tie = match dialect {
-        Dialect::Sqlite => "rowid",
-        _ => "revision_id",
-    };
+    let tie = dialect.insertion_order();
     let select = format!(
         "SELECT revision_id, checksum, message, status, {applied_at} AS applied_at_text, execution_ms, applied_by \
          FROM {state} ORDER BY applied_at, {tie}"
     );
-    match dialect {
-        Dialect::Mssql => format!("IF OBJECT_ID({}, N'U') IS NOT NULL\n{select}", dialect.quote_literal(&state)),
-        _ => select,
-    }
+    dialect.if_table_exists(&state, &select)
 }
 
 /// The rows of [`read_sql`] as history records.
-pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRevision>, crate::BackendError> {
-    let unreadable = |what: &str, id: &str| crate::BackendError::Database {
-        context: "reading the history",
-        message: format!("history row {id:?} has no readable {what}"),
+pub(crate) fn parse_rows(rows: Vec<Row>) -> Result<Vec<AppliedRevision>, HistoryError> {
+    let unreadable = |what: &str, id: &str| HistoryError::Unreadable {
+        problem: format!("history row {id:?} has no readable {what}"),
     };
     rows.into_iter()
         .map(|row| {
@@ -649,9 +420,8 @@ pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRe
             };
             let id = text(0, "revision_id")?;
             let status = text(3, "status")?;
-            let status = Status::parse(&status).ok_or_else(|| crate::BackendError::Database {
-                context: "reading the history",
-                message: format!("revision {id} has an unknown status {status:?}"),
+            let status = Status::parse(&status).ok_or_else(|| HistoryError::Unreadable {
+                problem: format!("revision {id} has an unknown status {status:?}"),
             })?;
             // Typed where the backend read it typed, text where it read text.
             let execution_ms = match row.get(5) {
@@ -675,8 +445,9 @@ pub(crate) fn parse_rows(rows: Vec<crate::backend::Row>) -> Result<Vec<AppliedRe
 /// How values appear in rendered history SQL.
 #[derive(Debug, Clone, Copy)]
 pub enum Placeholders {
-    /// Numbered placeholders, each statement counting from 1 (`?1`, `$1`, `@P1`).
-    Numbered(fn(usize) -> String),
+    /// The dialect's numbered placeholders, each statement counting from 1
+    /// (`?1`, `$1`, `@P1`).
+    Numbered(Dialect),
     /// Values inlined as quoted literals, for offline scripts.
     Inline,
 }
@@ -684,24 +455,8 @@ pub enum Placeholders {
 impl Placeholders {
     /// The dialect's own numbered placeholders, for online writes.
     pub fn of(dialect: Dialect) -> Self {
-        Placeholders::Numbered(numbered(dialect))
+        Placeholders::Numbered(dialect)
     }
-}
-
-/// The dialect's placeholder for the `n`th value of a statement.
-fn numbered(dialect: Dialect) -> fn(usize) -> String {
-    match dialect {
-        Dialect::Sqlite => |n| format!("?{n}"),
-        Dialect::Postgres => |n| format!("${n}"),
-        Dialect::Mssql => |n| format!("@P{n}"),
-    }
-}
-
-/// One rendered statement and the values its placeholders stand for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub sql: String,
-    pub values: Vec<Value>,
 }
 
 struct Binder {
@@ -718,9 +473,9 @@ impl Binder {
             // tiberius's untyped NULL, TDS type 0x1F).
             _ if value == Value::Null => "NULL".to_owned(),
             Placeholders::Inline => value.literal(self.dialect),
-            Placeholders::Numbered(placeholder) => {
+            Placeholders::Numbered(dialect) => {
                 self.values.push(value);
-                placeholder(self.values.len())
+                dialect.placeholder(self.values.len())
             }
         }
     }
@@ -768,9 +523,9 @@ pub fn render_write(
                 true => format!(", {}", b.bind(fingerprint.clone().map_or(Value::Null, Value::Text))),
                 false => String::new(),
             };
-            if cx.dialect == Dialect::Mssql {
-                // SQL Server has no ON CONFLICT: delete, then insert, in the
-                // run's transaction.
+            if !cx.dialect.has_upsert() {
+                // No ON CONFLICT: delete, then insert, in the run's
+                // transaction.
                 let delete = format!(
                     "DELETE FROM {state} WHERE revision_id = {}",
                     b.bind(Value::Text(id.clone()))
@@ -883,7 +638,7 @@ mod tests {
         let rendered = render_write(
             &write,
             &context(&table),
-            Placeholders::Numbered(|n| format!("${n}")),
+            Placeholders::of(Dialect::Postgres),
         );
         assert_eq!(rendered.len(), 1, "one upsert on PostgreSQL");
         assert_eq!(rendered[0].values.len(), 4);

@@ -20,6 +20,7 @@ mod dialect;
 mod error;
 mod excerpt;
 mod fingerprint;
+mod framing;
 mod graph;
 mod history;
 #[cfg(feature = "cli")]
@@ -40,6 +41,7 @@ mod sequence;
 pub mod seed;
 mod sqlite_ddl;
 mod target;
+mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -49,7 +51,7 @@ pub use backend::{MssqlBackend, MssqlClient};
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, connect_existing, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, Commits, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
+pub use backend::{connect, connect_existing, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, BulkError, BulkInsert, Commits, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
 pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use database_url::{DatabaseUrl, UrlError};
 pub use redact::redact;
@@ -58,7 +60,7 @@ pub use dialect::{Dialect, Flavour};
 pub use retort_derive::Table;
 pub use error::{Drifted, MigrateError, StatementFailure};
 pub use fingerprint::{Fingerprint, UnreadableFingerprint};
-pub use history::{step_writes, Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
+pub use history::{Action, HistoryError, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{
     DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,
     StepReport,

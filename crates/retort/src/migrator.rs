@@ -317,7 +317,7 @@ impl Migrator {
             let was = applied.contains(revision.id);
             let now = wanted.contains(revision.id);
             if now && !was {
-                writes.push(HistoryWrite::applied(revision, &Fingerprint::of(revision, dialect, flavour)));
+                writes.push(HistoryWrite::applied(revision, Fingerprint::of(revision, dialect, flavour).to_text()));
                 writes.push(HistoryWrite::log(revision.id, Action::Stamp, Outcome::Ok, None));
                 steps.push(report(revision, Direction::Up, Duration::ZERO));
             }
@@ -387,7 +387,7 @@ impl Migrator {
             let write = match resolution {
                 Resolution::Applied => {
                     let fingerprint = Fingerprint::of(revision, db.dialect(), db.flavour().await?);
-                    HistoryWrite::applied(revision, &fingerprint)
+                    HistoryWrite::applied(revision, fingerprint.to_text())
                 }
                 Resolution::RolledBack => HistoryWrite::Remove {
                     id: revision.id.to_owned(),
@@ -779,7 +779,7 @@ impl Migrator {
                     done.push(report);
                 },
             };
-            let outcome = db.run_steps(&work, &self.config.history, &mut commits).await;
+            let outcome = sequence::run_steps(db, &work, &self.config.history, &mut commits).await;
             if let Err((failed, error)) = outcome {
                 // What committed before the failure is reported; the
                 // failed revision rolled back.
@@ -929,10 +929,7 @@ fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) 
 fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate::Dialect) -> String {
     let mut ran: Vec<String> = units.iter().take(error.unit).map(|unit| unit.label.clone()).collect();
     if let (Some(unit), Some(number)) = (units.get(error.unit), error.statement) {
-        let (one, many) = match dialect {
-            crate::Dialect::Mssql => ("batch", "batches"),
-            _ => ("statement", "statements"),
-        };
+        let (one, many) = dialect.statement_noun();
         match number {
             0 | 1 => {}
             2 => ran.push(format!("{one} 1 of {}", unit.label)),

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::backend::Unit;
 use crate::error::MigrateError;
-use crate::history::{step_writes, HistoryWrite};
+use crate::history::{Action, HistoryWrite, Outcome};
 use crate::op::render::Renderer;
 use crate::op::{derive_downgrade, At, CatalogSource, OpError};
 use crate::{Body, Dialect, Direction, Flavour, Operation, Operations, Plan, Revision, RevisionGraph, Step};
@@ -355,4 +355,23 @@ fn numbered_units(
         })));
     }
     Ok(units)
+}
+
+/// The history writes that record a revision run in `direction` on
+/// `dialect` and `flavour` as done: its state row (put with its
+/// fingerprint, or removed) and its event-log entry. Online runs commit
+/// them with the revision; offline scripts inline them.
+pub(crate) fn step_writes(
+    revision: &crate::Revision,
+    direction: crate::Direction,
+    dialect: Dialect,
+    flavour: crate::Flavour,
+) -> [HistoryWrite; 2] {
+    let (action, done) = match direction {
+        crate::Direction::Up => {
+            (Action::Upgrade, HistoryWrite::applied(revision, crate::Fingerprint::of(revision, dialect, flavour).to_text()))
+        }
+        crate::Direction::Down => (Action::Downgrade, HistoryWrite::Remove { id: revision.id.to_owned() }),
+    };
+    [done, HistoryWrite::log(revision.id, action, Outcome::Ok, None)]
 }

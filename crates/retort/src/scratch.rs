@@ -134,11 +134,7 @@ async fn create_database(live: &DatabaseUrl, create: &str) -> Result<(), String>
 /// just closed (SQL Server and Babelfish end one asynchronously).
 async fn drop_database(admin: &DatabaseUrl, name: &str) -> Result<(), ScratchError> {
     let quoted = admin.dialect().quote_ident(name);
-    let sql = match admin.dialect() {
-        // Ends sessions left open (PostgreSQL 13 and later).
-        Dialect::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
-        _ => format!("DROP DATABASE {quoted}"),
-    };
+    let sql = admin.dialect().drop_database(&quoted);
     let mut attempts = 0;
     loop {
         match run(admin, &sql).await {

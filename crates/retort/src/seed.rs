@@ -92,7 +92,7 @@ impl Seeder {
         let bind = |value: &SeedValue, values: &mut Vec<Value>| -> String {
             let push = |value: &Value, values: &mut Vec<Value>| {
                 values.push(value.clone());
-                placeholder(d, values.len())
+                d.placeholder(values.len())
             };
             match value {
                 // A keyword rather than a parameter: see `history::Binder`.
@@ -140,13 +140,10 @@ impl Seeder {
     }
 }
 
-/// The dialect's placeholder for the `n`th parameter.
+/// The dialect's placeholder for the `n`th parameter (as
+/// [`Dialect::placeholder`]).
 pub fn placeholder(dialect: Dialect, n: usize) -> String {
-    match dialect {
-        Dialect::Sqlite => format!("?{n}"),
-        Dialect::Postgres => format!("${n}"),
-        Dialect::Mssql => format!("@P{n}"),
-    }
+    dialect.placeholder(n)
 }
 
 #[cfg(test)]

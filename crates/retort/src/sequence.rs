@@ -1,13 +1,15 @@
-//! The one sequencing algorithm every backend runs: begin → a revision's
-//! units → its history writes → commit, or the same without the
-//! transaction for a revision that opted out. Backends provide the
-//! primitives ([`Backend`]); nothing here knows a dialect beyond its
-//! placeholders and history SQL.
+//! The online executor: the frames of a run ([`framing`]) turned into a
+//! backend's primitives, the plain path of consecutive revisions that a
+//! batching backend must match, and the history's reads and DDL. Backends
+//! provide the primitives ([`Backend`]); nothing here knows a dialect beyond
+//! its placeholders and history SQL.
 
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, RunError, StepWork, Unit};
-use crate::history::{self, AppliedRevision, HistoryTable, HistoryWrite, Placeholders, Rendered, WriteContext};
+use crate::backend::{Backend, Batched, Commits, RunError};
+use crate::framing::{self, Frame};
+use crate::history::{self, AppliedRevision, HistoryTable, Placeholders, WriteContext};
+use crate::work::{HistoryWrite, Rendered, StepWork, Unit};
 
 /// Runs one transactional revision: its units and history writes commit
 /// together or not at all, and no transaction is left open whatever
@@ -17,21 +19,7 @@ pub async fn run_step<B: Backend + ?Sized>(
     work: &StepWork,
     table: &HistoryTable,
 ) -> Result<Duration, RunError> {
-    let started = Instant::now();
-    db.begin().await?;
-    let result = async {
-        run_units(db, &work.units).await?;
-        write(db, &work.writes, table, started.elapsed()).await?;
-        db.commit().await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(started.elapsed()),
-        Err(error) => {
-            db.rollback().await;
-            Err(error)
-        }
-    }
+    run(db, &framing::revision(&work.units, &work.writes, true), table).await
 }
 
 /// Runs a revision that opted out of the transaction: each statement
@@ -42,16 +30,13 @@ pub async fn run_outside_transaction<B: Backend + ?Sized>(
     work: &StepWork,
     table: &HistoryTable,
 ) -> Result<Duration, RunError> {
-    let started = Instant::now();
-    run_units(db, &work.units).await?;
-    record_after(db, &work.writes, table, started.elapsed()).await?;
-    Ok(started.elapsed())
+    run(db, &framing::revision(&work.units, &work.writes, false), table).await
 }
 
 /// Commits history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a non-transactional revision).
 pub async fn record<B: Backend + ?Sized>(db: &mut B, writes: &[HistoryWrite], table: &HistoryTable) -> Result<(), RunError> {
-    record_after(db, writes, table, Duration::ZERO).await
+    run(db, &framing::record(writes), table).await.map(drop)
 }
 
 /// Runs parameterised statements (seed rows) in one transaction.
@@ -68,9 +53,42 @@ pub async fn execute_in_transaction<B: Backend + ?Sized>(db: &mut B, statements:
     result
 }
 
-/// [`Backend::run_steps`] one revision at a time: the plain path, which
-/// batching backends must match.
-pub(crate) async fn run_each<B: Backend + ?Sized>(
+/// Runs consecutive transactional revisions, each in its own transaction
+/// with its history writes, telling `commits` as each one commits; stops at
+/// the first failure, returning the index of the failed revision and why.
+/// Revisions before it stay committed.
+///
+/// A backend that batches ([`Backend::run_batched`]) is offered the
+/// revisions first; those it sent and did not commit run again one by one
+/// on the plain path, which says which revision, statement and line failed
+/// and keeps the good ones before it, and the rest are offered again.
+pub async fn run_steps<B: Backend + ?Sized>(
+    db: &mut B,
+    steps: &[StepWork],
+    table: &HistoryTable,
+    commits: &mut Commits<'_>,
+) -> Result<(), (usize, RunError)> {
+    let mut start = 0;
+    while start < steps.len() {
+        let rest = &steps[start..];
+        let Batched { sent, committed } = {
+            let mut offered = Commits { followed: commits.followed, done: &mut |index, elapsed| (commits.done)(start + index, elapsed) };
+            db.run_batched(rest, table, &mut offered).await.map_err(|error| (start, error.into()))?
+        };
+        // Nothing sent: the plain path runs them all.
+        let decided = if sent == 0 { rest.len() } else { sent.min(rest.len()) };
+        let from = start + committed.min(decided);
+        run_each(db, &steps[from..start + decided], table, &mut |index, elapsed| (commits.done)(from + index, elapsed))
+            .await
+            .map_err(|(index, error)| (from + index, error))?;
+        start += decided;
+    }
+    Ok(())
+}
+
+/// Transactional revisions one at a time: the plain path, which batching
+/// backends must match.
+async fn run_each<B: Backend + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
     table: &HistoryTable,
@@ -81,6 +99,38 @@ pub(crate) async fn run_each<B: Backend + ?Sized>(
         done(index, elapsed);
     }
     Ok(())
+}
+
+/// Takes `frames` in order on `db`. A failure after `Begin` rolls the
+/// transaction back, so none is left open; a unit's failure names the unit.
+/// Returns the time since `Clock` (zero without one).
+async fn run<B: Backend + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &HistoryTable) -> Result<Duration, RunError> {
+    let mut started = None;
+    let mut open = false;
+    for frame in frames {
+        let taken = match *frame {
+            Frame::Begin => {
+                // A transaction that did not open needs no rollback.
+                db.begin().await?;
+                open = true;
+                Ok(())
+            }
+            Frame::Clock => {
+                started = Some(Instant::now());
+                Ok(())
+            }
+            Frame::Unit(index, unit) => db.execute(unit).await.map_err(|error| error.in_unit(index)),
+            Frame::Writes(writes) => write(db, writes, table, started.map_or(Duration::ZERO, |at| at.elapsed())).await,
+            Frame::Commit => db.commit().await.map(|()| open = false),
+        };
+        if let Err(error) = taken {
+            if open {
+                db.rollback().await;
+            }
+            return Err(error);
+        }
+    }
+    Ok(started.map_or(Duration::ZERO, |at| at.elapsed()))
 }
 
 /// Creates the history tables when they do not exist, and adds what an
@@ -120,16 +170,9 @@ pub async fn read_history<B: Backend + ?Sized>(
     table: &HistoryTable,
 ) -> Result<Option<Vec<AppliedRevision>>, crate::BackendError> {
     match db.query(&history::read_sql(db.dialect(), table), &[]).await? {
-        Some(rows) => history::parse_rows(rows).map(Some),
+        Some(rows) => Ok(Some(history::parse_rows(rows)?)),
         None => Ok(None),
     }
-}
-
-async fn run_units<B: Backend + ?Sized>(db: &mut B, units: &[Unit]) -> Result<(), RunError> {
-    for (index, unit) in units.iter().enumerate() {
-        db.execute(unit).await.map_err(|error| error.in_unit(index))?;
-    }
-    Ok(())
 }
 
 async fn write<B: Backend + ?Sized>(
@@ -157,26 +200,4 @@ async fn write<B: Backend + ?Sized>(
         }),
         other => other,
     })
-}
-
-/// History writes in a transaction of their own.
-async fn record_after<B: Backend + ?Sized>(
-    db: &mut B,
-    writes: &[HistoryWrite],
-    table: &HistoryTable,
-    elapsed: Duration,
-) -> Result<(), RunError> {
-    if writes.is_empty() {
-        return Ok(());
-    }
-    db.begin().await?;
-    let result = async {
-        write(db, writes, table, elapsed).await?;
-        db.commit().await
-    }
-    .await;
-    if result.is_err() {
-        db.rollback().await;
-    }
-    result
 }

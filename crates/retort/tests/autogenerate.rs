@@ -14,7 +14,7 @@ use std::cell::RefCell;
 
 use retort::autogenerate::{autogenerate, AutogenerateError, AutogenerateOptions};
 use retort::declare::{Schema, Table};
-use retort::op::{Operation, Operations, ReferentialAction, Type};
+use retort::op::{DefaultValue, Literal, Operation, Operations, ReferentialAction, Type};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{Body, DatabaseUrl, Flavour, Migrations, Migrator, Revision};
 
@@ -158,6 +158,7 @@ on_every_backend!(
     added_check,
     added_indexes,
     added_view,
+    catalog_defaults_are_typed_by_their_column,
 );
 
 async fn nothing_to_write_when_the_declaration_is_what_the_revisions_build(kind: BackendKind) {
@@ -327,6 +328,70 @@ async fn added_indexes(kind: BackendKind) {
 
 async fn added_view(kind: BackendKind) {
     applies(kind, declared_base().view("adults", "SELECT id, name FROM users WHERE age >= 18")).await;
+}
+
+/// A table whose columns have a default of every kind of literal, as a
+/// revision declares them (each renders on every dialect).
+fn settings(op: &mut Operations) {
+    op.create_table("settings", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("enabled", Type::Bool).not_null().default(true);
+        t.column("hidden", Type::Bool).not_null().default(false);
+        t.column("since", Type::Date).default("2024-01-01");
+        t.column("price", Type::Decimal(10, 2)).default(Literal::decimal("-12.50"));
+        t.column("ratio", Type::Float).default(-1.5);
+        t.column("shift", Type::Int).not_null().default(-5);
+        t.column("motto", Type::String(40)).default("it's");
+        t.column("salt", Type::Bytes).default(vec![0xAB_u8, 0x01]);
+        t.column("note", Type::Text).default(Literal::Null);
+        t.column("created", Type::DateTime).default(DefaultValue::CurrentTimestamp);
+    });
+}
+
+static SETTINGS: Migrations = Migrations::new(&[revision("5e770001", &[], settings)]);
+static SETTINGS_CHANGED: Migrations =
+    Migrations::new(&[revision("5e770001", &[], settings), revision("5e770002", &["5e770001"], generated)]);
+
+/// Autogenerate compares on SQLite, whose catalog prints a boolean default
+/// as `1` and bytes as `X'AB01'`; the revision it writes (a changed default,
+/// dropped columns, and the downgrade derived from what they were) must
+/// still run on every dialect: each default read back is a value of its
+/// column's type (`true`, not `1`).
+async fn catalog_defaults_are_typed_by_their_column(kind: BackendKind) {
+    let declared = Schema::new().table(Table::new("settings", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("enabled", Type::Bool).not_null().default(false);
+    }));
+    let found = autogenerate(&SETTINGS, &declared, None, &AutogenerateOptions { allow_drop: true })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.dialect, retort::Dialect::Sqlite, "compared on the default SQLite scratch database");
+    let was = found.operations.iter().find_map(|operation| match operation {
+        Operation::AlterColumn(alter) if alter.column == "enabled" => alter.existing_default.clone(),
+        _ => None,
+    });
+    assert_eq!(was, Some(Some(DefaultValue::Literal(Literal::Bool(true)))), "{:#?}", found.operations);
+    // Every dropped column's default is a value too (CURRENT_TIMESTAMP is none).
+    let defaults: Vec<(String, Option<DefaultValue>)> = found
+        .operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::DropColumn { column, definition: Some(definition), .. } => Some((column.clone(), definition.default.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(defaults.len(), 9, "{defaults:?}");
+    for (column, default) in &defaults {
+        let typed = matches!(default, Some(DefaultValue::Literal(_)) | Some(DefaultValue::CurrentTimestamp));
+        assert!(typed, "{column}: {default:?}");
+    }
+    GENERATED.with(|generated| *generated.borrow_mut() = found.operations.clone());
+    let db = retort::test_database!(kind);
+    let mut backend = common::connect(&db).await;
+    Migrator::new(&SETTINGS_CHANGED).upgrade(&mut backend, &common::target("heads")).await.unwrap_or_else(|e| panic!("{e}"));
+    retort::assert_schema_matches!(&SETTINGS_CHANGED, &declared, kind);
+    // The derived downgrade restores every default on this dialect.
+    retort::testing::round_trip(&SETTINGS_CHANGED, kind).await;
 }
 
 #[test]

@@ -475,37 +475,62 @@ async fn concurrent_migrators_apply_each_revision_once(kind: BackendKind) {
     assert_eq!(applied(&db).await.len(), 8);
 }
 
-/// A revision slow enough to kill a migrator in the middle of it.
-static SLOW: Migrations = Migrations::new(&[
-    common::sql(
-        "a0a0",
-        &[],
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-        "DROP TABLE accounts;",
-    ),
-    Revision {
-        body: Body::Rust {
-            upgrade: slow_upgrade,
-            downgrade: Some(slow_downgrade),
+/// A revision slow enough to kill a migrator in the middle of it: the
+/// child runs it with a sleep far longer than the parent waits before the
+/// kill, however loaded the machine (a 2 s sleep was sometimes over before
+/// a loaded parent saw `a0a0` and killed: CI run of 2026-12-06). Not much
+/// longer: a server may finish the sleep of a dead session before it
+/// notices the session is gone and frees its lock. The rerun after the kill
+/// sleeps 2 s; same ids, so it finishes what the child started.
+static SLOW: Migrations = Migrations::new(&SLOW_REVISIONS);
+static SLOW_REVISIONS: [Revision; 2] = slow_revisions(slow_upgrade);
+static SLOW_FOR_THE_KILL: Migrations = Migrations::new(&SLOW_FOR_THE_KILL_REVISIONS);
+static SLOW_FOR_THE_KILL_REVISIONS: [Revision; 2] = slow_revisions(very_slow_upgrade);
+
+const fn slow_revisions(upgrade: fn(&mut retort::Operations)) -> [Revision; 2] {
+    [
+        common::sql(
+            "a0a0",
+            &[],
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+            "DROP TABLE accounts;",
+        ),
+        Revision {
+            body: Body::Rust {
+                upgrade,
+                downgrade: Some(slow_downgrade),
+            },
+            ..common::sql("s10w", &["a0a0"], "", "")
         },
-        ..common::sql("s10w", &["a0a0"], "", "")
-    },
-]);
+    ]
+}
 
 fn slow_upgrade(op: &mut retort::Operations) {
+    sleeping_upgrade(op, 2);
+}
+
+fn very_slow_upgrade(op: &mut retort::Operations) {
+    sleeping_upgrade(op, 10);
+}
+
+fn sleeping_upgrade(op: &mut retort::Operations, seconds: u32) {
     op.execute("CREATE TABLE slow (id INTEGER PRIMARY KEY)");
+    let (hours, minutes) = (seconds / 3600, seconds / 60 % 60);
     op.execute_per_dialect([
-        (retort::Dialect::Postgres, "SELECT pg_sleep(2)"),
+        (retort::Dialect::Postgres, format!("SELECT pg_sleep({seconds})")),
         // Babelfish has no WAITFOR: each server's sleep sits in EXEC, so the
         // other never parses it.
         (
             retort::Dialect::Mssql,
-            "IF CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10)) = N'1' \
-             EXEC(N'DECLARE @slept nvarchar(10) = CAST(pg_sleep(2) AS nvarchar(10))') \
-             ELSE EXEC(N'WAITFOR DELAY ''00:00:02''')",
+            format!(
+                "IF CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10)) = N'1' \
+                 EXEC(N'DECLARE @slept nvarchar(10) = CAST(pg_sleep({seconds}) AS nvarchar(10))') \
+                 ELSE EXEC(N'WAITFOR DELAY ''{hours:02}:{minutes:02}:{:02}''')",
+                seconds % 60
+            ),
         ),
         // SQLite has no sleep: the tests' connections have one (`common::connect`).
-        (retort::Dialect::Sqlite, "SELECT retort_test_sleep(2000)"),
+        (retort::Dialect::Sqlite, format!("SELECT retort_test_sleep({})", seconds * 1000)),
     ]);
 }
 
@@ -524,7 +549,7 @@ async fn kill_test_child() {
     let url = std::env::var("RETORT_KILL_CHILD_URL").expect("started by the kill test");
     let url = retort::DatabaseUrl::parse(&url).unwrap();
     let mut backend = common::connect_to(&url).await;
-    Migrator::new(&SLOW)
+    Migrator::new(&SLOW_FOR_THE_KILL)
         .upgrade(&mut backend, &target("heads"))
         .await
         .unwrap();
@@ -570,7 +595,7 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     // lock only once it notices the session is gone (SQL Server can take a
     // while); having the lock proves it has, so the state below is final.
     let mut waiter = connect(&db).await;
-    waiter.lock(Duration::from_secs(30)).await.unwrap();
+    waiter.lock(Duration::from_secs(60)).await.unwrap();
     waiter.unlock().await.unwrap();
     assert_eq!(applied(&db).await, strings(&["a0a0"]));
     assert_eq!(

@@ -20,9 +20,9 @@ pub(crate) fn snapshot_type(data_type: &str, collation: Option<&str>, dialect: D
     baseline::column_type(data_type, collation, dialect, flavour)
 }
 
-/// A snapshot's default in the op DSL.
-pub(crate) fn snapshot_default(text: &str, dialect: Dialect) -> DefaultValue {
-    baseline::default_value(text, dialect)
+/// A snapshot's default, of a column of type `ty`, in the op DSL.
+pub(crate) fn snapshot_default(text: &str, ty: &Type, dialect: Dialect) -> DefaultValue {
+    baseline::default_value(text, ty, dialect)
 }
 
 /// Refuses an expression of the current schema that a revision could not

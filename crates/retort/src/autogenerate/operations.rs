@@ -172,10 +172,11 @@ fn alter_column(
         .ok_or_else(|| AutogenerateError::Internal(format!("column {table}.{column} is not declared")))?;
     column_written_back(table, was, sides.dialect, sides.flavour)?;
     let mut alter = AlterColumn::new(table, column);
-    alter.existing_type(snapshot_type(&was.data_type, was.collation.as_deref(), sides.dialect, sides.flavour));
+    let existing_type = snapshot_type(&was.data_type, was.collation.as_deref(), sides.dialect, sides.flavour);
+    alter.existing_type(existing_type.clone());
     alter.existing_nullable(was.nullable);
     match &was.default {
-        Some(default) => alter.existing_default(snapshot_default(default, sides.dialect)),
+        Some(default) => alter.existing_default(snapshot_default(default, &existing_type, sides.dialect)),
         None => alter.existing_no_default(),
     };
     if was.data_type != now.data_type {

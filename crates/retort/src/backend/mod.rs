@@ -28,7 +28,8 @@ mod sqlite_introspect;
 use std::time::Duration;
 
 use crate::database_url::{DatabaseUrl, UrlError};
-use crate::history::{HistoryTable, HistoryWrite, Rendered, Value};
+use crate::history::{HistoryError, HistoryTable, Rendered, Value};
+pub use crate::work::{Row, StepWork, Unit};
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
@@ -45,35 +46,7 @@ pub use self::postgres::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteBackend;
 
-/// One unit of SQL sent to the database: a whole SQL script, one GO batch on
-/// SQL Server, or the SQL of one recorded operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unit {
-    /// The SQL text.
-    pub sql: String,
-    /// The 1-based line in the revision's source file where `sql` starts, when
-    /// the unit comes from an SQL file (so errors can point at the file).
-    pub first_line: Option<u32>,
-    /// A short label: "script", "batch 3", "operation 2 (execute)".
-    pub label: String,
-}
-
-impl Unit {
-    /// A unit of SQL that comes from no file (a fixture, a cleanup).
-    pub fn sql(sql: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { sql: sql.into(), first_line: None, label: label.into() }
-    }
-}
-
-/// One transactional revision's work: its SQL units and the history writes
-/// that commit with them.
-#[derive(Debug, Clone, Default)]
-pub struct StepWork {
-    pub units: Vec<Unit>,
-    pub writes: Vec<HistoryWrite>,
-}
-
-/// Hears each revision of [`Backend::run_steps`] commit.
+/// Hears each revision of a run of transactional revisions commit.
 pub struct Commits<'a> {
     /// Whether someone follows the run as it goes (a progress bar, log
     /// lines). A batching backend then makes the server report each commit
@@ -82,6 +55,15 @@ pub struct Commits<'a> {
     pub followed: bool,
     /// Called with the revision's index and its own duration.
     pub done: &'a mut dyn FnMut(usize, Duration),
+}
+
+/// What [`Backend::run_batched`] did with the revisions it was offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Batched {
+    /// How many revisions, from the first, it sent.
+    pub sent: usize,
+    /// How many of those committed, from the first.
+    pub committed: usize,
 }
 
 /// How a unit failed on the server.
@@ -126,6 +108,10 @@ pub enum BackendError {
         context: &'static str,
         message: String,
     },
+    /// The history tables cannot be made as configured, or hold a row
+    /// retort cannot read.
+    #[error(transparent)]
+    History(#[from] HistoryError),
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
     NotCompiled { backend: &'static str },
     /// A write, or a query that is not a plain read, asked of a session
@@ -164,13 +150,42 @@ impl RunError {
     }
 }
 
-/// One row a query returned, each column as a [`Value`].
-pub type Row = Vec<Value>;
+/// Rows for [`Backend::bulk_insert`]: one table's, every row with a value
+/// for each of `columns`, in that order.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkInsert<'a> {
+    /// The table's schema (`None`: the connection's default) and name, unquoted.
+    pub schema: Option<&'a str>,
+    pub table: &'a str,
+    /// Column names, unquoted.
+    pub columns: &'a [String],
+    /// Values in `db clone`'s portable forms: integers, flags, and text
+    /// (`YYYY-MM-DD[ HH:MM:SS[.f]][+hh:mm]` for dates and times, lowercase
+    /// hex for bytes).
+    pub rows: &'a [Row],
+    /// The table's identity column, when it has one (it is among
+    /// `columns`): its values are kept, and the identity goes on after them.
+    pub identity: Option<&'a str>,
+}
+
+/// Why [`Backend::bulk_insert`] did not load the rows.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BulkError {
+    /// The backend has no bulk load: insert with statements.
+    NotAvailable,
+    /// It has one, but not for these rows: a column type it does not send,
+    /// or a value not in its portable form (the reason names the column).
+    /// Nothing was written; insert these rows with statements.
+    Unsupported(String),
+    /// The load failed on the server; roll back the open transaction.
+    Failed(RunError),
+}
 
 /// A database the migrator can drive: its primitives and its dialect.
 ///
-/// The algorithm that composes them — begin, a revision's units, its
-/// history writes, commit — lives once, in `sequence.rs`; a backend only
+/// The order that composes them — begin, a revision's units, its history
+/// writes, commit — is decided once, in `framing.rs`; a backend only
 /// says how each primitive reaches its database. Implementations keep one
 /// session for the whole run: the lock is session-scoped on PostgreSQL and
 /// SQL Server.
@@ -230,23 +245,39 @@ pub trait Backend {
     /// Reads the schema from the catalog, leaving out the history tables.
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
 
-    /// Runs consecutive transactional revisions, each in its own transaction
-    /// with its history writes, telling `commits` as each one commits; stops at
-    /// the first failure, returning the index of the failed revision and
-    /// why. Revisions before it stay committed.
+    /// A capability: loads many rows into one table inside the open
+    /// transaction, faster than INSERT statements can (SQL Server's bulk
+    /// load, the protocol `bcp` uses), with what INSERTs guarantee: NULLs
+    /// kept, constraints checked, triggers fired, identity values kept. The
+    /// default has none; `db clone` falls back to statements when it is
+    /// [`NotAvailable`](BulkError::NotAvailable) or
+    /// [`Unsupported`](BulkError::Unsupported) for the rows. Returns how many
+    /// rows were loaded.
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        let _ = load;
+        Err(BulkError::NotAvailable)
+    }
+
+    /// Batching, a capability a backend may have: runs consecutive
+    /// transactional revisions faster than one at a time (PostgreSQL sends
+    /// many in one message), each still in its own transaction with its
+    /// history writes, and tells `commits` as each one commits (at once
+    /// when `commits.followed`). Returns how many of `steps`, from the
+    /// first, it sent and how many of those committed; the caller runs
+    /// those sent and not committed again on the plain path (which says
+    /// which revision failed and why), then offers the rest again. It must
+    /// give the plain path's answers: which revision failed, what stayed
+    /// committed, each revision's own time.
     ///
-    /// The default runs `sequence::run_step` for each. A
-    /// backend may override it only to execute the same work faster
-    /// (PostgreSQL sends many revisions in one message), with the same
-    /// answers: which revision failed, what stayed committed, each
-    /// revision's own time, and, when followed, `commits` told as each commits.
-    async fn run_steps(
+    /// The default sends nothing: every revision takes the plain path.
+    async fn run_batched(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
         commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        crate::sequence::run_each(self, steps, table, commits.done).await
+    ) -> Result<Batched, BackendError> {
+        let _ = (steps, table, commits);
+        Ok(Batched::default())
     }
 }
 
@@ -393,13 +424,16 @@ impl Backend for ReadOnlyBackend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         self.inner.introspect(history).await
     }
-    async fn run_steps(
+    async fn bulk_insert(&mut self, _load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        Err(BulkError::Failed(self.refuse("load rows").into()))
+    }
+    async fn run_batched(
         &mut self,
         _steps: &[StepWork],
         _table: &HistoryTable,
         _commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        Err((0, self.refuse("apply revisions").into()))
+    ) -> Result<Batched, BackendError> {
+        Err(self.refuse("apply revisions"))
     }
 }
 
@@ -460,12 +494,15 @@ impl Backend for AnyBackend {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         delegate!(self, b => b.introspect(history).await)
     }
-    async fn run_steps(
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        delegate!(self, b => b.bulk_insert(load).await)
+    }
+    async fn run_batched(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
         commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        delegate!(self, b => b.run_steps(steps, table, commits).await)
+    ) -> Result<Batched, BackendError> {
+        delegate!(self, b => b.run_batched(steps, table, commits).await)
     }
 }

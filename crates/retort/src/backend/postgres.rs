@@ -14,7 +14,8 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::split;
-use super::{Backend, BackendError, Commits, Row, RunError, StatementError, StepWork, Unit};
+use super::{Backend, BackendError, Batched, Commits, Row, RunError, StatementError, StepWork, Unit};
+use crate::framing::{self, Frame};
 use crate::database_url::{DatabaseUrl, UrlError};
 use crate::history::{self, HistoryTable, HistoryWrite, Placeholders, Rendered, Value, WriteContext};
 use crate::Dialect;
@@ -184,14 +185,14 @@ impl PostgresBackend {
         Ok(on)
     }
 
-    /// Sends revisions in ONE simple-query message:
-    /// `BEGIN; <clock>; <units>; EXECUTE <history writes>; COMMIT; [<notice>]`
-    /// per revision, after the `PREPARE`s of writes not named yet.
-    /// PostgreSQL runs the explicit transactions in order and, at the first
-    /// error, skips the rest of the message, rolling the failed one back.
-    /// Calls `done` as each revision's `COMMIT` completes (at once when
-    /// `followed`, else when the server sends it); returns how many
-    /// committed and, when the message stopped early, why.
+    /// Sends revisions in ONE simple-query message: each revision's frames
+    /// (`framing::revision`) as text, `BEGIN; <clock>; <units>; EXECUTE
+    /// <history writes>; COMMIT; [<notice>]`, after the `PREPARE`s of
+    /// writes not named yet. PostgreSQL runs the explicit transactions in
+    /// order and, at the first error, skips the rest of the message, rolling
+    /// the failed one back. Calls `done` as each revision's `COMMIT`
+    /// completes (at once when `followed`, else when the server sends it);
+    /// returns how many committed and, when the message stopped early, why.
     async fn send_batch(
         &mut self,
         steps: &[StepWork],
@@ -206,37 +207,47 @@ impl PostgresBackend {
         let mut prepare = String::new();
         let mut script = String::new();
         for step in steps {
-            script.push_str("BEGIN;\n");
-            script.push_str(START_CLOCK);
-            script.push_str(";\n");
-            for unit in &step.units {
-                script.push_str(&unit.sql);
-                // On its own line: a unit ending in a `--` comment must not
-                // swallow the separator.
-                script.push_str("\n;\n");
-            }
             // Each revision reports one labelled row, from the last statement
             // before its COMMIT, with its elapsed time. The label keeps a
             // revision's own SELECTs from being mistaken for it.
-            let mut writes: Vec<Rendered> = step
-                .writes
-                .iter()
-                .flat_map(|write| history::render_write(write, &cx, Placeholders::of(Dialect::Postgres)))
-                .collect();
-            let reports = matches!(step.writes.last(), Some(HistoryWrite::Log { .. }));
-            if let (true, Some(last)) = (reports, writes.last_mut()) {
-                last.sql.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
-            }
-            for write in writes {
-                script.push_str(&self.execute_named(write, &mut prepare));
-                script.push_str(";\n");
-            }
-            if !reports {
-                script.push_str(&format!("SELECT '{DONE_LABEL}', {elapsed};\n"));
-            }
-            script.push_str("COMMIT;\n");
-            if followed {
-                script.push_str(FLUSH);
+            let mut reported = false;
+            for frame in framing::revision(&step.units, &step.writes, true) {
+                match frame {
+                    Frame::Begin => script.push_str("BEGIN;\n"),
+                    Frame::Clock => {
+                        script.push_str(START_CLOCK);
+                        script.push_str(";\n");
+                    }
+                    Frame::Unit(_, unit) => {
+                        script.push_str(&unit.sql);
+                        // On its own line: a unit ending in a `--` comment must
+                        // not swallow the separator.
+                        script.push_str("\n;\n");
+                    }
+                    Frame::Writes(writes) => {
+                        let mut rendered: Vec<Rendered> = writes
+                            .iter()
+                            .flat_map(|write| history::render_write(write, &cx, Placeholders::of(Dialect::Postgres)))
+                            .collect();
+                        reported = matches!(writes.last(), Some(HistoryWrite::Log { .. }));
+                        if let (true, Some(last)) = (reported, rendered.last_mut()) {
+                            last.sql.push_str(&format!(" RETURNING '{DONE_LABEL}', execution_ms"));
+                        }
+                        for write in rendered {
+                            script.push_str(&self.execute_named(write, &mut prepare));
+                            script.push_str(";\n");
+                        }
+                    }
+                    Frame::Commit => {
+                        if !reported {
+                            script.push_str(&format!("SELECT '{DONE_LABEL}', {elapsed};\n"));
+                        }
+                        script.push_str("COMMIT;\n");
+                        if followed {
+                            script.push_str(FLUSH);
+                        }
+                    }
+                }
             }
         }
         let script = prepare + &script;
@@ -377,7 +388,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn begin(&mut self) -> Result<(), BackendError> {
-        let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+        let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { Dialect::Postgres.begin() };
         self.client.batch_execute(begin).await.map_err(pg_error("starting a transaction"))?;
         self.in_transaction = true;
         Ok(())
@@ -386,16 +397,17 @@ impl Backend for PostgresBackend {
     async fn commit(&mut self) -> Result<(), RunError> {
         self.in_transaction = false;
         // A deferred constraint fails here: the revision's fault, so a statement error.
-        self.client.batch_execute("COMMIT").await.map_err(|error| {
-            let unit = Unit::sql("COMMIT", "commit");
-            statement_failure(&unit, &split::split(Dialect::Postgres, "COMMIT"), 0, &error)
+        let commit = Dialect::Postgres.commit();
+        self.client.batch_execute(commit).await.map_err(|error| {
+            let unit = Unit::sql(commit, "commit");
+            statement_failure(&unit, &split::split(Dialect::Postgres, commit), 0, &error)
         })
     }
 
     async fn rollback(&mut self) {
         self.in_transaction = false;
         // A warning, not an error, when no transaction is open.
-        if let Err(error) = self.client.batch_execute("ROLLBACK").await {
+        if let Err(error) = self.client.batch_execute(Dialect::Postgres.rollback()).await {
             tracing::debug!(%error, "rolling back after a failure failed");
         }
     }
@@ -502,21 +514,20 @@ impl Backend for PostgresBackend {
     }
 
     /// Up to `MESSAGE_REVISIONS` revisions go in one message (see
-    /// `send_batch`). When a message stops early, the revisions it did not
-    /// commit run again one by one through the plain path, from the first
-    /// uncommitted one: PostgreSQL parses a whole message before running
-    /// any of it, so a syntax error in one revision stops the revisions
-    /// before it too, and only the plain path can say which revision,
-    /// statement and line failed, and keep the good ones before it.
-    async fn run_steps(
+    /// `send_batch`), message after message, until one stops early: then
+    /// the revisions of that message that did not commit are left to the
+    /// plain path. PostgreSQL parses a whole message before running any of
+    /// it, so a syntax error in one revision stops the revisions before it
+    /// too, and only the plain path can say which revision, statement and
+    /// line failed, and keep the good ones before it.
+    async fn run_batched(
         &mut self,
         steps: &[StepWork],
         table: &HistoryTable,
         commits: &mut Commits<'_>,
-    ) -> Result<(), (usize, RunError)> {
-        let batched = steps.len() > 1 && self.batches_allowed().await.map_err(|error| (0, error.into()))?;
-        if !batched {
-            return crate::sequence::run_each(self, steps, table, commits.done).await;
+    ) -> Result<Batched, BackendError> {
+        if steps.len() < 2 || !self.batches_allowed().await? {
+            return Ok(Batched::default());
         }
         // Bounded messages: a bounded amount of work the server finishes (or
         // rolls back) after a client dies.
@@ -525,22 +536,16 @@ impl Backend for PostgresBackend {
             let chunk = &steps[start..(start + MESSAGE_REVISIONS).min(steps.len())];
             let (committed, error) =
                 self.send_batch(chunk, table, commits.followed, &mut |index, elapsed| (commits.done)(start + index, elapsed)).await;
-            let Some(error) = error else {
-                start += chunk.len();
-                continue;
-            };
-            // The failed revision's transaction is aborted: end it, then run
-            // the rest of the message one revision at a time.
-            self.rollback().await;
-            self.forget_named().await;
-            tracing::debug!(%error, revision = start + committed, "a batched message stopped; running the rest one by one");
-            let from = start + committed;
-            crate::sequence::run_each(self, &chunk[committed..], table, &mut |index, elapsed| (commits.done)(from + index, elapsed))
-                .await
-                .map_err(|(index, error)| (from + index, error))?;
+            if let Some(error) = error {
+                // The failed revision's transaction is aborted: end it.
+                self.rollback().await;
+                self.forget_named().await;
+                tracing::debug!(%error, revision = start + committed, "a batched message stopped; running the rest one by one");
+                return Ok(Batched { sent: start + chunk.len(), committed: start + committed });
+            }
             start += chunk.len();
         }
-        Ok(())
+        Ok(Batched { sent: start, committed: start })
     }
 }
 

@@ -21,11 +21,7 @@ pub(crate) use retort_sql::line_at;
 
 impl From<Dialect> for retort_sql::Dialect {
     fn from(dialect: Dialect) -> Self {
-        match dialect {
-            Dialect::Sqlite => retort_sql::Dialect::Sqlite,
-            Dialect::Postgres => retort_sql::Dialect::Postgres,
-            Dialect::Mssql => retort_sql::Dialect::Mssql,
-        }
+        dialect.lexer()
     }
 }
 

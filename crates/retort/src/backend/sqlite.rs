@@ -185,7 +185,7 @@ impl SqliteBackend {
         if !self.conn.is_autocommit() {
             // The error that brought us here is what the user needs; a failed
             // rollback only means there was nothing left to roll back.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.execute_batch(Dialect::Sqlite.rollback());
         }
     }
 
@@ -317,7 +317,7 @@ impl Backend for SqliteBackend {
                 }));
             }
         }
-        self.conn.execute_batch("COMMIT").map_err(db_error("committing"))?;
+        self.conn.execute_batch(Dialect::Sqlite.commit()).map_err(db_error("committing"))?;
         self.restore_foreign_keys()?;
         Ok(())
     }

@@ -21,7 +21,7 @@ use crate::Dialect;
 /// are compared so, as SQL Server compares them).
 pub(crate) fn mentioned(definition: &str, dialect: Dialect) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    collect(definition, dialect.into(), super::default_schema(dialect), &mut names);
+    collect(definition, dialect.lexer(), super::default_schema(dialect), &mut names);
     names
 }
 

@@ -86,11 +86,7 @@ impl Baseline {
 
 /// The default schema's name, which `--schema` calls it by.
 pub fn default_schema(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "main",
-        Dialect::Postgres => "public",
-        Dialect::Mssql => "dbo",
-    }
+    dialect.default_schema()
 }
 
 /// Why no base revision can be planned.

@@ -161,10 +161,7 @@ fn triggers(snapshot: &SchemaSnapshot, extras: &Extras, dialect: Dialect, not_re
         if !reproducible(name, &definition, dialect, not_reproduced) {
             continue;
         }
-        let drop = match dialect {
-            Dialect::Postgres => format!("DROP TRIGGER {} ON {}", dialect.quote_ident(name), dialect.quote_ident(&trigger.table)),
-            Dialect::Mssql | Dialect::Sqlite => format!("DROP TRIGGER {}", dialect.quote_ident(name)),
-        };
+        let drop = dialect.drop_trigger(name, &trigger.table);
         objects.push(object(dialect, definition, drop));
     }
     objects

@@ -105,12 +105,7 @@ type Read = (SchemaSnapshot, Option<String>, SystemNames, Extras, Vec<NotReprodu
 
 async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dialect: Dialect) -> Result<Read, BackendError> {
     let snapshot = db.introspect(history).await?;
-    let version_sql = match dialect {
-        Dialect::Sqlite => "SELECT 'SQLite ' || sqlite_version() AS version",
-        Dialect::Postgres => "SELECT version() AS version",
-        Dialect::Mssql => "SELECT @@VERSION AS version",
-    };
-    let version = rows(db, version_sql)
+    let version = rows(db, dialect.version_query())
         .await?
         .first()
         .map(|row| text(row, 0))
@@ -138,7 +133,7 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
     extras.dependencies = dependencies(&rows(db, MSSQL_DEPENDENCIES).await?);
     for row in rows(db, ALIAS_TYPES).await? {
         let name = text(&row, 0);
-        let base = spelled(&text(&row, 1), int(&row, 2), int(&row, 3), int(&row, 4));
+        let base = crate::dialect::mssql_catalog_type(&text(&row, 1), int(&row, 2), int(&row, 3), int(&row, 4));
         let null = if int(&row, 5) == 1 { "NULL" } else { "NOT NULL" };
         extras.types.push((name.clone(), format!("CREATE TYPE {} FROM {base} {null}", dialect.quote_ident(&name))));
     }
@@ -229,19 +224,6 @@ fn unseen(snapshot: &SchemaSnapshot, listed: &[Row]) -> Vec<NotReproduced> {
             )
         })
         .collect()
-}
-
-/// A SQL Server base type with its length, as DDL spells it (the catalog
-/// counts `nvarchar` lengths in bytes).
-fn spelled(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
-    let length = |per_char: i64| if max_length == -1 { "max".to_owned() } else { (max_length / per_char).to_string() };
-    match name {
-        "nvarchar" | "nchar" => format!("{name}({})", length(2)),
-        "varchar" | "char" | "varbinary" | "binary" => format!("{name}({})", length(1)),
-        "decimal" | "numeric" => format!("{name}({precision},{scale})"),
-        "datetime2" | "datetimeoffset" | "time" => format!("{name}({scale})"),
-        other => other.to_owned(),
-    }
 }
 
 /// The rows of a catalog query (none when what it reads is missing).

@@ -176,7 +176,7 @@ fn convert_column(table: &str, source: &schema::Column, cx: &Context<'_>, rename
     }
     let mut column = op::Column::new(source.name.clone(), ty);
     column.nullable = source.nullable;
-    column.default = default.map(|text| default_value(text, cx.dialect));
+    column.default = default.map(|text| default_value(text, &column.ty, cx.dialect));
     if let Some(identity) = &source.identity {
         column.identity = true;
         let start = (identity.seed.unwrap_or(1), identity.increment.unwrap_or(1));

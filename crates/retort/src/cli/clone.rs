@@ -119,6 +119,7 @@ pub fn clone(migrations: &'static Migrations, project: &Project, args: CloneArgs
             batch_rows: args.batch_size,
             history: HistoryTable { schema: args.history_schema.clone(), name: args.history_table.clone() },
             allow_remote: args.allow_remote,
+            bulk_load: true,
         };
         if !quiet {
             eprintln!("retort: cloning into {} (masked as {})", options.destination, path.display());

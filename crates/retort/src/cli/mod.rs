@@ -294,10 +294,9 @@ pub(crate) fn parse_name(text: &str) -> Result<String, String> {
 /// every command alike (`current` and `history` would otherwise accept it
 /// and read nothing).
 fn history_schema_error(schema: Option<&str>, dialect: crate::Dialect) -> Option<String> {
-    let schema = schema.filter(|_| dialect == crate::Dialect::Sqlite)?;
-    Some(format!(
-        "SQLite has no schemas, so the history cannot go in `{schema}`: drop --history-schema for SQLite databases"
-    ))
+    let schema = schema?;
+    let reason = dialect.create_schema(schema).err()?;
+    Some(format!("{reason}, so the history cannot go in `{schema}`: drop --history-schema for this database"))
 }
 
 fn parse_flavour(text: &str) -> Result<crate::Flavour, String> {

@@ -1,20 +1,32 @@
 //! Moving the rows: pages read from the source in key order, masked in
-//! memory, and inserted into the destination with bound parameters, one
-//! transaction per table; then the deferred keys of cycles are set, and the
-//! destination's identities and sequences moved past the copied ids.
+//! memory, and written to the destination one transaction per table — by
+//! its bulk load where it has one (SQL Server), else, and for the rest of a
+//! table whose rows it cannot bulk-load, by INSERTs with bound parameters;
+//! then the deferred keys of cycles are set, foreign keys checked where
+//! the destination did not, and the destination's identities and sequences
+//! moved past the copied ids.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use super::error::{scrub, CloneError};
 use super::masker::{MaskError, Masker};
-use super::plan::{ClonePlan, ColumnPlan, TablePlan};
+use super::plan::{ClonePlan, ColumnPlan, Link, TablePlan};
 use super::query::{self, Cell};
 use super::strategy::Rule;
 use super::subset::Selection;
 use super::{CloneProgress, TableReport};
 use crate::history::{Rendered, Value};
-use crate::{Backend, Dialect, RunError, Unit};
+use crate::{Backend, BulkError, BulkInsert, Dialect, Flavour, RunError, Unit};
+
+/// How the destination is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Writes {
+    /// Rows per read of the source and per write of the destination.
+    pub batch: usize,
+    /// Whether to try the destination's bulk load first.
+    pub bulk_load: bool,
+}
 
 /// Copies every planned table, parents first.
 pub(crate) async fn copy_tables<S: Backend, D: Backend>(
@@ -23,7 +35,7 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     plan: &ClonePlan,
     selection: &Selection,
     masker: &mut Masker,
-    batch: usize,
+    writes: Writes,
     progress: &mut dyn FnMut(&CloneProgress),
 ) -> Result<Vec<TableReport>, CloneError> {
     clear(dest, plan).await?;
@@ -37,6 +49,7 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
     let rows_total: u64 = totals.iter().sum();
     let mut rows_done = 0u64;
     let mut reports = Vec::with_capacity(plan.tables.len());
+    let mut bulk_loaded = Vec::new();
     for (index, table) in plan.tables.iter().enumerate() {
         let started = Instant::now();
         let mut notify = |done: u64| {
@@ -49,8 +62,11 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
             })
         };
         notify(0);
-        let copied = copy_table(source, dest, table, selection[index].as_ref(), masker, batch, &mut notify).await?;
+        let (copied, loaded) = copy_table(source, dest, table, selection[index].as_ref(), masker, writes, &mut notify).await?;
         rows_done += copied;
+        if loaded {
+            bulk_loaded.push(index);
+        }
         reports.push(TableReport {
             table: table.key.clone(),
             rows: copied,
@@ -63,15 +79,16 @@ pub(crate) async fn copy_tables<S: Backend, D: Backend>(
                 })
                 .collect(),
             whole: selection[index].is_none(),
+            bulk_loaded: loaded,
             elapsed: started.elapsed(),
         });
     }
     for (index, table) in plan.tables.iter().enumerate() {
         if !table.deferred.is_empty() {
-            set_deferred(source, dest, table, selection[index].as_ref(), masker, batch).await?;
+            set_deferred(source, dest, table, selection[index].as_ref(), masker, writes.batch).await?;
         }
     }
-    after_copy(dest, plan).await?;
+    after_copy(dest, plan, &bulk_loaded).await?;
     Ok(reports)
 }
 
@@ -207,18 +224,18 @@ impl<'a> Pager<'a> {
             let positions: Vec<String> = read
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| super::kind::orderable(dialect, &c.source_type, c.source_kind))
+                .filter(|(_, c)| dialect.orderable(&c.source_type, c.source_kind))
                 .map(|(at, _)| (at + 1).to_string())
                 .collect();
             let order = if positions.is_empty() { "(SELECT NULL)".to_owned() } else { positions.join(", ") };
             let offset = (self.pages * self.batch) as u64;
-            format!("{select} ORDER BY {order}{}", query::page(dialect, offset, self.batch as u64))
+            format!("{select} ORDER BY {order}{}", dialect.page(offset, self.batch as u64))
         } else {
             let condition = match &self.last {
                 Some(last) => query::after(dialect, &key, last, &mut values),
                 None => String::new(),
             };
-            format!("{select}{condition}{}{}", query::order_by(dialect, &key), query::limit(dialect, self.batch as u64))
+            format!("{select}{condition}{}{}", query::order_by(dialect, &key), dialect.limit(self.batch as u64))
         };
         let rows = source
             .query(&sql, &values)
@@ -315,6 +332,7 @@ fn key_bytes(values: &[Value]) -> Vec<u8> {
 struct Inserts<'a> {
     table: &'a TablePlan,
     dialect: Dialect,
+    flavour: Flavour,
     /// Positions (in the table's columns) of the columns inserted, in the
     /// order a page row holds them.
     columns: Vec<usize>,
@@ -327,14 +345,30 @@ struct Inserts<'a> {
 type Shape = (Vec<bool>, Vec<Value>, usize);
 
 impl<'a> Inserts<'a> {
-    fn new(table: &'a TablePlan, dialect: Dialect, columns: Vec<usize>) -> Self {
-        Inserts { table, dialect, columns, cache: HashMap::new() }
+    fn new(table: &'a TablePlan, dialect: Dialect, flavour: Flavour, columns: Vec<usize>) -> Self {
+        Inserts { table, dialect, flavour, columns, cache: HashMap::new() }
     }
 
-    /// The statements that insert a page of rows, masked.
-    fn page(&mut self, masker: &mut Masker, rows: &[Vec<Value>]) -> Result<Vec<Rendered>, CloneError> {
+    /// A page's rows as the destination takes them: masked, and deferred
+    /// keys NULL (to be set later).
+    fn masked(&self, masker: &mut Masker, rows: &[Vec<Value>]) -> Result<Vec<Vec<Value>>, CloneError> {
+        let columns = &self.columns;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(columns.len());
+            for at in 0..columns.len() {
+                let deferred = self.table.deferred.contains(&columns[at]);
+                values.push(if deferred { Value::Null } else { masked(masker, self.table, columns, row, at)? });
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    /// The statements that insert rows already [`masked`](Self::masked).
+    fn statements(&mut self, rows: Vec<Vec<Value>>) -> Vec<Rendered> {
         let mut rendered = Vec::new();
-        for (nulls, values, count) in self.shapes(masker, rows)? {
+        for (nulls, values, count) in shapes(rows) {
             let width = nulls.iter().filter(|null| !**null).count();
             let per_statement = rows_per_insert(self.dialect, width);
             let mut values = values.into_iter();
@@ -346,46 +380,39 @@ impl<'a> Inserts<'a> {
                 rendered.push(Rendered { sql, values: values.by_ref().take(rows * width).collect() });
             }
         }
-        Ok(rendered)
-    }
-
-    /// A page's rows, masked (deferred keys NULL, to be set later) and
-    /// grouped by shape in the order each shape first appears.
-    fn shapes(&self, masker: &mut Masker, rows: &[Vec<Value>]) -> Result<Vec<Shape>, CloneError> {
-        let columns = &self.columns;
-        let mut shapes: Vec<Shape> = Vec::new();
-        for row in rows {
-            let mut values = Vec::with_capacity(columns.len());
-            for at in 0..columns.len() {
-                let deferred = self.table.deferred.contains(&columns[at]);
-                values.push(if deferred { Value::Null } else { masked(masker, self.table, columns, row, at)? });
-            }
-            let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
-            let bound = values.into_iter().filter(|v| *v != Value::Null);
-            match shapes.iter_mut().find(|(shape, _, _)| *shape == nulls) {
-                Some((_, all, count)) => {
-                    all.extend(bound);
-                    *count += 1;
-                }
-                None => shapes.push((nulls, bound.collect(), 1)),
-            }
-        }
-        Ok(shapes)
+        rendered
     }
 
     /// The statement that inserts `rows` rows of the shape `nulls`.
     fn sql(&mut self, nulls: &[bool], rows: usize) -> String {
-        let Inserts { table, dialect, columns, cache } = self;
+        let Inserts { table, dialect, flavour, columns, cache } = self;
         cache
             .entry((nulls.to_vec(), rows))
-            .or_insert_with(|| insert_sql(table, *dialect, columns, nulls, rows))
+            .or_insert_with(|| insert_sql(table, *dialect, *flavour, columns, nulls, rows))
             .clone()
     }
 }
 
+/// Rows grouped by shape, in the order each shape first appears.
+fn shapes(rows: Vec<Vec<Value>>) -> Vec<Shape> {
+    let mut shapes: Vec<Shape> = Vec::new();
+    for values in rows {
+        let nulls: Vec<bool> = values.iter().map(|v| *v == Value::Null).collect();
+        let bound = values.into_iter().filter(|v| *v != Value::Null);
+        match shapes.iter_mut().find(|(shape, _, _)| *shape == nulls) {
+            Some((_, all, count)) => {
+                all.extend(bound);
+                *count += 1;
+            }
+            None => shapes.push((nulls, bound.collect(), 1)),
+        }
+    }
+    shapes
+}
+
 /// An INSERT of `rows` rows into `table`'s `columns`, each value a
 /// parameter except those `nulls` marks, which are `NULL`.
-fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[bool], rows: usize) -> String {
+fn insert_sql(table: &TablePlan, dialect: Dialect, flavour: Flavour, columns: &[usize], nulls: &[bool], rows: usize) -> String {
     let names: Vec<String> = columns.iter().map(|&c| dialect.quote_ident(&table.columns[c].dest_name)).collect();
     let target = table.dest.quoted(dialect);
     let overriding = if dialect == Dialect::Postgres && table.has_identity { " OVERRIDING SYSTEM VALUE" } else { "" };
@@ -401,7 +428,7 @@ fn insert_sql(table: &TablePlan, dialect: Dialect, columns: &[usize], nulls: &[b
                     }
                     n += 1;
                     let column = &table.columns[c];
-                    super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &query::parameter(dialect, n))
+                    super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &dialect.placeholder(n))
                 })
                 .collect();
             format!("({})", values.join(", "))
@@ -422,34 +449,67 @@ fn rows_per_insert(dialect: Dialect, width: usize) -> usize {
 }
 
 /// Copies one table's rows (those in `keys`, or all) in one transaction,
-/// and returns how many.
+/// and returns how many, and whether the destination bulk-loaded them.
+///
+/// Pages go to the destination's bulk load until it says it cannot take
+/// them (a column type, a value, or no bulk load at all): it has written
+/// nothing then, and that page and the rest of the table go in as INSERT
+/// statements, said once per table. A failure rolls the table back.
 async fn copy_table<S: Backend, D: Backend>(
     source: &mut S,
     dest: &mut D,
     table: &TablePlan,
     keys: Option<&BTreeSet<Vec<Cell>>>,
     masker: &mut Masker,
-    batch: usize,
+    writes: Writes,
     notify: &mut dyn FnMut(u64),
-) -> Result<u64, CloneError> {
+) -> Result<(u64, bool), CloneError> {
     let dialect = dest.dialect();
     let all: Vec<usize> = (0..table.columns.len()).collect();
-    let mut pager = Pager::new(table, all, keys, batch);
-    let mut inserts = Inserts::new(table, dialect, pager.columns.clone());
-    // SQL Server refuses explicit identity values unless asked for them.
-    let identity_insert = dialect == Dialect::Mssql && table.has_identity;
+    let mut pager = Pager::new(table, all, keys, writes.batch);
+    let flavour = dest.flavour().await.map_err(|error| write_error(&table.key, error.into()))?;
+    let mut inserts = Inserts::new(table, dialect, flavour, pager.columns.clone());
+    let names: Vec<String> = pager.columns.iter().map(|&c| table.columns[c].dest_name.clone()).collect();
     dest.begin().await.map_err(|error| write_error(&table.key, error.into()))?;
     let result = async {
-        if identity_insert {
-            set_identity_insert(dest, table, "ON").await?;
-        }
         let mut copied = 0u64;
+        let mut loading = writes.bulk_load;
+        let mut loaded = false;
+        // SQL Server refuses explicit identity values in INSERTs unless asked for them.
+        let mut identity_insert = false;
         while let Some(rows) = pager.next(source).await? {
             if rows.is_empty() {
                 break;
             }
-            let rendered = inserts.page(masker, &rows)?;
-            dest.execute_bound(&rendered).await.map_err(|error| write_error(&table.key, error))?;
+            let values = inserts.masked(masker, &rows)?;
+            if loading {
+                let load = BulkInsert {
+                    schema: table.dest.schema.as_deref(),
+                    table: &table.dest.name,
+                    columns: &names,
+                    rows: &values,
+                    identity: table.identity_columns.first().filter(|_| table.has_identity).map(String::as_str),
+                };
+                match dest.bulk_insert(&load).await {
+                    Ok(_) => {
+                        loaded = true;
+                        copied += rows.len() as u64;
+                        notify(copied);
+                        continue;
+                    }
+                    Err(BulkError::NotAvailable) => {}
+                    Err(BulkError::Unsupported(reason)) => {
+                        tracing::warn!("{}: not bulk-loaded ({reason}); its rows go in as INSERT statements", table.key);
+                    }
+                    Err(BulkError::Failed(error)) => return Err(write_error(&table.key, error)),
+                }
+                loading = false;
+            }
+            if dialect == Dialect::Mssql && table.has_identity && !identity_insert {
+                set_identity_insert(dest, table, "ON").await?;
+                identity_insert = true;
+            }
+            dest.execute_bound(&inserts.statements(values)).await.map_err(|error| write_error(&table.key, error))?;
             copied += rows.len() as u64;
             notify(copied);
         }
@@ -457,7 +517,7 @@ async fn copy_table<S: Backend, D: Backend>(
             set_identity_insert(dest, table, "OFF").await?;
         }
         dest.commit().await.map_err(|error| write_error(&table.key, error))?;
-        Ok(copied)
+        Ok((copied, loaded))
     }
     .await;
     if result.is_err() {
@@ -490,6 +550,7 @@ async fn set_deferred<S: Backend, D: Backend>(
         )));
     }
     let dialect = dest.dialect();
+    let flavour = dest.flavour().await.map_err(|error| write_error(&table.key, error.into()))?;
     let mut pager = Pager::new(table, table.deferred.clone(), keys, batch);
     let columns = pager.columns.clone();
     let key_len = table.primary_key.len();
@@ -512,8 +573,8 @@ async fn set_deferred<S: Backend, D: Backend>(
                         continue;
                     }
                     values.push(value);
-                    let p = query::parameter(dialect, values.len());
-                    sets.push(format!("{name} = {}", super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)));
+                    let p = dialect.placeholder(values.len());
+                    sets.push(format!("{name} = {}", super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)));
                 }
                 if sets.is_empty() {
                     continue;
@@ -522,11 +583,11 @@ async fn set_deferred<S: Backend, D: Backend>(
                 for at in 0..key_len {
                     values.push(masked(masker, table, &columns, row, at)?);
                     let column = &table.columns[columns[at]];
-                    let p = query::parameter(dialect, values.len());
+                    let p = dialect.placeholder(values.len());
                     wheres.push(format!(
                         "{} = {}",
                         dialect.quote_ident(&column.dest_name),
-                        super::kind::placeholder(dialect, column.dest_kind, &column.dest_type, &p)
+                        super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)
                     ));
                 }
                 let sql = format!("UPDATE {target} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));
@@ -544,8 +605,10 @@ async fn set_deferred<S: Backend, D: Backend>(
 }
 
 /// Moves PostgreSQL's sequences past the copied ids (SQL Server and SQLite
-/// do it as ids are inserted), and checks SQLite's foreign keys.
-async fn after_copy<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), CloneError> {
+/// do it as ids are inserted), and checks SQLite's foreign keys, and those
+/// of the tables Babelfish bulk-loaded (`bulk_loaded`: their positions),
+/// which its bulk load does not check.
+async fn after_copy<D: Backend>(dest: &mut D, plan: &ClonePlan, bulk_loaded: &[usize]) -> Result<(), CloneError> {
     let dialect = dest.dialect();
     let failed = |table: &str| {
         let table = table.to_owned();
@@ -579,9 +642,50 @@ async fn after_copy<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), Cl
                 });
             }
         }
-        Dialect::Mssql => {}
+        Dialect::Mssql => {
+            if bulk_loaded.is_empty() || dest.flavour().await.map_err(failed("the destination"))? != Flavour::Babelfish {
+                return Ok(());
+            }
+            for link in plan.links.iter().filter(|link| bulk_loaded.contains(&link.child)) {
+                let child = &plan.tables[link.child];
+                let rows = dest.query(&dangling_sql(plan, link), &[]).await.map_err(failed(&child.key))?;
+                if !rows.unwrap_or_default().is_empty() {
+                    return Err(CloneError::Copy {
+                        table: child.key.clone(),
+                        message: format!(
+                            "rows reference rows of {} that were not copied (the foreign key check after the bulk \
+                             load failed)",
+                            plan.tables[link.parent].key
+                        ),
+                    });
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// A query that returns a row when a row of `link`'s child references no
+/// row of its parent (a reference with a NULL column references nothing).
+fn dangling_sql(plan: &ClonePlan, link: &Link) -> String {
+    let d = Dialect::Mssql;
+    let (child, parent) = (&plan.tables[link.child], &plan.tables[link.parent]);
+    let column = |table: &TablePlan, at: usize| d.quote_ident(&table.columns[at].dest_name);
+    let not_null: Vec<String> =
+        link.child_columns.iter().map(|&c| format!("c.{} IS NOT NULL", column(child, c))).collect();
+    let equal: Vec<String> = link
+        .child_columns
+        .iter()
+        .zip(&link.parent_columns)
+        .map(|(&c, &p)| format!("p.{} = c.{}", column(parent, p), column(child, c)))
+        .collect();
+    format!(
+        "SELECT TOP 1 1 AS dangling FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+        child.dest.quoted(d),
+        not_null.join(" AND "),
+        parent.dest.quoted(d),
+        equal.join(" AND ")
+    )
 }
 
 /// A destination failure, without the values servers quote.
@@ -637,12 +741,12 @@ mod tests {
     #[test]
     fn insert_sql_writes_nulls_inline_and_numbers_parameters_across_rows() {
         assert_eq!(
-            insert_sql(&todos(), Dialect::Postgres, &[0, 1, 2], &[false, true, false], 2),
+            insert_sql(&todos(), Dialect::Postgres, Flavour::Standard, &[0, 1, 2], &[false, true, false], 2),
             "INSERT INTO \"todos\" (\"id\", \"title\", \"due\") OVERRIDING SYSTEM VALUE VALUES \
              ($1, NULL, CAST($2 AS date)), ($3, NULL, CAST($4 AS date))"
         );
         assert_eq!(
-            insert_sql(&todos(), Dialect::Mssql, &[0, 1], &[false, false], 1),
+            insert_sql(&todos(), Dialect::Mssql, Flavour::Standard, &[0, 1], &[false, false], 1),
             "INSERT INTO [todos] ([id], [title]) VALUES (@P1, @P2)"
         );
     }
@@ -659,7 +763,7 @@ mod tests {
     fn page_groups_rows_by_shape_and_leaves_deferred_keys_null() {
         let mut table = todos();
         table.deferred = vec![2];
-        let mut inserts = Inserts::new(&table, Dialect::Sqlite, vec![0, 1, 2]);
+        let mut inserts = Inserts::new(&table, Dialect::Sqlite, Flavour::Standard, vec![0, 1, 2]);
         let mut masker = Masker::new(&MaskKey::new("key-for-the-copy-tests-0123").unwrap(), []);
         let text = |t: &str| Value::Text(t.to_owned());
         let rows = vec![
@@ -667,7 +771,8 @@ mod tests {
             vec![Value::Int(2), Value::Null, text("2026-01-02")],
             vec![Value::Int(3), text("c"), Value::Null],
         ];
-        let rendered = inserts.page(&mut masker, &rows).unwrap();
+        let masked = inserts.masked(&mut masker, &rows).unwrap();
+        let rendered = inserts.statements(masked);
         let described: Vec<(&str, &[Value])> = rendered.iter().map(|r| (r.sql.as_str(), r.values.as_slice())).collect();
         assert_eq!(
             described,

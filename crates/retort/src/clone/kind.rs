@@ -10,47 +10,10 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::dialect::Kind;
 use crate::history::Value;
 use crate::schema::UserType;
-use crate::Dialect;
-
-/// The portable kinds of column a copy knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Integer,
-    Bool,
-    Decimal,
-    Float,
-    Text,
-    Binary,
-    Date,
-    Time,
-    /// A date and time without a zone.
-    Timestamp,
-    /// A date and time with a zone or offset.
-    TimestampTz,
-    Uuid,
-    Json,
-    /// Anything else (enums, arrays, XML…): read as text and cast back to the
-    /// same type, which works between two databases of one dialect.
-    Other,
-}
-
-impl Kind {
-    /// Whether the kind holds text a person may have written (the masking
-    /// strategies that make up text apply to it).
-    pub fn is_textual(self) -> bool {
-        matches!(self, Kind::Text | Kind::Other | Kind::Json | Kind::Uuid)
-    }
-
-    pub fn is_numeric(self) -> bool {
-        matches!(self, Kind::Integer | Kind::Decimal | Kind::Float)
-    }
-
-    pub fn is_temporal(self) -> bool {
-        matches!(self, Kind::Date | Kind::Timestamp | Kind::TimestampTz)
-    }
-}
+use crate::{Dialect, Flavour};
 
 /// The kind of a column of `data_type` (as introspection spells it), looking
 /// through PostgreSQL domains and SQL Server alias types.
@@ -64,72 +27,7 @@ pub fn kind_of(dialect: Dialect, data_type: &str, types: &BTreeMap<String, UserT
             _ => Kind::Other,
         };
     }
-    let base = lower.split('(').next().unwrap_or("").trim();
-    match dialect {
-        Dialect::Sqlite => sqlite_kind(base),
-        Dialect::Postgres => match base {
-            "smallint" | "integer" | "bigint" | "int" | "int2" | "int4" | "int8" | "smallserial" | "serial"
-            | "bigserial" => Kind::Integer,
-            "boolean" | "bool" => Kind::Bool,
-            "numeric" | "decimal" | "money" => Kind::Decimal,
-            "real" | "double precision" | "float4" | "float8" => Kind::Float,
-            "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" | "citext" | "name" => Kind::Text,
-            "bytea" => Kind::Binary,
-            "date" => Kind::Date,
-            "time" | "time without time zone" | "time with time zone" | "timetz" => Kind::Time,
-            "timestamp" | "timestamp without time zone" => Kind::Timestamp,
-            "timestamp with time zone" | "timestamptz" => Kind::TimestampTz,
-            "uuid" => Kind::Uuid,
-            "json" | "jsonb" => Kind::Json,
-            _ => Kind::Other,
-        },
-        Dialect::Mssql => match base {
-            "tinyint" | "smallint" | "int" | "bigint" => Kind::Integer,
-            "bit" => Kind::Bool,
-            "decimal" | "numeric" | "money" | "smallmoney" => Kind::Decimal,
-            "float" | "real" => Kind::Float,
-            "nvarchar" | "varchar" | "nchar" | "char" | "ntext" | "text" | "sysname" => Kind::Text,
-            "varbinary" | "binary" | "image" => Kind::Binary,
-            "date" => Kind::Date,
-            "time" => Kind::Time,
-            "datetime" | "datetime2" | "smalldatetime" => Kind::Timestamp,
-            "datetimeoffset" => Kind::TimestampTz,
-            "uniqueidentifier" => Kind::Uuid,
-            _ => Kind::Other,
-        },
-    }
-}
-
-/// SQLite's declared types follow its affinity rules, with the names the
-/// op renderer and common ORMs write read first.
-fn sqlite_kind(base: &str) -> Kind {
-    match base {
-        "boolean" | "bool" => return Kind::Bool,
-        "date" => return Kind::Date,
-        "time" => return Kind::Time,
-        "datetime" | "timestamp" => return Kind::Timestamp,
-        "timestamptz" | "datetimeoffset" => return Kind::TimestampTz,
-        "uuid" | "uniqueidentifier" => return Kind::Uuid,
-        "json" | "jsonb" => return Kind::Json,
-        _ => {}
-    }
-    if base.contains("int") {
-        Kind::Integer
-    } else if base.contains("char") || base.contains("clob") || base.contains("text") {
-        Kind::Text
-    } else if base.contains("blob") || base.contains("binary") || base.is_empty() {
-        if base.is_empty() {
-            Kind::Other
-        } else {
-            Kind::Binary
-        }
-    } else if base.contains("real") || base.contains("floa") || base.contains("doub") {
-        Kind::Float
-    } else if base.contains("dec") || base.contains("num") {
-        Kind::Decimal
-    } else {
-        Kind::Other
-    }
+    dialect.value_kind(lower.split('(').next().unwrap_or("").trim())
 }
 
 /// The most characters a column of `data_type` holds, when it says
@@ -146,38 +44,7 @@ pub fn max_chars(data_type: &str) -> Option<usize> {
 /// The source `SELECT` expression of a column: the quoted column, rendered
 /// in the kind's canonical form where the dialect's own would differ.
 pub fn select_expr(dialect: Dialect, column: &str, kind: Kind) -> String {
-    let c = dialect.quote_ident(column);
-    match dialect {
-        // SQLite hands back what it stores; blobs come back as hex.
-        Dialect::Sqlite => c,
-        Dialect::Postgres => match kind {
-            Kind::Integer | Kind::Bool => c,
-            Kind::Binary => format!("encode({c}, 'hex')"),
-            Kind::Date => format!("to_char({c}, 'YYYY-MM-DD')"),
-            Kind::Timestamp => format!("to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US')"),
-            Kind::TimestampTz => format!("to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00'"),
-            _ => format!("CAST({c} AS text)"),
-        },
-        Dialect::Mssql => match kind {
-            Kind::Integer | Kind::Bool | Kind::Text => c,
-            Kind::Binary => format!("CONVERT(varchar(max), {c}, 2)"),
-            Kind::Date => format!("CONVERT(nvarchar(10), {c}, 23)"),
-            // Babelfish ignores the style of datetime2 and gives this form anyway.
-            Kind::Timestamp => format!("CONVERT(nvarchar(27), CAST({c} AS datetime2(7)), 121)"),
-            Kind::Float => format!("CAST({c} AS float)"),
-            Kind::Decimal => format!("CAST({c} AS nvarchar(60))"),
-            Kind::Time | Kind::TimestampTz | Kind::Uuid => format!("CAST({c} AS nvarchar(48))"),
-            Kind::Json | Kind::Other => format!("CAST({c} AS nvarchar(max))"),
-        },
-    }
-}
-
-/// Whether a column of `kind` can be ordered on SQL Server (pagination of
-/// tables without a primary key orders by every column it can).
-pub fn orderable(dialect: Dialect, data_type: &str, kind: Kind) -> bool {
-    let lower = data_type.to_ascii_lowercase();
-    !(dialect == Dialect::Mssql && (matches!(lower.as_str(), "ntext" | "text" | "image" | "xml") || kind == Kind::Other))
-        && !(dialect == Dialect::Postgres && matches!(kind, Kind::Json | Kind::Other))
+    dialect.select_canonical(dialect.quote_ident(column), kind)
 }
 
 /// The value in its canonical form for its kind: integers as integers,
@@ -240,23 +107,13 @@ fn trim_fraction(text: &str) -> String {
 }
 
 /// The placeholder `ph` as the destination should read it for a column of
-/// `kind` and `data_type`: cast where the server does not convert a text
-/// parameter into the column's type by itself.
-pub fn placeholder(dialect: Dialect, kind: Kind, data_type: &str, ph: &str) -> String {
-    match (dialect, kind) {
-        (_, Kind::Integer | Kind::Bool) => ph.to_owned(),
-        (Dialect::Sqlite, Kind::Binary) => format!("unhex({ph})"),
-        (Dialect::Sqlite, _) => ph.to_owned(),
-        (Dialect::Postgres, Kind::Text) => ph.to_owned(),
-        (Dialect::Postgres, Kind::Binary) => format!("decode({ph}, 'hex')"),
-        (Dialect::Postgres, _) => format!("CAST({ph} AS {data_type})"),
-        (Dialect::Mssql, Kind::Text) => ph.to_owned(),
-        (Dialect::Mssql, Kind::Binary) => format!("CONVERT(varbinary(max), {ph}, 2)"),
-        // Through datetime2, which reads six or seven fractional digits that
-        // `datetime` refuses.
-        (Dialect::Mssql, Kind::Timestamp) => format!("CAST({ph} AS datetime2(7))"),
-        (Dialect::Mssql, Kind::Json) => format!("CAST({ph} AS nvarchar(max))"),
-        (Dialect::Mssql, _) => format!("CAST({ph} AS {data_type})"),
+/// `kind` and `data_type` (`cast_parameter` of the dialect), whose flavour is
+/// known: Babelfish ignores `CONVERT`'s style and would store the hex
+/// digits' own bytes, so there bytes are decoded with its `decode`.
+pub fn write_placeholder(dialect: Dialect, flavour: Flavour, kind: Kind, data_type: &str, ph: &str) -> String {
+    match (dialect, flavour, kind) {
+        (Dialect::Mssql, Flavour::Babelfish, Kind::Binary) => format!("decode({ph}, 'hex')"),
+        _ => dialect.cast_parameter(kind, data_type, ph),
     }
 }
 
@@ -310,9 +167,14 @@ mod tests {
 
     #[test]
     fn placeholder_casts_only_where_the_server_needs_it() {
-        assert_eq!(placeholder(Dialect::Postgres, Kind::Text, "character varying(10)", "$1"), "$1");
-        assert_eq!(placeholder(Dialect::Postgres, Kind::Timestamp, "timestamp without time zone", "$1"), "CAST($1 AS timestamp without time zone)");
-        assert_eq!(placeholder(Dialect::Mssql, Kind::Binary, "varbinary(32)", "@P1"), "CONVERT(varbinary(max), @P1, 2)");
-        assert_eq!(placeholder(Dialect::Sqlite, Kind::Binary, "BLOB", "?1"), "unhex(?1)");
+        assert_eq!(Dialect::Postgres.cast_parameter(Kind::Text, "character varying(10)", "$1"), "$1");
+        assert_eq!(Dialect::Postgres.cast_parameter(Kind::Timestamp, "timestamp without time zone", "$1"), "CAST($1 AS timestamp without time zone)");
+        assert_eq!(Dialect::Mssql.cast_parameter(Kind::Binary, "varbinary(32)", "@P1"), "CONVERT(varbinary(max), @P1, 2)");
+        assert_eq!(Dialect::Sqlite.cast_parameter(Kind::Binary, "BLOB", "?1"), "unhex(?1)");
+        assert_eq!(write_placeholder(Dialect::Mssql, Flavour::Babelfish, Kind::Binary, "varbinary(32)", "@P1"), "decode(@P1, 'hex')");
+        assert_eq!(
+            write_placeholder(Dialect::Mssql, Flavour::Standard, Kind::Binary, "varbinary(32)", "@P1"),
+            "CONVERT(varbinary(max), @P1, 2)"
+        );
     }
 }

@@ -57,8 +57,12 @@ use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
 use crate::{Backend, DatabaseUrl, Dialect, Migrations, Migrator, Target};
 
-/// How many rows one read of the source and one write of the destination carry.
-pub const DEFAULT_BATCH_ROWS: usize = 1000;
+/// How many rows one read of the source and one write of the destination
+/// carry. Each read and each write costs a request (a bulk load into SQL
+/// Server a few): 100,000 rows into and out of Babelfish copied 1.7× and
+/// 1.4× faster in pages of 10,000 than of 1,000. Lower it (`--batch-size`)
+/// for tables of large values: a page is held in memory.
+pub const DEFAULT_BATCH_ROWS: usize = 10_000;
 
 /// What to clone, from where, into where, and how.
 #[derive(Debug, Clone)]
@@ -80,6 +84,10 @@ pub struct CloneOptions {
     pub history: HistoryTable,
     /// Clone into a database that does not look local.
     pub allow_remote: bool,
+    /// Write rows by the destination's bulk load where it has one (SQL
+    /// Server); `false` writes every row as INSERT statements (what the
+    /// bulk load falls back to), e.g. to compare the two.
+    pub bulk_load: bool,
 }
 
 /// How far the copy is, after each batch.
@@ -105,6 +113,9 @@ pub struct TableReport {
     /// Whether every row was copied (no subset, or a table the subset does
     /// not reach).
     pub whole: bool,
+    /// Whether the destination bulk-loaded its rows (SQL Server), rather
+    /// than taking them as INSERT statements.
+    pub bulk_loaded: bool,
     #[serde(serialize_with = "millis")]
     pub elapsed: Duration,
 }
@@ -227,7 +238,8 @@ pub async fn clone_database(
             Some(subset) if !subset.rows.is_empty() => subset::select(&mut source, &plan, subset).await?,
             _ => vec![None; plan.tables.len()],
         };
-        copy::copy_tables(&mut source, &mut dest, &plan, &selection, &mut masker, options.batch_rows.max(1), progress).await
+        let writes = copy::Writes { batch: options.batch_rows.max(1), bulk_load: options.bulk_load };
+        copy::copy_tables(&mut source, &mut dest, &plan, &selection, &mut masker, writes, progress).await
     }
     .await;
     source.rollback().await; // Nothing was written: ending the snapshot is all.

@@ -2,7 +2,7 @@
 //! key) and writes of the destination, every value a bound parameter and
 //! every name quoted by the dialect.
 
-use super::kind::{normalise, placeholder, select_expr};
+use super::kind::{normalise, select_expr};
 use super::plan::{ColumnPlan, TableName};
 use crate::history::Value;
 use crate::Dialect;
@@ -39,20 +39,11 @@ impl Cell {
     }
 }
 
-/// The `n`th (1-based) placeholder of the dialect.
-pub(crate) fn parameter(dialect: Dialect, n: usize) -> String {
-    match dialect {
-        Dialect::Sqlite => format!("?{n}"),
-        Dialect::Postgres => format!("${n}"),
-        Dialect::Mssql => format!("@P{n}"),
-    }
-}
-
 /// Binds `value` for a comparison with `column` on the source: NULL is
 /// never bound (Babelfish refuses an untyped NULL parameter).
 fn bind_source(dialect: Dialect, column: &ColumnPlan, value: Value, values: &mut Vec<Value>) -> String {
     values.push(value);
-    placeholder(dialect, column.source_kind, &column.source_type, &parameter(dialect, values.len()))
+    dialect.cast_parameter(column.source_kind, &column.source_type, &dialect.placeholder(values.len()))
 }
 
 /// The columns, each in its canonical form, for a `SELECT` list.
@@ -70,22 +61,6 @@ pub(crate) fn select_from(dialect: Dialect, table: &TableName, columns: &[&Colum
 pub(crate) fn order_by(dialect: Dialect, key: &[&ColumnPlan]) -> String {
     let list: Vec<String> = key.iter().map(|c| dialect.quote_ident(&c.source_name)).collect();
     format!(" ORDER BY {}", list.join(", "))
-}
-
-/// At most `n` rows (after an `ORDER BY`).
-pub(crate) fn limit(dialect: Dialect, n: u64) -> String {
-    match dialect {
-        Dialect::Mssql => format!(" OFFSET 0 ROWS FETCH NEXT {n} ROWS ONLY"),
-        _ => format!(" LIMIT {n}"),
-    }
-}
-
-/// `n` rows from `offset` (after an `ORDER BY`).
-pub(crate) fn page(dialect: Dialect, offset: u64, n: u64) -> String {
-    match dialect {
-        Dialect::Mssql => format!(" OFFSET {offset} ROWS FETCH NEXT {n} ROWS ONLY"),
-        _ => format!(" LIMIT {n} OFFSET {offset}"),
-    }
 }
 
 /// `WHERE` the key is after `last` in key order: `a > ?` or

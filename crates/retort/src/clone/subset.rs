@@ -112,7 +112,7 @@ async fn read_seed<B: Backend>(
         "{}{}{}",
         query::select_from(dialect, &plan.tables[table].source, &columns),
         query::order_by(dialect, &key),
-        query::limit(dialect, rows)
+        dialect.limit(rows)
     );
     read(db, &sql, &[], plan, table, &needed[table]).await
 }

@@ -44,12 +44,10 @@ pub(super) fn names(items: &[String]) -> TokenStream {
     quote! { [#(#items),*] }
 }
 
+/// `Dialect::Mssql`: the variant's own name.
 pub(super) fn dialect(dialect: Dialect) -> TokenStream {
-    match dialect {
-        Dialect::Sqlite => quote! { Dialect::Sqlite },
-        Dialect::Postgres => quote! { Dialect::Postgres },
-        Dialect::Mssql => quote! { Dialect::Mssql },
-    }
+    let variant = quote::format_ident!("{dialect:?}");
+    quote! { Dialect::#variant }
 }
 
 /// `[(Dialect::Mssql, "…"), …]`.

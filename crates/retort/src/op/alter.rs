@@ -1,7 +1,7 @@
 //! `alter_column`: what changes, and what the column was before.
 
 use super::literal::DefaultValue;
-use super::types::Type;
+use crate::dialect::Type;
 
 /// A change to one column, as `alter_column` records it.
 ///

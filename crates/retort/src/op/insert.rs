@@ -1,6 +1,7 @@
 //! `bulk_insert`: reference rows as typed values.
 
-use super::literal::{IntoRow, Literal};
+use super::literal::IntoRow;
+use crate::dialect::Literal;
 use super::table::names;
 
 /// Rows to insert, as `bulk_insert` records them.

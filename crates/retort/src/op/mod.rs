@@ -32,7 +32,6 @@ pub(crate) mod render;
 mod reverse;
 mod sqlite_table;
 mod table;
-mod types;
 
 pub use alter::AlterColumn;
 pub use catalog::{CatalogSource, SqliteTableSql};
@@ -40,11 +39,10 @@ pub(crate) use error::At;
 pub use error::OpError;
 pub use index::{Index, IndexColumn};
 pub use insert::BulkInsert;
-pub use literal::{DefaultValue, IntoRow, Literal};
+pub use literal::{DefaultValue, IntoRow};
 pub(crate) use reverse::derive_downgrade;
 pub use reverse::reverse;
 pub use table::{Check, Column, Computed, Constraint, ForeignKey, Key, Reference, ReferentialAction, Table};
-pub use types::Type;
 
 pub use self::operations::{Allowance, Operation, Operations, Sql};
-pub use crate::Dialect;
+pub use crate::dialect::{Dialect, Literal, Type};

@@ -3,7 +3,7 @@
 
 use super::literal::DefaultValue;
 use super::naming::constraint_name;
-use super::types::Type;
+use crate::dialect::Type;
 use crate::Sql;
 
 /// A table's full definition.

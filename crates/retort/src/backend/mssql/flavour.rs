@@ -23,6 +23,12 @@
 //! | a stable catalog while another database is dropped (its views read every database) | introspection reads again |
 //! | keeping a table's triggers when one of its columns is dropped (they vanish) | not handled: a known limitation |
 //! | `IN (N'…')` in a CHECK (`sys.check_constraints` then fails) | not handled: a known limitation |
+//! | reading bulk-loaded `decimal`/`numeric` values at the length sent (it reads 17 bytes whatever the value's length) | `db clone` writes tables with such columns as INSERT statements there (see `bulk`) |
+//! | exact bulk-loaded `time` values (01:02:03.456 arrives as 01:02:03.455999) | the same |
+//! | checking foreign keys in a bulk load | `db clone` checks the bulk-loaded tables' foreign keys after the copy |
+//! | moving the identity past bulk-loaded ids; `DBCC CHECKIDENT` with a qualified or quoted name | reseeded after each load, by plain name; a table whose name is not plain, or not in dbo, is written with statements |
+//! | a fast `CONVERT(nvarchar, date, 23)` (200 µs a row) | `db clone` reads dates with `CAST`, ISO on both |
+//! | `CONVERT(varbinary(max), text, 2)`'s style (it stores the hex digits' own bytes) | `db clone` writes bytes with `decode(…, 'hex')` there, and reads them as they are |
 
 use crate::{Dialect, Flavour};
 

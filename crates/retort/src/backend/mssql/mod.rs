@@ -4,6 +4,7 @@
 //! - [`config`]: a parsed `mssql://` URL or ADO.NET string (`database_url`
 //!   reads both) → tiberius `Config`;
 //! - [`batch`]: the `GO` splitter, shared by online runs and offline scripts;
+//! - [`bulk`]: bulk load (`db clone`'s rows), values sent as their columns' types;
 //! - [`transaction`]: the requests that run a revision, with its history
 //!   writes, atomically;
 //! - [`lock`]: the migration lock, `sp_getapplock` owned by the session;
@@ -13,6 +14,7 @@
 //! - [`flavour`]: SQL Server or Babelfish, and what differs.
 
 mod batch;
+mod bulk;
 mod catalog;
 mod config;
 mod errors;
@@ -32,7 +34,7 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
+use super::{Backend, BackendError, BulkError, BulkInsert, Row, RunError, StatementError, Unit};
 use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
@@ -75,6 +77,10 @@ pub struct MssqlBackend {
     /// Opened read-only ([`MssqlBackend::connect_read_only`]): its
     /// transactions only read, from a snapshot where the database allows one.
     read_only: bool,
+    /// Requests sent so far (see [`MssqlBackend::requests_sent`]).
+    requests: u64,
+    /// The wire types of the last table and columns bulk-loaded (see `bulk`).
+    bulk_columns: Option<(String, Vec<bulk::Wire>)>,
 }
 
 impl MssqlBackend {
@@ -116,6 +122,8 @@ impl MssqlBackend {
             in_transaction: false,
             flavour: None,
             read_only,
+            requests: 0,
+            bulk_columns: None,
         })
     }
 
@@ -167,9 +175,18 @@ impl MssqlBackend {
         Ok(())
     }
 
-    /// The tiberius client, for tests and seed code.
+    /// The tiberius client, for tests and seed code. What is sent through
+    /// it is not counted by [`requests_sent`](Self::requests_sent).
     pub fn client(&mut self) -> &mut MssqlClient {
         &mut self.client
+    }
+
+    /// How many requests (SQL batches, RPCs, bulk loads) this session has
+    /// sent to the server since it connected, each a round trip: a
+    /// measurement aid for benchmarks and tests (`cargo xtask bench` shows
+    /// it), not something a migration depends on. The login is not counted.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests
     }
 
     /// Runs one SQL batch and collects its result sets.
@@ -177,6 +194,7 @@ impl MssqlBackend {
         &mut self,
         sql: &str,
     ) -> Result<Vec<Vec<tiberius::Row>>, tiberius::error::Error> {
+        self.requests += 1;
         self.client.simple_query(sql).await?.into_results().await
     }
 
@@ -218,6 +236,7 @@ impl MssqlBackend {
     ) -> Result<Vec<tiberius::Row>, tiberius::error::Error> {
         let mut query = Query::new(sql);
         bind_all(&mut query, values);
+        self.requests += 1;
         query
             .query(&mut self.client)
             .await?
@@ -369,6 +388,7 @@ impl Backend for MssqlBackend {
         let mut query = Query::new(lock::LOCK_SQL);
         query.bind(lock::RESOURCE);
         query.bind(lock::timeout_ms(timeout));
+        self.requests += 1;
         let rows = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_first_result().await,
             Err(error) => Err(error),
@@ -473,6 +493,7 @@ impl Backend for MssqlBackend {
         for group in transaction::group(statements, false) {
             let mut query = Query::new(group.sql.as_str());
             bind_all(&mut query, &group.values);
+            self.requests += 1;
             if let Err(error) = query.execute(&mut self.client).await {
                 let failure = Failure::from(&error);
                 let Failure::Server(server) = &failure else {
@@ -498,6 +519,7 @@ impl Backend for MssqlBackend {
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
         let mut query = Query::new(sql);
         bind_all(&mut query, values);
+        self.requests += 1;
         let results = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_results().await,
             Err(error) => Err(error),
@@ -531,10 +553,14 @@ impl Backend for MssqlBackend {
         })?;
         Ok(snapshot::snapshot(&catalog, &history.resolved(Dialect::Mssql), flavour))
     }
+
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        self.bulk_load(load).await
+    }
 }
 
 /// A row's columns as values: integers and bits as themselves, text as
-/// text, anything else as its text form.
+/// text, bytes as hex, anything else as its text form.
 fn row_values(row: &tiberius::Row) -> Row {
     row.cells()
         .map(|(_, data)| match data {
@@ -547,6 +573,10 @@ fn row_values(row: &tiberius::Row) -> Row {
             tiberius::ColumnData::F64(x) => x.map_or(Value::Null, |x| Value::Text(x.to_string())),
             tiberius::ColumnData::Numeric(n) => n.map_or(Value::Null, |n| Value::Text(n.to_string())),
             tiberius::ColumnData::Guid(g) => g.map_or(Value::Null, |g| Value::Text(g.to_string())),
+            // Bytes as lowercase hex, `db clone`'s portable form.
+            tiberius::ColumnData::Binary(bytes) => bytes.as_ref().map_or(Value::Null, |bytes| {
+                Value::Text(bytes.iter().map(|b| format!("{b:02x}")).collect())
+            }),
             // Dates, binary and the rest: cast them to nvarchar in the query
             // to compare them as text.
             other => Value::Text(format!("{other:?}")),

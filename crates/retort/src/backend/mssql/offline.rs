@@ -1,13 +1,15 @@
 //! Offline scripts in T-SQL: what `migrate upgrade --sql` prints for a SQL
 //! Server URL, for `sqlcmd -b -i script.sql` to run as is.
 //!
-//! The script runs the same work as the online backend, with `GO` between
-//! batches: the history DDL; per revision the prologue of
-//! [`transaction`](super::transaction) (`SET XACT_ABORT ON`, `BEGIN
-//! TRANSACTION`, the clock) in a batch of its own, each user batch as it is
-//! in the file (`GO n` written out n times), and the history writes with
-//! `COMMIT TRANSACTION`. Values are inlined as `N'…'` literals here, the one
-//! place where there is no connection to carry parameters.
+//! The script runs the same work as the online backend, in the order of
+//! `framing.rs`, with `GO` between batches: the history DDL; per revision
+//! its first batch (`SET XACT_ABORT ON`, `BEGIN TRANSACTION` of
+//! [`transaction`](super::transaction), the clock; a revision that opted out
+//! opens no transaction there), each user batch as it is in the file (`GO n`
+//! written out n times), and the history writes with `COMMIT TRANSACTION`
+//! (after `BEGIN TRANSACTION` for a revision that opted out). Values are
+//! inlined as `N'…'` literals here, the one place where there is no
+//! connection to carry parameters.
 //!
 //! A script must stop at its first error in any client, and no client can
 //! be relied on to: `tsql` runs every batch whatever happens, and only
@@ -49,7 +51,8 @@
 use std::fmt::Write as _;
 
 use super::batch::{self, starts_with_batch_first_statement, Batch};
-use super::transaction::{START_CLOCK, TRANSACTIONAL_PROLOGUE};
+use super::transaction::{BEGIN, START_CLOCK};
+use crate::framing::{self, Frame};
 use crate::backend::Unit;
 use crate::history::{ddl, render_inline, HistoryTable, HistoryWrite, WriteContext};
 use crate::{Dialect, Direction};
@@ -104,53 +107,62 @@ pub(crate) fn render(
         let name = format!("{} {}", step.direction, step.id);
         let _ = writeln!(out, "\n-- Running {name}: {}", one_line(step.message));
         let guard = idempotent.then(|| guard(&table, step.id, step.direction));
-        if step.transactional {
-            out.push_str(&lines(TRANSACTIONAL_PROLOGUE));
-        } else {
-            out.push_str(
-                "-- Not transactional: each batch commits on its own.\nSET XACT_ABORT ON;\n",
-            );
-            out.push_str(&lines(START_CLOCK));
-        }
-        out.push_str("GO\n");
-        out.push_str(&stop_if_failed(step.transactional, &format!("starting {name} failed; nothing after it runs.")));
         let outcome = if step.transactional {
             format!("{name} is rolled back and not recorded")
         } else {
             format!("{name} is not transactional: what ran before the error stays; it is not recorded")
         };
-        for unit in &step.units {
-            let pieces = batch::split_pieces(&unit.sql);
-            let count = pieces.iter().filter(|piece| piece.has_code()).count();
-            let mut number = 0;
-            for piece in pieces {
-                if piece.sql.trim().is_empty() {
-                    continue;
+        for frame in framing::revision(&step.units, &step.writes, step.transactional) {
+            match frame {
+                Frame::Begin => out.push_str(&lines(BEGIN)),
+                // The clock ends the revision's first batch, which opens the
+                // transaction of a transactional revision.
+                Frame::Clock => {
+                    if !step.transactional {
+                        out.push_str("-- Not transactional: each batch commits on its own.\nSET XACT_ABORT ON;\n");
+                    }
+                    out.push_str(&lines(START_CLOCK));
+                    out.push_str("GO\n");
+                    let starting = format!("starting {name} failed; nothing after it runs.");
+                    out.push_str(&stop_if_failed(step.transactional, &starting));
                 }
-                let notice = piece.has_code().then(|| {
-                    number += 1;
-                    Notice { what: describe(step, &name, unit, &piece, number, count), outcome: &outcome }
-                });
-                push_batch(&mut out, &piece, guard.as_deref(), notice.as_ref(), step.transactional);
+                Frame::Unit(_, unit) => push_unit(&mut out, step, &name, unit, guard.as_deref(), &outcome),
+                Frame::Writes(writes) => {
+                    let writes: String = render_inline(writes, &cx).iter().map(|sql| format!("{sql};\n")).collect();
+                    match &guard {
+                        Some(guard) => {
+                            let _ = write!(out, "{guard}\nBEGIN\n{}\nEND;\n", indent(&writes));
+                        }
+                        None => out.push_str(&writes),
+                    }
+                }
+                Frame::Commit => {
+                    out.push_str("COMMIT TRANSACTION;\nGO\n");
+                    let recording = format!("recording {name} failed; it is not recorded, and nothing after it runs.");
+                    out.push_str(&stop_if_failed(false, &recording));
+                }
             }
         }
-        if !step.transactional {
-            out.push_str("SET XACT_ABORT ON;\nBEGIN TRANSACTION;\n");
-        }
-        let writes: String = render_inline(&step.writes, &cx)
-            .iter()
-            .map(|sql| format!("{sql};\n"))
-            .collect();
-        match &guard {
-            Some(guard) => {
-                let _ = write!(out, "{guard}\nBEGIN\n{}\nEND;\n", indent(&writes));
-            }
-            None => out.push_str(&writes),
-        }
-        out.push_str("COMMIT TRANSACTION;\nGO\n");
-        out.push_str(&stop_if_failed(false, &format!("recording {name} failed; it is not recorded, and nothing after it runs.")));
     }
     out
+}
+
+/// The batches of one unit of `step`, each with its `GO`, its `TRY … CATCH`
+/// and the guard after it ([`push_batch`]).
+fn push_unit(out: &mut String, step: &OfflineStep<'_>, name: &str, unit: &Unit, guard: Option<&str>, outcome: &str) {
+    let pieces = batch::split_pieces(&unit.sql);
+    let count = pieces.iter().filter(|piece| piece.has_code()).count();
+    let mut number = 0;
+    for piece in pieces {
+        if piece.sql.trim().is_empty() {
+            continue;
+        }
+        let notice = piece.has_code().then(|| {
+            number += 1;
+            Notice { what: describe(step, name, unit, &piece, number, count), outcome }
+        });
+        push_batch(out, &piece, guard, notice.as_ref(), step.transactional);
+    }
 }
 
 /// What the `CATCH` block of a user batch and the guard after it say when
@@ -258,9 +270,9 @@ fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, notice: Opti
     }
 }
 
-/// The one-line prologue as one statement per line.
-fn lines(prologue: &str) -> String {
-    prologue
+/// A one-line request of the online backend as one statement per line.
+fn lines(request: &str) -> String {
+    request
         .trim_end()
         .split("; ")
         .map(|statement| format!("{};\n", statement.trim_end_matches(';')))
@@ -631,10 +643,7 @@ mod scripts {
             lock::LOCK_SQL.to_owned(),
             lock::UNLOCK_SQL.to_owned(),
             lock::HOLDER_SQL.to_owned(),
-            format!(
-                "{}CREATE TABLE t (id int);",
-                transaction::TRANSACTIONAL_PROLOGUE
-            ),
+            format!("{}{} CREATE TABLE t (id int);", transaction::BEGIN, transaction::START_CLOCK),
             transaction::ROLLBACK_IF_OPEN.to_owned(),
             transaction::COMMIT.to_owned(),
             transaction::stop_at_first_error("INSERT INTO t (id) VALUES (1); -- the last line"),

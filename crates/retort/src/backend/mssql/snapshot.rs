@@ -30,7 +30,7 @@ use super::catalog::{
     Catalog, CheckRow, ColumnRow, ForeignKeyColumnRow, IndexColumnRow, IndexRow, KeyColumnRow, ModuleRow,
     SequenceRow, Spellings, TableRow,
 };
-use crate::history::MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA;
+use crate::dialect::{mssql_catalog_type as data_type, MSSQL_DEFAULT_SCHEMA as DEFAULT_SCHEMA};
 use crate::history::HistoryTable;
 use crate::Flavour;
 use crate::schema::{
@@ -509,26 +509,6 @@ fn column(row: &ColumnRow, database_collation: Option<&str>, printed: Printed<'_
             .filter(|collation| Some(collation.as_str()) != database_collation)
             .filter(|collation| !(babelfish && babelfish_default_collation(collation, database_collation))),
         computed,
-    }
-}
-
-/// The type as DDL spells it. `max_length` is in bytes (-1 for `max`), so the
-/// length of an `nchar`/`nvarchar` column is half of it.
-fn data_type(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
-    let length = |per_char: i64| {
-        if max_length == -1 {
-            "max".to_owned()
-        } else {
-            (max_length / per_char).to_string()
-        }
-    };
-    match name {
-        "nvarchar" | "nchar" => format!("{name}({})", length(2)),
-        "varchar" | "char" | "varbinary" | "binary" => format!("{name}({})", length(1)),
-        "decimal" | "numeric" => format!("{name}({precision},{scale})"),
-        "datetime2" | "datetimeoffset" | "time" => format!("{name}({scale})"),
-        "float" if precision != 53 => format!("float({precision})"),
-        other => other.to_owned(),
     }
 }
 
@@ -1480,16 +1460,6 @@ mod tests {
     }
 
     #[test]
-    fn data_type_spells_lengths_in_characters() {
-        assert_eq!(data_type("nchar", 20, 0, 0), "nchar(10)");
-        assert_eq!(data_type("varbinary", -1, 0, 0), "varbinary(max)");
-        assert_eq!(data_type("time", 5, 16, 7), "time(7)");
-        assert_eq!(data_type("float", 8, 53, 0), "float");
-        assert_eq!(data_type("real", 4, 24, 0), "real");
-        assert_eq!(data_type("uniqueidentifier", 16, 0, 0), "uniqueidentifier");
-    }
-
-    #[test]
     fn babelfish_index_name_recovers_the_created_name_from_what_babelfish_stored() {
         // Stored by Babelfish 4.2 for `CREATE INDEX … ON dbo.[Customer Accounts]`.
         let table = "Customer Accounts";
@@ -1544,6 +1514,26 @@ mod tests {
         assert!(babelfish_made_up("todos_owner_id_fkey", "todos", &columns[..1], "fkey"));
         assert!(!babelfish_made_up("pk_todos", "todos", &[], "pkey"));
         assert!(!babelfish_made_up("todos_title_key", "todos", &columns, "key"));
+    }
+
+    #[test]
+    fn defaults_read_back_as_the_values_retort_wrote() {
+        // SQL Server prints each default retort renders in parentheses,
+        // doubled around a number; without them it is the literal again.
+        use crate::op::{Literal, Type};
+        use crate::Dialect;
+        for (printed, ty, value) in [
+            ("((1))", Type::Bool, Literal::Bool(true)),
+            ("((-5))", Type::Int, Literal::Int(-5)),
+            ("((-12.50))", Type::Decimal(10, 2), Literal::decimal("-12.50")),
+            ("((-1.5))", Type::Float, Literal::Float(-1.5)),
+            ("(N'it''s')", Type::String(9), Literal::Text("it's".into())),
+            ("(N'2024-01-01')", Type::Date, Literal::Text("2024-01-01".into())),
+            ("(0xAB01)", Type::Bytes, Literal::Bytes(vec![0xAB, 0x01])),
+            ("(NULL)", Type::Int, Literal::Null),
+        ] {
+            assert_eq!(Dialect::Mssql.read_literal(&canonical(printed), &ty), Some(value), "{printed} is {}", canonical(printed));
+        }
     }
 
     #[test]

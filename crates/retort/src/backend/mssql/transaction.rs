@@ -36,21 +36,15 @@ use crate::history::{Rendered, Value};
 /// Opens a revision's transaction, in front of its first batch: stops each
 /// batch at its first error and rolls the transaction back (`XACT_ABORT`),
 /// and opens the transaction. One line, ending with a blank, so that it can
-/// precede a batch's first line.
+/// precede a batch's first line; offline scripts write it a statement a
+/// line.
 pub(crate) const BEGIN: &str = "SET XACT_ABORT ON; BEGIN TRANSACTION; ";
 
-/// Offline scripts measure each revision on the server: its prologue starts
-/// the revision's clock (see [`START_CLOCK`]).
-pub(crate) const TRANSACTIONAL_PROLOGUE: &str = concat!(
-    "SET XACT_ABORT ON; BEGIN TRANSACTION; ",
-    "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
-    "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started; "
-);
-
-/// Starts a revision's clock in the session context, which, unlike a
-/// variable, outlives the batch: the history writes of an offline script,
+/// Starts a revision's clock in offline scripts (online, the migrator
+/// measures it): in the session context, which, unlike a variable,
+/// outlives the batch: the history writes of an offline script,
 /// in a later batch, measure the revision's time with
-/// [`MSSQL_ELAPSED_MS`](crate::history::MSSQL_ELAPSED_MS).
+/// [`Dialect::offline_elapsed_ms`](crate::Dialect::offline_elapsed_ms).
 pub(crate) const START_CLOCK: &str = concat!(
     "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ",
     "EXEC sys.sp_set_session_context @key = N'retort.started', @value = @retort_started;"

@@ -1,6 +1,7 @@
-//! The portable column types and their name in each dialect.
+//! The portable column types. Each dialect's file spells them (and reads
+//! its catalog's spellings back): `sqlite.rs`, `postgres.rs`, `mssql.rs`.
 
-use crate::Dialect;
+use super::Dialect;
 
 /// A column type: a portable one that every dialect maps explicitly, or a
 /// dialect-specific escape hatch.
@@ -68,50 +69,7 @@ impl Type {
     /// The type's name in `dialect`, or `None` for a native type the dialect
     /// has no spelling for.
     pub fn sql(&self, dialect: Dialect) -> Option<String> {
-        use Dialect::{Mssql, Postgres, Sqlite};
-        let name = match (self, dialect) {
-            (Type::SmallInt, _) => "SMALLINT".to_owned(),
-            (Type::Int, Mssql) => "INT".to_owned(),
-            (Type::Int, Postgres | Sqlite) => "INTEGER".to_owned(),
-            (Type::BigInt, _) => "BIGINT".to_owned(),
-            (Type::Bool, Mssql) => "BIT".to_owned(),
-            (Type::Bool, Postgres | Sqlite) => "BOOLEAN".to_owned(),
-            (Type::Decimal(p, s), Mssql) => format!("DECIMAL({p},{s})"),
-            (Type::Decimal(p, s), Postgres | Sqlite) => format!("NUMERIC({p},{s})"),
-            (Type::Float, Mssql) => "FLOAT".to_owned(),
-            (Type::Float, Postgres) => "DOUBLE PRECISION".to_owned(),
-            (Type::Float, Sqlite) => "REAL".to_owned(),
-            // NVARCHAR(n) stops at 4000 characters; longer is MAX.
-            (Type::String(n), Mssql) if *n > 4000 => "NVARCHAR(MAX)".to_owned(),
-            (Type::String(n), Mssql) => format!("NVARCHAR({n})"),
-            (Type::String(n), Postgres | Sqlite) => format!("VARCHAR({n})"),
-            (Type::Text | Type::Json, Mssql) => "NVARCHAR(MAX)".to_owned(),
-            (Type::Text | Type::Json, Sqlite) | (Type::Text, Postgres) => "TEXT".to_owned(),
-            (Type::Json, Postgres) => "JSONB".to_owned(),
-            // VARBINARY(n) stops at 8000 bytes; longer is MAX.
-            (Type::Binary(n), Mssql) if *n > 8000 => "VARBINARY(MAX)".to_owned(),
-            (Type::Binary(n), Mssql) => format!("VARBINARY({n})"),
-            (Type::Bytes, Mssql) => "VARBINARY(MAX)".to_owned(),
-            (Type::Binary(_) | Type::Bytes, Postgres) => "BYTEA".to_owned(),
-            (Type::Binary(_) | Type::Bytes, Sqlite) => "BLOB".to_owned(),
-            (Type::Date, _) => "DATE".to_owned(),
-            (Type::Time, _) => "TIME".to_owned(),
-            (Type::DateTime, Mssql) => "DATETIME2".to_owned(),
-            (Type::DateTime, Postgres) => "TIMESTAMP".to_owned(),
-            (Type::DateTime | Type::DateTimeOffset, Sqlite) => "DATETIME".to_owned(),
-            (Type::DateTimeOffset, Mssql) => "DATETIMEOFFSET".to_owned(),
-            (Type::DateTimeOffset, Postgres) => "TIMESTAMPTZ".to_owned(),
-            (Type::Uuid, Mssql) => "UNIQUEIDENTIFIER".to_owned(),
-            (Type::Uuid, Postgres) => "UUID".to_owned(),
-            (Type::Uuid, Sqlite) => "CHAR(36)".to_owned(),
-            (Type::Native(names), _) => {
-                return names
-                    .iter()
-                    .find(|(d, _)| *d == dialect)
-                    .map(|(_, name)| name.clone())
-            }
-        };
-        Some(name)
+        dialect.type_sql(self)
     }
 }
 

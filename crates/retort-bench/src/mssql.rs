@@ -1,0 +1,484 @@
+//! The SQL Server runs: a new database per sample on the server
+//! `retort::testing` is given (`RETORT_TEST_MSSQL_URL`, or the TDS server
+//! whose URL `$RETORT_TDS_HOME/test-url` holds, as `.ci/run` finds it).
+//!
+//! Besides time, each row says how many requests it sends: every request is
+//! a round trip to the server, and on SQL Server they are most of the cost.
+//! retort's are counted by its backend ([`MssqlBackend::requests_sent`]).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use retort::testing::TestDatabase;
+use retort::{DatabaseUrl, Migrator, MssqlBackend, Target};
+use tokio::net::TcpStream;
+use tokio_util::compat::Compat;
+
+use crate::report::{Report, RowId, Section};
+use crate::workload::Dialect;
+use crate::Bench;
+
+/// Where `retort::testing` finds an existing SQL Server.
+pub const URL_ENV: &str = "RETORT_TEST_MSSQL_URL";
+
+type Client = tiberius::Client<Compat<TcpStream>>;
+
+struct Rows {
+    floor: RowId,
+    retort: RowId,
+    retort_at_head: RowId,
+    retort_application: RowId,
+    retort_process: RowId,
+}
+
+impl Rows {
+    /// Declares every row, in the order the table prints them.
+    fn declare(report: &mut Report) -> Self {
+        Rows {
+            floor: report.floor(
+                "floor: one connection, one batch per revision: BEGIN TRAN; DDL; INSERT; INSERT; COMMIT",
+            ),
+            retort: report.row("retort Migrator::upgrade(heads)", Section::Apply),
+            retort_at_head: report
+                .row("retort Migrator::upgrade, same connection", Section::AtHead),
+            retort_application: report.row(
+                "retort MIGRATIONS.upgrade(url), incl. connect",
+                Section::AtHead,
+            ),
+            retort_process: report.row(
+                "whole process: start, connect, upgrade (retort-bench --upgrade-at-head)",
+                Section::AtHead,
+            ),
+        }
+    }
+
+    fn all(&self) -> [RowId; 5] {
+        [
+            self.floor,
+            self.retort,
+            self.retort_at_head,
+            self.retort_application,
+            self.retort_process,
+        ]
+    }
+}
+
+/// Makes `RETORT_TEST_MSSQL_URL` name the machine's TDS server when it is
+/// not set and `$RETORT_TDS_HOME/test-url` (default `/opt/babelfish`) holds
+/// a URL. Called before any thread starts: it sets an environment variable.
+pub fn find_server() {
+    if std::env::var_os(URL_ENV).is_some() {
+        return;
+    }
+    let home = std::env::var("RETORT_TDS_HOME").unwrap_or_else(|_| "/opt/babelfish".to_owned());
+    let Ok(url) = std::fs::read_to_string(std::path::Path::new(&home).join("test-url")) else {
+        return;
+    };
+    let url = url.trim();
+    if !url.is_empty() {
+        std::env::set_var(URL_ENV, url);
+    }
+}
+
+pub async fn run(bench: &Bench) -> Report {
+    let n = bench.workload.count();
+    let mut report = Report::new(format!(
+        "SQL Server: {n} revisions, {} sample(s)",
+        bench.samples
+    ));
+    let rows = Rows::declare(&mut report);
+    match describe_server().await {
+        Ok(note) => report.note(note),
+        Err(reason) => {
+            eprintln!(
+                "\n!!! SQL Server was NOT benchmarked: {reason}\n!!! Set {URL_ENV} to a server \
+                 whose login may create databases (or install a TDS server with its URL in \
+                 $RETORT_TDS_HOME/test-url).\n"
+            );
+            for row in rows.all() {
+                report.missing(row, "NOT MEASURED: no SQL Server (see above)");
+            }
+            report.note(format!("SQL Server was NOT benchmarked: {reason}"));
+            return report;
+        }
+    }
+    report.note(
+        "retort and the floor time the work on an open connection; the whole-process row includes process start and login",
+    );
+    let batches = bench.workload.floor_batches(Dialect::Mssql);
+    report.requests(rows.floor, batches.len() as u64);
+    match count_requests(bench).await {
+        Ok(counts) => report.note(counts.describe(n)),
+        Err(error) => report.note(format!("requests per revision not counted: {error}")),
+    }
+
+    for sample in 1..=bench.samples {
+        eprintln!("mssql: sample {sample}/{}", bench.samples);
+        if report.is_live(rows.floor) {
+            report.record(rows.floor, floor_sample(bench, &batches).await);
+        }
+        if report.is_live(rows.retort) {
+            match retort_sample(bench).await {
+                Ok(times) => record_retort(&mut report, &rows, times),
+                Err(error) => {
+                    for row in [
+                        rows.retort,
+                        rows.retort_at_head,
+                        rows.retort_application,
+                        rows.retort_process,
+                    ] {
+                        report.record(row, Err(error.clone()));
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+fn record_retort(report: &mut Report, rows: &Rows, times: RetortTimes) {
+    report.record(rows.retort, Ok(times.apply.elapsed));
+    report.requests(rows.retort, times.apply.requests);
+    report.record(rows.retort_at_head, Ok(times.at_head.elapsed));
+    report.requests(rows.retort_at_head, times.at_head.requests);
+    report.record(rows.retort_application, Ok(times.application));
+    match times.process {
+        Ok(process) => {
+            report.record(rows.retort_process, Ok(process.elapsed));
+            report.requests(rows.retort_process, process.requests);
+            report.note(format!(
+                "whole process at head: {} from start to exit, of which connecting {} and the upgrade {} (in the process)",
+                crate::report::duration(process.elapsed),
+                crate::report::duration(process.connect),
+                crate::report::duration(process.upgrade),
+            ));
+        }
+        Err(error) => report.record(rows.retort_process, Err(error)),
+    }
+}
+
+/// What server this is (`@@VERSION`, and whether it is Babelfish), read
+/// from a throwaway database: also the check that one can be made.
+async fn describe_server() -> Result<String, String> {
+    if std::env::var_os(URL_ENV).is_none() {
+        return Err(format!(
+            "{URL_ENV} is not set and no $RETORT_TDS_HOME/test-url was found"
+        ));
+    }
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let mut backend = connect(db.url()).await?;
+    let results = batch(
+        backend.client(),
+        "SELECT CAST(@@VERSION AS nvarchar(4000)), CAST(SERVERPROPERTY('Babelfish') AS nvarchar(10))",
+    )
+    .await
+    .map_err(|e| format!("SELECT @@VERSION: {e}"))?;
+    let row = results
+        .first()
+        .and_then(|rows| rows.first())
+        .ok_or("SELECT @@VERSION returned no row")?;
+    let version: Option<&str> = row.get(0);
+    let babelfish: Option<&str> = row.get(1);
+    let version = version
+        .unwrap_or("unknown version")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let flavour = if babelfish == Some("1") {
+        "Babelfish for PostgreSQL (SQL Server's protocol and T-SQL over PostgreSQL)"
+    } else {
+        "SQL Server"
+    };
+    Ok(format!(
+        "server from retort::testing::TestDatabase::mssql(), a new database per sample: {flavour}: {version}"
+    ))
+}
+
+/// A session on a test database: retort's backend, whose connection code
+/// reads every URL form. The floor uses its tiberius client directly, so
+/// it borrows retort's connection and none of its requests.
+async fn connect(url: &str) -> Result<MssqlBackend, String> {
+    let url = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
+    MssqlBackend::connect(&url)
+        .await
+        .map_err(|e| format!("could not connect: {e}"))
+}
+
+/// Runs one batch on a plain client and waits for all its results.
+async fn batch(client: &mut Client, sql: &str) -> Result<Vec<Vec<tiberius::Row>>, String> {
+    client
+        .simple_query(sql)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_results()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The floor's batches sent one after the other on one connection, each
+/// waited for: the history DDL, then one transaction per revision.
+async fn floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, String> {
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let mut backend = connect(db.url()).await?;
+    let client = backend.client();
+    // As retort's transactions: the first error ends the batch and rolls back.
+    batch(client, "SET XACT_ABORT ON;")
+        .await
+        .map_err(|e| format!("SET XACT_ABORT ON: {e}"))?;
+    let started = Instant::now();
+    for (at, sql) in batches.iter().enumerate() {
+        batch(client, sql)
+            .await
+            .map_err(|e| format!("floor batch {at} failed: {e}"))?;
+    }
+    let elapsed = started.elapsed();
+    verify(client, "retort_history", bench.workload.count()).await?;
+    Ok(elapsed)
+}
+
+/// A run's time and the requests it sent.
+struct Counted {
+    elapsed: Duration,
+    requests: u64,
+}
+
+struct RetortTimes {
+    apply: Counted,
+    at_head: Counted,
+    application: Duration,
+    process: Result<ProcessTimes, String>,
+}
+
+/// Applies everything on a new database, runs again at head on the same
+/// connection, then through the application API on a new one, then as a
+/// whole process.
+async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
+    let migrations = bench.workload.migrations();
+    let n = bench.workload.count();
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let mut backend = connect(db.url()).await?;
+
+    let before = backend.requests_sent();
+    let started = Instant::now();
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
+    let apply = Counted {
+        elapsed: started.elapsed(),
+        requests: backend.requests_sent() - before,
+    };
+    if steps.len() != n {
+        return Err(format!(
+            "retort applied {} revisions, expected {n}",
+            steps.len()
+        ));
+    }
+
+    let before = backend.requests_sent();
+    let started = Instant::now();
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
+    let at_head = Counted {
+        elapsed: started.elapsed(),
+        requests: backend.requests_sent() - before,
+    };
+    if !steps.is_empty() {
+        return Err(format!("retort applied {} revisions at head", steps.len()));
+    }
+    verify(backend.client(), "retort_history", n).await?;
+    drop(backend);
+
+    let started = Instant::now();
+    let steps = migrations
+        .upgrade(db.url())
+        .await
+        .map_err(|e| e.to_string())?;
+    let application = started.elapsed();
+    if !steps.is_empty() {
+        return Err(format!(
+            "MIGRATIONS.upgrade applied {} revisions at head",
+            steps.len()
+        ));
+    }
+    Ok(RetortTimes {
+        apply,
+        at_head,
+        application,
+        process: process_sample(n, db.url()),
+    })
+}
+
+/// What a whole process spent at head.
+struct ProcessTimes {
+    elapsed: Duration,
+    connect: Duration,
+    upgrade: Duration,
+    requests: u64,
+}
+
+/// Runs this benchmark's own binary with `--upgrade-at-head`, which
+/// connects and upgrades like `cargo xtask migrate upgrade` would, and
+/// times it from start to exit.
+fn process_sample(revisions: usize, url: &str) -> Result<ProcessTimes, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut command = Command::new(exe);
+    command
+        .arg("--revisions")
+        .arg(revisions.to_string())
+        .arg("--upgrade-at-head")
+        .env(AT_HEAD_URL_ENV, url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let output = command
+        .output()
+        .map_err(|e| format!("could not start the at-head process: {e}"))?;
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "the at-head process exited with {}: {}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim(),
+            stdout.trim()
+        ));
+    }
+    let field = |name: &str| -> Result<u64, String> {
+        stdout
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+            .ok_or_else(|| format!("the at-head process did not report {name}: {stdout}"))
+    };
+    Ok(ProcessTimes {
+        elapsed,
+        connect: Duration::from_micros(field("connect_us")?),
+        upgrade: Duration::from_micros(field("upgrade_us")?),
+        requests: field("requests")?,
+    })
+}
+
+/// The environment variable that carries the database URL to the at-head
+/// process (not its command line, which other users of the machine see).
+pub const AT_HEAD_URL_ENV: &str = "RETORT_BENCH_AT_HEAD_URL";
+
+/// The at-head process: connects, upgrades to the heads (nothing to do)
+/// and prints what it measured on one line.
+pub async fn upgrade_at_head(bench_revisions: usize) -> Result<String, String> {
+    let url = std::env::var(AT_HEAD_URL_ENV)
+        .map_err(|_| format!("--upgrade-at-head reads the database URL from {AT_HEAD_URL_ENV}"))?;
+    let migrations = crate::workload::Workload::new(bench_revisions).migrations();
+    let url = DatabaseUrl::parse(&url).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut backend = MssqlBackend::connect(&url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let connect = started.elapsed();
+    let started = Instant::now();
+    let steps = Migrator::new(migrations)
+        .upgrade(&mut backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
+    let upgrade = started.elapsed();
+    if !steps.is_empty() {
+        return Err(format!("{} revisions were applied at head", steps.len()));
+    }
+    Ok(format!(
+        "connect_us={} upgrade_us={} requests={}",
+        connect.as_micros(),
+        upgrade.as_micros(),
+        backend.requests_sent()
+    ))
+}
+
+/// How retort's requests split into those of each revision and those of
+/// each run: counted (not timed) on three upgrades of a new database, to
+/// the first revision (which also creates the history tables), to the
+/// second, and to the heads.
+struct RequestCounts {
+    per_revision: f64,
+    per_run: f64,
+    first_run_extra: f64,
+    counts: [u64; 3],
+}
+
+impl RequestCounts {
+    fn describe(&self, n: usize) -> String {
+        format!(
+            "retort's requests: {:.2} per revision plus {:.2} per run, and {:.2} more on the run that creates the \
+             history tables (counted on upgrades of 1, 1 and {} revisions: {}, {} and {} requests); the floor sends \
+             1 per revision plus 1",
+            self.per_revision,
+            self.per_run,
+            self.first_run_extra,
+            n.saturating_sub(2),
+            self.counts[0],
+            self.counts[1],
+            self.counts[2],
+        )
+    }
+}
+
+async fn count_requests(bench: &Bench) -> Result<RequestCounts, String> {
+    let n = bench.workload.count();
+    if n < 4 {
+        return Err("needs at least 4 revisions".to_owned());
+    }
+    let migrations = bench.workload.migrations();
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let mut backend = connect(db.url()).await?;
+    let mut counts = [0u64; 3];
+    let targets = [
+        Target::Revision {
+            prefix: migrations.revisions()[0].id.to_owned(),
+        },
+        Target::Revision {
+            prefix: migrations.revisions()[1].id.to_owned(),
+        },
+        Target::Heads,
+    ];
+    for (count, target) in counts.iter_mut().zip(&targets) {
+        let before = backend.requests_sent();
+        Migrator::new(migrations)
+            .upgrade(&mut backend, target)
+            .await
+            .map_err(|e| e.to_string())?;
+        *count = backend.requests_sent() - before;
+    }
+    // counts[1] = run + 1 × revision; counts[2] = run + (n - 2) × revision.
+    let per_revision = (counts[2] as f64 - counts[1] as f64) / (n as f64 - 3.0);
+    let per_run = counts[1] as f64 - per_revision;
+    Ok(RequestCounts {
+        per_revision,
+        per_run,
+        first_run_extra: counts[0] as f64 - counts[1] as f64,
+        counts,
+    })
+}
+
+/// Checks that a run left every table and every history row.
+async fn verify(client: &mut Client, history: &str, expected: usize) -> Result<(), String> {
+    // `history` is one of the benchmark's constant table names.
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM sys.tables WHERE name LIKE 't[_]%'), (SELECT COUNT(*) FROM [{history}])"
+    );
+    let results = batch(client, &sql)
+        .await
+        .map_err(|e| format!("could not count the tables: {e}"))?;
+    let row = results
+        .first()
+        .and_then(|rows| rows.first())
+        .ok_or("the count returned no row")?;
+    let tables: i32 = row.get(0).unwrap_or(-1);
+    let history_rows: i32 = row.get(1).unwrap_or(-1);
+    if tables != expected as i32 || history_rows != expected as i32 {
+        return Err(format!(
+            "expected {expected} tables and {expected} rows in {history}, found {tables} and {history_rows}"
+        ));
+    }
+    Ok(())
+}

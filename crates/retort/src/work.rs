@@ -1,0 +1,122 @@
+//! The plain values the engine hands between its layers: units of SQL and
+//! the statements that bind values, the rows that come back, and the
+//! history writes that record a revision. Data only, with no dependency on
+//! the backends, the history tables or the sequencing that use them, so
+//! that those can depend on it and not on each other. How the history
+//! tables spell these values (`Status::as_str`, `Value::literal`) is
+//! `history`'s business, beside the rest of their SQL.
+
+/// One unit of SQL sent to the database: a whole SQL script, one GO batch on
+/// SQL Server, or the SQL of one recorded operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// The SQL text.
+    pub sql: String,
+    /// The 1-based line in the revision's source file where `sql` starts, when
+    /// the unit comes from an SQL file (so errors can point at the file).
+    pub first_line: Option<u32>,
+    /// A short label: "script", "batch 3", "operation 2 (execute)".
+    pub label: String,
+}
+
+impl Unit {
+    /// A unit of SQL that comes from no file (a fixture, a cleanup).
+    pub fn sql(sql: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { sql: sql.into(), first_line: None, label: label.into() }
+    }
+}
+
+/// One revision's work: its SQL units and the history writes that record
+/// it (in the revision's transaction, or after its units for a revision
+/// that opted out).
+#[derive(Debug, Clone, Default)]
+pub struct StepWork {
+    pub units: Vec<Unit>,
+    pub writes: Vec<HistoryWrite>,
+}
+
+/// One row a query returned, each column as a [`Value`].
+pub type Row = Vec<Value>;
+
+/// The state of a row in the state table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Applied and committed.
+    Applied,
+    /// A non-transactional revision started and has not finished: either it is
+    /// running now (impossible while we hold the lock) or its run died.
+    Running,
+    /// A non-transactional revision failed part-way.
+    Failed,
+}
+
+/// What a history write does to the event log's `action` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Upgrade,
+    Downgrade,
+    Stamp,
+    Unstamp,
+    Resolve,
+    /// `migrate repair` recorded a changed file's checksum.
+    Repair,
+}
+
+/// One change to the history tables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryWrite {
+    /// Replace the revision's state row with one in `status`.
+    Put {
+        id: String,
+        checksum: String,
+        message: String,
+        status: Status,
+        /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
+        /// form, when the write knows the dialect it is for.
+        fingerprint: Option<String>,
+    },
+    /// Record the revision's file as it is now (`migrate repair`): its
+    /// checksum, message and fingerprint, keeping when and by whom it was
+    /// applied.
+    Update {
+        id: String,
+        checksum: String,
+        message: String,
+        fingerprint: Option<String>,
+    },
+    /// Delete the revision's state row.
+    Remove { id: String },
+    /// Append to the event log.
+    Log {
+        id: String,
+        action: Action,
+        outcome: Outcome,
+        detail: Option<String>,
+    },
+}
+
+/// How a step ended, for the event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+/// A value bound to a history statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    Null,
+}
+
+/// One rendered statement and the values its placeholders stand for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub sql: String,
+    pub values: Vec<Value>,
+}
