@@ -455,6 +455,24 @@ mod tests {
         assert!(difference(&bracketed, &respaced, Dialect::Mssql).is_some());
     }
 
+    #[cfg(feature = "mssql")]
+    #[test]
+    fn statements_on_sql_server_are_cut_at_semicolons_as_fingerprints_were_first_recorded() {
+        // T-SQL needs no semicolon between statements, and the runtime cuts
+        // them apart elsewhere; a fingerprint counts what lies between
+        // semicolons in each batch, as it did when it was first recorded,
+        // so that a recorded fingerprint still compares after an upgrade.
+        let script = "CREATE TABLE t (id int)\nINSERT INTO t VALUES (1);\nGO\nSELECT 1\n";
+        let fingerprint = Fingerprint::of(&sql_revision(script, DOWN), Dialect::Mssql, Flavour::Standard);
+        assert_eq!(fingerprint.statements(), 3, "{}", fingerprint.to_text());
+        assert_eq!(
+            fingerprint.to_text(),
+            "v1 6922e00eecad68d415aa8ba80151285c 2c73b7219f67539ca5f7495f12a081b6 b039d21940f890c69eb5463a4463fd1c \
+             0d50615380ebfd0cc244ef306c04a88e ef801f43d1fa4c4a3e34d3299bd919ba 414fbffefda200a932d1617186892974 \
+             2e501a6e5fb611befbee43c29d3418d1 f4b492e5e70db22a10bdcae2dfdb8be1"
+        );
+    }
+
     fn create_notes(op: &mut Operations) {
         op.create_table("notes", |t| {
             t.column("id", Type::Int).primary_key();

@@ -39,6 +39,7 @@ pub mod schema;
 mod script;
 mod sequence;
 pub mod seed;
+mod sqlite_ddl;
 mod target;
 mod work;
 #[cfg(feature = "testing")]

@@ -840,29 +840,22 @@ fn tidy(definition: &str) -> String {
 fn strip_enclosing(mut text: &str) -> &str {
     loop {
         text = text.trim();
-        if !(text.starts_with('(') && text.ends_with(')')) {
-            return text;
-        }
+        let lexed = retort_sql::Lexed::new(retort_sql::Dialect::Postgres, text);
+        let tokens = lexed.tokens();
         let mut depth = 0i32;
-        let mut quote: Option<char> = None;
-        let mut closes_at_end = false;
-        for (at, c) in text.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(') => depth += 1,
-                (None, ')') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        closes_at_end = at == text.len() - 1;
-                        break;
-                    }
-                }
+        // The token that closes the first one, when the first opens.
+        let close = tokens.iter().position(|token| {
+            match token.token {
+                retort_sql::SqlToken::LParen => depth += 1,
+                retort_sql::SqlToken::RParen => depth -= 1,
                 _ => {}
             }
-        }
-        if !closes_at_end {
+            depth <= 0
+        });
+        let encloses = tokens.first().is_some_and(|t| t.token == retort_sql::SqlToken::LParen)
+            && close.is_some_and(|at| at + 1 == tokens.len())
+            && lexed.unclosed().is_none();
+        if !encloses {
             return text;
         }
         text = &text[1..text.len() - 1];
@@ -1135,5 +1128,7 @@ mod tests {
         assert_eq!(strip_enclosing("((a > 0))"), "a > 0");
         assert_eq!(strip_enclosing("(a > 0) OR (b > 0)"), "(a > 0) OR (b > 0)");
         assert_eq!(strip_enclosing("(name <> ')')"), "name <> ')'");
+        assert_eq!(strip_enclosing("(note <> E'\\')')"), "note <> E'\\')'");
+        assert_eq!(strip_enclosing("(\"a)\" > 0)"), "\"a)\" > 0");
     }
 }

@@ -173,7 +173,7 @@ impl SqliteBackend {
             let text = statement.expanded_sql().unwrap_or_default();
             let found = unit.sql[searched_to..].find(text.as_str()).map_or(searched_to, |at| searched_to + at);
             let end = (found + text.len()).min(unit.sql.len());
-            let start = split::skip_trivia(&unit.sql, found).min(end);
+            let start = split::skip_trivia(Dialect::Sqlite, &unit.sql, found).min(end);
             searched_to = end;
             if let Err(error) = step_to_end(statement) {
                 return Err(statement_error(number, unit, start, end, error));

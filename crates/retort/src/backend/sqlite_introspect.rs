@@ -5,7 +5,8 @@
 //! `pragma_index_xinfo`. What no pragma exposes — CHECK constraints, the
 //! names given with `CONSTRAINT`, collations, generated-column expressions,
 //! `AUTOINCREMENT`, partial-index predicates — is read from the `CREATE`
-//! statements SQLite keeps in `sqlite_master`, with a small tokenizer.
+//! statements SQLite keeps in `sqlite_master`, through the one model of
+//! them (`crate::sqlite_ddl`) that table rebuilds edit too.
 //!
 //! Why extract from the SQL instead of putting the whole `CREATE TABLE` text
 //! into the snapshot: SQLite stores that text as the user (or an `ALTER
@@ -26,6 +27,7 @@ use rusqlite::Connection;
 
 use super::BackendError;
 use crate::history::HistoryTable;
+use crate::sqlite_ddl::{closing, normalise, normalise_type, render, split_top_level, strip_enclosing, tokens, CreateTable, ItemKind};
 use crate::schema::{
     Check, Column, ForeignKey, Identity, Index, IndexColumn, Key, SchemaSnapshot, Table, Trigger,
     View,
@@ -483,394 +485,7 @@ fn named(names: &[(String, Vec<String>)], columns: &[String]) -> Option<String> 
         .map(|(name, _)| name.clone())
 }
 
-// ---------------------------------------------------------------------------
-// The tokenizer and what is read from CREATE statements.
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    /// A bare word: keyword, identifier or number.
-    Word(String),
-    /// A quoted identifier (`"x"`, `` `x` ``, `[x]`), unquoted.
-    Quoted(String),
-    /// A string or blob literal, with its quotes.
-    Literal(String),
-    /// Punctuation or an operator.
-    Punct(String),
-}
-
-impl Token {
-    fn is_word(&self, word: &str) -> bool {
-        matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(word))
-    }
-
-    fn is_punct(&self, punct: &str) -> bool {
-        matches!(self, Token::Punct(p) if p == punct)
-    }
-
-    /// The token as a name: identifiers unquoted, literals without quotes.
-    fn name(&self) -> String {
-        match self {
-            Token::Word(w) | Token::Quoted(w) | Token::Punct(w) => w.clone(),
-            Token::Literal(l) => l.trim_matches('\'').replace("''", "'"),
-        }
-    }
-}
-
-const OPERATORS: [&str; 10] = ["->>", "||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"];
-
-/// Splits SQL into tokens, dropping whitespace and comments. Unterminated
-/// quotes run to the end of the text rather than failing: this reads SQL
-/// SQLite has already accepted.
-fn tokenize(sql: &str) -> Vec<Token> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    let quoted = |i: &mut usize, close: char| -> String {
-        let mut text = String::new();
-        *i += 1;
-        while *i < chars.len() {
-            if chars[*i] == close {
-                if close != ']' && chars.get(*i + 1) == Some(&close) {
-                    text.push(close);
-                    *i += 2;
-                    continue;
-                }
-                *i += 1;
-                break;
-            }
-            text.push(chars[*i]);
-            *i += 1;
-        }
-        text
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '\'' || ((c == 'x' || c == 'X') && chars.get(i + 1) == Some(&'\'')) {
-            let prefix = if c == '\'' {
-                String::new()
-            } else {
-                c.to_string()
-            };
-            if c != '\'' {
-                i += 1;
-            }
-            let body = quoted(&mut i, '\'');
-            tokens.push(Token::Literal(format!(
-                "{prefix}'{}'",
-                body.replace('\'', "''")
-            )));
-        } else if c == '"' || c == '`' {
-            tokens.push(Token::Quoted(quoted(&mut i, c)));
-        } else if c == '[' {
-            tokens.push(Token::Quoted(quoted(&mut i, ']')));
-        } else if c.is_ascii_digit()
-            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
-        {
-            // A number, with its exponent's sign: 1.5e-3. Hex (0x1e) has none.
-            let start = i;
-            let hex = c == '0'
-                && chars
-                    .get(i + 1)
-                    .is_some_and(|x| x.eq_ignore_ascii_case(&'x'));
-            i += 1;
-            while i < chars.len() {
-                let ch = chars[i];
-                let sign =
-                    (ch == '-' || ch == '+') && !hex && chars[i - 1].eq_ignore_ascii_case(&'e');
-                if !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '_' || sign) {
-                    break;
-                }
-                i += 1;
-            }
-            tokens.push(Token::Word(chars[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii() {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric()
-                    || chars[i] == '_'
-                    || chars[i] == '$'
-                    || !chars[i].is_ascii())
-            {
-                i += 1;
-            }
-            tokens.push(Token::Word(chars[start..i].iter().collect()));
-        } else {
-            let rest: String = chars[i..chars.len().min(i + 3)].iter().collect();
-            let operator = OPERATORS
-                .iter()
-                .find(|op| rest.starts_with(**op))
-                .map_or_else(|| c.to_string(), |op| (*op).to_owned());
-            i += operator.chars().count();
-            tokens.push(Token::Punct(operator));
-        }
-    }
-    tokens
-}
-
-/// Words written in upper case in normalised SQL, whatever case they had.
-const KEYWORDS: &[&str] = &[
-    "ABORT",
-    "ACTION",
-    "ADD",
-    "AFTER",
-    "ALL",
-    "ALTER",
-    "ALWAYS",
-    "AND",
-    "AS",
-    "ASC",
-    "AUTOINCREMENT",
-    "BEFORE",
-    "BEGIN",
-    "BETWEEN",
-    "BY",
-    "CASCADE",
-    "CASE",
-    "CAST",
-    "CHECK",
-    "COLLATE",
-    "COLUMN",
-    "CONFLICT",
-    "CONSTRAINT",
-    "CREATE",
-    "CROSS",
-    "CURRENT_DATE",
-    "CURRENT_TIME",
-    "CURRENT_TIMESTAMP",
-    "DEFAULT",
-    "DEFERRABLE",
-    "DEFERRED",
-    "DELETE",
-    "DESC",
-    "DISTINCT",
-    "DO",
-    "DROP",
-    "EACH",
-    "ELSE",
-    "END",
-    "ESCAPE",
-    "EXCEPT",
-    "EXISTS",
-    "FAIL",
-    "FALSE",
-    "FOR",
-    "FOREIGN",
-    "FROM",
-    "GENERATED",
-    "GLOB",
-    "GROUP",
-    "HAVING",
-    "IF",
-    "IGNORE",
-    "IMMEDIATE",
-    "IN",
-    "INDEX",
-    "INITIALLY",
-    "INNER",
-    "INSERT",
-    "INSTEAD",
-    "INTERSECT",
-    "INTO",
-    "IS",
-    "ISNULL",
-    "JOIN",
-    "KEY",
-    "LEFT",
-    "LIKE",
-    "LIMIT",
-    "MATCH",
-    "NATURAL",
-    "NO",
-    "NOT",
-    "NOTNULL",
-    "NULL",
-    "OF",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "OUTER",
-    "OVER",
-    "PARTITION",
-    "PRIMARY",
-    "RAISE",
-    "REFERENCES",
-    "REGEXP",
-    "REPLACE",
-    "RESTRICT",
-    "RETURNING",
-    "RIGHT",
-    "ROW",
-    "SELECT",
-    "SET",
-    "STORED",
-    "STRICT",
-    "TABLE",
-    "TEMP",
-    "TEMPORARY",
-    "THEN",
-    "TO",
-    "TRIGGER",
-    "TRUE",
-    "UNION",
-    "UNIQUE",
-    "UPDATE",
-    "USING",
-    "VALUES",
-    "VIEW",
-    "VIRTUAL",
-    "WHEN",
-    "WHERE",
-    "WITH",
-    "WITHOUT",
-];
-
-fn is_keyword(word: &str) -> bool {
-    KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
-
-/// An identifier that needs no quotes.
-fn is_plain(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !is_keyword(name)
-}
-
-/// Writes tokens back as one line: single spaces, none inside parentheses
-/// or before commas, keywords upper case, identifiers quoted only when they
-/// must be. Two texts that differ only in layout, keyword case or needless
-/// quoting give the same line.
-fn render(tokens: &[Token]) -> String {
-    let mut text = String::new();
-    let mut previous: Option<&Token> = None;
-    let mut before_previous: Option<&Token> = None;
-    for token in tokens {
-        // A sign after an operator, a comma or an opening parenthesis is unary: `-1`.
-        let after_unary = previous.is_some_and(|p| p.is_punct("-") || p.is_punct("+"))
-            && before_previous.is_none_or(|b| matches!(b, Token::Punct(_)) && !b.is_punct(")"));
-        let glued_to_previous = match previous {
-            None => true,
-            Some(_) if after_unary => true,
-            Some(p) if p.is_punct("(") || p.is_punct(".") => true,
-            // A function call or a type's size: `length(x)`, `varchar(10)`.
-            Some(Token::Word(w)) if token.is_punct("(") => !is_keyword(w),
-            Some(Token::Quoted(_)) if token.is_punct("(") => true,
-            _ => {
-                token.is_punct(")")
-                    || token.is_punct(",")
-                    || token.is_punct(".")
-                    || token.is_punct(";")
-            }
-        };
-        if !glued_to_previous {
-            text.push(' ');
-        }
-        match token {
-            Token::Word(word) if is_keyword(word) => text.push_str(&word.to_uppercase()),
-            Token::Word(word) | Token::Punct(word) | Token::Literal(word) => text.push_str(word),
-            Token::Quoted(name) if is_plain(name) => text.push_str(name),
-            Token::Quoted(name) => {
-                text.push('"');
-                text.push_str(&name.replace('"', "\"\""));
-                text.push('"');
-            }
-        }
-        before_previous = previous;
-        previous = Some(token);
-    }
-    text
-}
-
-/// Normalises an SQL text (a statement, an expression, a default).
-pub(super) fn normalise(sql: &str) -> String {
-    let mut tokens = tokenize(sql);
-    while tokens.last().is_some_and(|t| t.is_punct(";")) {
-        tokens.pop();
-    }
-    render(&tokens)
-}
-
-/// A declared type in lower case without inner spaces: `varchar(100)`, `numeric(10,2)`.
-fn normalise_type(declared: &str) -> String {
-    let mut text = String::new();
-    for token in tokenize(declared) {
-        let piece = match &token {
-            Token::Quoted(name) => name.to_lowercase(),
-            other => other.name().to_lowercase(),
-        };
-        let glued = text.is_empty()
-            || text.ends_with(['(', ','])
-            || token.is_punct("(")
-            || token.is_punct(")")
-            || token.is_punct(",");
-        if !glued {
-            text.push(' ');
-        }
-        text.push_str(&piece);
-    }
-    text
-}
-
-/// The index of the `)` closing the `(` at `open`.
-fn closing(tokens: &[Token], open: usize) -> usize {
-    let mut depth = 0;
-    for (i, token) in tokens.iter().enumerate().skip(open) {
-        if token.is_punct("(") {
-            depth += 1;
-        } else if token.is_punct(")") {
-            depth -= 1;
-            if depth == 0 {
-                return i;
-            }
-        }
-    }
-    tokens.len()
-}
-
-/// Splits at commas outside parentheses.
-fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, token) in tokens.iter().enumerate() {
-        if token.is_punct("(") {
-            depth += 1;
-        } else if token.is_punct(")") {
-            depth -= 1;
-        } else if token.is_punct(",") && depth == 0 {
-            parts.push(&tokens[start..i]);
-            start = i + 1;
-        }
-    }
-    if start < tokens.len() {
-        parts.push(&tokens[start..]);
-    }
-    parts
-}
-
-/// Drops parentheses that enclose the whole expression: `((a > 0))` → `a > 0`.
-fn strip_enclosing(mut tokens: &[Token]) -> &[Token] {
-    while tokens.len() >= 2 && tokens[0].is_punct("(") && closing(tokens, 0) == tokens.len() - 1 {
-        tokens = &tokens[1..tokens.len() - 1];
-    }
-    tokens
-}
-
-/// What a `CREATE TABLE` says that the pragmas do not.
+/// What a `CREATE TABLE` says that the pragmas do not, read from its model.
 #[derive(Debug, Default, PartialEq)]
 struct ParsedTable {
     primary_key_name: Option<String>,
@@ -892,164 +507,55 @@ struct ParsedColumn {
     autoincrement: bool,
 }
 
-/// Words that start a column constraint, ending the column's type.
-const COLUMN_CONSTRAINTS: [&str; 11] = [
-    "CONSTRAINT",
-    "PRIMARY",
-    "NOT",
-    "NULL",
-    "UNIQUE",
-    "CHECK",
-    "DEFAULT",
-    "COLLATE",
-    "REFERENCES",
-    "GENERATED",
-    "AS",
-];
-
+/// The facts of a `CREATE TABLE` (none for `CREATE TABLE … AS SELECT`).
 fn parse_create_table(sql: &str) -> ParsedTable {
-    let tokens = tokenize(sql);
     let mut parsed = ParsedTable::default();
-    let Some(open) = tokens.iter().position(|t| t.is_punct("(")) else {
+    let Ok(table) = CreateTable::parse(sql) else {
         return parsed;
     };
-    // CREATE TABLE … AS SELECT: no constraints to read.
-    if tokens[..open].iter().any(|t| t.is_word("AS")) {
-        return parsed;
-    }
-    let close = closing(&tokens, open);
-    parsed.without_rowid = tokens[close.min(tokens.len())..]
-        .windows(2)
-        .any(|w| w[0].is_word("WITHOUT") && w[1].is_word("ROWID"));
-    for item in split_top_level(&tokens[open + 1..close.min(tokens.len())]) {
-        let Some(first) = item.first() else { continue };
-        let is_table_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
-            .iter()
-            .any(|w| first.is_word(w));
-        if is_table_constraint {
-            parse_table_constraint(item, &mut parsed);
-        } else {
-            parse_column(item, &mut parsed);
+    parsed.without_rowid = table.without_rowid;
+    for item in &table.items {
+        match &item.kind {
+            ItemKind::Constraint(constraint) => {
+                let name = constraint.name.clone();
+                match (constraint.kind.as_str(), name) {
+                    ("PRIMARY", name) => parsed.primary_key_name = name,
+                    ("UNIQUE", Some(name)) => parsed.unique_names.push((name, constraint.columns.clone())),
+                    ("FOREIGN", Some(name)) => parsed.foreign_key_names.push((name, constraint.columns.clone())),
+                    ("CHECK", name) => {
+                        if let Some(expression) = constraint.expression.clone() {
+                            parsed.checks.push(Check { name, expression });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            ItemKind::Column(column) => {
+                for clause in &column.clauses {
+                    let name = clause.name.clone();
+                    match (clause.kind.as_str(), name) {
+                        ("PRIMARY", name) => parsed.primary_key_name = name,
+                        ("UNIQUE", Some(name)) => parsed.unique_names.push((name, vec![column.name.clone()])),
+                        ("REFERENCES", Some(name)) => parsed.foreign_key_names.push((name, vec![column.name.clone()])),
+                        ("CHECK", name) => {
+                            if let Some(expression) = clause.expression() {
+                                parsed.checks.push(Check { name, expression });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                parsed.columns.push(ParsedColumn {
+                    name: column.name.clone(),
+                    collation: column.collation(),
+                    generated: column.generated(),
+                    autoincrement: column.autoincrement(),
+                });
+            }
+            ItemKind::Other => {}
         }
     }
     parsed
-}
-
-/// The column names in a parenthesised list starting at `open`, without
-/// `COLLATE`/`ASC`/`DESC`.
-fn column_list(tokens: &[Token], open: usize) -> Vec<String> {
-    if !tokens.get(open).is_some_and(|t| t.is_punct("(")) {
-        return Vec::new();
-    }
-    let close = closing(tokens, open);
-    split_top_level(&tokens[open + 1..close.min(tokens.len())])
-        .into_iter()
-        .filter_map(|term| term.first().map(Token::name))
-        .collect()
-}
-
-fn parse_table_constraint(item: &[Token], parsed: &mut ParsedTable) {
-    let mut i = 0;
-    let mut name = None;
-    if item[0].is_word("CONSTRAINT") {
-        name = item.get(1).map(Token::name);
-        i = 2;
-    }
-    let Some(kind) = item.get(i) else { return };
-    if kind.is_word("PRIMARY") {
-        parsed.primary_key_name = name;
-    } else if kind.is_word("UNIQUE") {
-        if let Some(name) = name {
-            parsed.unique_names.push((name, column_list(item, i + 1)));
-        }
-    } else if kind.is_word("CHECK") {
-        if item.get(i + 1).is_some_and(|t| t.is_punct("(")) {
-            let close = closing(item, i + 1);
-            let expression = render(strip_enclosing(&item[i + 2..close.min(item.len())]));
-            parsed.checks.push(Check { name, expression });
-        }
-    } else if kind.is_word("FOREIGN") {
-        if let Some(name) = name {
-            // FOREIGN KEY (cols): the list follows KEY.
-            parsed
-                .foreign_key_names
-                .push((name, column_list(item, i + 2)));
-        }
-    }
-}
-
-fn parse_column(item: &[Token], parsed: &mut ParsedTable) {
-    let name = item[0].name();
-    let mut column = ParsedColumn {
-        name: name.clone(),
-        ..ParsedColumn::default()
-    };
-    let mut pending_name: Option<String> = None;
-    let mut i = 1;
-    while i < item.len() {
-        let token = &item[i];
-        if token.is_punct("(") {
-            i = closing(item, i) + 1;
-            continue;
-        }
-        if !COLUMN_CONSTRAINTS.iter().any(|w| token.is_word(w)) {
-            i += 1;
-            continue;
-        }
-        if token.is_word("CONSTRAINT") {
-            pending_name = item.get(i + 1).map(Token::name);
-            i += 2;
-            continue;
-        }
-        let constraint_name = pending_name.take();
-        if token.is_word("PRIMARY") {
-            parsed.primary_key_name = constraint_name;
-            let end = item[i + 1..]
-                .iter()
-                .position(|t| COLUMN_CONSTRAINTS.iter().any(|w| t.is_word(w)))
-                .map_or(item.len(), |at| i + 1 + at);
-            column.autoincrement |= item[i + 1..end].iter().any(|t| t.is_word("AUTOINCREMENT"));
-            i = end;
-            continue;
-        }
-        if token.is_word("UNIQUE") {
-            if let Some(constraint_name) = constraint_name {
-                parsed
-                    .unique_names
-                    .push((constraint_name, vec![name.clone()]));
-            }
-        } else if token.is_word("REFERENCES") {
-            if let Some(constraint_name) = constraint_name {
-                parsed
-                    .foreign_key_names
-                    .push((constraint_name, vec![name.clone()]));
-            }
-        } else if token.is_word("COLLATE") {
-            column.collation = item
-                .get(i + 1)
-                .map(|t| t.name().to_uppercase())
-                .filter(|collation| collation != "BINARY");
-            i += 2;
-            continue;
-        } else if (token.is_word("CHECK") || token.is_word("AS"))
-            && item.get(i + 1).is_some_and(|t| t.is_punct("("))
-        {
-            let close = closing(item, i + 1);
-            let expression = render(strip_enclosing(&item[i + 2..close.min(item.len())]));
-            if token.is_word("CHECK") {
-                parsed.checks.push(Check {
-                    name: constraint_name,
-                    expression,
-                });
-            } else {
-                column.generated = Some(expression);
-            }
-            i = close + 1;
-            continue;
-        }
-        i += 1;
-    }
-    parsed.columns.push(column);
 }
 
 /// What a `CREATE INDEX` says that the pragmas do not.
@@ -1062,16 +568,12 @@ struct ParsedIndex {
 }
 
 fn parse_create_index(sql: &str) -> ParsedIndex {
-    let tokens = tokenize(sql);
+    let tokens = tokens(sql);
     let mut parsed = ParsedIndex::default();
     let Some(on) = tokens.iter().position(|t| t.is_word("ON")) else {
         return parsed;
     };
-    let Some(open) = tokens[on..]
-        .iter()
-        .position(|t| t.is_punct("("))
-        .map(|at| on + at)
-    else {
+    let Some(open) = tokens[on..].iter().position(|t| t.is_punct("(")).map(|at| on + at) else {
         return parsed;
     };
     let close = closing(&tokens, open);
@@ -1079,9 +581,7 @@ fn parse_create_index(sql: &str) -> ParsedIndex {
         .into_iter()
         .map(|term| {
             let term = match term.last() {
-                Some(last) if last.is_word("ASC") || last.is_word("DESC") => {
-                    &term[..term.len() - 1]
-                }
+                Some(last) if last.is_word("ASC") || last.is_word("DESC") => &term[..term.len() - 1],
                 _ => term,
             };
             render(strip_enclosing(term))
@@ -1100,39 +600,6 @@ fn parse_create_index(sql: &str) -> ParsedIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalise_ignores_layout_case_and_needless_quotes_when_texts_mean_the_same() {
-        let written = "CREATE VIEW v AS\n  select  \"id\", [title] -- the title\n  from todos where complete = 0;";
-        let renamed = "create view v as select id,title from \"todos\" WHERE complete=0";
-        assert_eq!(
-            normalise(written),
-            "CREATE VIEW v AS SELECT id, title FROM todos WHERE complete = 0"
-        );
-        assert_eq!(normalise(written), normalise(renamed));
-    }
-
-    #[test]
-    fn normalise_keeps_literals_and_quotes_identifiers_that_need_it() {
-        assert_eq!(normalise("'it''s'"), "'it''s'");
-        assert_eq!(
-            normalise("\"order\" || \"my col\""),
-            "\"order\" || \"my col\""
-        );
-        assert_eq!(
-            normalise("length( title )>=1.5e-3"),
-            "length(title) >= 1.5e-3"
-        );
-        assert_eq!(normalise("x'00ff'"), "x'00ff'");
-    }
-
-    #[test]
-    fn normalise_type_lowercases_and_removes_inner_spaces() {
-        assert_eq!(normalise_type("VARCHAR ( 100 )"), "varchar(100)");
-        assert_eq!(normalise_type("NUMERIC(10, 2)"), "numeric(10,2)");
-        assert_eq!(normalise_type("UNSIGNED  BIG INT"), "unsigned big int");
-        assert_eq!(normalise_type(""), "");
-    }
 
     #[test]
     fn parse_create_table_reads_checks_names_collations_and_generated_columns() {

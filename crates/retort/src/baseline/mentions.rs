@@ -1,5 +1,5 @@
-//! The names a module's text mentions, read with sqlparser's tokenizer in
-//! the dialect's flavour, for the creation order of views and routines
+//! The names a module's text mentions, read with retort-sql's lexer in the
+//! dialect, for the creation order of views and routines
 //! where the server's dependency catalog records nothing (Babelfish, a
 //! PostgreSQL function with a quoted body, SQLite).
 //!
@@ -13,8 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlparser::dialect::Dialect as SqlparserDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use retort_sql::SqlToken as Token;
 
 use crate::Dialect;
 
@@ -22,19 +21,18 @@ use crate::Dialect;
 /// are compared so, as SQL Server compares them).
 pub(crate) fn mentioned(definition: &str, dialect: Dialect) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    collect(definition, dialect.tokenizer(), super::default_schema(dialect), &mut names);
+    collect(definition, dialect.lexer(), super::default_schema(dialect), &mut names);
     names
 }
 
-fn collect(text: &str, flavour: &dyn SqlparserDialect, schema: &str, names: &mut BTreeSet<String>) {
-    let Ok(tokens) = Tokenizer::new(flavour, text).tokenize() else {
+fn collect(text: &str, flavour: retort_sql::Dialect, schema: &str, names: &mut BTreeSet<String>) {
+    let Some(tokens) = retort_sql::significant_tokens(flavour, text) else {
         // Text the tokenizer cannot read (the server read it, though): its
         // words, which may name more than it does but never less.
         let words = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
         names.extend(words.map(str::to_lowercase));
         return;
     };
-    let tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
     for (at, token) in tokens.iter().enumerate() {
         match token {
             Token::Word(word) => {

@@ -118,9 +118,8 @@ fn untranslated_left_out(table: &str, source: &schema::Table, cx: &Context<'_>, 
 /// T-SQL's bitwise NOT), `ARRAY`, and what the translation turns into T-SQL
 /// when it is whole (`~~`, `||`).
 pub(crate) fn postgres_only(expression: &str) -> Option<&'static str> {
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, expression).tokenize().ok()?;
-    let tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    use retort_sql::SqlToken as Token;
+    let tokens = retort_sql::significant_tokens(retort_sql::Dialect::Mssql, expression)?;
     let operand = |at: usize| {
         at.checked_sub(1).is_some_and(|before| {
             matches!(tokens[before], Token::Word(_) | Token::Number(..) | Token::RParen | Token::SingleQuotedString(_) | Token::NationalStringLiteral(_))

@@ -163,7 +163,7 @@ ask_the_facts! {
     script_client() -> &'static str;
     stop_on_error() -> Option<&'static str>;
     statement_noun() -> (&'static str, &'static str);
-    tokenizer() -> &'static dyn sqlparser::dialect::Dialect;
+    lexer() -> retort_sql::Dialect;
     default_schema() -> &'static str;
     version_query() -> &'static str;
     drop_database(quoted: &str) -> String;
@@ -389,9 +389,9 @@ pub(crate) trait Facts: Sync {
         ("statement", "statements")
     }
 
-    /// The rules sqlparser's tokenizer reads this dialect's SQL with
-    /// (quoted names, comments, dollar-quoted bodies).
-    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect;
+    /// The dialect retort-sql's lexer reads this dialect's SQL in (quoted
+    /// names, comments, dollar-quoted bodies, `GO` batches).
+    fn lexer(&self) -> retort_sql::Dialect;
 
     // -- Catalog and server ------------------------------------------------
 

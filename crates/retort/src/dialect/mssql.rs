@@ -37,8 +37,8 @@ impl Facts for Mssql {
         "mssql"
     }
 
-    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
-        &sqlparser::dialect::MsSqlDialect {}
+    fn lexer(&self) -> retort_sql::Dialect {
+        retort_sql::Dialect::Mssql
     }
 
     fn quote_ident(&self, name: &str) -> String {

@@ -44,8 +44,8 @@ impl Facts for Postgres {
         "postgres"
     }
 
-    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
-        &sqlparser::dialect::PostgreSqlDialect {}
+    fn lexer(&self) -> retort_sql::Dialect {
+        retort_sql::Dialect::Postgres
     }
 
     fn bool_literal(&self, value: bool) -> &'static str {

@@ -11,8 +11,8 @@ impl Facts for Sqlite {
         "sqlite"
     }
 
-    fn tokenizer(&self) -> &'static dyn sqlparser::dialect::Dialect {
-        &sqlparser::dialect::SQLiteDialect {}
+    fn lexer(&self) -> retort_sql::Dialect {
+        retort_sql::Dialect::Sqlite
     }
 
     fn bytes_literal(&self, hex: &str) -> String {

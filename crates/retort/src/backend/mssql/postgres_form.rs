@@ -23,7 +23,7 @@
 //! arrays) has no T-SQL form that this knows: it is left as printed, and a
 //! baseline lists it as not reproduced instead of copying it.
 
-use sqlparser::tokenizer::{Token, Word};
+use retort_sql::{SqlToken as Token, Word};
 
 /// The tokens of a Babelfish expression (without whitespace) in T-SQL,
 /// with `columns` spelled as given.

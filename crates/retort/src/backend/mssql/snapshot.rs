@@ -144,9 +144,8 @@ fn respell(catalog: &Catalog, spellings: &Spellings) -> Catalog {
 /// The name a module's definition gives it (`CREATE VIEW dbo.[Sales by
 /// Region] AS …` → `Sales by Region`), when it is `stored` in another case.
 fn created_name(definition: &str, stored: &str) -> Option<String> {
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, definition).tokenize().ok()?;
-    let mut words = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+    use retort_sql::SqlToken as Token;
+    let mut words = tokens(definition)?.into_iter();
     let keyword = |token: &Option<Token>, wanted: &[&str]| {
         matches!(token, Some(Token::Word(w)) if w.quote_style.is_none() && wanted.iter().any(|k| w.value.eq_ignore_ascii_case(k)))
     };
@@ -553,17 +552,15 @@ pub(crate) fn babelfish_expression(text: &str, columns: &[String]) -> String {
     }
 }
 
-/// The tokens of a T-SQL expression, without whitespace; `None` when it
-/// does not tokenize (an unterminated literal).
-fn tokens(text: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, text).tokenize().ok()?;
-    Some(tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect())
+/// The tokens of a T-SQL expression, without whitespace and comments;
+/// `None` when it does not tokenize (an unterminated literal).
+fn tokens(text: &str) -> Option<Vec<retort_sql::SqlToken>> {
+    retort_sql::significant_tokens(retort_sql::Dialect::Mssql, text)
 }
 
 /// [`canonical`] of the tokens of `text`.
-fn canonical_tokens(mut tokens: Vec<sqlparser::tokenizer::Token>, text: &str) -> String {
-    use sqlparser::tokenizer::Token;
+fn canonical_tokens(mut tokens: Vec<retort_sql::SqlToken>, text: &str) -> String {
+    use retort_sql::SqlToken as Token;
     let logical = |token: Option<&Token>| {
         matches!(token, Some(Token::Word(w)) if w.quote_style.is_none()
             && ["AND", "OR", "NOT"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
@@ -629,8 +626,8 @@ fn canonical_tokens(mut tokens: Vec<sqlparser::tokenizer::Token>, text: &str) ->
 }
 
 /// The index of the parenthesis that closes the one at `open`.
-fn matching(tokens: &[sqlparser::tokenizer::Token], open: usize) -> Option<usize> {
-    use sqlparser::tokenizer::Token;
+fn matching(tokens: &[retort_sql::SqlToken], open: usize) -> Option<usize> {
+    use retort_sql::SqlToken as Token;
     let mut depth = 0usize;
     for (at, token) in tokens.iter().enumerate().skip(open) {
         match token {
