@@ -13,6 +13,7 @@ use futures_util::future::join_all;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::postgres_tls::describe_pg_error;
 use super::split;
 use super::{Backend, BackendError, Batched, Commits, Row, RunError, StatementError, StepWork, Unit};
 use crate::framing::{self, Frame};
@@ -630,31 +631,6 @@ fn statement_failure(unit: &Unit, pieces: &[split::Piece], index: usize, error: 
         code: Some(db.code().code().to_owned()),
         message: describe_pg_error(error),
     })
-}
-
-/// The server's message (with detail and hint) or the client error.
-pub(super) fn describe_pg_error(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => {
-            let mut text = db.message().to_owned();
-            if let Some(detail) = db.detail() {
-                text.push_str(&format!(" ({detail})"));
-            }
-            if let Some(hint) = db.hint() {
-                text.push_str(&format!("; hint: {hint}"));
-            }
-            text
-        }
-        None => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(inner) = source {
-                text.push_str(&format!(": {inner}"));
-                source = inner.source();
-            }
-            text
-        }
-    }
 }
 
 fn pg_error(context: &'static str) -> impl Fn(tokio_postgres::Error) -> BackendError {
