@@ -293,18 +293,7 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     verify(backend.client(), "retort_history", n).await?;
     drop(backend);
 
-    let started = Instant::now();
-    let steps = migrations
-        .upgrade(db.url())
-        .await
-        .map_err(|e| e.to_string())?;
-    let application = started.elapsed();
-    if !steps.is_empty() {
-        return Err(format!(
-            "MIGRATIONS.upgrade applied {} revisions at head",
-            steps.len()
-        ));
-    }
+    let application = crate::workload::application_at_head(migrations, db.url()).await?;
     Ok(RetortTimes {
         apply,
         at_head,

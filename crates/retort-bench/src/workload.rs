@@ -322,3 +322,16 @@ mod tests {
         assert!(script.contains("CREATE TABLE t_2 "));
     }
 }
+
+/// The time an application's start-up call takes at head
+/// (`MIGRATIONS.upgrade(url)`: connecting, reading the history, finding
+/// nothing to do), or an error if it applied anything.
+pub async fn application_at_head(migrations: &'static Migrations, url: &str) -> Result<std::time::Duration, String> {
+    let started = std::time::Instant::now();
+    let steps = migrations.upgrade(url).await.map_err(|e| e.to_string())?;
+    let application = started.elapsed();
+    if !steps.is_empty() {
+        return Err(format!("MIGRATIONS.upgrade applied {} revisions at head", steps.len()));
+    }
+    Ok(application)
+}
