@@ -168,11 +168,23 @@ impl MssqlBackend {
             flavour::drop_database_sql(flavour, &name),
             Dialect::Mssql.quote_ident(&name)
         );
-        admin.batch(&sql).await.map_err(|error| BackendError::Database {
-            context: "recreating the database",
-            message: error.to_string(),
-        })?;
-        Ok(())
+        // Babelfish refuses a CREATE DATABASE that races another session's
+        // ("tuple concurrently updated": nothing was made); the batch drops
+        // only what exists, so running it again is safe. SQL Server never
+        // says that.
+        let mut attempts = 0;
+        loop {
+            match admin.batch(&sql).await {
+                Ok(_) => return Ok(()),
+                Err(error) if attempts < 5 && error.to_string().contains("tuple concurrently updated") => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
+                }
+                Err(error) => {
+                    return Err(BackendError::Database { context: "recreating the database", message: error.to_string() })
+                }
+            }
+        }
     }
 
     /// The tiberius client, for tests and seed code. What is sent through
