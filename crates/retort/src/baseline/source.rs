@@ -7,11 +7,12 @@
 //! PostgreSQL, where it is `READ ONLY`), rolled back at the end: nothing
 //! is written, and nothing is left open.
 
+use super::catalog_rows::{int, rows, text};
 use super::objects::Extras;
 use super::report::NotReproduced;
 use super::system::SystemNames;
 use crate::backend::{Backend, BackendError, Row};
-use crate::history::{HistoryTable, Value};
+use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
@@ -224,27 +225,4 @@ fn unseen(snapshot: &SchemaSnapshot, listed: &[Row]) -> Vec<NotReproduced> {
             )
         })
         .collect()
-}
-
-/// The rows of a catalog query (none when what it reads is missing).
-pub(super) async fn rows<B: Backend>(db: &mut B, sql: &str) -> Result<Vec<Row>, BackendError> {
-    Ok(db.query(sql, &[]).await?.unwrap_or_default())
-}
-
-/// A column as text, whatever the driver decoded it as.
-pub(super) fn text(row: &Row, at: usize) -> String {
-    match row.get(at) {
-        Some(Value::Text(text)) => text.clone(),
-        Some(Value::Int(number)) => number.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn int(row: &Row, at: usize) -> i64 {
-    match row.get(at) {
-        Some(Value::Int(number)) => *number,
-        Some(Value::Text(text)) => text.trim().parse().unwrap_or_default(),
-        Some(Value::Bool(flag)) => i64::from(*flag),
-        _ => 0,
-    }
 }

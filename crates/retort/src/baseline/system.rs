@@ -7,7 +7,7 @@
 //! snapshot already knows the made-up ones (PostgreSQL's `users_pkey`),
 //! and these are their spellings. Plain `SELECT`s of catalog views only.
 
-use super::source::{rows, text};
+use super::catalog_rows::{rows, text};
 use crate::backend::{Backend, BackendError};
 
 /// A key: the Babelfish-safe join of key constraints to their index, by
