@@ -20,6 +20,7 @@ pub(super) fn text(row: &Row, at: usize) -> String {
 }
 
 /// A column as a number, whatever the driver decoded it as.
+#[cfg(feature = "mssql")]
 pub(super) fn int(row: &Row, at: usize) -> i64 {
     match row.get(at) {
         Some(Value::Int(number)) => *number,

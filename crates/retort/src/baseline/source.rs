@@ -7,11 +7,13 @@
 //! PostgreSQL, where it is `READ ONLY`), rolled back at the end: nothing
 //! is written, and nothing is left open.
 
-use super::catalog_rows::{int, rows, text};
+use super::catalog_rows::{rows, text};
 use super::objects::Extras;
 use super::report::NotReproduced;
 use super::system::SystemNames;
-use crate::backend::{Backend, BackendError, Row};
+#[cfg(any(feature = "postgres", feature = "mssql"))]
+use crate::backend::Row;
+use crate::backend::{Backend, BackendError};
 use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
@@ -57,22 +59,26 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
         .map(|row| text(row, 0))
         // PostgreSQL's goes on with the compiler that built it.
         .and_then(|version| version.lines().next().map(|line| line.split(" on ").next().unwrap_or(line).trim().to_owned()));
-    let mut extras = Extras::default();
     #[cfg(feature = "sqlite")]
     if dialect == Dialect::Sqlite {
+        let mut extras = Extras::default();
         for row in rows(db, crate::backend::SQLITE_DEFINITIONS).await? {
             extras.definitions.insert(text(&row, 0), text(&row, 1));
         }
+        return Ok((snapshot, version, SystemNames::default(), extras, Vec::new()));
     }
     #[cfg(feature = "postgres")]
     if dialect == Dialect::Postgres {
-        extras.dependencies = dependencies(&rows(db, crate::backend::POSTGRES_DEPENDENCIES).await?);
+        let dependencies = dependencies(&rows(db, crate::backend::POSTGRES_DEPENDENCIES).await?);
+        let extras = Extras { dependencies, ..Extras::default() };
+        return Ok((snapshot, version, SystemNames::default(), extras, Vec::new()));
     }
     #[cfg(feature = "mssql")]
     if dialect == Dialect::Mssql {
         return read_mssql_extras(db, snapshot, version, dialect).await;
     }
-    Ok((snapshot, version, SystemNames::default(), extras, Vec::new()))
+    // No backend of a dialect whose feature is off can be connected.
+    Ok((snapshot, version, SystemNames::default(), Extras::default(), Vec::new()))
 }
 
 /// What SQL Server keeps beside the snapshot: the names it made up, each
@@ -86,6 +92,7 @@ async fn read_mssql_extras<B: Backend>(
     version: Option<String>,
     dialect: Dialect,
 ) -> Result<Read, BackendError> {
+    use super::catalog_rows::int;
     use crate::backend::mssql_extras::{
         ALIAS_TYPES, BABELFISH_INDEXES, DEFINITIONS, DEPENDENCIES, LISTED, SYNONYMS, TABLE_TYPES,
     };
@@ -130,6 +137,7 @@ fn module_key(snapshot: &SchemaSnapshot, name: &str) -> Option<String> {
 }
 
 /// (referencing, referenced) rows as each module's names, in lower case.
+#[cfg(any(feature = "postgres", feature = "mssql"))]
 fn dependencies(rows: &[Row]) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut names: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
     for row in rows {

@@ -7,10 +7,12 @@
 //! snapshot already knows the made-up ones (PostgreSQL's `users_pkey`),
 //! and these are their spellings. Plain `SELECT`s of catalog views only.
 
+#[cfg(feature = "mssql")]
 use super::catalog_rows::{rows, text};
-use crate::backend::{Backend, BackendError};
 #[cfg(feature = "mssql")]
 use crate::backend::mssql_extras::{CHECKS, DEFAULTS, FOREIGN_KEYS, KEYS};
+#[cfg(feature = "mssql")]
+use crate::backend::{Backend, BackendError};
 
 /// The constraint names of a SQL Server database's `dbo` tables, as the
 /// catalog spells them.
@@ -85,11 +87,6 @@ impl SystemNames {
 #[cfg(feature = "mssql")]
 fn tsql(definition: &str) -> String {
     crate::backend::babelfish_expression(definition, &[])
-}
-
-#[cfg(not(feature = "mssql"))]
-fn tsql(definition: &str) -> String {
-    definition.to_owned()
 }
 
 /// An expression without what printing adds: brackets, parentheses,

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod ado;
 mod error;
+#[cfg(feature = "cli")]
 mod local;
 mod mssql;
 #[cfg(feature = "postgres")]
@@ -25,6 +26,7 @@ use crate::Dialect;
 use self::error::OptionsError;
 
 pub use self::error::UrlError;
+#[cfg(feature = "cli")]
 pub use self::local::not_local_reason;
 pub(crate) use self::mssql::MssqlOptions;
 #[cfg(feature = "mssql")]
