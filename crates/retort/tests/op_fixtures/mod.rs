@@ -442,6 +442,9 @@ pub fn online_indexes(op: &mut Operations) {
         .descending(["priority"])
         .include(["title"])
         .filter("priority > 1")
+        .online();
+    // SQL Server 2019 for RESUMABLE, 2022 for WAIT_AT_LOW_PRIORITY here.
+    op.create_index("ix_todos_priority", "todos", ["priority"])
         .resumable()
         .wait_at_low_priority(5, AbortAfterWait::AbortSelf);
 }
