@@ -291,6 +291,15 @@ pub enum Error {
     )]
     MissingDowngrade { at: Location, operation: String },
 
+    /// A transactional Rust revision that builds an index online (`at` is
+    /// the `.online()`, `.resumable()` or `.wait_at_low_priority(…)` call).
+    #[error(
+        "{at}: `.{call}()` builds an index online, which cannot run inside a transaction (PostgreSQL refuses CREATE \
+         INDEX CONCURRENTLY there, SQL Server RESUMABLE), and this revision runs in one: declare \
+         `pub const TRANSACTIONAL: bool = false;` (best with the index alone in the revision), or remove `.{call}()`"
+    )]
+    OnlineInTransaction { at: Location, call: String },
+
     /// A Rust revision whose `downgrade` records no operation while its
     /// `upgrade` does: a downgrade would silently do nothing.
     #[error(
@@ -488,6 +497,7 @@ impl Error {
             | MissingUpgrade { at }
             | FunctionSignature { at, .. }
             | MissingDowngrade { at, .. }
+            | OnlineInTransaction { at, .. }
             | IrreversibleWithDowngrade { at }
             | EmptyDowngrade { at }
             | FileNameMismatch { at, .. }

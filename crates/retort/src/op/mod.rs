@@ -37,7 +37,7 @@ pub use alter::AlterColumn;
 pub use catalog::{CatalogSource, SqliteTableSql};
 pub(crate) use error::At;
 pub use error::OpError;
-pub use index::{Index, IndexColumn};
+pub use index::{AbortAfterWait, Index, IndexColumn, Online, WaitAtLowPriority};
 pub use insert::BulkInsert;
 pub use literal::{DefaultValue, IntoRow};
 pub(crate) use reverse::derive_downgrade;

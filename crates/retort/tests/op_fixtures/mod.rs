@@ -433,6 +433,45 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// Indexes built online (on top of [`base`]); a revision that runs them
+/// is non-transactional ([`online_revision`]).
+pub fn online_indexes(op: &mut Operations) {
+    op.create_index("ix_todos_title", "todos", ["title"]).online();
+    op.create_index("ix_todos_owner_priority", "todos", ["owner_id", "priority"])
+        .unique()
+        .descending(["priority"])
+        .include(["title"])
+        .filter("priority > 1")
+        .online();
+    // SQL Server 2019 for RESUMABLE, 2022 for WAIT_AT_LOW_PRIORITY here.
+    op.create_index("ix_todos_priority", "todos", ["priority"])
+        .resumable()
+        .wait_at_low_priority(5, AbortAfterWait::AbortSelf);
+}
+
+/// A foreign key and a check added without reading the rows already there,
+/// on a column of its own (on top of [`base`] and [`base_rows`]).
+pub fn unvalidated_constraints(op: &mut Operations) {
+    op.add_column("todos", "reviewer_id", Type::Int);
+    op.create_foreign_key("todos", ["reviewer_id"], "users", ["id"]).not_validated();
+    op.create_check_constraint("todos", "reviewer_known", "reviewer_id <> 0").not_validated();
+}
+
+/// The second step after [`unvalidated_constraints`].
+pub fn validate_constraints(op: &mut Operations) {
+    op.validate_constraint("todos", "fk_todos_reviewer_id");
+    op.validate_constraint("todos", "ck_todos_reviewer_known");
+}
+
+/// A revision that opts out of the transaction, as one that builds an
+/// index online must.
+pub fn online_revision(id: &'static str, upgrade: fn(&mut Operations)) -> Revision {
+    Revision {
+        transactional: false,
+        ..revision(id, upgrade, None)
+    }
+}
+
 /// A Rust revision around `upgrade` (downgrade derived unless given).
 pub fn revision(
     id: &'static str,
