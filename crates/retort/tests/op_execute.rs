@@ -43,6 +43,7 @@ async fn apply(db: &TestDatabase, revision: &Revision, direction: Direction) -> 
         &retort::StepWork {
             units,
             writes: vec![],
+            lock_timeout: None,
         },
         &HistoryTable::default(),
     )
@@ -343,6 +344,7 @@ async fn sqlite_rebuild_keeps_rows_when_foreign_keys_are_enforced() {
         &retort::StepWork {
             units,
             writes: vec![],
+            lock_timeout: None,
         },
         &HistoryTable::default(),
     )

@@ -448,6 +448,7 @@ pub fn revision(
         checksum: Checksum([0; 32]),
         transactional: true,
         irreversible: None,
+        lock_timeout: None,
         source: "migrations/op_fixture.rs",
         body: Body::Rust { upgrade, downgrade },
     }
@@ -542,6 +543,7 @@ fn copy(revision: &Revision) -> Revision {
         checksum: revision.checksum,
         transactional: revision.transactional,
         irreversible: revision.irreversible,
+        lock_timeout: revision.lock_timeout,
         source: revision.source,
         body: revision.body,
     }
