@@ -81,7 +81,7 @@ pub(crate) fn revision<'a>(
         frames.push(Frame::Clock);
         frames.extend(unit_frames);
         frames.extend(reset);
-        frames.extend(record(writes));
+        frames.extend(record(writes, None));
     }
     frames
 }
@@ -89,12 +89,18 @@ pub(crate) fn revision<'a>(
 /// The frames of history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a revision that opted out): `Begin`, the writes,
 /// `Commit`; nothing when there are no writes. No `Clock`: they record no
-/// time.
-pub(crate) fn record(writes: &[HistoryWrite]) -> Vec<Frame<'_>> {
+/// time. With a `lock_timeout` (the marks and the failure log of a
+/// revision that is waiting for locks: on SQLite the history's lock is the
+/// revision's), between `LockTimeout` and `ResetLockTimeout`.
+pub(crate) fn record(writes: &[HistoryWrite], lock_timeout: Option<Duration>) -> Vec<Frame<'_>> {
     if writes.is_empty() {
         return Vec::new();
     }
-    vec![Frame::Begin, Frame::Writes(writes), Frame::Commit]
+    let mut frames = Vec::with_capacity(5);
+    frames.extend(lock_timeout.map(Frame::LockTimeout));
+    frames.extend([Frame::Begin, Frame::Writes(writes), Frame::Commit]);
+    frames.extend(lock_timeout.map(|_| Frame::ResetLockTimeout));
+    frames
 }
 
 #[cfg(test)]
@@ -174,7 +180,11 @@ mod tests {
     #[test]
     fn record_frames_writes_alone_without_a_clock() {
         let work = work();
-        assert_eq!(names(&record(&work.writes)), ["begin", "2 writes", "commit"]);
-        assert!(record(&[]).is_empty());
+        assert_eq!(names(&record(&work.writes, None)), ["begin", "2 writes", "commit"]);
+        assert!(record(&[], None).is_empty());
+        assert_eq!(
+            names(&record(&work.writes, Some(Duration::from_secs(1)))),
+            ["lock timeout 1s", "begin", "2 writes", "commit", "reset lock timeout"]
+        );
     }
 }

@@ -910,9 +910,21 @@ impl Migrator {
         let revision = step.revision();
         let table = &self.config.history;
         let running = [HistoryWrite::put(revision, Status::Running)];
-        sequence::record(db, &running, table)
-            .await
-            .map_err(run_error_to_backend)?;
+        let lock_timeout = Some(self.lock_timeout(revision));
+        match sequence::record_within(db, &running, table, lock_timeout).await {
+            Ok(()) => {}
+            // SQLite's lock is the whole database's: the mark waits for it.
+            Err(error) if sequence::gave_up_waiting(&error, db.dialect()) => {
+                let aftermath = format!(
+                    "recording it as running gave up waiting for a lock after {timeout:?}, so nothing of it ran and \
+                     nothing was recorded. {holders}. Run the upgrade again when that session has finished",
+                    timeout = self.lock_timeout(revision),
+                    holders = lock_holders(db).await,
+                );
+                return Err(self.statement_failed(db, step, waited_statement(error), aftermath).await);
+            }
+            Err(error) => return Err(run_error_to_backend(error)),
+        }
         let work = StepWork {
             units: step.units.clone(),
             writes: step.writes.clone(),
@@ -924,9 +936,9 @@ impl Migrator {
             Err(RunError::Statement(error)) => {
                 // Never run again blindly: its statements before this one
                 // may have committed, and a second run would meet them.
-                let waited = error.code.as_deref().is_some_and(|code| db.dialect().gave_up_waiting(code));
+                let waited = error.code.as_deref().is_some_and(|code| db.dialect().gave_up_waiting(code, &error.message));
                 let failed = [HistoryWrite::put(revision, Status::Failed)];
-                if let Err(write_error) = sequence::record(db, &failed, table).await {
+                if let Err(write_error) = sequence::record_within(db, &failed, table, lock_timeout).await {
                     tracing::warn!(
                         ?write_error,
                         "could not record revision {} as failed",
@@ -974,7 +986,10 @@ impl Migrator {
             Outcome::Failed,
             Some(shorten(&error.message)),
         )];
-        if let Err(log_error) = sequence::record(db, &entry, &self.config.history).await {
+        // Within the revision's lock timeout: on SQLite, a session that
+        // made the revision give up waiting holds the history's lock too.
+        let lock_timeout = Some(self.lock_timeout(revision));
+        if let Err(log_error) = sequence::record_within(db, &entry, &self.config.history, lock_timeout).await {
             tracing::warn!(
                 ?log_error,
                 "could not log the failure of revision {}",
@@ -1056,7 +1071,7 @@ fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate:
 /// revision's is waiting or held any more).
 async fn lock_holders<B: Backend>(db: &mut B) -> String {
     let Some(sql) = db.dialect().lock_holders() else {
-        return format!("{} cannot tell which connection holds the lock", db.dialect());
+        return "The database does not say which connection holds the lock".to_owned();
     };
     match db.query(sql, &[]).await {
         Ok(Some(rows)) if !rows.is_empty() => {

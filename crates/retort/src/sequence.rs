@@ -37,7 +37,18 @@ pub async fn run_outside_transaction<B: Backend + ?Sized>(
 /// Commits history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a non-transactional revision).
 pub async fn record<B: Backend + ?Sized>(db: &mut B, writes: &[HistoryWrite], table: &HistoryTable) -> Result<(), RunError> {
-    run(db, &framing::record(writes), table).await.map(drop)
+    record_within(db, writes, table, None).await
+}
+
+/// [`record`], giving up waiting for another session's lock after
+/// `lock_timeout` when there is one.
+pub(crate) async fn record_within<B: Backend + ?Sized>(
+    db: &mut B,
+    writes: &[HistoryWrite],
+    table: &HistoryTable,
+    lock_timeout: Option<Duration>,
+) -> Result<(), RunError> {
+    run(db, &framing::record(writes, lock_timeout), table).await.map(drop)
 }
 
 /// Runs parameterised statements (seed rows) in one transaction.
@@ -68,7 +79,7 @@ pub(crate) struct Retry<'a> {
 /// session holds (SQLite's at `BEGIN IMMEDIATE` included).
 pub(crate) fn gave_up_waiting(error: &RunError, dialect: Dialect) -> bool {
     match error {
-        RunError::Statement(error) => error.code.as_deref().is_some_and(|code| dialect.gave_up_waiting(code)),
+        RunError::Statement(error) => error.code.as_deref().is_some_and(|code| dialect.gave_up_waiting(code, &error.message)),
         RunError::Backend(BackendError::LockNotAvailable { .. }) => true,
         RunError::Backend(_) => false,
     }

@@ -164,7 +164,7 @@ ask_the_facts! {
     stop_on_error() -> Option<&'static str>;
     set_lock_timeout(timeout: std::time::Duration) -> String;
     reset_lock_timeout() -> &'static str;
-    gave_up_waiting(code: &str) -> bool;
+    gave_up_waiting(code: &str, message: &str) -> bool;
     lock_holders() -> Option<&'static str>;
     statement_noun() -> (&'static str, &'static str);
     lexer() -> retort_sql::Dialect;
@@ -398,9 +398,10 @@ pub(crate) trait Facts: Sync {
     /// The statement that puts the setting back to the session's own.
     fn reset_lock_timeout(&self) -> &'static str;
 
-    /// Whether a statement's error `code` says it gave up waiting for a
-    /// lock, so that a transactional revision can be run again.
-    fn gave_up_waiting(&self, code: &str) -> bool;
+    /// Whether a statement's error (its `code` and `message`) says it gave
+    /// up waiting for a lock, so that a transactional revision can be run
+    /// again.
+    fn gave_up_waiting(&self, code: &str, message: &str) -> bool;
 
     /// A query, of one text column, describing each other session that
     /// holds a lock on a table of this database (the likely blockers of a

@@ -267,9 +267,12 @@ impl Facts for Mssql {
         "SET LOCK_TIMEOUT -1"
     }
 
-    /// 1222, "Lock request time out period exceeded".
-    fn gave_up_waiting(&self, code: &str) -> bool {
-        code == "1222"
+    /// 1222, "Lock request time out period exceeded". Babelfish raises
+    /// PostgreSQL's lock timeout under its catch-all number (measured on
+    /// Babelfish 4.2: 33557097, "canceling statement due to lock timeout",
+    /// and the transaction is over).
+    fn gave_up_waiting(&self, code: &str, message: &str) -> bool {
+        code == "1222" || (code == "33557097" && message.contains("due to lock timeout"))
     }
 
     /// Other sessions' granted locks on objects of this database, from

@@ -206,7 +206,7 @@ impl Facts for Postgres {
     }
 
     /// `lock_not_available`, which `lock_timeout` raises.
-    fn gave_up_waiting(&self, code: &str) -> bool {
+    fn gave_up_waiting(&self, code: &str, _message: &str) -> bool {
         code == "55P03"
     }
 

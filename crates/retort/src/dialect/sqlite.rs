@@ -157,7 +157,7 @@ impl Facts for Sqlite {
     }
 
     /// `SQLITE_BUSY` and its extended codes (the primary code is the low byte).
-    fn gave_up_waiting(&self, code: &str) -> bool {
+    fn gave_up_waiting(&self, code: &str, _message: &str) -> bool {
         code.parse::<i32>().is_ok_and(|code| code & 0xff == 5)
     }
 
