@@ -197,8 +197,11 @@ pub struct Migrator {
     graph: RevisionGraph,
     config: MigratorConfig,
     progress: Option<Box<Progress>>,
-    lock_waits: Option<Box<dyn Fn(&LockWaited)>>,
+    lock_waits: Option<Box<LockWaits>>,
 }
+
+/// Called each time a revision gave up waiting for a lock and runs again.
+type LockWaits = dyn Fn(&LockWaited);
 
 /// Called after each revision a run applies or reverts: the step, how many
 /// are done, and how many the plan has.
