@@ -105,6 +105,7 @@ async fn upgrade_retries_a_revision_that_gave_up_waiting_and_succeeds_when_the_l
     // The holder lets go once the first wait is reported (while the
     // migrator pauses before its next attempt).
     let to = target("lw02");
+    let started = std::time::Instant::now();
     let (result, ()) = tokio::join!(migrator.upgrade(&mut backend, &to), async {
         // Bounded: a wait never reported fails below rather than hangs.
         for _ in 0..2_000 {
@@ -117,6 +118,9 @@ async fn upgrade_retries_a_revision_that_gave_up_waiting_and_succeeds_when_the_l
     });
     assert_eq!(result.unwrap().iter().map(|step| step.id).collect::<Vec<_>>(), ["lw02"]);
     assert!(reported.load(Ordering::SeqCst) >= 1, "at least one wait was reported");
+    // Its statements gave up after the revision's 200 ms, not the
+    // session's own timeout (SQLite's 30 s, the servers' forever).
+    assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
     assert_eq!(applied(&db).await, ["lw01", "lw02"]);
     assert_eq!(tables(&db).await, ["lw_items", "lw_side"]);
 }
