@@ -871,7 +871,7 @@ impl Migrator {
                     let attempts = waits.iter().filter(|&&index| index == failed).count() + 1;
                     let aftermath = format!(
                         "it gave up waiting for a lock {attempts} time(s), after {timeout:?} each, and was rolled back \
-                         each time: {rolled_back}. {holders}. Run the upgrade again when that session has finished, \
+                         each time: {rolled_back}. {holders}. Run the command again when that session has finished, \
                          or give the revision more time: `-- lock-timeout: 30s` in an SQL revision's header, \
                          `pub const LOCK_TIMEOUT: &str = \"30s\";` in a Rust revision, or --revision-lock-timeout \
                          and --lock-retries",
@@ -920,7 +920,7 @@ impl Migrator {
             Err(error) if sequence::gave_up_waiting(&error, db.dialect()) => {
                 let aftermath = format!(
                     "recording it as running gave up waiting for a lock after {timeout:?}, so nothing of it ran and \
-                     nothing was recorded. {holders}. Run the upgrade again when that session has finished",
+                     nothing was recorded. {holders}. Run the command again when that session has finished",
                     timeout = self.lock_timeout(revision),
                     holders = lock_holders(db).await,
                 );
