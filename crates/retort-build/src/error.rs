@@ -184,7 +184,7 @@ pub enum Error {
         "{at}: not valid Rust: unclosed delimiter '{delimiter}' opened at line {line}, column {column}: add the matching '{close}' where its group ends",
         line = .at.line,
         column = .at.column,
-        close = crate::lex::closing(*.delimiter)
+        close = closing(*.delimiter)
     )]
     UnclosedDelimiter { at: Location, delimiter: char },
 
@@ -193,7 +193,7 @@ pub enum Error {
         "{at}: not valid Rust: unexpected closing delimiter '{delimiter}' at line {line}, column {column}: nothing is open there; remove it, or add the '{open}' it closes",
         line = .at.line,
         column = .at.column,
-        open = crate::lex::opening(*.delimiter)
+        open = opening(*.delimiter)
     )]
     UnexpectedClosingDelimiter { at: Location, delimiter: char },
 
@@ -207,7 +207,7 @@ pub enum Error {
         column = .at.column,
         closed_line = .closed.line,
         closed_column = .closed.column,
-        expected = crate::lex::closing(*.open)
+        expected = closing(*.open)
     )]
     MismatchedDelimiter {
         at: Location,
@@ -508,6 +508,24 @@ impl Error {
             | InvalidBranchLabel { at, .. }
             | DuplicateBranchLabel { at, .. } => Some(at),
         }
+    }
+}
+
+/// The delimiter that closes `open`.
+pub(crate) fn closing(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
+}
+
+/// The delimiter that `close` closes.
+pub(crate) fn opening(close: char) -> char {
+    match close {
+        ')' => '(',
+        ']' => '[',
+        _ => '{',
     }
 }
 

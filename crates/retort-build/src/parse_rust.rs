@@ -15,7 +15,7 @@ use crate::checksum::rust_checksum;
 use crate::error::{Error, Located, Location};
 use crate::lex;
 use crate::revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
-use crate::scan::{FileFailure, SourceFile};
+use crate::source_file::{FileFailure, SourceFile};
 
 /// The form a retort constant must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

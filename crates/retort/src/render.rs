@@ -11,11 +11,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::backend::Unit;
 use crate::error::MigrateError;
 use crate::history::{Action, HistoryWrite, Outcome};
 use crate::op::render::Renderer;
 use crate::op::{derive_downgrade, At, CatalogSource, OpError};
+use crate::work::Unit;
 use crate::{Body, Dialect, Direction, Flavour, Operation, Operations, Plan, Revision, RevisionGraph, Step};
 
 /// The schema a plan starts from.

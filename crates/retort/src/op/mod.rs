@@ -26,7 +26,7 @@ mod error;
 mod index;
 mod insert;
 mod literal;
-pub(crate) mod naming;
+pub(crate) use crate::dialect::naming;
 mod operations;
 pub(crate) mod render;
 mod reverse;
