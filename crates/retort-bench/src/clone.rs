@@ -27,6 +27,7 @@ static MIGRATIONS: Migrations = Migrations::new(&[Revision {
     checksum: Checksum([7; 32]),
     transactional: true,
     irreversible: None,
+    lock_timeout: None,
     source: "migrations/c10e00b3c401_people.rs",
     body: Body::Rust {
         upgrade: people,

@@ -61,6 +61,7 @@ impl Workload {
                 checksum: checksum(n),
                 transactional: true,
                 irreversible: None,
+                lock_timeout: None,
                 source: leak(format!("migrations/{id}_t{n}.sql")),
                 body: Body::Sql {
                     up: leak(up_sql(n)),

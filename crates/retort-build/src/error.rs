@@ -334,7 +334,7 @@ pub enum Error {
 
     /// A header key retort does not know.
     #[error(
-        "{at}: unknown header key `{key}`{hint}: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible",
+        "{at}: unknown header key `{key}`{hint}: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible, lock-timeout",
         hint = .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
     )]
     UnknownHeaderKey {

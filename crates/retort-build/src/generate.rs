@@ -101,6 +101,14 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
         .map(|byte| syn::LitInt::new(&format!("0x{byte:02x}"), Span::call_site()));
     let transactional = revision.transactional;
     let irreversible = option(revision.irreversible.as_ref().map(|reason| quote!(#reason)));
+    let lock_timeout = option(
+        revision
+            .lock_timeout_ms
+            .map(|millis| {
+                let millis = proc_macro2::Literal::u64_unsuffixed(millis);
+                quote!(::core::time::Duration::from_millis(#millis))
+            }),
+    );
     let source = &revision.source;
     let body = match &revision.kind {
         RevisionKind::Rust { has_downgrade, .. } => {
@@ -136,6 +144,7 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             checksum: ::retort::Checksum([#(#checksum),*]),
             transactional: #transactional,
             irreversible: #irreversible,
+            lock_timeout: #lock_timeout,
             source: #source,
             body: #body,
         }
@@ -165,6 +174,20 @@ mod tests {
         syn::parse_file(&source).expect("generated code parses");
         assert!(source.contains("mod rev_1a2b3c4d5e6f;"));
         assert!(source.contains("pub const HEADS: &[&str] = &[\"1a2b3c4d5e6f\"];"));
+    }
+
+    #[test]
+    fn generate_emits_the_lock_timeout_of_a_revision_that_sets_one() {
+        let base = BASE.replace("pub fn upgrade", "pub const LOCK_TIMEOUT: &str = \"2m\";\npub fn upgrade");
+        let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", &base)])).expect("valid");
+        // prettyplease breaks the long line where it likes.
+        let source: String = generate(&table).split_whitespace().collect();
+        assert!(
+            source.contains("lock_timeout:::core::option::Option::Some(::core::time::Duration::from_millis(120000),)"),
+            "{source}"
+        );
+        let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
+        assert!(generate(&table).contains("lock_timeout: ::core::option::Option::None"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub use checksum::{rust_checksum, sql_checksum, to_hex, Digest32};
 pub use compile::{compile, report, Compiled, OUTPUT_FILE};
 pub use error::{Error, Errors, LiteralKind, Located, Location, Relation, Warning};
 pub use generate::generate;
-pub use revision::{ParsedRevision, RevisionKind};
+pub use revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
 pub use scan::{scan, Scan};
 pub use template::{rust_revision, rust_revision_with, slug, sql_revision, RevisionSpec};
 pub use validate::{validate, RevisionTable};

@@ -14,7 +14,7 @@ use syn::{Expr, FnArg, Item, ItemFn, Lit, ReturnType, Safety, Type, Visibility};
 use crate::checksum::rust_checksum;
 use crate::error::{Error, Located, Location};
 use crate::lex;
-use crate::revision::{ParsedRevision, RevisionKind};
+use crate::revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
 use crate::source_file::{FileFailure, SourceFile};
 
 /// The form a retort constant must have.
@@ -107,6 +107,13 @@ const SPECS: &[Spec] = &[
         example: "\"drops the legacy table\"",
         declaration: "pub const IRREVERSIBLE: &str = \"drops the legacy table\";",
     },
+    Spec {
+        name: "LOCK_TIMEOUT",
+        shape: Shape::Str,
+        required: false,
+        example: "\"10s\"",
+        declaration: "pub const LOCK_TIMEOUT: &str = \"10s\";",
+    },
 ];
 
 /// A constant's value as read from the source.
@@ -134,6 +141,10 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
             Some(Error::OnlineInTransaction { at: location(&file.display, span), call })
         }));
     }
+    let lock_timeout_ms = constants.lock_timeout_ms().unwrap_or_else(|error| {
+        errors.push(error);
+        None
+    });
     errors.extend(check_functions(
         &file.display,
         &items,
@@ -142,7 +153,7 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
     if let Some(id) = &constants.id {
         errors.extend(file.check_name(id, ".rs"));
     }
-    revision(file, constants, items.downgrade.is_some(), errors)
+    revision(file, constants, lock_timeout_ms, items.downgrade.is_some(), errors)
 }
 
 /// The retort constants and functions a file declares, before any check
@@ -223,6 +234,7 @@ struct Constants {
     depends_on: Vec<Located<String>>,
     transactional: bool,
     irreversible: Option<Located<String>>,
+    lock_timeout: Option<Located<String>>,
 }
 
 impl Constants {
@@ -238,7 +250,20 @@ impl Constants {
                 _ => true,
             },
             irreversible: take_str(values, "IRREVERSIBLE"),
+            lock_timeout: take_str(values, "LOCK_TIMEOUT"),
         }
+    }
+
+    /// The revision's lock timeout in milliseconds, or the error that says
+    /// how to write it.
+    fn lock_timeout_ms(&self) -> Result<Option<u64>, Error> {
+        let Some(text) = &self.lock_timeout else { return Ok(None) };
+        parse_lock_timeout(&text.value).map(Some).map_err(|_| Error::ConstantValue {
+            at: text.at.clone(),
+            name: "LOCK_TIMEOUT",
+            expected: "a string literal: a whole number with its unit, `500ms`, `10s` or `2m`, up to 2147483s",
+            example: "pub const LOCK_TIMEOUT: &str = \"10s\";",
+        })
     }
 
     /// An empty reason would leave the person who meets the refusal to
@@ -288,6 +313,7 @@ fn check_functions(
 fn revision(
     file: &SourceFile,
     constants: Constants,
+    lock_timeout_ms: Option<u64>,
     has_downgrade: bool,
     errors: Vec<Error>,
 ) -> Result<ParsedRevision, FileFailure> {
@@ -300,6 +326,7 @@ fn revision(
             message: message.value,
             transactional: constants.transactional,
             irreversible: constants.irreversible.map(|reason| reason.value),
+            lock_timeout_ms,
             checksum: rust_checksum(&file.bytes),
             source: file.display.clone(),
             kind: RevisionKind::Rust {
@@ -883,6 +910,18 @@ mod tests {
         let errors = errors_of(NAME, &text);
         assert!(
             matches!(&errors[..], [Error::ConstantValue { at: a, name: "TRANSACTIONAL", .. }] if *a == at(5, 33))
+        );
+    }
+
+    #[test]
+    fn parse_reads_lock_timeout_and_refuses_one_without_a_unit() {
+        let scan = scan_fixture(&[(NAME, &child("pub const LOCK_TIMEOUT: &str = \"250ms\";\n"))]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].lock_timeout_ms, Some(250));
+        let errors = errors_of(NAME, &child("pub const LOCK_TIMEOUT: &str = \"10\";\n"));
+        assert!(
+            matches!(&errors[..], [Error::ConstantValue { at: a, name: "LOCK_TIMEOUT", .. }] if *a == at(5, 32)),
+            "{errors:?}"
         );
     }
 

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use crate::checksum::{normalize, sql_checksum};
 use crate::error::{Error, Located, Location};
-use crate::revision::{ParsedRevision, RevisionKind};
+use crate::revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
 use crate::source_file::{FileFailure, SourceFile};
 
 /// The header keys, in the order the message lists them.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "revision",
     "parents",
     "message",
@@ -20,6 +20,7 @@ const KEYS: [&str; 7] = [
     "depends-on",
     "transactional",
     "irreversible",
+    "lock-timeout",
 ];
 
 /// The header as read, each value with where it starts.
@@ -34,6 +35,7 @@ struct Header {
     depends_on: Vec<Located<String>>,
     transactional: Option<bool>,
     irreversible: Option<Located<String>>,
+    lock_timeout_ms: Option<u64>,
 }
 
 /// Parses one SQL revision, collecting every problem in its files.
@@ -82,6 +84,7 @@ pub(crate) fn parse(
         depends_on,
         transactional,
         irreversible,
+        lock_timeout_ms,
         ..
     } = header;
     match (revision, parents, message) {
@@ -93,6 +96,7 @@ pub(crate) fn parse(
             message,
             transactional: transactional.unwrap_or(true),
             irreversible: irreversible.map(|reason| reason.value),
+            lock_timeout_ms,
             checksum: sql_checksum(&up.bytes, down.map(|down| down.bytes.as_slice())),
             source: up.display.clone(),
             kind: RevisionKind::Sql {
@@ -334,6 +338,10 @@ impl Header {
                     at: entry.key_at,
                 });
             }
+            "lock-timeout" => match parse_lock_timeout(value) {
+                Ok(millis) => self.lock_timeout_ms = Some(millis),
+                Err(expected) => errors.push(problem(&format!("must be {expected}"))),
+            },
             // KEYS and this match list the same keys.
             _ => {}
         }
@@ -471,8 +479,8 @@ mod tests {
         assert_eq!(
             messages(&up_errors(&header)),
             [
-                format!("migrations/{UP}:4:4: unknown header key `branch_labels` (did you mean `branch-labels`?): known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible"),
-                format!("migrations/{UP}:5:4: unknown header key `author`: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible"),
+                format!("migrations/{UP}:4:4: unknown header key `branch_labels` (did you mean `branch-labels`?): known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible, lock-timeout"),
+                format!("migrations/{UP}:5:4: unknown header key `author`: known keys are revision, parents, message, branch-labels, depends-on, transactional, irreversible, lock-timeout"),
             ]
         );
     }
@@ -559,6 +567,27 @@ mod tests {
         assert_eq!(
             messages(&up_errors(&header)),
             [format!("migrations/{UP}:4:4: `irreversible` contradicts migrations/{DOWN}: delete migrations/{DOWN}, or remove the irreversible line if the revision can be undone")]
+        );
+    }
+
+    #[test]
+    fn parse_reads_lock_timeout_when_the_header_gives_one() {
+        let header = format!("{HEADER}-- lock-timeout: 10s\n");
+        let scan = scan_fixture(&[(UP, &format!("{header}{BODY}")), (DOWN, DOWN_BODY)]);
+        assert_eq!(messages(&scan.errors), Vec::<String>::new());
+        assert_eq!(scan.revisions[0].lock_timeout_ms, Some(10_000));
+        let scan = scan_fixture(&[(UP, &format!("{HEADER}{BODY}")), (DOWN, DOWN_BODY)]);
+        assert_eq!(scan.revisions[0].lock_timeout_ms, None);
+    }
+
+    #[test]
+    fn parse_reports_header_value_when_lock_timeout_has_no_unit() {
+        assert_eq!(
+            messages(&up_errors(&format!("{HEADER}-- lock-timeout: 10\n"))),
+            [format!(
+                "migrations/{UP}:4:18: `lock-timeout` must be a whole number with its unit (`500ms`, \
+                 `10s`, `2m`), not `10`"
+            )]
         );
     }
 

@@ -22,6 +22,10 @@ pub struct ParsedRevision {
     pub transactional: bool,
     /// Why the revision cannot be undone, when it declares so.
     pub irreversible: Option<String>,
+    /// How long, in milliseconds, its statements wait for a lock another
+    /// session holds before giving up, when the revision sets it
+    /// (`-- lock-timeout: 10s`, `LOCK_TIMEOUT`); otherwise the migrator's.
+    pub lock_timeout_ms: Option<u64>,
     /// SHA-256 as defined in the `checksum` module.
     pub checksum: Digest32,
     /// The source path relative to the crate root, with `/` separators
@@ -49,4 +53,43 @@ pub enum RevisionKind {
         /// Absolute path of the `.down.sql` file.
         down: Option<String>,
     },
+}
+
+/// Reads a lock timeout as a revision writes it: a whole number with its
+/// unit, `500ms`, `10s` or `2m`, as milliseconds. The problem, when there
+/// is one, completes "must be …".
+pub fn parse_lock_timeout(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let problem = || format!("a whole number with its unit (`500ms`, `10s`, `2m`), not `{text}`");
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| problem())?;
+    let millis = match unit.trim() {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1_000),
+        "m" => number.checked_mul(60_000),
+        _ => None,
+    }
+    .ok_or_else(problem)?;
+    // SQL Server's `SET LOCK_TIMEOUT` takes an int of milliseconds; zero
+    // would give up at once, which no revision means.
+    if millis == 0 || millis > i32::MAX as u64 {
+        return Err(format!("between 1ms and {}s, not `{text}`", i32::MAX / 1_000));
+    }
+    Ok(millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lock_timeout;
+
+    #[test]
+    fn parse_lock_timeout_reads_each_unit_and_refuses_the_rest() {
+        assert_eq!(parse_lock_timeout("500ms"), Ok(500));
+        assert_eq!(parse_lock_timeout("10s"), Ok(10_000));
+        assert_eq!(parse_lock_timeout(" 2m "), Ok(120_000));
+        for bad in ["", "10", "s", "1.5s", "-1s", "10 seconds", "0s", "999999999s"] {
+            assert!(parse_lock_timeout(bad).is_err(), "{bad}");
+        }
+    }
 }

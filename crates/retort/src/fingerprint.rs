@@ -349,6 +349,7 @@ mod tests {
             checksum: Checksum([0; 32]),
             transactional: true,
             irreversible: None,
+            lock_timeout: None,
             source: "migrations/a1b2_x.up.sql",
             body: Body::Sql { up: Box::leak(up.into()), down: Some(Box::leak(down.into())) },
         }

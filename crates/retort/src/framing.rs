@@ -21,12 +21,22 @@
 //! A revision that opted out of the transaction runs its units first, each
 //! statement committing on its own, and only then opens a transaction for
 //! its history writes, so that they commit only when every unit succeeded.
+//!
+//! A revision with a lock timeout sets it before anything of it runs, its
+//! transaction's `BEGIN` included (SQLite takes its lock there), and resets
+//! it after its last statement: after the `COMMIT`, or for one that opted
+//! out after its units, so that its history writes wait as before.
+
+use std::time::Duration;
 
 use crate::work::{HistoryWrite, Unit};
 
 /// One step of the framing of a revision, in the order it is taken.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Frame<'a> {
+    /// Statements give up waiting for another session's lock after this
+    /// long ([`crate::LockWait`]), until [`Frame::ResetLockTimeout`].
+    LockTimeout(Duration),
     /// Opens a transaction: what follows until [`Frame::Commit`] commits
     /// together or not at all.
     Begin,
@@ -41,24 +51,37 @@ pub(crate) enum Frame<'a> {
     Writes(&'a [HistoryWrite]),
     /// Commits the transaction.
     Commit,
+    /// The session's own lock timeout again.
+    ResetLockTimeout,
 }
 
 /// The frames of one revision. Transactional: `Begin`, `Clock`, its units,
 /// its writes, `Commit`. Opted out: `Clock`, its units, then `Begin`, its
 /// writes, `Commit`. Without writes there is no `Writes` frame, and a
-/// revision that opted out has no transaction at all.
-pub(crate) fn revision<'a>(units: &'a [Unit], writes: &'a [HistoryWrite], transactional: bool) -> Vec<Frame<'a>> {
+/// revision that opted out has no transaction at all. With a
+/// `lock_timeout`, `LockTimeout` comes first and `ResetLockTimeout` after
+/// the `Commit` (opted out: after the units).
+pub(crate) fn revision<'a>(
+    units: &'a [Unit],
+    writes: &'a [HistoryWrite],
+    transactional: bool,
+    lock_timeout: Option<Duration>,
+) -> Vec<Frame<'a>> {
     let unit_frames = units.iter().enumerate().map(|(index, unit)| Frame::Unit(index, unit));
-    let mut frames = Vec::with_capacity(units.len() + 5);
+    let reset = lock_timeout.map(|_| Frame::ResetLockTimeout);
+    let mut frames = Vec::with_capacity(units.len() + 7);
+    frames.extend(lock_timeout.map(Frame::LockTimeout));
     if transactional {
         frames.extend([Frame::Begin, Frame::Clock]);
         frames.extend(unit_frames);
         frames.extend((!writes.is_empty()).then_some(Frame::Writes(writes)));
         frames.push(Frame::Commit);
+        frames.extend(reset);
     } else {
         frames.push(Frame::Clock);
         frames.extend(unit_frames);
-        frames.extend(record(writes));
+        frames.extend(reset);
+        frames.extend(record(writes, None));
     }
     frames
 }
@@ -66,12 +89,18 @@ pub(crate) fn revision<'a>(units: &'a [Unit], writes: &'a [HistoryWrite], transa
 /// The frames of history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a revision that opted out): `Begin`, the writes,
 /// `Commit`; nothing when there are no writes. No `Clock`: they record no
-/// time.
-pub(crate) fn record(writes: &[HistoryWrite]) -> Vec<Frame<'_>> {
+/// time. With a `lock_timeout` (the marks and the failure log of a
+/// revision that is waiting for locks: on SQLite the history's lock is the
+/// revision's), between `LockTimeout` and `ResetLockTimeout`.
+pub(crate) fn record(writes: &[HistoryWrite], lock_timeout: Option<Duration>) -> Vec<Frame<'_>> {
     if writes.is_empty() {
         return Vec::new();
     }
-    vec![Frame::Begin, Frame::Writes(writes), Frame::Commit]
+    let mut frames = Vec::with_capacity(5);
+    frames.extend(lock_timeout.map(Frame::LockTimeout));
+    frames.extend([Frame::Begin, Frame::Writes(writes), Frame::Commit]);
+    frames.extend(lock_timeout.map(|_| Frame::ResetLockTimeout));
+    frames
 }
 
 #[cfg(test)]
@@ -88,6 +117,7 @@ mod tests {
                 outcome: Outcome::Ok,
                 detail: None,
             }],
+            lock_timeout: None,
         }
     }
 
@@ -101,6 +131,8 @@ mod tests {
                 Frame::Unit(index, unit) => format!("unit {index} {}", unit.label),
                 Frame::Writes(writes) => format!("{} writes", writes.len()),
                 Frame::Commit => "commit".to_owned(),
+                Frame::LockTimeout(timeout) => format!("lock timeout {timeout:?}"),
+                Frame::ResetLockTimeout => "reset lock timeout".to_owned(),
             })
             .collect()
     }
@@ -109,7 +141,7 @@ mod tests {
     fn revision_runs_its_units_inside_the_transaction_when_transactional() {
         let work = work();
         assert_eq!(
-            names(&revision(&work.units, &work.writes, true)),
+            names(&revision(&work.units, &work.writes, true, None)),
             ["begin", "clock", "unit 0 one", "unit 1 two", "2 writes", "commit"]
         );
     }
@@ -118,7 +150,7 @@ mod tests {
     fn revision_runs_its_units_before_the_transaction_of_its_writes_when_it_opted_out() {
         let work = work();
         assert_eq!(
-            names(&revision(&work.units, &work.writes, false)),
+            names(&revision(&work.units, &work.writes, false, None)),
             ["clock", "unit 0 one", "unit 1 two", "begin", "2 writes", "commit"]
         );
     }
@@ -126,14 +158,33 @@ mod tests {
     #[test]
     fn revision_without_writes_opens_no_transaction_only_when_it_opted_out() {
         let work = StepWork { writes: Vec::new(), ..work() };
-        assert_eq!(names(&revision(&work.units, &work.writes, true)), ["begin", "clock", "unit 0 one", "unit 1 two", "commit"]);
-        assert_eq!(names(&revision(&work.units, &work.writes, false)), ["clock", "unit 0 one", "unit 1 two"]);
+        assert_eq!(names(&revision(&work.units, &work.writes, true, None)), ["begin", "clock", "unit 0 one", "unit 1 two", "commit"]);
+        assert_eq!(names(&revision(&work.units, &work.writes, false, None)), ["clock", "unit 0 one", "unit 1 two"]);
+    }
+
+    #[test]
+    fn revision_sets_its_lock_timeout_before_its_transaction_and_resets_it_after_its_statements() {
+        let work = work();
+        let timeout = Some(Duration::from_millis(200));
+        assert_eq!(
+            names(&revision(&work.units, &work.writes, true, timeout)),
+            ["lock timeout 200ms", "begin", "clock", "unit 0 one", "unit 1 two", "2 writes", "commit", "reset lock timeout"]
+        );
+        // Opted out: its history writes do not wait under the revision's timeout.
+        assert_eq!(
+            names(&revision(&work.units, &work.writes, false, timeout)),
+            ["lock timeout 200ms", "clock", "unit 0 one", "unit 1 two", "reset lock timeout", "begin", "2 writes", "commit"]
+        );
     }
 
     #[test]
     fn record_frames_writes_alone_without_a_clock() {
         let work = work();
-        assert_eq!(names(&record(&work.writes)), ["begin", "2 writes", "commit"]);
-        assert!(record(&[]).is_empty());
+        assert_eq!(names(&record(&work.writes, None)), ["begin", "2 writes", "commit"]);
+        assert!(record(&[], None).is_empty());
+        assert_eq!(
+            names(&record(&work.writes, Some(Duration::from_secs(1)))),
+            ["lock timeout 1s", "begin", "2 writes", "commit", "reset lock timeout"]
+        );
     }
 }

@@ -462,6 +462,7 @@ pub(crate) mod fixtures {
             checksum: Checksum(checksum),
             transactional: true,
             irreversible: None,
+            lock_timeout: None,
             source: "migrations/fixture.sql",
             body: Body::Sql {
                 up: "",
@@ -504,6 +505,7 @@ pub(crate) mod fixtures {
             };
             Self {
                 irreversible: Some(reason),
+                lock_timeout: None,
                 body: Body::Sql { up, down: None },
                 ..self
             }

@@ -62,9 +62,10 @@ pub use error::{Drifted, MigrateError, StatementFailure};
 pub use fingerprint::{Fingerprint, UnreadableFingerprint};
 pub use history::{Action, HistoryError, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Rendered, Status, Value};
 pub use migrator::{
-    DatabaseStatus, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution, StampCheck,
-    StepReport,
+    DatabaseStatus, LockWaited, Migrator, MigratorConfig, Progress, RepairOptions, RepairOutcome, RepairReport, Resolution,
+    StampCheck, StepReport,
 };
+pub use work::LockWait;
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};

@@ -10,8 +10,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, Commits, RunError, StatementError, StepWork};
-use crate::sequence::{self, read_history};
+use crate::backend::{Backend, BackendError, Commits, RunError, StatementError, StepWork};
+use crate::sequence::{self, read_history, Retry};
+use crate::work::LockWait;
 use crate::error::{Drifted, MigrateError};
 use crate::excerpt::shorten;
 use crate::hint;
@@ -29,6 +30,9 @@ pub struct MigratorConfig {
     pub lock_timeout: Duration,
     /// Proceed although the database has revisions this build does not know.
     pub ignore_unknown: bool,
+    /// How revisions wait for the locks other sessions hold on the tables
+    /// they change, and run again when they gave up.
+    pub lock_wait: LockWait,
 }
 
 impl Default for MigratorConfig {
@@ -37,7 +41,39 @@ impl Default for MigratorConfig {
             history: HistoryTable::default(),
             lock_timeout: Duration::from_secs(60),
             ignore_unknown: false,
+            lock_wait: LockWait::default(),
         }
+    }
+}
+
+/// A transactional revision that gave up waiting for a lock another
+/// session holds: it was rolled back, and runs again after `pause`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LockWaited {
+    pub id: &'static str,
+    pub file: &'static str,
+    /// The attempt that gave up, from 1.
+    pub attempt: u32,
+    /// How many attempts it may have in all.
+    pub attempts: u32,
+    /// How long its statement waited.
+    #[serde(serialize_with = "millis")]
+    pub timeout: Duration,
+    /// The pause before the next attempt.
+    #[serde(serialize_with = "millis")]
+    pub pause: Duration,
+    /// The statement that waited and the server's message.
+    pub reason: String,
+}
+
+impl std::fmt::Display for LockWaited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "revision {} ({}) gave up waiting for a lock after {:?} (attempt {} of {}) and was rolled back; running it \
+             again in {:?}: {}",
+            self.id, self.file, self.timeout, self.attempt, self.attempts, self.pause, self.reason
+        )
     }
 }
 
@@ -162,7 +198,11 @@ pub struct Migrator {
     graph: RevisionGraph,
     config: MigratorConfig,
     progress: Option<Box<Progress>>,
+    lock_waits: Option<Box<LockWaits>>,
 }
+
+/// Called each time a revision gave up waiting for a lock and runs again.
+type LockWaits = dyn Fn(&LockWaited);
 
 /// Called after each revision a run applies or reverts: the step, how many
 /// are done, and how many the plan has.
@@ -174,6 +214,7 @@ impl std::fmt::Debug for Migrator {
             .field("revisions", &self.migrations.revisions().len())
             .field("config", &self.config)
             .field("progress", &self.progress.is_some())
+            .field("lock_waits", &self.lock_waits.is_some())
             .finish()
     }
 }
@@ -189,6 +230,7 @@ impl Migrator {
             graph: RevisionGraph::new(migrations),
             config,
             progress: None,
+            lock_waits: None,
         }
     }
 
@@ -197,6 +239,18 @@ impl Migrator {
     pub fn with_progress(mut self, progress: impl Fn(&StepReport, usize, usize) + 'static) -> Self {
         self.progress = Some(Box::new(progress));
         self
+    }
+
+    /// Reports each time a revision gave up waiting for another session's
+    /// lock and is run again (they are also logged as `tracing` warnings).
+    pub fn with_lock_waits(mut self, waited: impl Fn(&LockWaited) + 'static) -> Self {
+        self.lock_waits = Some(Box::new(waited));
+        self
+    }
+
+    /// How long `revision`'s statements wait for another session's lock.
+    fn lock_timeout(&self, revision: &Revision) -> Duration {
+        revision.lock_timeout.unwrap_or(self.config.lock_wait.timeout)
     }
 
     pub fn graph(&self) -> &RevisionGraph {
@@ -771,7 +825,11 @@ impl Migrator {
             let batch = &steps[next..end];
             let work = batch
                 .iter()
-                .map(|step| StepWork { units: step.units.clone(), writes: step.writes.clone() })
+                .map(|step| StepWork {
+                    units: step.units.clone(),
+                    writes: step.writes.clone(),
+                    lock_timeout: Some(self.lock_timeout(step.revision())),
+                })
                 .collect::<Vec<_>>();
             let total = steps.len();
             let followed = self.progress.is_some() || tracing::enabled!(tracing::Level::INFO);
@@ -782,19 +840,53 @@ impl Migrator {
                     done.push(report);
                 },
             };
-            let outcome = sequence::run_steps(db, &work, &self.config.history, &mut commits).await;
+            let policy = self.config.lock_wait;
+            let mut waits = Vec::new();
+            let mut retry = Retry {
+                policy,
+                waited: &mut |index, attempt, pause, error| {
+                    let revision = batch[index].revision();
+                    let waited = LockWaited {
+                        id: revision.id,
+                        file: revision.source,
+                        attempt,
+                        attempts: policy.retries + 1,
+                        timeout: self.lock_timeout(revision),
+                        pause,
+                        reason: error.to_string(),
+                    };
+                    tracing::warn!(revision = revision.id, attempt, ?pause, "{waited}");
+                    if let Some(report) = &self.lock_waits {
+                        report(&waited);
+                    }
+                    waits.push(index);
+                },
+            };
+            let outcome = sequence::run_steps(db, &work, &self.config.history, &mut commits, &mut retry).await;
             if let Err((failed, error)) = outcome {
                 // What committed before the failure is reported; the
                 // failed revision rolled back.
                 let failed_step = &batch[failed.min(batch.len() - 1)];
+                let applied = if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() };
+                let rolled_back =
+                    format!("the database is at the revision before {}{applied}", failed_step.revision().id);
+                if sequence::gave_up_waiting(&error, db.dialect()) {
+                    let attempts = waits.iter().filter(|&&index| index == failed).count() + 1;
+                    let aftermath = format!(
+                        "it gave up waiting for a lock {attempts} time(s), after {timeout:?} each, and was rolled back \
+                         each time: {rolled_back}. {holders}. Run the command again when that session has finished, \
+                         or give the revision more time: `-- lock-timeout: 30s` in an SQL revision's header, \
+                         `pub const LOCK_TIMEOUT: &str = \"30s\";` in a Rust revision, or --revision-lock-timeout \
+                         and --lock-retries",
+                        timeout = self.lock_timeout(failed_step.revision()),
+                        holders = lock_holders(db).await,
+                    );
+                    return Err(self.statement_failed(db, failed_step, waited_statement(error), aftermath).await);
+                }
                 return Err(match error {
                     RunError::Backend(error) => error.into(),
                     RunError::Statement(error) => {
-                        let aftermath = format!(
-                            "the revision was rolled back: the database is at the revision before {}{}",
-                            failed_step.revision().id,
-                            if failed > 0 { format!(" ({failed} revision(s) of this run were applied)") } else { String::new() },
-                        );
+                        let aftermath = format!("the revision was rolled back: {rolled_back}");
                         self.statement_failed(db, failed_step, error, aftermath).await
                     }
                 });
@@ -824,29 +916,57 @@ impl Migrator {
         let revision = step.revision();
         let table = &self.config.history;
         let running = [HistoryWrite::put(revision, Status::Running)];
-        sequence::record(db, &running, table)
-            .await
-            .map_err(run_error_to_backend)?;
-        let work = StepWork { units: step.units.clone(), writes: step.writes.clone() };
+        let lock_timeout = Some(self.lock_timeout(revision));
+        match sequence::record_within(db, &running, table, lock_timeout).await {
+            Ok(()) => {}
+            // SQLite's lock is the whole database's: the mark waits for it.
+            Err(error) if sequence::gave_up_waiting(&error, db.dialect()) => {
+                let aftermath = format!(
+                    "recording it as running gave up waiting for a lock after {timeout:?}, so nothing of it ran and \
+                     nothing was recorded. {holders}. Run the command again when that session has finished",
+                    timeout = self.lock_timeout(revision),
+                    holders = lock_holders(db).await,
+                );
+                return Err(self.statement_failed(db, step, waited_statement(error), aftermath).await);
+            }
+            Err(error) => return Err(run_error_to_backend(error)),
+        }
+        let work = StepWork {
+            units: step.units.clone(),
+            writes: step.writes.clone(),
+            lock_timeout: Some(self.lock_timeout(revision)),
+        };
         match sequence::run_outside_transaction(db, &work, table).await {
             Ok(_) => Ok(()),
             Err(RunError::Backend(error)) => Err(error.into()),
             Err(RunError::Statement(error)) => {
+                // Never run again blindly: its statements before this one
+                // may have committed, and a second run would meet them.
+                let waited = error.code.as_deref().is_some_and(|code| db.dialect().gave_up_waiting(code, &error.message));
                 let failed = [HistoryWrite::put(revision, Status::Failed)];
-                if let Err(write_error) = sequence::record(db, &failed, table).await {
+                if let Err(write_error) = sequence::record_within(db, &failed, table, lock_timeout).await {
                     tracing::warn!(
                         ?write_error,
                         "could not record revision {} as failed",
                         revision.id
                     );
                 }
-                let aftermath = format!(
+                let mut aftermath = format!(
                     "revision {id} is not transactional, so what ran before the failure stayed applied ({ran}); it is \
                      recorded as failed and later runs will refuse until you run `{applied}` or `--rolled-back`",
                     id = revision.id,
                     ran = stayed_applied(&step.units, &error, db.dialect()),
                     applied = hint::MIGRATE_RESOLVE_APPLIED.revision(revision.id),
                 );
+                if waited {
+                    aftermath = format!(
+                        "the statement gave up waiting for a lock after {timeout:?}, and a revision that is not \
+                         transactional is not run again: {aftermath}. {holders}. When that session has finished, \
+                         check what of the revision is in place, resolve it, and upgrade again",
+                        timeout = self.lock_timeout(revision),
+                        holders = lock_holders(db).await,
+                    );
+                }
                 Err(self.statement_failed(db, step, error, aftermath).await)
             }
         }
@@ -872,7 +992,10 @@ impl Migrator {
             Outcome::Failed,
             Some(shorten(&error.message)),
         )];
-        if let Err(log_error) = sequence::record(db, &entry, &self.config.history).await {
+        // Within the revision's lock timeout: on SQLite, a session that
+        // made the revision give up waiting holds the history's lock too.
+        let lock_timeout = Some(self.lock_timeout(revision));
+        if let Err(log_error) = sequence::record_within(db, &entry, &self.config.history, lock_timeout).await {
             tracing::warn!(
                 ?log_error,
                 "could not log the failure of revision {}",
@@ -946,6 +1069,53 @@ fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate:
         "nothing of it had run".to_owned()
     } else {
         ran.join(", ")
+    }
+}
+
+/// Who holds locks on the tables of `db`'s database, as its server tells
+/// (asked after the rollback, on the same session: nothing of the
+/// revision's is waiting or held any more).
+async fn lock_holders<B: Backend>(db: &mut B) -> String {
+    let Some(sql) = db.dialect().lock_holders() else {
+        return "The database does not say which connection holds the lock".to_owned();
+    };
+    match db.query(sql, &[]).await {
+        Ok(Some(rows)) if !rows.is_empty() => {
+            let sessions: Vec<String> = rows
+                .iter()
+                .filter_map(|row| match row.first() {
+                    Some(crate::Value::Text(text)) => Some(text.clone()),
+                    _ => None,
+                })
+                .collect();
+            format!("Sessions holding locks on tables of this database: {}", sessions.join("; "))
+        }
+        Ok(_) => "No other session holds a lock on a table of this database any more".to_owned(),
+        Err(error) => format!("The server cannot tell which session holds the lock ({})", shorten(&error.to_string())),
+    }
+}
+
+/// The statement error of a revision that gave up waiting: SQLite's, at
+/// `BEGIN IMMEDIATE`, is the transaction's and no unit's.
+fn waited_statement(error: RunError) -> StatementError {
+    match error {
+        RunError::Statement(error) => error,
+        RunError::Backend(BackendError::LockNotAvailable { statement, code, message }) => StatementError {
+            unit: usize::MAX,
+            statement: None,
+            line: None,
+            sql: statement.to_owned(),
+            code: Some(code),
+            message,
+        },
+        RunError::Backend(other) => StatementError {
+            unit: usize::MAX,
+            statement: None,
+            line: None,
+            sql: String::new(),
+            code: None,
+            message: other.to_string(),
+        },
     }
 }
 

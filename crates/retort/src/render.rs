@@ -136,6 +136,7 @@ static DECLARED: Revision = Revision {
     checksum: crate::Checksum([0; 32]),
     transactional: true,
     irreversible: None,
+    lock_timeout: None,
     source: "the declared schema",
     body: Body::Sql { up: "", down: None },
 };

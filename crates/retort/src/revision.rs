@@ -27,6 +27,10 @@ pub struct Revision {
     /// Why this revision cannot be undone, when it says so. Downgrading past
     /// it is then an error that quotes this reason.
     pub irreversible: Option<&'static str>,
+    /// How long its statements wait for a lock another session holds
+    /// before giving up (`-- lock-timeout: 10s`, `LOCK_TIMEOUT`); `None`:
+    /// the migrator's [`LockWait::timeout`](crate::LockWait::timeout).
+    pub lock_timeout: Option<std::time::Duration>,
     /// The source path relative to the crate root, for error messages.
     pub source: &'static str,
     /// What the revision does.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use crate::error::MigrateError;
 use crate::framing::{self, Frame};
@@ -11,19 +12,36 @@ use crate::render::RenderedPlan;
 use crate::Dialect;
 
 /// How an offline script is written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ScriptOptions {
     /// Guard each revision with a look at the history table so that the
     /// script can run against a database at any revision of the plan (EF
     /// Core's idempotent scripts). SQL Server only.
     pub idempotent: bool,
+    /// How long a revision's statements wait for another session's lock,
+    /// unless the revision says: the online default
+    /// ([`LockWait::timeout`](crate::LockWait::timeout)), so that the
+    /// script runs as an online upgrade would.
+    pub lock_timeout: Duration,
+}
+
+impl Default for ScriptOptions {
+    fn default() -> Self {
+        Self { idempotent: false, lock_timeout: crate::LockWait::default().timeout }
+    }
 }
 
 impl ScriptOptions {
     /// Options for an idempotent script.
     pub fn idempotent() -> Self {
-        Self { idempotent: true }
+        Self { idempotent: true, ..Self::default() }
+    }
+
+    /// These options with statements waiting `timeout` for another
+    /// session's lock, unless their revision says.
+    pub fn with_lock_timeout(self, timeout: Duration) -> Self {
+        Self { lock_timeout: timeout, ..self }
     }
 }
 
@@ -71,8 +89,11 @@ pub fn render_script_with(
             "\n-- Running {} {}: {}",
             step.direction(), revision.id, revision.message
         );
-        for frame in framing::revision(&step.units, &step.writes, revision.transactional) {
+        let lock_timeout = revision.lock_timeout.unwrap_or(options.lock_timeout);
+        for frame in framing::revision(&step.units, &step.writes, revision.transactional, Some(lock_timeout)) {
             match frame {
+                Frame::LockTimeout(timeout) => push_statement(&mut out, &dialect.set_lock_timeout(timeout)),
+                Frame::ResetLockTimeout => push_statement(&mut out, dialect.reset_lock_timeout()),
                 Frame::Begin => out.push_str(&begin(dialect)),
                 // The server measures the revision (see `WriteContext::offline`).
                 Frame::Clock if revision.transactional => {}
@@ -110,6 +131,7 @@ fn mssql_script(
                 source: step.revision().source,
                 units: step.units.clone(),
                 writes: step.writes.clone(),
+                lock_timeout: Some(step.revision().lock_timeout.unwrap_or(options.lock_timeout)),
             })
             .collect();
         Ok(crate::backend::render_mssql_script(

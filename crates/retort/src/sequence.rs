@@ -6,10 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, Batched, Commits, RunError};
+use crate::backend::{Backend, BackendError, Batched, Commits, RunError};
 use crate::framing::{self, Frame};
 use crate::history::{self, AppliedRevision, HistoryTable, Placeholders, WriteContext};
-use crate::work::{HistoryWrite, Rendered, StepWork, Unit};
+use crate::work::{HistoryWrite, LockWait, Rendered, StepWork, Unit};
+use crate::Dialect;
 
 /// Runs one transactional revision: its units and history writes commit
 /// together or not at all, and no transaction is left open whatever
@@ -19,7 +20,7 @@ pub async fn run_step<B: Backend + ?Sized>(
     work: &StepWork,
     table: &HistoryTable,
 ) -> Result<Duration, RunError> {
-    run(db, &framing::revision(&work.units, &work.writes, true), table).await
+    run(db, &framing::revision(&work.units, &work.writes, true, work.lock_timeout), table).await
 }
 
 /// Runs a revision that opted out of the transaction: each statement
@@ -30,13 +31,24 @@ pub async fn run_outside_transaction<B: Backend + ?Sized>(
     work: &StepWork,
     table: &HistoryTable,
 ) -> Result<Duration, RunError> {
-    run(db, &framing::revision(&work.units, &work.writes, false), table).await
+    run(db, &framing::revision(&work.units, &work.writes, false, work.lock_timeout), table).await
 }
 
 /// Commits history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a non-transactional revision).
 pub async fn record<B: Backend + ?Sized>(db: &mut B, writes: &[HistoryWrite], table: &HistoryTable) -> Result<(), RunError> {
-    run(db, &framing::record(writes), table).await.map(drop)
+    record_within(db, writes, table, None).await
+}
+
+/// [`record`], giving up waiting for another session's lock after
+/// `lock_timeout` when there is one.
+pub(crate) async fn record_within<B: Backend + ?Sized>(
+    db: &mut B,
+    writes: &[HistoryWrite],
+    table: &HistoryTable,
+    lock_timeout: Option<Duration>,
+) -> Result<(), RunError> {
+    run(db, &framing::record(writes, lock_timeout), table).await.map(drop)
 }
 
 /// Runs parameterised statements (seed rows) in one transaction.
@@ -53,20 +65,42 @@ pub async fn execute_in_transaction<B: Backend + ?Sized>(db: &mut B, statements:
     result
 }
 
+/// How [`run_steps`] runs again a transactional revision that gave up
+/// waiting for another session's lock.
+pub(crate) struct Retry<'a> {
+    pub policy: LockWait,
+    /// Told of each attempt that gave up and is to be made again: the
+    /// revision's index, the attempt (from 1), the pause before the next
+    /// one and the error.
+    pub waited: &'a mut dyn FnMut(usize, u32, Duration, &RunError),
+}
+
+/// Whether `error` says a statement gave up waiting for a lock another
+/// session holds (SQLite's at `BEGIN IMMEDIATE` included).
+pub(crate) fn gave_up_waiting(error: &RunError, dialect: Dialect) -> bool {
+    match error {
+        RunError::Statement(error) => error.code.as_deref().is_some_and(|code| dialect.gave_up_waiting(code, &error.message)),
+        RunError::Backend(BackendError::LockNotAvailable { .. }) => true,
+        RunError::Backend(_) => false,
+    }
+}
+
 /// Runs consecutive transactional revisions, each in its own transaction
 /// with its history writes, telling `commits` as each one commits; stops at
 /// the first failure, returning the index of the failed revision and why.
-/// Revisions before it stay committed.
+/// Revisions before it stay committed. A revision that gave up waiting for
+/// a lock rolled back, and runs again as `retry` says.
 ///
 /// A backend that batches ([`Backend::run_batched`]) is offered the
 /// revisions first; those it sent and did not commit run again one by one
 /// on the plain path, which says which revision, statement and line failed
 /// and keeps the good ones before it, and the rest are offered again.
-pub async fn run_steps<B: Backend + ?Sized>(
+pub(crate) async fn run_steps<B: Backend + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
     table: &HistoryTable,
     commits: &mut Commits<'_>,
+    retry: &mut Retry<'_>,
 ) -> Result<(), (usize, RunError)> {
     let mut start = 0;
     while start < steps.len() {
@@ -78,7 +112,11 @@ pub async fn run_steps<B: Backend + ?Sized>(
         // Nothing sent: the plain path runs them all.
         let decided = if sent == 0 { rest.len() } else { sent.min(rest.len()) };
         let from = start + committed.min(decided);
-        run_each(db, &steps[from..start + decided], table, &mut |index, elapsed| (commits.done)(from + index, elapsed))
+        let mut offset = Retry {
+            policy: retry.policy,
+            waited: &mut |index, attempt, pause, error| (retry.waited)(from + index, attempt, pause, error),
+        };
+        run_each(db, &steps[from..start + decided], table, &mut |index, elapsed| (commits.done)(from + index, elapsed), &mut offset)
             .await
             .map_err(|(index, error)| (from + index, error))?;
         start += decided;
@@ -87,28 +125,62 @@ pub async fn run_steps<B: Backend + ?Sized>(
 }
 
 /// Transactional revisions one at a time: the plain path, which batching
-/// backends must match.
+/// backends must match. One that gave up waiting for a lock was rolled
+/// back whole, so it runs again, after a pause, up to `retry.policy.retries`
+/// times.
 async fn run_each<B: Backend + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
     table: &HistoryTable,
     done: &mut dyn FnMut(usize, Duration),
+    retry: &mut Retry<'_>,
 ) -> Result<(), (usize, RunError)> {
     for (index, step) in steps.iter().enumerate() {
-        let elapsed = run_step(db, step, table).await.map_err(|error| (index, error))?;
+        let mut attempt = 1;
+        let elapsed = loop {
+            match run_step(db, step, table).await {
+                Ok(elapsed) => break elapsed,
+                Err(error) if attempt <= retry.policy.retries && gave_up_waiting(&error, db.dialect()) => {
+                    let pause = retry.policy.pause(attempt);
+                    (retry.waited)(index, attempt, pause, &error);
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err((index, error)),
+            }
+        };
         done(index, elapsed);
     }
     Ok(())
 }
 
 /// Takes `frames` in order on `db`. A failure after `Begin` rolls the
-/// transaction back, so none is left open; a unit's failure names the unit.
-/// Returns the time since `Clock` (zero without one).
+/// transaction back, so none is left open, and one after `LockTimeout`
+/// resets the lock timeout; a unit's failure names the unit. Returns the
+/// time since `Clock` (zero without one).
 async fn run<B: Backend + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &HistoryTable) -> Result<Duration, RunError> {
     let mut started = None;
     let mut open = false;
+    let mut timeout_set = false;
+    let setting = |sql: String| Unit::sql(sql, "lock timeout");
+    // The setting is no statement of the revision's: its failure is the session's.
+    let set_failed = |error| match error {
+        RunError::Statement(error) => RunError::Backend(BackendError::Database {
+            context: "setting the lock timeout",
+            message: error.message,
+        }),
+        other => other,
+    };
     for frame in frames {
         let taken = match *frame {
+            Frame::LockTimeout(timeout) => {
+                timeout_set = true;
+                db.execute(&setting(db.dialect().set_lock_timeout(timeout))).await.map_err(set_failed)
+            }
+            Frame::ResetLockTimeout => {
+                timeout_set = false;
+                db.execute(&setting(db.dialect().reset_lock_timeout().to_owned())).await.map_err(set_failed)
+            }
             Frame::Begin => {
                 // A transaction that did not open needs no rollback.
                 db.begin().await?;
@@ -126,6 +198,10 @@ async fn run<B: Backend + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &Hist
         if let Err(error) = taken {
             if open {
                 db.rollback().await;
+            }
+            // Best effort, as the rollback: the failure is what matters.
+            if timeout_set {
+                let _ = db.execute(&setting(db.dialect().reset_lock_timeout().to_owned())).await;
             }
             return Err(error);
         }

@@ -33,6 +33,51 @@ impl Unit {
 pub struct StepWork {
     pub units: Vec<Unit>,
     pub writes: Vec<HistoryWrite>,
+    /// How long its statements wait for a lock another session holds;
+    /// `None` leaves the session's setting as it is.
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+/// How revisions wait for the locks of the tables they change, held by
+/// other sessions (the application's transactions): not retort's own
+/// migration lock, which [`MigratorConfig::lock_timeout`] is about.
+///
+/// A statement that waited `timeout` gives up (SQL Server error 1222,
+/// PostgreSQL `55P03`, SQLite `SQLITE_BUSY`) rather than queue behind a
+/// long transaction while every reader of the table queues behind it. A
+/// transactional revision is then rolled back and run again after a pause,
+/// up to `retries` times; one that opted out of the transaction is not,
+/// since what ran before the statement stayed.
+///
+/// [`MigratorConfig::lock_timeout`]: crate::MigratorConfig::lock_timeout
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockWait {
+    /// How long a statement waits, unless its revision says
+    /// (`-- lock-timeout: 10s`, `LOCK_TIMEOUT`). Default 5 s.
+    pub timeout: std::time::Duration,
+    /// How many times a transactional revision that gave up is run again.
+    /// Default 3.
+    pub retries: u32,
+    /// The pause before the first retry, doubled before each next one.
+    /// Default 1 s.
+    pub backoff: std::time::Duration,
+}
+
+impl Default for LockWait {
+    fn default() -> Self {
+        Self {
+            timeout: std::time::Duration::from_secs(5),
+            retries: 3,
+            backoff: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+impl LockWait {
+    /// The pause after the `attempt`-th (1-based) attempt gave up.
+    pub fn pause(&self, attempt: u32) -> std::time::Duration {
+        self.backoff.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+    }
 }
 
 /// One row a query returned, each column as a [`Value`].

@@ -86,6 +86,7 @@ fn migrations(upgrade_ops: Vec<Operation>, downgrade_ops: Vec<Operation>) -> &'s
         checksum: Checksum([7; 32]),
         transactional: true,
         irreversible: None,
+        lock_timeout: None,
         source: "migrations/ba5e11e00001_baseline.rs",
         body: Body::Rust { upgrade, downgrade: Some(downgrade) },
     }]));

@@ -46,6 +46,7 @@ const fn rust(
         checksum: Checksum([0; 32]),
         transactional: true,
         irreversible: None,
+        lock_timeout: None,
         source: "migrations/clone_fixture.rs",
         body: Body::Rust { upgrade, downgrade },
     }

@@ -305,7 +305,7 @@ async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKi
         first_line: None,
         label: "cleanup".into(),
     }];
-    retort::run_step(&mut backend, &retort::StepWork { units: cleanup.to_vec(), writes: vec![] }, &HistoryTable::default())
+    retort::run_step(&mut backend, &retort::StepWork { units: cleanup.to_vec(), writes: vec![], lock_timeout: None }, &HistoryTable::default())
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap();

@@ -43,6 +43,7 @@ async fn apply(db: &TestDatabase, revision: &Revision, direction: Direction) -> 
         &retort::StepWork {
             units,
             writes: vec![],
+            lock_timeout: None,
         },
         &HistoryTable::default(),
     )
@@ -343,6 +344,7 @@ async fn sqlite_rebuild_keeps_rows_when_foreign_keys_are_enforced() {
         &retort::StepWork {
             units,
             writes: vec![],
+            lock_timeout: None,
         },
         &HistoryTable::default(),
     )
@@ -443,7 +445,9 @@ async fn run(db: &TestDatabase, revision: &Revision, direction: Direction) -> Re
     let flavour = backend.flavour().await.map_err(|error| error.to_string())?;
     let units = op_fixtures::render_step(revision, direction, backend.dialect(), flavour, backend.catalog())
         .map_err(|error| error.to_string())?;
-    let work = retort::StepWork { units, writes: vec![] };
+    // With the lock timeout a real run sets (`LockWait`'s default), so that an
+    // online build is checked with the statements that frame it.
+    let work = retort::StepWork { units, writes: vec![], lock_timeout: Some(std::time::Duration::from_secs(5)) };
     let result = match revision.transactional {
         true => retort::run_step(&mut backend, &work, &HistoryTable::default()).await,
         false => retort::run_outside_transaction(&mut backend, &work, &HistoryTable::default()).await,

@@ -47,6 +47,7 @@ fn chain(count: usize, body: impl Fn(usize) -> (String, String)) -> &'static Mig
                 checksum: Checksum([1; 32]),
                 transactional: true,
                 irreversible: None,
+                lock_timeout: None,
                 source: leak(format!("migrations/{}_step.up.sql", ids[n])),
                 body: Body::Sql { up: leak(up), down: Some(leak(down)) },
             }

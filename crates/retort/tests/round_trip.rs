@@ -289,6 +289,7 @@ static IRREVERSIBLE: Migrations = Migrations::new(&[
     ITEMS,
     Revision {
         irreversible: Some("it drops the legacy table for good"),
+        lock_timeout: None,
         body: Body::Sql {
             up: "CREATE TABLE legacy_copy (id INTEGER PRIMARY KEY);",
             down: None,

@@ -150,7 +150,7 @@ pub async fn declare_on(declared: &declare::Schema, db: &mut AnyBackend) -> Resu
     let flavour = db.flavour().await?;
     let units = render::operation_units(&declared.operations(), db.dialect(), flavour, db.catalog())
         .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
-    sequence::run_step(db, &crate::StepWork { units, writes: Vec::new() }, &HistoryTable::default())
+    sequence::run_step(db, &crate::StepWork { units, writes: Vec::new(), lock_timeout: None }, &HistoryTable::default())
         .await
         .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
     Ok(db.introspect(&HistoryTable::default()).await?)

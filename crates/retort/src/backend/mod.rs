@@ -114,6 +114,11 @@ pub enum BackendError {
         context: &'static str,
         message: String,
     },
+    /// The database gave up waiting for a lock another session holds
+    /// before anything of the revision ran (SQLite's write lock, which
+    /// `BEGIN IMMEDIATE` takes); `statement` is what waited.
+    #[error("{statement} gave up waiting for a lock another connection holds: {message}")]
+    LockNotAvailable { statement: &'static str, code: String, message: String },
     /// The history tables cannot be made as configured, or hold a row
     /// retort cannot read.
     #[error(transparent)]

@@ -196,8 +196,18 @@ impl PostgresBackend {
             // before its COMMIT, with its elapsed time. The label keeps a
             // revision's own SELECTs from being mistaken for it.
             let mut reported = false;
-            for frame in framing::revision(&step.units, &step.writes, true) {
+            for frame in framing::revision(&step.units, &step.writes, true, step.lock_timeout) {
                 match frame {
+                    // Around the transaction, each completing with nothing
+                    // the reading below counts.
+                    Frame::LockTimeout(timeout) => {
+                        script.push_str(&Dialect::Postgres.set_lock_timeout(timeout));
+                        script.push_str(";\n");
+                    }
+                    Frame::ResetLockTimeout => {
+                        script.push_str(Dialect::Postgres.reset_lock_timeout());
+                        script.push_str(";\n");
+                    }
                     Frame::Begin => script.push_str("BEGIN;\n"),
                     Frame::Clock => {
                         script.push_str(START_CLOCK);

@@ -78,6 +78,7 @@ impl SqliteBackend {
         };
         // Another connection (the application, a second migrator before it
         // reaches the lock) may hold a write transaction briefly: wait for it.
+        // A revision's lock timeout resets to this (`Facts::reset_lock_timeout`).
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|e| connect_error(e.to_string()))?;
         Ok(Self {
@@ -299,6 +300,15 @@ impl Backend for SqliteBackend {
         self.pause_foreign_keys()?;
         if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             self.restore_foreign_keys()?;
+            // Another connection writes: the busy timeout (the revision's
+            // lock timeout) ran out, and the revision can be run again.
+            if let Some(code) = error.sqlite_error().filter(|e| e.code == rusqlite::ErrorCode::DatabaseBusy) {
+                return Err(BackendError::LockNotAvailable {
+                    statement: "BEGIN IMMEDIATE",
+                    code: code.extended_code.to_string(),
+                    message: error.to_string(),
+                });
+            }
             return Err(db_error("starting a transaction")(error));
         }
         Ok(())

@@ -166,6 +166,16 @@ pub struct MigrateArgs {
     /// Seconds to wait for another migrator's lock.
     #[arg(long, global = true, default_value_t = 60)]
     pub lock_timeout: u64,
+    /// How long a revision's statement waits for a lock another session
+    /// holds on a table (`500ms`, `5s`, `2m`) before it gives up, unless
+    /// the revision sets its own `lock-timeout`; also written into
+    /// offline scripts.
+    #[arg(long, global = true, default_value = "5s", value_parser = parse_lock_timeout)]
+    pub revision_lock_timeout: Duration,
+    /// How many times a transactional revision that gave up waiting for a
+    /// lock is rolled back and run again (pausing 1 s, then 2 s, 4 s…).
+    #[arg(long, global = true, default_value_t = 3)]
+    pub lock_retries: u32,
     /// Schema of the history tables (default: the connection's default
     /// schema; SQLite has none).
     #[arg(long, global = true, value_parser = parse_name)]
@@ -407,7 +417,18 @@ fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
         },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
+        lock_wait: retort_lock_wait(args),
     }
+}
+
+/// How revisions wait for other sessions' locks, from the flags.
+fn retort_lock_wait(args: &MigrateArgs) -> crate::LockWait {
+    crate::LockWait { timeout: args.revision_lock_timeout, retries: args.lock_retries, ..crate::LockWait::default() }
+}
+
+/// `--revision-lock-timeout`: as a revision's `lock-timeout` is written.
+fn parse_lock_timeout(text: &str) -> Result<Duration, String> {
+    retort_build::parse_lock_timeout(text).map(Duration::from_millis)
 }
 
 /// The target of `upgrade`, `downgrade` (their defaults when none is
@@ -590,7 +611,7 @@ fn offline(
     // rebuilds read the tables from that schema, replayed in memory.
     let replay = crate::Start::replay_of(migrator.graph(), &applied);
     let rendered = crate::render_plan(&plan, dialect, flavour, crate::Start::Replay(&replay))?;
-    let options = crate::ScriptOptions { idempotent: run.idempotent };
+    let options = crate::ScriptOptions { idempotent: run.idempotent, lock_timeout: migrator.config().lock_wait.timeout };
     let script = crate::render_script_with(&rendered, &migrator.config().history, &options)?;
     out.script(&script);
     Ok(ExitCode::SUCCESS)

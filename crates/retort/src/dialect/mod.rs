@@ -163,6 +163,10 @@ ask_the_facts! {
     rollback() -> &'static str;
     script_client() -> &'static str;
     stop_on_error() -> Option<&'static str>;
+    set_lock_timeout(timeout: std::time::Duration) -> String;
+    reset_lock_timeout() -> &'static str;
+    gave_up_waiting(code: &str, message: &str) -> bool;
+    lock_holders() -> Option<&'static str>;
     statement_noun() -> (&'static str, &'static str);
     lexer() -> retort_sql::Dialect;
     default_schema() -> &'static str;
@@ -381,6 +385,30 @@ pub(crate) trait Facts: Sync {
     /// The offline script's line that makes its client stop at the first
     /// error, as the online migrator does.
     fn stop_on_error(&self) -> Option<&'static str> {
+        None
+    }
+
+    // -- Waiting for locks another session holds ----------------------------
+
+    /// The session setting that makes a statement give up waiting for a
+    /// lock after `timeout` (not retort's migration lock: the locks of the
+    /// tables it changes). Set before a revision's transaction opens, so
+    /// that SQLite's, whose lock is taken as it opens, waits no longer.
+    fn set_lock_timeout(&self, timeout: std::time::Duration) -> String;
+
+    /// The statement that puts the setting back to the session's own.
+    fn reset_lock_timeout(&self) -> &'static str;
+
+    /// Whether a statement's error (its `code` and `message`) says it gave
+    /// up waiting for a lock, so that a transactional revision can be run
+    /// again.
+    fn gave_up_waiting(&self, code: &str, message: &str) -> bool;
+
+    /// A query, of one text column, describing each other session that
+    /// holds a lock on a table of this database (the likely blockers of a
+    /// revision that gave up waiting), asked after its rollback; `None`
+    /// where the database cannot tell.
+    fn lock_holders(&self) -> Option<&'static str> {
         None
     }
 

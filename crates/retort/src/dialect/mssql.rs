@@ -258,6 +258,37 @@ impl Facts for Mssql {
         "sqlcmd -b -i script.sql"
     }
 
+    fn set_lock_timeout(&self, timeout: std::time::Duration) -> String {
+        format!("SET LOCK_TIMEOUT {}", timeout.as_millis())
+    }
+
+    /// -1, SQL Server's default: wait as long as it takes.
+    fn reset_lock_timeout(&self) -> &'static str {
+        "SET LOCK_TIMEOUT -1"
+    }
+
+    /// 1222, "Lock request time out period exceeded". Babelfish raises
+    /// PostgreSQL's lock timeout under its catch-all number (measured on
+    /// Babelfish 4.2: 33557097, "canceling statement due to lock timeout",
+    /// and the transaction is over).
+    fn gave_up_waiting(&self, code: &str, message: &str) -> bool {
+        code == "1222" || (code == "33557097" && message.contains("due to lock timeout"))
+    }
+
+    /// Other sessions' granted locks on objects of this database, from
+    /// `sys.dm_tran_locks` (which needs `VIEW SERVER STATE`; Babelfish has
+    /// no such view, and the caller then says the server cannot tell).
+    fn lock_holders(&self) -> Option<&'static str> {
+        Some(
+            "SELECT DISTINCT CONCAT('session ', l.request_session_id, ' (login ', s.login_name, ', ', \
+             COALESCE(NULLIF(s.program_name, ''), 'no program name'), ', ', s.status, ', last request at ', \
+             CONVERT(varchar(19), s.last_request_start_time, 120), ')') \
+             FROM sys.dm_tran_locks AS l JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id \
+             WHERE l.resource_database_id = DB_ID() AND l.request_session_id <> @@SPID \
+             AND l.request_status = 'GRANT' AND l.resource_type = 'OBJECT'",
+        )
+    }
+
     /// A unit's parts are batches, and a failed batch ran its statements
     /// before the failing line.
     fn statement_noun(&self) -> (&'static str, &'static str) {

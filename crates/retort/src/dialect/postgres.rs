@@ -195,6 +195,36 @@ impl Facts for Postgres {
         "psql -f script.sql"
     }
 
+    /// A session `SET`, not `SET LOCAL`: it comes before the revision's
+    /// `BEGIN` (see [`Facts::set_lock_timeout`]) and is reset after it.
+    fn set_lock_timeout(&self, timeout: std::time::Duration) -> String {
+        format!("SET lock_timeout = '{}ms'", timeout.as_millis())
+    }
+
+    fn reset_lock_timeout(&self) -> &'static str {
+        "RESET lock_timeout"
+    }
+
+    /// `lock_not_available`, which `lock_timeout` raises.
+    fn gave_up_waiting(&self, code: &str, _message: &str) -> bool {
+        code == "55P03"
+    }
+
+    /// Other sessions' granted locks on relations of this database, from
+    /// `pg_locks`: after the rollback nothing waits any more, so
+    /// `pg_blocking_pids` has nothing to say; what holds a lock on a table
+    /// is what a DDL statement queued behind.
+    fn lock_holders(&self) -> Option<&'static str> {
+        Some(
+            "SELECT DISTINCT format('session %s (user %s, %s, %s since %s): %s', a.pid, a.usename, \
+             coalesce(nullif(a.application_name, ''), 'no application name'), a.state, \
+             to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), left(a.query, 200)) \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+    }
+
     fn stop_on_error(&self) -> Option<&'static str> {
         Some("\\set ON_ERROR_STOP on")
     }

@@ -144,6 +144,23 @@ impl Facts for Sqlite {
         "sqlite3 DATABASE < script.sql"
     }
 
+    /// The busy timeout: SQLite's one lock is the database's, taken by
+    /// `BEGIN IMMEDIATE` (or a statement outside a transaction), which
+    /// waits this long for another connection's write to end.
+    fn set_lock_timeout(&self, timeout: std::time::Duration) -> String {
+        format!("PRAGMA busy_timeout = {}", timeout.as_millis())
+    }
+
+    /// The busy timeout the backend opens its connections with.
+    fn reset_lock_timeout(&self) -> &'static str {
+        "PRAGMA busy_timeout = 30000"
+    }
+
+    /// `SQLITE_BUSY` and its extended codes (the primary code is the low byte).
+    fn gave_up_waiting(&self, code: &str, _message: &str) -> bool {
+        code.parse::<i32>().is_ok_and(|code| code & 0xff == 5)
+    }
+
     fn stop_on_error(&self) -> Option<&'static str> {
         Some(".bail on")
     }

@@ -23,6 +23,7 @@ pub const fn revision(id: &'static str, parents: &'static [&'static str], source
         checksum: Checksum([1; 32]),
         transactional: true,
         irreversible: None,
+        lock_timeout: None,
         source,
         body,
     }

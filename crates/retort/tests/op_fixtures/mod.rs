@@ -487,6 +487,7 @@ pub fn revision(
         checksum: Checksum([0; 32]),
         transactional: true,
         irreversible: None,
+        lock_timeout: None,
         source: "migrations/op_fixture.rs",
         body: Body::Rust { upgrade, downgrade },
     }
@@ -581,6 +582,7 @@ fn copy(revision: &Revision) -> Revision {
         checksum: revision.checksum,
         transactional: revision.transactional,
         irreversible: revision.irreversible,
+        lock_timeout: revision.lock_timeout,
         source: revision.source,
         body: revision.body,
     }

@@ -67,6 +67,8 @@ pub(crate) struct OfflineStep<'a> {
     pub source: &'a str,
     pub units: Vec<Unit>,
     pub writes: Vec<HistoryWrite>,
+    /// How long its statements wait for another session's lock.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 /// Renders the steps of a plan (`direction` is "upgrade" or "downgrade").
@@ -112,8 +114,16 @@ pub(crate) fn render(
         } else {
             format!("{name} is not transactional: what ran before the error stays; it is not recorded")
         };
-        for frame in framing::revision(&step.units, &step.writes, step.transactional) {
+        for frame in framing::revision(&step.units, &step.writes, step.transactional, step.lock_timeout) {
             match frame {
+                // A session setting, in the revision's first batch: it
+                // holds for the batches after it until the reset.
+                Frame::LockTimeout(timeout) => {
+                    let _ = writeln!(out, "{};", Dialect::Mssql.set_lock_timeout(timeout));
+                }
+                Frame::ResetLockTimeout => {
+                    let _ = writeln!(out, "{};\nGO", Dialect::Mssql.reset_lock_timeout());
+                }
                 Frame::Begin => out.push_str(&lines(BEGIN)),
                 // The clock ends the revision's first batch, which opens the
                 // transaction of a transactional revision.
@@ -320,6 +330,7 @@ mod tests {
                 first_line: Some(1),
                 label: "script".into(),
             }],
+            lock_timeout: None,
             writes: vec![
                 HistoryWrite::Put {
                     id: id.into(),
@@ -499,6 +510,7 @@ mod scripts {
             checksum: Checksum([7; 32]),
             transactional: true,
             irreversible: None,
+            lock_timeout: None,
             source: "migrations/fixture.sql",
             body: Body::Sql {
                 up,

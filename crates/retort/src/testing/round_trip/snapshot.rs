@@ -172,6 +172,7 @@ mod tests {
             checksum: Checksum([0; 32]),
             transactional: true,
             irreversible: None,
+            lock_timeout: None,
             source,
             body: Body::Sql { up: "", down: None },
         }
