@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Errors, Warning};
-use crate::{generate, scan, validate};
+use crate::{scan, validate};
 
 /// The generated file's name in `OUT_DIR`, as `retort::include_migrations!()`
 /// expects it.
@@ -26,6 +26,10 @@ pub struct Compiled {
     /// The lint findings of the SQL revisions new since the last build, one
     /// line each (feature `lint`).
     pub lint: Vec<String>,
+    /// The project files whose settings the table holds (`retort.toml`,
+    /// `Cargo.toml`, those that exist): cargo runs the build script again
+    /// when one changes.
+    pub settings_files: Vec<PathBuf>,
 }
 
 /// Compiles the migrations folder `dir` (relative to the crate root,
@@ -79,7 +83,14 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
             return Err(errors);
         }
     };
-    let source = generate(&table);
+    let settings = match crate::settings::load(crate_root) {
+        Ok(settings) => settings,
+        Err(error) => {
+            let _ = fs::remove_file(&output);
+            return Err(error.into());
+        }
+    };
+    let source = crate::generate::generate_with(&table, &settings);
     // Rewriting identical content would only bump the file's mtime.
     if fs::read_to_string(&output).ok().as_deref() != Some(source.as_str()) {
         fs::write(&output, &source).map_err(|error| Error::Write {
@@ -91,17 +102,22 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
     let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions);
     #[cfg(not(feature = "lint"))]
     let lint = Vec::new();
+    let settings_files = ["retort.toml", "Cargo.toml"].iter().map(|name| crate_root.join(name)).filter(|path| path.is_file()).collect();
     Ok(Compiled {
         revisions: table.revisions.len(),
         warnings: table.warnings,
         output,
         lint,
+        settings_files,
     })
 }
 
 fn write_report(result: &Result<Compiled, Errors>, out: &mut impl Write) -> io::Result<()> {
     match result {
         Ok(compiled) => {
+            for file in &compiled.settings_files {
+                writeln!(out, "cargo::rerun-if-changed={}", file.display())?;
+            }
             for warning in &compiled.warnings {
                 writeln!(out, "cargo::warning={}", one_line(&warning.to_string()))?;
             }
@@ -145,6 +161,33 @@ mod tests {
         assert_eq!(compiled.output, out.path().join(OUTPUT_FILE));
         let text = fs::read_to_string(&compiled.output).expect("generated file");
         assert!(text.contains("pub static MIGRATIONS: ::retort::Migrations"));
+    }
+
+    #[test]
+    fn compile_embeds_the_project_settings_and_watches_their_file() {
+        let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
+        fs::write(root.path().join("retort.toml"), "[migrate]\nlock-timeout = \"15s\"\n").expect("write retort.toml");
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        let compiled = compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid folder");
+        let text: String = fs::read_to_string(&compiled.output).expect("generated file").split_whitespace().collect();
+        assert!(text.contains("Duration::from_millis(15000u64)"), "{text}");
+        assert_eq!(compiled.settings_files, [root.path().join("retort.toml")]);
+        let mut report = Vec::new();
+        write_report(&Ok(compiled), &mut report).expect("write");
+        let report = String::from_utf8_lossy(&report);
+        assert!(report.starts_with(&format!("cargo::rerun-if-changed={}\n", root.path().join("retort.toml").display())), "{report}");
+    }
+
+    #[test]
+    fn compile_fails_naming_the_setting_and_removes_an_old_table_when_a_setting_is_wrong() {
+        let root = fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)]);
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid folder");
+        fs::write(root.path().join("retort.toml"), "[migrate]\nlock-retries = \"three\"\n").expect("write retort.toml");
+        let errors = compile_into(root.path(), Path::new("migrations"), out.path()).expect_err("a wrong setting");
+        let message = errors.to_string();
+        assert!(message.contains("retort.toml: `lock-retries` must be a whole number from 0 to 100"), "{message}");
+        assert!(!out.path().join(OUTPUT_FILE).exists(), "no table from the earlier build is compiled in");
     }
 
     #[test]
@@ -196,6 +239,7 @@ mod tests {
             }],
             output: PathBuf::new(),
             lint: Vec::new(),
+            settings_files: Vec::new(),
         };
         let mut out = Vec::new();
         write_report(&Ok(compiled), &mut out).expect("write to memory");

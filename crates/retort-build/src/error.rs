@@ -136,6 +136,11 @@ pub enum Error {
     )]
     Environment { variable: &'static str },
 
+    /// A `[migrate]` setting of the project (`retort.toml`, or `Cargo.toml`'s
+    /// `[package.metadata.retort.migrate]`) that cannot be used.
+    #[error("{file}: {key} {problem}", key = if .key.is_empty() { String::new() } else { format!("`{}`", .key) })]
+    ProjectSetting { file: String, key: String, problem: String },
+
     /// The migrations folder does not exist.
     #[error(
         "{at}: migrations folder not found: create it (an empty folder with a .gitkeep is a valid, empty history), or pass its path to retort_build::compile"
@@ -477,7 +482,7 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         use Error::*;
         match self {
-            Environment { .. } | Write { .. } => None,
+            Environment { .. } | Write { .. } | ProjectSetting { .. } => None,
             MissingFolder { at }
             | Read { at, .. }
             | PathNotUtf8 { at }

@@ -6,6 +6,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::revision::{ParsedRevision, RevisionKind};
+use crate::settings::ProjectSettings;
 use crate::validate::RevisionTable;
 
 /// The Rust source of the revision table for `table`.
@@ -14,6 +15,12 @@ use crate::validate::RevisionTable;
 /// `$OUT_DIR/retort_migrations.rs`, which `retort::include_migrations!()`
 /// includes.
 pub fn generate(table: &RevisionTable) -> String {
+    generate_with(table, &ProjectSettings::default())
+}
+
+/// [`generate`], with the project's `[migrate]` settings embedded in the
+/// table (`Migrations::with_lock_wait`) when it has any.
+pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings) -> String {
     let modules = table.revisions.iter().filter_map(module);
     let entries = table.revisions.iter().map(entry);
     let heads = &table.heads;
@@ -21,13 +28,14 @@ pub fn generate(table: &RevisionTable) -> String {
         " Every revision in `{}/`, parents and depends_on before children.",
         table.dir
     );
+    let lock_wait = lock_wait(settings);
     let tokens = quote! {
         #(#modules)*
 
         #[doc = #migrations_doc]
         pub static MIGRATIONS: ::retort::Migrations = ::retort::Migrations::new(&[
             #(#entries),*
-        ]);
+        ])#lock_wait;
 
         /// The revisions that no revision names as parent, by id.
         pub const HEADS: &[&str] = &[#(#heads),*];
@@ -39,6 +47,23 @@ pub fn generate(table: &RevisionTable) -> String {
         Err(_) => tokens.to_string(),
     };
     format!("{}{body}", header(&table.dir))
+}
+
+/// `.with_lock_wait(…)` when the project set either lock setting, else
+/// nothing (the table keeps retort's defaults).
+fn lock_wait(settings: &ProjectSettings) -> TokenStream {
+    if *settings == ProjectSettings::default() {
+        return TokenStream::new();
+    }
+    let timeout = match settings.lock_timeout_ms {
+        Some(millis) => quote! { ::core::option::Option::Some(::core::time::Duration::from_millis(#millis)) },
+        None => quote! { ::core::option::Option::None },
+    };
+    let retries = match settings.lock_retries {
+        Some(retries) => quote! { ::core::option::Option::Some(#retries) },
+        None => quote! { ::core::option::Option::None },
+    };
+    quote! { .with_lock_wait(#timeout, #retries) }
 }
 
 fn header(dir: &str) -> String {
@@ -188,6 +213,22 @@ mod tests {
         );
         let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
         assert!(generate(&table).contains("lock_timeout: ::core::option::Option::None"));
+    }
+
+    #[test]
+    fn generate_embeds_the_project_lock_settings_only_when_it_has_some() {
+        let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
+        let settings = ProjectSettings { lock_timeout_ms: Some(10_000), lock_retries: Some(5) };
+        let source: String = generate_with(&table, &settings).split_whitespace().collect();
+        syn::parse_file(&generate_with(&table, &settings)).expect("generated code parses");
+        assert!(
+            source.contains(".with_lock_wait(::core::option::Option::Some(::core::time::Duration::from_millis(10000u64)),::core::option::Option::Some(5u32),"),
+            "{source}"
+        );
+        let retries_only = ProjectSettings { lock_timeout_ms: None, lock_retries: Some(0) };
+        let source: String = generate_with(&table, &retries_only).split_whitespace().collect();
+        assert!(source.contains(".with_lock_wait(::core::option::Option::None,::core::option::Option::Some(0u32))"), "{source}");
+        assert!(!generate(&table).contains("with_lock_wait"));
     }
 
     #[test]

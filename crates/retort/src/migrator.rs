@@ -220,8 +220,10 @@ impl std::fmt::Debug for Migrator {
 }
 
 impl Migrator {
+    /// A migrator with the default settings, and the project's own lock
+    /// settings ([`Migrations::lock_wait`]).
     pub fn new(migrations: &'static Migrations) -> Self {
-        Self::with_config(migrations, MigratorConfig::default())
+        Self::with_config(migrations, MigratorConfig { lock_wait: migrations.lock_wait(), ..MigratorConfig::default() })
     }
 
     pub fn with_config(migrations: &'static Migrations, config: MigratorConfig) -> Self {

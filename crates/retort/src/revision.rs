@@ -148,6 +148,10 @@ impl fmt::Debug for Checksum {
 #[derive(Debug)]
 pub struct Migrations {
     revisions: &'static [Revision],
+    /// The project's `[migrate]` settings (`retort.toml` or
+    /// `[package.metadata.retort.migrate]`), read by the build script.
+    lock_timeout: Option<std::time::Duration>,
+    lock_retries: Option<u32>,
 }
 
 impl Migrations {
@@ -155,7 +159,27 @@ impl Migrations {
     /// has already checked the slice (unique ids, known parents, no cycle,
     /// topological order), which the runtime relies on.
     pub const fn new(revisions: &'static [Revision]) -> Self {
-        Self { revisions }
+        Self { revisions, lock_timeout: None, lock_retries: None }
+    }
+
+    /// The table with the project's own lock settings (`lock-timeout`,
+    /// `lock-retries` in its `[migrate]` settings), which every
+    /// [`Migrator`](crate::Migrator) of it starts from: the application's
+    /// start-up call as much as `cargo xtask migrate`. Only generated code
+    /// calls this.
+    pub const fn with_lock_wait(self, timeout: Option<std::time::Duration>, retries: Option<u32>) -> Self {
+        Self { lock_timeout: timeout, lock_retries: retries, ..self }
+    }
+
+    /// How revisions wait for other sessions' locks unless told otherwise:
+    /// the project's settings over [`LockWait`](crate::LockWait)'s defaults.
+    pub fn lock_wait(&self) -> crate::LockWait {
+        let default = crate::LockWait::default();
+        crate::LockWait {
+            timeout: self.lock_timeout.unwrap_or(default.timeout),
+            retries: self.lock_retries.unwrap_or(default.retries),
+            ..default
+        }
     }
 
     /// Every revision, parents before children.

@@ -170,12 +170,14 @@ pub struct MigrateArgs {
     /// holds on a table (`500ms`, `5s`, `2m`) before it gives up, unless
     /// the revision sets its own `lock-timeout`; also written into
     /// offline scripts.
-    #[arg(long, global = true, default_value = "5s", value_parser = parse_lock_timeout)]
-    pub revision_lock_timeout: Duration,
+    /// Default: the project's `lock-timeout` (its `[migrate]` settings), else 5s.
+    #[arg(long, global = true, value_parser = parse_lock_timeout)]
+    pub revision_lock_timeout: Option<Duration>,
     /// How many times a transactional revision that gave up waiting for a
     /// lock is rolled back and run again (pausing 1 s, then 2 s, 4 s…).
-    #[arg(long, global = true, default_value_t = 3)]
-    pub lock_retries: u32,
+    /// Default: the project's `lock-retries`, else 3.
+    #[arg(long, global = true)]
+    pub lock_retries: Option<u32>,
     /// Schema of the history tables (default: the connection's default
     /// schema; SQLite has none).
     #[arg(long, global = true, value_parser = parse_name)]
@@ -343,7 +345,7 @@ async fn run(
     args: &MigrateArgs,
     out: &output::Printer,
 ) -> Result<ExitCode, MigrateError> {
-    let migrator = Migrator::with_config(migrations, migrator_config(args));
+    let migrator = Migrator::with_config(migrations, migrator_config(args, migrations));
     if let Some(code) = without_database(&migrator, project, args, out)? {
         return Ok(code);
     }
@@ -408,7 +410,7 @@ async fn run(
 }
 
 /// The migrator's settings from the command line's flags.
-fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
+fn migrator_config(args: &MigrateArgs, migrations: &Migrations) -> MigratorConfig {
     let ignore_unknown = matches!(&args.command, MigrateCommand::Upgrade(r) | MigrateCommand::Downgrade(r) if r.ignore_unknown);
     MigratorConfig {
         history: HistoryTable {
@@ -417,13 +419,19 @@ fn migrator_config(args: &MigrateArgs) -> MigratorConfig {
         },
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
-        lock_wait: retort_lock_wait(args),
+        lock_wait: lock_wait(args, migrations),
     }
 }
 
-/// How revisions wait for other sessions' locks, from the flags.
-fn retort_lock_wait(args: &MigrateArgs) -> crate::LockWait {
-    crate::LockWait { timeout: args.revision_lock_timeout, retries: args.lock_retries, ..crate::LockWait::default() }
+/// How revisions wait for other sessions' locks: the flags over the
+/// project's settings.
+fn lock_wait(args: &MigrateArgs, migrations: &Migrations) -> crate::LockWait {
+    let project = migrations.lock_wait();
+    crate::LockWait {
+        timeout: args.revision_lock_timeout.unwrap_or(project.timeout),
+        retries: args.lock_retries.unwrap_or(project.retries),
+        ..project
+    }
 }
 
 /// `--revision-lock-timeout`: as a revision's `lock-timeout` is written.

@@ -389,3 +389,19 @@ fn downgrade_is_a_usage_error_when_it_has_no_target() {
     // An upgrade still goes to head by default.
     assert!(matches!(parse(&["upgrade"]).map(|a| a.command), Ok(super::MigrateCommand::Upgrade(super::RunArgs { target: None, .. }))));
 }
+
+#[test]
+fn lock_flags_override_the_project_settings_which_override_the_defaults() {
+    static PROJECT: crate::Migrations =
+        crate::Migrations::new(&[]).with_lock_wait(Some(std::time::Duration::from_secs(10)), Some(0));
+    static PLAIN: crate::Migrations = crate::Migrations::new(&[]);
+    let wait = |migrations: &crate::Migrations, args: &[&str]| super::migrator_config(&parse(args).unwrap(), migrations).lock_wait;
+    let project = wait(&PROJECT, &["upgrade"]);
+    assert_eq!((project.timeout, project.retries), (std::time::Duration::from_secs(10), 0));
+    assert_eq!(project.backoff, crate::LockWait::default().backoff);
+    let flags = wait(&PROJECT, &["upgrade", "--revision-lock-timeout", "2s", "--lock-retries", "4"]);
+    assert_eq!((flags.timeout, flags.retries), (std::time::Duration::from_secs(2), 4));
+    assert_eq!(wait(&PLAIN, &["upgrade"]), crate::LockWait::default());
+    // The application's start-up call starts from the project's settings too.
+    assert_eq!(crate::Migrator::new(&PROJECT).config().lock_wait, project);
+}
