@@ -61,7 +61,8 @@ pub async fn execute_in_transaction<B: Backend + ?Sized>(db: &mut B, statements:
 /// A backend that batches ([`Backend::run_batched`]) is offered the
 /// revisions first; those it sent and did not commit run again one by one
 /// on the plain path, which says which revision, statement and line failed
-/// and keeps the good ones before it, and the rest are offered again.
+/// and keeps the good ones before it (unless the backend said which
+/// statement failed itself), and the rest are offered again.
 pub async fn run_steps<B: Backend + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
@@ -71,10 +72,13 @@ pub async fn run_steps<B: Backend + ?Sized>(
     let mut start = 0;
     while start < steps.len() {
         let rest = &steps[start..];
-        let Batched { sent, committed } = {
+        let Batched { sent, committed, failed } = {
             let mut offered = Commits { followed: commits.followed, done: &mut |index, elapsed| (commits.done)(start + index, elapsed) };
             db.run_batched(rest, table, &mut offered).await.map_err(|error| (start, error.into()))?
         };
+        if let Some(error) = failed {
+            return Err((start + committed.min(rest.len().saturating_sub(1)), RunError::Statement(error)));
+        }
         // Nothing sent: the plain path runs them all.
         let decided = if sent == 0 { rest.len() } else { sent.min(rest.len()) };
         let from = start + committed.min(decided);

@@ -34,7 +34,8 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, BulkError, BulkInsert, Row, RunError, StatementError, Unit};
+use super::{Backend, BackendError, Batched, BulkError, BulkInsert, Commits, Row, RunError, StatementError, StepWork, Unit};
+use crate::framing;
 use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
@@ -210,24 +211,33 @@ impl MssqlBackend {
         self.client.simple_query(sql).await?.into_results().await
     }
 
-    /// Runs one request of [`transaction::requests`], dropping its rows. When
-    /// it fails, the failure carries the line and module that the `CATCH`
-    /// block of [`transaction::stop_at_first_error`] reported, if it ran:
-    /// Babelfish raises the error again with the line of its `THROW`.
-    async fn user_batch(&mut self, sql: &str) -> Result<(), Failure> {
+    /// Runs one request of [`transaction::requests`] or
+    /// [`transaction::revision_requests`], dropping its rows but the one
+    /// that says the revision committed: returns its time in milliseconds
+    /// ([`transaction::DONE_COLUMN`]), if the request sent it. When it
+    /// fails, the failure carries the line and module that the `CATCH` block
+    /// of [`transaction::stop_at_first_error`] reported, if it ran: Babelfish
+    /// raises the error again with the line of its `THROW`.
+    async fn user_batch(&mut self, sql: &str) -> Result<Option<u64>, Failure> {
+        self.requests += 1;
         let mut stream = self.client.simple_query(sql).await.map_err(|error| Failure::from(&error))?;
         let mut reported = None;
+        let mut done = None;
         loop {
             match stream.try_next().await {
-                Ok(Some(tiberius::QueryItem::Row(row))) => {
-                    if row.columns().first().is_some_and(|column| column.name() == transaction::ERROR_LINE_COLUMN) {
+                Ok(Some(tiberius::QueryItem::Row(row))) => match row.columns().first().map(tiberius::Column::name) {
+                    Some(transaction::ERROR_LINE_COLUMN) => {
                         let line = row.try_get::<i32, _>(0).ok().flatten().and_then(|line| u32::try_from(line).ok());
                         let procedure = row.try_get::<&str, _>(1).ok().flatten().unwrap_or_default().to_owned();
                         reported = line.map(|line| (line, procedure));
                     }
-                }
+                    Some(transaction::DONE_COLUMN) => {
+                        done = row.try_get::<i64, _>(0).ok().flatten().map(|ms| u64::try_from(ms).unwrap_or(0));
+                    }
+                    _ => {}
+                },
                 Ok(Some(tiberius::QueryItem::Metadata(_))) => {}
-                Ok(None) => return Ok(()),
+                Ok(None) => return Ok(done),
                 Err(error) => {
                     let mut failure = Failure::from(&error);
                     if let (Failure::Server(server), Some((line, procedure))) = (&mut failure, reported) {
@@ -238,6 +248,52 @@ impl MssqlBackend {
                 }
             }
         }
+    }
+
+    /// Runs one transactional revision as [`transaction::revision_requests`]
+    /// joins it, and returns its own time as the server measured it. On a
+    /// failure nothing of it stays (the backend rolls back), and the error
+    /// is the one the primitives would give when this path can tell it:
+    /// the statement of a user batch that failed. `Err(None)`: it failed
+    /// elsewhere (its history writes, the connection), and the primitives
+    /// should run it again to say why.
+    async fn run_joined(&mut self, step: &StepWork, table: &HistoryTable) -> Result<Duration, Option<StatementError>> {
+        let frames = framing::revision(&step.units, &step.writes, true);
+        let requests = transaction::revision_requests(&frames, table);
+        let mut elapsed = None;
+        for request in &requests {
+            let failure = match self.user_batch(&request.text).await {
+                Ok(None) => match request.commit_at {
+                    // It ended before its COMMIT (a `RETURN` in the batch):
+                    // the primitives would have gone on with the writes.
+                    Some(at) => match self.user_batch(&request.text[at..]).await {
+                        Ok(done) => {
+                            elapsed = done;
+                            continue;
+                        }
+                        Err(failure) => failure,
+                    },
+                    None => continue,
+                },
+                Ok(done) => {
+                    elapsed = done;
+                    continue;
+                }
+                Err(failure) => failure,
+            };
+            self.rollback().await;
+            return Err(match (&request.origin, &failure) {
+                (Some((index, origin)), Failure::Server(server))
+                    if !server.procedure.is_empty() || request.in_batch(server.line) =>
+                {
+                    let unit = &step.units[*index];
+                    Some(StatementError { unit: *index, ..errors::statement_error(origin, unit, &failure) })
+                }
+                _ => None,
+            });
+        }
+        // Every request went through, the last one with the COMMIT.
+        elapsed.map(Duration::from_millis).ok_or(None)
     }
 
     /// Runs `sql` as a parameterised request and returns its first result.
@@ -573,6 +629,27 @@ impl Backend for MssqlBackend {
 
     async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
         self.bulk_load(load).await
+    }
+
+    /// Each revision in one request per batch ([`transaction::revision_requests`]):
+    /// a revision of one batch is one round trip, where the primitives take
+    /// three. It reports each revision as its last request returns.
+    async fn run_batched(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+        commits: &mut Commits<'_>,
+    ) -> Result<Batched, BackendError> {
+        if self.read_only || self.in_transaction {
+            return Ok(Batched::default());
+        }
+        for (index, step) in steps.iter().enumerate() {
+            match self.run_joined(step, table).await {
+                Ok(elapsed) => (commits.done)(index, elapsed),
+                Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
+            }
+        }
+        Ok(Batched { sent: steps.len(), committed: steps.len(), failed: None })
     }
 }
 
