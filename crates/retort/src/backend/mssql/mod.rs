@@ -596,10 +596,14 @@ impl Backend for MssqlBackend {
         let results = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_results().await,
             Err(error) => Err(error),
-        }
-        .map_err(database_error("querying"))?;
-        // No result set at all: what it reads is not there (the history
-        // query checks OBJECT_ID first).
+        };
+        let results = match results {
+            Ok(results) => results,
+            // A fresh database: the history table is not there yet.
+            Err(error) if errors::is_missing_table(&Failure::from(&error)) => return Ok(None),
+            Err(error) => return Err(database_error("querying")(error)),
+        };
+        // No result set at all: nothing it reads is there.
         let Some(rows) = results.into_iter().next() else { return Ok(None) };
         Ok(Some(rows.iter().map(row_values).collect()))
     }
@@ -653,8 +657,30 @@ impl Backend for MssqlBackend {
     }
 }
 
+/// A `datetime2` as the history's timestamps read on every dialect,
+/// `2026-01-31T12:34:56.789Z`: retort writes them with `SYSUTCDATETIME()`,
+/// and the milliseconds are cut, not rounded, as `DATEPART` would.
+fn utc_text(at: tiberius::time::DateTime2) -> String {
+    // Days since 0001-01-01, increments of 10^-scale seconds since midnight.
+    let days = i64::from(at.date().days()) - 719_162;
+    let (year, month, day) = crate::clone::masker::civil_from_days(days);
+    let (increments, scale) = (at.time().increments(), u32::from(at.time().scale()));
+    let millis = match scale.checked_sub(3) {
+        Some(finer) => increments / 10u64.pow(finer),
+        None => increments * 10u64.pow(3 - scale),
+    };
+    let (seconds, millis) = (millis / 1000, millis % 1000);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
 /// A row's columns as values: integers and bits as themselves, text as
-/// text, bytes as hex, anything else as its text form.
+/// text, bytes as hex, a `datetime2` as [`utc_text`], anything else as its
+/// text form.
 fn row_values(row: &tiberius::Row) -> Row {
     row.cells()
         .map(|(_, data)| match data {
@@ -671,9 +697,27 @@ fn row_values(row: &tiberius::Row) -> Row {
             tiberius::ColumnData::Binary(bytes) => bytes.as_ref().map_or(Value::Null, |bytes| {
                 Value::Text(bytes.iter().map(|b| format!("{b:02x}")).collect())
             }),
-            // Dates, binary and the rest: cast them to nvarchar in the query
+            tiberius::ColumnData::DateTime2(at) => at.map_or(Value::Null, |at| Value::Text(utc_text(at))),
+            // Other dates and the rest: cast them to nvarchar in the query
             // to compare them as text.
             other => Value::Text(format!("{other:?}")),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tiberius::time::{Date, DateTime2, Time};
+
+    #[test]
+    fn utc_text_reads_a_datetime2_as_the_history_writes_it_on_every_dialect() {
+        // 2026-01-31 is day 739,646 from 0001-01-01; 12:34:56.789 at scale 3 and 7.
+        let seconds = 12 * 3600 + 34 * 60 + 56;
+        let at = |increments, scale| utc_text(DateTime2::new(Date::new(739_646), Time::new(increments, scale)));
+        assert_eq!(at(seconds * 1000 + 789, 3), "2026-01-31T12:34:56.789Z");
+        assert_eq!(at(seconds * 10_000_000 + 7_899_999, 7), "2026-01-31T12:34:56.789Z");
+        assert_eq!(at(seconds * 10, 1), "2026-01-31T12:34:56.000Z");
+        assert_eq!(utc_text(DateTime2::new(Date::new(0), Time::new(0, 3))), "0001-01-01T00:00:00.000Z");
+    }
 }
