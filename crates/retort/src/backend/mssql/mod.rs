@@ -262,38 +262,43 @@ impl MssqlBackend {
         let requests = transaction::revision_requests(&frames, table);
         let mut elapsed = None;
         for request in &requests {
-            let failure = match self.user_batch(&request.text).await {
-                Ok(None) => match request.commit_at {
-                    // It ended before its COMMIT (a `RETURN` in the batch):
-                    // the primitives would have gone on with the writes.
-                    Some(at) => match self.user_batch(&request.text[at..]).await {
-                        Ok(done) => {
-                            elapsed = done;
-                            continue;
+            match self.user_batch(&request.text).await {
+                Ok(None) => {}
+                Ok(done) => elapsed = done,
+                Err(failure) => {
+                    self.rollback().await;
+                    return Err(match (&request.origin, &failure) {
+                        (Some((index, origin)), Failure::Server(server))
+                            if !server.procedure.is_empty() || request.in_batch(server.line) =>
+                        {
+                            let unit = &step.units[*index];
+                            Some(StatementError { unit: *index, ..errors::statement_error(origin, unit, &failure) })
                         }
-                        Err(failure) => failure,
-                    },
-                    None => continue,
-                },
-                Ok(done) => {
-                    elapsed = done;
-                    continue;
+                        _ => None,
+                    });
                 }
-                Err(failure) => failure,
-            };
-            self.rollback().await;
-            return Err(match (&request.origin, &failure) {
-                (Some((index, origin)), Failure::Server(server))
-                    if !server.procedure.is_empty() || request.in_batch(server.line) =>
-                {
-                    let unit = &step.units[*index];
-                    Some(StatementError { unit: *index, ..errors::statement_error(origin, unit, &failure) })
+            }
+            // The batch ended before its COMMIT (a `RETURN`): the primitives
+            // would have gone on with the writes, in a request of their own.
+            if let (Some(at), None) = (request.commit_at, elapsed) {
+                match self.user_batch(&request.text[at..]).await {
+                    Ok(done) => elapsed = done,
+                    Err(_) => {
+                        self.rollback().await;
+                        return Err(None);
+                    }
                 }
-                _ => None,
-            });
+            }
         }
-        // Every request went through, the last one with the COMMIT.
-        elapsed.map(Duration::from_millis).ok_or(None)
+        match elapsed {
+            Some(ms) => Ok(Duration::from_millis(ms)),
+            // No COMMIT confirmed: leave nothing open, and let the
+            // primitives say what is wrong.
+            None => {
+                self.rollback().await;
+                Err(None)
+            }
+        }
     }
 
     /// Runs `sql` as a parameterised request and returns its first result.
