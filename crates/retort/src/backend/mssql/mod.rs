@@ -260,6 +260,7 @@ impl MssqlBackend {
     async fn run_joined(&mut self, step: &StepWork, table: &HistoryTable) -> Result<Duration, Option<StatementError>> {
         let frames = framing::revision(&step.units, &step.writes, true);
         let requests = transaction::revision_requests(&frames, table);
+        let started = Instant::now();
         let mut elapsed = None;
         for request in &requests {
             match self.user_batch(&request.text).await {
@@ -280,8 +281,9 @@ impl MssqlBackend {
             }
             // The batch ended before its COMMIT (a `RETURN`): the primitives
             // would have gone on with the writes, in a request of their own.
-            if let (Some(at), None) = (request.commit_at, elapsed) {
-                match self.user_batch(&request.text[at..]).await {
+            let ending = elapsed.is_none().then(|| request.ending(started.elapsed().as_millis())).flatten();
+            if let Some(ending) = ending {
+                match self.user_batch(&ending).await {
                     Ok(done) => elapsed = done,
                     Err(_) => {
                         self.rollback().await;

@@ -173,35 +173,74 @@ impl Joined {
 /// history writes and then for [`DONE_COLUMN`].
 const ELAPSED_VARIABLE: &str = "@retort_elapsed";
 
+/// Starts the clock of a revision sent as one request: a variable of the
+/// request is enough, where [`START_CLOCK`] also keeps the start in the
+/// session for later requests (which costs Babelfish a few milliseconds).
+const LOCAL_CLOCK: &str = "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ";
+
+/// The revision's time so far, read from [`LOCAL_CLOCK`].
+const LOCAL_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
+
+impl Joined {
+    /// The history writes and `COMMIT` of this request as a request of
+    /// their own, recording `elapsed_ms` (the revision's time as the client
+    /// measured it): for a batch that ended before them.
+    pub fn ending(&self, elapsed_ms: u128) -> Option<String> {
+        let end = &self.text[self.commit_at?..];
+        let (_, writes) = end.split_once('\n')?;
+        Some(format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed_ms};\n{writes}"))
+    }
+}
+
 /// The requests of one transactional revision's frames, as few as its
 /// batches allow: one per batch when it has any, and else one. `BEGIN` and
-/// the clock ([`START_CLOCK`], which the history writes read back, as an
-/// offline script's do) go in front of the first batch on its first line;
-/// the history writes and `COMMIT` after the last batch, which then runs
-/// inside `TRY`: its `CATCH` rolls back and raises the error again, as
+/// the clock go in front of the first batch on its first line; the history
+/// writes and `COMMIT` after the last batch, which then runs inside `TRY`:
+/// its `CATCH` rolls back and raises the error again, as
 /// [`stop_at_first_error`] does, so that nothing after an error commits.
 /// A batch that must be first in its batch takes nothing in front of it or
 /// after it: what would have joined it is a request of its own.
+///
+/// The revision's time is the server's, from the clock to the writes: in a
+/// variable when the revision is one request, else in the session
+/// ([`START_CLOCK`], read back as an offline script's writes do).
 pub(crate) fn revision_requests(frames: &[Frame<'_>], table: &HistoryTable) -> Vec<Joined> {
+    let units: Vec<(usize, Origin)> = frames
+        .iter()
+        .filter_map(|frame| match *frame {
+            Frame::Unit(index, unit) => Some(batches_of(unit).into_iter().map(move |origin| (index, origin))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let one_request = match units.as_slice() {
+        [] => true,
+        [(_, only)] => !starts_with_batch_first_statement(&only.sql),
+        _ => false,
+    };
+    let (clock, elapsed) = match one_request {
+        true => (LOCAL_CLOCK.to_owned(), LOCAL_ELAPSED_MS),
+        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms()),
+    };
     // Each batch with what goes in front of it.
     let mut batches: Vec<(String, Option<(usize, Origin)>)> = Vec::new();
+    let mut units = units.into_iter().peekable();
     let mut front = String::new();
-    let mut clock = false;
+    let mut clocked = false;
     let mut end = String::new();
     for frame in frames {
         match *frame {
             Frame::Begin => front.push_str(BEGIN),
             Frame::Clock => {
-                front.push_str(START_CLOCK);
-                front.push(' ');
-                clock = true;
+                front.push_str(&clock);
+                clocked = true;
             }
-            Frame::Unit(index, unit) => {
-                for origin in batches_of(unit) {
+            Frame::Unit(index, _) => {
+                while let Some((unit, origin)) = units.next_if(|(unit, _)| *unit == index) {
                     if !front.is_empty() && starts_with_batch_first_statement(&origin.sql) {
                         batches.push((std::mem::take(&mut front), None));
                     }
-                    batches.push((std::mem::take(&mut front), Some((index, origin))));
+                    batches.push((std::mem::take(&mut front), Some((unit, origin))));
                 }
             }
             Frame::Writes(writes) => {
@@ -222,7 +261,7 @@ pub(crate) fn revision_requests(frames: &[Frame<'_>], table: &HistoryTable) -> V
         }
     }
     let end = (!end.is_empty()).then(|| {
-        let elapsed = if clock { Dialect::Mssql.offline_elapsed_ms() } else { "0" };
+        let elapsed = if clocked { elapsed } else { "0" };
         format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed};\n{end}SELECT {ELAPSED_VARIABLE} AS {DONE_COLUMN};")
     });
     let joins_last = end.is_some()
@@ -421,18 +460,22 @@ mod tests {
         let request = &requests[0];
         let (first, rest) = request.text.split_once('\n').expect("several lines");
         // BEGIN, the clock and TRY share the batch's first line.
-        assert_eq!(first, format!("{BEGIN}{START_CLOCK} BEGIN TRY CREATE TABLE a (id int);"));
+        assert_eq!(first, format!("{BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a (id int);"));
         let mut lines = rest.lines();
         assert_eq!(lines.next(), Some("INSERT a VALUES (1);"));
         assert!(lines.next().is_some_and(|line| line.starts_with("END TRY BEGIN CATCH") && line.ends_with("THROW; END CATCH;")));
         let end = &request.text[request.commit_at.expect("it commits")..];
-        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {};\n", Dialect::Mssql.offline_elapsed_ms())), "{end}");
+        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {LOCAL_ELAPSED_MS};\n")), "{end}");
         // Values as literals through the one quoting function; the time from the variable.
         assert!(end.contains("N'a1', N'c0ffee', N'it''s new', N'applied', SYSUTCDATETIME(), @retort_elapsed"), "{end}");
         assert!(end.ends_with("COMMIT TRANSACTION;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
         assert_eq!(request.origin.as_ref().map(|(unit, origin)| (*unit, origin.batch, origin.first_line)), Some((0, 1, 1)));
         // Lines 1 and 2 are the batch's; 3 is the CATCH, 4 on the writes.
         assert!(request.in_batch(2) && !request.in_batch(3) && !request.in_batch(4));
+        // After a batch that ended early, the writes go alone with the client's time.
+        let ending = request.ending(12).expect("it commits");
+        assert!(ending.starts_with("DECLARE @retort_elapsed bigint = 12;\nDELETE FROM [dbo].[retort_history]"), "{ending}");
+        assert!(ending.ends_with(&end[end.find('\n').expect("two lines")..]));
     }
 
     #[test]
@@ -440,6 +483,8 @@ mod tests {
         let requests = joined("CREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\nGO 2\nINSERT a VALUES (2);\n");
         assert_eq!(requests.len(), 4);
         assert_eq!(requests[0].text, format!("{BEGIN}{START_CLOCK} CREATE TABLE a (id int);\n"));
+        let end = &requests[3].text[requests[3].commit_at.expect("it commits")..];
+        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {};\n", Dialect::Mssql.offline_elapsed_ms())));
         assert_eq!([requests[1].text.as_str(), requests[2].text.as_str()], ["INSERT a VALUES (1);\n"; 2]);
         assert!(requests[3].text.starts_with("BEGIN TRY INSERT a VALUES (2);\nEND TRY BEGIN CATCH"));
         let batches: Vec<_> = requests.iter().map(|r| r.origin.as_ref().map(|(_, o)| (o.batch, o.first_line))).collect();
