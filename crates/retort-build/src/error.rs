@@ -184,7 +184,7 @@ pub enum Error {
         "{at}: not valid Rust: unclosed delimiter '{delimiter}' opened at line {line}, column {column}: add the matching '{close}' where its group ends",
         line = .at.line,
         column = .at.column,
-        close = crate::lex::closing(*.delimiter)
+        close = closing(*.delimiter)
     )]
     UnclosedDelimiter { at: Location, delimiter: char },
 
@@ -193,7 +193,7 @@ pub enum Error {
         "{at}: not valid Rust: unexpected closing delimiter '{delimiter}' at line {line}, column {column}: nothing is open there; remove it, or add the '{open}' it closes",
         line = .at.line,
         column = .at.column,
-        open = crate::lex::opening(*.delimiter)
+        open = opening(*.delimiter)
     )]
     UnexpectedClosingDelimiter { at: Location, delimiter: char },
 
@@ -207,7 +207,7 @@ pub enum Error {
         column = .at.column,
         closed_line = .closed.line,
         closed_column = .closed.column,
-        expected = crate::lex::closing(*.open)
+        expected = closing(*.open)
     )]
     MismatchedDelimiter {
         at: Location,
@@ -290,6 +290,15 @@ pub enum Error {
         "{at}: no downgrade, and `{operation}` cannot be reversed automatically: add `pub fn downgrade(op: &mut Operations)` or declare `pub const IRREVERSIBLE: &str = \"why\";`"
     )]
     MissingDowngrade { at: Location, operation: String },
+
+    /// A transactional Rust revision that builds an index online (`at` is
+    /// the `.online()`, `.resumable()` or `.wait_at_low_priority(…)` call).
+    #[error(
+        "{at}: `.{call}()` builds an index online, which cannot run inside a transaction (PostgreSQL refuses CREATE \
+         INDEX CONCURRENTLY there, SQL Server RESUMABLE), and this revision runs in one: declare \
+         `pub const TRANSACTIONAL: bool = false;` (best with the index alone in the revision), or remove `.{call}()`"
+    )]
+    OnlineInTransaction { at: Location, call: String },
 
     /// A Rust revision whose `downgrade` records no operation while its
     /// `upgrade` does: a downgrade would silently do nothing.
@@ -488,6 +497,7 @@ impl Error {
             | MissingUpgrade { at }
             | FunctionSignature { at, .. }
             | MissingDowngrade { at, .. }
+            | OnlineInTransaction { at, .. }
             | IrreversibleWithDowngrade { at }
             | EmptyDowngrade { at }
             | FileNameMismatch { at, .. }
@@ -508,6 +518,24 @@ impl Error {
             | InvalidBranchLabel { at, .. }
             | DuplicateBranchLabel { at, .. } => Some(at),
         }
+    }
+}
+
+/// The delimiter that closes `open`.
+pub(crate) fn closing(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
+}
+
+/// The delimiter that `close` closes.
+pub(crate) fn opening(close: char) -> char {
+    match close {
+        ')' => '(',
+        ']' => '[',
+        _ => '{',
     }
 }
 

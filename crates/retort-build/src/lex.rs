@@ -9,7 +9,7 @@
 //! one, or a string, character literal or block comment that does not end.
 //! Everything else (identifiers, numbers, punctuation) is stepped over.
 
-use crate::error::{Error, LiteralKind, Location};
+use crate::error::{closing, Error, LiteralKind, Location};
 
 /// The first problem that stops the lexer in `text`, if it is one this scan
 /// knows, located in `path`; with where the lexer stops, which is the
@@ -90,24 +90,6 @@ fn first_problem(path: &str, text: &str) -> Option<Error> {
             at: at(opened),
             delimiter,
         })
-}
-
-/// The delimiter that closes `open`.
-pub(crate) fn closing(open: char) -> char {
-    match open {
-        '(' => ')',
-        '[' => ']',
-        _ => '}',
-    }
-}
-
-/// The delimiter that `close` closes.
-pub(crate) fn opening(close: char) -> char {
-    match close {
-        ')' => '(',
-        ']' => '[',
-        _ => '{',
-    }
 }
 
 fn unterminated(at: Location, kind: LiteralKind) -> Error {

@@ -33,6 +33,7 @@ mod parse_rust;
 mod parse_sql;
 mod revision;
 mod scan;
+mod source_file;
 mod template;
 mod validate;
 

@@ -15,7 +15,7 @@ use crate::checksum::rust_checksum;
 use crate::error::{Error, Located, Location};
 use crate::lex;
 use crate::revision::{ParsedRevision, RevisionKind};
-use crate::scan::{FileFailure, SourceFile};
+use crate::source_file::{FileFailure, SourceFile};
 
 /// The form a retort constant must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +127,13 @@ pub(crate) fn parse(file: &SourceFile) -> Result<ParsedRevision, FileFailure> {
     errors.extend(missing_constants(&file.display, &items.declared));
     let constants = Constants::take(&mut items.values);
     errors.extend(constants.blank_irreversible());
+    if constants.transactional {
+        let bodies = [items.upgrade, items.downgrade].into_iter().flatten();
+        errors.extend(bodies.filter_map(|function| {
+            let (call, span) = first_online_call(&function.block)?;
+            Some(Error::OnlineInTransaction { at: location(&file.display, span), call })
+        }));
+    }
     errors.extend(check_functions(
         &file.display,
         &items,
@@ -454,6 +461,43 @@ fn first_irreversible_call(body: &syn::Block) -> Option<(String, Span)> {
             }
         }
         pending_alter.map(|span| ("alter_column".to_owned(), span))
+    }
+
+    scan(body.to_token_stream().into_iter().collect())
+}
+
+/// The index builder's calls that make a build online.
+const ONLINE_CALLS: &[&str] = &["online", "resumable", "wait_at_low_priority"];
+
+/// The first call in `body` that builds an index online, with its
+/// position. Like [`first_irreversible_call`] it reads tokens: a method of
+/// that name on anything else is refused too (a revision's function calls
+/// little but `op`'s builders), and one made by a helper function is left
+/// to the renderer, which refuses it before anything runs.
+fn first_online_call(body: &syn::Block) -> Option<(String, Span)> {
+    use proc_macro2::{Delimiter, TokenTree};
+    use quote::ToTokens;
+
+    fn scan(tokens: Vec<TokenTree>) -> Option<(String, Span)> {
+        for (at, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => {
+                    if let Some(found) = scan(group.stream().into_iter().collect()) {
+                        return Some(found);
+                    }
+                }
+                TokenTree::Punct(punct) if punct.as_char() == '.' => {
+                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Group(args))) = (tokens.get(at + 1), tokens.get(at + 2)) {
+                        let name = name.to_string();
+                        if args.delimiter() == Delimiter::Parenthesis && ONLINE_CALLS.contains(&name.as_str()) {
+                            return Some((name, tokens[at + 1].span()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     scan(body.to_token_stream().into_iter().collect())
@@ -966,6 +1010,26 @@ mod tests {
             matches!(&errors[..], [Error::MissingDowngrade { at: a, operation }] if *a == at(6, 8) && operation == "alter_column"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn parse_refuses_online_index_when_revision_is_transactional() {
+        let text = child("").replace(
+            "op.execute(\"ALTER TABLE users ADD phone INT\");",
+            "op.create_index(\"ix_users_phone\", \"users\", [\"phone\"])\n        .online();",
+        );
+        let errors = errors_of(NAME, &text);
+        assert_eq!(messages(&errors).len(), 1, "{:?}", messages(&errors));
+        assert!(matches!(&errors[0], Error::OnlineInTransaction { at: a, call } if *a == at(6, 10) && call == "online"), "{errors:?}");
+        assert!(errors[0].to_string().contains("declare `pub const TRANSACTIONAL: bool = false;`"), "{}", errors[0]);
+
+        let resumable = text.replace(".online()", ".resumable()");
+        assert!(matches!(&errors_of(NAME, &resumable)[..], [Error::OnlineInTransaction { call, .. }] if call == "resumable"));
+        let opted_out = child("pub const TRANSACTIONAL: bool = false;\n").replace(
+            "op.execute(\"ALTER TABLE users ADD phone INT\");",
+            "op.create_index(\"ix_users_phone\", \"users\", [\"phone\"]).online();",
+        );
+        assert_eq!(messages(&errors_of(NAME, &opted_out)), Vec::<String>::new());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::checksum::{normalize, sql_checksum};
 use crate::error::{Error, Located, Location};
 use crate::revision::{ParsedRevision, RevisionKind};
-use crate::scan::{FileFailure, SourceFile};
+use crate::source_file::{FileFailure, SourceFile};
 
 /// The header keys, in the order the message lists them.
 const KEYS: [&str; 7] = [

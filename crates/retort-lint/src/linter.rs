@@ -38,6 +38,20 @@ pub struct Linter {
     dialect: Dialect,
     config: Config,
     catalog: Catalog,
+    /// SQL Server constraints a revision added WITH NOCHECK and left
+    /// untrusted, and whether a later revision validated them.
+    untrusted: Vec<Untrusted>,
+}
+
+/// A constraint one revision left untrusted (by table and name keys), with
+/// the finding's text, so that [`Linter::validated_later`] can tell it.
+#[derive(Debug, Clone)]
+struct Untrusted {
+    table: String,
+    name: String,
+    revision: String,
+    why: String,
+    validated_by: Option<String>,
 }
 
 /// A finding before its acknowledgements and severity are applied.
@@ -51,7 +65,7 @@ struct Pending {
 
 impl Linter {
     pub fn new(dialect: Dialect, config: Config) -> Self {
-        Self { dialect, config, catalog: Catalog::default() }
+        Self { dialect, config, catalog: Catalog::default(), untrusted: Vec::new() }
     }
 
     /// Starts from what the database holds (read by `retort::lint`).
@@ -70,6 +84,15 @@ impl Linter {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Whether `finding` is an `mssql-add-constraint-nocheck` warning for a
+    /// constraint that a later revision linted or replayed by this linter
+    /// validates (`WITH CHECK CHECK CONSTRAINT`): the safe two-step pattern,
+    /// which a run over both revisions drops once it has seen the second.
+    pub fn validated_later(&self, finding: &Finding) -> bool {
+        finding.rule == "mssql-add-constraint-nocheck"
+            && self.untrusted.iter().any(|u| u.validated_by.is_some() && u.revision == finding.revision && u.why == finding.why)
     }
 
     /// Updates the catalog with a revision that is not linted (applied
@@ -145,6 +168,13 @@ impl Linter {
                 hits.push(fallback(error, "MsSqlDialect"));
             }
             for change in &read.changes {
+                if let mssql::Change::ValidateConstraint { table, names, with_check: true } = change {
+                    for untrusted in self.untrusted.iter_mut().filter(|u| u.revision != revision && u.table == crate::catalog::key(table)) {
+                        if names.iter().any(|name| crate::catalog::key(name) == untrusted.name) {
+                            untrusted.validated_by.get_or_insert_with(|| revision.to_owned());
+                        }
+                    }
+                }
                 hits.extend(mssql::check(change, statement, index, &self.catalog, &mut state, &context));
                 mssql::apply(change, &mut self.catalog, revision);
             }
@@ -152,7 +182,9 @@ impl Linter {
         }
         for (table, name, index) in std::mem::take(&mut state.unvalidated) {
             let (source, statement) = &statements[index];
-            push(pending, vec![mssql::unvalidated_hit(&table, &name)], &sources[*source], *source, statement);
+            let hit = mssql::unvalidated_hit(&table, &name);
+            self.untrusted.push(Untrusted { table, name, revision: revision.to_owned(), why: hit.why.clone(), validated_by: None });
+            push(pending, vec![hit], &sources[*source], *source, statement);
         }
     }
 
@@ -293,5 +325,32 @@ fn one_line(text: &str) -> String {
         format!("{}…", flat.chars().take(119).collect::<String>())
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREATE: &str = "CREATE TABLE users (id int NOT NULL PRIMARY KEY);\nCREATE TABLE todos (id int NOT NULL PRIMARY KEY, user_id int NULL);";
+    const ADD: &str = "ALTER TABLE todos WITH NOCHECK ADD CONSTRAINT fk_todos_user FOREIGN KEY (user_id) REFERENCES users (id);";
+    const VALIDATE: &str = "ALTER TABLE dbo.todos WITH CHECK CHECK CONSTRAINT [FK_todos_user];";
+
+    fn nocheck(linter: &mut Linter) -> Finding {
+        linter.replay("r1", &[Source::script(CREATE)]);
+        let findings = linter.lint("r2", "r2.sql", true, &[Source::script(ADD)]);
+        let found = findings.iter().find(|f| f.rule == "mssql-add-constraint-nocheck");
+        found.cloned().unwrap_or_else(|| panic!("no nocheck finding: {findings:#?}"))
+    }
+
+    #[test]
+    fn validated_later_is_true_for_a_nocheck_key_when_a_later_revision_validates_it() {
+        let mut linter = Linter::new(Dialect::Mssql, Config::default());
+        let finding = nocheck(&mut linter);
+        assert!(!linter.validated_later(&finding), "nothing validated it yet");
+        linter.lint("r3", "r3.sql", true, &[Source::script("ALTER TABLE todos WITH CHECK CHECK CONSTRAINT fk_other;")]);
+        assert!(!linter.validated_later(&finding), "another constraint was validated");
+        linter.lint("r4", "r4.sql", true, &[Source::script(VALIDATE)]);
+        assert!(linter.validated_later(&finding));
     }
 }

@@ -1243,7 +1243,7 @@ pub(crate) fn unvalidated_hit(table: &str, name: &str) -> Hit {
     hit(
         "mssql-add-constraint-nocheck",
         format!("`{name}` is added to `{table}` WITH NOCHECK and not validated: SQL Server marks it untrusted, and the optimizer ignores it."),
-        "validate it in a later revision of its own (`ALTER TABLE … WITH CHECK CHECK CONSTRAINT …`, `op.validate_constraint(…)`) and acknowledge this finding here",
+        "validate it in a later revision of its own (`ALTER TABLE … WITH CHECK CHECK CONSTRAINT …`, `op.validate_constraint(…)`): once one does, this finding is gone (or acknowledge it here)",
     )
 }
 

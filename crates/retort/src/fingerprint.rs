@@ -105,7 +105,7 @@ impl Fingerprint {
                 // One renderer for both directions, without a database: a
                 // downgrade that rebuilds a table the upgrade made finds it.
                 let mut renderer = Renderer::new(dialect, flavour, None);
-                renderer.begin_revision();
+                renderer.begin_revision(revision.transactional);
                 let up = Operations::record(upgrade);
                 statements.operations(&mut renderer, Direction::Up, &up);
                 let down = match (downgrade, revision.irreversible) {

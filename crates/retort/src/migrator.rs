@@ -17,6 +17,7 @@ use crate::excerpt::shorten;
 use crate::hint;
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
+use crate::schema::SchemaSnapshot;
 use crate::{Checksum, Direction, Fingerprint, Migrations, Plan, Revision, RevisionGraph, Target};
 
 /// Settings of a [`Migrator`].
@@ -264,16 +265,18 @@ impl Migrator {
     /// revisions up to `target` build: they are replayed on `scratch` (an
     /// empty database of the same dialect and server, see
     /// [`ScratchDatabase`](crate::ScratchDatabase)), both schemas are read,
-    /// and the comparison (`baseline::differences`: `filter` leaves out
-    /// what retort does not manage, and made-up constraint names do not
-    /// count) must find nothing. Otherwise nothing is written, not even the
-    /// history tables, and the differences are returned.
+    /// and `differences(live, built)` must find nothing. Otherwise nothing
+    /// is written, not even the history tables, and the differences are
+    /// returned. The comparison is the caller's: `migrate stamp --verify`
+    /// passes [`baseline::differences`](crate::baseline::differences), which
+    /// leaves out what retort does not manage and does not count made-up
+    /// constraint names.
     pub async fn stamp_verified<B: Backend, S: Backend>(
         &self,
         db: &mut B,
         scratch: &mut S,
         target: &Target,
-        filter: &crate::baseline::Filter,
+        differences: impl FnOnce(&SchemaSnapshot, &SchemaSnapshot) -> Vec<String>,
     ) -> Result<StampCheck, MigrateError> {
         db.lock(self.config.lock_timeout).await?;
         let result = async {
@@ -290,7 +293,7 @@ impl Migrator {
             }
             let built = scratch.introspect(&self.config.history).await?;
             let live = db.introspect(&self.config.history).await?;
-            let differences = crate::baseline::differences(&live, &built, db.dialect(), filter);
+            let differences = differences(&live, &built);
             if !differences.is_empty() {
                 return Ok(StampCheck::Differs(differences));
             }

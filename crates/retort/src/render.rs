@@ -11,11 +11,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::backend::Unit;
 use crate::error::MigrateError;
 use crate::history::{Action, HistoryWrite, Outcome};
 use crate::op::render::Renderer;
 use crate::op::{derive_downgrade, At, CatalogSource, OpError};
+use crate::work::Unit;
 use crate::{Body, Dialect, Direction, Flavour, Operation, Operations, Plan, Revision, RevisionGraph, Step};
 
 /// The schema a plan starts from.
@@ -150,7 +150,7 @@ pub(crate) fn operation_units(
     catalog: Option<&dyn CatalogSource>,
 ) -> Result<Vec<Unit>, MigrateError> {
     let mut renderer = Renderer::new(dialect, flavour, catalog);
-    renderer.begin_revision();
+    renderer.begin_revision(DECLARED.transactional);
     operations_of(&mut renderer, &DECLARED, operations)
 }
 
@@ -193,7 +193,7 @@ fn revision_units(
     revision: &Revision,
     direction: Direction,
 ) -> Result<Vec<Unit>, MigrateError> {
-    renderer.begin_revision();
+    renderer.begin_revision(revision.transactional);
     match (revision.body, direction) {
         (Body::Sql { up, .. }, Direction::Up) => Ok(script_units(renderer, revision, up)),
         (
@@ -291,7 +291,7 @@ impl Walk<'_> {
     /// `revision`'s upgrade; `operations` are what its `upgrade` recorded
     /// (ignored for an SQL revision).
     pub(crate) fn upgrade(&mut self, revision: &Revision, operations: &[Operation]) -> Result<Vec<(usize, Unit)>, MigrateError> {
-        self.0.begin_revision();
+        self.0.begin_revision(revision.transactional);
         match revision.body {
             Body::Sql { up, .. } => Ok(script_units(&mut self.0, revision, up).into_iter().map(|unit| (0, unit)).collect()),
             Body::Rust { .. } => numbered_units(&mut self.0, revision, operations),

@@ -329,7 +329,9 @@ async fn verified_stamp(migrator: &Migrator, db: &TestDatabase) -> StampCheck {
     let checked = {
         let mut replay = retort::connect(scratch.url()).await.expect("the scratch database connects");
         migrator
-            .stamp_verified(&mut connect(db).await, &mut replay, &Target::Head, &Default::default())
+            .stamp_verified(&mut connect(db).await, &mut replay, &Target::Head, |live, built| {
+                retort::baseline::differences(live, built, db.kind().dialect(), &Filter::default())
+            })
             .await
             .expect("stamp --verify runs")
     };

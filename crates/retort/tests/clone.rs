@@ -1,6 +1,7 @@
-//! `db clone` end to end, on every backend and across backends: the sample's
-//! schema (its own revisions, plus a fixture revision with a join on email,
-//! portable types and a self-reference), seeded with known personal data,
+//! `db clone` end to end, on every backend and across backends: the todo
+//! schema (the sample's first revisions, copied into `tests/fixtures/todo/`,
+//! plus a fixture revision with a join on email, portable types and a
+//! self-reference), seeded with known personal data,
 //! cloned and checked: nothing personal in the destination, joins intact,
 //! the same values for the same key and others for another, the source
 //! untouched, subsets without dangling rows, and the refusals.
@@ -15,19 +16,19 @@ use retort::testing::{BackendKind, TestDatabase};
 use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Target, Value};
 
 #[allow(dead_code)] // Only the ids and functions are used here.
-#[path = "../../../migrations/ca2061f1a411_initial_users_and_todos.rs"]
+#[path = "fixtures/todo/ca2061f1a411_initial_users_and_todos.rs"]
 mod sample_initial;
 #[allow(dead_code)]
-#[path = "../../../migrations/e2c91c86cdd1_add_phone_number_to_users.rs"]
+#[path = "fixtures/todo/e2c91c86cdd1_add_phone_number_to_users.rs"]
 mod sample_phone;
 #[allow(dead_code)]
-#[path = "../../../migrations/43c3cd585949_add_comments_table.rs"]
+#[path = "fixtures/todo/43c3cd585949_add_comments_table.rs"]
 mod sample_comments;
 #[allow(dead_code)]
-#[path = "../../../migrations/bfdc4dc1aa2c_change_username_to_longer_string.rs"]
+#[path = "fixtures/todo/bfdc4dc1aa2c_change_username_to_longer_string.rs"]
 mod sample_username;
 #[allow(dead_code)]
-#[path = "../../../migrations/e9d9fee31ee0_replace_is_active_with_status.rs"]
+#[path = "fixtures/todo/e9d9fee31ee0_replace_is_active_with_status.rs"]
 mod sample_status;
 
 const fn rust(

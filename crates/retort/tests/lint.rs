@@ -86,3 +86,80 @@ fn mssql_change_without_catalog_is_reported_unknown() {
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).filter(|r| *r != "retort-parser-fallback").collect();
     assert_eq!(rules, ["mssql-alter-column-unknown"]);
 }
+
+// The online forms of the op DSL, as `migrate lint` reads a Rust
+// revision: rendered for the dialect, one source per operation.
+fn lint_tables(op: &mut retort::op::Operations) {
+    use retort::op::Type;
+    op.create_table("lint_owners", |t| {
+        t.column("id", Type::Int).primary_key();
+    });
+    op.create_table("lint_items", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("owner_id", Type::Int);
+        t.column("name", Type::String(50));
+    });
+}
+
+fn lint_online_index(op: &mut retort::op::Operations) {
+    op.create_index("ix_lint_items_name", "lint_items", ["name"]).online();
+}
+
+fn lint_offline_index(op: &mut retort::op::Operations) {
+    op.create_index("ix_lint_items_owner", "lint_items", ["owner_id"]);
+}
+
+fn lint_unvalidated_key(op: &mut retort::op::Operations) {
+    op.create_foreign_key("lint_items", ["owner_id"], "lint_owners", ["id"]).not_validated();
+}
+
+fn lint_validate_key(op: &mut retort::op::Operations) {
+    op.validate_constraint("lint_items", "fk_lint_items_owner_id");
+}
+
+static ONLINE_REVISIONS: [retort::Revision; 5] = [
+    common::revision("3333000000a1", &[], "migrations/3333000000a1_tables.rs", Body::Rust { upgrade: lint_tables, downgrade: None }),
+    retort::Revision {
+        transactional: false,
+        ..common::revision("3333000000a2", &["3333000000a1"], "migrations/3333000000a2_online.rs", Body::Rust { upgrade: lint_online_index, downgrade: None })
+    },
+    common::revision("3333000000a3", &["3333000000a2"], "migrations/3333000000a3_offline.rs", Body::Rust { upgrade: lint_offline_index, downgrade: None }),
+    common::revision("3333000000a4", &["3333000000a3"], "migrations/3333000000a4_key.rs", Body::Rust { upgrade: lint_unvalidated_key, downgrade: None }),
+    common::revision("3333000000a5", &["3333000000a4"], "migrations/3333000000a5_validate.rs", Body::Rust { upgrade: lint_validate_key, downgrade: None }),
+];
+static ONLINE: Migrations = Migrations::new(&ONLINE_REVISIONS);
+/// The same without the revision that validates the key.
+static ONLINE_UNVALIDATED: Migrations = Migrations::new(ONLINE_REVISIONS.split_at(4).0);
+
+/// The rules each revision of `migrations` draws on `dialect`.
+fn online_findings_of(migrations: &'static Migrations, dialect: retort::Dialect) -> Vec<(String, String)> {
+    let report = lint::lint(migrations, &lint::Selection::All, dialect, retort::Flavour::Standard, Config::default(), None, Path::new("."))
+        .expect("lint runs");
+    report.findings.iter().map(|f| (f.revision.clone(), f.rule.clone())).collect()
+}
+
+/// An index built `.online()` is not "built offline", while the same index
+/// without it is; a foreign key added `.not_validated()` is not "validated
+/// by a full scan under a schema lock", and with the later
+/// `validate_constraint` (a note: the safe second step) in the same run it
+/// is not "untrusted" either; without it, it is.
+#[test]
+fn online_operations_are_not_flagged_where_the_rust_revision_uses_the_online_form() {
+    let has = |findings: &[(String, String)], revision: &str, rule: &str| findings.iter().any(|(r, f)| r == revision && f == rule);
+    let online_findings = |dialect| online_findings_of(&ONLINE, dialect);
+
+    let mssql = online_findings(retort::Dialect::Mssql);
+    assert!(!has(&mssql, "3333000000a2", "mssql-create-index-offline"), "{mssql:#?}");
+    assert!(has(&mssql, "3333000000a3", "mssql-create-index-offline"), "{mssql:#?}");
+    assert!(!has(&mssql, "3333000000a4", "mssql-add-constraint-with-check"), "{mssql:#?}");
+    assert!(!has(&mssql, "3333000000a4", "mssql-add-constraint-nocheck"), "validated by a5: {mssql:#?}");
+    assert!(has(&mssql, "3333000000a5", "mssql-validate-constraint"), "{mssql:#?}");
+    let alone = online_findings_of(&ONLINE_UNVALIDATED, retort::Dialect::Mssql);
+    assert!(has(&alone, "3333000000a4", "mssql-add-constraint-nocheck"), "nothing validates it: {alone:#?}");
+
+    let postgres = online_findings(retort::Dialect::Postgres);
+    assert!(!has(&postgres, "3333000000a2", "pg-require-concurrent-index-creation"), "{postgres:#?}");
+    assert!(has(&postgres, "3333000000a3", "pg-require-concurrent-index-creation"), "{postgres:#?}");
+    assert!(!has(&postgres, "3333000000a4", "pg-adding-foreign-key-constraint"), "{postgres:#?}");
+    assert!(postgres.iter().all(|(revision, _)| revision != "3333000000a5"), "validating is PostgreSQL's safe step: {postgres:#?}");
+}

@@ -8,7 +8,7 @@ mod common;
 mod op_fixtures;
 
 use common::{connect, texts};
-use op_fixtures::{base, base_rows, revision, SCENARIOS};
+use op_fixtures::{base, base_rows, online_indexes, online_revision, revision, SCENARIOS};
 use retort::op::*;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{AnyBackend, Backend, Direction, Flavour, HistoryTable, Revision};
@@ -433,3 +433,139 @@ async fn sample_round_trips_on_postgres() {
 async fn sample_round_trips_on_mssql() {
     sample_round_trips(BackendKind::Mssql).await;
 }
+
+/// Renders `revision` as the migrator does and runs it as the migrator
+/// runs it: in one transaction, or statement by statement when it opted
+/// out. Unlike [`apply`], SQLite's backend pauses foreign keys itself and
+/// checks them before the commit, as in a real run.
+async fn run(db: &TestDatabase, revision: &Revision, direction: Direction) -> Result<(), String> {
+    let mut backend = connect(db).await;
+    let flavour = backend.flavour().await.map_err(|error| error.to_string())?;
+    let units = op_fixtures::render_step(revision, direction, backend.dialect(), flavour, backend.catalog())
+        .map_err(|error| error.to_string())?;
+    let work = retort::StepWork { units, writes: vec![] };
+    let result = match revision.transactional {
+        true => retort::run_step(&mut backend, &work, &HistoryTable::default()).await,
+        false => retort::run_outside_transaction(&mut backend, &work, &HistoryTable::default()).await,
+    };
+    result.map(drop).map_err(|error| format!("{error:?}"))
+}
+
+async fn base_with_rows(db: &TestDatabase) {
+    run(db, &revision("base0001", base, None), Direction::Up).await.expect("the base applies");
+    run(db, &revision("base0002", base_rows, None), Direction::Up).await.expect("the base rows go in");
+}
+
+/// The lines of `schema` that name an index of [`online_indexes`].
+fn online_index_lines(schema: &[String]) -> Vec<&String> {
+    schema.iter().filter(|line| ["ix_todos_title", "ix_todos_owner_priority", "ix_todos_priority"].iter().any(|name| line.contains(name))).collect()
+}
+
+/// Indexes built online in a non-transactional revision (PostgreSQL's
+/// `CONCURRENTLY`, SQL Server's `ONLINE = ON`, `RESUMABLE`,
+/// `WAIT_AT_LOW_PRIORITY`) exist and are usable after the upgrade, and the
+/// derived downgrade (`DROP INDEX CONCURRENTLY` on PostgreSQL) leaves the
+/// schema as it was.
+async fn online_index_is_built_and_dropped_outside_a_transaction(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    base_with_rows(&db).await;
+    let before = schema(&db).await;
+    let online = online_revision("online01", online_indexes);
+    run(&db, &online, Direction::Up).await.expect("the online build runs");
+    let during = schema(&db).await;
+    let built = online_index_lines(&during);
+    for name in ["ix_todos_title", "ix_todos_owner_priority", "ix_todos_priority"] {
+        assert!(built.iter().any(|line| line.contains(name)), "no {name} in {during:#?}");
+    }
+    if kind == BackendKind::Postgres {
+        // A concurrent build that failed halfway leaves an invalid index.
+        assert_eq!(texts(&db, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid").await, Vec::<String>::new());
+    }
+    run(&db, &online, Direction::Down).await.expect("the derived downgrade runs");
+    assert_eq!(schema(&db).await, before);
+}
+
+/// The same revision declared transactional fails before anything runs,
+/// saying how to fix it: PostgreSQL would refuse `CONCURRENTLY` inside it.
+async fn online_index_fails_clearly_in_a_transactional_revision(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    base_with_rows(&db).await;
+    let before = schema(&db).await;
+    let error = run(&db, &revision("online02", online_indexes, None), Direction::Up).await.unwrap_err();
+    for part in ["revision online02", "operation 1 (create_index)", "cannot run inside a transaction", "pub const TRANSACTIONAL: bool = false;"] {
+        assert!(error.contains(part), "no {part:?} in: {error}");
+    }
+    assert_eq!(schema(&db).await, before, "nothing ran");
+}
+
+fn reviewers_unknown(op: &mut Operations) {
+    op.add_column("todos", "reviewer_id", Type::Int);
+    op.execute("UPDATE todos SET reviewer_id = 99");
+}
+
+fn reviewer_key(op: &mut Operations) {
+    op.create_foreign_key("todos", ["reviewer_id"], "users", ["id"]).not_validated();
+}
+
+fn validate_reviewer_key(op: &mut Operations) {
+    op.validate_constraint("todos", "fk_todos_reviewer_id");
+}
+
+fn reviewers_known(op: &mut Operations) {
+    op.execute("UPDATE todos SET reviewer_id = 1");
+}
+
+/// A foreign key added unvalidated over rows that break it: PostgreSQL
+/// (`NOT VALID`) and SQL Server (`WITH NOCHECK`) add it, and
+/// `validate_constraint` then fails naming it; once the rows are fixed it
+/// succeeds (and SQL Server trusts the key). SQLite (its rebuild's
+/// foreign key check) and Babelfish (no `WITH NOCHECK`) validate it as
+/// they add it, so there the add fails instead and validating is a no-op.
+async fn unvalidated_foreign_key_is_added_over_bad_rows_and_validated_once_they_are_fixed(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    base_with_rows(&db).await;
+    let flavour = common::flavour(&db).await;
+    run(&db, &revision("fk000001", reviewers_unknown, None), Direction::Up).await.expect("the column and its values go in");
+    let add = run(&db, &revision("fk000002", reviewer_key, None), Direction::Up).await;
+    let validate = revision("fk000003", validate_reviewer_key, None);
+    let validated_at_once = kind == BackendKind::Sqlite || flavour == Flavour::Babelfish;
+    if validated_at_once {
+        let error = add.unwrap_err();
+        let names = if kind == BackendKind::Sqlite { "references a missing row of users" } else { "fk_todos_reviewer_id" };
+        assert!(error.contains(names), "{error}");
+    } else {
+        add.expect("the key is added without reading the rows");
+        let error = run(&db, &validate, Direction::Up).await.unwrap_err();
+        // The server's message names the key (PostgreSQL 23503, SQL Server 547).
+        assert!(error.contains("VALIDATE CONSTRAINT") || error.contains("WITH CHECK CHECK CONSTRAINT"), "{error}");
+        assert!(error.contains("fk_todos_reviewer_id") && (error.contains("23503") || error.contains("547")), "{error}");
+    }
+    run(&db, &revision("fk000004", reviewers_known, None), Direction::Up).await.expect("the rows are fixed");
+    if validated_at_once {
+        run(&db, &revision("fk000002", reviewer_key, None), Direction::Up).await.expect("the key is added over good rows");
+    }
+    run(&db, &validate, Direction::Up).await.expect("the key validates over good rows");
+    run(&db, &validate, Direction::Down).await.expect("its derived downgrade runs nothing");
+    match (kind, flavour) {
+        (BackendKind::Postgres, _) => assert_eq!(
+            texts(&db, "SELECT conname || ' ' || convalidated FROM pg_constraint WHERE conname = 'fk_todos_reviewer_id'").await,
+            ["fk_todos_reviewer_id true"]
+        ),
+        (BackendKind::Mssql, Flavour::Standard) => assert_eq!(
+            texts(&db, "SELECT CONCAT(name, N' ', is_not_trusted) FROM sys.foreign_keys WHERE name = N'fk_todos_reviewer_id'").await,
+            ["fk_todos_reviewer_id 0"]
+        ),
+        _ => {}
+    }
+    // The key holds: a row that breaks it is refused.
+    let bad = |op: &mut Operations| {
+        op.execute("UPDATE todos SET reviewer_id = 99");
+    };
+    assert!(run(&db, &revision("fk000005", bad, None), Direction::Up).await.is_err(), "a row that breaks the key went in");
+}
+
+on_every_backend!(
+    online_index_is_built_and_dropped_outside_a_transaction,
+    online_index_fails_clearly_in_a_transactional_revision,
+    unvalidated_foreign_key_is_added_over_bad_rows_and_validated_once_they_are_fixed,
+);

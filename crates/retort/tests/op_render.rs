@@ -5,9 +5,12 @@
 
 mod op_fixtures;
 
-use op_fixtures::{base, base_rows, render, revision, sample_revisions, SCENARIOS};
+use op_fixtures::{
+    base, base_rows, online_indexes, online_revision, render, render_step, revision, sample_revisions, unvalidated_constraints,
+    validate_constraints, SCENARIOS,
+};
 use retort::op::*;
-use retort::{Direction, MigrateError, Revision};
+use retort::{Direction, Flavour, MigrateError, Revision};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -98,6 +101,63 @@ fn every_operation(dialect: Dialect) -> String {
 fn every_operation_renders_for_every_dialect() {
     for dialect in Dialect::ALL {
         settings(dialect).bind(|| insta::assert_snapshot!("operations", every_operation(dialect)));
+    }
+}
+
+/// The online forms (an index built online, constraints added unvalidated
+/// and validated later), up and derived down, for `dialect` on `flavour`;
+/// on SQLite run in turn on the base schema, whose rebuilds read it.
+fn online_script(dialect: Dialect, flavour: Flavour) -> String {
+    let conn = op_fixtures::sqlite_with_base();
+    // As the SQLite backend runs a revision that rebuilds tables.
+    conn.execute_batch("PRAGMA foreign_keys = OFF").expect("the pragma runs");
+    let mut out = String::new();
+    for revision in [
+        online_revision("online01", online_indexes),
+        revision("online02", unvalidated_constraints, None),
+        revision("online03", validate_constraints, None),
+    ] {
+        for direction in [Direction::Up, Direction::Down] {
+            let units = match dialect {
+                Dialect::Sqlite => op_fixtures::run_on(&conn, &revision, direction),
+                _ => render_step(&revision, direction, dialect, flavour, None).map_err(|error| error.to_string()),
+            };
+            let text = match units {
+                Ok(units) if units.is_empty() => "-- (nothing to run)\n".to_owned(),
+                Ok(units) => format_units(&units),
+                Err(error) => format!("-- error: {error}\n"),
+            };
+            let direction = if direction == Direction::Up { "upgrade" } else { "derived downgrade" };
+            out.push_str(&format!("=== {}: {direction}\n{text}", revision.id));
+        }
+    }
+    out
+}
+
+#[test]
+fn online_operations_render_for_every_dialect_and_flavour() {
+    for dialect in Dialect::ALL {
+        settings(dialect).bind(|| insta::assert_snapshot!("online", online_script(dialect, Flavour::Standard)));
+    }
+    let mut babelfish = settings(Dialect::Mssql);
+    babelfish.set_snapshot_suffix("babelfish");
+    babelfish.bind(|| insta::assert_snapshot!("online", online_script(Dialect::Mssql, Flavour::Babelfish)));
+}
+
+#[test]
+fn online_index_fails_naming_the_revision_and_the_fix_when_the_revision_is_transactional() {
+    for dialect in Dialect::ALL {
+        let error = render(&revision("online99", online_indexes, None), Direction::Up, dialect).unwrap_err();
+        let message = error.to_string();
+        for part in [
+            "revision online99",
+            "operation 1 (create_index)",
+            "index ix_todos_title is built online",
+            "PostgreSQL refuses CREATE/DROP INDEX CONCURRENTLY there",
+            "`pub const TRANSACTIONAL: bool = false;`",
+        ] {
+            assert!(message.contains(part), "{dialect}: no {part:?} in: {message}");
+        }
     }
 }
 

@@ -227,6 +227,7 @@ fn foreign_key_of(key: &schema::ForeignKey) -> op::ForeignKey {
         ref_columns: key.referenced_columns.clone(),
         on_delete: action(&key.on_delete),
         on_update: action(&key.on_update),
+        not_validated: false,
     }
 }
 
@@ -247,6 +248,7 @@ fn check_of(check: &schema::Check, dialect: Dialect) -> op::Check {
         name: check.name.clone().unwrap_or_default(),
         condition: Sql::per_dialect([(dialect, check.expression.clone())]),
         exact_name: true,
+        not_validated: false,
     }
 }
 

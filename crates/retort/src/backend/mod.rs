@@ -40,13 +40,17 @@ pub(crate) use self::mssql::{render_offline as render_mssql_script, split_batche
 #[cfg(feature = "mssql")]
 pub use self::mssql::{MssqlBackend, MssqlClient};
 #[cfg(feature = "mssql")]
-pub(crate) use self::mssql::{babelfish_expression, babelfish_index_name, IndexName};
+pub(crate) use self::mssql::{babelfish_expression, babelfish_index_name, extras as mssql_extras, IndexName};
 #[cfg(all(feature = "mssql", feature = "testing"))]
 pub(crate) use self::mssql::drop_database_sql as mssql_drop_database_sql;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
+#[cfg(feature = "postgres")]
+pub(crate) use self::postgres_introspect::DEPENDENCIES as POSTGRES_DEPENDENCIES;
 #[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteBackend;
+#[cfg(feature = "sqlite")]
+pub(crate) use self::sqlite_introspect::DEFINITIONS as SQLITE_DEFINITIONS;
 
 /// Hears each revision of a run of transactional revisions commit.
 pub struct Commits<'a> {

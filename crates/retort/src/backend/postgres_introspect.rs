@@ -165,6 +165,27 @@ pub(super) async fn introspect(
     Ok(assemble(catalog, history))
 }
 
+/// For a baseline: what each view (through its rewrite rule) and each function with an
+/// SQL-standard body names, as PostgreSQL records it: relations and
+/// functions of the current schema. A function with a quoted body
+/// (`AS $$ … $$`) records nothing.
+pub(crate) const DEPENDENCIES: &str = "SELECT DISTINCT v.relname::text, \
+        coalesce(r.relname::text, p.proname::text) \
+    FROM pg_depend AS d \
+    JOIN pg_rewrite AS w ON d.classid = 'pg_rewrite'::regclass AND w.oid = d.objid \
+    JOIN pg_class AS v ON v.oid = w.ev_class \
+    LEFT JOIN pg_class AS r ON d.refclassid = 'pg_class'::regclass AND r.oid = d.refobjid AND r.oid <> v.oid \
+    LEFT JOIN pg_proc AS p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid \
+    WHERE v.relnamespace = to_regnamespace(current_schema())::oid AND (r.oid IS NOT NULL OR p.oid IS NOT NULL) \
+    UNION \
+    SELECT DISTINCT f.proname::text, coalesce(r.relname::text, p.proname::text) \
+    FROM pg_depend AS d \
+    JOIN pg_proc AS f ON d.classid = 'pg_proc'::regclass AND f.oid = d.objid \
+    LEFT JOIN pg_class AS r ON d.refclassid = 'pg_class'::regclass AND r.oid = d.refobjid \
+    LEFT JOIN pg_proc AS p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid AND p.oid <> f.oid \
+    WHERE f.pronamespace = to_regnamespace(current_schema())::oid AND (r.oid IS NOT NULL OR p.oid IS NOT NULL) \
+    ORDER BY 1, 2";
+
 /// The current schema's name, for naming objects the way the snapshot does.
 const CURRENT_SCHEMA_QUERY: &str = "SELECT coalesce(current_schema()::text, 'public')";
 

@@ -33,6 +33,9 @@ use crate::schema::{
     View,
 };
 
+/// For a baseline: SQLite keeps each view's and trigger's `CREATE` as it was written.
+pub(crate) const DEFINITIONS: &str = "SELECT name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL";
+
 /// One row of `sqlite_master`.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct MasterRow {

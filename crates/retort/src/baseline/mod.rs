@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod catalog_rows;
 mod filter;
 mod mentions;
 mod names;

@@ -5,7 +5,7 @@
 //! PostgreSQL's `users_pkey`) differs, or may, between two databases built
 //! by the same script; so does no name at all (SQLite's unnamed
 //! constraints). A baseline replaces them by retort's deterministic names
-//! (`op/naming.rs`). To compare a live database with what the revisions
+//! (`dialect/naming.rs`). To compare a live database with what the revisions
 //! build, both sides forget every such name — made up, absent or retort's
 //! own — and keep the ones a person chose.
 

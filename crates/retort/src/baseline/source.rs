@@ -7,11 +7,14 @@
 //! PostgreSQL, where it is `READ ONLY`), rolled back at the end: nothing
 //! is written, and nothing is left open.
 
+use super::catalog_rows::{rows, text};
 use super::objects::Extras;
 use super::report::NotReproduced;
 use super::system::SystemNames;
-use crate::backend::{Backend, BackendError, Row};
-use crate::history::{HistoryTable, Value};
+#[cfg(any(feature = "postgres", feature = "mssql"))]
+use crate::backend::Row;
+use crate::backend::{Backend, BackendError};
+use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
 use crate::{Dialect, Flavour};
 
@@ -29,61 +32,6 @@ pub struct Source {
     /// What the catalog has that the baseline cannot recreate.
     pub unsupported: Vec<NotReproduced>,
 }
-
-/// SQLite keeps each view's and trigger's `CREATE` as it was written.
-const SQLITE_DEFINITIONS: &str = "SELECT name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') AND sql IS NOT NULL";
-
-const ALIAS_TYPES: &str = "SELECT t.name AS type_name, TYPE_NAME(t.system_type_id) AS base_type, \
-    CAST(t.max_length AS int) AS max_length, CAST(t.precision AS int) AS type_precision, \
-    CAST(t.scale AS int) AS type_scale, CAST(t.is_nullable AS int) AS is_nullable \
-    FROM sys.types AS t \
-    WHERE t.is_user_defined = 1 AND t.is_table_type = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' ORDER BY 1";
-const TABLE_TYPES: &str = "SELECT t.name AS type_name FROM sys.table_types AS t \
-    WHERE t.is_user_defined = 1 AND SCHEMA_NAME(t.schema_id) = N'dbo' ORDER BY 1";
-/// Every module and sequence the catalog lists, to name the ones whose
-/// definition this login may not read (they would be missing silently).
-const LISTED: &str = "SELECT o.name AS object_name, CAST(o.type AS nvarchar(2)) AS object_type FROM sys.objects AS o \
-    WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO') AND SCHEMA_NAME(o.schema_id) = N'dbo' \
-    ORDER BY 1";
-const SYNONYMS: &str = "SELECT s.name AS synonym_name, s.base_object_name FROM sys.synonyms AS s \
-    WHERE SCHEMA_NAME(s.schema_id) = N'dbo' ORDER BY 1";
-/// Each module's text exactly as SQL Server keeps it: what the baseline
-/// runs, so that the rebuilt module is stored byte for byte the same.
-const MSSQL_DEFINITIONS: &str = "SELECT o.name AS object_name, m.definition FROM sys.sql_modules AS m \
-    JOIN sys.objects AS o ON o.object_id = m.object_id \
-    WHERE o.is_ms_shipped = 0 AND m.definition IS NOT NULL AND SCHEMA_NAME(o.schema_id) = N'dbo' ORDER BY 1";
-/// What each module of `dbo` names, as SQL Server recorded it when the
-/// module was created (objects in `dbo` or in no schema: resolved at run
-/// time). Babelfish's view exists and is empty.
-const MSSQL_DEPENDENCIES: &str = "SELECT o.name AS referencing_name, d.referenced_entity_name AS referenced_name \
-    FROM sys.sql_expression_dependencies AS d JOIN sys.objects AS o ON o.object_id = d.referencing_id \
-    WHERE SCHEMA_NAME(o.schema_id) = N'dbo' AND COALESCE(d.referenced_schema_name, N'dbo') = N'dbo' \
-    AND d.referenced_entity_name IS NOT NULL ORDER BY 1, 2";
-/// What each view (through its rewrite rule) and each function with an
-/// SQL-standard body names, as PostgreSQL records it: relations and
-/// functions of the current schema. A function with a quoted body
-/// (`AS $$ … $$`) records nothing.
-const POSTGRES_DEPENDENCIES: &str = "SELECT DISTINCT v.relname::text, \
-        coalesce(r.relname::text, p.proname::text) \
-    FROM pg_depend AS d \
-    JOIN pg_rewrite AS w ON d.classid = 'pg_rewrite'::regclass AND w.oid = d.objid \
-    JOIN pg_class AS v ON v.oid = w.ev_class \
-    LEFT JOIN pg_class AS r ON d.refclassid = 'pg_class'::regclass AND r.oid = d.refobjid AND r.oid <> v.oid \
-    LEFT JOIN pg_proc AS p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid \
-    WHERE v.relnamespace = to_regnamespace(current_schema())::oid AND (r.oid IS NOT NULL OR p.oid IS NOT NULL) \
-    UNION \
-    SELECT DISTINCT f.proname::text, coalesce(r.relname::text, p.proname::text) \
-    FROM pg_depend AS d \
-    JOIN pg_proc AS f ON d.classid = 'pg_proc'::regclass AND f.oid = d.objid \
-    LEFT JOIN pg_class AS r ON d.refclassid = 'pg_class'::regclass AND r.oid = d.refobjid \
-    LEFT JOIN pg_proc AS p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid AND p.oid <> f.oid \
-    WHERE f.pronamespace = to_regnamespace(current_schema())::oid AND (r.oid IS NOT NULL OR p.oid IS NOT NULL) \
-    ORDER BY 1, 2";
-/// The indexes of `dbo`'s tables, as Babelfish stores their names.
-const BABELFISH_INDEXES: &str = "SELECT t.name AS table_name, i.name AS index_name FROM sys.indexes AS i \
-    JOIN sys.tables AS t ON t.object_id = i.object_id \
-    WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_primary_key = 0 AND i.is_unique_constraint = 0 \
-    AND SCHEMA_NAME(t.schema_id) = N'dbo' ORDER BY 1, 2";
 
 /// Reads what a baseline of `db` needs, leaving out retort's own history
 /// tables (named by `history`).
@@ -111,26 +59,53 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
         .map(|row| text(row, 0))
         // PostgreSQL's goes on with the compiler that built it.
         .and_then(|version| version.lines().next().map(|line| line.split(" on ").next().unwrap_or(line).trim().to_owned()));
-    let mut extras = Extras::default();
+    #[cfg(feature = "sqlite")]
     if dialect == Dialect::Sqlite {
-        for row in rows(db, SQLITE_DEFINITIONS).await? {
+        let mut extras = Extras::default();
+        for row in rows(db, crate::backend::SQLITE_DEFINITIONS).await? {
             extras.definitions.insert(text(&row, 0), text(&row, 1));
         }
         return Ok((snapshot, version, SystemNames::default(), extras, Vec::new()));
     }
+    #[cfg(feature = "postgres")]
     if dialect == Dialect::Postgres {
-        extras.dependencies = dependencies(&rows(db, POSTGRES_DEPENDENCIES).await?);
+        let dependencies = dependencies(&rows(db, crate::backend::POSTGRES_DEPENDENCIES).await?);
+        let extras = Extras { dependencies, ..Extras::default() };
         return Ok((snapshot, version, SystemNames::default(), extras, Vec::new()));
     }
+    #[cfg(feature = "mssql")]
+    if dialect == Dialect::Mssql {
+        return read_mssql_extras(db, snapshot, version, dialect).await;
+    }
+    // No backend of a dialect whose feature is off can be connected.
+    Ok((snapshot, version, SystemNames::default(), Extras::default(), Vec::new()))
+}
+
+/// What SQL Server keeps beside the snapshot: the names it made up, each
+/// module's exact text and what it names, alias types, synonyms, and what
+/// the baseline cannot recreate (table types, modules this login may not
+/// read, index names Babelfish cut).
+#[cfg(feature = "mssql")]
+async fn read_mssql_extras<B: Backend>(
+    db: &mut B,
+    snapshot: SchemaSnapshot,
+    version: Option<String>,
+    dialect: Dialect,
+) -> Result<Read, BackendError> {
+    use super::catalog_rows::int;
+    use crate::backend::mssql_extras::{
+        ALIAS_TYPES, BABELFISH_INDEXES, DEFINITIONS, DEPENDENCIES, LISTED, SYNONYMS, TABLE_TYPES,
+    };
+    let mut extras = Extras::default();
     let system = SystemNames::read(db).await?;
-    for row in rows(db, MSSQL_DEFINITIONS).await? {
+    for row in rows(db, DEFINITIONS).await? {
         // Keyed as the snapshot keys the module (Babelfish's catalog gives
         // its name in lower case, the snapshot as its definition spells it).
         if let Some(key) = module_key(&snapshot, &text(&row, 0)) {
             extras.definitions.insert(key, text(&row, 1));
         }
     }
-    extras.dependencies = dependencies(&rows(db, MSSQL_DEPENDENCIES).await?);
+    extras.dependencies = dependencies(&rows(db, DEPENDENCIES).await?);
     for row in rows(db, ALIAS_TYPES).await? {
         let name = text(&row, 0);
         let base = crate::dialect::mssql_catalog_type(&text(&row, 1), int(&row, 2), int(&row, 3), int(&row, 4));
@@ -155,12 +130,14 @@ async fn read_in_transaction<B: Backend>(db: &mut B, history: &HistoryTable, dia
 
 /// The snapshot's key of the view, routine or trigger named `name` in any
 /// case.
+#[cfg(feature = "mssql")]
 fn module_key(snapshot: &SchemaSnapshot, name: &str) -> Option<String> {
     let keys = snapshot.views.keys().chain(snapshot.routines.keys()).chain(snapshot.triggers.keys());
     keys.into_iter().find(|key| key.to_lowercase() == name.to_lowercase()).cloned()
 }
 
 /// (referencing, referenced) rows as each module's names, in lower case.
+#[cfg(any(feature = "postgres", feature = "mssql"))]
 fn dependencies(rows: &[Row]) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut names: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
     for row in rows {
@@ -190,15 +167,11 @@ fn cut_index_names(snapshot: &SchemaSnapshot, indexes: &[Row]) -> Vec<NotReprodu
     cut
 }
 
-#[cfg(not(feature = "mssql"))]
-fn cut_index_names(_: &SchemaSnapshot, _: &[Row]) -> Vec<NotReproduced> {
-    Vec::new()
-}
-
 /// The modules and sequences the catalog lists but the snapshot lacks:
 /// their definitions are hidden from this login (Babelfish shows a
 /// sequence's settings only to a login granted SELECT on it). Babelfish
 /// lists the sequences behind identity columns too (`<table>_<column>_seq`).
+#[cfg(feature = "mssql")]
 fn unseen(snapshot: &SchemaSnapshot, listed: &[Row]) -> Vec<NotReproduced> {
     let identity_sequence = |name: &str| {
         snapshot.tables.iter().any(|(table, t)| {
@@ -224,27 +197,4 @@ fn unseen(snapshot: &SchemaSnapshot, listed: &[Row]) -> Vec<NotReproduced> {
             )
         })
         .collect()
-}
-
-/// The rows of a catalog query (none when what it reads is missing).
-pub(super) async fn rows<B: Backend>(db: &mut B, sql: &str) -> Result<Vec<Row>, BackendError> {
-    Ok(db.query(sql, &[]).await?.unwrap_or_default())
-}
-
-/// A column as text, whatever the driver decoded it as.
-pub(super) fn text(row: &Row, at: usize) -> String {
-    match row.get(at) {
-        Some(Value::Text(text)) => text.clone(),
-        Some(Value::Int(number)) => number.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn int(row: &Row, at: usize) -> i64 {
-    match row.get(at) {
-        Some(Value::Int(number)) => *number,
-        Some(Value::Text(text)) => text.trim().parse().unwrap_or_default(),
-        Some(Value::Bool(flag)) => i64::from(*flag),
-        _ => 0,
-    }
 }

@@ -7,42 +7,12 @@
 //! snapshot already knows the made-up ones (PostgreSQL's `users_pkey`),
 //! and these are their spellings. Plain `SELECT`s of catalog views only.
 
-use super::source::{rows, text};
+#[cfg(feature = "mssql")]
+use super::catalog_rows::{rows, text};
+#[cfg(feature = "mssql")]
+use crate::backend::mssql_extras::{CHECKS, DEFAULTS, FOREIGN_KEYS, KEYS};
+#[cfg(feature = "mssql")]
 use crate::backend::{Backend, BackendError};
-
-/// A key: the Babelfish-safe join of key constraints to their index, by
-/// name (its `unique_index_id` is an OID there).
-const KEYS: &str = "SELECT t.name AS table_name, kc.name AS constraint_name, CAST(kc.type AS nvarchar(2)) AS kind, \
-    c.name AS column_name, CAST(ic.key_ordinal AS int) AS ordinal \
-    FROM sys.key_constraints AS kc \
-    JOIN sys.tables AS t ON t.object_id = kc.parent_object_id \
-    JOIN sys.indexes AS ki ON ki.object_id = kc.parent_object_id AND ki.name = kc.name \
-    JOIN sys.index_columns AS ic ON ic.object_id = ki.object_id AND ic.index_id = ki.index_id \
-    JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id \
-    WHERE t.is_ms_shipped = 0 AND ic.key_ordinal > 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
-    ORDER BY 1, 2, 5";
-
-const FOREIGN_KEYS: &str = "SELECT t.name AS table_name, fk.name AS constraint_name, N'F' AS kind, \
-    c.name AS column_name, CAST(fkc.constraint_column_id AS int) AS ordinal \
-    FROM sys.foreign_keys AS fk \
-    JOIN sys.tables AS t ON t.object_id = fk.parent_object_id \
-    JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id \
-    JOIN sys.columns AS c ON c.object_id = fkc.parent_object_id AND c.column_id = fkc.parent_column_id \
-    WHERE t.is_ms_shipped = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
-    ORDER BY 1, 2, 5";
-
-const CHECKS: &str = "SELECT t.name AS table_name, ck.name AS constraint_name, ck.definition \
-    FROM sys.check_constraints AS ck \
-    JOIN sys.tables AS t ON t.object_id = ck.parent_object_id \
-    WHERE t.is_ms_shipped = 0 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
-    ORDER BY 1, 2";
-
-const DEFAULTS: &str = "SELECT t.name AS table_name, c.name AS column_name, dc.name AS constraint_name \
-    FROM sys.default_constraints AS dc \
-    JOIN sys.tables AS t ON t.object_id = dc.parent_object_id \
-    JOIN sys.columns AS c ON c.object_id = dc.parent_object_id AND c.column_id = dc.parent_column_id \
-    WHERE t.is_ms_shipped = 0 AND dc.is_system_named = 1 AND SCHEMA_NAME(t.schema_id) = N'dbo' \
-    ORDER BY 1, 2";
 
 /// The constraint names of a SQL Server database's `dbo` tables, as the
 /// catalog spells them.
@@ -59,6 +29,7 @@ pub struct SystemNames {
 impl SystemNames {
     /// Reads them (SQL Server only; the other dialects' snapshots carry
     /// what there is to know).
+    #[cfg(feature = "mssql")]
     pub(crate) async fn read<B: Backend>(db: &mut B) -> Result<Self, BackendError> {
         let mut names = SystemNames::default();
         for query in [KEYS, FOREIGN_KEYS] {
@@ -116,11 +87,6 @@ impl SystemNames {
 #[cfg(feature = "mssql")]
 fn tsql(definition: &str) -> String {
     crate::backend::babelfish_expression(definition, &[])
-}
-
-#[cfg(not(feature = "mssql"))]
-fn tsql(definition: &str) -> String {
-    definition.to_owned()
 }
 
 /// An expression without what printing adds: brackets, parentheses,

@@ -51,6 +51,7 @@ pub(crate) fn convert(name: &str, source: &schema::Table, cx: &Context<'_>) -> C
             ref_columns: key.referenced_columns.clone(),
             on_delete: action(&key.on_delete),
             on_update: action(&key.on_update),
+            not_validated: false,
         });
     }
     let mut used = Vec::new();
@@ -252,7 +253,7 @@ fn convert_check(
         }
     };
     used.push(chosen.to_ascii_lowercase());
-    op::Check { name: chosen, condition, exact_name: exact }
+    op::Check { name: chosen, condition, exact_name: exact, not_validated: false }
 }
 
 /// A check without a meaningful name is named after the first column its

@@ -11,7 +11,8 @@ use retort_build::RevisionSpec;
 use super::authoring::{fresh_id_among, message, relative, write_error, AuthoringError};
 use super::output::{Printer, EXIT_DRIFT, EXIT_ERROR, EXIT_USAGE};
 use super::Project;
-use crate::baseline::{plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use crate::baseline::{differences, plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use crate::schema::SchemaSnapshot;
 use crate::backend::BackendError;
 use crate::{connect_read_only, Backend, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target, UrlError};
 
@@ -180,7 +181,9 @@ pub(super) async fn verified_stamp(
     let scratch = ScratchDatabase::beside(url).await.map_err(scratch_error)?;
     let checked = async {
         let mut replay = crate::connect(scratch.url()).await?;
-        migrator.stamp_verified(db, &mut replay, &target, &filter(&[], exclude, false)).await
+        let (filter, dialect) = (filter(&[], exclude, false), db.dialect());
+        let compare = |live: &SchemaSnapshot, built: &SchemaSnapshot| differences(live, built, dialect, &filter);
+        migrator.stamp_verified(db, &mut replay, &target, compare).await
     }
     .await;
     let removed = scratch.remove().await.map_err(scratch_error);

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::local::not_local_reason;
+use crate::database_url::not_local_reason;
 use super::output::Printer;
 use super::{Format, Project};
 use crate::seed::Seeder;

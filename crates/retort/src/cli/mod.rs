@@ -35,7 +35,6 @@ mod clone;
 mod data;
 mod graph;
 mod lint;
-mod local;
 mod output;
 #[cfg(test)]
 mod tests;
@@ -50,12 +49,13 @@ use crate::{
     MigratorConfig, Resolution, Target,
 };
 
-pub use authoring::{merge, new_revision, AuthoringError, MergeArgs, NewRevisionArgs};
+pub use authoring::{merge, AuthoringError, MergeArgs, NewRevisionArgs};
+pub use autogenerate::new_revision;
 pub use baseline::{baseline, BaselineArgs, BaselineError};
 pub use clone::{clone, CloneArgs};
 pub use data::{db, seed, DataError, DbArgs, DbCommand, SeedArgs, SeedFn};
 pub use lint::{LintArgs, MigrateFormat};
-pub use local::not_local_reason;
+pub use crate::database_url::not_local_reason;
 pub use output::Format;
 
 /// Where the project lives: its `.env` and its default SQLite database are

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::classify::Coverage;
+use super::coverage::Coverage;
 use crate::{BackendError, MigrateError};
 
 #[derive(Debug, thiserror::Error)]

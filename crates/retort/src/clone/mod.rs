@@ -29,6 +29,7 @@
 mod classify;
 #[cfg(feature = "cli")]
 mod copy;
+mod coverage;
 mod declared;
 mod error;
 mod key;
@@ -46,7 +47,8 @@ mod words;
 use std::path::Path;
 use std::time::Duration;
 
-pub use classify::{coverage, looks_personal, Coverage, Unclassified};
+pub use classify::{coverage, looks_personal};
+pub use coverage::{Coverage, Unclassified};
 pub use error::CloneError;
 pub use key::{MaskKey, MASK_KEY_ENV, MIN_KEY_BYTES};
 pub use kind::Kind;
@@ -154,7 +156,7 @@ pub async fn clone_database(
 ) -> Result<CloneReport, CloneError> {
     let started = std::time::Instant::now();
     let destination = &options.destination;
-    if let (false, Some(reason)) = (options.allow_remote, crate::cli::not_local_reason(destination)) {
+    if let (false, Some(reason)) = (options.allow_remote, crate::database_url::not_local_reason(destination)) {
         return Err(CloneError::NotLocal { database: destination.to_string(), reason });
     }
     if same_database(&options.source, destination) {

@@ -79,6 +79,10 @@ pub(super) fn statement(operation: &Operation) -> Result<TokenStream, CodegenErr
             let (table, kept) = (text(table), constraint(kept));
             quote! { op.drop_constraint_with(#table, #kept); }
         }
+        Operation::ValidateConstraint { table, name } => {
+            let (table, name) = (text(table), text(name));
+            quote! { op.validate_constraint(#table, #name); }
+        }
         Operation::CreateView { name, definition } => {
             let (name, select) = (text(name), sql(definition));
             quote! { op.create_view(#name, #select); }
@@ -132,7 +136,8 @@ fn add_constraint(table: &str, value: &Constraint) -> Result<TokenStream, Codege
         }
         Constraint::Check(check) => {
             let (name, condition) = (text(&check.name), sql(&check.condition));
-            quote! { op.create_check_constraint(#table, #name, #condition); }
+            let not_validated = check.not_validated.then(|| quote! { .not_validated() });
+            quote! { op.create_check_constraint(#table, #name, #condition) #not_validated; }
         }
     })
 }

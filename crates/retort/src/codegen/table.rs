@@ -130,7 +130,8 @@ pub(super) fn foreign_key_chain(key: &ForeignKey) -> TokenStream {
         let a = action(a);
         quote! { .on_update(#a) }
     });
-    quote! { #named #on_delete #on_update }
+    let not_validated = key.not_validated.then(|| quote! { .not_validated() });
+    quote! { #named #on_delete #on_update #not_validated }
 }
 
 /// The calls after `create_index(…)` or `drop_index_with(…)`.
@@ -149,7 +150,20 @@ pub(super) fn index_chain(index: &Index) -> TokenStream {
         let condition = sql(condition);
         quote! { .filter(#condition) }
     });
-    quote! { #unique #descending #include #filter }
+    let online = index.online.as_ref().map(|online| {
+        let resumable = online.resumable.then(|| quote! { .resumable() });
+        let low_priority = online.wait_at_low_priority.map(|wait| {
+            let minutes = wait.max_duration_minutes;
+            let abort = match wait.abort_after_wait {
+                crate::op::AbortAfterWait::Continue => quote! { AbortAfterWait::Continue },
+                crate::op::AbortAfterWait::AbortSelf => quote! { AbortAfterWait::AbortSelf },
+                crate::op::AbortAfterWait::KillBlockers => quote! { AbortAfterWait::KillBlockers },
+            };
+            quote! { .wait_at_low_priority(#minutes, #abort) }
+        });
+        quote! { .online() #resumable #low_priority }
+    });
+    quote! { #unique #descending #include #filter #online }
 }
 
 /// A constraint as a value, for `drop_constraint_with`: written out in
@@ -182,17 +196,18 @@ pub(super) fn constraint(value: &Constraint) -> TokenStream {
                 }
                 None => quote! { None },
             };
-            let (on_delete, on_update) = (on(fk.on_delete), on(fk.on_update));
+            let (on_delete, on_update, not_validated) = (on(fk.on_delete), on(fk.on_update), fk.not_validated);
             quote! {
                 Constraint::ForeignKey(ForeignKey {
                     #named
                     on_delete: #on_delete,
                     on_update: #on_update,
+                    not_validated: #not_validated,
                     ..ForeignKey::new(#columns, #target, #target_columns)
                 })
             }
         }
-        Constraint::Check(Check { name, condition, exact_name }) => {
+        Constraint::Check(Check { name, condition, exact_name, not_validated }) => {
             let name = text(name);
             let condition = match condition {
                 crate::Sql::Portable(portable) => {
@@ -201,7 +216,9 @@ pub(super) fn constraint(value: &Constraint) -> TokenStream {
                 }
                 per_dialect => sql(per_dialect),
             };
-            quote! { Constraint::Check(Check { name: #name.to_owned(), condition: #condition, exact_name: #exact_name }) }
+            quote! {
+                Constraint::Check(Check { name: #name.to_owned(), condition: #condition, exact_name: #exact_name, not_validated: #not_validated })
+            }
         }
     }
 }

@@ -104,9 +104,35 @@ fn revision_source_writes_builder_calls_a_person_would_when_a_table_is_created()
 
 #[test]
 fn statements_fail_naming_the_operation_when_a_check_keeps_its_exact_name_outside_a_table() {
-    let mut check = crate::op::Check { name: "CK_x".into(), condition: "x > 0".into(), exact_name: true };
+    let mut check = crate::op::Check { name: "CK_x".into(), condition: "x > 0".into(), exact_name: true, not_validated: false };
     check.exact_name();
     let operations = [crate::Operation::AddConstraint { table: "t".into(), constraint: Constraint::Check(check) }];
     let error = statements(&operations).unwrap_err();
     assert!(error.to_string().starts_with("operation 1 (create_check_constraint)"), "{error}");
+}
+
+#[test]
+fn revision_source_writes_the_online_calls_when_operations_use_them() {
+    let mut op = Operations::default();
+    op.create_index("ix_todos_title", "todos", ["title"]).online().resumable().wait_at_low_priority(5, crate::op::AbortAfterWait::AbortSelf);
+    op.create_foreign_key("todos", ["owner_id"], "users", ["id"]).not_validated();
+    op.create_check_constraint("todos", "title_set", "title <> ''").not_validated();
+    op.validate_constraint("todos", "fk_todos_owner_id");
+    let source = revision_source(&spec(), &[], op.operations(), None).unwrap();
+    for call in [
+        ".online()",
+        ".resumable()",
+        ".wait_at_low_priority(5u32, AbortAfterWait::AbortSelf)",
+        ".not_validated();",
+        "op.validate_constraint(\"todos\", \"fk_todos_owner_id\");",
+    ] {
+        assert!(source.replace(['\n', ' '], "").contains(&call.replace(' ', "")), "no {call} in:\n{source}");
+    }
+    // A generated revision declares no TRANSACTIONAL, so the build script
+    // asks for it where an index is built online.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    std::fs::write(dir.path().join("migrations/0a1b2c3d4e5f_baseline.rs"), &source).unwrap();
+    let scanned = retort_build::scan(dir.path(), std::path::Path::new("migrations"));
+    assert!(matches!(scanned.errors.as_slice(), [retort_build::Error::OnlineInTransaction { .. }]), "{:?}", scanned.errors);
 }

@@ -5,7 +5,7 @@
 //! What each key means is SQL Server's business ([`super::mssql`]); this
 //! module only splits the string into pairs.
 
-use super::mssql::OptionsError;
+use super::error::OptionsError;
 
 /// Splits an ADO.NET connection string into `(key, value)` pairs.
 ///

@@ -1,5 +1,7 @@
 //! Why a database URL was refused.
 
+use std::fmt;
+
 /// Why a database URL (or an ADO.NET connection string) was refused: what
 /// is wrong with it and how to write it instead.
 ///
@@ -35,5 +37,36 @@ impl UrlError {
     /// backend's URL, no database named where one must be).
     pub(crate) fn invalid(url: &super::DatabaseUrl, reason: impl Into<String>) -> Self {
         UrlError::Invalid { url: url.to_string(), reason: reason.into() }
+    }
+}
+
+/// Why a connection string was refused: the reason of a
+/// [`UrlError::Invalid`], which the caller places
+/// with the string as a message may show it. A reason quotes text from the
+/// string only through [`OptionsError::quoting`], so that the caller can
+/// leave out a quote that may be part of the password (a setting after a
+/// password whose `;` was not quoted, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OptionsError {
+    pub reason: String,
+    /// The text of the string that `reason` quotes, as `` `text` ``.
+    pub quoted: Option<String>,
+}
+
+impl OptionsError {
+    pub fn new(reason: impl Into<String>) -> Self {
+        OptionsError { reason: reason.into(), quoted: None }
+    }
+
+    /// A reason that quotes `text` of the string: `reason` gets it as
+    /// `` `text` ``.
+    pub fn quoting(text: &str, reason: impl FnOnce(&str) -> String) -> Self {
+        OptionsError { reason: reason(&format!("`{text}`")), quoted: Some(text.to_owned()) }
+    }
+}
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
     }
 }

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 
 mod ado;
 mod error;
+#[cfg(feature = "cli")]
+mod local;
 mod mssql;
 #[cfg(feature = "postgres")]
 mod postgres_tls;
@@ -21,9 +23,11 @@ mod postgres_tls;
 use crate::redact::{redact, redact_unreadable, shown_unreadable};
 use crate::Dialect;
 
-use self::mssql::OptionsError;
+use self::error::OptionsError;
 
 pub use self::error::UrlError;
+#[cfg(feature = "cli")]
+pub use self::local::not_local_reason;
 pub(crate) use self::mssql::MssqlOptions;
 #[cfg(feature = "mssql")]
 pub(crate) use self::mssql::{Encrypt, ACCESS_TOKEN_ENV};

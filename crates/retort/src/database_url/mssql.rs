@@ -24,6 +24,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::ado;
+use super::error::OptionsError;
 
 /// The default TCP port of SQL Server.
 const DEFAULT_PORT: u16 = 1433;
@@ -96,37 +97,6 @@ impl fmt::Debug for MssqlOptions {
             .field("application_name", &self.application_name)
             .field("connect_timeout", &self.connect_timeout)
             .finish()
-    }
-}
-
-/// Why a connection string was refused: the reason of a
-/// [`UrlError::Invalid`](super::UrlError::Invalid), which the caller places
-/// with the string as a message may show it. A reason quotes text from the
-/// string only through [`OptionsError::quoting`], so that the caller can
-/// leave out a quote that may be part of the password (a setting after a
-/// password whose `;` was not quoted, say).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OptionsError {
-    pub reason: String,
-    /// The text of the string that `reason` quotes, as `` `text` ``.
-    pub quoted: Option<String>,
-}
-
-impl OptionsError {
-    pub fn new(reason: impl Into<String>) -> Self {
-        OptionsError { reason: reason.into(), quoted: None }
-    }
-
-    /// A reason that quotes `text` of the string: `reason` gets it as
-    /// `` `text` ``.
-    pub fn quoting(text: &str, reason: impl FnOnce(&str) -> String) -> Self {
-        OptionsError { reason: reason(&format!("`{text}`")), quoted: Some(text.to_owned()) }
-    }
-}
-
-impl fmt::Display for OptionsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
     }
 }
 

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use super::mssql::OptionsError;
+use super::error::OptionsError;
 
 /// libpq's `sslmode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

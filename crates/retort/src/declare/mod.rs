@@ -243,6 +243,7 @@ fn without_references_to_later(
                 ref_columns: vec![reference.column],
                 on_delete: reference.on_delete,
                 on_update: reference.on_update,
+                not_validated: false,
             });
         }
     }

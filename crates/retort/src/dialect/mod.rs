@@ -20,6 +20,7 @@
 mod kind;
 mod literal;
 mod mssql;
+pub(crate) mod naming;
 mod postgres;
 mod sqlite;
 mod types;

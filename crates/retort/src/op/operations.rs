@@ -6,7 +6,7 @@
 //! and dry runs show exactly what would run. The recorded operations are also
 //! what a missing `downgrade` is derived from (see `op::reverse`).
 
-use super::{AlterColumn, BulkInsert, Column, Constraint, ForeignKey, Index, Key, Table, Type};
+use super::{AlterColumn, BulkInsert, Check, Column, Constraint, ForeignKey, Index, Key, Table, Type};
 use crate::Dialect;
 
 /// The recorder handed to a Rust revision's `upgrade` and `downgrade`.
@@ -95,6 +95,12 @@ pub enum Operation {
         name: String,
         definition: Option<Constraint>,
     },
+    /// Checks the existing rows against a constraint added unvalidated
+    /// (`not_validated`). It changes no schema, so its reverse is nothing.
+    ValidateConstraint {
+        table: String,
+        name: String,
+    },
     CreateView {
         name: String,
         definition: Sql,
@@ -137,6 +143,7 @@ impl Operation {
                 ..
             } => "create_check_constraint",
             Operation::DropConstraint { .. } => "drop_constraint",
+            Operation::ValidateConstraint { .. } => "validate_constraint",
             Operation::CreateView { .. } => "create_view",
             Operation::DropView { .. } => "drop_view",
             Operation::BulkInsert(_) => "bulk_insert",
@@ -333,7 +340,9 @@ impl Operations {
     }
 
     /// Creates an index; the returned index takes `.unique()`,
-    /// `.descending([..])`, `.include([..])` and `.filter(..)`.
+    /// `.descending([..])`, `.include([..])`, `.filter(..)` and, to build
+    /// it without blocking writers, `.online()` (with SQL Server's
+    /// `.resumable()` and `.wait_at_low_priority(..)`; see [`Index`]).
     pub fn create_index<S: Into<String>>(
         &mut self,
         name: impl Into<String>,
@@ -411,7 +420,8 @@ impl Operations {
     }
 
     /// Adds a foreign key, `fk_<table>_<columns>` unless `.named(..)`; the
-    /// returned key takes `.on_delete(..)` and `.on_update(..)`.
+    /// returned key takes `.on_delete(..)`, `.on_update(..)` and
+    /// `.not_validated()` (see [`ForeignKey::not_validated`]).
     pub fn create_foreign_key<S: Into<String>, R: Into<String>>(
         &mut self,
         table: impl Into<String>,
@@ -432,16 +442,39 @@ impl Operations {
         }
     }
 
-    /// Adds a check constraint named `ck_<table>_<name>`.
+    /// Adds a check constraint named `ck_<table>_<name>`; the returned
+    /// check takes `.not_validated()` (see [`ForeignKey::not_validated`]).
     pub fn create_check_constraint(
         &mut self,
         table: impl Into<String>,
         name: impl Into<String>,
         condition: impl Into<Sql>,
-    ) -> &mut Self {
+    ) -> &mut Check {
         self.recorded.push(Operation::AddConstraint {
             table: table.into(),
             constraint: Constraint::check(name, condition),
+        });
+        match self.recorded.last_mut() {
+            Some(Operation::AddConstraint {
+                constraint: Constraint::Check(check),
+                ..
+            }) => check,
+            _ => unreachable!("a check constraint was just recorded"),
+        }
+    }
+
+    /// Checks the rows of `table` against the constraint `name` (its name
+    /// in the database), added earlier with `.not_validated()`: SQL
+    /// Server's `ALTER TABLE … WITH CHECK CHECK CONSTRAINT` (the constraint
+    /// becomes trusted), PostgreSQL's `ALTER TABLE … VALIDATE CONSTRAINT`
+    /// (which blocks no writer). It fails, naming the constraint, when a
+    /// row breaks it. SQLite and Babelfish validated the constraint when
+    /// they added it, so there it runs nothing. A derived downgrade undoes
+    /// nothing for it: it changes no schema.
+    pub fn validate_constraint(&mut self, table: impl Into<String>, name: impl Into<String>) -> &mut Self {
+        self.recorded.push(Operation::ValidateConstraint {
+            table: table.into(),
+            name: name.into(),
         });
         self
     }

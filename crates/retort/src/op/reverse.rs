@@ -18,20 +18,25 @@ pub(crate) fn derive_downgrade(
     for (index, operation) in upgrade.iter().enumerate() {
         let reversed =
             reverse(operation).map_err(|reason| (index + 1, operation.name(), reason))?;
-        downgrade.push(reversed);
+        downgrade.extend(reversed);
     }
     downgrade.reverse();
     Ok(downgrade)
 }
 
-/// The operation that undoes `operation`, or why there is none.
-pub fn reverse(operation: &Operation) -> Result<Operation, String> {
+/// The operation that undoes `operation` (`None` when it changed nothing
+/// to undo: a validated constraint is the same constraint), or why there
+/// is none.
+pub fn reverse(operation: &Operation) -> Result<Option<Operation>, String> {
     let missing = |what: &str, with: &str| {
         Err(format!(
             "it does not record the {what} it drops, so a downgrade cannot recreate it: use `{with}`"
         ))
     };
-    Ok(match operation {
+    Ok(Some(match operation {
+        // Validating a constraint checks rows and changes no schema; a
+        // downgrade that made it unvalidated again would gain nothing.
+        Operation::ValidateConstraint { .. } => return Ok(None),
         Operation::Execute(_) => {
             return Err("raw SQL cannot be reversed automatically".to_owned())
         }
@@ -112,7 +117,7 @@ pub fn reverse(operation: &Operation) -> Result<Operation, String> {
             definition: definition.clone(),
         },
         Operation::DropView { definition: None, .. } => return missing("view", "drop_view_with"),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -159,12 +164,24 @@ mod tests {
             .existing_type(Type::String(50))
             .existing_nullable(false)
             .set_type(Type::String(100));
-        let Operation::AlterColumn(back) = reverse(&op.operations()[0]).unwrap() else {
+        let Some(Operation::AlterColumn(back)) = reverse(&op.operations()[0]).unwrap() else {
             panic!("alter_column reverses to alter_column");
         };
         assert_eq!(back.set_type, Some(Type::String(50)));
         assert_eq!(back.existing_type, Some(Type::String(100)));
         assert_eq!(back.existing_nullable, Some(false));
         assert_eq!(back.set_nullable, None);
+    }
+
+    #[test]
+    fn derive_downgrade_undoes_nothing_for_validate_constraint_when_it_follows_an_unvalidated_key() {
+        let mut op = Operations::default();
+        op.create_foreign_key("todos", ["owner_id"], "users", ["id"]).not_validated();
+        op.validate_constraint("todos", "fk_todos_owner_id");
+        let down = derive_downgrade(op.operations()).unwrap();
+        assert!(
+            matches!(down.as_slice(), [Operation::DropConstraint { name, .. }] if name == "fk_todos_owner_id"),
+            "{down:?}"
+        );
     }
 }

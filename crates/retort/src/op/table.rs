@@ -111,6 +111,9 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: Option<ReferentialAction>,
     pub on_update: Option<ReferentialAction>,
+    /// Added without reading the rows already there; see
+    /// [`ForeignKey::not_validated`].
+    pub not_validated: bool,
 }
 
 /// A check constraint. Its name in the database is `ck_<table>_<name>`,
@@ -122,6 +125,9 @@ pub struct Check {
     pub condition: Sql,
     /// Whether `name` is the constraint's whole name in the database.
     pub exact_name: bool,
+    /// Added without reading the rows already there; see
+    /// [`Check::not_validated`].
+    pub not_validated: bool,
 }
 
 /// Any table constraint, as `create_*_constraint` adds it and
@@ -184,11 +190,7 @@ impl Table {
 
     /// Declares a check constraint, `ck_<table>_<name>`.
     pub fn check(&mut self, name: impl Into<String>, condition: impl Into<Sql>) -> &mut Check {
-        self.checks.push(Check {
-            name: name.into(),
-            condition: condition.into(),
-            exact_name: false,
-        });
+        self.checks.push(Check::new(name, condition));
         self.checks.last_mut().expect("a check was just pushed")
     }
 
@@ -363,6 +365,7 @@ impl Column {
                 ref_columns: vec![r.column.clone()],
                 on_delete: r.on_delete,
                 on_update: r.on_update,
+                not_validated: false,
             })
         })
     }
@@ -385,6 +388,23 @@ impl Column {
 }
 
 impl Check {
+    fn new(name: impl Into<String>, condition: impl Into<Sql>) -> Self {
+        Check {
+            name: name.into(),
+            condition: condition.into(),
+            exact_name: false,
+            not_validated: false,
+        }
+    }
+
+    /// Adds the check without reading the rows already there: see
+    /// [`ForeignKey::not_validated`]. Only `create_check_constraint` adds
+    /// one to a table that exists; in `create_table` it changes nothing.
+    pub fn not_validated(&mut self) -> &mut Self {
+        self.not_validated = true;
+        self
+    }
+
     /// Takes the check's name as its whole name in the database instead of
     /// `ck_<table>_<name>`: for a constraint an adopted database named.
     pub fn exact_name(&mut self) -> &mut Self {
@@ -421,12 +441,47 @@ impl ForeignKey {
             ref_columns: names(ref_columns),
             on_delete: None,
             on_update: None,
+            not_validated: false,
         }
     }
 
     /// Overrides the conventional name.
     pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Adds the foreign key without reading the rows already there.
+    ///
+    /// Adding a constraint to a table that holds rows reads every row,
+    /// under a lock that blocks writers (on SQL Server a schema
+    /// modification lock, which blocks readers too). Added unvalidated, it
+    /// holds for the rows written from then on, and a later revision checks
+    /// the others with [`validate_constraint`](crate::op::Operations::validate_constraint):
+    /// SQL Server's `WITH NOCHECK` (untrusted, so ignored by the optimizer,
+    /// until validated), PostgreSQL's `NOT VALID`. SQLite adds a constraint
+    /// by rebuilding the table, which checks the rows as it copies them, so
+    /// there it is validated at once; so on Babelfish, which has no `WITH
+    /// NOCHECK` ("'ALTER TABLE WITH [NO]CHECK ADD' is not currently
+    /// supported"); and in `create_table`, whose table is empty.
+    ///
+    /// ```
+    /// use retort::op::*;
+    ///
+    /// pub fn upgrade(op: &mut Operations) {
+    ///     op.create_foreign_key("todos", ["owner_id"], "users", ["id"]).not_validated();
+    /// }
+    /// // In a later revision, on its own: reads every row, blocking no writer
+    /// // on PostgreSQL.
+    /// pub fn upgrade_later(op: &mut Operations) {
+    ///     op.validate_constraint("todos", "fk_todos_owner_id");
+    /// }
+    /// # let mut op = Operations::default();
+    /// # upgrade(&mut op);
+    /// # upgrade_later(&mut op);
+    /// ```
+    pub fn not_validated(&mut self) -> &mut Self {
+        self.not_validated = true;
         self
     }
 
@@ -458,11 +513,17 @@ impl Constraint {
 
     /// A check constraint, for `drop_constraint_with`.
     pub fn check(name: impl Into<String>, condition: impl Into<Sql>) -> Self {
-        Constraint::Check(Check {
-            name: name.into(),
-            condition: condition.into(),
-            exact_name: false,
-        })
+        Constraint::Check(Check::new(name, condition))
+    }
+
+    /// Whether the constraint is added without reading the rows already
+    /// there (a foreign key or check marked `not_validated`).
+    pub(crate) fn not_validated(&self) -> bool {
+        match self {
+            Constraint::ForeignKey(key) => key.not_validated,
+            Constraint::Check(check) => check.not_validated,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) => false,
+        }
     }
 
     /// The constraint's name in the database, given its table.

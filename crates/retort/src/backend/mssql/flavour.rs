@@ -29,6 +29,10 @@
 //! | moving the identity past bulk-loaded ids; `DBCC CHECKIDENT` with a qualified or quoted name | reseeded after each load, by plain name; a table whose name is not plain, or not in dbo, is written with statements |
 //! | a fast `CONVERT(nvarchar, date, 23)` (200 µs a row) | `db clone` reads dates with `CAST`, ISO on both |
 //! | `CONVERT(varbinary(max), text, 2)`'s style (it stores the hex digits' own bytes) | `db clone` writes bytes with `decode(…, 'hex')` there, and reads them as they are |
+//! | online index builds (`WITH (ONLINE = ON …)`, `RESUMABLE`, `WAIT_AT_LOW_PRIORITY` are accepted and ignored through `escape_hatch_storage_options`; the build blocks writers as PostgreSQL's `CREATE INDEX` does) | `create_index(…).online()` renders the plain `CREATE INDEX` there, so that what runs says what happens (see `op/render/mssql.rs`) |
+//! | `ALTER TABLE … WITH NOCHECK ADD` ("is not currently supported", `escape_hatch_nocheck_add_constraint`) | `.not_validated()` adds the constraint validated there: the rows are read at once, and rows that break it fail the add instead of the later validation |
+//! | `ALTER TABLE … WITH CHECK CHECK CONSTRAINT` ("'ALTER TABLE [NO]CHECK' is not currently supported") | `validate_constraint` runs nothing there: every constraint Babelfish holds was validated when added |
+//! | `DROP INDEX … WITH (ONLINE = ON)` (syntax error) | never rendered: SQL Server allows it for clustered indexes only, and `create_index` makes nonclustered ones (both) |
 
 use crate::{Dialect, Flavour};
 

@@ -18,6 +18,7 @@ mod bulk;
 mod catalog;
 mod config;
 mod errors;
+pub(crate) mod extras;
 mod flavour;
 mod lock;
 mod offline;

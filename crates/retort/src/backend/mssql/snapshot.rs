@@ -492,7 +492,7 @@ fn column(row: &ColumnRow, database_collation: Option<&str>, printed: Printed<'_
             .default_name
             .clone()
             .filter(|_| !row.default_system_named && !babelfish)
-            .filter(|name| *name != crate::op::naming::default_name(&row.table, &row.name)),
+            .filter(|name| *name != crate::dialect::naming::default_name(&row.table, &row.name)),
         identity: row.identity.then(|| Identity {
             seed: row
                 .identity_seed

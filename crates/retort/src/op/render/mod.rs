@@ -32,6 +32,9 @@ pub(crate) struct Renderer<'a> {
     dialect: Dialect,
     flavour: Flavour,
     sqlite: sqlite::Schema<'a>,
+    /// Whether the revision being rendered runs in a transaction, which an
+    /// online index build refuses.
+    transactional: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -40,6 +43,7 @@ impl<'a> Renderer<'a> {
             dialect,
             flavour,
             sqlite: sqlite::Schema::new(catalog),
+            transactional: true,
         }
     }
 
@@ -51,8 +55,10 @@ impl<'a> Renderer<'a> {
         self.flavour
     }
 
-    /// Starts the next revision: state that lives in one transaction resets.
-    pub(crate) fn begin_revision(&mut self) {
+    /// Starts the next revision, which runs in a transaction or not: state
+    /// that lives in one transaction resets.
+    pub(crate) fn begin_revision(&mut self, transactional: bool) {
+        self.transactional = transactional;
         self.sqlite.begin_revision();
     }
 
@@ -67,6 +73,7 @@ impl<'a> Renderer<'a> {
     /// The statements of one operation other than raw SQL (`what` says
     /// which, for messages).
     pub(crate) fn render(&mut self, operation: &Operation, what: &str) -> Result<Vec<String>, Problem> {
+        self.refuse_online_in_transaction(operation)?;
         match self.dialect {
             Dialect::Sqlite => {
                 let statements = sqlite::render(self, operation)?;
@@ -78,6 +85,28 @@ impl<'a> Renderer<'a> {
             Dialect::Postgres => postgres::render(self, operation),
             Dialect::Mssql => mssql::render(self, operation),
         }
+    }
+
+    /// An index built or dropped online in a transactional revision fails
+    /// here, before anything runs, on every dialect: a revision runs on
+    /// any of them, and PostgreSQL's `CONCURRENTLY` (SQL Server's
+    /// `RESUMABLE` too) cannot run in a transaction. The build script
+    /// refuses the same revision when it can see the call (`.online()` in
+    /// `upgrade` or `downgrade`); this catches one made by a helper.
+    fn refuse_online_in_transaction(&self, operation: &Operation) -> Result<(), Problem> {
+        let index = match operation {
+            Operation::CreateIndex(index) | Operation::DropIndex { definition: Some(index), .. } => index,
+            _ => return Ok(()),
+        };
+        if index.online.is_none() || !self.transactional {
+            return Ok(());
+        }
+        Err(Problem::Invalid(format!(
+            "index {} is built online (`.online()`), which cannot run inside a transaction (PostgreSQL refuses \
+             CREATE/DROP INDEX CONCURRENTLY there, SQL Server RESUMABLE): declare the revision non-transactional \
+             (`pub const TRANSACTIONAL: bool = false;`), best with the index alone in it",
+            index.name
+        )))
     }
 
     fn q(&self, name: &str) -> String {
@@ -287,8 +316,15 @@ impl<'a> Renderer<'a> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        // Online: PostgreSQL's word after INDEX, SQL Server's options last;
+        // SQLite has no concurrent writers to keep going.
+        let (concurrently, options) = match (&index.online, self.dialect) {
+            (Some(_), Dialect::Postgres) => (" CONCURRENTLY", String::new()),
+            (Some(online), Dialect::Mssql) => ("", mssql::online_options(self, online)),
+            (Some(_), Dialect::Sqlite) | (None, _) => ("", String::new()),
+        };
         let mut sql = format!(
-            "CREATE {}INDEX {} ON {} ({columns})",
+            "CREATE {}INDEX{concurrently} {} ON {} ({columns})",
             if index.unique { "UNIQUE " } else { "" },
             self.q(&index.name),
             self.q(&index.table),
@@ -303,6 +339,7 @@ impl<'a> Renderer<'a> {
                 self.sql_text(filter, "index filter")?
             ));
         }
+        sql.push_str(&options);
         Ok(sql)
     }
 
@@ -336,6 +373,8 @@ impl<'a> Renderer<'a> {
         Ok(statements)
     }
 
+    /// `ALTER TABLE … ADD CONSTRAINT …`, validated: the shape the dialects
+    /// share. PostgreSQL and SQL Server add an unvalidated one their own way.
     fn add_constraint_sql(&self, table: &str, constraint: &Constraint) -> Result<String, Problem> {
         Ok(format!(
             "ALTER TABLE {} ADD {}",

@@ -17,8 +17,31 @@
 use super::{common, default_name, Renderer};
 use crate::op::alter::AlterColumn;
 use crate::op::error::Problem;
+use crate::op::index::Online;
 use crate::op::literal::DefaultValue;
 use crate::{Dialect, Flavour, Operation};
+
+/// ` WITH (ONLINE = ON …)` for an index built online; nothing on
+/// Babelfish, which accepts the options and builds the index the plain,
+/// blocking way regardless (PostgreSQL's `CREATE INDEX` underneath), so
+/// that what runs there says what happens.
+pub(super) fn online_options(r: &Renderer<'_>, online: &Online) -> String {
+    if r.flavour() == Flavour::Babelfish {
+        return String::new();
+    }
+    let low_priority = online
+        .wait_at_low_priority
+        .map(|wait| {
+            format!(
+                " (WAIT_AT_LOW_PRIORITY (MAX_DURATION = {} MINUTES, ABORT_AFTER_WAIT = {}))",
+                wait.max_duration_minutes,
+                wait.abort_after_wait.sql()
+            )
+        })
+        .unwrap_or_default();
+    let resumable = if online.resumable { ", RESUMABLE = ON" } else { "" };
+    format!(" WITH (ONLINE = ON{low_priority}{resumable})")
+}
 
 pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<String>, Problem> {
     if let Some(statements) = common(r, operation) {
@@ -94,11 +117,24 @@ pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<Stri
             literal(&format!("{}.{}", q(table), q(from))),
             literal(to)
         )],
+        // Online or not: DROP INDEX's ONLINE option is for clustered
+        // indexes only, and `create_index` makes nonclustered ones, whose
+        // drop is a metadata change.
         Operation::DropIndex { table, name, .. } => {
             vec![format!("DROP INDEX {} ON {}", q(name), q(table))]
         }
+        // Babelfish has no WITH NOCHECK: it adds the constraint validated.
+        Operation::AddConstraint { table, constraint } if constraint.not_validated() && r.flavour() == Flavour::Standard => {
+            vec![format!("ALTER TABLE {} WITH NOCHECK ADD {}", q(table), r.constraint_sql(table, constraint)?)]
+        }
         Operation::AddConstraint { table, constraint } => {
             vec![r.add_constraint_sql(table, constraint)?]
+        }
+        // Babelfish validated the constraint when it added it, and has no
+        // `CHECK CONSTRAINT` form: nothing is left to do there.
+        Operation::ValidateConstraint { .. } if r.flavour() == Flavour::Babelfish => Vec::new(),
+        Operation::ValidateConstraint { table, name } => {
+            vec![format!("ALTER TABLE {} WITH CHECK CHECK CONSTRAINT {}", q(table), q(name))]
         }
         Operation::DropConstraint { table, name, .. } => vec![r.drop_constraint_sql(table, name)],
         other => unreachable!(

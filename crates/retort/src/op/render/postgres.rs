@@ -1,5 +1,8 @@
 //! PostgreSQL: the natural DDL. Every `ALTER TABLE` form exists, and DDL is
-//! transactional, so each operation is one or a few plain statements.
+//! transactional, so each operation is one or a few plain statements. The
+//! online forms are `CREATE`/`DROP INDEX CONCURRENTLY` (outside a
+//! transaction: see `Renderer::render`) and a constraint added `NOT VALID`,
+//! then validated by `VALIDATE CONSTRAINT`.
 
 use super::{common, Renderer};
 use crate::op::error::Problem;
@@ -71,9 +74,17 @@ pub(super) fn render(r: &Renderer<'_>, operation: &Operation) -> Result<Vec<Stri
                 q(to)
             )]
         }
-        Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", q(name))],
+        Operation::DropIndex { name, definition, .. } => {
+            let online = definition.as_ref().is_some_and(|index| index.online.is_some());
+            vec![format!("DROP INDEX {}{}", if online { "CONCURRENTLY " } else { "" }, q(name))]
+        }
         Operation::AddConstraint { table, constraint } => {
-            vec![r.add_constraint_sql(table, constraint)?]
+            let not_valid = if constraint.not_validated() { " NOT VALID" } else { "" };
+            vec![format!("{}{not_valid}", r.add_constraint_sql(table, constraint)?)]
+        }
+        // Reads the rows under a lock that lets them be written meanwhile.
+        Operation::ValidateConstraint { table, name } => {
+            vec![format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", q(table), q(name))]
         }
         Operation::DropConstraint { table, name, .. } => vec![r.drop_constraint_sql(table, name)],
         other => unreachable!(
