@@ -29,6 +29,7 @@ struct Rows {
     retort_at_head: RowId,
     retort_application: RowId,
     retort_process: RowId,
+    tsql_login: RowId,
 }
 
 impl Rows {
@@ -49,16 +50,21 @@ impl Rows {
                 "whole process: start, connect, upgrade (retort-bench --upgrade-at-head)",
                 Section::AtHead,
             ),
+            tsql_login: report.row(
+                "the server's own login: a whole `tsql` process that logs in and sends nothing",
+                Section::AtHead,
+            ),
         }
     }
 
-    fn all(&self) -> [RowId; 5] {
+    fn all(&self) -> [RowId; 6] {
         [
             self.floor,
             self.retort,
             self.retort_at_head,
             self.retort_application,
             self.retort_process,
+            self.tsql_login,
         ]
     }
 }
@@ -116,6 +122,9 @@ pub async fn run(bench: &Bench) -> Report {
         eprintln!("mssql: sample {sample}/{}", bench.samples);
         if report.is_live(rows.floor) {
             report.record(rows.floor, floor_sample(bench, &batches).await);
+        }
+        if report.is_live(rows.tsql_login) {
+            report.record(rows.tsql_login, tsql_login_sample().await);
         }
         if report.is_live(rows.retort) {
             match retort_sample(bench).await {
@@ -235,6 +244,40 @@ async fn floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, Str
     }
     let elapsed = started.elapsed();
     verify(client, "retort_history", bench.workload.count()).await?;
+    Ok(elapsed)
+}
+
+/// A whole `tsql` process that logs in to a test database and quits: what
+/// logging in costs on this server, the floor of any process that reads
+/// the history at start-up. Without TLS (tsql's default), as the tests run
+/// tsql.
+async fn tsql_login_sample() -> Result<Duration, String> {
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let url = DatabaseUrl::parse(db.url()).map_err(|e| e.to_string())?;
+    // mssql://user:password@host:port/database?…: the test server's URL form.
+    let unreadable = || "the test URL is not mssql://user:password@host:port/database for tsql".to_owned();
+    let (credentials, place) = url
+        .expose()
+        .strip_prefix("mssql://")
+        .and_then(|rest| rest.rsplit_once('@'))
+        .ok_or_else(unreadable)?;
+    let (user, password) = credentials.split_once(':').ok_or_else(unreadable)?;
+    let (address, database) = place.split_once('/').ok_or_else(unreadable)?;
+    let database = database.split('?').next().unwrap_or(database);
+    let (host, port) = address.rsplit_once(':').unwrap_or((address, "1433"));
+    let started = Instant::now();
+    let output = Command::new("tsql")
+        .args(["-H", host, "-p", port, "-U", user, "-P", password, "-D", database])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("tsql did not start (is FreeTDS installed?): {e}"))?;
+    let elapsed = started.elapsed();
+    let said = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() || said.contains("Login failed") || said.contains("There was a problem connecting") {
+        return Err(format!("tsql could not log in: {}", said.lines().last().unwrap_or("")));
+    }
     Ok(elapsed)
 }
 

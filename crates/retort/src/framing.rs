@@ -12,11 +12,14 @@
 //!   hooks around them (`GO`, the guard after every batch, `TRY … CATCH`,
 //!   the idempotent checks);
 //! - PostgreSQL's batched messages (`backend/postgres.rs`) write them as
-//!   the text of one message.
+//!   the text of one message;
+//! - SQL Server's joined requests (`backend/mssql/transaction.rs`,
+//!   `revision_requests`) send a revision in one request per batch.
 //!
-//! A consumer may join frames into fewer requests (SQL Server sends the
-//! `BEGIN` in front of the first batch; a consumer could send a whole
-//! revision's frames as one request), but never reorders them.
+//! A consumer may join frames into fewer requests (SQL Server's primitives
+//! send the `BEGIN` in front of the first batch; its joined requests send a
+//! revision of one batch, with its clock, writes and `COMMIT`, as one), but
+//! never reorders them.
 //!
 //! A revision that opted out of the transaction runs its units first, each
 //! statement committing on its own, and only then opens a transaction for

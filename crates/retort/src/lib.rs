@@ -7,6 +7,7 @@
 pub mod autogenerate;
 mod backend;
 pub mod baseline;
+mod calendar;
 #[cfg(feature = "cli")]
 pub mod cli;
 // Without the CLI, only `testing`'s masking check reaches into it.

@@ -94,7 +94,8 @@ pub(crate) fn gave_up_waiting(error: &RunError, dialect: Dialect) -> bool {
 /// A backend that batches ([`Backend::run_batched`]) is offered the
 /// revisions first; those it sent and did not commit run again one by one
 /// on the plain path, which says which revision, statement and line failed
-/// and keeps the good ones before it, and the rest are offered again.
+/// and keeps the good ones before it (unless the backend said which
+/// statement failed itself), and the rest are offered again.
 pub(crate) async fn run_steps<B: Backend + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
@@ -105,10 +106,15 @@ pub(crate) async fn run_steps<B: Backend + ?Sized>(
     let mut start = 0;
     while start < steps.len() {
         let rest = &steps[start..];
-        let Batched { sent, committed } = {
+        let Batched { sent, committed, failed } = {
             let mut offered = Commits { followed: commits.followed, done: &mut |index, elapsed| (commits.done)(start + index, elapsed) };
             db.run_batched(rest, table, &mut offered).await.map_err(|error| (start, error.into()))?
         };
+        // A revision that gave up waiting for a lock rolled back: the plain
+        // path below runs it again, as `retry` says.
+        if let Some(error) = failed.filter(|error| !gave_up_waiting(&RunError::Statement(error.clone()), db.dialect())) {
+            return Err((start + committed.min(rest.len().saturating_sub(1)), RunError::Statement(error)));
+        }
         // Nothing sent: the plain path runs them all.
         let decided = if sent == 0 { rest.len() } else { sent.min(rest.len()) };
         let from = start + committed.min(decided);

@@ -597,6 +597,20 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     let mut waiter = connect(&db).await;
     waiter.lock(Duration::from_secs(60)).await.unwrap();
     waiter.unlock().await.unwrap();
+    // The killed revision went whole or not at all. On SQL Server its last
+    // batch carries its history writes and COMMIT: once sent, committing is
+    // the server's decision, and Babelfish finishes a request whose client
+    // died (it notices only when it answers), so there the revision
+    // commits, history row and all.
+    let finished = kind == BackendKind::Mssql
+        && common::flavour(&db).await == retort::Flavour::Babelfish
+        && applied(&db).await.len() == 2;
+    if finished {
+        assert_eq!(applied(&db).await, strings(&["a0a0", "s10w"]));
+        assert_eq!(tables(&db).await, strings(&["accounts", "slow"]), "the finished revision is whole");
+        assert!(upgrade(&db, &SLOW, "heads").await.unwrap().is_empty());
+        return;
+    }
     assert_eq!(applied(&db).await, strings(&["a0a0"]));
     assert_eq!(
         tables(&db).await,

@@ -99,6 +99,74 @@ async fn go_batches_repeat_counts_and_batch_first_statements_run() {
     assert!(tables(&db).await.is_empty());
 }
 
+static COUNTED: Migrations = Migrations::new(&[
+    common::sql("c001", &[], "CREATE TABLE c1 (id int);", "DROP TABLE c1;"),
+    // Takes 250 ms of the server's time (Babelfish has no WAITFOR).
+    common::sql(
+        "c002",
+        &["c001"],
+        "DECLARE @until datetime2(7) = DATEADD(millisecond, 250, SYSUTCDATETIME());\n\
+         WHILE SYSUTCDATETIME() < @until SET @until = @until;\nCREATE TABLE c2 (id int);",
+        "DROP TABLE c2;",
+    ),
+    common::sql("c003", &["c002"], "CREATE TABLE c3 (id int);", "DROP TABLE c3;"),
+    common::sql("c004", &["c003"], "CREATE TABLE c4 (id int);", "DROP TABLE c4;"),
+    common::sql(
+        "c005",
+        &["c004"],
+        "CREATE TABLE c5 (id int);\nGO\nINSERT INTO c5 (id) VALUES (1);\nGO\nINSERT INTO c5 (id) VALUES (2);\n",
+        "DROP TABLE c5;",
+    ),
+    // The batch ends at RETURN: what ran before it commits, as on a
+    // session that sent the batch by itself.
+    common::sql("c006", &["c005"], "INSERT INTO c5 (id) VALUES (3);\nIF 1 = 1 RETURN;\nINSERT INTO c5 (id) VALUES (4);", "SELECT 1;"),
+    // RAISERROR does not end the batch: the row after it must not commit.
+    common::sql(
+        "c007",
+        &["c006"],
+        "INSERT INTO c5 (id) VALUES (5);\nRAISERROR(N'stop here', 16, 1);\nINSERT INTO c5 (id) VALUES (6);\n",
+        "SELECT 1;",
+    ),
+]);
+
+/// Upgrades to `to` on `backend` and returns how many requests it sent.
+async fn requests_to(backend: &mut AnyBackend, to: &str) -> u64 {
+    let AnyBackend::Mssql(mssql) = backend else { panic!("an SQL Server backend") };
+    let before = mssql.requests_sent();
+    Migrator::new(&COUNTED).upgrade(&mut *mssql, &target(to)).await.unwrap();
+    mssql.requests_sent() - before
+}
+
+#[tokio::test]
+async fn a_transactional_revision_costs_one_request_per_batch_with_the_same_answers() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    requests_to(&mut backend, "c001").await; // Also creates the history tables.
+    // Each run costs the same constant besides its revisions' requests.
+    let one = requests_to(&mut backend, "c002").await;
+    let two = requests_to(&mut backend, "c004").await;
+    let three_batches = requests_to(&mut backend, "c005").await;
+    assert_eq!(two - one, 1, "a revision of one batch costs one request");
+    assert_eq!(three_batches - (one - 1), 3, "a revision of three batches costs three requests");
+    // Its own time, measured by the server, is recorded and reported.
+    let recorded = texts(&db, "SELECT CAST(execution_ms AS nvarchar(20)) FROM retort_history WHERE revision_id = N'c002'").await;
+    assert!(recorded[0].parse::<u64>().unwrap() >= 250, "{recorded:?}");
+    // A batch that ends early still commits with its history row.
+    let returned = requests_to(&mut backend, "c006").await;
+    assert_eq!(returned, one + 1, "the history writes go again after the batch ended early");
+    assert_eq!(texts(&db, "SELECT CAST(id AS nvarchar(10)) FROM c5 ORDER BY id").await, ["1", "2", "3"]);
+    // A failure names its statement and line, and nothing of it stays.
+    let error = Migrator::new(&COUNTED).upgrade(&mut backend, &target("heads")).await.unwrap_err().to_string();
+    assert!(error.contains("revision c007 failed at migrations/fixture.sql:2, statement 1"), "{error}");
+    assert!(error.contains("stop here") && error.contains("(code 50000)"), "{error}");
+    assert_eq!(session_int(&mut backend, "SELECT @@TRANCOUNT").await, 0);
+    assert_eq!(texts(&db, "SELECT CAST(id AS nvarchar(10)) FROM c5 ORDER BY id").await, ["1", "2", "3"]);
+    assert_eq!(
+        texts(&db, "SELECT revision_id FROM retort_history ORDER BY revision_id").await,
+        ["c001", "c002", "c003", "c004", "c005", "c006"]
+    );
+}
+
 /// GO_BATCHES without a `GO` line inside a literal: sqlcmd and retort
 /// read that as part of the literal, but tsql cuts the batch there.
 static GO_BATCHES_FOR_ANY_CLIENT: Migrations = Migrations::new(&[common::sql(

@@ -64,12 +64,18 @@ pub struct Commits<'a> {
 }
 
 /// What [`Backend::run_batched`] did with the revisions it was offered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batched {
     /// How many revisions, from the first, it sent.
     pub sent: usize,
     /// How many of those committed, from the first.
     pub committed: usize,
+    /// Why the revision after those committed failed, when the backend can
+    /// say it as the plain path would (the statement of a unit: its index,
+    /// number, line and the server's message); it was rolled back and is not
+    /// run again. `None`: the caller runs those sent and not committed on the
+    /// plain path.
+    pub failed: Option<StatementError>,
 }
 
 /// How a unit failed on the server.
@@ -276,7 +282,8 @@ pub trait Backend {
     /// when `commits.followed`). Returns how many of `steps`, from the
     /// first, it sent and how many of those committed; the caller runs
     /// those sent and not committed again on the plain path (which says
-    /// which revision failed and why), then offers the rest again. It must
+    /// which revision failed and why) unless it says why itself
+    /// ([`Batched::failed`]), then offers the rest again. It must
     /// give the plain path's answers: which revision failed, what stayed
     /// committed, each revision's own time.
     ///

@@ -536,11 +536,11 @@ impl Backend for PostgresBackend {
                 self.rollback().await;
                 self.forget_named().await;
                 tracing::debug!(%error, revision = start + committed, "a batched message stopped; running the rest one by one");
-                return Ok(Batched { sent: start + chunk.len(), committed: start + committed });
+                return Ok(Batched { sent: start + chunk.len(), committed: start + committed, failed: None });
             }
             start += chunk.len();
         }
-        Ok(Batched { sent: start, committed: start })
+        Ok(Batched { sent: start, committed: start, failed: None })
     }
 }
 

@@ -35,7 +35,7 @@ mod error;
 mod key;
 mod kind;
 mod mask_file;
-mod masker;
+pub(crate) mod masker;
 mod plan;
 #[cfg(feature = "cli")]
 mod query;

@@ -78,6 +78,22 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Whether the server refused a query because a table it reads does not
+/// exist: error 208 on SQL Server; Babelfish answers with its catch-all
+/// number and PostgreSQL's words.
+pub(crate) fn is_missing_table(failure: &Failure) -> bool {
+    match failure {
+        Failure::Server(error) if error.code == 208 => true,
+        Failure::Server(error) if error.code == BABELFISH_ANY => {
+            error.message.starts_with("relation \"") && error.message.trim_end().ends_with("\" does not exist")
+        }
+        _ => false,
+    }
+}
+
+/// The number Babelfish gives errors it has no SQL Server number for.
+const BABELFISH_ANY: u32 = 33_557_097;
+
 /// A `BackendError::Database` for a failed request of retort's own.
 pub(crate) fn database_error(
     context: &'static str,
@@ -330,6 +346,18 @@ mod tests {
         assert!(slow.contains("did not finish in time"), "{slow}");
         assert!(unreachable_message("h:1433", "Connection refused")
             .contains("cannot reach h:1433: Connection refused"));
+    }
+
+    #[test]
+    fn is_missing_table_knows_both_servers_words_and_nothing_else() {
+        let with = |code: u32, message: &str| {
+            let Failure::Server(error) = server(code, 1, "") else { unreachable!("server() makes a server error") };
+            Failure::Server(ServerError { message: message.into(), ..error })
+        };
+        assert!(is_missing_table(&with(208, "Invalid object name 'dbo.retort_history'.")));
+        assert!(is_missing_table(&with(33_557_097, "relation \"app_dbo.retort_history\" does not exist")));
+        assert!(!is_missing_table(&with(33_557_097, "column \"fingerprint\" does not exist")));
+        assert!(!is_missing_table(&with(207, "Invalid column name 'fingerprint'.")));
     }
 
     #[test]

@@ -35,7 +35,8 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, BulkError, BulkInsert, Row, RunError, StatementError, Unit};
+use super::{Backend, BackendError, Batched, BulkError, BulkInsert, Commits, Row, RunError, StatementError, StepWork, Unit};
+use crate::framing;
 use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::schema::SchemaSnapshot;
@@ -211,24 +212,33 @@ impl MssqlBackend {
         self.client.simple_query(sql).await?.into_results().await
     }
 
-    /// Runs one request of [`transaction::requests`], dropping its rows. When
-    /// it fails, the failure carries the line and module that the `CATCH`
-    /// block of [`transaction::stop_at_first_error`] reported, if it ran:
-    /// Babelfish raises the error again with the line of its `THROW`.
-    async fn user_batch(&mut self, sql: &str) -> Result<(), Failure> {
+    /// Runs one request of [`transaction::requests`] or
+    /// [`transaction::revision_requests`], dropping its rows but the one
+    /// that says the revision committed: returns its time in milliseconds
+    /// ([`transaction::DONE_COLUMN`]), if the request sent it. When it
+    /// fails, the failure carries the line and module that the `CATCH` block
+    /// of [`transaction::stop_at_first_error`] reported, if it ran: Babelfish
+    /// raises the error again with the line of its `THROW`.
+    async fn user_batch(&mut self, sql: &str) -> Result<Option<u64>, Failure> {
+        self.requests += 1;
         let mut stream = self.client.simple_query(sql).await.map_err(|error| Failure::from(&error))?;
         let mut reported = None;
+        let mut done = None;
         loop {
             match stream.try_next().await {
-                Ok(Some(tiberius::QueryItem::Row(row))) => {
-                    if row.columns().first().is_some_and(|column| column.name() == transaction::ERROR_LINE_COLUMN) {
+                Ok(Some(tiberius::QueryItem::Row(row))) => match row.columns().first().map(tiberius::Column::name) {
+                    Some(transaction::ERROR_LINE_COLUMN) => {
                         let line = row.try_get::<i32, _>(0).ok().flatten().and_then(|line| u32::try_from(line).ok());
                         let procedure = row.try_get::<&str, _>(1).ok().flatten().unwrap_or_default().to_owned();
                         reported = line.map(|line| (line, procedure));
                     }
-                }
+                    Some(transaction::DONE_COLUMN) => {
+                        done = row.try_get::<i64, _>(0).ok().flatten().map(|ms| u64::try_from(ms).unwrap_or(0));
+                    }
+                    _ => {}
+                },
                 Ok(Some(tiberius::QueryItem::Metadata(_))) => {}
-                Ok(None) => return Ok(()),
+                Ok(None) => return Ok(done),
                 Err(error) => {
                     let mut failure = Failure::from(&error);
                     if let (Failure::Server(server), Some((line, procedure))) = (&mut failure, reported) {
@@ -237,6 +247,71 @@ impl MssqlBackend {
                     }
                     return Err(failure);
                 }
+            }
+        }
+    }
+
+    /// Runs one transactional revision as [`transaction::revision_requests`]
+    /// joins it, and returns its own time as the server measured it. On a
+    /// failure nothing of it stays (the backend rolls back), and the error
+    /// is the one the primitives would give when this path can tell it:
+    /// the statement of a user batch that failed. `Err(None)`: it failed
+    /// elsewhere (its history writes, the connection), and the primitives
+    /// should run it again to say why.
+    async fn run_joined(&mut self, step: &StepWork, table: &HistoryTable) -> Result<Duration, Option<StatementError>> {
+        let frames = framing::revision(&step.units, &step.writes, true, step.lock_timeout);
+        let requests = transaction::revision_requests(&frames, table);
+        let started = Instant::now();
+        let mut elapsed = None;
+        for request in &requests {
+            match self.user_batch(&request.text).await {
+                Ok(None) => {}
+                Ok(done) => elapsed = done,
+                Err(failure) => {
+                    self.undo(step).await;
+                    return Err(match (&request.origin, &failure) {
+                        (Some((index, origin)), Failure::Server(server))
+                            if !server.procedure.is_empty() || request.in_batch(server.line) =>
+                        {
+                            let unit = &step.units[*index];
+                            Some(StatementError { unit: *index, ..errors::statement_error(origin, unit, &failure) })
+                        }
+                        _ => None,
+                    });
+                }
+            }
+            // The batch ended before its COMMIT (a `RETURN`): the primitives
+            // would have gone on with the writes, in a request of their own.
+            let ending = elapsed.is_none().then(|| request.ending(started.elapsed().as_millis())).flatten();
+            if let Some(ending) = ending {
+                match self.user_batch(&ending).await {
+                    Ok(done) => elapsed = done,
+                    Err(_) => {
+                        self.undo(step).await;
+                        return Err(None);
+                    }
+                }
+            }
+        }
+        match elapsed {
+            Some(ms) => Ok(Duration::from_millis(ms)),
+            // No COMMIT confirmed: leave nothing open, and let the
+            // primitives say what is wrong.
+            None => {
+                self.undo(step).await;
+                Err(None)
+            }
+        }
+    }
+
+    /// After a joined revision failed: nothing of it left open, and the
+    /// session's own lock timeout again (the reset after its COMMIT did not
+    /// run), as the primitives' path leaves the session.
+    async fn undo(&mut self, step: &StepWork) {
+        self.rollback().await;
+        if step.lock_timeout.is_some() {
+            if let Err(error) = self.batch(Dialect::Mssql.reset_lock_timeout()).await {
+                tracing::debug!(%error, "resetting the lock timeout after a failure failed");
             }
         }
     }
@@ -541,10 +616,14 @@ impl Backend for MssqlBackend {
         let results = match query.query(&mut self.client).await {
             Ok(stream) => stream.into_results().await,
             Err(error) => Err(error),
-        }
-        .map_err(database_error("querying"))?;
-        // No result set at all: what it reads is not there (the history
-        // query checks OBJECT_ID first).
+        };
+        let results = match results {
+            Ok(results) => results,
+            // A fresh database: the history table is not there yet.
+            Err(error) if errors::is_missing_table(&Failure::from(&error)) => return Ok(None),
+            Err(error) => return Err(database_error("querying")(error)),
+        };
+        // No result set at all: nothing it reads is there.
         let Some(rows) = results.into_iter().next() else { return Ok(None) };
         Ok(Some(rows.iter().map(row_values).collect()))
     }
@@ -575,10 +654,53 @@ impl Backend for MssqlBackend {
     async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
         self.bulk_load(load).await
     }
+
+    /// Each revision in one request per batch ([`transaction::revision_requests`]):
+    /// a revision of one batch is one round trip, where the primitives take
+    /// three. It reports each revision as its last request returns.
+    async fn run_batched(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+        commits: &mut Commits<'_>,
+    ) -> Result<Batched, BackendError> {
+        if self.read_only || self.in_transaction {
+            return Ok(Batched::default());
+        }
+        for (index, step) in steps.iter().enumerate() {
+            match self.run_joined(step, table).await {
+                Ok(elapsed) => (commits.done)(index, elapsed),
+                Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
+            }
+        }
+        Ok(Batched { sent: steps.len(), committed: steps.len(), failed: None })
+    }
+}
+
+/// A `datetime2` as the history's timestamps read on every dialect,
+/// `2026-01-31T12:34:56.789Z`: retort writes them with `SYSUTCDATETIME()`,
+/// and the milliseconds are cut, not rounded, as `DATEPART` would.
+fn utc_text(at: tiberius::time::DateTime2) -> String {
+    // Days since 0001-01-01, increments of 10^-scale seconds since midnight.
+    let days = i64::from(at.date().days()) - 719_162;
+    let (year, month, day) = crate::calendar::civil_from_days(days);
+    let (increments, scale) = (at.time().increments(), u32::from(at.time().scale()));
+    let millis = match scale.checked_sub(3) {
+        Some(finer) => increments / 10u64.pow(finer),
+        None => increments * 10u64.pow(3 - scale),
+    };
+    let (seconds, millis) = (millis / 1000, millis % 1000);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
 }
 
 /// A row's columns as values: integers and bits as themselves, text as
-/// text, bytes as hex, anything else as its text form.
+/// text, bytes as hex, a `datetime2` as [`utc_text`], anything else as its
+/// text form.
 fn row_values(row: &tiberius::Row) -> Row {
     row.cells()
         .map(|(_, data)| match data {
@@ -595,9 +717,27 @@ fn row_values(row: &tiberius::Row) -> Row {
             tiberius::ColumnData::Binary(bytes) => bytes.as_ref().map_or(Value::Null, |bytes| {
                 Value::Text(bytes.iter().map(|b| format!("{b:02x}")).collect())
             }),
-            // Dates, binary and the rest: cast them to nvarchar in the query
+            tiberius::ColumnData::DateTime2(at) => at.map_or(Value::Null, |at| Value::Text(utc_text(at))),
+            // Other dates and the rest: cast them to nvarchar in the query
             // to compare them as text.
             other => Value::Text(format!("{other:?}")),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tiberius::time::{Date, DateTime2, Time};
+
+    #[test]
+    fn utc_text_reads_a_datetime2_as_the_history_writes_it_on_every_dialect() {
+        // 2026-01-31 is day 739,646 from 0001-01-01; 12:34:56.789 at scale 3 and 7.
+        let seconds = 12 * 3600 + 34 * 60 + 56;
+        let at = |increments, scale| utc_text(DateTime2::new(Date::new(739_646), Time::new(increments, scale)));
+        assert_eq!(at(seconds * 1000 + 789, 3), "2026-01-31T12:34:56.789Z");
+        assert_eq!(at(seconds * 10_000_000 + 7_899_999, 7), "2026-01-31T12:34:56.789Z");
+        assert_eq!(at(seconds * 10, 1), "2026-01-31T12:34:56.000Z");
+        assert_eq!(utc_text(DateTime2::new(Date::new(0), Time::new(0, 3))), "0001-01-01T00:00:00.000Z");
+    }
 }

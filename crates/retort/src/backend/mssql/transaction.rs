@@ -12,13 +12,21 @@
 //!
 //! `Backend::begin` sends nothing: the `BEGIN TRANSACTION` goes in front of
 //! the revision's first batch, on the same line, so that the server's line
-//! numbers still match the file, and a transactional revision costs one
-//! round trip per batch plus two (its history writes, one RPC, and `COMMIT
-//! TRANSACTION`). A batch that must be first in its batch (`CREATE VIEW` …)
-//! gets the `BEGIN` as a request of its own. After any error the backend
-//! sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on most errors, but
-//! not on compile errors such as a missing table under deferred name
-//! resolution, and no transaction may outlive a failed run.
+//! numbers still match the file; on the primitives' path a transactional
+//! revision costs one round trip per batch plus two (its history writes, one
+//! RPC, and `COMMIT TRANSACTION`). A batch that must be first in its batch
+//! (`CREATE VIEW` …) gets the `BEGIN` as a request of its own. After any
+//! error the backend sends [`ROLLBACK_IF_OPEN`]: `XACT_ABORT` rolls back on
+//! most errors, but not on compile errors such as a missing table under
+//! deferred name resolution, and no transaction may outlive a failed run.
+//!
+//! A migration's run of transactional revisions takes a shorter path
+//! ([`revision_requests`]): one request per batch and nothing more. The
+//! `BEGIN` and the revision's clock join its first batch, and its history
+//! writes (values as literals, through the one quoting function that offline
+//! scripts use) and `COMMIT` join its last, which runs inside `TRY … CATCH`
+//! so that no error of the batch, not even one that does not end it
+//! (`RAISERROR`), reaches the `COMMIT`.
 //!
 //! Inside a revision's transaction, statements that run after an error in
 //! the same batch are rolled back with it, so a batch goes as it is: tiberius
@@ -31,7 +39,9 @@
 
 use super::batch::{self, starts_with_batch_first_statement};
 use crate::backend::Unit;
-use crate::history::{Rendered, Value};
+use crate::framing::Frame;
+use crate::history::{self, HistoryTable, Rendered, Value, WriteContext};
+use crate::Dialect;
 
 /// Opens a revision's transaction, in front of its first batch: stops each
 /// batch at its first error and rolls the transaction back (`XACT_ABORT`),
@@ -112,26 +122,193 @@ pub(crate) struct Request {
 /// (`in_transaction` false) each batch is [`stop_at_first_error`]'s.
 pub(crate) fn requests(unit: &Unit, mut begin: Option<&str>, in_transaction: bool) -> Vec<Request> {
     let mut requests = Vec::new();
+    for origin in batches_of(unit) {
+        let text = match begin.take() {
+            Some(begin) if !starts_with_batch_first_statement(&origin.sql) => format!("{begin}{}", origin.sql),
+            Some(begin) => {
+                requests.push(Request { text: begin.trim_end().to_owned(), origin: None });
+                origin.sql.clone()
+            }
+            None if in_transaction => origin.sql.clone(),
+            None => stop_at_first_error(&origin.sql),
+        };
+        requests.push(Request { text, origin: Some(origin) });
+    }
+    requests
+}
+
+/// The first column of the row a revision's last request sends after its
+/// `COMMIT` ([`revision_requests`]): the revision's own time in
+/// milliseconds, measured by the server from its clock to its history
+/// writes. Its absence from a request that did not fail means the request
+/// ended before its `COMMIT` (a `RETURN` in the batch).
+pub(crate) const DONE_COLUMN: &str = "retort_done_ms";
+
+/// One request of a revision sent joined ([`revision_requests`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Joined {
+    pub text: String,
+    /// The user batch it carries: the index of its unit in the revision, and
+    /// where it is in the unit.
+    pub origin: Option<(usize, Origin)>,
+    /// Where the revision's history writes and `COMMIT` start in `text`,
+    /// when the request carries them: the rest of `text` from there is a
+    /// request of its own that ends the revision (sent when the batch before
+    /// it ended early), and a failure on a line after the user batch's is
+    /// not the batch's.
+    pub commit_at: Option<usize>,
+}
+
+impl Joined {
+    /// Whether the server's `line` (in a failure of this request) is in the
+    /// user batch it carries; `false` past its end (the `CATCH`, the writes).
+    pub fn in_batch(&self, line: u32) -> bool {
+        let Some((_, origin)) = &self.origin else { return false };
+        let lines = u32::try_from(origin.sql.lines().count()).unwrap_or(u32::MAX);
+        line >= 1 && (self.commit_at.is_none() || line <= lines)
+    }
+}
+
+/// The variable a revision's last request holds its time in, for its
+/// history writes and then for [`DONE_COLUMN`].
+const ELAPSED_VARIABLE: &str = "@retort_elapsed";
+
+/// Starts the clock of a revision sent as one request: a variable of the
+/// request is enough, where [`START_CLOCK`] also keeps the start in the
+/// session for later requests (which costs Babelfish a few milliseconds).
+const LOCAL_CLOCK: &str = "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ";
+
+/// The revision's time so far, read from [`LOCAL_CLOCK`].
+const LOCAL_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
+
+impl Joined {
+    /// The history writes and `COMMIT` of this request as a request of
+    /// their own, recording `elapsed_ms` (the revision's time as the client
+    /// measured it): for a batch that ended before them.
+    pub fn ending(&self, elapsed_ms: u128) -> Option<String> {
+        let end = &self.text[self.commit_at?..];
+        let (_, writes) = end.split_once('\n')?;
+        Some(format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed_ms};\n{writes}"))
+    }
+}
+
+/// The requests of one transactional revision's frames, as few as its
+/// batches allow: one per batch when it has any, and else one. `BEGIN` and
+/// the clock go in front of the first batch on its first line; the history
+/// writes and `COMMIT` after the last batch, which then runs inside `TRY`:
+/// its `CATCH` rolls back and raises the error again, as
+/// [`stop_at_first_error`] does, so that nothing after an error commits.
+/// A batch that must be first in its batch takes nothing in front of it or
+/// after it: what would have joined it is a request of its own.
+///
+/// The revision's time is the server's, from the clock to the writes: in a
+/// variable when the revision is one request, else in the session
+/// ([`START_CLOCK`], read back as an offline script's writes do).
+pub(crate) fn revision_requests(frames: &[Frame<'_>], table: &HistoryTable) -> Vec<Joined> {
+    let units: Vec<(usize, Origin)> = frames
+        .iter()
+        .filter_map(|frame| match *frame {
+            Frame::Unit(index, unit) => Some(batches_of(unit).into_iter().map(move |origin| (index, origin))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let one_request = match units.as_slice() {
+        [] => true,
+        [(_, only)] => !starts_with_batch_first_statement(&only.sql),
+        _ => false,
+    };
+    let (clock, elapsed) = match one_request {
+        true => (LOCAL_CLOCK.to_owned(), LOCAL_ELAPSED_MS),
+        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms()),
+    };
+    // Each batch with what goes in front of it.
+    let mut batches: Vec<(String, Option<(usize, Origin)>)> = Vec::new();
+    let mut units = units.into_iter().peekable();
+    let mut front = String::new();
+    let mut clocked = false;
+    let mut end = String::new();
+    for frame in frames {
+        match *frame {
+            // A session setting, on the first batch's first line as BEGIN
+            // is, so that the server's line numbers stay the user's.
+            Frame::LockTimeout(timeout) => {
+                front.push_str(&Dialect::Mssql.set_lock_timeout(timeout));
+                front.push_str("; ");
+            }
+            Frame::ResetLockTimeout => {
+                end.push_str(Dialect::Mssql.reset_lock_timeout());
+                end.push_str(";\n");
+            }
+            Frame::Begin => front.push_str(BEGIN),
+            Frame::Clock => {
+                front.push_str(&clock);
+                clocked = true;
+            }
+            Frame::Unit(index, _) => {
+                while let Some((unit, origin)) = units.next_if(|(unit, _)| *unit == index) {
+                    if !front.is_empty() && starts_with_batch_first_statement(&origin.sql) {
+                        batches.push((std::mem::take(&mut front), None));
+                    }
+                    batches.push((std::mem::take(&mut front), Some((unit, origin))));
+                }
+            }
+            Frame::Writes(writes) => {
+                let table = table.resolved(Dialect::Mssql);
+                let cx = WriteContext {
+                    elapsed_ms: ELAPSED_VARIABLE.to_owned(),
+                    ..WriteContext::online(Dialect::Mssql, &table, std::time::Duration::ZERO)
+                };
+                for write in history::render_inline(writes, &cx) {
+                    end.push_str(&write);
+                    end.push_str(";\n");
+                }
+            }
+            Frame::Commit => {
+                end.push_str(COMMIT);
+                end.push('\n');
+            }
+        }
+    }
+    let end = (!end.is_empty()).then(|| {
+        let elapsed = if clocked { elapsed } else { "0" };
+        format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed};\n{end}SELECT {ELAPSED_VARIABLE} AS {DONE_COLUMN};")
+    });
+    let joins_last = end.is_some()
+        && front.is_empty()
+        && batches.last().is_some_and(|(_, origin)| origin.as_ref().is_some_and(|(_, o)| !starts_with_batch_first_statement(&o.sql)));
+    let count = batches.len();
+    let mut requests: Vec<Joined> = batches
+        .into_iter()
+        .enumerate()
+        .map(|(at, (front, origin))| match (&origin, &end) {
+            (Some((_, batch)), Some(end)) if joins_last && at + 1 == count => {
+                let text = format!("{front}{}\n", stop_at_first_error(&batch.sql));
+                Joined { commit_at: Some(text.len()), text: text + end, origin }
+            }
+            (Some((_, batch)), _) => Joined { text: front + &batch.sql, origin, commit_at: None },
+            (None, _) => Joined { text: front.trim_end().to_owned(), origin, commit_at: None },
+        })
+        .collect();
+    if let (false, Some(end)) = (joins_last, end) {
+        requests.push(Joined { commit_at: Some(front.len()), text: front + &end, origin: None });
+    }
+    requests
+}
+
+/// The batches of `unit`, split on its `GO` lines, a batch with a repeat
+/// count (`GO 3`) that many times, each numbered within the unit.
+fn batches_of(unit: &Unit) -> Vec<Origin> {
+    let mut batches = Vec::new();
     for (number, piece) in batch::split_batches(&unit.sql).into_iter().enumerate() {
         let origin = Origin {
             batch: u32::try_from(number + 1).unwrap_or(u32::MAX),
             first_line: piece.first_line,
-            sql: piece.sql.clone(),
+            sql: piece.sql,
         };
-        for _ in 0..piece.repeat {
-            let text = match begin.take() {
-                Some(begin) if !starts_with_batch_first_statement(&piece.sql) => format!("{begin}{}", piece.sql),
-                Some(begin) => {
-                    requests.push(Request { text: begin.trim_end().to_owned(), origin: None });
-                    piece.sql.clone()
-                }
-                None if in_transaction => piece.sql.clone(),
-                None => stop_at_first_error(&piece.sql),
-            };
-            requests.push(Request { text, origin: Some(origin.clone()) });
-        }
+        batches.extend(std::iter::repeat_n(origin, piece.repeat as usize));
     }
-    requests
+    batches
 }
 
 /// Rendered statements, each numbering its `@Pn` from 1, joined into
@@ -212,6 +389,8 @@ impl Group {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framing;
+    use crate::work::{Action, HistoryWrite, Outcome, Status};
 
     fn unit(sql: &str) -> Unit {
         Unit {
@@ -263,6 +442,95 @@ mod tests {
                 "CREATE VIEW v AS SELECT 1 AS one",
             ]
         );
+    }
+
+    fn applied(id: &str) -> Vec<HistoryWrite> {
+        vec![
+            HistoryWrite::Put {
+                id: id.into(),
+                checksum: "c0ffee".into(),
+                message: "it's new".into(),
+                status: Status::Applied,
+                fingerprint: None,
+            },
+            HistoryWrite::Log { id: id.into(), action: Action::Upgrade, outcome: Outcome::Ok, detail: None },
+        ]
+    }
+
+    fn joined(sql: &str) -> Vec<Joined> {
+        let units = [unit(sql)];
+        let writes = applied("a1");
+        revision_requests(&framing::revision(&units, &writes, true, None), &HistoryTable::default())
+    }
+
+    #[test]
+    fn revision_requests_send_a_single_batch_revision_as_one_request_on_the_files_lines() {
+        let requests = joined("CREATE TABLE a (id int);\nINSERT a VALUES (1);");
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        let (first, rest) = request.text.split_once('\n').expect("several lines");
+        // BEGIN, the clock and TRY share the batch's first line.
+        assert_eq!(first, format!("{BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a (id int);"));
+        let mut lines = rest.lines();
+        assert_eq!(lines.next(), Some("INSERT a VALUES (1);"));
+        assert!(lines.next().is_some_and(|line| line.starts_with("END TRY BEGIN CATCH") && line.ends_with("THROW; END CATCH;")));
+        let end = &request.text[request.commit_at.expect("it commits")..];
+        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {LOCAL_ELAPSED_MS};\n")), "{end}");
+        // Values as literals through the one quoting function; the time from the variable.
+        assert!(end.contains("N'a1', N'c0ffee', N'it''s new', N'applied', SYSUTCDATETIME(), @retort_elapsed"), "{end}");
+        assert!(end.ends_with("COMMIT TRANSACTION;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
+        assert_eq!(request.origin.as_ref().map(|(unit, origin)| (*unit, origin.batch, origin.first_line)), Some((0, 1, 1)));
+        // Lines 1 and 2 are the batch's; 3 is the CATCH, 4 on the writes.
+        assert!(request.in_batch(2) && !request.in_batch(3) && !request.in_batch(4));
+        // After a batch that ended early, the writes go alone with the client's time.
+        let ending = request.ending(12).expect("it commits");
+        assert!(ending.starts_with("DECLARE @retort_elapsed bigint = 12;\nDELETE FROM [dbo].[retort_history]"), "{ending}");
+        assert!(ending.ends_with(&end[end.find('\n').expect("two lines")..]));
+    }
+
+    #[test]
+    fn revision_requests_set_the_lock_timeout_on_the_first_line_and_reset_it_after_the_commit() {
+        let units = [unit("CREATE TABLE a (id int);\nINSERT a VALUES (1);")];
+        let writes = applied("a1");
+        let frames = framing::revision(&units, &writes, true, Some(std::time::Duration::from_millis(1500)));
+        let requests = revision_requests(&frames, &HistoryTable::default());
+        assert_eq!(requests.len(), 1, "still one request");
+        let first = requests[0].text.lines().next().expect("a line");
+        assert!(first.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a")), "{first}");
+        let end = &requests[0].text[requests[0].commit_at.expect("it commits")..];
+        assert!(end.ends_with("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
+        assert!(requests[0].in_batch(2) && !requests[0].in_batch(3), "the file's lines stay the server's");
+    }
+
+    #[test]
+    fn revision_requests_put_begin_on_the_first_batch_and_the_commit_on_the_last() {
+        let requests = joined("CREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);\nGO 2\nINSERT a VALUES (2);\n");
+        assert_eq!(requests.len(), 4);
+        assert_eq!(requests[0].text, format!("{BEGIN}{START_CLOCK} CREATE TABLE a (id int);\n"));
+        let end = &requests[3].text[requests[3].commit_at.expect("it commits")..];
+        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {};\n", Dialect::Mssql.offline_elapsed_ms())));
+        assert_eq!([requests[1].text.as_str(), requests[2].text.as_str()], ["INSERT a VALUES (1);\n"; 2]);
+        assert!(requests[3].text.starts_with("BEGIN TRY INSERT a VALUES (2);\nEND TRY BEGIN CATCH"));
+        let batches: Vec<_> = requests.iter().map(|r| r.origin.as_ref().map(|(_, o)| (o.batch, o.first_line))).collect();
+        assert_eq!(batches, [Some((1, 1)), Some((2, 3)), Some((2, 3)), Some((3, 5))]);
+        assert_eq!(requests.iter().map(|r| r.commit_at.is_some()).collect::<Vec<_>>(), [false, false, false, true]);
+        // A failure anywhere in a batch that does not commit is the batch's.
+        assert!(requests[0].in_batch(7));
+    }
+
+    #[test]
+    fn revision_requests_add_nothing_to_a_batch_that_must_be_first() {
+        let requests = joined("CREATE VIEW v AS SELECT 1 AS one\n");
+        let texts: Vec<&str> = requests.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert_eq!(texts[0], format!("{BEGIN}{START_CLOCK}"));
+        assert_eq!(texts[1], "CREATE VIEW v AS SELECT 1 AS one\n");
+        assert!(texts[2].starts_with("DECLARE @retort_elapsed") && requests[2].commit_at == Some(0), "{}", texts[2]);
+        // Without batches, one request opens, writes and commits.
+        let requests = joined("-- nothing to run\n");
+        assert_eq!(requests.len(), 1);
+        assert!(requests[0].text.starts_with(BEGIN) && requests[0].text.contains("COMMIT TRANSACTION;"));
+        assert_eq!(requests[0].origin, None);
     }
 
     #[test]
