@@ -276,6 +276,19 @@ fn leak(text: String) -> &'static str {
     String::leak(text)
 }
 
+/// The time an application's start-up call takes at head
+/// (`MIGRATIONS.upgrade(url)`: connecting, reading the history, finding
+/// nothing to do), or an error if it applied anything.
+pub async fn application_at_head(migrations: &'static Migrations, url: &str) -> Result<std::time::Duration, String> {
+    let started = std::time::Instant::now();
+    let steps = migrations.upgrade(url).await.map_err(|e| e.to_string())?;
+    let application = started.elapsed();
+    if !steps.is_empty() {
+        return Err(format!("MIGRATIONS.upgrade applied {} revisions at head", steps.len()));
+    }
+    Ok(application)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,17 +335,4 @@ mod tests {
         assert!(!script.contains("BEGIN"));
         assert!(script.contains("CREATE TABLE t_2 "));
     }
-}
-
-/// The time an application's start-up call takes at head
-/// (`MIGRATIONS.upgrade(url)`: connecting, reading the history, finding
-/// nothing to do), or an error if it applied anything.
-pub async fn application_at_head(migrations: &'static Migrations, url: &str) -> Result<std::time::Duration, String> {
-    let started = std::time::Instant::now();
-    let steps = migrations.upgrade(url).await.map_err(|e| e.to_string())?;
-    let application = started.elapsed();
-    if !steps.is_empty() {
-        return Err(format!("MIGRATIONS.upgrade applied {} revisions at head", steps.len()));
-    }
-    Ok(application)
 }
