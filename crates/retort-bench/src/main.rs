@@ -93,15 +93,8 @@ fn main() -> ExitCode {
     print_header(&bench);
     // One thread: the measured work is sequential, and a second thread would
     // only add wake-ups between the client and its connection task.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("retort-bench: could not start a Tokio runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async {
         if matches!(args.only, Only::All | Only::Sqlite) {
@@ -131,15 +124,8 @@ fn main() -> ExitCode {
 
 /// The child process of the SQL Server table's whole-process row.
 fn upgrade_at_head(args: &Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("retort-bench: could not start a Tokio runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(mssql::upgrade_at_head(args.revisions as usize)) {
         Ok(line) => {
@@ -214,4 +200,16 @@ fn cpu_model() -> String {
                 .map(|(_, model)| model.trim().to_owned())
         })
         .unwrap_or_else(|| "CPU model unknown".to_owned())
+}
+
+/// The one-thread runtime the bench runs on, or `None` after saying why
+/// it could not start.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("retort-bench: could not start a Tokio runtime: {error}");
+            None
+        }
+    }
 }

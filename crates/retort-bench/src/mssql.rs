@@ -294,6 +294,18 @@ struct RetortTimes {
     process: Result<ProcessTimes, String>,
 }
 
+/// Upgrades to the heads on `backend`, timed and with the requests it
+/// sent counted; how many revisions it applied.
+async fn counted_upgrade(migrations: &'static retort::Migrations, backend: &mut MssqlBackend) -> Result<(usize, Counted), String> {
+    let before = backend.requests_sent();
+    let started = Instant::now();
+    let steps = Migrator::new(migrations)
+        .upgrade(backend, &Target::Heads)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((steps.len(), Counted { elapsed: started.elapsed(), requests: backend.requests_sent() - before }))
+}
+
 /// Applies everything on a new database, runs again at head on the same
 /// connection, then through the application API on a new one, then as a
 /// whole process.
@@ -303,35 +315,16 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
     let mut backend = connect(db.url()).await?;
 
-    let before = backend.requests_sent();
-    let started = Instant::now();
-    let steps = Migrator::new(migrations)
-        .upgrade(&mut backend, &Target::Heads)
-        .await
-        .map_err(|e| e.to_string())?;
-    let apply = Counted {
-        elapsed: started.elapsed(),
-        requests: backend.requests_sent() - before,
-    };
-    if steps.len() != n {
+    let (steps, apply) = counted_upgrade(migrations, &mut backend).await?;
+    if steps != n {
         return Err(format!(
-            "retort applied {} revisions, expected {n}",
-            steps.len()
+            "retort applied {steps} revisions, expected {n}"
         ));
     }
 
-    let before = backend.requests_sent();
-    let started = Instant::now();
-    let steps = Migrator::new(migrations)
-        .upgrade(&mut backend, &Target::Heads)
-        .await
-        .map_err(|e| e.to_string())?;
-    let at_head = Counted {
-        elapsed: started.elapsed(),
-        requests: backend.requests_sent() - before,
-    };
-    if !steps.is_empty() {
-        return Err(format!("retort applied {} revisions at head", steps.len()));
+    let (steps, at_head) = counted_upgrade(migrations, &mut backend).await?;
+    if steps != 0 {
+        return Err(format!("retort applied {steps} revisions at head"));
     }
     verify(backend.client(), "retort_history", n).await?;
     drop(backend);

@@ -142,14 +142,17 @@ async fn stamp_records_without_running_and_base_clears(kind: BackendKind) {
     );
 }
 
+/// The first revision of most fixtures here: one table, `accounts`.
+const ACCOUNTS: Revision = common::sql(
+    "a0a0",
+    &[],
+    "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
+    "DROP TABLE accounts;",
+);
+
 /// The same ids as [`GRAPH`], one of them edited since it was applied.
 static EDITED: Migrations = Migrations::new(&[
-    common::sql(
-        "a0a0",
-        &[],
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-        "DROP TABLE accounts;",
-    ),
+    ACCOUNTS,
     Revision {
         checksum: Checksum([2; 32]),
         ..common::sql(
@@ -192,7 +195,7 @@ async fn drift_stops_the_run_before_anything_runs(kind: BackendKind) {
 }
 
 static FAILING: Migrations = Migrations::new(&[
-    common::sql("a0a0", &[], "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));", "DROP TABLE accounts;"),
+    ACCOUNTS,
     common::sql(
         "bad0",
         &["a0a0"],
@@ -236,12 +239,7 @@ async fn failing_statement_leaves_previous_revision_and_history(kind: BackendKin
 }
 
 static NON_TRANSACTIONAL: Migrations = Migrations::new(&[
-    common::sql(
-        "a0a0",
-        &[],
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-        "DROP TABLE accounts;",
-    ),
+    ACCOUNTS,
     Revision {
         transactional: false,
         body: Body::Sql {
@@ -323,12 +321,7 @@ async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKi
 }
 
 static NEWER: Migrations = Migrations::new(&[
-    common::sql(
-        "a0a0",
-        &[],
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-        "DROP TABLE accounts;",
-    ),
+    ACCOUNTS,
     common::sql(
         "b0b0",
         &["a0a0"],
@@ -344,12 +337,7 @@ static NEWER: Migrations = Migrations::new(&[
 ]);
 
 static OLDER: Migrations = Migrations::new(&[
-    common::sql(
-        "a0a0",
-        &[],
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-        "DROP TABLE accounts;",
-    ),
+    ACCOUNTS,
     common::sql(
         "b0b0",
         &["a0a0"],
@@ -489,12 +477,7 @@ static SLOW_FOR_THE_KILL_REVISIONS: [Revision; 2] = slow_revisions(very_slow_upg
 
 const fn slow_revisions(upgrade: fn(&mut retort::Operations)) -> [Revision; 2] {
     [
-        common::sql(
-            "a0a0",
-            &[],
-            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(50));",
-            "DROP TABLE accounts;",
-        ),
+        ACCOUNTS,
         Revision {
             body: Body::Rust {
                 upgrade,
