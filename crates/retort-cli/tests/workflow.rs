@@ -232,7 +232,7 @@ async fn workflow(kind: BackendKind) {
     assert_eq!(applied, history["revisions"].as_array().map_or(0, Vec::len) - 1);
 
     // The offline script of the whole graph, for this server.
-    use retort::Backend;
+    use retort::Session;
     let flavour = retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url"))
         .await
         .expect("connect")
@@ -253,7 +253,7 @@ async fn workflow(kind: BackendKind) {
 
 /// The number of rows of `table`, through the backend's own query.
 async fn count(db: &retort::testing::TestDatabase, table: &str) -> i64 {
-    use retort::Backend;
+    use retort::Session;
     let url = retort::DatabaseUrl::parse(db.url()).expect("url");
     let mut backend = retort::connect(&url).await.expect("connect");
     let rows = backend
@@ -712,7 +712,7 @@ async fn db_clone_copies_a_masked_subset_into_the_local_database() {
     assert!(stdout.contains("email (email)"), "the summary names the masked columns: {stdout}");
 
     let mut copy = retort::connect(&retort::DatabaseUrl::parse(&local_url).expect("url")).await.expect("open the copy");
-    use retort::Backend;
+    use retort::Session;
     let emails = copy.query("SELECT email FROM users ORDER BY id", &[]).await.expect("users").unwrap_or_default();
     assert_eq!(emails.len(), 3);
     for email in &emails {
@@ -727,7 +727,7 @@ async fn db_clone_copies_a_masked_subset_into_the_local_database() {
 
 /// Which of `names` still exist on `db`'s server.
 async fn still_there(db: &retort::testing::TestDatabase, kind: BackendKind, names: &[String]) -> Vec<String> {
-    use retort::Backend;
+    use retort::Session;
     let sql = match kind {
         BackendKind::Sqlite => return Vec::new(),
         BackendKind::Postgres => "SELECT datname FROM pg_database",
@@ -758,7 +758,7 @@ fn scratch_names(stderr: &str) -> Vec<String> {
 
 /// Whether `users.last_login_at` exists in `db`.
 async fn has_last_login(db: &retort::testing::TestDatabase) -> bool {
-    use retort::Backend;
+    use retort::Session;
     let mut backend = retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url")).await.expect("connect");
     backend.query("SELECT COUNT(last_login_at) FROM users", &[]).await.is_ok()
 }
@@ -840,7 +840,7 @@ fn legacy_schema(kind: BackendKind, phone: &str) -> String {
 }
 
 async fn create_legacy(db: &retort::testing::TestDatabase, phone: &str) {
-    use retort::Backend;
+    use retort::Session;
     let mut backend = retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url")).await.expect("connect");
     let sql = legacy_schema(db.kind(), phone);
     backend.execute(&retort::Unit::sql(sql, "legacy schema")).await.expect("the legacy schema runs");

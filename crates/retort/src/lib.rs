@@ -52,7 +52,7 @@ pub use backend::{MssqlBackend, MssqlClient};
 pub use backend::PostgresBackend;
 #[cfg(feature = "sqlite")]
 pub use backend::SqliteBackend;
-pub use backend::{connect, connect_existing, connect_read_only, recreate_database, AnyBackend, Backend, BackendError, BulkError, BulkInsert, Commits, ReadOnlyBackend, Row, RunError, StatementError, StepWork, Unit};
+pub use backend::{connect, connect_existing, connect_read_only, recreate_database, AnyBackend, Attach, Backend, BackendError, BulkError, BulkInsert, Commits, ReadOnlyBackend, Row, RunError, Session, StatementError, StepWork, Unit};
 pub use sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use database_url::{DatabaseUrl, UrlError};
 pub use redact::redact;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendError, Commits, RunError, StatementError, StepWork};
+use crate::backend::{Attach, Backend, BackendError, Commits, RunError, Session, StatementError, StepWork};
 use crate::sequence::{self, read_history, Retry};
 use crate::work::LockWait;
 use crate::error::{Drifted, MigrateError};
@@ -202,11 +202,12 @@ pub struct Migrator {
 }
 
 /// Called each time a revision gave up waiting for a lock and runs again.
-type LockWaits = dyn Fn(&LockWaited);
+type LockWaits = dyn Fn(&LockWaited) + Send + Sync;
 
 /// Called after each revision a run applies or reverts: the step, how many
-/// are done, and how many the plan has.
-pub type Progress = dyn Fn(&StepReport, usize, usize);
+/// are done, and how many the plan has. Send and Sync, so that the
+/// migrator's futures are Send (an application may spawn them).
+pub type Progress = dyn Fn(&StepReport, usize, usize) + Send + Sync;
 
 impl std::fmt::Debug for Migrator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -238,14 +239,14 @@ impl Migrator {
 
     /// Reports each finished revision as the run goes (for progress bars and
     /// per-revision lines), instead of only in the returned list.
-    pub fn with_progress(mut self, progress: impl Fn(&StepReport, usize, usize) + 'static) -> Self {
+    pub fn with_progress(mut self, progress: impl Fn(&StepReport, usize, usize) + Send + Sync + 'static) -> Self {
         self.progress = Some(Box::new(progress));
         self
     }
 
     /// Reports each time a revision gave up waiting for another session's
     /// lock and is run again (they are also logged as `tracing` warnings).
-    pub fn with_lock_waits(mut self, waited: impl Fn(&LockWaited) + 'static) -> Self {
+    pub fn with_lock_waits(mut self, waited: impl Fn(&LockWaited) + Send + Sync + 'static) -> Self {
         self.lock_waits = Some(Box::new(waited));
         self
     }
@@ -264,7 +265,7 @@ impl Migrator {
     }
 
     /// Applies every revision up to `target`.
-    pub async fn upgrade<B: Backend>(
+    pub async fn upgrade<B: Session>(
         &self,
         db: &mut B,
         target: &Target,
@@ -287,7 +288,7 @@ impl Migrator {
     }
 
     /// Unapplies revisions down to `target`.
-    pub async fn downgrade<B: Backend>(
+    pub async fn downgrade<B: Session>(
         &self,
         db: &mut B,
         target: &Target,
@@ -303,7 +304,7 @@ impl Migrator {
     }
 
     /// Records the database as being at `target` without running anything.
-    pub async fn stamp<B: Backend>(
+    pub async fn stamp<B: Session>(
         &self,
         db: &mut B,
         target: &Target,
@@ -360,9 +361,44 @@ impl Migrator {
         release(db, result).await
     }
 
+    /// [`upgrade`](Self::upgrade) through the application's own connection
+    /// (see [`Attach`]), which comes back as it was, whether the upgrade
+    /// succeeded or not: no transaction open, the lock released, the
+    /// session settings retort changed put back.
+    pub async fn upgrade_with<C: Attach>(&self, conn: C, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        let mut session = conn.attach().await?;
+        let result = self.upgrade(&mut session, target).await;
+        detach::<C, _>(session, result).await
+    }
+
+    /// [`downgrade`](Self::downgrade) through the application's own
+    /// connection, given back as [`upgrade_with`](Self::upgrade_with) does.
+    pub async fn downgrade_with<C: Attach>(&self, conn: C, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        let mut session = conn.attach().await?;
+        let result = self.downgrade(&mut session, target).await;
+        detach::<C, _>(session, result).await
+    }
+
+    /// [`stamp`](Self::stamp) through the application's own connection,
+    /// given back as [`upgrade_with`](Self::upgrade_with) does.
+    pub async fn stamp_with<C: Attach>(&self, conn: C, target: &Target) -> Result<Vec<StepReport>, MigrateError> {
+        let mut session = conn.attach().await?;
+        let result = self.stamp(&mut session, target).await;
+        detach::<C, _>(session, result).await
+    }
+
+    /// [`status`](Self::status) through the application's own connection
+    /// (a health check that the database is at head), given back as
+    /// [`upgrade_with`](Self::upgrade_with) does.
+    pub async fn status_with<C: Attach>(&self, conn: C) -> Result<DatabaseStatus, MigrateError> {
+        let mut session = conn.attach().await?;
+        let result = self.status(&mut session).await;
+        detach::<C, _>(session, result).await
+    }
+
     /// With the lock held and the history read: the history writes that
     /// put the database at `target`.
-    async fn stamp_locked<B: Backend>(
+    async fn stamp_locked<B: Session>(
         &self,
         db: &mut B,
         applied: &BTreeSet<String>,
@@ -400,7 +436,7 @@ impl Migrator {
 
     /// Settles a revision that a failed non-transactional run left recorded
     /// as running or failed.
-    pub async fn resolve<B: Backend>(
+    pub async fn resolve<B: Session>(
         &self,
         db: &mut B,
         id: &str,
@@ -485,7 +521,7 @@ impl Migrator {
     /// statement that differs), and so is a revision whose fingerprint was
     /// never recorded ([`MigrateError::Unverifiable`]) unless
     /// [`RepairOptions::accept_unverified`] says so.
-    pub async fn repair<B: Backend>(
+    pub async fn repair<B: Session>(
         &self,
         db: &mut B,
         id: &str,
@@ -514,7 +550,7 @@ impl Migrator {
     }
 
     /// What [`repair`](Self::repair) finds, and the writes that record it.
-    async fn repair_writes<B: Backend>(
+    async fn repair_writes<B: Session>(
         &self,
         db: &mut B,
         revision: &'static Revision,
@@ -633,7 +669,7 @@ impl Migrator {
 
     /// Reads the history and compares it with the compiled table. Never fails
     /// on drift or unknown revisions: it reports them.
-    pub async fn status<B: Backend>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
+    pub async fn status<B: Session>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
         let applied = read_history(db, &self.config.history)
             .await?
             .unwrap_or_default();
@@ -670,7 +706,7 @@ impl Migrator {
     }
 
     /// The plan a command would run, without running it (a dry run).
-    pub async fn plan<B: Backend>(
+    pub async fn plan<B: Session>(
         &self,
         db: &mut B,
         direction: Direction,
@@ -689,7 +725,7 @@ impl Migrator {
     /// With the lock held: makes sure the history tables exist, reads the
     /// history once and verifies it, and records the fingerprints an older
     /// retort did not.
-    async fn prepare<B: Backend>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
+    async fn prepare<B: Session>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
         sequence::ensure_history(db, &self.config.history).await?;
         let rows = read_history(db, &self.config.history)
             .await?
@@ -704,7 +740,7 @@ impl Migrator {
     /// one applied, as its checksum says: its fingerprint is then what was
     /// applied, and a later comment edit can be repaired without the
     /// person's word. One query when there is nothing to record.
-    async fn record_missing_fingerprints<B: Backend>(&self, db: &mut B) -> Result<(), MigrateError> {
+    async fn record_missing_fingerprints<B: Session>(&self, db: &mut B) -> Result<(), MigrateError> {
         let sql = crate::history::missing_fingerprints_sql(db.dialect(), &self.config.history);
         let rows = db.query(&sql, &[]).await?.unwrap_or_default();
         if rows.is_empty() {
@@ -795,7 +831,7 @@ impl Migrator {
         (drifted, unknown, unresolved)
     }
 
-    async fn apply<B: Backend>(
+    async fn apply<B: Session>(
         &self,
         db: &mut B,
         plan: &Plan,
@@ -910,7 +946,7 @@ impl Migrator {
     /// Runs a revision that opted out of transactions. A failure can leave
     /// the schema half-changed, so the attempt is recorded first: a crash or
     /// an error stays visible to every later run until someone resolves it.
-    async fn apply_outside_transaction<B: Backend>(
+    async fn apply_outside_transaction<B: Session>(
         &self,
         db: &mut B,
         step: &RenderedStep,
@@ -976,7 +1012,7 @@ impl Migrator {
 
     /// Logs a failed step (best effort: the failure itself is what matters)
     /// and builds the error that names the file, line and statement.
-    async fn statement_failed<B: Backend>(
+    async fn statement_failed<B: Session>(
         &self,
         db: &mut B,
         step: &RenderedStep,
@@ -1031,13 +1067,22 @@ impl Migrator {
 /// it cannot skip the release. If the process dies, the database releases
 /// session locks itself (and the OS releases SQLite's file lock). The
 /// section's own error wins over a failed release.
-async fn release<B: Backend, T>(
+async fn release<B: Session, T>(
     db: &mut B,
     result: Result<T, MigrateError>,
 ) -> Result<T, MigrateError> {
     let released = db.unlock().await;
     let value = result?;
     released?;
+    Ok(value)
+}
+
+/// Gives the application's connection back after a command, whatever it
+/// returned; the command's own error wins over a failed detach.
+async fn detach<C: Attach, T>(session: C::Session, result: Result<T, MigrateError>) -> Result<T, MigrateError> {
+    let detached = C::detach(session).await;
+    let value = result?;
+    detached?;
     Ok(value)
 }
 
@@ -1077,7 +1122,7 @@ fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate:
 /// Who holds locks on the tables of `db`'s database, as its server tells
 /// (asked after the rollback, on the same session: nothing of the
 /// revision's is waiting or held any more).
-async fn lock_holders<B: Backend>(db: &mut B) -> String {
+async fn lock_holders<B: Session>(db: &mut B) -> String {
     let Some(sql) = db.dialect().lock_holders() else {
         return "The database does not say which connection holds the lock".to_owned();
     };
@@ -1151,5 +1196,31 @@ impl Migrations {
         let url = crate::DatabaseUrl::parse(url)?;
         let mut db = crate::connect(&url).await?;
         Migrator::new(self).upgrade(&mut db, &Target::Head).await
+    }
+
+    /// [`upgrade`](Self::upgrade) through a connection the application
+    /// already has — a `tokio_postgres::Client`, a `rusqlite::Connection`,
+    /// a `tiberius::Client<S>` over any stream, or what a pool hands out,
+    /// dereferenced — with its own TLS, credentials and settings. The
+    /// connection comes back as it was, on success and on every error: no
+    /// transaction open, the migration lock released, and the session
+    /// settings retort changes (the lock timeout; `XACT_ABORT` on SQL
+    /// Server; SQLite's busy timeout) at their earlier values. A
+    /// connection with a transaction open is refused
+    /// ([`BackendError::TransactionOpen`](crate::BackendError::TransactionOpen)):
+    /// retort commits each revision on its own.
+    ///
+    /// ```no_run
+    /// # static MIGRATIONS: retort::Migrations = retort::Migrations::new(&[]);
+    /// # #[cfg(feature = "postgres")]
+    /// # async fn start(mut client: tokio_postgres::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// // `client`: the application's, with its own TLS and credentials.
+    /// MIGRATIONS.upgrade_with(&mut client).await?;
+    /// // The same client serves the application from here on.
+    /// client.execute("UPDATE todos SET done = true WHERE id = $1", &[&1_i64]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upgrade_with<C: Attach>(&'static self, conn: C) -> Result<Vec<StepReport>, MigrateError> {
+        Migrator::new(self).upgrade_with(conn, &Target::Head).await
     }
 }

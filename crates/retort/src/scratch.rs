@@ -15,7 +15,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::backend::{connect, Backend, BackendError, Unit};
+use crate::backend::{connect, BackendError, Session, Unit};
 use crate::{DatabaseUrl, Dialect, UrlError};
 
 /// Numbers this process's scratch databases, so that names never repeat.

@@ -1,12 +1,12 @@
 //! The online executor: the frames of a run ([`framing`]) turned into a
 //! backend's primitives, the plain path of consecutive revisions that a
 //! batching backend must match, and the history's reads and DDL. Backends
-//! provide the primitives ([`Backend`]); nothing here knows a dialect beyond
+//! provide the primitives ([`Session`]); nothing here knows a dialect beyond
 //! its placeholders and history SQL.
 
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendError, Batched, Commits, RunError};
+use crate::backend::{BackendError, Batched, Commits, RunError, Session};
 use crate::framing::{self, Frame};
 use crate::history::{self, AppliedRevision, HistoryTable, Placeholders, WriteContext};
 use crate::work::{HistoryWrite, LockWait, Rendered, StepWork, Unit};
@@ -15,7 +15,7 @@ use crate::Dialect;
 /// Runs one transactional revision: its units and history writes commit
 /// together or not at all, and no transaction is left open whatever
 /// happens. Returns how long it took.
-pub async fn run_step<B: Backend + ?Sized>(
+pub async fn run_step<B: Session + ?Sized>(
     db: &mut B,
     work: &StepWork,
     table: &HistoryTable,
@@ -26,7 +26,7 @@ pub async fn run_step<B: Backend + ?Sized>(
 /// Runs a revision that opted out of the transaction: each statement
 /// commits on its own, and the history writes commit together afterwards,
 /// only when every unit succeeded.
-pub async fn run_outside_transaction<B: Backend + ?Sized>(
+pub async fn run_outside_transaction<B: Session + ?Sized>(
     db: &mut B,
     work: &StepWork,
     table: &HistoryTable,
@@ -36,13 +36,13 @@ pub async fn run_outside_transaction<B: Backend + ?Sized>(
 
 /// Commits history writes that run nothing else (stamp, resolve, the
 /// `running` mark of a non-transactional revision).
-pub async fn record<B: Backend + ?Sized>(db: &mut B, writes: &[HistoryWrite], table: &HistoryTable) -> Result<(), RunError> {
+pub async fn record<B: Session + ?Sized>(db: &mut B, writes: &[HistoryWrite], table: &HistoryTable) -> Result<(), RunError> {
     record_within(db, writes, table, None).await
 }
 
 /// [`record`], giving up waiting for another session's lock after
 /// `lock_timeout` when there is one.
-pub(crate) async fn record_within<B: Backend + ?Sized>(
+pub(crate) async fn record_within<B: Session + ?Sized>(
     db: &mut B,
     writes: &[HistoryWrite],
     table: &HistoryTable,
@@ -52,7 +52,7 @@ pub(crate) async fn record_within<B: Backend + ?Sized>(
 }
 
 /// Runs parameterised statements (seed rows) in one transaction.
-pub async fn execute_in_transaction<B: Backend + ?Sized>(db: &mut B, statements: &[Rendered]) -> Result<(), RunError> {
+pub async fn execute_in_transaction<B: Session + ?Sized>(db: &mut B, statements: &[Rendered]) -> Result<(), RunError> {
     db.begin().await?;
     let result = async {
         db.execute_bound(statements).await?;
@@ -72,7 +72,7 @@ pub(crate) struct Retry<'a> {
     /// Told of each attempt that gave up and is to be made again: the
     /// revision's index, the attempt (from 1), the pause before the next
     /// one and the error.
-    pub waited: &'a mut dyn FnMut(usize, u32, Duration, &RunError),
+    pub waited: &'a mut (dyn FnMut(usize, u32, Duration, &RunError) + Send),
 }
 
 /// Whether `error` says a statement gave up waiting for a lock another
@@ -91,12 +91,12 @@ pub(crate) fn gave_up_waiting(error: &RunError, dialect: Dialect) -> bool {
 /// Revisions before it stay committed. A revision that gave up waiting for
 /// a lock rolled back, and runs again as `retry` says.
 ///
-/// A backend that batches ([`Backend::run_batched`]) is offered the
+/// A session that batches ([`Session::run_batched`]) is offered the
 /// revisions first; those it sent and did not commit run again one by one
 /// on the plain path, which says which revision, statement and line failed
 /// and keeps the good ones before it (unless the backend said which
 /// statement failed itself), and the rest are offered again.
-pub(crate) async fn run_steps<B: Backend + ?Sized>(
+pub(crate) async fn run_steps<B: Session + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
     table: &HistoryTable,
@@ -134,11 +134,11 @@ pub(crate) async fn run_steps<B: Backend + ?Sized>(
 /// backends must match. One that gave up waiting for a lock was rolled
 /// back whole, so it runs again, after a pause, up to `retry.policy.retries`
 /// times.
-async fn run_each<B: Backend + ?Sized>(
+async fn run_each<B: Session + ?Sized>(
     db: &mut B,
     steps: &[StepWork],
     table: &HistoryTable,
-    done: &mut dyn FnMut(usize, Duration),
+    done: &mut (dyn FnMut(usize, Duration) + Send),
     retry: &mut Retry<'_>,
 ) -> Result<(), (usize, RunError)> {
     for (index, step) in steps.iter().enumerate() {
@@ -164,7 +164,7 @@ async fn run_each<B: Backend + ?Sized>(
 /// transaction back, so none is left open, and one after `LockTimeout`
 /// resets the lock timeout; a unit's failure names the unit. Returns the
 /// time since `Clock` (zero without one).
-async fn run<B: Backend + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &HistoryTable) -> Result<Duration, RunError> {
+async fn run<B: Session + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &HistoryTable) -> Result<Duration, RunError> {
     let mut started = None;
     let mut open = false;
     let mut timeout_set = false;
@@ -217,7 +217,7 @@ async fn run<B: Backend + ?Sized>(db: &mut B, frames: &[Frame<'_>], table: &Hist
 
 /// Creates the history tables when they do not exist, and adds what an
 /// older retort's tables lack.
-pub async fn ensure_history<B: Backend + ?Sized>(db: &mut B, table: &HistoryTable) -> Result<(), crate::BackendError> {
+pub async fn ensure_history<B: Session + ?Sized>(db: &mut B, table: &HistoryTable) -> Result<(), crate::BackendError> {
     let dialect = db.dialect();
     let ddl = history::ddl(dialect, table)?;
     let failed = |error| match error {
@@ -237,7 +237,7 @@ pub async fn ensure_history<B: Backend + ?Sized>(db: &mut B, table: &HistoryTabl
 
 /// Whether the state table has the `fingerprint` column that retort
 /// records since `migrate repair` (false when the table does not exist).
-pub(crate) async fn has_fingerprint_column<B: Backend + ?Sized>(
+pub(crate) async fn has_fingerprint_column<B: Session + ?Sized>(
     db: &mut B,
     table: &HistoryTable,
 ) -> Result<bool, crate::BackendError> {
@@ -247,7 +247,7 @@ pub(crate) async fn has_fingerprint_column<B: Backend + ?Sized>(
 
 /// Reads every history row, or `None` when the history table does not
 /// exist yet (a fresh database): one round trip.
-pub async fn read_history<B: Backend + ?Sized>(
+pub async fn read_history<B: Session + ?Sized>(
     db: &mut B,
     table: &HistoryTable,
 ) -> Result<Option<Vec<AppliedRevision>>, crate::BackendError> {
@@ -257,7 +257,7 @@ pub async fn read_history<B: Backend + ?Sized>(
     }
 }
 
-async fn write<B: Backend + ?Sized>(
+async fn write<B: Session + ?Sized>(
     db: &mut B,
     writes: &[HistoryWrite],
     table: &HistoryTable,

@@ -21,7 +21,7 @@ use retort::codegen::{revision_source, RevisionSpec};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
     Backend, Body, Checksum, DatabaseUrl, Dialect, HistoryTable, Migrations, Migrator, Operation, Operations,
-    Revision, ScratchDatabase, StampCheck, Target, Unit,
+    Revision, ScratchDatabase, Session, StampCheck, Target, Unit,
 };
 
 const SQLITE: &str = include_str!("legacy/sqlite.sql");

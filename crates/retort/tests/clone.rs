@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use retort::clone::{check_mask_file, clone_database, CloneError, CloneOptions, CloneReport, MaskFile, MaskKey, SubsetConfig};
 use retort::op::*;
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Target, Value};
+use retort::{Backend, Body, Checksum, DatabaseUrl, HistoryTable, Migrations, Migrator, Revision, Session, Target, Value};
 
 #[allow(dead_code)] // Only the ids and functions are used here.
 #[path = "fixtures/todo/ca2061f1a411_initial_users_and_todos.rs"]

@@ -18,7 +18,7 @@ use common::{applied, connect, events, strings, tables, target, upgrade, GRAPH};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
     Backend, Body, Checksum, HistoryTable, HistoryWrite, MigrateError, Migrations, Migrator, MigratorConfig,
-    Resolution, Revision, Status,
+    Resolution, Revision, Session, Status,
 };
 
 async fn downgrade(db: &TestDatabase, to: &str) -> Result<Vec<&'static str>, MigrateError> {

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use common::{applied, connect, sql, tables, target, upgrade};
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Backend, LockWait, LockWaited, Migrations, Migrator, MigratorConfig, Revision, Unit, Value};
+use retort::{AnyBackend, LockWait, LockWaited, Migrations, Migrator, MigratorConfig, Revision, Session, Unit, Value};
 
 /// A table with a row; a transactional revision whose second statement
 /// needs the table's lock (its first, a new table, must not stay when it

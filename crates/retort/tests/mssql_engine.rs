@@ -16,7 +16,7 @@ mod common;
 use common::{connect, strings, tables, target, texts, upgrade, GRAPH};
 use retort::testing::BackendKind;
 use retort::{
-    AnyBackend, Backend, DatabaseUrl, HistoryTable, Migrations, Migrator, MigratorConfig,
+    AnyBackend, Backend, DatabaseUrl, HistoryTable, Migrations, Migrator, MigratorConfig, Session,
     ScriptOptions,
 };
 

@@ -11,7 +11,7 @@ use common::{connect, texts};
 use op_fixtures::{base, base_rows, online_indexes, online_revision, revision, SCENARIOS};
 use retort::op::*;
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Backend, Direction, Flavour, HistoryTable, Revision};
+use retort::{AnyBackend, Direction, Flavour, HistoryTable, Revision, Session};
 
 /// Renders `revision` for the test database as the migrator does (for its
 /// flavour; SQLite reads its catalog) and runs it in one transaction.

@@ -287,8 +287,8 @@ async fn assert_in_step(db: &TestDatabase, context: &str) {
     // Once the lock can be had, the server has rolled back the dead
     // session's transaction: the state below is final.
     let mut waiter = connect(db).await;
-    retort::Backend::lock(&mut waiter, Duration::from_secs(60)).await.unwrap();
-    retort::Backend::unlock(&mut waiter).await.unwrap();
+    retort::Session::lock(&mut waiter, Duration::from_secs(60)).await.unwrap();
+    retort::Session::unlock(&mut waiter).await.unwrap();
     let history = retort::read_history(&mut waiter, &HistoryTable::default()).await.unwrap().unwrap_or_default();
     assert!(history.iter().all(|row| row.status == retort::Status::Applied), "{context}: {history:?}");
     let mut expected: Vec<String> = history.iter().map(|row| format!("t{}", &row.id[1..])).collect();

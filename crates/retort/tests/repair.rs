@@ -11,7 +11,7 @@ mod common;
 use common::{connect, events, texts, upgrade};
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
-    Backend, Body, Checksum, MigrateError, Migrations, Migrator, RepairOptions, RepairOutcome, Revision, Unit,
+    Body, Checksum, MigrateError, Migrations, Migrator, RepairOptions, RepairOutcome, Revision, Session, Unit,
 };
 
 on_every_backend!(

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Backend, Flavour, HistoryTable, Unit};
+use retort::{AnyBackend, Backend, Flavour, HistoryTable, Session, Unit};
 
 /// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).

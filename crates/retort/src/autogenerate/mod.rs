@@ -21,7 +21,7 @@ mod compare;
 mod describe;
 mod operations;
 
-use crate::backend::{connect, AnyBackend, Backend, BackendError};
+use crate::backend::{connect, AnyBackend, Backend, BackendError, Session};
 use crate::declare;
 use crate::history::HistoryTable;
 use crate::op::Operation;

@@ -8,6 +8,7 @@
 //! supplies only its one try and who holds the lock. SQL Server needs none
 //! of it: `sp_getapplock` waits on the server, up to its `@LockTimeout`.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::BackendError;
@@ -30,12 +31,23 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(100);
 /// When the time is up, `holder` is asked once who holds the lock, for the
 /// message, and the error names `database` and how long the wait was. A
 /// timeout of zero tries once.
-pub(crate) async fn poll(
+///
+/// Closures returning futures rather than async closures: the future of an
+/// `AsyncFnMut` borrows the closure, and the compiler cannot then prove the
+/// lock's future `Send` for every lifetime, which an application spawning
+/// its upgrade needs.
+pub(crate) async fn poll<Try, Tried, Holder, Held>(
     database: String,
     timeout: Duration,
-    mut try_once: impl AsyncFnMut() -> Result<bool, BackendError>,
-    holder: impl AsyncFnOnce() -> String,
-) -> Result<(), BackendError> {
+    mut try_once: Try,
+    holder: Holder,
+) -> Result<(), BackendError>
+where
+    Try: FnMut() -> Tried,
+    Tried: Future<Output = Result<bool, BackendError>>,
+    Holder: FnOnce() -> Held,
+    Held: Future<Output = String>,
+{
     let started = Instant::now();
     let mut pause = FIRST_PAUSE;
     loop {
@@ -61,11 +73,11 @@ mod tests {
         let result = poll(
             "db".to_owned(),
             Duration::from_secs(10),
-            async || {
+            || {
                 tries += 1;
-                Ok(tries == 4)
+                std::future::ready(Ok(tries == 4))
             },
-            async || unreachable!("the lock was taken: nobody asks who holds it"),
+            || async { unreachable!("the lock was taken: nobody asks who holds it") },
         )
         .await;
         assert!(result.is_ok(), "{result:?}");
@@ -80,11 +92,11 @@ mod tests {
         let error = poll(
             "SQLite database app.db".to_owned(),
             timeout,
-            async || {
+            || {
                 tries += 1;
-                Ok(false)
+                std::future::ready(Ok(false))
             },
-            async || "a process holding app.db.retort-lock".to_owned(),
+            || std::future::ready("a process holding app.db.retort-lock".to_owned()),
         )
         .await
         .unwrap_err();
@@ -112,11 +124,11 @@ mod tests {
         let error = poll(
             "db".to_owned(),
             Duration::ZERO,
-            async || {
+            || {
                 tries += 1;
-                Ok(false)
+                std::future::ready(Ok(false))
             },
-            async || "another session".to_owned(),
+            || std::future::ready("another session".to_owned()),
         )
         .await
         .unwrap_err();
@@ -130,11 +142,14 @@ mod tests {
         let error = poll(
             "db".to_owned(),
             Duration::from_secs(10),
-            async || {
+            || {
                 tries += 1;
-                Err(BackendError::Database { context: "locking the lock file", message: "no space".to_owned() })
+                std::future::ready(Err(BackendError::Database {
+                    context: "locking the lock file",
+                    message: "no space".to_owned(),
+                }))
             },
-            async || unreachable!("a failed try is not a timeout"),
+            || async { unreachable!("a failed try is not a timeout") },
         )
         .await
         .unwrap_err();

@@ -7,6 +7,11 @@
 //! in the migrator. SQL Server shaped this boundary: its scripts are batches,
 //! its lock is session-scoped (`sp_getapplock`) and tiberius has no transaction
 //! API, so the backend, not the migrator, drives `BEGIN`/`COMMIT`.
+//!
+//! Three traits: [`Session`], the primitives a run needs (all that applying
+//! revisions asks for); [`Backend`], a session that also reads the schema;
+//! [`Attach`], the application's own connection lent as a session and given
+//! back as it was.
 
 // Without any backend feature the dispatch functions ignore their arguments.
 #![cfg_attr(not(any(feature = "sqlite", feature = "postgres", feature = "mssql")), allow(unused_variables))]
@@ -60,7 +65,7 @@ pub struct Commits<'a> {
     /// the reports may come when the server's output buffer fills.
     pub followed: bool,
     /// Called with the revision's index and its own duration.
-    pub done: &'a mut dyn FnMut(usize, Duration),
+    pub done: &'a mut (dyn FnMut(usize, Duration) + Send),
 }
 
 /// What [`Backend::run_batched`] did with the revisions it was offered.
@@ -131,6 +136,18 @@ pub enum BackendError {
     History(#[from] HistoryError),
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
     NotCompiled { backend: &'static str },
+    /// An application's connection handed to retort with a transaction
+    /// open ([`Attach::attach`]): retort runs each revision in a
+    /// transaction of its own, and would commit or roll back the
+    /// application's work with it.
+    #[error(
+        "{database} has a transaction open: commit or roll it back before migrating through this connection \
+         (retort runs each revision in its own transaction)"
+    )]
+    TransactionOpen {
+        /// The database, as [`Session::describe`] says it.
+        database: String,
+    },
     /// A write, or a query that is not a plain read, asked of a session
     /// opened with [`connect_read_only`]; nothing was sent.
     #[error("{database} was opened read-only: refusing to {attempted} (nothing was sent)")]
@@ -199,20 +216,27 @@ pub enum BulkError {
     Failed(RunError),
 }
 
-/// A database the migrator can drive: its primitives and its dialect.
+/// A session the migrator can drive: the primitives of a run and its dialect.
 ///
-/// The order that composes them — begin, a revision's units, its history
-/// writes, commit — is decided once, in `framing.rs`; a backend only
-/// says how each primitive reaches its database. Implementations keep one
-/// session for the whole run: the lock is session-scoped on PostgreSQL and
-/// SQL Server.
-#[allow(async_fn_in_trait)] // The migrator is generic over backends; no dyn, no Send needed.
-pub trait Backend {
-    /// The SQL dialect this backend speaks.
+/// This is all that applying revisions needs (`upgrade`, `downgrade`,
+/// `stamp`, `resolve`, `repair`, `status`): nine required methods. The
+/// order that composes them — begin, a revision's units, its history
+/// writes, commit — is decided once, in `framing.rs`; a session only says
+/// how each primitive reaches its database. The capabilities below the
+/// primitives (the server's flavour, SQLite's catalog for table rebuilds,
+/// batching) have defaults. Reading the schema is [`Backend`]'s.
+///
+/// Implementations keep one session for the whole run: the lock is
+/// session-scoped on PostgreSQL and SQL Server.
+#[allow(async_fn_in_trait)] // The migrator is generic over sessions; no dyn, no Send needed.
+pub trait Session {
+    /// The SQL dialect this session speaks.
     fn dialect(&self) -> Dialect;
 
     /// A description of the database for messages, without any password.
-    fn describe(&self) -> String;
+    fn describe(&self) -> String {
+        format!("a {} database", self.dialect().name())
+    }
 
     /// Where SQLite's table rebuilds read a table's current definition;
     /// `None` where the dialect alters tables in place.
@@ -259,25 +283,10 @@ pub trait Backend {
     /// not exist (the history table of a fresh database).
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError>;
 
-    /// Reads the schema from the catalog, leaving out the history tables.
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
-
-    /// A capability: loads many rows into one table inside the open
-    /// transaction, faster than INSERT statements can (SQL Server's bulk
-    /// load, the protocol `bcp` uses), with what INSERTs guarantee: NULLs
-    /// kept, constraints checked, triggers fired, identity values kept. The
-    /// default has none; `db clone` falls back to statements when it is
-    /// [`NotAvailable`](BulkError::NotAvailable) or
-    /// [`Unsupported`](BulkError::Unsupported) for the rows. Returns how many
-    /// rows were loaded.
-    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
-        let _ = load;
-        Err(BulkError::NotAvailable)
-    }
-
-    /// Batching, a capability a backend may have: runs consecutive
+    /// Batching, a capability a session may have: runs consecutive
     /// transactional revisions faster than one at a time (PostgreSQL sends
-    /// many in one message), each still in its own transaction with its
+    /// many in one message, SQL Server joins each revision's frames into
+    /// one request per batch), each still in its own transaction with its
     /// history writes, and tells `commits` as each one commits (at once
     /// when `commits.followed`). Returns how many of `steps`, from the
     /// first, it sent and how many of those committed; the caller runs
@@ -297,6 +306,53 @@ pub trait Backend {
         let _ = (steps, table, commits);
         Ok(Batched::default())
     }
+}
+
+/// A database the commands that read its schema can drive: a [`Session`]
+/// that also introspects (`stamp --verify`, `baseline`, autogenerate,
+/// `db clone`, the round-trip harness), and may bulk-load rows.
+#[allow(async_fn_in_trait)] // As `Session`: generic, no dyn.
+pub trait Backend: Session {
+    /// Reads the schema from the catalog, leaving out the history tables.
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError>;
+
+    /// A capability: loads many rows into one table inside the open
+    /// transaction, faster than INSERT statements can (SQL Server's bulk
+    /// load, the protocol `bcp` uses), with what INSERTs guarantee: NULLs
+    /// kept, constraints checked, triggers fired, identity values kept. The
+    /// default has none; `db clone` falls back to statements when it is
+    /// [`NotAvailable`](BulkError::NotAvailable) or
+    /// [`Unsupported`](BulkError::Unsupported) for the rows. Returns how many
+    /// rows were loaded.
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        let _ = load;
+        Err(BulkError::NotAvailable)
+    }
+}
+
+/// An application's own connection that retort can migrate through
+/// ([`Migrations::upgrade_with`](crate::Migrations::upgrade_with), the
+/// `*_with` commands of [`Migrator`](crate::Migrator)), lent for the
+/// command: `&mut` a `tokio_postgres::Client`, a `rusqlite::Connection`,
+/// or a `tiberius::Client<S>` over any stream — and so what a pool hands
+/// out, dereferenced (`&mut *pooled`).
+///
+/// [`attach`](Self::attach) reads what retort will change on the session
+/// and refuses a connection with a transaction open (SQL Server, SQLite);
+/// [`detach`](Self::detach) gives the connection back as it was: no
+/// transaction open, the migration lock released, and the settings retort
+/// changes (the lock timeout, `XACT_ABORT`, …) at their earlier values.
+#[allow(async_fn_in_trait)] // Generic, as `Session`.
+pub trait Attach {
+    /// The session retort runs over the lent connection.
+    type Session: Session;
+
+    /// Starts a session over the connection, noting what to restore.
+    async fn attach(self) -> Result<Self::Session, BackendError>;
+
+    /// Ends the session, putting the connection back as `attach` found it.
+    /// Call it after every command, whether it succeeded or not.
+    async fn detach(session: Self::Session) -> Result<(), BackendError>;
 }
 
 /// Drops the database a URL names and creates it empty (SQLite: deletes the
@@ -400,7 +456,7 @@ impl ReadOnlyBackend {
     }
 }
 
-impl Backend for ReadOnlyBackend {
+impl Session for ReadOnlyBackend {
     fn dialect(&self) -> Dialect {
         self.inner.dialect()
     }
@@ -439,12 +495,6 @@ impl Backend for ReadOnlyBackend {
         }
         self.inner.query(sql, values).await
     }
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
-        self.inner.introspect(history).await
-    }
-    async fn bulk_insert(&mut self, _load: &BulkInsert<'_>) -> Result<u64, BulkError> {
-        Err(BulkError::Failed(self.refuse("load rows").into()))
-    }
     async fn run_batched(
         &mut self,
         _steps: &[StepWork],
@@ -452,6 +502,15 @@ impl Backend for ReadOnlyBackend {
         _commits: &mut Commits<'_>,
     ) -> Result<Batched, BackendError> {
         Err(self.refuse("apply revisions"))
+    }
+}
+
+impl Backend for ReadOnlyBackend {
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        self.inner.introspect(history).await
+    }
+    async fn bulk_insert(&mut self, _load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        Err(BulkError::Failed(self.refuse("load rows").into()))
     }
 }
 
@@ -472,7 +531,7 @@ macro_rules! delegate {
     };
 }
 
-impl Backend for AnyBackend {
+impl Session for AnyBackend {
     fn dialect(&self) -> Dialect {
         delegate!(self, b => b.dialect())
     }
@@ -509,12 +568,6 @@ impl Backend for AnyBackend {
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
         delegate!(self, b => b.query(sql, values).await)
     }
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
-        delegate!(self, b => b.introspect(history).await)
-    }
-    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
-        delegate!(self, b => b.bulk_insert(load).await)
-    }
     async fn run_batched(
         &mut self,
         steps: &[StepWork],
@@ -522,5 +575,14 @@ impl Backend for AnyBackend {
         commits: &mut Commits<'_>,
     ) -> Result<Batched, BackendError> {
         delegate!(self, b => b.run_batched(steps, table, commits).await)
+    }
+}
+
+impl Backend for AnyBackend {
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
+        delegate!(self, b => b.introspect(history).await)
+    }
+    async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
+        delegate!(self, b => b.bulk_insert(load).await)
     }
 }

@@ -6,6 +6,7 @@
 //! units, its history writes, `COMMIT` — so it costs one round trip; if any
 //! part fails the server turns the `COMMIT` into a rollback.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::postgres_tls::describe_pg_error;
 use super::split;
-use super::{Backend, BackendError, Batched, Commits, Row, RunError, StatementError, StepWork, Unit};
+use super::{Attach, Backend, BackendError, Batched, Commits, Row, RunError, Session, StatementError, StepWork, Unit};
 use crate::framing::{self, Frame};
 use crate::database_url::{DatabaseUrl, UrlError};
 use crate::history::{self, HistoryTable, HistoryWrite, Placeholders, Rendered, Value, WriteContext};
@@ -33,9 +34,11 @@ const MESSAGE_REVISIONS: usize = 250;
 const START_CLOCK: &str = "SELECT set_config('retort.started', clock_timestamp()::text, true)";
 const STARTED: &str = "current_setting('retort.started')::timestamptz";
 
-/// A session on one PostgreSQL database.
-pub struct PostgresBackend {
-    client: Client,
+/// A session on one PostgreSQL database: over retort's own connection
+/// (`C` = [`Client`]), or the application's, borrowed ([`Attach`] for
+/// `tokio_postgres::Client`).
+pub struct PostgresBackend<C = Client> {
+    client: C,
     description: String,
     lock_key: Option<i64>,
     /// Statements prepared once per session (history writes, seed rows):
@@ -54,6 +57,16 @@ pub struct PostgresBackend {
     /// Opened read-only ([`PostgresBackend::connect_read_only`]): its
     /// transactions are read-only snapshots.
     read_only: bool,
+    /// On the application's connection: the settings retort changes, as
+    /// they were, to put back on detach.
+    attached: Option<Settings>,
+}
+
+/// The session settings retort may change, as the application had them.
+struct Settings {
+    lock_timeout: String,
+    /// `None` before PostgreSQL 14, which has no such setting.
+    connection_check_interval: Option<String>,
 }
 
 impl PostgresBackend {
@@ -75,6 +88,7 @@ impl PostgresBackend {
             standard_strings: None,
             in_transaction: false,
             read_only: false,
+            attached: None,
         })
     }
 
@@ -129,9 +143,16 @@ impl PostgresBackend {
             .map_err(pg_error("creating the database"))
     }
 
+}
+
+impl<C: Borrow<Client>> PostgresBackend<C> {
     /// The client, for tests and seed code.
     pub fn client(&self) -> &Client {
-        &self.client
+        self.pg()
+    }
+
+    fn pg(&self) -> &Client {
+        Borrow::<Client>::borrow(&self.client)
     }
 
     /// The prepared form of `sql` with parameters of `types`.
@@ -140,7 +161,7 @@ impl PostgresBackend {
         if let Some(statement) = self.prepared.get(&key) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare_typed(sql, &key.1).await?;
+        let statement = self.pg().prepare_typed(sql, &key.1).await?;
         self.prepared.insert(key, statement.clone());
         Ok(statement)
     }
@@ -157,13 +178,12 @@ impl PostgresBackend {
         }
         let check = "SELECT current_setting('standard_conforming_strings') = 'on' \
                      AND EXISTS (SELECT 1 FROM pg_language WHERE lanname = 'plpgsql')";
-        let row = match self
-            .client
+        let row = match self.pg()
             .query_one(&format!("{check}, set_config('client_connection_check_interval', '1000', false)"), &[])
             .await
         {
             Ok(row) => row,
-            Err(_) => self.client.query_one(check, &[]).await.map_err(pg_error("reading standard_conforming_strings"))?,
+            Err(_) => self.pg().query_one(check, &[]).await.map_err(pg_error("reading standard_conforming_strings"))?,
         };
         let on = row.get::<_, bool>(0);
         self.standard_strings = Some(on);
@@ -183,7 +203,7 @@ impl PostgresBackend {
         steps: &[StepWork],
         table: &HistoryTable,
         followed: bool,
-        done: &mut dyn FnMut(usize, Duration),
+        done: &mut (dyn FnMut(usize, Duration) + Send),
     ) -> (usize, Option<tokio_postgres::Error>) {
         let elapsed = format!("(EXTRACT(EPOCH FROM clock_timestamp() - {STARTED}) * 1000)::bigint");
         let table = table.resolved(Dialect::Postgres);
@@ -249,7 +269,7 @@ impl PostgresBackend {
         let mut committed = 0usize;
         let mut seen = Seen::Nothing;
         let outcome: Result<(), tokio_postgres::Error> = async {
-            let stream = self.client.simple_query_raw(&script).await?;
+            let stream = self.pg().simple_query_raw(&script).await?;
             futures_util::pin_mut!(stream);
             while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
                 seen = match (message?, seen) {
@@ -294,7 +314,7 @@ impl PostgresBackend {
     /// harm) and prepared again by the next message.
     async fn forget_named(&mut self) {
         for name in std::mem::take(&mut self.named).into_values() {
-            let _ = self.client.batch_execute(&format!("DEALLOCATE {name}")).await;
+            let _ = self.pg().batch_execute(&format!("DEALLOCATE {name}")).await;
         }
     }
 
@@ -302,7 +322,7 @@ impl PostgresBackend {
     /// next: outside a transaction a failure must stop what follows.
     async fn execute_one_by_one(&mut self, unit: &Unit, pieces: &[split::Piece]) -> Result<(), RunError> {
         for (index, piece) in pieces.iter().enumerate() {
-            if let Err(error) = self.client.batch_execute(piece.text(&unit.sql)).await {
+            if let Err(error) = self.pg().batch_execute(piece.text(&unit.sql)).await {
                 return Err(statement_failure(unit, pieces, index, &error));
             }
         }
@@ -327,7 +347,7 @@ enum Seen {
 /// statement, which would fire event triggers.
 const FLUSH: &str = "DO $retort$BEGIN RAISE NOTICE 'retort: revision committed'; END$retort$;\n";
 
-impl Backend for PostgresBackend {
+impl<C: Borrow<Client>> Session for PostgresBackend<C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -344,15 +364,15 @@ impl Backend for PostgresBackend {
             .fold(0xcbf29ce484222325u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
             }) as i64;
-        let client = &self.client;
-        let try_once = async || {
+        let client = self.pg();
+        let try_once = || async move {
             let row = client
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
                 .await
                 .map_err(pg_error("taking the migration lock"))?;
             Ok(row.get::<_, bool>(0))
         };
-        let holder = async || {
+        let holder = || async move {
             client
                 .query_opt(
                     "SELECT pid, coalesce(application_name, '') FROM pg_locks JOIN pg_stat_activity USING (pid) \
@@ -374,7 +394,7 @@ impl Backend for PostgresBackend {
 
     async fn unlock(&mut self) -> Result<(), BackendError> {
         if let Some(key) = self.lock_key.take() {
-            self.client
+            self.pg()
                 .execute("SELECT pg_advisory_unlock($1)", &[&key])
                 .await
                 .map_err(pg_error("releasing the migration lock"))?;
@@ -384,7 +404,7 @@ impl Backend for PostgresBackend {
 
     async fn begin(&mut self) -> Result<(), BackendError> {
         let begin = if self.read_only { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { Dialect::Postgres.begin() };
-        self.client.batch_execute(begin).await.map_err(pg_error("starting a transaction"))?;
+        self.pg().batch_execute(begin).await.map_err(pg_error("starting a transaction"))?;
         self.in_transaction = true;
         Ok(())
     }
@@ -393,7 +413,7 @@ impl Backend for PostgresBackend {
         self.in_transaction = false;
         // A deferred constraint fails here: the revision's fault, so a statement error.
         let commit = Dialect::Postgres.commit();
-        self.client.batch_execute(commit).await.map_err(|error| {
+        self.pg().batch_execute(commit).await.map_err(|error| {
             let unit = Unit::sql(commit, "commit");
             statement_failure(&unit, &split::split(Dialect::Postgres, commit), 0, &error)
         })
@@ -402,7 +422,7 @@ impl Backend for PostgresBackend {
     async fn rollback(&mut self) {
         self.in_transaction = false;
         // A warning, not an error, when no transaction is open.
-        if let Err(error) = self.client.batch_execute(Dialect::Postgres.rollback()).await {
+        if let Err(error) = self.pg().batch_execute(Dialect::Postgres.rollback()).await {
             tracing::debug!(%error, "rolling back after a failure failed");
         }
     }
@@ -418,7 +438,7 @@ impl Backend for PostgresBackend {
         if !self.in_transaction {
             return self.execute_one_by_one(unit, &pieces).await;
         }
-        let client = &self.client;
+        let client = self.pg();
         let results = join_all(pieces.iter().map(|piece| client.batch_execute(piece.text(&unit.sql)))).await;
         match results.iter().position(Result::is_err) {
             None => Ok(()),
@@ -437,7 +457,7 @@ impl Backend for PostgresBackend {
             prepared.push(statement);
         }
         let params: Vec<Vec<Param>> = statements.iter().map(|r| r.values.iter().map(Param::from).collect()).collect();
-        let client = &self.client;
+        let client = self.pg();
         let run = |index: usize| {
             let values: Vec<&(dyn ToSql + Sync)> = params[index].iter().map(Param::as_sql).collect();
             let statement = &prepared[index];
@@ -475,7 +495,7 @@ impl Backend for PostgresBackend {
     async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Option<Vec<Row>>, BackendError> {
         let missing = |error: &tokio_postgres::Error| error.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE);
         if values.is_empty() {
-            let messages = match self.client.simple_query(sql).await {
+            let messages = match self.pg().simple_query(sql).await {
                 Ok(messages) => messages,
                 // A fresh database: the history table is not there yet.
                 Err(error) if missing(&error) => return Ok(None),
@@ -500,13 +520,10 @@ impl Backend for PostgresBackend {
         };
         let params: Vec<Param> = values.iter().map(Param::from).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(Param::as_sql).collect();
-        let rows = self.client.query(&statement, &refs).await.map_err(pg_error("querying"))?;
+        let rows = self.pg().query(&statement, &refs).await.map_err(pg_error("querying"))?;
         rows.iter().map(row_values).collect::<Result<Vec<_>, _>>().map(Some).map_err(pg_error("reading a row"))
     }
 
-    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
-        super::postgres_introspect::introspect(&self.client, history).await
-    }
 
     /// Up to `MESSAGE_REVISIONS` revisions go in one message (see
     /// `send_batch`), message after message, until one stops early: then
@@ -541,6 +558,92 @@ impl Backend for PostgresBackend {
             start += chunk.len();
         }
         Ok(Batched { sent: start, committed: start, failed: None })
+    }
+}
+
+impl<C: Borrow<Client>> Backend for PostgresBackend<C> {
+    async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
+        super::postgres_introspect::introspect(self.pg(), history).await
+    }
+}
+
+/// What `attach` reads of the application's session: the settings retort
+/// changes (a revision's `lock_timeout`; `client_connection_check_interval`,
+/// which batched messages set), the database's name for messages, and
+/// whether a transaction block is open. Sent through the simple protocol,
+/// one message: outside a transaction block the statement starts the
+/// transaction, so `now()` is its own start time.
+const ATTACH_SQL: &str = "SELECT current_setting('lock_timeout'), \
+                          current_setting('client_connection_check_interval', true), current_database(), \
+                          now() <> statement_timestamp()";
+
+impl<'c> PostgresBackend<&'c Client> {
+    /// A session over the application's client, noting the settings it
+    /// will change to put them back. Refused when a transaction is open.
+    async fn attach(client: &'c Client) -> Result<Self, BackendError> {
+        let messages = client.simple_query(ATTACH_SQL).await.map_err(pg_error("reading the session's settings"))?;
+        let row = messages.iter().find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        });
+        let text = |index| row.and_then(|row| row.get(index)).map(str::to_owned);
+        let settings = Settings { lock_timeout: text(0).unwrap_or_default(), connection_check_interval: text(1) };
+        let mut backend = Self {
+            client,
+            description: format!(
+                "PostgreSQL database {} (the application's connection)",
+                text(2).unwrap_or_default()
+            ),
+            lock_key: None,
+            prepared: HashMap::new(),
+            named: HashMap::new(),
+            standard_strings: None,
+            in_transaction: false,
+            read_only: false,
+            attached: None,
+        };
+        if text(3).as_deref() == Some("t") {
+            return Err(BackendError::TransactionOpen { database: backend.describe() });
+        }
+        backend.attached = Some(settings);
+        Ok(backend)
+    }
+
+    /// Gives the client back: no transaction of retort's open, the lock
+    /// released, the named statements of batched messages deallocated, and
+    /// the settings as `attach` read them. Every step is tried; the first
+    /// failure is returned.
+    async fn detach(mut self) -> Result<(), BackendError> {
+        if self.in_transaction {
+            self.rollback().await;
+        }
+        let unlocked = self.unlock().await;
+        self.forget_named().await;
+        let mut restored = Ok(());
+        if let Some(settings) = self.attached.take() {
+            let mut sql = "SELECT set_config('lock_timeout', $1, false)".to_owned();
+            let mut values: Vec<&(dyn ToSql + Sync)> = vec![&settings.lock_timeout];
+            if let Some(interval) = &settings.connection_check_interval {
+                sql.push_str(", set_config('client_connection_check_interval', $2, false)");
+                values.push(interval);
+            }
+            restored = self.pg().execute(&sql, &values).await.map(drop).map_err(pg_error("restoring the session's settings"));
+        }
+        unlocked.and(restored)
+    }
+}
+
+/// The application's `tokio_postgres::Client` (a pooled one dereferenced):
+/// revisions run on its session, under the session's advisory lock.
+impl<'c> Attach for &'c mut Client {
+    type Session = PostgresBackend<&'c Client>;
+
+    async fn attach(self) -> Result<Self::Session, BackendError> {
+        PostgresBackend::attach(self).await
+    }
+
+    async fn detach(session: Self::Session) -> Result<(), BackendError> {
+        session.detach().await
     }
 }
 

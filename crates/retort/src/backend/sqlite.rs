@@ -5,6 +5,7 @@
 //! each revision commits on its own, and the OS releases it when the process
 //! dies, so a killed migrator never leaves it held.
 
+use std::borrow::Borrow;
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,14 +15,16 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Batch, Connection, OpenFlags};
 
 use super::split;
-use super::{Backend, BackendError, Row, RunError, StatementError, Unit};
+use super::{Attach, Backend, BackendError, Row, RunError, Session, StatementError, Unit};
 use crate::database_url::DatabaseUrl;
 use crate::history::{HistoryTable, Rendered, Value};
 use crate::Dialect;
 
-/// A connection to one SQLite database file (or an in-memory database).
-pub struct SqliteBackend {
-    conn: Connection,
+/// A connection to one SQLite database file (or an in-memory database):
+/// retort's own (`C` = [`Connection`]), or the application's, borrowed
+/// ([`Attach`] for `rusqlite::Connection`).
+pub struct SqliteBackend<C = Connection> {
+    conn: C,
     path: Option<PathBuf>,
     lock: Option<File>,
     /// Whether `begin` paused foreign key enforcement, to restore it after.
@@ -29,6 +32,9 @@ pub struct SqliteBackend {
     /// Opened read-only ([`SqliteBackend::open_read_only`]): transactions
     /// only read, and foreign keys are never paused.
     read_only: bool,
+    /// The application's connection's busy timeout, to put back on detach
+    /// (`None`: retort's own connection).
+    attached_busy_timeout: Option<i64>,
 }
 
 impl SqliteBackend {
@@ -87,6 +93,7 @@ impl SqliteBackend {
             lock: None,
             paused_foreign_keys: false,
             read_only: false,
+            attached_busy_timeout: None,
         })
     }
 
@@ -113,6 +120,7 @@ impl SqliteBackend {
             lock: None,
             paused_foreign_keys: false,
             read_only: true,
+            attached_busy_timeout: None,
         })
     }
 
@@ -135,10 +143,16 @@ impl SqliteBackend {
         }
         Ok(())
     }
+}
 
+impl<C: Borrow<Connection>> SqliteBackend<C> {
     /// The underlying connection, for tests and seed code.
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.conn()
+    }
+
+    fn conn(&self) -> &Connection {
+        Borrow::<Connection>::borrow(&self.conn)
     }
 
     fn lock_path(&self) -> Option<PathBuf> {
@@ -151,7 +165,7 @@ impl SqliteBackend {
     /// Runs one unit statement by statement, so that a failure can name the
     /// statement and its line.
     fn run_unit(&self, unit: &Unit) -> Result<(), StatementError> {
-        let mut batch = Batch::new(&self.conn, &unit.sql);
+        let mut batch = Batch::new(self.conn(), &unit.sql);
         let mut searched_to = 0usize;
         let mut number = 0u32;
         loop {
@@ -183,16 +197,16 @@ impl SqliteBackend {
     }
 
     fn rollback_open(&self) {
-        if !self.conn.is_autocommit() {
+        if !self.conn().is_autocommit() {
             // The error that brought us here is what the user needs; a failed
             // rollback only means there was nothing left to roll back.
-            let _ = self.conn.execute_batch(Dialect::Sqlite.rollback());
+            let _ = self.conn().execute_batch(Dialect::Sqlite.rollback());
         }
     }
 
     fn restore_foreign_keys(&mut self) -> Result<(), BackendError> {
         if std::mem::take(&mut self.paused_foreign_keys) {
-            self.conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error("restoring foreign keys"))?;
+            self.conn().execute_batch("PRAGMA foreign_keys = ON").map_err(db_error("restoring foreign keys"))?;
         }
         Ok(())
     }
@@ -204,11 +218,11 @@ impl SqliteBackend {
     /// keys instead.
     fn pause_foreign_keys(&mut self) -> Result<(), BackendError> {
         let enforced = self
-            .conn
+            .conn()
             .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0))
             .map_err(db_error("reading PRAGMA foreign_keys"))?;
         if enforced {
-            self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error("pausing foreign keys"))?;
+            self.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error("pausing foreign keys"))?;
             self.paused_foreign_keys = true;
         }
         Ok(())
@@ -217,7 +231,7 @@ impl SqliteBackend {
     /// The first row that breaks a foreign key, described, if any.
     fn foreign_key_violation(&self) -> Result<Option<String>, BackendError> {
         let mut statement = self
-            .conn
+            .conn()
             .prepare("PRAGMA foreign_key_check")
             .map_err(db_error("checking foreign keys"))?;
         let mut rows = statement.query([]).map_err(db_error("checking foreign keys"))?;
@@ -234,7 +248,7 @@ impl SqliteBackend {
     }
 
     fn prepared(&self, rendered: &Rendered) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
-        let mut statement = self.conn.prepare_cached(&rendered.sql)?;
+        let mut statement = self.conn().prepare_cached(&rendered.sql)?;
         for (i, value) in rendered.values.iter().enumerate() {
             bind(&mut statement, i + 1, value)?;
         }
@@ -242,13 +256,13 @@ impl SqliteBackend {
     }
 }
 
-impl Backend for SqliteBackend {
+impl<C: Borrow<Connection>> Session for SqliteBackend<C> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
     fn catalog(&self) -> Option<&dyn crate::op::CatalogSource> {
-        Some(&self.conn)
+        Some(self.conn())
     }
 
     fn describe(&self) -> String {
@@ -271,15 +285,17 @@ impl Backend for SqliteBackend {
                 context: "opening the lock file",
                 message: format!("{}: {e}", lock_path.display()),
             })?;
-        let try_once = async || match file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-            Err(std::fs::TryLockError::Error(e)) => Err(BackendError::Database {
-                context: "locking the lock file",
-                message: e.to_string(),
-            }),
+        let try_once = || {
+            std::future::ready(match file.try_lock() {
+                Ok(()) => Ok(true),
+                Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+                Err(std::fs::TryLockError::Error(e)) => Err(BackendError::Database {
+                    context: "locking the lock file",
+                    message: e.to_string(),
+                }),
+            })
         };
-        let holder = async || format!("a process holding {}", lock_path.display());
+        let holder = || std::future::ready(format!("a process holding {}", lock_path.display()));
         super::lock::poll(self.describe(), timeout, try_once, holder).await?;
         self.lock = Some(file);
         Ok(())
@@ -295,10 +311,10 @@ impl Backend for SqliteBackend {
         if self.read_only {
             // A deferred transaction that only reads: one snapshot of the
             // file for everything read until `commit`.
-            return self.conn.execute_batch("BEGIN DEFERRED").map_err(db_error("starting a read transaction"));
+            return self.conn().execute_batch("BEGIN DEFERRED").map_err(db_error("starting a read transaction"));
         }
         self.pause_foreign_keys()?;
-        if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(error) = self.conn().execute_batch("BEGIN IMMEDIATE") {
             self.restore_foreign_keys()?;
             // Another connection writes: the busy timeout (the revision's
             // lock timeout) ran out, and the revision can be run again.
@@ -327,7 +343,7 @@ impl Backend for SqliteBackend {
                 }));
             }
         }
-        self.conn.execute_batch(Dialect::Sqlite.commit()).map_err(db_error("committing"))?;
+        self.conn().execute_batch(Dialect::Sqlite.commit()).map_err(db_error("committing"))?;
         self.restore_foreign_keys()?;
         Ok(())
     }
@@ -342,7 +358,7 @@ impl Backend for SqliteBackend {
     async fn execute(&mut self, unit: &Unit) -> Result<(), RunError> {
         // Outside a transaction (a revision that opted out) enforcement is
         // paused around the unit, as `begin` does around a transaction.
-        let outside = self.conn.is_autocommit();
+        let outside = self.conn().is_autocommit();
         if outside {
             self.pause_foreign_keys()?;
         }
@@ -395,9 +411,53 @@ impl Backend for SqliteBackend {
         }
         Ok(Some(out))
     }
+}
 
+impl<C: Borrow<Connection>> Backend for SqliteBackend<C> {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<crate::schema::SchemaSnapshot, BackendError> {
-        super::sqlite_introspect::introspect(&self.conn, history)
+        super::sqlite_introspect::introspect(self.conn(), history)
+    }
+}
+
+impl<'c> SqliteBackend<&'c mut Connection> {
+    /// A session over the application's connection, noting its busy
+    /// timeout (which revisions' lock timeouts change) to put it back.
+    /// Refused when the connection has a transaction open.
+    async fn attach(conn: &'c mut Connection) -> Result<Self, BackendError> {
+        let path = conn.path().filter(|path| !path.is_empty()).map(PathBuf::from);
+        let busy = conn.query_row("PRAGMA busy_timeout", [], |row| row.get::<_, i64>(0)).map_err(db_error("reading PRAGMA busy_timeout"))?;
+        let backend = Self { conn, path, lock: None, paused_foreign_keys: false, read_only: false, attached_busy_timeout: Some(busy) };
+        if !backend.conn().is_autocommit() {
+            return Err(BackendError::TransactionOpen { database: backend.describe() });
+        }
+        Ok(backend)
+    }
+
+    /// Gives the connection back: no transaction open, foreign keys as
+    /// they were, the lock file released, the busy timeout the
+    /// application had.
+    async fn detach(mut self) -> Result<(), BackendError> {
+        self.rollback().await;
+        self.unlock().await?;
+        if let Some(busy) = self.attached_busy_timeout {
+            let busy = Duration::from_millis(u64::try_from(busy).unwrap_or(0));
+            self.conn().busy_timeout(busy).map_err(db_error("restoring the busy timeout"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The application's `rusqlite::Connection`: revisions run on it, under
+/// the lock file beside its database (none for an in-memory database).
+impl<'c> Attach for &'c mut Connection {
+    type Session = SqliteBackend<&'c mut Connection>;
+
+    async fn attach(self) -> Result<Self::Session, BackendError> {
+        SqliteBackend::attach(self).await
+    }
+
+    async fn detach(session: Self::Session) -> Result<(), BackendError> {
+        session.detach().await
     }
 }
 

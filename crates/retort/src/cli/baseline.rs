@@ -14,7 +14,7 @@ use super::Project;
 use crate::baseline::{differences, plan, read_source, Baseline, BaselineOptions, Filter, Source};
 use crate::schema::SchemaSnapshot;
 use crate::backend::BackendError;
-use crate::{connect_read_only, Backend, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target, UrlError};
+use crate::{connect_read_only, Session, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target, UrlError};
 
 /// `baseline --from URL -m "baseline"`: write the schema of a database no
 /// migration tool made as the project's first revision.

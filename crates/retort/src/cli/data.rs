@@ -7,7 +7,7 @@ use crate::database_url::not_local_reason;
 use super::output::Printer;
 use super::{Format, Project};
 use crate::seed::Seeder;
-use crate::{connect, recreate_database, Backend, MigrateError, Migrations, Migrator, Target};
+use crate::{connect, recreate_database, Session, MigrateError, Migrations, Migrator, Target};
 
 /// `seed`: fill the database with the project's development data.
 #[derive(Debug, clap::Args)]

@@ -196,14 +196,15 @@ impl Printer {
     /// A per-revision line as each revision finishes, under a progress bar
     /// when more than a handful run and stderr is a terminal. `None` when
     /// nothing is printed as the run goes (quiet, JSON).
-    pub fn progress(&self) -> Option<impl Fn(&StepReport, usize, usize) + 'static> {
+    pub fn progress(&self) -> Option<impl Fn(&StepReport, usize, usize) + Send + Sync + 'static> {
         if self.quiet || self.format == Format::Json {
             return None;
         }
         let color = self.color;
-        let bar: std::cell::RefCell<Option<indicatif::ProgressBar>> = std::cell::RefCell::new(None);
+        // A mutex, not a cell: the migrator's futures are Send.
+        let bar: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
         Some(move |step: &StepReport, done: usize, total: usize| {
-            let mut bar = bar.borrow_mut();
+            let mut bar = bar.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if bar.is_none() && total > 5 && std::io::stderr().is_terminal() {
                 let new = indicatif::ProgressBar::new(total as u64);
                 let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} revisions {elapsed}")

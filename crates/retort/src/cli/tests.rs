@@ -14,7 +14,7 @@ use proptest::test_runner::TestRunner;
 
 use super::output::{exit_code, Format, Printer};
 use super::Project;
-use crate::{connect_existing, Backend, DatabaseUrl, Dialect, MigrateError};
+use crate::{connect_existing, DatabaseUrl, Dialect, MigrateError, Session};
 
 /// One generated connection string and the pieces of its password, none of
 /// which may show anywhere.

@@ -57,7 +57,7 @@ pub use strategy::{Rule, Strategy};
 
 use crate::history::HistoryTable;
 use crate::schema::SchemaSnapshot;
-use crate::{Backend, DatabaseUrl, Dialect, Migrations, Migrator, Target};
+use crate::{Backend, DatabaseUrl, Dialect, Migrations, Migrator, Session, Target};
 
 /// How many rows one read of the source and one write of the destination
 /// carry. Each read and each write costs a request (a bulk load into SQL

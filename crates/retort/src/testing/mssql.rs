@@ -387,7 +387,7 @@ mod server {
         // Connected (again, if need be) before asking which server it is.
         run(url, backend, "SELECT 1").await.map_err(|(_, err)| err)?;
         let flavour = match backend.as_mut() {
-            Some(connected) => crate::Backend::flavour(connected).await.map_err(|err| err.to_string())?,
+            Some(connected) => crate::Session::flavour(connected).await.map_err(|err| err.to_string())?,
             None => return Err("no connection to drop the database from".to_owned()),
         };
         // A session the test closed may still be ending: Babelfish then

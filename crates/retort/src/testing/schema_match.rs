@@ -4,7 +4,7 @@
 
 use super::BackendKind;
 use crate::autogenerate::{compare_pair, declare_on, replay, SchemaPair};
-use crate::backend::{connect, Backend};
+use crate::backend::{connect, Session};
 use crate::declare::Schema;
 use crate::{DatabaseUrl, Migrations};
 

@@ -21,18 +21,21 @@
 //! column's values kept (the copied ids; tiberius keeps the column in the
 //! list, as `SqlBulkCopyOptions.KeepIdentity` does).
 
+use std::borrow::BorrowMut;
+
+use futures_util::io::{AsyncRead, AsyncWrite};
 use tiberius::numeric::Numeric;
 use tiberius::time::{Date, DateTime, DateTime2, DateTimeOffset, SmallDateTime, Time};
 use tiberius::{ColumnData, FixedLenType, SqlBulkCopyOption, TokenRow, TypeInfo, VarLenType};
 
 use super::errors::{database_error, Failure};
 use super::MssqlBackend;
-use crate::backend::{Backend, BackendError, BulkError, BulkInsert, RunError, StatementError};
+use crate::backend::{BackendError, BulkError, BulkInsert, RunError, Session, StatementError};
 use crate::history::Value;
 use crate::{Dialect, Flavour};
 
-impl MssqlBackend {
-    /// See [`Backend::bulk_insert`] and the module documentation.
+impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>> MssqlBackend<S, C> {
+    /// See [`Backend::bulk_insert`](crate::Backend::bulk_insert) and the module documentation.
     pub(super) async fn bulk_load(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
         let failed = |error: BackendError| BulkError::Failed(RunError::Backend(error));
         let flavour = self.flavour().await.map_err(failed)?;
@@ -83,7 +86,7 @@ impl MssqlBackend {
         // tiberius reads the columns again, sends INSERT BULK, then the rows.
         self.requests += 3;
         let loaded = async {
-            let mut request = self.client.bulk_insert_with_options(&table, &columns, options, &[]).await?;
+            let mut request = self.tds().bulk_insert_with_options(&table, &columns, options, &[]).await?;
             for row in rows {
                 request.send(row).await?;
             }
@@ -113,7 +116,7 @@ impl MssqlBackend {
             }
         }
         self.requests += 1;
-        let metadata = match self.client.column_metadata(table, quoted).await {
+        let metadata = match self.tds().column_metadata(table, quoted).await {
             Ok(metadata) => metadata,
             // tiberius checks names before it sends them.
             Err(tiberius::error::Error::BulkInput(why)) => {

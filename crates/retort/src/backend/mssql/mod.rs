@@ -26,8 +26,11 @@ mod postgres_form;
 mod snapshot;
 mod transaction;
 
+use std::borrow::BorrowMut;
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use futures_util::io::{AsyncRead, AsyncWrite};
 use futures_util::TryStreamExt as _;
 use tiberius::Query;
 use tokio::net::TcpStream;
@@ -35,7 +38,7 @@ use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
 use self::errors::{database_error, Failure};
 use self::transaction::{Request, BEGIN, COMMIT, ROLLBACK_IF_OPEN};
-use super::{Backend, BackendError, Batched, BulkError, BulkInsert, Commits, Row, RunError, StatementError, StepWork, Unit};
+use super::{Attach, Backend, BackendError, Batched, BulkError, BulkInsert, Commits, Row, RunError, Session, StatementError, StepWork, Unit};
 use crate::framing;
 use crate::database_url::{DatabaseUrl, MssqlOptions, UrlError};
 use crate::history::{HistoryTable, Rendered, Value};
@@ -61,10 +64,15 @@ pub type MssqlClient = tiberius::Client<Compat<TcpStream>>;
 /// let backend = retort::MssqlBackend::connect(&url).await?;
 /// # Ok(()) }
 /// ```
-pub struct MssqlBackend {
-    // Boxed: the client holds its buffers inline (about 1.5 kB), and
-    // `AnyBackend` should not be that large for every backend.
-    client: Box<MssqlClient>,
+///
+/// The session runs over retort's own client (the defaults: a Tokio TCP
+/// stream, the client boxed) or over the application's, borrowed, on any
+/// stream ([`Attach`] for `tiberius::Client<S>`).
+pub struct MssqlBackend<S: AsyncRead + AsyncWrite + Unpin + Send = Compat<TcpStream>, C = Box<tiberius::Client<S>>> {
+    // Boxed when owned: the client holds its buffers inline (about 1.5 kB),
+    // and `AnyBackend` should not be that large for every backend.
+    client: C,
+    stream: PhantomData<fn() -> S>,
     description: String,
     /// How many times this session holds the migration lock: application
     /// locks count, and each grant needs its own release.
@@ -83,6 +91,17 @@ pub struct MssqlBackend {
     requests: u64,
     /// The wire types of the last table and columns bulk-loaded (see `bulk`).
     bulk_columns: Option<(String, Vec<bulk::Wire>)>,
+    /// On the application's connection: its settings as `attach` read them.
+    attached: Option<Settings>,
+}
+
+/// The session settings retort changes (`XACT_ABORT`, which every
+/// transaction of retort's turns on; `LOCK_TIMEOUT`, which a revision's
+/// lock timeout sets), as the application had them.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    xact_abort: bool,
+    lock_timeout_ms: i64,
 }
 
 impl MssqlBackend {
@@ -113,6 +132,7 @@ impl MssqlBackend {
             .unwrap_or("(the login's default database)");
         Ok(Self {
             client: Box::new(client),
+            stream: PhantomData,
             description: format!(
                 "SQL Server database {database} on {} as {}{}",
                 options.address(),
@@ -126,9 +146,47 @@ impl MssqlBackend {
             read_only,
             requests: 0,
             bulk_columns: None,
+            attached: None,
         })
     }
 
+    /// Drops and creates the database a URL names, from `master` (for
+    /// `db reset`; the caller checks that it looks local).
+    pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
+        let options = mssql_options(url)?;
+        let name = options
+            .database
+            .clone()
+            .ok_or_else(|| UrlError::invalid(url, "name the database to reset (mssql://…/DevDB or Database=DevDB)"))?;
+        let master = DatabaseUrl::parse(&options.url_for_database("master"))?;
+        let mut admin = MssqlBackend::connect(&master).await?;
+        let flavour = admin.flavour().await?;
+        let sql = format!(
+            "{}\nCREATE DATABASE {};",
+            flavour::drop_database_sql(flavour, &name),
+            Dialect::Mssql.quote_ident(&name)
+        );
+        // Babelfish refuses a CREATE DATABASE that races another session's
+        // ("tuple concurrently updated": nothing was made); the batch drops
+        // only what exists, so running it again is safe. SQL Server never
+        // says that.
+        let mut attempts = 0;
+        loop {
+            match admin.batch(&sql).await {
+                Ok(_) => return Ok(()),
+                Err(error) if attempts < 5 && error.to_string().contains("tuple concurrently updated") => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
+                }
+                Err(error) => {
+                    return Err(BackendError::Database { context: "recreating the database", message: error.to_string() })
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>> MssqlBackend<S, C> {
     /// Starts a read-only session's transaction at once (not deferred to
     /// the first batch as writes are): snapshot isolation where the
     /// database has it on, since a copy read table by table must see one
@@ -154,45 +212,14 @@ impl MssqlBackend {
         Ok(())
     }
 
-    /// Drops and creates the database a URL names, from `master` (for
-    /// `db reset`; the caller checks that it looks local).
-    pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
-        let options = mssql_options(url)?;
-        let name = options
-            .database
-            .clone()
-            .ok_or_else(|| UrlError::invalid(url, "name the database to reset (mssql://…/DevDB or Database=DevDB)"))?;
-        let master = DatabaseUrl::parse(&options.url_for_database("master"))?;
-        let mut admin = Self::connect(&master).await?;
-        let flavour = admin.flavour().await?;
-        let sql = format!(
-            "{}\nCREATE DATABASE {};",
-            flavour::drop_database_sql(flavour, &name),
-            Dialect::Mssql.quote_ident(&name)
-        );
-        // Babelfish refuses a CREATE DATABASE that races another session's
-        // ("tuple concurrently updated": nothing was made); the batch drops
-        // only what exists, so running it again is safe. SQL Server never
-        // says that.
-        let mut attempts = 0;
-        loop {
-            match admin.batch(&sql).await {
-                Ok(_) => return Ok(()),
-                Err(error) if attempts < 5 && error.to_string().contains("tuple concurrently updated") => {
-                    attempts += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempts)).await;
-                }
-                Err(error) => {
-                    return Err(BackendError::Database { context: "recreating the database", message: error.to_string() })
-                }
-            }
-        }
-    }
-
     /// The tiberius client, for tests and seed code. What is sent through
     /// it is not counted by [`requests_sent`](Self::requests_sent).
-    pub fn client(&mut self) -> &mut MssqlClient {
-        &mut self.client
+    pub fn client(&mut self) -> &mut tiberius::Client<S> {
+        self.tds()
+    }
+
+    fn tds(&mut self) -> &mut tiberius::Client<S> {
+        BorrowMut::<tiberius::Client<S>>::borrow_mut(&mut self.client)
     }
 
     /// How many requests (SQL batches, RPCs, bulk loads) this session has
@@ -209,7 +236,7 @@ impl MssqlBackend {
         sql: &str,
     ) -> Result<Vec<Vec<tiberius::Row>>, tiberius::error::Error> {
         self.requests += 1;
-        self.client.simple_query(sql).await?.into_results().await
+        self.tds().simple_query(sql).await?.into_results().await
     }
 
     /// Runs one request of [`transaction::requests`] or
@@ -221,7 +248,7 @@ impl MssqlBackend {
     /// raises the error again with the line of its `THROW`.
     async fn user_batch(&mut self, sql: &str) -> Result<Option<u64>, Failure> {
         self.requests += 1;
-        let mut stream = self.client.simple_query(sql).await.map_err(|error| Failure::from(&error))?;
+        let mut stream = self.tds().simple_query(sql).await.map_err(|error| Failure::from(&error))?;
         let mut reported = None;
         let mut done = None;
         loop {
@@ -326,7 +353,7 @@ impl MssqlBackend {
         bind_all(&mut query, values);
         self.requests += 1;
         query
-            .query(&mut self.client)
+            .query(self.tds())
             .await?
             .into_first_result()
             .await
@@ -451,7 +478,7 @@ async fn open(options: &MssqlOptions, read_only: bool) -> Result<MssqlClient, Ba
     )))
 }
 
-impl Backend for MssqlBackend {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>> Session for MssqlBackend<S, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Mssql
     }
@@ -482,7 +509,7 @@ impl Backend for MssqlBackend {
         query.bind(lock::RESOURCE);
         query.bind(lock::timeout_ms(timeout));
         self.requests += 1;
-        let rows = match query.query(&mut self.client).await {
+        let rows = match query.query(self.tds()).await {
             Ok(stream) => stream.into_first_result().await,
             Err(error) => Err(error),
         }
@@ -587,7 +614,7 @@ impl Backend for MssqlBackend {
             let mut query = Query::new(group.sql.as_str());
             bind_all(&mut query, &group.values);
             self.requests += 1;
-            if let Err(error) = query.execute(&mut self.client).await {
+            if let Err(error) = query.execute(self.tds()).await {
                 let failure = Failure::from(&error);
                 let Failure::Server(server) = &failure else {
                     return Err(RunError::Backend(BackendError::Database {
@@ -613,7 +640,7 @@ impl Backend for MssqlBackend {
         let mut query = Query::new(sql);
         bind_all(&mut query, values);
         self.requests += 1;
-        let results = match query.query(&mut self.client).await {
+        let results = match query.query(self.tds()).await {
             Ok(stream) => stream.into_results().await,
             Err(error) => Err(error),
         };
@@ -628,6 +655,29 @@ impl Backend for MssqlBackend {
         Ok(Some(rows.iter().map(row_values).collect()))
     }
 
+    /// Each revision in one request per batch ([`transaction::revision_requests`]):
+    /// a revision of one batch is one round trip, where the primitives take
+    /// three. It reports each revision as its last request returns.
+    async fn run_batched(
+        &mut self,
+        steps: &[StepWork],
+        table: &HistoryTable,
+        commits: &mut Commits<'_>,
+    ) -> Result<Batched, BackendError> {
+        if self.read_only || self.in_transaction {
+            return Ok(Batched::default());
+        }
+        for (index, step) in steps.iter().enumerate() {
+            match self.run_joined(step, table).await {
+                Ok(elapsed) => (commits.done)(index, elapsed),
+                Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
+            }
+        }
+        Ok(Batched { sent: steps.len(), committed: steps.len(), failed: None })
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>> Backend for MssqlBackend<S, C> {
     async fn introspect(&mut self, history: &HistoryTable) -> Result<SchemaSnapshot, BackendError> {
         let flavour = self.flavour().await?;
         let query = catalog::query(flavour);
@@ -654,26 +704,80 @@ impl Backend for MssqlBackend {
     async fn bulk_insert(&mut self, load: &BulkInsert<'_>) -> Result<u64, BulkError> {
         self.bulk_load(load).await
     }
+}
 
-    /// Each revision in one request per batch ([`transaction::revision_requests`]):
-    /// a revision of one batch is one round trip, where the primitives take
-    /// three. It reports each revision as its last request returns.
-    async fn run_batched(
-        &mut self,
-        steps: &[StepWork],
-        table: &HistoryTable,
-        commits: &mut Commits<'_>,
-    ) -> Result<Batched, BackendError> {
-        if self.read_only || self.in_transaction {
-            return Ok(Batched::default());
+/// What `attach` reads of the application's session: whether a
+/// transaction is open, the settings retort changes, the database.
+const ATTACH_SQL: &str =
+    "SELECT CAST(@@TRANCOUNT AS int), CAST(@@OPTIONS & 16384 AS int), CAST(@@LOCK_TIMEOUT AS int), DB_NAME()";
+
+impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> MssqlBackend<S, &'c mut tiberius::Client<S>> {
+    /// A session over the application's client, noting the settings it
+    /// will change to put them back. Refused when a transaction is open.
+    async fn attach(client: &'c mut tiberius::Client<S>) -> Result<Self, BackendError> {
+        let mut backend = Self {
+            client,
+            stream: PhantomData,
+            description: "SQL Server database (the application's connection)".to_owned(),
+            locks_held: 0,
+            begin_pending: false,
+            in_transaction: false,
+            flavour: None,
+            read_only: false,
+            requests: 0,
+            bulk_columns: None,
+            attached: None,
+        };
+        let rows = backend.query_rows(ATTACH_SQL, &[]).await.map_err(database_error("reading the session's settings"))?;
+        let row = rows.first().ok_or_else(|| BackendError::Database {
+            context: "reading the session's settings",
+            message: "no row came back".to_owned(),
+        })?;
+        let int = |index| row.try_get::<i32, _>(index).ok().flatten();
+        if let Some(database) = row.try_get::<&str, _>(3).ok().flatten() {
+            backend.description = format!("SQL Server database {database} (the application's connection)");
         }
-        for (index, step) in steps.iter().enumerate() {
-            match self.run_joined(step, table).await {
-                Ok(elapsed) => (commits.done)(index, elapsed),
-                Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
+        if int(0).unwrap_or(0) > 0 {
+            return Err(BackendError::TransactionOpen { database: backend.describe() });
+        }
+        backend.attached = Some(Settings {
+            xact_abort: int(1).unwrap_or(0) != 0,
+            lock_timeout_ms: int(2).map_or(-1, i64::from),
+        });
+        Ok(backend)
+    }
+
+    /// Gives the client back: no transaction open, the migration lock
+    /// released, `XACT_ABORT` and `LOCK_TIMEOUT` as `attach` read them.
+    /// Every step is tried; the first failure is returned.
+    async fn detach(mut self) -> Result<(), BackendError> {
+        self.begin_pending = false;
+        self.in_transaction = false;
+        let unlocked = self.unlock().await;
+        let mut restore = ROLLBACK_IF_OPEN.to_owned();
+        if let Some(settings) = self.attached.take() {
+            if !settings.xact_abort {
+                restore.push_str(" SET XACT_ABORT OFF;");
             }
+            restore.push_str(&format!(" SET LOCK_TIMEOUT {};", settings.lock_timeout_ms));
         }
-        Ok(Batched { sent: steps.len(), committed: steps.len(), failed: None })
+        let restored = self.batch(&restore).await.map(drop).map_err(database_error("restoring the session's settings"));
+        unlocked.and(restored)
+    }
+}
+
+/// The application's `tiberius::Client` over any stream (its own TLS, an
+/// Entra ID token, a pooled connection dereferenced): revisions run on
+/// its session, under the session's application lock (`sp_getapplock`).
+impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> Attach for &'c mut tiberius::Client<S> {
+    type Session = MssqlBackend<S, &'c mut tiberius::Client<S>>;
+
+    async fn attach(self) -> Result<Self::Session, BackendError> {
+        MssqlBackend::attach(self).await
+    }
+
+    async fn detach(session: Self::Session) -> Result<(), BackendError> {
+        session.detach().await
     }
 }
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::RoundTripError;
-use crate::backend::{AnyBackend, Backend};
+use crate::backend::{AnyBackend, Session};
 use crate::{Dialect, Revision, RevisionGraph};
 
 /// A failed data check, or a statement a data check ran that failed.

@@ -12,7 +12,7 @@ use super::{
     data, snapshot, DataCheck, DataConnection, DataPhase, Report, RevisionOutcome, RevisionReport,
     RoundTrip, RoundTripError,
 };
-use crate::backend::Backend;
+use crate::backend::{Backend, Session};
 use crate::graph::Candidate;
 use crate::schema::{Difference, SchemaSnapshot};
 use crate::testing::BackendKind;
