@@ -3,12 +3,15 @@
 
 #![allow(dead_code)] // Each test file uses its own subset.
 
+#[cfg(unix)]
+pub mod tls;
+
 use std::process::Command;
 
 use retort::testing::{BackendKind, TestDatabase};
 use retort::{
     AnyBackend, Backend, Body, Checksum, DatabaseUrl, HistoryTable, MigrateError, Migrations,
-    Migrator, Revision, Target,
+    Migrator, Revision, Session, Target,
 };
 
 /// A transactional revision of the tests' own tables, named by its id, from
