@@ -244,6 +244,31 @@ fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, notice: Opti
     };
     let batch_first = starts_with_batch_first_statement(text);
     let mut batch = String::new();
+    // sqlcmd's `:on error ignore`, outside a transaction (the migrator
+    // refuses it inside one): the failure is printed and the script goes
+    // on, without the guard that would stop it.
+    if piece.on_error == retort_sql::OnError::Ignore && !in_transaction && guard.is_none() {
+        match batch_first {
+            true => {
+                let _ = write!(batch, "{text}\nGO\n");
+            }
+            false => {
+                let ignored = Dialect::Mssql.quote_literal(&format!(
+                    "retort: {} failed with the error below; `:on error ignore` goes on.",
+                    notice.what
+                ));
+                let _ = write!(
+                    batch,
+                    "BEGIN TRY\n{}\nEND TRY\nBEGIN CATCH\n    PRINT {ignored};\n    PRINT ERROR_MESSAGE();\nEND CATCH;\nGO\n",
+                    indent(text)
+                );
+            }
+        }
+        for _ in 0..piece.repeat {
+            out.push_str(&batch);
+        }
+        return;
+    }
     match guard {
         None if batch_first => {
             batch.push_str(text);

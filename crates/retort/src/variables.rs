@@ -1,0 +1,197 @@
+//! `sqlcmd` variables of SQL Server SQL revisions, at run time.
+//!
+//! A `$(NAME)` in an SQL revision run on SQL Server takes the first value
+//! found in (names match regardless of case, as `sqlcmd`'s do):
+//! 1. `--var NAME=value` on the command line ([`Variables::with_value`]);
+//! 2. the environment variable `RETORT_VAR_<NAME>` (as written, then in
+//!    capitals);
+//! 3. the project's `[variables]` (`retort.toml` or
+//!    `[package.metadata.retort.variables]`, embedded by the build): the
+//!    chosen profile's table (`--profile`, else `RETORT_PROFILE`), then the
+//!    values for every profile;
+//! 4. the revision's own `:setvar` lines: the last one in the script being
+//!    run, else in its other script (so a down script can use the up
+//!    script's). Unlike `sqlcmd`, where a line comes does not matter.
+//!
+//! The values are put in by the one substitution of retort-sql
+//! (`retort_sql::sqlcmd::substitute`), in the rendered plan before anything
+//! runs ([`Variables::apply`]), so that online runs, `--dry-run`, offline
+//! scripts and the round-trip harness see the same text, and a variable
+//! without a value stops the run before its first statement.
+//!
+//! A variable is secret when its name holds `password`, `pwd`, `secret` or
+//! `token`, or ends with `key` (any case): an offline script keeps
+//! `$(NAME)` for it unless told to write secrets ([`Keep::Secrets`] not
+//! asked), and retort never prints its value.
+
+use std::borrow::Cow;
+
+use retort_sql::sqlcmd::{self, OnError};
+use retort_sql::tsql::split_batches;
+
+use crate::dialect::Dialect;
+use crate::error::MigrateError;
+use crate::render::RenderedPlan;
+use crate::revision::Body;
+use crate::Direction;
+
+/// The values given to a run, besides those a build embedded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variables {
+    given: Vec<(String, String)>,
+    profile: Option<String>,
+}
+
+/// What an offline script keeps as `$(NAME)` rather than substituting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Secrets only (the default).
+    Secrets,
+    /// Nothing: secrets are written too.
+    Nothing,
+}
+
+impl Variables {
+    /// No value given: the environment, the project's and the scripts' own.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `NAME=value`, as `--var` gives it; a later value for the same name
+    /// wins.
+    pub fn with_value(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.given.push((name.into(), value.into()));
+        self
+    }
+
+    /// The project's profile whose `[variables.<profile>]` apply.
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Whether `name` is a secret's (see the module's doc).
+    pub fn is_secret(name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        ["password", "pwd", "secret", "token"].iter().any(|word| lower.contains(word)) || lower.ends_with("key")
+    }
+
+    /// The value of `name` for a revision's `script` (its up or down),
+    /// `other` being its other script.
+    fn value(&self, project: &[(&str, &str, &str)], script: &str, other: &str, name: &str) -> Option<String> {
+        let same = |other: &str| other.eq_ignore_ascii_case(name);
+        if let Some((_, value)) = self.given.iter().rev().find(|(given, _)| same(given)) {
+            return Some(value.clone());
+        }
+        for variable in [format!("RETORT_VAR_{name}"), format!("RETORT_VAR_{}", name.to_ascii_uppercase())] {
+            if let Ok(value) = std::env::var(variable) {
+                return Some(value);
+            }
+        }
+        let profile = self.profile.clone().or_else(|| std::env::var("RETORT_PROFILE").ok()).unwrap_or_default();
+        for wanted in [profile.as_str(), ""] {
+            if let Some((_, _, value)) = project.iter().rev().find(|(of, declared, _)| *of == wanted && same(declared)) {
+                return Some((*value).to_owned());
+            }
+        }
+        [script, other]
+            .iter()
+            .find_map(|text| sqlcmd::setvars(text).into_iter().rev().find(|(declared, _, _)| same(declared)))
+            .map(|(_, value, _)| value)
+    }
+
+    /// Puts the values into every SQL revision's script of `plan` when it
+    /// runs on SQL Server (any other dialect is left as it is). `project`
+    /// is the build's (`Migrations::variables`); `keep` says which
+    /// variables stay `$(NAME)` (an offline script); `None` substitutes all.
+    pub fn apply(
+        &self,
+        project: &[(&str, &str, &str)],
+        plan: &mut RenderedPlan,
+        keep: Option<Keep>,
+    ) -> Result<(), MigrateError> {
+        if plan.dialect != Dialect::Mssql {
+            return Ok(());
+        }
+        for step in &mut plan.steps {
+            let revision = step.step.revision;
+            let (script, other) = match (revision.body, step.step.direction) {
+                (Body::Sql { up, down }, Direction::Up) => (up, down.unwrap_or("")),
+                (Body::Sql { up, down: Some(down) }, Direction::Down) => (down, up),
+                _ => continue,
+            };
+            for unit in &mut step.units {
+                if revision.transactional {
+                    if let Some(batch) = split_batches(&unit.sql).iter().find(|batch| batch.on_error == OnError::Ignore) {
+                        return Err(MigrateError::IgnoreInTransaction {
+                            id: revision.id.to_owned(),
+                            file: revision.source,
+                            line: batch.first_line,
+                        });
+                    }
+                }
+                let substituted = sqlcmd::substitute(&unit.sql, |found| {
+                    let value = self.value(project, script, other, &found.name)?;
+                    match keep {
+                        Some(Keep::Secrets) if Self::is_secret(&found.name) => Some(Cow::Owned(format!("$({})", found.name))),
+                        _ => Some(Cow::Owned(value)),
+                    }
+                });
+                unit.sql = substituted.map_err(|found| MigrateError::UndefinedVariable {
+                    id: revision.id.to_owned(),
+                    file: revision.source,
+                    line: found.line,
+                    name: found.name,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+}
+
+/// The `:setvar` lines that start an offline script written with
+/// `--keep-variables`: one per variable its SQL Server revisions use that
+/// has a value (the first revision's, when several `:setvar` it), secrets
+/// left out. `sqlcmd` lets a script's `:setvar` win over `-v`: remove a
+/// line to give that variable with `-v`.
+#[cfg(feature = "cli")]
+pub(crate) fn setvar_lines(variables: &Variables, project: &[(&str, &str, &str)], plan: &RenderedPlan) -> String {
+    if plan.dialect != Dialect::Mssql {
+        return String::new();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = String::new();
+    for step in &plan.steps {
+        let (script, other) = match (step.step.revision.body, step.step.direction) {
+            (Body::Sql { up, down }, Direction::Up) => (up, down.unwrap_or("")),
+            (Body::Sql { up, down: Some(down) }, Direction::Down) => (down, up),
+            _ => continue,
+        };
+        for found in sqlcmd::script_variables(script) {
+            if Variables::is_secret(&found.name) || seen.iter().any(|name| name.eq_ignore_ascii_case(&found.name)) {
+                continue;
+            }
+            seen.push(found.name.clone());
+            if let Some(value) = variables.value(project, script, other, &found.name) {
+                out.push_str(&format!(":setvar {} \"{}\"\n", found.name, value.replace('"', "\"\"")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_secret_when_the_name_says_so() {
+        for name in ["ApiToken", "DB_PASSWORD", "pwd", "ClientSecret", "SigningKey"] {
+            assert!(Variables::is_secret(name), "{name}");
+        }
+        for name in ["DatabaseName", "KeyspaceName", "Path"] {
+            assert!(!Variables::is_secret(name), "{name}");
+        }
+    }
+}
