@@ -184,6 +184,100 @@ pub(crate) fn setvar_lines(variables: &Variables, project: &[(&str, &str, &str)]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::RenderedStep;
+    use crate::work::Unit;
+    use crate::{Checksum, Flavour, Revision, Step};
+
+    fn revision(up: &'static str, down: &'static str, transactional: bool) -> &'static Revision {
+        Box::leak(Box::new(Revision {
+            id: "a1a1",
+            parents: &[],
+            depends_on: &[],
+            branch_labels: &[],
+            message: "m",
+            checksum: Checksum([0; 32]),
+            transactional,
+            irreversible: None,
+            lock_timeout: None,
+            source: "migrations/a1a1_m.up.sql",
+            body: Body::Sql { up, down: Some(down) },
+        }))
+    }
+
+    fn plan(dialect: Dialect, revision: &'static Revision, direction: Direction) -> RenderedPlan {
+        let script = match (revision.body, direction) {
+            (Body::Sql { up, .. }, Direction::Up) => up,
+            (Body::Sql { down: Some(down), .. }, _) => down,
+            _ => "",
+        };
+        RenderedPlan {
+            dialect,
+            flavour: Flavour::Standard,
+            direction,
+            steps: vec![RenderedStep {
+                step: Step { revision, direction },
+                units: vec![Unit { sql: script.to_owned(), first_line: Some(1), label: "script".to_owned() }],
+                writes: Vec::new(),
+            }],
+        }
+    }
+
+    fn substituted(variables: &Variables, project: &[(&str, &str, &str)], revision: &'static Revision, direction: Direction) -> Result<String, String> {
+        let mut plan = plan(Dialect::Mssql, revision, direction);
+        variables.apply(project, &mut plan, None).map_err(|error| error.to_string())?;
+        Ok(plan.steps[0].units[0].sql.clone())
+    }
+
+    #[test]
+    fn apply_takes_given_then_environment_then_profile_then_project_then_setvar() {
+        let up = ":setvar a script\n:setvar b script\n:setvar c script\n:setvar d script\n:setvar e script\nSELECT '$(a) $(b) $(f) $(c) $(d) $(e)'\n";
+        let revision = revision(up, "SELECT '$(e)'", true);
+        std::env::set_var("RETORT_VAR_b", "environment");
+        std::env::set_var("RETORT_VAR_A", "environment");
+        std::env::set_var("RETORT_VAR_F", "capitals");
+        let project = [("", "c", "project"), ("", "d", "project"), ("prod", "D", "prod"), ("dev", "c", "dev")];
+        let variables = Variables::new().with_value("A", "given").with_profile("prod");
+        assert_eq!(
+            substituted(&variables, &project, revision, Direction::Up).as_deref(),
+            Ok(":setvar a script\n:setvar b script\n:setvar c script\n:setvar d script\n:setvar e script\nSELECT 'given environment capitals project prod script'\n")
+        );
+        // The down script takes the up script's `:setvar`.
+        assert_eq!(substituted(&variables, &project, revision, Direction::Down).as_deref(), Ok("SELECT 'script'"));
+    }
+
+    #[test]
+    fn apply_fails_naming_revision_file_line_and_variable_when_one_has_no_value() {
+        let revision = revision("SELECT 1\nGO\nSELECT $(nowhere_zz)\n", "SELECT 1", true);
+        let error = substituted(&Variables::new(), &[], revision, Direction::Up).unwrap_err();
+        assert!(
+            error.starts_with("revision a1a1 (migrations/a1a1_m.up.sql): sqlcmd variable `$(nowhere_zz)` on line 3")
+                && error.contains("--var nowhere_zz=")
+                && error.contains("RETORT_VAR_nowhere_zz"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn apply_refuses_on_error_ignore_in_a_transactional_revision_and_leaves_other_dialects_alone() {
+        let up = "SELECT 1\nGO\n:on error ignore\nSELECT $(x)\n";
+        let error = substituted(&Variables::new().with_value("x", "1"), &[], revision(up, "SELECT 1", true), Direction::Up).unwrap_err();
+        assert!(error.contains("`:on error ignore` before the batch on line 3") && error.contains("transactional: false"), "{error}");
+        assert!(substituted(&Variables::new().with_value("x", "1"), &[], revision(up, "SELECT 1", false), Direction::Up).is_ok());
+        let mut postgres = plan(Dialect::Postgres, revision(up, "SELECT 1", true), Direction::Up);
+        Variables::new().apply(&[], &mut postgres, None).expect("not SQL Server: nothing to do");
+        assert_eq!(postgres.steps[0].units[0].sql, up);
+    }
+
+    #[test]
+    fn apply_keeps_secrets_for_an_offline_script_and_setvar_lines_leave_them_out() {
+        let revision = revision("SELECT '$(ApiToken)', '$(Db)'\n", "SELECT 1", true);
+        let variables = Variables::new().with_value("ApiToken", "s3cr3t").with_value("Db", "x\"y");
+        let mut offline = plan(Dialect::Mssql, revision, Direction::Up);
+        variables.apply(&[], &mut offline, Some(Keep::Secrets)).expect("values");
+        assert_eq!(offline.steps[0].units[0].sql, "SELECT '$(ApiToken)', 'x\"y'\n");
+        #[cfg(feature = "cli")]
+        assert_eq!(setvar_lines(&variables, &[], &plan(Dialect::Mssql, revision, Direction::Up)), ":setvar Db \"x\"\"y\"\n");
+    }
 
     #[test]
     fn is_secret_when_the_name_says_so() {
