@@ -224,7 +224,8 @@ mod tests {
         let out = tempfile::tempdir().expect("create a temporary folder");
         let compiled = compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid folder");
         let text = fs::read_to_string(&compiled.output).expect("generated file");
-        assert!(text.contains("CREATE TABLE $(t) (id int);\nSELECT 1 AS shared;\nSELECT"), "{text}");
+        // Embedded as a string literal, its line breaks escaped.
+        assert!(text.contains(r"CREATE TABLE $(t) (id int);\nSELECT 1 AS shared;\nSELECT"), "{text}");
         assert!(compiled.settings_files.iter().any(|file| file.ends_with("sql/shared.sql")), "{:?}", compiled.settings_files);
         let checksum = |root: &Path| validate(scan(root, Path::new("migrations"))).expect("valid").revisions[0].checksum;
         let before = checksum(root.path());

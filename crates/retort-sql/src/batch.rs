@@ -507,8 +507,11 @@ mod properties {
         fn a_command_inside_a_comment_or_literal_is_never_read(script in scripts()) {
             let in_comment = format!("{script}\n/*\n:setvar zz_marker 1\n*/\n");
             let mut cases = vec![in_comment];
+            // Outside any literal at its end: the script read whole (a quote
+            // in a command line would be read differently) ends outside one.
             let lexed = Lexed::new(Dialect::Mssql, &script);
-            if lexed.unclosed().is_none() {
+            let commands = lexed.script_lines().iter().any(|line| line.kind == LineKind::Command);
+            if lexed.unclosed().is_none() && !commands {
                 cases.push(format!("{script}\nSELECT '\n:setvar zz_marker 1\n'\n"));
             }
             for case in cases {

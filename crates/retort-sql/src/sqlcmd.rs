@@ -168,10 +168,27 @@ pub fn variables_used(sql: &str) -> Vec<VariableUse> {
 
 /// Every `$(NAME)` of the script `sql` that is substituted: outside
 /// comments and outside command lines (`:r $(dir)/x.sql` is not read).
+/// The script is read with its command lines blanked, as the splitter
+/// reads it: a quote in a command line opens nothing.
 pub fn script_variables(sql: &str) -> Vec<VariableUse> {
     let lines = Lexed::new(Dialect::Mssql, sql).script_lines();
-    let command = |line: u32| lines.iter().any(|l| l.number == line && l.kind == crate::LineKind::Command);
-    variables_used(sql).into_iter().filter(|found| !command(found.line)).collect()
+    if !lines.iter().any(|line| line.kind == crate::LineKind::Command) {
+        return variables_used(sql);
+    }
+    // Each byte of a command line (not its line break) becomes a blank:
+    // offsets and lines stay those of `sql`.
+    let mut blanked = sql.as_bytes().to_vec();
+    for line in lines.iter().filter(|line| line.kind == crate::LineKind::Command) {
+        let text = &sql[line.range.clone()];
+        let end = line.range.start + text.trim_end_matches(['\r', '\n']).len();
+        blanked[line.range.start..end].fill(b' ');
+    }
+    // Blanks in place of whole characters' bytes: still UTF-8.
+    let blanked = String::from_utf8(blanked).unwrap_or_default();
+    variables_used(&blanked)
+        .into_iter()
+        .map(|found| VariableUse { name: sql[found.range.start + 2..found.range.end - 1].to_owned(), ..found })
+        .collect()
 }
 
 /// The script's `:setvar` lines, in order: name, value, line.
@@ -269,5 +286,44 @@ mod tests {
         assert_eq!((error.name.as_str(), error.line), ("missing", 2));
         // Not a variable: left as written.
         assert_eq!(substitute("SELECT '$(', '$( x)', '$()'", |_| None).as_deref(), Ok("SELECT '$(', '$( x)', '$()'"));
+    }
+}
+
+/// The runtime substitutes a whole script and then cuts it into batches;
+/// for values of plain letters that gives the batches that substituting
+/// each batch would, with the same commands and `:on error`.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::tsql::split_pieces;
+
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "GO", "go 2", "\n", "\r\n", "'", "N'", "[", "]", "\"", "--", "/*", "*/", " ", "x", "SELECT 1", ";",
+            "$(v)", "$(W)", "$(", ")", "\n:setvar v a\n", "\n:on error ignore\n", "\n:r f.sql\n", ":", "!!", "::",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn substituting_the_script_then_splitting_equals_splitting_then_substituting(
+            parts in prop::collection::vec(fragment(), 0..40),
+            value in "[a-z_]{1,8}",
+        ) {
+            let script = parts.concat();
+            let value_of = |_: &VariableUse| Some(Cow::Owned(value.clone()));
+            let whole = substitute(&script, value_of).expect("every variable has a value");
+            let after: Vec<(String, u32, OnError)> =
+                split_pieces(&whole).into_iter().map(|p| (p.sql, p.repeat, p.on_error)).collect();
+            let before: Vec<(String, u32, OnError)> = split_pieces(&script)
+                .into_iter()
+                .map(|p| (substitute(&p.sql, value_of).expect("a value"), p.repeat, p.on_error))
+                .collect();
+            prop_assert_eq!(after, before, "{:?}", script);
+        }
     }
 }

@@ -805,7 +805,18 @@ impl Migrator {
         (drifted, unknown, unresolved)
     }
 
-    async fn apply<B: Backend>(
+    /// [`Self::apply_plan`], with the values of secret sqlcmd variables
+    /// hidden in the statement a failure shows.
+    async fn apply<B: Backend>(&self, db: &mut B, plan: &Plan) -> Result<Vec<StepReport>, MigrateError> {
+        let dialect = db.dialect();
+        let result = self.apply_plan(db, plan).await;
+        result.map_err(|error| {
+            let revisions = plan.steps().iter().map(|step| step.revision);
+            self.config.variables.hide_secrets(self.migrations.variables(), dialect, revisions, error)
+        })
+    }
+
+    async fn apply_plan<B: Backend>(
         &self,
         db: &mut B,
         plan: &Plan,

@@ -20,9 +20,10 @@
 //! without a value stops the run before its first statement.
 //!
 //! A variable is secret when its name holds `password`, `pwd`, `secret` or
-//! `token`, or ends with `key` (any case): an offline script keeps
-//! `$(NAME)` for it unless told to write secrets ([`Keep::Secrets`] not
-//! asked), and retort never prints its value.
+//! `token`, or ends with `key` (any case): an offline script and a dry run
+//! keep `$(NAME)` for it ([`Keep::Secrets`]; `--sql --write-secrets`
+//! writes it), the history records it as `<secret>`, and a failing
+//! statement's text and the server's message show `<secret>` for its value.
 
 use std::borrow::Cow;
 
@@ -31,6 +32,7 @@ use retort_sql::tsql::split_batches;
 
 use crate::dialect::Dialect;
 use crate::error::MigrateError;
+use crate::history::HistoryWrite;
 use crate::render::RenderedPlan;
 use crate::revision::Body;
 use crate::Direction;
@@ -45,7 +47,7 @@ pub struct Variables {
 /// What an offline script keeps as `$(NAME)` rather than substituting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
-    /// Secrets only (the default).
+    /// Secrets only: what is printed (`--dry-run`) or written (`--sql`).
     Secrets,
     /// Nothing: secrets are written too.
     Nothing,
@@ -144,8 +146,67 @@ impl Variables {
                     name: found.name,
                 })?;
             }
+            // The event log's row of the step says which values ran
+            // (secrets redacted): its `detail`, a column every history
+            // table has.
+            if let Some(detail) = self.used(project, script, other) {
+                for write in &mut step.writes {
+                    if let HistoryWrite::Log { detail: slot @ None, .. } = write {
+                        *slot = Some(detail.clone());
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// `error` with the value of every secret variable that `revisions`'
+    /// scripts use replaced by `<secret>` in the statement and the server's
+    /// message it shows.
+    pub(crate) fn hide_secrets<'r>(
+        &self,
+        project: &[(&str, &str, &str)],
+        dialect: Dialect,
+        revisions: impl Iterator<Item = &'r crate::Revision>,
+        error: MigrateError,
+    ) -> MigrateError {
+        let MigrateError::Statement(mut failure) = error else { return error };
+        if dialect != Dialect::Mssql {
+            return MigrateError::Statement(failure);
+        }
+        for revision in revisions {
+            let Body::Sql { up, down } = revision.body else { continue };
+            let down = down.unwrap_or("");
+            for (script, other) in [(up, down), (down, up)] {
+                for found in sqlcmd::script_variables(script).into_iter().filter(|found| Self::is_secret(&found.name)) {
+                    let Some(value) = self.value(project, script, other, &found.name).filter(|value| !value.is_empty()) else {
+                        continue;
+                    };
+                    failure.sql = failure.sql.replace(&value, "<secret>");
+                    failure.message = failure.message.replace(&value, "<secret>");
+                }
+            }
+        }
+        MigrateError::Statement(failure)
+    }
+
+    /// `sqlcmd variables: NAME=value, …` for the variables `script` uses,
+    /// secrets as `<secret>`; `None` when it uses none.
+    fn used(&self, project: &[(&str, &str, &str)], script: &str, other: &str) -> Option<String> {
+        let mut names: Vec<String> = Vec::new();
+        for found in sqlcmd::script_variables(script) {
+            if !names.iter().any(|name| name.eq_ignore_ascii_case(&found.name)) {
+                names.push(found.name);
+            }
+        }
+        let values: Vec<String> = names
+            .iter()
+            .map(|name| match Self::is_secret(name) {
+                true => format!("{name}=<secret>"),
+                false => format!("{name}={}", self.value(project, script, other, name).unwrap_or_default()),
+            })
+            .collect();
+        (!values.is_empty()).then(|| format!("sqlcmd variables: {}", values.join(", ")))
     }
 
 }
@@ -243,6 +304,36 @@ mod tests {
         );
         // The down script takes the up script's `:setvar`.
         assert_eq!(substituted(&variables, &project, revision, Direction::Down).as_deref(), Ok("SELECT 'script'"));
+    }
+
+    #[test]
+    fn apply_records_the_values_used_in_the_event_log_with_secrets_redacted() {
+        let revision = revision("SELECT '$(ApiToken)', '$(db)', '$(DB)'\n", "SELECT 1", true);
+        let mut plan = plan(Dialect::Mssql, revision, Direction::Up);
+        plan.steps[0].writes = vec![HistoryWrite::log("a1a1", crate::history::Action::Upgrade, crate::history::Outcome::Ok, None)];
+        Variables::new().with_value("ApiToken", "s3cr3t").with_value("Db", "todo").apply(&[], &mut plan, None).expect("values");
+        let HistoryWrite::Log { detail, .. } = &plan.steps[0].writes[0] else { panic!("a log write") };
+        assert_eq!(detail.as_deref(), Some("sqlcmd variables: ApiToken=<secret>, db=todo"));
+    }
+
+    #[test]
+    fn hide_secrets_hides_a_secret_value_in_the_failing_statement_and_message() {
+        let revision = revision("CREATE LOGIN app WITH PASSWORD = N'$(AppPassword)', $(other)\n", "SELECT 1", true);
+        let variables = Variables::new().with_value("AppPassword", "hunter2!").with_value("other", "plain");
+        let failure = crate::error::StatementFailure {
+            direction: Direction::Up,
+            id: "a1a1".into(),
+            file: "migrations/a1a1_m.up.sql",
+            location: None,
+            statement: Some(1),
+            sql: "CREATE LOGIN app WITH PASSWORD = N'hunter2!', plain".into(),
+            code: None,
+            message: "bad password 'hunter2!'".into(),
+            aftermath: String::new(),
+        };
+        let error = MigrateError::Statement(Box::new(failure));
+        let hidden = variables.hide_secrets(&[], Dialect::Mssql, [revision].into_iter(), error).to_string();
+        assert!(!hidden.contains("hunter2!") && hidden.contains("<secret>") && hidden.contains("plain"), "{hidden}");
     }
 
     #[test]

@@ -297,6 +297,10 @@ pub struct RunArgs {
     /// with `:setvar` lines for the values retort knows, for `sqlcmd`.
     #[arg(long, requires = "sql")]
     pub keep_variables: bool,
+    /// With --sql: substitute secret sqlcmd variables too (by default the
+    /// script keeps `$(NAME)` for them, for `sqlcmd -v`).
+    #[arg(long, requires = "sql", conflicts_with = "keep_variables")]
+    pub write_secrets: bool,
     /// Connect and show what would run, without running it.
     #[arg(long)]
     pub dry_run: bool,
@@ -534,7 +538,8 @@ async fn dry_run<B: Backend>(
     let plan = migrator.plan(db, direction, target).await?;
     let flavour = db.flavour().await?;
     let mut rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
-    migrator.config().variables.apply(migrator.project_variables(), &mut rendered, None)?;
+    // Printed: secrets stay `$(NAME)`.
+    migrator.config().variables.apply(migrator.project_variables(), &mut rendered, Some(crate::Keep::Secrets))?;
     out.dry_run(&rendered)
 }
 
@@ -657,7 +662,8 @@ fn offline(
     let setvars = match run.keep_variables {
         true => crate::variables::setvar_lines(variables, migrator.project_variables(), &rendered),
         false => {
-            variables.apply(migrator.project_variables(), &mut rendered, Some(crate::Keep::Secrets))?;
+            let keep = if run.write_secrets { crate::Keep::Nothing } else { crate::Keep::Secrets };
+            variables.apply(migrator.project_variables(), &mut rendered, Some(keep))?;
             String::new()
         }
     };

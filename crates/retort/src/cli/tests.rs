@@ -362,7 +362,7 @@ fn an_offline_range_that_runs_nothing_is_a_usage_error() {
     let migrator = crate::Migrator::new(&CHAIN);
     let out = Printer::new(Format::Text, true);
     let run = |direction, range: &str| {
-        let args = super::RunArgs { target: Some(range.to_owned()), sql: true, idempotent: false, keep_variables: false, dry_run: false, ignore_unknown: false };
+        let args = super::RunArgs { target: Some(range.to_owned()), sql: true, idempotent: false, keep_variables: false, write_secrets: false, dry_run: false, ignore_unknown: false };
         super::offline(&migrator, Dialect::Sqlite, crate::Flavour::Standard, direction, &args, &out).unwrap()
     };
     use crate::Direction::{Down, Up};

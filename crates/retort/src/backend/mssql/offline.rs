@@ -480,6 +480,21 @@ mod tests {
     }
 
     #[test]
+    fn render_lets_a_batch_under_on_error_ignore_fail_and_go_on_outside_a_transaction() {
+        let sql = ":setvar x 1\n:on error ignore\nTHROW 50001, N'no', 1;\nGO 2\n:on error exit\nDROP TABLE t;\n";
+        let script = render(&[step("a0a0", Direction::Down, false, sql)], &HistoryTable::default(), false, "downgrade");
+        let ignored = "BEGIN TRY\n    THROW 50001, N'no', 1;\nEND TRY\nBEGIN CATCH\n    \
+                       PRINT N'retort: batch 1 of downgrade a0a0 (migrations/fixture.sql:1) failed with the error below; \
+                       `:on error ignore` goes on.';\n    PRINT ERROR_MESSAGE();\nEND CATCH;\nGO\n";
+        assert!(script.contains(&format!("{ignored}{ignored}BEGIN TRY\n    DROP TABLE t;\n")), "{script}");
+        assert!(!script.contains(":setvar") && !script.contains(":on error"), "{script}");
+        // Inside a transaction the batch is guarded as any other (the
+        // migrator refuses `:on error ignore` there before rendering).
+        let script = render(&[step("a0a0", Direction::Down, true, sql)], &HistoryTable::default(), false, "downgrade");
+        assert!(!script.contains("goes on"), "{script}");
+    }
+
+    #[test]
     fn render_names_a_batch_of_an_operation_by_its_operation() {
         let mut step = step("a0a0", Direction::Up, true, "");
         step.source = "migrations/a0a0_people.rs";
