@@ -792,6 +792,11 @@ async fn sqlcmd_revision_with_every_command_applies_round_trips_and_runs_offline
         texts(&online, "SELECT CONCAT(v.note, N' | ', p.origin) FROM sq_people_view v JOIN sq_people p ON p.id = v.id ORDER BY p.id").await,
         ["hello \"world\" | from the environment", "prod only | ", "hello \"world\" | from the environment", "prod only | "]
     );
+    // The event log says which values ran.
+    assert_eq!(
+        texts(&online, "SELECT detail FROM dbo.retort_history_log WHERE action = N'upgrade'").await,
+        ["sqlcmd variables: TableName=sq_people, Greeting=hello \"world\", Origin=from the environment, Nested=prod only, ViewName=sq_people_view"]
+    );
     Migrator::with_config(migrations, sqlcmd_config()).downgrade(&mut backend, &target("base")).await.unwrap();
     assert!(tables(&online).await.is_empty());
 
