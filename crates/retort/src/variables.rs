@@ -160,6 +160,29 @@ impl Variables {
         Ok(())
     }
 
+    /// `units` of `revision`'s script in `direction` (what `migrate show`
+    /// prints) with the values known put in, secrets and variables without
+    /// a value left as `$(NAME)`.
+    #[cfg(feature = "cli")]
+    pub(crate) fn shown(&self, project: &[(&str, &str, &str)], dialect: Dialect, revision: &crate::Revision, direction: Direction, units: &mut [crate::work::Unit]) {
+        let (script, other) = match (revision.body, direction, dialect) {
+            (Body::Sql { up, down }, Direction::Up, Dialect::Mssql) => (up, down.unwrap_or("")),
+            (Body::Sql { up, down: Some(down) }, Direction::Down, Dialect::Mssql) => (down, up),
+            _ => return,
+        };
+        for unit in units {
+            let shown = sqlcmd::substitute(&unit.sql, |found| match Self::is_secret(&found.name) {
+                true => Some(Cow::Owned(format!("$({})", found.name))),
+                false => Some(Cow::Owned(
+                    self.value(project, script, other, &found.name).unwrap_or_else(|| format!("$({})", found.name)),
+                )),
+            });
+            if let Ok(shown) = shown {
+                unit.sql = shown;
+            }
+        }
+    }
+
     /// `error` with the value of every secret variable that `revisions`'
     /// scripts use replaced by `<secret>` in the statement and the server's
     /// message it shows.
@@ -314,6 +337,19 @@ mod tests {
         Variables::new().with_value("ApiToken", "s3cr3t").with_value("Db", "todo").apply(&[], &mut plan, None).expect("values");
         let HistoryWrite::Log { detail, .. } = &plan.steps[0].writes[0] else { panic!("a log write") };
         assert_eq!(detail.as_deref(), Some("sqlcmd variables: ApiToken=<secret>, db=todo"));
+    }
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn shown_puts_in_known_values_and_leaves_secrets_and_unknown_names() {
+        let revision = revision(":setvar Db todo\nSELECT '$(Db)', '$(ApiToken)', '$(nowhere)'\n", "SELECT '$(Db)'", true);
+        let mut units = vec![Unit { sql: "SELECT '$(Db)'".into(), first_line: Some(1), label: "script".into() }];
+        let variables = Variables::new().with_value("ApiToken", "s3cr3t");
+        variables.shown(&[], Dialect::Mssql, revision, Direction::Down, &mut units);
+        assert_eq!(units[0].sql, "SELECT 'todo'");
+        units[0].sql = "SELECT '$(Db)', '$(ApiToken)', '$(nowhere)'".into();
+        variables.shown(&[], Dialect::Mssql, revision, Direction::Up, &mut units);
+        assert_eq!(units[0].sql, "SELECT 'todo', '$(ApiToken)', '$(nowhere)'");
     }
 
     #[test]

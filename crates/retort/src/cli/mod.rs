@@ -511,7 +511,11 @@ fn without_database(
         MigrateCommand::Show { revision } => {
             let url = project.database_url(args.database_url.as_deref(), true)?;
             let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
-            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
+            let (mut up, mut down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
+            // sqlcmd's values as far as they are known; secrets stay `$(NAME)`.
+            let variables = variables(args);
+            variables.shown(migrator.project_variables(), url.dialect(), revision, Direction::Up, &mut up);
+            variables.shown(migrator.project_variables(), url.dialect(), revision, Direction::Down, &mut down);
             out.show(revision, url.dialect(), &up, &down).map(Some)
         }
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
