@@ -381,10 +381,10 @@ mod tests {
 
     #[test]
     fn script_lines_read_sqlcmd_commands_only_outside_literals_and_comments() {
-        let script = "  :setvar a 1\n!! dir\nGRANT SELECT ON SCHEMA::dbo TO u\n::x\n'\n:r x.sql\n'\n/*\n:on error ignore\n*/ :r y\n";
+        let script = "  :setvar a 1\n!! dir\nGRANT SELECT ON SCHEMA::dbo TO u\n::x\n'\n:r x.sql\n'\n/*\n:on error ignore\n*/ :r y\n  := 5;\n";
         let kinds: Vec<LineKind> = Lexed::new(Dialect::Mssql, script).script_lines().iter().map(|l| l.kind).collect();
         use LineKind::{Command, Text};
-        assert_eq!(kinds, [Command, Command, Text, Text, Text, Text, Text, Text, Text, Text]);
+        assert_eq!(kinds, [Command, Command, Text, Text, Text, Text, Text, Text, Text, Text, Text]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `sqlcmd`'s own commands and its `$(NAME)` variables, in T-SQL scripts.
 //!
 //! A command is a line that starts (after blanks) outside any literal,
-//! quoted name or comment with `:` or `!!`; the splitter ([`crate::Lexed::batches`])
-//! recognises such lines where it recognises `GO`, and leaves them out of
-//! the batch text (each becomes an empty line, so the server's line numbers
-//! still match the script's). A line starting with `::` is T-SQL's scope
-//! qualifier (`GRANT … ON SCHEMA::dbo`), not a command.
+//! quoted name or comment with `:` and a letter, or with `!!`; the splitter
+//! ([`crate::Lexed::batches`]) recognises such lines where it recognises
+//! `GO`, and leaves them out of the batch text (each becomes an empty line,
+//! so the server's line numbers still match the script's). A line starting
+//! with `::` (T-SQL's scope qualifier, PostgreSQL's cast) or `:=`
+//! (PL/pgSQL's assignment: the build reads every SQL revision this way) is
+//! not a command.
 //!
 //! retort reads `:setvar NAME value` (or `"value"`, `""` inside for a
 //! quote), `:r path` (or `"path"`), `:on error exit|ignore`; anything else
@@ -51,7 +53,12 @@ pub enum Command {
 /// `sqlcmd` command line. The caller knows the line starts outside any
 /// literal or comment.
 pub(crate) fn is_command_line(from_first: &str) -> bool {
-    (from_first.starts_with(':') && !from_first.starts_with("::")) || from_first.starts_with("!!")
+    let mut chars = from_first.chars();
+    match (chars.next(), chars.next()) {
+        (Some(':'), Some(letter)) => letter.is_ascii_alphabetic(),
+        (Some('!'), Some('!')) => true,
+        _ => false,
+    }
 }
 
 /// Reads a command line (its blanks and line break may be included).
@@ -223,6 +230,21 @@ pub fn substitute<'v>(
     Ok(out)
 }
 
+/// Whether `substituted` is cut as `script` is: the same `GO` lines (with
+/// their counts), command lines and `:on error` per batch. A value that
+/// holds a line break and `GO`, or that makes a line start with `:` and a
+/// letter, would change that; the lines are read before substitution.
+pub fn same_batches(script: &str, substituted: &str) -> bool {
+    let shape = |text: &str| {
+        let lines = Lexed::new(Dialect::Mssql, text).script_lines();
+        let kinds: Vec<crate::LineKind> = lines.into_iter().map(|line| line.kind).filter(|kind| *kind != crate::LineKind::Text).collect();
+        let batches: Vec<(u32, OnError)> =
+            Lexed::new(Dialect::Mssql, text).batches().into_iter().map(|batch| (batch.repeat, batch.on_error)).collect();
+        (kinds, batches)
+    };
+    shape(script) == shape(substituted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +303,18 @@ mod tests {
     }
 
     #[test]
+    fn same_batches_is_false_when_a_value_makes_a_command_or_go_line() {
+        let script = "SELECT 1\n$(w)\nSELECT 2\n";
+        let with = |value: &'static str| substitute(script, move |_| Some(value.into())).expect("values");
+        assert!(same_batches(script, &with("x")));
+        assert!(same_batches(script, &with("-- GO")));
+        assert!(!same_batches(script, &with("GO")));
+        assert!(!same_batches(script, &with(":connect x")));
+        let colon = "SELECT 1\n:$(v)\n";
+        assert!(!same_batches(colon, &substitute(colon, |_| Some("x".into())).expect("values")));
+    }
+
+    #[test]
     fn substitute_names_the_first_undefined_variable_and_its_line() {
         let error = substitute("SELECT 1\nSELECT $(missing)", |_| None).unwrap_err();
         assert_eq!((error.name.as_str(), error.line), ("missing", 2));
@@ -317,6 +351,8 @@ mod properties {
             let script = parts.concat();
             let value_of = |_: &VariableUse| Some(Cow::Owned(value.clone()));
             let whole = substitute(&script, value_of).expect("every variable has a value");
+            // A value that would make a line a command is refused at run time.
+            prop_assume!(same_batches(&script, &whole));
             let after: Vec<(String, u32, OnError)> =
                 split_pieces(&whole).into_iter().map(|p| (p.sql, p.repeat, p.on_error)).collect();
             let before: Vec<(String, u32, OnError)> = split_pieces(&script)

@@ -96,6 +96,12 @@ pub enum MigrateError {
          `-- transactional: false` to the revision's header, or remove the `:on error ignore` line"
     )]
     IgnoreInTransaction { id: String, file: &'static str, line: u32 },
+    #[error(
+        "revision {id} ({file}): an sqlcmd variable's value changes how the script is cut into batches (it holds a \
+         `GO` line, or starts a line with `:`); nothing was run: batches and commands are read before values are \
+         put in, so give a value without them"
+    )]
+    VariableChangesBatches { id: String, file: &'static str },
     #[error("no revision {id} in this build: check the id with `{}`", hint::MIGRATE_HISTORY)]
     UnknownRevision { id: String },
     #[error(

@@ -139,12 +139,18 @@ impl Variables {
                         _ => Some(Cow::Owned(value)),
                     }
                 });
-                unit.sql = substituted.map_err(|found| MigrateError::UndefinedVariable {
+                let substituted = substituted.map_err(|found| MigrateError::UndefinedVariable {
                     id: revision.id.to_owned(),
                     file: revision.source,
                     line: found.line,
                     name: found.name,
                 })?;
+                // The batches are those the build read: a value may not
+                // add a `GO` line or a command.
+                if !sqlcmd::same_batches(&unit.sql, &substituted) {
+                    return Err(MigrateError::VariableChangesBatches { id: revision.id.to_owned(), file: revision.source });
+                }
+                unit.sql = substituted;
             }
             // The event log's row of the step says which values ran
             // (secrets redacted): its `detail`, a column every history
@@ -350,6 +356,14 @@ mod tests {
         units[0].sql = "SELECT '$(Db)', '$(ApiToken)', '$(nowhere)'".into();
         variables.shown(&[], Dialect::Mssql, revision, Direction::Up, &mut units);
         assert_eq!(units[0].sql, "SELECT 'todo', '$(ApiToken)', '$(nowhere)'");
+    }
+
+    #[test]
+    fn apply_refuses_a_value_that_adds_a_go_line() {
+        let revision = revision("SELECT 1\n$(v)\nSELECT 2\n", "SELECT 1", true);
+        let error = substituted(&Variables::new().with_value("v", "GO"), &[], revision, Direction::Up).unwrap_err();
+        assert!(error.contains("changes how the script is cut into batches"), "{error}");
+        assert!(substituted(&Variables::new().with_value("v", "-- go"), &[], revision, Direction::Up).is_ok());
     }
 
     #[test]
