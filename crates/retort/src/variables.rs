@@ -147,7 +147,7 @@ impl Variables {
                 })?;
                 // The batches are those the build read: a value may not
                 // add a `GO` line or a command.
-                if !sqlcmd::same_batches(&unit.sql, &substituted) {
+                if substituted != unit.sql && !sqlcmd::same_batches(&unit.sql, &substituted) {
                     return Err(MigrateError::VariableChangesBatches { id: revision.id.to_owned(), file: revision.source });
                 }
                 unit.sql = substituted;
