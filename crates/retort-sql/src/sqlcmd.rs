@@ -303,6 +303,13 @@ mod tests {
     }
 
     #[test]
+    fn substitute_reads_a_quote_in_a_command_line_as_the_command_s_own_as_proptest_once_shrank_to() {
+        // The quote opens no literal: the next line is a comment.
+        assert_eq!(substitute(":'\n--$(v)", |_| Some("a".into())).as_deref(), Ok(":'\n--$(v)"));
+        assert_eq!(substitute(":setvar x it's\nSELECT '$(v)'", |_| Some("a".into())).as_deref(), Ok(":setvar x it's\nSELECT 'a'"));
+    }
+
+    #[test]
     fn same_batches_is_false_when_a_value_makes_a_command_or_go_line() {
         let script = "SELECT 1\n$(w)\nSELECT 2\n";
         let with = |value: &'static str| substitute(script, move |_| Some(value.into())).expect("values");
