@@ -5,7 +5,11 @@
 //! - a Rust revision: the normalised bytes of its `.rs` file;
 //! - an SQL revision: the normalised bytes of its `.up.sql` file, then, only if
 //!   a `.down.sql` file exists, one `0x00` byte followed by the normalised bytes
-//!   of the `.down.sql` file.
+//!   of the `.down.sql` file; then, for each file a `sqlcmd` `:r` line of
+//!   either script includes (the up script's first, depth first, in the
+//!   order of the lines; a file included twice counts twice), one `0x01`
+//!   byte followed by that file's normalised bytes. A revision that
+//!   includes nothing hashes as it did before `:r` was read.
 //!
 //! Normalising a file means, in this order: drop one leading UTF-8 byte order
 //! mark (`EF BB BF`), then replace every CRLF pair with LF, then replace every
@@ -44,6 +48,22 @@ pub fn sql_checksum(up: &[u8], down: Option<&[u8]>) -> Digest32 {
     if let Some(down) = down {
         hasher.update([0u8]);
         hasher.update(normalize(down));
+    }
+    hasher.finalize().into()
+}
+
+/// [`sql_checksum`] of a revision whose scripts include other files
+/// (normalised bytes each, in the order the module's doc gives).
+pub(crate) fn sql_checksum_with_includes(up: &[u8], down: Option<&[u8]>, includes: &[&[u8]]) -> Digest32 {
+    let mut hasher = Sha256::new();
+    hasher.update(normalize(up));
+    if let Some(down) = down {
+        hasher.update([0u8]);
+        hasher.update(normalize(down));
+    }
+    for included in includes {
+        hasher.update([1u8]);
+        hasher.update(normalize(included));
     }
     hasher.finalize().into()
 }
@@ -105,6 +125,15 @@ mod tests {
         // A BOM that is not leading is content, not an encoding marker.
         let inner_bom = [LF, b"\xEF\xBB\xBF".as_slice()].concat();
         assert_ne!(rust_checksum(&inner_bom), base);
+    }
+
+    #[test]
+    fn sql_checksum_with_includes_is_the_plain_one_without_includes_and_changes_with_each() {
+        assert_eq!(sql_checksum_with_includes(b"up", Some(b"down"), &[]), sql_checksum(b"up", Some(b"down")));
+        let one = sql_checksum_with_includes(b"up", None, &[b"a"]);
+        assert_ne!(one, sql_checksum_with_includes(b"up", None, &[b"b"]));
+        assert_ne!(one, sql_checksum(b"up", Some(b"a")));
+        assert_ne!(sql_checksum_with_includes(b"up", None, &[b"ab"]), sql_checksum_with_includes(b"up", None, &[b"a", b"b"]));
     }
 
     #[test]

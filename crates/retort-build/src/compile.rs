@@ -27,8 +27,8 @@ pub struct Compiled {
     /// line each (feature `lint`).
     pub lint: Vec<String>,
     /// The project files whose settings the table holds (`retort.toml`,
-    /// `Cargo.toml`, those that exist): cargo runs the build script again
-    /// when one changes.
+    /// `Cargo.toml`, those that exist) and the files SQL revisions include
+    /// with `:r`: cargo runs the build script again when one changes.
     pub settings_files: Vec<PathBuf>,
 }
 
@@ -90,7 +90,21 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
             return Err(error.into());
         }
     };
-    let source = crate::generate::generate_with(&table, &settings);
+    let variables = match crate::settings::load_variables(crate_root) {
+        Ok(variables) => variables,
+        Err(error) => {
+            let _ = fs::remove_file(&output);
+            return Err(error.into());
+        }
+    };
+    if let Some(variables) = &variables {
+        let undefined = undefined_variables(&table, variables);
+        if !undefined.is_empty() {
+            let _ = fs::remove_file(&output);
+            return Err(Errors::new(undefined));
+        }
+    }
+    let source = crate::generate::generate_with(&table, &settings, variables.as_ref());
     // Rewriting identical content would only bump the file's mtime.
     if fs::read_to_string(&output).ok().as_deref() != Some(source.as_str()) {
         fs::write(&output, &source).map_err(|error| Error::Write {
@@ -102,7 +116,18 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
     let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions);
     #[cfg(not(feature = "lint"))]
     let lint = Vec::new();
-    let settings_files = ["retort.toml", "Cargo.toml"].iter().map(|name| crate_root.join(name)).filter(|path| path.is_file()).collect();
+    let mut settings_files: Vec<PathBuf> =
+        ["retort.toml", "Cargo.toml"].iter().map(|name| crate_root.join(name)).filter(|path| path.is_file()).collect();
+    // Files that `:r` lines include may live outside `migrations/`.
+    for revision in &table.revisions {
+        if let crate::RevisionKind::Sql { includes, .. } = &revision.kind {
+            for included in includes.iter().map(PathBuf::from) {
+                if !settings_files.contains(&included) {
+                    settings_files.push(included);
+                }
+            }
+        }
+    }
     Ok(Compiled {
         revisions: table.revisions.len(),
         warnings: table.warnings,
@@ -110,6 +135,27 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
         lint,
         settings_files,
     })
+}
+
+/// Every `$(NAME)` of an SQL revision that neither a `:setvar` of its own
+/// scripts nor the project's `[variables]` define, when the project
+/// declares its variables.
+fn undefined_variables(table: &crate::RevisionTable, variables: &crate::settings::ProjectVariables) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for revision in &table.revisions {
+        let crate::RevisionKind::Sql { variables: uses, defined, .. } = &revision.kind else { continue };
+        for used in uses {
+            let known = defined.iter().any(|name| name.eq_ignore_ascii_case(&used.value)) || variables.declares(&used.value);
+            if !known {
+                errors.push(Error::UndefinedVariable {
+                    at: used.at.clone(),
+                    name: used.value.clone(),
+                    file: variables.file.clone(),
+                });
+            }
+        }
+    }
+    errors
 }
 
 fn write_report(result: &Result<Compiled, Errors>, out: &mut impl Write) -> io::Result<()> {
@@ -161,6 +207,49 @@ mod tests {
         assert_eq!(compiled.output, out.path().join(OUTPUT_FILE));
         let text = fs::read_to_string(&compiled.output).expect("generated file");
         assert!(text.contains("pub static MIGRATIONS: ::retort::Migrations"));
+    }
+
+    const SQLCMD_UP: &str = "-- revision: 1a2b3c4d5e6f\n-- parents:\n-- message: m\n:setvar t people\nCREATE TABLE $(t) (id int);\n:r ../sql/shared.sql\nSELECT '$(Token)', '$(missing)';\n";
+
+    fn sqlcmd_fixture() -> tempfile::TempDir {
+        let root = fixture(&[("1a2b3c4d5e6f_m.up.sql", SQLCMD_UP), ("1a2b3c4d5e6f_m.down.sql", "DROP TABLE $(t);\n")]);
+        fs::create_dir(root.path().join("sql")).expect("create sql/");
+        fs::write(root.path().join("sql/shared.sql"), "SELECT 1 AS shared;\n").expect("write an included file");
+        root
+    }
+
+    #[test]
+    fn compile_embeds_included_files_watches_them_and_an_edit_to_one_changes_the_checksum() {
+        let root = sqlcmd_fixture();
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        let compiled = compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid folder");
+        let text = fs::read_to_string(&compiled.output).expect("generated file");
+        // Embedded as a string literal, its line breaks escaped.
+        assert!(text.contains(r"CREATE TABLE $(t) (id int);\nSELECT 1 AS shared;\nSELECT"), "{text}");
+        assert!(compiled.settings_files.iter().any(|file| file.ends_with("sql/shared.sql")), "{:?}", compiled.settings_files);
+        let checksum = |root: &Path| validate(scan(root, Path::new("migrations"))).expect("valid").revisions[0].checksum;
+        let before = checksum(root.path());
+        fs::write(root.path().join("sql/shared.sql"), "SELECT 2 AS shared;\n").expect("edit the included file");
+        assert_ne!(checksum(root.path()), before);
+    }
+
+    #[test]
+    fn compile_fails_naming_file_and_line_of_a_variable_a_project_that_declares_them_lacks() {
+        let root = sqlcmd_fixture();
+        fs::write(root.path().join("retort.toml"), "[variables]\nexternal = [\"token\"]\n").expect("write retort.toml");
+        let out = tempfile::tempdir().expect("create a temporary folder");
+        let errors = compile_into(root.path(), Path::new("migrations"), out.path()).expect_err("undefined variable");
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(
+            messages[0].starts_with("migrations/1a2b3c4d5e6f_m.up.sql:7:21: variable `$(missing)` is not defined")
+                && messages[0].contains("retort.toml"),
+            "{}",
+            messages[0]
+        );
+        // Without [variables], that is left to the run, which knows its environment.
+        fs::remove_file(root.path().join("retort.toml")).expect("remove retort.toml");
+        compile_into(root.path(), Path::new("migrations"), out.path()).expect("valid without declarations");
     }
 
     #[test]

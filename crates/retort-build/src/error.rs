@@ -141,6 +141,33 @@ pub enum Error {
     #[error("{file}: {key} {problem}", key = if .key.is_empty() { String::new() } else { format!("`{}`", .key) })]
     ProjectSetting { file: String, key: String, problem: String },
 
+    /// A `sqlcmd` command an SQL revision may not hold (`:connect`, `!!`…).
+    #[error(
+        "{at}: sqlcmd command `{command}` is not supported in a revision: retort reads `:setvar`, `:r` and `:on error` only; remove the line, or do this work outside the migration"
+    )]
+    SqlcmdUnsupported { at: Location, command: String },
+
+    /// A `sqlcmd` command whose arguments cannot be read.
+    #[error("{at}: {problem}")]
+    SqlcmdCommand { at: Location, problem: String },
+
+    /// An `:r` line whose file cannot be read.
+    #[error(
+        "{at}: `:r {path}` cannot be read ({reason}): the path is relative to the folder of the file that holds the `:r` line"
+    )]
+    IncludeUnreadable { at: Location, path: String, reason: String },
+
+    /// `:r` lines that include a file already being included.
+    #[error("{at}: `:r` includes a file that is already being included: {chain}; remove one of these `:r` lines")]
+    IncludeCycle { at: Location, chain: String },
+
+    /// A `$(NAME)` that nothing defines, in a project that declares its
+    /// variables.
+    #[error(
+        "{at}: variable `$({name})` is not defined: add `:setvar {name} value` to the script, or `{name} = \"value\"` (or `{name}` in `external`, to give it at run time) to [variables] in {file}"
+    )]
+    UndefinedVariable { at: Location, name: String, file: String },
+
     /// The migrations folder does not exist.
     #[error(
         "{at}: migrations folder not found: create it (an empty folder with a .gitkeep is a valid, empty history), or pass its path to retort_build::compile"
@@ -513,6 +540,11 @@ impl Error {
             | HeaderValue { at, .. }
             | MissingDownFile { at, .. }
             | EmptyDownScript { at, .. }
+            | SqlcmdUnsupported { at, .. }
+            | SqlcmdCommand { at, .. }
+            | IncludeUnreadable { at, .. }
+            | IncludeCycle { at, .. }
+            | UndefinedVariable { at, .. }
             | DownWithoutUp { at, .. }
             | IrreversibleWithDownFile { at, .. }
             | InvalidId { at, .. }

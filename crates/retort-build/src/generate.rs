@@ -6,7 +6,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::revision::{ParsedRevision, RevisionKind};
-use crate::settings::ProjectSettings;
+use crate::settings::{ProjectSettings, ProjectVariables};
 use crate::validate::RevisionTable;
 
 /// The Rust source of the revision table for `table`.
@@ -15,12 +15,13 @@ use crate::validate::RevisionTable;
 /// `$OUT_DIR/retort_migrations.rs`, which `retort::include_migrations!()`
 /// includes.
 pub fn generate(table: &RevisionTable) -> String {
-    generate_with(table, &ProjectSettings::default())
+    generate_with(table, &ProjectSettings::default(), None)
 }
 
 /// [`generate`], with the project's `[migrate]` settings embedded in the
-/// table (`Migrations::with_lock_wait`) when it has any.
-pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings) -> String {
+/// table (`Migrations::with_lock_wait`) when it has any, and its
+/// `[variables]` (`Migrations::with_variables`) when it declares them.
+pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings, variables: Option<&ProjectVariables>) -> String {
     let modules = table.revisions.iter().filter_map(module);
     let entries = table.revisions.iter().map(entry);
     let heads = &table.heads;
@@ -29,13 +30,17 @@ pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings) -
         table.dir
     );
     let lock_wait = lock_wait(settings);
+    let variables = variables.map(|variables| {
+        let entries = variables.values.iter().map(|(profile, name, value)| quote!((#profile, #name, #value)));
+        quote! { .with_variables(&[#(#entries),*]) }
+    });
     let tokens = quote! {
         #(#modules)*
 
         #[doc = #migrations_doc]
         pub static MIGRATIONS: ::retort::Migrations = ::retort::Migrations::new(&[
             #(#entries),*
-        ])#lock_wait;
+        ])#lock_wait #variables;
 
         /// The revisions that no revision names as parent, by id.
         pub const HEADS: &[&str] = &[#(#heads),*];
@@ -146,14 +151,24 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
                 }
             }
         }
-        RevisionKind::Sql { up, down } => {
-            let down = option(
-                down.as_ref()
-                    .map(|down| quote!(::core::include_str!(#down))),
-            );
+        RevisionKind::Sql {
+            up,
+            down,
+            up_expanded,
+            down_expanded,
+            ..
+        } => {
+            // A script that includes files (`:r`) is embedded as the build
+            // expanded it; any other from its file.
+            let script = |file: &String, expanded: &Option<String>| match expanded {
+                Some(text) => quote!(#text),
+                None => quote!(::core::include_str!(#file)),
+            };
+            let down = option(down.as_ref().map(|down| script(down, down_expanded)));
+            let up = script(up, up_expanded);
             quote! {
                 ::retort::Body::Sql {
-                    up: ::core::include_str!(#up),
+                    up: #up,
                     down: #down,
                 }
             }
@@ -219,14 +234,14 @@ mod tests {
     fn generate_embeds_the_project_lock_settings_only_when_it_has_some() {
         let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
         let settings = ProjectSettings { lock_timeout_ms: Some(10_000), lock_retries: Some(5) };
-        let source: String = generate_with(&table, &settings).split_whitespace().collect();
-        syn::parse_file(&generate_with(&table, &settings)).expect("generated code parses");
+        let source: String = generate_with(&table, &settings, None).split_whitespace().collect();
+        syn::parse_file(&generate_with(&table, &settings, None)).expect("generated code parses");
         assert!(
             source.contains(".with_lock_wait(::core::option::Option::Some(::core::time::Duration::from_millis(10000u64)),::core::option::Option::Some(5u32),"),
             "{source}"
         );
         let retries_only = ProjectSettings { lock_timeout_ms: None, lock_retries: Some(0) };
-        let source: String = generate_with(&table, &retries_only).split_whitespace().collect();
+        let source: String = generate_with(&table, &retries_only, None).split_whitespace().collect();
         assert!(source.contains(".with_lock_wait(::core::option::Option::None,::core::option::Option::Some(0u32))"), "{source}");
         assert!(!generate(&table).contains("with_lock_wait"));
     }

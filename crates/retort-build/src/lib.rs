@@ -35,6 +35,7 @@ mod revision;
 mod scan;
 mod settings;
 mod source_file;
+mod sqlcmd;
 mod template;
 mod validate;
 

@@ -5,11 +5,13 @@
 //! is not a `--` comment ends it. A free comment can follow after a blank line.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use crate::checksum::{normalize, sql_checksum};
+use crate::checksum::{normalize, sql_checksum_with_includes};
 use crate::error::{Error, Located, Location};
 use crate::revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
 use crate::source_file::{FileFailure, SourceFile};
+use crate::sqlcmd;
 
 /// The header keys, in the order the message lists them.
 const KEYS: [&str; 8] = [
@@ -72,6 +74,12 @@ pub(crate) fn parse(
         }
     }
     check_reversibility(up, down, &header, &mut errors);
+    // sqlcmd's command lines: `:r` included, the rest checked (see sqlcmd.rs).
+    let up_sqlcmd = sqlcmd::expand(&up.display, Path::new(&up.absolute), &text, &mut errors);
+    let down_sqlcmd = down.map(|down| {
+        let text = String::from_utf8_lossy(&normalize(&down.bytes)).into_owned();
+        sqlcmd::expand(&down.display, Path::new(&down.absolute), &text, &mut errors)
+    });
     if let Some(id) = &header.revision {
         errors.extend(up.check_name(id, ".up.sql"));
     }
@@ -97,11 +105,34 @@ pub(crate) fn parse(
             transactional: transactional.unwrap_or(true),
             irreversible: irreversible.map(|reason| reason.value),
             lock_timeout_ms,
-            checksum: sql_checksum(&up.bytes, down.map(|down| down.bytes.as_slice())),
+            checksum: sql_checksum_with_includes(
+                &up.bytes,
+                down.map(|down| down.bytes.as_slice()),
+                &up_sqlcmd
+                    .includes
+                    .iter()
+                    .chain(down_sqlcmd.iter().flat_map(|down| &down.includes))
+                    .map(|included| included.bytes.as_slice())
+                    .collect::<Vec<_>>(),
+            ),
             source: up.display.clone(),
             kind: RevisionKind::Sql {
                 up: up.absolute.clone(),
                 down: down.map(|down| down.absolute.clone()),
+                includes: up_sqlcmd
+                    .includes
+                    .iter()
+                    .chain(down_sqlcmd.iter().flat_map(|down| &down.includes))
+                    .map(|included| included.absolute.to_string_lossy().into_owned())
+                    .collect(),
+                variables: up_sqlcmd.uses.into_iter().chain(down_sqlcmd.iter().flat_map(|down| down.uses.clone())).collect(),
+                defined: up_sqlcmd
+                    .defined
+                    .into_iter()
+                    .chain(down_sqlcmd.iter().flat_map(|down| down.defined.clone()))
+                    .collect(),
+                up_expanded: up_sqlcmd.text,
+                down_expanded: down_sqlcmd.and_then(|down| down.text),
             },
         }),
         (revision, ..) => Err(FileFailure {

@@ -52,6 +52,17 @@ pub enum RevisionKind {
         up: String,
         /// Absolute path of the `.down.sql` file.
         down: Option<String>,
+        /// The up script with its `sqlcmd` `:r` lines replaced by the files
+        /// they include, when it has any (else the file is embedded).
+        up_expanded: Option<String>,
+        /// The same for the down script.
+        down_expanded: Option<String>,
+        /// Absolute paths of every file an `:r` line includes.
+        includes: Vec<String>,
+        /// Every `$(NAME)` the scripts use, where it is written.
+        variables: Vec<Located<String>>,
+        /// The names the scripts' `:setvar` lines define.
+        defined: Vec<String>,
     },
 }
 

@@ -11,20 +11,23 @@
 //! The script is read one line at a time over its tokens
 //! ([`Lexed::script_lines`]): a line is classified only when it starts
 //! between tokens, never when it continues a literal or comment that spans
-//! lines. `sqlcmd`'s own commands (`:setvar`, `:r`, `:on error`, issue 23)
-//! are lines of that kind too, and are to be recognised in
-//! [`classify`], beside `GO`.
+//! lines. `sqlcmd`'s own commands (`:setvar`, `:r`, `:on error`, see
+//! [`crate::sqlcmd`]) are lines of that kind too, recognised in
+//! [`classify`] beside `GO`: they do not end a batch, and are left out of
+//! its text (each becomes an empty line, so that lines keep their numbers).
 
 use std::ops::Range;
 
 use sqlparser::tokenizer::{Token as SqlToken, Whitespace};
 
 use crate::lexer::{Lexed, Token};
+use crate::sqlcmd::{is_command_line, parse_command, Command, OnError};
 
 /// One batch of a script: the text between two separators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    /// The batch text exactly as in the script, without its `GO` line.
+    /// The batch text as in the script, without its `GO` line, each
+    /// `sqlcmd` command line in it left as its line break alone.
     pub sql: String,
     /// The 1-based line of the script on which `sql` starts.
     pub first_line: u32,
@@ -35,6 +38,9 @@ pub struct Batch {
     /// Where the `GO` line that ended the batch is, its line break included;
     /// `None` for the text after the last separator.
     pub separator: Option<Range<usize>>,
+    /// What to do if the batch fails: the last `:on error` before its end
+    /// (before its `GO` line), else [`OnError::Exit`].
+    pub on_error: OnError,
     /// Whether `sql` holds anything besides whitespace and comments.
     code: bool,
 }
@@ -54,6 +60,9 @@ pub enum LineKind {
     Text,
     /// `GO [n]`: ends the batch, which runs `repeat` times.
     Go { repeat: u32 },
+    /// A `sqlcmd` command (`:setvar`, `:r`, `:on error`, `!!`…), read by
+    /// [`crate::sqlcmd::parse_command`]; not batch text.
+    Command,
 }
 
 /// One line of a script, its line break included.
@@ -83,11 +92,26 @@ impl Lexed<'_> {
             // continues a literal or comment has it first, and is text. So
             // is a line on which a never-closed one opens or continues.
             let on_line = tokens[next..].iter().take_while(|token| token.start < end);
+            let first = on_line.clone().find(|token| !is_blank(token, text)).filter(|token| token.start >= start);
             let kind = match self.unclosed() {
+                _ if first.is_some_and(|token| is_command_line(&text[token.start..])) => LineKind::Command,
                 Some(unclosed) if unclosed.start < end => LineKind::Text,
-                _ => classify(on_line, text),
+                _ => classify(on_line.clone(), text),
             };
             lines.push(ScriptLine { number, range: start..end, kind });
+            // A command ends at its line, whatever quote or comment mark it
+            // holds (`:setvar who it's`): the rest is read anew after it.
+            let spills = self.unclosed().is_some_and(|unclosed| unclosed.start < end)
+                || on_line.clone().any(|token| token.end > end);
+            if kind == LineKind::Command && spills && end < text.len() {
+                let rest = Lexed::new(self.dialect(), &text[end..]);
+                lines.extend(rest.script_lines().into_iter().map(|line| ScriptLine {
+                    number: line.number.saturating_add(number),
+                    range: line.range.start + end..line.range.end + end,
+                    kind: line.kind,
+                }));
+                return lines;
+            }
             number = number.saturating_add(1);
             start = end;
         }
@@ -102,9 +126,25 @@ impl Lexed<'_> {
         let mut pieces = Vec::new();
         let mut start = 0;
         let mut first_line = 1u32;
-        for line in self.script_lines() {
-            let LineKind::Go { repeat } = line.kind else { continue };
-            pieces.push(self.piece(start..line.range.start, first_line, repeat, Some(line.range.clone())));
+        let mut on_error = OnError::Exit;
+        let mut commands = Vec::new();
+        let lines = self.script_lines();
+        let reread = lines.iter().any(|line| line.kind == LineKind::Command);
+        for line in lines {
+            let repeat = match line.kind {
+                LineKind::Text => continue,
+                LineKind::Command => {
+                    if let Ok(Command::OnError(action)) = parse_command(&text[line.range.clone()]) {
+                        on_error = action;
+                    }
+                    commands.push(line.range);
+                    continue;
+                }
+                LineKind::Go { repeat } => repeat,
+            };
+            let span = start..line.range.start;
+            pieces.push(Batch { on_error, ..self.piece(span, first_line, repeat, Some(line.range.clone()), &commands, reread) });
+            commands.clear();
             start = line.range.end;
             // A `GO` on the script's last line without a line break
             // leaves an empty piece on that same line.
@@ -113,24 +153,51 @@ impl Lexed<'_> {
                 false => line.number,
             };
         }
-        pieces.push(self.piece(start..text.len(), first_line, 1, None));
+        pieces.push(Batch { on_error, ..self.piece(start..text.len(), first_line, 1, None, &commands, reread) });
         pieces
     }
 
-    fn piece(&self, span: Range<usize>, first_line: u32, repeat: u32, separator: Option<Range<usize>>) -> Batch {
+    fn piece(
+        &self,
+        span: Range<usize>,
+        first_line: u32,
+        repeat: u32,
+        separator: Option<Range<usize>>,
+        commands: &[Range<usize>],
+        reread: bool,
+    ) -> Batch {
+        let text = self.text();
+        let mut sql = String::with_capacity(span.len());
+        let mut copied = span.start;
+        for command in commands {
+            sql.push_str(&text[copied..command.start]);
+            let line = &text[command.clone()];
+            sql.push_str(&line[line.trim_end_matches(['\r', '\n']).len()..]);
+            copied = command.end;
+        }
+        sql.push_str(&text[copied..span.end]);
+        // Read again in a script with commands: a command line may have
+        // held a quote that the script's own reading took to open a literal.
+        let code = match reread {
+            false => self.has_code_in(span.clone()),
+            true => Lexed::new(self.dialect(), &sql).has_code(),
+        };
+        Batch { sql, first_line, repeat, span, separator, on_error: OnError::Exit, code }
+    }
+
+    /// Whether anything the server would execute starts inside `span`.
+    fn has_code_in(&self, span: Range<usize>) -> bool {
         let inside = |at: usize| span.contains(&at);
-        let code = self.tokens().iter().any(|token| inside(token.start) && !token.is_trivia())
-            || self.unclosed().is_some_and(|unclosed| inside(unclosed.start) && !self.text()[unclosed.start..].starts_with("/*"));
-        Batch { sql: self.text()[span.clone()].to_owned(), first_line, repeat, span, separator, code }
+        self.tokens().iter().any(|token| inside(token.start) && !token.is_trivia())
+            || self.unclosed().is_some_and(|unclosed| inside(unclosed.start) && !self.text()[unclosed.start..].starts_with("/*"))
     }
 }
 
 /// What a line is, from its tokens.
 ///
-/// This is where a client's own commands are recognised. `sqlcmd`'s
-/// (`:setvar name value`, `:r file`, `:on error exit`) are lines whose
-/// first token is `:` followed by a word; they are not read yet (issue 23),
-/// so such a line is batch text, which the server refuses.
+/// This is where `GO` is recognised; `sqlcmd`'s commands, lines whose first
+/// token starts on them with `:` or `!!`, are recognised before, in
+/// [`Lexed::script_lines`], whatever else the line holds.
 fn classify<'t>(on_line: impl Iterator<Item = &'t Token>, text: &str) -> LineKind {
     let mut significant = on_line.filter(|token| !is_blank(token, text));
     let Some(go) = significant.next() else { return LineKind::Text };
@@ -308,8 +375,36 @@ mod tests {
         let kinds: Vec<LineKind> = Lexed::new(Dialect::Mssql, script).script_lines().iter().map(|l| l.kind).collect();
         assert_eq!(
             kinds,
-            [LineKind::Text, LineKind::Text, LineKind::Text, LineKind::Go { repeat: 2 }, LineKind::Text]
+            [LineKind::Text, LineKind::Text, LineKind::Text, LineKind::Go { repeat: 2 }, LineKind::Command]
         );
+    }
+
+    #[test]
+    fn script_lines_read_sqlcmd_commands_only_outside_literals_and_comments() {
+        let script = "  :setvar a 1\n!! dir\nGRANT SELECT ON SCHEMA::dbo TO u\n::x\n'\n:r x.sql\n'\n/*\n:on error ignore\n*/ :r y\n  := 5;\n";
+        let kinds: Vec<LineKind> = Lexed::new(Dialect::Mssql, script).script_lines().iter().map(|l| l.kind).collect();
+        use LineKind::{Command, Text};
+        assert_eq!(kinds, [Command, Command, Text, Text, Text, Text, Text, Text, Text, Text, Text]);
+    }
+
+    #[test]
+    fn batches_leave_command_lines_out_and_keep_line_numbers() {
+        let script = ":setvar t people\n:on error ignore\nCREATE TABLE $(t) (id int);\n:setvar u x\nSELECT 1\nGO 2\n:on error exit\nSELECT 2\n";
+        let pieces = split_pieces(script);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].sql, "\n\nCREATE TABLE $(t) (id int);\n\nSELECT 1\n");
+        assert_eq!((pieces[0].first_line, pieces[0].repeat, pieces[0].on_error), (1, 2, OnError::Ignore));
+        assert_eq!((pieces[1].sql.as_str(), pieces[1].on_error), ("\nSELECT 2\n", OnError::Exit));
+        // A piece of commands only is not sent.
+        assert_eq!(split_batches(":setvar a 1\nGO\nSELECT 1").len(), 1);
+    }
+
+    #[test]
+    fn batches_read_a_quote_in_a_command_line_as_the_command_s_own() {
+        let script = ":setvar who it's\nSELECT 1\nGO\nSELECT 2\n";
+        let batches = split_batches(script);
+        assert_eq!(batches.iter().map(|b| b.sql.as_str()).collect::<Vec<_>>(), ["\nSELECT 1\n", "SELECT 2\n"]);
+        assert_eq!(batches[1].first_line, 4);
     }
 }
 
@@ -336,11 +431,30 @@ mod properties {
         prop::sample::select(vec![
             "GO", "go 3", "GO -- c", " GO\t", "GO 0", "GOTO x", "\n", "\r\n", "'", "''", "N'", "[", "]", "]]", "\"",
             "\"\"", "--", "/*", "*/", " ", "x", "SELECT 1", "é", "CREATE VIEW v AS SELECT 1", "@P1", "2", ";", ":setvar",
+            ":setvar v 1", ":r x.sql", ":on error ignore", "!!", "::", "$(v)", "\n:setvar v \"a'b\"\n",
         ])
     }
 
     fn scripts() -> impl Strategy<Value = String> {
         prop_oneof![any::<String>(), prop::collection::vec(fragment(), 0..40).prop_map(|parts| parts.concat())]
+    }
+
+    /// The script's `span` with each command line in it cut to its line
+    /// break.
+    fn without_commands(script: &str, span: Range<usize>) -> String {
+        let mut out = String::new();
+        for line in Lexed::new(Dialect::Mssql, script).script_lines() {
+            let range = line.range.start.max(span.start)..line.range.end.min(span.end);
+            if range.start >= range.end {
+                continue;
+            }
+            let text = &script[range];
+            match line.kind {
+                LineKind::Command => out.push_str(&text[text.trim_end_matches(['\r', '\n']).len()..]),
+                _ => out.push_str(text),
+            }
+        }
+        out
     }
 
     fn key(pieces: &[Batch]) -> Vec<(String, u32)> {
@@ -359,7 +473,7 @@ mod properties {
                 .collect();
             prop_assert_eq!(rebuilt, script.clone());
             for piece in &pieces {
-                prop_assert_eq!(&piece.sql, &script[piece.span.clone()]);
+                prop_assert_eq!(piece.sql.len(), without_commands(&script, piece.span.clone()).len());
                 prop_assert_eq!(piece.first_line, line_at(&script, piece.span.start));
                 prop_assert!(piece.repeat >= 1);
             }
@@ -372,6 +486,43 @@ mod properties {
             prop_assert_eq!(key(&split_pieces(&join(&pieces))), key(&pieces));
             let batches = split_batches(&script);
             prop_assert_eq!(key(&split_batches(&join(&batches))), key(&batches));
+        }
+
+        #[test]
+        fn the_pieces_texts_are_the_script_without_go_lines_and_commands(script in scripts()) {
+            let joined: String = split_pieces(&script).iter().map(|p| p.sql.as_str()).collect();
+            let mut expected = String::new();
+            for line in Lexed::new(Dialect::Mssql, &script).script_lines() {
+                let text = &script[line.range.clone()];
+                match line.kind {
+                    LineKind::Text => expected.push_str(text),
+                    LineKind::Command => expected.push_str(&text[text.trim_end_matches(['\r', '\n']).len()..]),
+                    LineKind::Go { .. } => {}
+                }
+            }
+            prop_assert_eq!(joined, expected);
+        }
+
+        #[test]
+        fn a_command_inside_a_comment_or_literal_is_never_read(script in scripts()) {
+            let in_comment = format!("{script}\n/*\n:setvar zz_marker 1\n*/\n");
+            let mut cases = vec![in_comment];
+            // Outside any literal at its end: the script read whole (a quote
+            // in a command line would be read differently) ends outside one.
+            let lexed = Lexed::new(Dialect::Mssql, &script);
+            let commands = lexed.script_lines().iter().any(|line| line.kind == LineKind::Command);
+            if lexed.unclosed().is_none() && !commands {
+                cases.push(format!("{script}\nSELECT '\n:setvar zz_marker 1\n'\n"));
+            }
+            for case in cases {
+                for line in Lexed::new(Dialect::Mssql, &case).script_lines() {
+                    if case[line.range.clone()].contains("zz_marker") {
+                        prop_assert_eq!(line.kind, LineKind::Text, "{:?}", case);
+                    }
+                }
+                let joined: String = split_pieces(&case).iter().map(|p| p.sql.as_str()).collect();
+                prop_assert!(joined.contains(":setvar zz_marker 1"), "{:?}", case);
+            }
         }
 
         #[test]

@@ -18,6 +18,7 @@
 //! ```
 
 mod batch;
+pub mod sqlcmd;
 mod dialect;
 mod lexer;
 mod read;
@@ -26,6 +27,7 @@ mod statement;
 pub mod tsql;
 
 pub use batch::{Batch, LineKind, ScriptLine};
+pub use sqlcmd::{Command, OnError};
 pub use dialect::Dialect;
 pub use lexer::{line_at, same_code, significant_tokens, Lexed, Token, Unclosed, Unreadable};
 pub use read::reads_only;

@@ -84,6 +84,24 @@ pub enum MigrateError {
     },
     #[error("revision {id} ({file}) has no downgrade: add one, or declare it irreversible")]
     NoDowngrade { id: String, file: &'static str },
+    #[error(
+        "revision {id} ({file}): sqlcmd variable `$({name})` on line {line} of the script (as built, its `:r` files \
+         included) has no value, so nothing was run: give it with `--var {name}=…`, the environment variable \
+         `RETORT_VAR_{name}`, the project's [variables], or `:setvar {name} …` in the script"
+    )]
+    UndefinedVariable { id: String, file: &'static str, line: u32, name: String },
+    #[error(
+        "revision {id} ({file}): `:on error ignore` before the batch on line {line} of the script cannot go on past a \
+         failing batch inside the revision's transaction (SQL Server rolls it back); nothing was run: add \
+         `-- transactional: false` to the revision's header, or remove the `:on error ignore` line"
+    )]
+    IgnoreInTransaction { id: String, file: &'static str, line: u32 },
+    #[error(
+        "revision {id} ({file}): an sqlcmd variable's value changes how the script is cut into batches (it holds a \
+         `GO` line, or starts a line with `:`); nothing was run: batches and commands are read before values are \
+         put in, so give a value without them"
+    )]
+    VariableChangesBatches { id: String, file: &'static str },
     #[error("no revision {id} in this build: check the id with `{}`", hint::MIGRATE_HISTORY)]
     UnknownRevision { id: String },
     #[error(

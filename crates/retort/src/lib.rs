@@ -42,6 +42,7 @@ mod sequence;
 pub mod seed;
 mod sqlite_ddl;
 mod target;
+mod variables;
 mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -77,3 +78,4 @@ pub use render::{units as render_units, units_after as render_units_after, units
 pub use revision::{Body, Checksum, Migrations, Revision};
 pub use scratch::{ScratchDatabase, ScratchError};
 pub use target::{Fork, Target, TargetError};
+pub use variables::{Keep, Variables};

@@ -18,6 +18,7 @@ use crate::excerpt::shorten;
 use crate::hint;
 use crate::history::{Action, AppliedRevision, HistoryTable, HistoryWrite, Outcome, Status};
 use crate::render::{self, RenderedStep, Start};
+use crate::variables::Variables;
 use crate::schema::SchemaSnapshot;
 use crate::{Checksum, Direction, Fingerprint, Migrations, Plan, Revision, RevisionGraph, Target};
 
@@ -33,6 +34,9 @@ pub struct MigratorConfig {
     /// How revisions wait for the locks other sessions hold on the tables
     /// they change, and run again when they gave up.
     pub lock_wait: LockWait,
+    /// The sqlcmd variables given to SQL Server's SQL revisions besides the
+    /// environment's, the project's and the scripts' own.
+    pub variables: Variables,
 }
 
 impl Default for MigratorConfig {
@@ -42,6 +46,7 @@ impl Default for MigratorConfig {
             lock_timeout: Duration::from_secs(60),
             ignore_unknown: false,
             lock_wait: LockWait::default(),
+            variables: Variables::default(),
         }
     }
 }
@@ -258,6 +263,11 @@ impl Migrator {
 
     pub fn graph(&self) -> &RevisionGraph {
         &self.graph
+    }
+
+    /// The project's sqlcmd variables, as the build embedded them.
+    pub(crate) fn project_variables(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        self.migrations.variables()
     }
 
     pub fn config(&self) -> &MigratorConfig {
@@ -831,7 +841,18 @@ impl Migrator {
         (drifted, unknown, unresolved)
     }
 
-    async fn apply<B: Session>(
+    /// [`Self::apply_plan`], with the values of secret sqlcmd variables
+    /// hidden in the statement a failure shows.
+    async fn apply<B: Session>(&self, db: &mut B, plan: &Plan) -> Result<Vec<StepReport>, MigrateError> {
+        let dialect = db.dialect();
+        let result = self.apply_plan(db, plan).await;
+        result.map_err(|error| {
+            let revisions = plan.steps().iter().map(|step| step.revision);
+            self.config.variables.hide_secrets(self.migrations.variables(), dialect, revisions, error)
+        })
+    }
+
+    async fn apply_plan<B: Session>(
         &self,
         db: &mut B,
         plan: &Plan,
@@ -840,7 +861,8 @@ impl Migrator {
         // schema it starts from: the same rendering as dry runs, `show` and
         // offline scripts.
         let flavour = db.flavour().await?;
-        let rendered = render::render_plan(plan, db.dialect(), flavour, Start::Database(db.catalog()))?;
+        let mut rendered = render::render_plan(plan, db.dialect(), flavour, Start::Database(db.catalog()))?;
+        self.config.variables.apply(self.migrations.variables(), &mut rendered, None)?;
         let steps = &rendered.steps;
         let mut done = Vec::with_capacity(steps.len());
         let mut next = 0;

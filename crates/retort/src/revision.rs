@@ -152,6 +152,9 @@ pub struct Migrations {
     /// `[package.metadata.retort.migrate]`), read by the build script.
     lock_timeout: Option<std::time::Duration>,
     lock_retries: Option<u32>,
+    /// The project's `[variables]` as `(profile, name, value)`, the
+    /// profile `""` for every profile.
+    variables: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl Migrations {
@@ -159,7 +162,7 @@ impl Migrations {
     /// has already checked the slice (unique ids, known parents, no cycle,
     /// topological order), which the runtime relies on.
     pub const fn new(revisions: &'static [Revision]) -> Self {
-        Self { revisions, lock_timeout: None, lock_retries: None }
+        Self { revisions, lock_timeout: None, lock_retries: None, variables: &[] }
     }
 
     /// The table with the project's own lock settings (`lock-timeout`,
@@ -169,6 +172,18 @@ impl Migrations {
     /// calls this.
     pub const fn with_lock_wait(self, timeout: Option<std::time::Duration>, retries: Option<u32>) -> Self {
         Self { lock_timeout: timeout, lock_retries: retries, ..self }
+    }
+
+    /// The table with the project's sqlcmd variables (`[variables]` in its
+    /// `retort.toml`), as `(profile, name, value)`, the profile `""` for
+    /// every profile. Only generated code calls this.
+    pub const fn with_variables(self, variables: &'static [(&'static str, &'static str, &'static str)]) -> Self {
+        Self { variables, ..self }
+    }
+
+    /// The project's sqlcmd variables (see [`Migrations::with_variables`]).
+    pub fn variables(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        self.variables
     }
 
     /// How revisions wait for other sessions' locks unless told otherwise:

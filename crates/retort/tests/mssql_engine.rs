@@ -747,3 +747,111 @@ async fn online_upgrade_stops_at_any_error_of_any_statement() {
     let server = common::flavour(&databases[0]).await;
     for_every_kind(&databases, |kind, db| online_runs(kind, db, &expected, server)).await;
 }
+
+/// The fixture revision of `tests/sqlcmd/migrations`, read by retort-build as
+/// a project's build script reads it (its `:r` files included), with the
+/// project's `[variables]` as the build embeds them.
+fn sqlcmd_fixture() -> &'static Migrations {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sqlcmd");
+    let table = retort_build::validate(retort_build::scan(&root, std::path::Path::new("migrations"))).expect("the fixture builds");
+    let parsed = &table.revisions[0];
+    let retort_build::RevisionKind::Sql { up_expanded: Some(up), down: Some(down), .. } = &parsed.kind else {
+        panic!("the fixture is an SQL revision that includes files: {:?}", parsed.kind)
+    };
+    let down = std::fs::read_to_string(down).expect("the fixture's down script");
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let revision = retort::Revision {
+        transactional: parsed.transactional,
+        ..common::sql("5c3d00000001", &[], leak(up.clone()), leak(down))
+    };
+    let revisions: &'static [retort::Revision] = Box::leak(Box::new([revision]));
+    Box::leak(Box::new(
+        Migrations::new(revisions).with_variables(&[("", "Nested", "every profile"), ("prod", "Nested", "prod only")]),
+    ))
+}
+
+/// `ViewName` from the command line, `Origin` from the environment, `Nested`
+/// from the project's profile, the rest from the scripts' `:setvar`.
+fn sqlcmd_config() -> MigratorConfig {
+    std::env::set_var("RETORT_VAR_Origin", "from the environment");
+    MigratorConfig {
+        variables: retort::Variables::new().with_value("ViewName", "sq_people_view").with_profile("prod"),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn sqlcmd_revision_with_every_command_applies_round_trips_and_runs_offline_in_tsql() {
+    let migrations = sqlcmd_fixture();
+    let online = retort::test_database!(MSSQL);
+    let mut backend = connect(&online).await;
+    Migrator::with_config(migrations, sqlcmd_config()).upgrade(&mut backend, &target("heads")).await.unwrap();
+    // `GO 2` ran the batch of the two included INSERTs twice; the batch
+    // after `:on error ignore` failed and the run went on to the view.
+    assert_eq!(
+        texts(&online, "SELECT CONCAT(v.note, N' | ', p.origin) FROM sq_people_view v JOIN sq_people p ON p.id = v.id ORDER BY p.id").await,
+        ["hello \"world\" | from the environment", "prod only | ", "hello \"world\" | from the environment", "prod only | "]
+    );
+    // The event log says which values ran.
+    assert_eq!(
+        texts(&online, "SELECT detail FROM dbo.retort_history_log WHERE action = N'upgrade'").await,
+        ["sqlcmd variables: TableName=sq_people, Greeting=hello \"world\", Origin=from the environment, Nested=prod only, ViewName=sq_people_view"]
+    );
+    Migrator::with_config(migrations, sqlcmd_config()).downgrade(&mut backend, &target("base")).await.unwrap();
+    assert!(tables(&online).await.is_empty());
+
+    retort::testing::RoundTrip::new(migrations).config(sqlcmd_config()).check(MSSQL).await;
+
+    // Offline: the same substitution, and the script runs in tsql to the
+    // same schema as online.
+    Migrator::with_config(migrations, sqlcmd_config()).upgrade(&mut backend, &target("heads")).await.unwrap();
+    let offline = retort::test_database!(MSSQL);
+    let plan = retort::Plan::upgrade(&retort::RevisionGraph::new(migrations), &Default::default(), &target("heads")).unwrap();
+    let mut rendered = retort::render_plan(&plan, retort::Dialect::Mssql, common::flavour(&offline).await, retort::Start::Replay(&[])).unwrap();
+    sqlcmd_config().variables.apply(migrations.variables(), &mut rendered, Some(retort::Keep::Secrets)).unwrap();
+    let script = retort::render_script_with(&rendered, &HistoryTable::default(), &ScriptOptions::default()).unwrap();
+    assert!(!script.replace("$(NotAVariable)", "").contains("$(") && script.contains("$(NotAVariable)"), "{script}");
+    let outcome = common::run_script_allowing_errors(&offline, &script);
+    assert!(outcome.success, "{}\n{}\n{script}", outcome.stdout, outcome.stderr);
+    // The one failure is the batch `:on error ignore` lets through.
+    assert!(outcome.errors.iter().all(|e| !e.contains("Msg ") || e.contains("50001")), "{:?}", outcome.errors);
+    common::assert_same_schema(&offline, &online).await;
+    assert_eq!(texts(&offline, "SELECT CAST(COUNT(*) AS nvarchar(10)) FROM sq_people").await, ["4"]);
+}
+
+#[tokio::test]
+async fn sqlcmd_variable_without_a_value_stops_the_run_before_anything_runs() {
+    let migrations = sqlcmd_fixture();
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let config = MigratorConfig { variables: retort::Variables::new(), ..sqlcmd_config() };
+    let error = Migrator::with_config(migrations, config).upgrade(&mut backend, &target("heads")).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("revision 5c3d00000001 (migrations/fixture.sql)")
+            && message.contains("`$(ViewName)` on line 18")
+            && message.contains("--var ViewName="),
+        "{message}"
+    );
+    assert!(tables(&db).await.is_empty(), "nothing ran: the table of the first batch is not there");
+}
+
+#[test]
+fn sqlcmd_include_cycle_and_unsupported_command_fail_the_build_with_file_and_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sqlcmd");
+    let errors = |folder: &str| -> Vec<String> {
+        let scan = retort_build::scan(&root.join(folder), std::path::Path::new("migrations"));
+        scan.errors.iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        errors("cycle"),
+        ["migrations/cycle.sql:2:1: `:r` includes a file that is already being included: migrations/5c3d00000002_cycle.up.sql:5:1 includes migrations/cycle.sql, migrations/cycle.sql:2:1 includes migrations/5c3d00000002_cycle.up.sql; remove one of these `:r` lines"]
+    );
+    let unsupported = errors("unsupported");
+    assert_eq!(unsupported.len(), 1, "{unsupported:?}");
+    assert!(
+        unsupported[0].starts_with("migrations/5c3d00000003_unsupported.up.sql:6:1: sqlcmd command `:connect` is not supported"),
+        "{}",
+        unsupported[0]
+    );
+}

@@ -190,6 +190,15 @@ pub struct MigrateArgs {
     /// (online runs ask the server).
     #[arg(long, global = true, value_parser = parse_flavour, default_value = "standard")]
     pub target_flavour: crate::Flavour,
+    /// A value for sqlcmd's `$(NAME)` in SQL Server SQL revisions, as
+    /// NAME=value (repeatable); over `RETORT_VAR_<NAME>`, the project's
+    /// [variables] and the script's `:setvar`.
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub variables: Vec<(String, String)>,
+    /// The project's variables profile (`[variables.<PROFILE>]` in
+    /// retort.toml); default `RETORT_PROFILE`.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
 }
 
 /// The `migrate` subcommands.
@@ -284,12 +293,28 @@ pub struct RunArgs {
     /// revision of the plan.
     #[arg(long, requires = "sql")]
     pub idempotent: bool,
+    /// With --sql on SQL Server: leave sqlcmd's `$(NAME)` in the script,
+    /// with `:setvar` lines for the values retort knows, for `sqlcmd`.
+    #[arg(long, requires = "sql")]
+    pub keep_variables: bool,
+    /// With --sql: substitute secret sqlcmd variables too (by default the
+    /// script keeps `$(NAME)` for them, for `sqlcmd -v`).
+    #[arg(long, requires = "sql", conflicts_with = "keep_variables")]
+    pub write_secrets: bool,
     /// Connect and show what would run, without running it.
     #[arg(long)]
     pub dry_run: bool,
     /// Proceed although the database has revisions this build does not know.
     #[arg(long)]
     pub ignore_unknown: bool,
+}
+
+/// `--var NAME=value`.
+pub(crate) fn parse_variable(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if retort_sql::sqlcmd::is_name(name) => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("write NAME=value, NAME of letters, digits, `_` or `-`".to_owned()),
+    }
 }
 
 /// A table or schema name given on the command line: not blank (an empty
@@ -420,6 +445,16 @@ fn migrator_config(args: &MigrateArgs, migrations: &Migrations) -> MigratorConfi
         lock_timeout: Duration::from_secs(args.lock_timeout),
         ignore_unknown,
         lock_wait: lock_wait(args, migrations),
+        variables: variables(args),
+    }
+}
+
+/// The sqlcmd variables the flags give.
+fn variables(args: &MigrateArgs) -> crate::Variables {
+    let given = args.variables.iter().fold(crate::Variables::new(), |variables, (name, value)| variables.with_value(name, value));
+    match &args.profile {
+        Some(profile) => given.with_profile(profile),
+        None => given,
     }
 }
 
@@ -476,7 +511,11 @@ fn without_database(
         MigrateCommand::Show { revision } => {
             let url = project.database_url(args.database_url.as_deref(), true)?;
             let revision = migrator.graph().find(revision).map_err(|e| MigrateError::Offline(e.to_string()))?;
-            let (up, down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
+            let (mut up, mut down) = crate::render_revision(migrator.graph(), revision, url.dialect(), args.target_flavour)?;
+            // sqlcmd's values as far as they are known; secrets stay `$(NAME)`.
+            let variables = variables(args);
+            variables.shown(migrator.project_variables(), url.dialect(), revision, Direction::Up, &mut up);
+            variables.shown(migrator.project_variables(), url.dialect(), revision, Direction::Down, &mut down);
             out.show(revision, url.dialect(), &up, &down).map(Some)
         }
         MigrateCommand::Upgrade(run) | MigrateCommand::Downgrade(run) if run.sql => {
@@ -502,7 +541,9 @@ async fn dry_run<B: Backend>(
 ) -> Result<ExitCode, MigrateError> {
     let plan = migrator.plan(db, direction, target).await?;
     let flavour = db.flavour().await?;
-    let rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
+    let mut rendered = crate::render_plan(&plan, db.dialect(), flavour, crate::Start::Database(db.catalog()))?;
+    // Printed: secrets stay `$(NAME)`.
+    migrator.config().variables.apply(migrator.project_variables(), &mut rendered, Some(crate::Keep::Secrets))?;
     out.dry_run(&rendered)
 }
 
@@ -618,10 +659,21 @@ fn offline(
     // The script starts where FROM leaves an empty database: SQLite's
     // rebuilds read the tables from that schema, replayed in memory.
     let replay = crate::Start::replay_of(migrator.graph(), &applied);
-    let rendered = crate::render_plan(&plan, dialect, flavour, crate::Start::Replay(&replay))?;
+    let mut rendered = crate::render_plan(&plan, dialect, flavour, crate::Start::Replay(&replay))?;
+    let variables = &migrator.config().variables;
+    // sqlcmd's variables: substituted (secrets kept as `$(NAME)`), or kept
+    // for sqlcmd with the values retort knows as `:setvar` lines.
+    let setvars = match run.keep_variables {
+        true => crate::variables::setvar_lines(variables, migrator.project_variables(), &rendered),
+        false => {
+            let keep = if run.write_secrets { crate::Keep::Nothing } else { crate::Keep::Secrets };
+            variables.apply(migrator.project_variables(), &mut rendered, Some(keep))?;
+            String::new()
+        }
+    };
     let options = crate::ScriptOptions { idempotent: run.idempotent, lock_timeout: migrator.config().lock_wait.timeout };
     let script = crate::render_script_with(&rendered, &migrator.config().history, &options)?;
-    out.script(&script);
+    out.script(&format!("{setvars}{script}"));
     Ok(ExitCode::SUCCESS)
 }
 

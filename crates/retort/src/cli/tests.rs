@@ -362,7 +362,7 @@ fn an_offline_range_that_runs_nothing_is_a_usage_error() {
     let migrator = crate::Migrator::new(&CHAIN);
     let out = Printer::new(Format::Text, true);
     let run = |direction, range: &str| {
-        let args = super::RunArgs { target: Some(range.to_owned()), sql: true, idempotent: false, dry_run: false, ignore_unknown: false };
+        let args = super::RunArgs { target: Some(range.to_owned()), sql: true, idempotent: false, keep_variables: false, write_secrets: false, dry_run: false, ignore_unknown: false };
         super::offline(&migrator, Dialect::Sqlite, crate::Flavour::Standard, direction, &args, &out).unwrap()
     };
     use crate::Direction::{Down, Up};
@@ -404,4 +404,24 @@ fn lock_flags_override_the_project_settings_which_override_the_defaults() {
     assert_eq!(wait(&PLAIN, &["upgrade"]), crate::LockWait::default());
     // The application's start-up call starts from the project's settings too.
     assert_eq!(crate::Migrator::new(&PROJECT).config().lock_wait, project);
+}
+
+#[test]
+fn var_and_profile_flags_give_sqlcmd_variables_and_keep_variables_needs_sql() {
+    let args = parse(&["upgrade", "--var", "Db=todo=1", "--var", "ApiToken=", "--profile", "prod"]).expect("valid flags");
+    assert_eq!(args.variables, [("Db".to_owned(), "todo=1".to_owned()), ("ApiToken".to_owned(), String::new())]);
+    assert_eq!(
+        super::variables(&args),
+        crate::Variables::new().with_value("Db", "todo=1").with_value("ApiToken", "").with_profile("prod")
+    );
+    for bad in ["novalue", "=x", "a b=1"] {
+        let error = parse(&["upgrade", "--var", bad]).unwrap_err();
+        assert!(error.to_string().contains("NAME=value"), "{bad}: {error}");
+    }
+    let error = parse(&["upgrade", "--keep-variables"]).unwrap_err();
+    assert_eq!(error.kind(), clap::error::ErrorKind::MissingRequiredArgument, "{error}");
+    assert!(matches!(
+        parse(&["upgrade", "--sql", "--keep-variables"]).map(|a| a.command),
+        Ok(super::MigrateCommand::Upgrade(super::RunArgs { keep_variables: true, .. }))
+    ));
 }

@@ -258,6 +258,7 @@ mod tests {
             batch: 2,
             first_line: 4,
             sql: "CREATE TABLE half (id int);\nINSERT INTO no_such_table (id) VALUES (1);\n".into(),
+            on_error: retort_sql::OnError::Exit,
         }
     }
 

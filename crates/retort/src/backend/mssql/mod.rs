@@ -592,6 +592,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
             // Sent from here on, even if it fails.
             self.begin_pending = false;
             if let Err(failure) = self.user_batch(&text).await {
+                // sqlcmd's `:on error ignore`: the failure is told, and the
+                // next batch runs (only outside a transaction: the migrator
+                // refuses it in one, see `MigrateError::IgnoreInTransaction`).
+                if let (Some(origin), Failure::Server(_)) = (&origin, &failure) {
+                    if origin.on_error == retort_sql::OnError::Ignore && !self.in_transaction {
+                        tracing::warn!(
+                            "batch {} of {} (line {}) failed and `:on error ignore` goes on: {failure}",
+                            origin.batch,
+                            unit.label,
+                            origin.first_line
+                        );
+                        continue;
+                    }
+                }
                 return Err(match (origin, &failure) {
                     (Some(origin), Failure::Server(_)) => RunError::Statement(errors::statement_error(&origin, unit, &failure)),
                     (Some(origin), _) => RunError::Backend(BackendError::Database {

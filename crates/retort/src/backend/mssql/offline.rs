@@ -244,6 +244,31 @@ fn push_batch(out: &mut String, piece: &Batch, guard: Option<&str>, notice: Opti
     };
     let batch_first = starts_with_batch_first_statement(text);
     let mut batch = String::new();
+    // sqlcmd's `:on error ignore`, outside a transaction (the migrator
+    // refuses it inside one): the failure is printed and the script goes
+    // on, without the guard that would stop it.
+    if piece.on_error == retort_sql::OnError::Ignore && !in_transaction && guard.is_none() {
+        match batch_first {
+            true => {
+                let _ = write!(batch, "{text}\nGO\n");
+            }
+            false => {
+                let ignored = Dialect::Mssql.quote_literal(&format!(
+                    "retort: {} failed with the error below; `:on error ignore` goes on.",
+                    notice.what
+                ));
+                let _ = write!(
+                    batch,
+                    "BEGIN TRY\n{}\nEND TRY\nBEGIN CATCH\n    PRINT {ignored};\n    PRINT ERROR_MESSAGE();\nEND CATCH;\nGO\n",
+                    indent(text)
+                );
+            }
+        }
+        for _ in 0..piece.repeat {
+            out.push_str(&batch);
+        }
+        return;
+    }
     match guard {
         None if batch_first => {
             batch.push_str(text);
@@ -452,6 +477,21 @@ mod tests {
             )),
             "{script}"
         );
+    }
+
+    #[test]
+    fn render_lets_a_batch_under_on_error_ignore_fail_and_go_on_outside_a_transaction() {
+        let sql = ":setvar x 1\n:on error ignore\nTHROW 50001, N'no', 1;\nGO 2\n:on error exit\nDROP TABLE t;\n";
+        let script = render(&[step("a0a0", Direction::Down, false, sql)], &HistoryTable::default(), false, "downgrade");
+        let ignored = "BEGIN TRY\n    THROW 50001, N'no', 1;\nEND TRY\nBEGIN CATCH\n    \
+                       PRINT N'retort: batch 1 of downgrade a0a0 (migrations/fixture.sql:1) failed with the error below; \
+                       `:on error ignore` goes on.';\n    PRINT ERROR_MESSAGE();\nEND CATCH;\nGO\n";
+        assert!(script.contains(&format!("{ignored}{ignored}BEGIN TRY\n    DROP TABLE t;\n")), "{script}");
+        assert!(!script.contains("\n:setvar") && !script.contains("\n:on error"), "{script}");
+        // Inside a transaction the batch is guarded as any other (the
+        // migrator refuses `:on error ignore` there before rendering).
+        let script = render(&[step("a0a0", Direction::Down, true, sql)], &HistoryTable::default(), false, "downgrade");
+        assert!(!script.contains("goes on"), "{script}");
     }
 
     #[test]

@@ -107,6 +107,8 @@ pub(crate) struct Origin {
     pub first_line: u32,
     /// The batch text as in the unit.
     pub sql: String,
+    /// What sqlcmd's `:on error` says to do when it fails.
+    pub on_error: retort_sql::OnError,
 }
 
 /// One SQL batch to send; `origin` is the user batch it carries, if any.
@@ -305,6 +307,7 @@ fn batches_of(unit: &Unit) -> Vec<Origin> {
             batch: u32::try_from(number + 1).unwrap_or(u32::MAX),
             first_line: piece.first_line,
             sql: piece.sql,
+            on_error: piece.on_error,
         };
         batches.extend(std::iter::repeat_n(origin, piece.repeat as usize));
     }

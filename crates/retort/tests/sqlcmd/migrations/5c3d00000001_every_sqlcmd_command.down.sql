@@ -1,0 +1,3 @@
+DROP VIEW $(ViewName);
+GO
+DROP TABLE $(TableName);

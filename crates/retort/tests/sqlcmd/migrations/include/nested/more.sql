@@ -1,0 +1,1 @@
+INSERT INTO [$(TableName)] (note) VALUES (N'$(Nested)');

@@ -1,0 +1,2 @@
+INSERT INTO $(TableName) (note, origin) VALUES (N'$(Greeting)', N'$(Origin)');
+:r nested/more.sql
