@@ -660,7 +660,7 @@ async fn offline_script_on_the_default_database_builds_the_online_schema() {
     let snapshot = |path: PathBuf| async move {
         let url = retort::DatabaseUrl::sqlite_file(&path);
         let mut backend = retort::connect(&url).await.expect("open");
-        let history = retort::read_history(&mut backend, &retort::HistoryTable::default()).await.expect("history");
+        let history = retort::engine::read_history(&mut backend, &retort::HistoryTable::default()).await.expect("history");
         let ids: Vec<String> = history.unwrap_or_default().into_iter().map(|row| row.id).collect();
         (backend.introspect(&retort::HistoryTable::default()).await.expect("introspect").render(), ids)
     };
@@ -843,7 +843,7 @@ async fn create_legacy(db: &retort::testing::TestDatabase, phone: &str) {
     use retort::Backend;
     let mut backend = retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url")).await.expect("connect");
     let sql = legacy_schema(db.kind(), phone);
-    backend.execute(&retort::Unit::sql(sql, "legacy schema")).await.expect("the legacy schema runs");
+    backend.execute(&retort::engine::Unit::sql(sql, "legacy schema")).await.expect("the legacy schema runs");
 }
 
 async fn introspected(db: &retort::testing::TestDatabase) -> retort::schema::SchemaSnapshot {

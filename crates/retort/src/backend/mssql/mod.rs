@@ -655,7 +655,7 @@ impl Backend for MssqlBackend {
         self.bulk_load(load).await
     }
 
-    /// Each revision in one request per batch ([`transaction::revision_requests`]):
+    /// Each revision in one request per batch (`transaction::revision_requests`):
     /// a revision of one batch is one round trip, where the primitives take
     /// three. It reports each revision as its last request returns.
     async fn run_batched(
