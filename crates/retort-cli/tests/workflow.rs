@@ -63,7 +63,7 @@ impl Sample {
             root.join("xtask/Cargo.toml"),
             format!(
                 "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-                 retort = {{ path = {:?} }}\ntodo-db = {{ path = \"..\" }}\nclap = {{ version = \"4.6\", features = [\"derive\", \"env\"] }}\n",
+                 retort = {{ path = {:?}, features = [\"cli\"] }}\ntodo-db = {{ path = \"..\" }}\nclap = {{ version = \"4.6\", features = [\"derive\", \"env\"] }}\n",
                 crates.join("retort"),
             ),
         )
