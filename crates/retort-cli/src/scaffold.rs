@@ -107,7 +107,9 @@ edition = "2021"
 publish = false
 
 [dependencies]
-retort.workspace = true
+# The command line is retort's `cli` feature, which the application itself
+# leaves off.
+retort = { workspace = true, features = ["cli"] }
 {package} = { path = ".." }
 clap.workspace = true
 "##;

@@ -63,7 +63,7 @@ impl Sample {
             root.join("xtask/Cargo.toml"),
             format!(
                 "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-                 retort = {{ path = {:?} }}\ntodo-db = {{ path = \"..\" }}\nclap = {{ version = \"4.6\", features = [\"derive\", \"env\"] }}\n",
+                 retort = {{ path = {:?}, features = [\"cli\"] }}\ntodo-db = {{ path = \"..\" }}\nclap = {{ version = \"4.6\", features = [\"derive\", \"env\"] }}\n",
                 crates.join("retort"),
             ),
         )
@@ -660,7 +660,7 @@ async fn offline_script_on_the_default_database_builds_the_online_schema() {
     let snapshot = |path: PathBuf| async move {
         let url = retort::DatabaseUrl::sqlite_file(&path);
         let mut backend = retort::connect(&url).await.expect("open");
-        let history = retort::read_history(&mut backend, &retort::HistoryTable::default()).await.expect("history");
+        let history = retort::engine::read_history(&mut backend, &retort::HistoryTable::default()).await.expect("history");
         let ids: Vec<String> = history.unwrap_or_default().into_iter().map(|row| row.id).collect();
         (backend.introspect(&retort::HistoryTable::default()).await.expect("introspect").render(), ids)
     };
@@ -843,7 +843,7 @@ async fn create_legacy(db: &retort::testing::TestDatabase, phone: &str) {
     use retort::Session;
     let mut backend = retort::connect(&retort::DatabaseUrl::parse(db.url()).expect("url")).await.expect("connect");
     let sql = legacy_schema(db.kind(), phone);
-    backend.execute(&retort::Unit::sql(sql, "legacy schema")).await.expect("the legacy schema runs");
+    backend.execute(&retort::engine::Unit::sql(sql, "legacy schema")).await.expect("the legacy schema runs");
 }
 
 async fn introspected(db: &retort::testing::TestDatabase) -> retort::schema::SchemaSnapshot {

@@ -4,6 +4,7 @@
 //! timestamp, SQL Server's history timestamps.
 
 /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+#[cfg(any(feature = "cli", feature = "testing", test))]
 pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);

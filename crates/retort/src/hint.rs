@@ -62,7 +62,8 @@ impl fmt::Display for Hint {
 macro_rules! hints {
     ($($(#[$doc:meta])* $name:ident = $($partial:ident)? $arguments:literal;)*) => {
         $(
-            $(#[$doc])*
+            #[doc = concat!("`cargo xtask ", $arguments, "`.")]
+            $(#[doc = ""] #[$doc])*
             pub const $name: Hint = Hint { arguments: $arguments, complete: hints!(@complete $($partial)?) };
         )*
 

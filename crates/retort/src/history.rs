@@ -78,6 +78,8 @@ impl HistoryTable {
 }
 
 impl Status {
+    /// The status as the state table stores it: `applied`, `running` or
+    /// `failed`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Applied => "applied",
@@ -86,6 +88,7 @@ impl Status {
         }
     }
 
+    /// Reads a stored status back; `None` for any other text.
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {
             "applied" => Some(Status::Applied),
@@ -99,19 +102,26 @@ impl Status {
 /// One row of the state table as read back.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppliedRevision {
+    /// The revision's id.
     pub id: String,
     /// The recorded checksum in hex (kept as text: a row written by a buggy
     /// or foreign tool must still be reportable).
     pub checksum: String,
+    /// Its one-line message when it was applied.
     pub message: String,
+    /// Whether it is applied, or a non-transactional revision still
+    /// running or failed.
     pub status: Status,
     /// When the row was written, as the database renders its timestamp.
     pub applied_at: String,
+    /// How long it took to apply, in milliseconds.
     pub execution_ms: i64,
+    /// The database user that applied it.
     pub applied_by: String,
 }
 
 impl Action {
+    /// The action as the event log stores it (`upgrade`, `stamp`…).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Upgrade => "upgrade",

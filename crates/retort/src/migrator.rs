@@ -55,7 +55,9 @@ impl Default for MigratorConfig {
 /// session holds: it was rolled back, and runs again after `pause`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LockWaited {
+    /// The revision's id.
     pub id: &'static str,
+    /// The revision's source file, relative to the crate root.
     pub file: &'static str,
     /// The attempt that gave up, from 1.
     pub attempt: u32,
@@ -85,10 +87,14 @@ impl std::fmt::Display for LockWaited {
 /// One revision run (or stamped) by a command.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepReport {
+    /// The revision's id.
     pub id: &'static str,
+    /// Its one-line message.
     pub message: &'static str,
+    /// Whether it was applied, reverted or only recorded (stamp).
     pub direction: Direction,
     #[serde(serialize_with = "millis")]
+    /// How long it took, its history write included.
     pub elapsed: Duration,
 }
 
@@ -151,12 +157,15 @@ pub struct RepairOptions {
 /// What [`Migrator::repair`] found, and recorded unless it was a dry run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RepairReport {
+    /// The revision's id.
     pub id: &'static str,
+    /// The revision's source file, relative to the crate root.
     pub file: &'static str,
     /// The checksum the database had recorded.
     pub recorded: String,
     /// The checksum of the file as it is now, which is recorded.
     pub compiled: String,
+    /// What the comparison found.
     pub outcome: RepairOutcome,
     /// How many statements were compared.
     pub statements: usize,
@@ -232,6 +241,8 @@ impl Migrator {
         Self::with_config(migrations, MigratorConfig { lock_wait: migrations.lock_wait(), ..MigratorConfig::default() })
     }
 
+    /// A migrator with `config` as given: the project's lock settings
+    /// (`Migrations::lock_wait`) apply only if `config` carries them.
     pub fn with_config(migrations: &'static Migrations, config: MigratorConfig) -> Self {
         Self {
             migrations,
@@ -261,15 +272,18 @@ impl Migrator {
         revision.lock_timeout.unwrap_or(self.config.lock_wait.timeout)
     }
 
+    /// The revision graph of the compiled revisions.
     pub fn graph(&self) -> &RevisionGraph {
         &self.graph
     }
 
     /// The project's sqlcmd variables, as the build embedded them.
+    #[cfg(feature = "cli")]
     pub(crate) fn project_variables(&self) -> &'static [(&'static str, &'static str, &'static str)] {
         self.migrations.variables()
     }
 
+    /// The settings this migrator runs with.
     pub fn config(&self) -> &MigratorConfig {
         &self.config
     }
@@ -1121,7 +1135,7 @@ fn report(revision: &'static Revision, direction: Direction, elapsed: Duration) 
 /// before the failing one, and what ran of the failing one. On SQL Server a
 /// unit's parts are batches, and a failed batch ran its statements before
 /// the failing line.
-fn stayed_applied(units: &[crate::Unit], error: &StatementError, dialect: crate::Dialect) -> String {
+fn stayed_applied(units: &[crate::work::Unit], error: &StatementError, dialect: crate::Dialect) -> String {
     let mut ran: Vec<String> = units.iter().take(error.unit).map(|unit| unit.label.clone()).collect();
     if let (Some(unit), Some(number)) = (units.get(error.unit), error.statement) {
         let (one, many) = dialect.statement_noun();

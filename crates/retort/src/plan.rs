@@ -129,6 +129,7 @@ pub enum PlanError {
     #[error(transparent)]
     Target {
         #[from]
+        /// Why the target could not be resolved.
         source: TargetError,
     },
     /// A downgrade target that is not applied and lies above what is applied.

@@ -40,16 +40,21 @@ impl<'a> Start<'a> {
 /// One step of a plan with its SQL and the history writes that record it.
 #[derive(Debug, Clone)]
 pub struct RenderedStep {
+    /// The planned step: which revision, in which direction.
     pub step: Step,
+    /// Its SQL, in order.
     pub units: Vec<Unit>,
+    /// The history writes that record it.
     pub writes: Vec<HistoryWrite>,
 }
 
 impl RenderedStep {
+    /// The step's revision.
     pub fn revision(&self) -> &'static Revision {
         self.step.revision
     }
 
+    /// Whether the step applies or reverts its revision.
     pub fn direction(&self) -> Direction {
         self.step.direction
     }
@@ -58,9 +63,13 @@ impl RenderedStep {
 /// A plan rendered for one dialect, against the schema it will meet.
 #[derive(Debug, Clone)]
 pub struct RenderedPlan {
+    /// The dialect the SQL is written in.
     pub dialect: Dialect,
+    /// The server it was rendered for (SQL Server or Babelfish).
     pub flavour: Flavour,
+    /// Whether the plan goes up or down.
     pub direction: Direction,
+    /// Every step, in the order they run.
     pub steps: Vec<RenderedStep>,
 }
 
@@ -107,6 +116,7 @@ pub fn render_revision(
 /// and `flavour`, without running anything: an operation with no form
 /// there (a native type without its spelling, raw SQL without its text)
 /// fails here, naming its revision and operation.
+#[cfg(any(feature = "cli", feature = "testing"))]
 pub(crate) fn renders_for(revisions: &[&'static Revision], dialect: Dialect, flavour: Flavour) -> Result<(), MigrateError> {
     starting(dialect, flavour, Start::Replay(revisions)).map(drop)
 }

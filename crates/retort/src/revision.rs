@@ -42,7 +42,10 @@ pub struct Revision {
 pub enum Body {
     /// An SQL revision: the up script and, unless irreversible, the down script.
     Sql {
+        /// The upgrade script's text (`<id>_<slug>.up.sql`).
         up: &'static str,
+        /// The downgrade script's text (`<id>_<slug>.down.sql`), `None` when
+        /// the revision is irreversible.
         down: Option<&'static str>,
     },
     /// A Rust revision: functions that record operations on an [`Operations`]
@@ -51,7 +54,10 @@ pub enum Body {
     ///
     /// [`Operations`]: crate::Operations
     Rust {
+        /// Records the upgrade's operations.
         upgrade: fn(&mut crate::Operations),
+        /// Records the downgrade's operations; `None` when it is irreversible
+        /// or derived from the upgrade.
         downgrade: Option<fn(&mut crate::Operations)>,
     },
 }

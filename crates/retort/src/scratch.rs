@@ -30,14 +30,35 @@ pub enum ScratchError {
          The login needs to be allowed to create databases (PostgreSQL: ALTER ROLE … CREATEDB; SQL Server: \
          ALTER SERVER ROLE dbcreator ADD MEMBER …), or verify with a login that is"
     )]
-    Create { name: String, server: String, message: String },
+    /// The scratch database could not be created (most often: the login
+    /// may not create databases).
+    Create {
+        /// The scratch database's name.
+        name: String,
+        /// The server's host, without the password.
+        server: String,
+        /// The server's message.
+        message: String,
+    },
     #[error("cannot drop the scratch database {name} on {server}: {message}; drop it by hand")]
-    Drop { name: String, server: String, message: String },
+    /// The scratch database stayed on the server: drop it by hand.
+    Drop {
+        /// The scratch database's name.
+        name: String,
+        /// The server's host, without the password.
+        server: String,
+        /// The server's message.
+        message: String,
+    },
     #[error("cannot make a temporary SQLite database: {0}")]
+    /// The temporary folder of a scratch SQLite database could not be made;
+    /// the text is the operating system's reason.
     Temporary(String),
     #[error(transparent)]
+    /// Connecting to the live server, or to the scratch database, failed.
     Backend(#[from] BackendError),
     #[error(transparent)]
+    /// The live URL cannot name another database on its server.
     Url(#[from] UrlError),
 }
 
@@ -52,6 +73,7 @@ pub struct ScratchDatabase {
 enum Place {
     /// Held to be removed on drop: the folder goes with the file and
     /// SQLite's journals.
+    #[cfg(feature = "sqlite")]
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     /// A database on the live server, made through `admin` (the live URL).
     Server { admin: DatabaseUrl, name: String, removed: bool },
@@ -60,6 +82,11 @@ enum Place {
 impl ScratchDatabase {
     /// A new, empty database of `live`'s dialect, on `live`'s server.
     pub async fn beside(live: &DatabaseUrl) -> Result<ScratchDatabase, ScratchError> {
+        #[cfg(not(feature = "sqlite"))]
+        if live.dialect() == Dialect::Sqlite {
+            return Err(ScratchError::Backend(BackendError::NotCompiled { backend: "sqlite" }));
+        }
+        #[cfg(feature = "sqlite")]
         if live.dialect() == Dialect::Sqlite {
             let dir = tempfile::Builder::new()
                 .prefix("retort-scratch-")
@@ -90,6 +117,7 @@ impl ScratchDatabase {
     /// while a closed session ends).
     pub async fn remove(mut self) -> Result<(), ScratchError> {
         match &mut self.place {
+            #[cfg(feature = "sqlite")]
             Place::Sqlite(_) => Ok(()),
             Place::Server { admin, name, removed } => {
                 *removed = true;
@@ -166,7 +194,7 @@ fn server(url: &DatabaseUrl) -> String {
     url.host().unwrap_or_else(|| url.to_string())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
 

@@ -11,9 +11,19 @@ use crate::Dialect;
 /// another seeded row (a foreign key by natural key).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SeedValue {
+    /// A value bound as a parameter.
     Value(Value),
     /// `(SELECT <column> FROM <table> WHERE <key_column> = <key>)`.
-    Lookup { table: String, column: String, key_column: String, key: Value },
+    Lookup {
+        /// The table to look in.
+        table: String,
+        /// The column whose value is used.
+        column: String,
+        /// The column that identifies the row (a natural key).
+        key_column: String,
+        /// The natural key's value.
+        key: Value,
+    },
 }
 
 impl From<&str> for SeedValue {
@@ -63,6 +73,7 @@ pub struct Seeder {
 }
 
 impl Seeder {
+    /// A seeder writing statements for `dialect`, with no rows yet.
     pub fn new(dialect: Dialect) -> Self {
         Self { dialect, statements: Vec::new() }
     }

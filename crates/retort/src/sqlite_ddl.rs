@@ -199,6 +199,7 @@ pub(crate) fn render(tokens: &[Tok<'_>]) -> String {
 }
 
 /// Normalises an SQL text (a statement, an expression, a default).
+#[cfg(any(feature = "sqlite", test))]
 pub(crate) fn normalise(sql: &str) -> String {
     let mut tokens = tokens(sql);
     while tokens.last().is_some_and(|t| t.is_punct(";")) {
@@ -208,6 +209,7 @@ pub(crate) fn normalise(sql: &str) -> String {
 }
 
 /// A declared type in lower case without inner spaces: `varchar(100)`, `numeric(10,2)`.
+#[cfg(any(feature = "sqlite", test))]
 pub(crate) fn normalise_type(declared: &str) -> String {
     let mut text = String::new();
     for token in tokens(declared) {
@@ -545,6 +547,7 @@ impl ColumnDef {
         parts.join(" ")
     }
 
+    #[cfg(any(feature = "sqlite", test))]
     fn clauses_of<'c>(&'c self, kind: &'c str) -> impl Iterator<Item = &'c Clause> + 'c {
         self.clauses.iter().filter(move |c| c.kind == kind)
     }
@@ -555,6 +558,7 @@ impl ColumnDef {
     }
 
     /// Its collation, upper case, unless it is SQLite's default (`BINARY`).
+    #[cfg(any(feature = "sqlite", test))]
     pub(crate) fn collation(&self) -> Option<String> {
         let clause = self.clauses_of("COLLATE").last()?;
         let tokens = tokens(&clause.text);
@@ -563,11 +567,13 @@ impl ColumnDef {
     }
 
     /// A generated column's expression, normalised.
+    #[cfg(any(feature = "sqlite", test))]
     pub(crate) fn generated(&self) -> Option<String> {
         self.clauses_of("AS").filter_map(Clause::expression).last()
     }
 
     /// Whether its primary key clause says `AUTOINCREMENT`.
+    #[cfg(any(feature = "sqlite", test))]
     pub(crate) fn autoincrement(&self) -> bool {
         self.clauses_of("PRIMARY").any(|c| tokens(&c.text).iter().any(|t| t.is_word("AUTOINCREMENT")))
     }
@@ -575,6 +581,7 @@ impl ColumnDef {
 
 impl Clause {
     /// The expression of a `CHECK (…)` or `AS (…)` clause, normalised.
+    #[cfg(any(feature = "sqlite", test))]
     pub(crate) fn expression(&self) -> Option<String> {
         let tokens = tokens(&self.text);
         let at = tokens.iter().position(|t| t.is_word(&self.kind))?;

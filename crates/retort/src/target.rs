@@ -129,6 +129,7 @@ pub enum TargetError {
     #[error(transparent)]
     Graph {
         #[from]
+        /// Why the graph could not resolve it.
         source: GraphError,
     },
     /// `head` while the graph has several heads.

@@ -31,7 +31,10 @@ impl Unit {
 /// that opted out).
 #[derive(Debug, Clone, Default)]
 pub struct StepWork {
+    /// Its SQL, in order.
     pub units: Vec<Unit>,
+    /// Its history writes, committed with its units or, for a revision that
+    /// opted out of the transaction, after them.
     pub writes: Vec<HistoryWrite>,
     /// How long its statements wait for a lock another session holds;
     /// `None` leaves the session's setting as it is.
@@ -100,10 +103,17 @@ pub enum Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// Revisions were applied.
     Upgrade,
+    /// Revisions were reverted.
     Downgrade,
+    /// Revisions were recorded as applied without running them (`stamp`).
     Stamp,
+    /// Revisions were recorded as not applied without running them
+    /// (`stamp` to an ancestor).
     Unstamp,
+    /// A running or failed non-transactional revision was settled
+    /// (`migrate resolve`).
     Resolve,
     /// `migrate repair` recorded a changed file's checksum.
     Repair,
@@ -114,9 +124,13 @@ pub enum Action {
 pub enum HistoryWrite {
     /// Replace the revision's state row with one in `status`.
     Put {
+        /// The revision's id.
         id: String,
+        /// Its compiled checksum (hex SHA-256).
         checksum: String,
+        /// Its one-line message.
         message: String,
+        /// The state to record.
         status: Status,
         /// The revision's [`Fingerprint`](crate::Fingerprint) in its stored
         /// form, when the write knows the dialect it is for.
@@ -126,18 +140,29 @@ pub enum HistoryWrite {
     /// checksum, message and fingerprint, keeping when and by whom it was
     /// applied.
     Update {
+        /// The revision's id.
         id: String,
+        /// Its compiled checksum (hex SHA-256).
         checksum: String,
+        /// Its one-line message.
         message: String,
+        /// The fingerprint of its statements, in its stored form, when known.
         fingerprint: Option<String>,
     },
     /// Delete the revision's state row.
-    Remove { id: String },
+    Remove {
+        /// The revision's id.
+        id: String,
+    },
     /// Append to the event log.
     Log {
+        /// The revision the event is about.
         id: String,
+        /// What happened.
         action: Action,
+        /// How it ended.
         outcome: Outcome,
+        /// A note for people reading the log (the error, the reason given).
         detail: Option<String>,
     },
 }
@@ -146,22 +171,31 @@ pub enum HistoryWrite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// It completed.
     Ok,
+    /// It failed.
     Failed,
 }
 
 /// A value bound to a history statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// Text (also dates and times in their portable forms, and numbers too
+    /// large for `i64`).
     Text(String),
+    /// An integer.
     Int(i64),
+    /// A flag.
     Bool(bool),
+    /// SQL `NULL`.
     Null,
 }
 
 /// One rendered statement and the values its placeholders stand for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
+    /// The SQL, with the dialect's placeholders (`?1`, `$1`, `@P1`).
     pub sql: String,
+    /// One value per placeholder, in order.
     pub values: Vec<Value>,
 }

@@ -205,7 +205,7 @@ async fn keeps_rows(db: &TestDatabase, operations: Vec<Operation>, table: &str) 
     Migrator::new(&BASE).upgrade(&mut backend, &common::target("heads")).await.unwrap();
     let insert = "INSERT INTO users (email, name, role) VALUES ('ada@example.com', 'Ada', 'user');\n\
                   INSERT INTO todos (title, owner_id) SELECT 'kept', id FROM users;";
-    retort::run_step(&mut backend, &retort::StepWork { units: vec![retort::Unit::sql(insert, "rows")], writes: vec![], lock_timeout: None }, &Default::default())
+    retort::engine::run_step(&mut backend, &retort::engine::StepWork { units: vec![retort::engine::Unit::sql(insert, "rows")], writes: vec![], lock_timeout: None }, &Default::default())
         .await
         .unwrap();
     Migrator::new(&WITH_GENERATED).upgrade(&mut backend, &common::target("heads")).await.unwrap_or_else(|e| panic!("{e}"));

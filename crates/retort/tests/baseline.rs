@@ -19,9 +19,10 @@ use retort::baseline::{comparable, plan, read_source, Baseline, BaselineOptions,
 use retort::schema::SchemaSnapshot;
 use retort::codegen::{revision_source, RevisionSpec};
 use retort::testing::{BackendKind, TestDatabase};
+use retort::engine::Unit;
 use retort::{
     Backend, Body, Checksum, DatabaseUrl, Dialect, HistoryTable, Migrations, Migrator, Operation, Operations,
-    Revision, ScratchDatabase, Session, StampCheck, Target, Unit,
+    Revision, ScratchDatabase, Session, StampCheck, Target,
 };
 
 const SQLITE: &str = include_str!("legacy/sqlite.sql");

@@ -218,7 +218,7 @@ async fn seeded_source(kind: BackendKind) -> Option<TestDatabase> {
     statements.push("INSERT INTO categories (label, parent_id) VALUES ('grandchild', 2)".to_owned());
     statements.push("UPDATE categories SET parent_id = 3 WHERE id = 1".to_owned());
     let rendered: Vec<retort::Rendered> = statements.into_iter().map(|sql| retort::Rendered { sql, values: Vec::new() }).collect();
-    retort::execute_in_transaction(&mut backend, &rendered).await.expect("the seed rows insert");
+    retort::engine::execute_in_transaction(&mut backend, &rendered).await.expect("the seed rows insert");
     Some(db)
 }
 
@@ -321,7 +321,7 @@ async fn assert_consistent(db: &TestDatabase) {
         "INSERT INTO categories (label, parent_id) VALUES ({}, NULL)",
         Value::Text("new".to_owned()).literal(d)
     );
-    retort::execute_in_transaction(&mut backend, &[retort::Rendered { sql: insert, values: Vec::new() }])
+    retort::engine::execute_in_transaction(&mut backend, &[retort::Rendered { sql: insert, values: Vec::new() }])
         .await
         .expect("a new row gets an id after the copied ones");
 }
@@ -413,7 +413,7 @@ async fn subset_brings_children_and_parents(kind: BackendKind) {
 async fn source_without_history_is_refused(kind: BackendKind) {
     let source = retort::test_database!(kind);
     let mut backend = retort::connect(&url(&source)).await.expect("connects");
-    let create = retort::Unit::sql("CREATE TABLE users (id INT PRIMARY KEY)", "fixture");
+    let create = retort::engine::Unit::sql("CREATE TABLE users (id INT PRIMARY KEY)", "fixture");
     backend.execute(&create).await.expect("creates a table");
     let dest = retort::test_database!(BackendKind::Sqlite);
     let error = clone(&options(&source, &dest, "the-first-masking-key")).await.expect_err("refused").to_string();
@@ -466,7 +466,7 @@ async fn masked_names_are_never_real_ones(kind: BackendKind) {
             values: Vec::new(),
         })
         .collect();
-    retort::execute_in_transaction(&mut backend, &statements).await.expect("the people insert");
+    retort::engine::execute_in_transaction(&mut backend, &statements).await.expect("the people insert");
     let dest = retort::test_database!(BackendKind::Sqlite);
     clone(&options(&source, &dest, "the-first-masking-key")).await.expect("the clone succeeds");
     let mut copied = retort::connect(&url(&dest)).await.expect("the copy opens");
@@ -526,7 +526,7 @@ async fn remote_looking_destination_is_refused() {
 async fn read_only_source_refuses_writes_before_sending_them() {
     let Some(source) = seeded_source(BackendKind::Sqlite).await else { return };
     let mut read_only = retort::connect_read_only(&url(&source)).await.expect("opens");
-    let error = read_only.execute(&retort::Unit::sql("DELETE FROM users", "test")).await.expect_err("refused");
+    let error = read_only.execute(&retort::engine::Unit::sql("DELETE FROM users", "test")).await.expect_err("refused");
     assert!(error.to_string().contains("read-only"), "{error}");
     let error = read_only.query("DELETE FROM users RETURNING id", &[]).await.expect_err("refused");
     assert!(error.to_string().contains("read-only"), "{error}");
@@ -683,7 +683,7 @@ async fn bulk_load_into_sql_server_keeps_every_kind_of_value() {
     }
     let mut backend = retort::connect(&url(&mssql)).await.expect("connects");
     let insert = retort::Rendered { sql: "INSERT INTO kinds (big) VALUES (1)".to_owned(), values: Vec::new() };
-    retort::execute_in_transaction(&mut backend, &[insert]).await.expect("a new row gets an id after the copied ones");
+    retort::engine::execute_in_transaction(&mut backend, &[insert]).await.expect("a new row gets an id after the copied ones");
     let rows = backend.query("SELECT MAX(id) FROM kinds", &[]).await.expect("reads").unwrap_or_default();
     assert_eq!(rows.first().and_then(|row| row.first()), Some(&Value::Int(21)));
 }
@@ -804,7 +804,7 @@ async fn clone_refuses_a_destination_the_revisions_cannot_build_before_touching_
     let dest = retort::test_database!(BackendKind::Sqlite);
     let mut existing = retort::connect(&url(&dest)).await.expect("the destination opens");
     existing
-        .execute(&retort::Unit::sql("CREATE TABLE work_in_progress (note TEXT); INSERT INTO work_in_progress VALUES ('mine')", "fixture"))
+        .execute(&retort::engine::Unit::sql("CREATE TABLE work_in_progress (note TEXT); INSERT INTO work_in_progress VALUES ('mine')", "fixture"))
         .await
         .expect("the destination has work in it");
     drop(existing);

@@ -102,7 +102,7 @@ async fn upgrade_and_downgrade_follow_every_target_kind(kind: BackendKind) {
     );
     // The database measured each revision and recorded who ran it.
     let mut backend = connect(&db).await;
-    let rows = retort::read_history(&mut backend, &HistoryTable::default())
+    let rows = retort::engine::read_history(&mut backend, &HistoryTable::default())
         .await
         .unwrap()
         .unwrap();
@@ -298,12 +298,12 @@ async fn failed_non_transactional_revision_blocks_until_resolved(kind: BackendKi
     );
     // The user cleans up by hand, then tells retort the revision did not happen.
     let mut backend = connect(&db).await;
-    let cleanup = [retort::Unit {
+    let cleanup = [retort::engine::Unit {
         sql: "DROP TABLE loose2".into(),
         first_line: None,
         label: "cleanup".into(),
     }];
-    retort::run_step(&mut backend, &retort::StepWork { units: cleanup.to_vec(), writes: vec![], lock_timeout: None }, &HistoryTable::default())
+    retort::engine::run_step(&mut backend, &retort::engine::StepWork { units: cleanup.to_vec(), writes: vec![], lock_timeout: None }, &HistoryTable::default())
         .await
         .map_err(|e| format!("{e:?}"))
         .unwrap();
@@ -551,7 +551,7 @@ async fn killed_migrator_leaves_previous_state_and_next_run_completes(kind: Back
     loop {
         // read_history tolerates the history table not existing yet.
         let mut backend = connect(&db).await;
-        let rows = retort::read_history(&mut backend, &HistoryTable::default())
+        let rows = retort::engine::read_history(&mut backend, &HistoryTable::default())
             .await
             .unwrap()
             .unwrap_or_default();
@@ -728,7 +728,7 @@ async fn resolve_refuses_revisions_that_are_applied_or_pending(kind: BackendKind
     // A row left `running` (a run killed inside a non-transactional
     // revision) is what resolve is for, like a `failed` one.
     let c1c1 = GRAPH.get("c1c1").expect("c1c1 is in the graph");
-    retort::record(&mut backend, &[HistoryWrite::put(c1c1, Status::Running)], &HistoryTable::default()).await.unwrap();
+    retort::engine::record(&mut backend, &[HistoryWrite::put(c1c1, Status::Running)], &HistoryTable::default()).await.unwrap();
     migrator.resolve(&mut backend, "c1c1", Resolution::Applied).await.unwrap();
     assert_eq!(applied(&db).await, strings(&["a0a0", "b0b0", "c1c1"]));
     assert!(events(&db).await.contains(&"c1c1 resolve ok".to_owned()));

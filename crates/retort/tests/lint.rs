@@ -11,7 +11,8 @@ use std::path::Path;
 use common::{connect, upgrade};
 use retort::lint::{self, Config};
 use retort::testing::BackendKind;
-use retort::{Body, HistoryTable, Migrations, Session, Unit};
+use retort::engine::Unit;
+use retort::{Body, HistoryTable, Migrations, Session};
 
 /// Revision 1 does nothing worth a finding; revision 2 (pending) changes
 /// the table made by hand.

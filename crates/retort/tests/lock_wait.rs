@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use common::{applied, connect, sql, tables, target, upgrade};
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, LockWait, LockWaited, Migrations, Migrator, MigratorConfig, Revision, Session, Unit, Value};
+use retort::engine::Unit;
+use retort::{AnyBackend, LockWait, LockWaited, Migrations, Migrator, MigratorConfig, Revision, Session, Value};
 
 /// A table with a row; a transactional revision whose second statement
 /// needs the table's lock (its first, a new table, must not stay when it

@@ -545,7 +545,7 @@ fn stopping_fixture(error: &str, transactional: bool) -> &'static Migrations {
 async fn reset(db: &retort::testing::TestDatabase) {
     connect(db)
         .await
-        .execute(&retort::Unit::sql(
+        .execute(&retort::engine::Unit::sql(
             "DROP TABLE IF EXISTS five, four, three, two, one, retort_history_log, retort_history;",
             "reset",
         ))

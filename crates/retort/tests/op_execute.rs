@@ -38,9 +38,9 @@ async fn apply(db: &TestDatabase, revision: &Revision, direction: Direction) -> 
         }
     };
     sqlite(&backend, "PRAGMA foreign_keys = OFF");
-    let result = retort::run_step(
+    let result = retort::engine::run_step(
         &mut backend,
-        &retort::StepWork {
+        &retort::engine::StepWork {
             units,
             writes: vec![],
             lock_timeout: None,
@@ -330,7 +330,7 @@ async fn sqlite_rebuild_keeps_rows_when_foreign_keys_are_enforced() {
         .connection()
         .execute_batch("PRAGMA foreign_keys = ON")
         .unwrap();
-    let units = retort::render_units_with_catalog(
+    let units = retort::engine::render_units_with_catalog(
         &revision,
         Direction::Up,
         Dialect::Sqlite,
@@ -339,9 +339,9 @@ async fn sqlite_rebuild_keeps_rows_when_foreign_keys_are_enforced() {
     .unwrap();
     // The backend pauses enforcement around the run (the rebuild's own guard
     // refuses to run with it on) and checks the keys before committing.
-    retort::run_step(
+    retort::engine::run_step(
         &mut sqlite,
-        &retort::StepWork {
+        &retort::engine::StepWork {
             units,
             writes: vec![],
             lock_timeout: None,
@@ -447,10 +447,10 @@ async fn run(db: &TestDatabase, revision: &Revision, direction: Direction) -> Re
         .map_err(|error| error.to_string())?;
     // With the lock timeout a real run sets (`LockWait`'s default), so that an
     // online build is checked with the statements that frame it.
-    let work = retort::StepWork { units, writes: vec![], lock_timeout: Some(std::time::Duration::from_secs(5)) };
+    let work = retort::engine::StepWork { units, writes: vec![], lock_timeout: Some(std::time::Duration::from_secs(5)) };
     let result = match revision.transactional {
-        true => retort::run_step(&mut backend, &work, &HistoryTable::default()).await,
-        false => retort::run_outside_transaction(&mut backend, &work, &HistoryTable::default()).await,
+        true => retort::engine::run_step(&mut backend, &work, &HistoryTable::default()).await,
+        false => retort::engine::run_outside_transaction(&mut backend, &work, &HistoryTable::default()).await,
     };
     result.map(drop).map_err(|error| format!("{error:?}"))
 }

@@ -24,7 +24,7 @@ fn settings(dialect: Dialect) -> insta::Settings {
     settings
 }
 
-fn format_units(units: &[retort::Unit]) -> String {
+fn format_units(units: &[retort::engine::Unit]) -> String {
     units
         .iter()
         .map(|unit| format!("-- {}\n{};\n", unit.label, unit.sql))
@@ -311,7 +311,7 @@ fn derived_downgrade_asks_for_existing_values_when_alter_column_lacks_them() {
 
 #[test]
 fn sqlite_rebuild_works_offline_when_the_same_revision_created_the_table() {
-    let units = retort::render_units(
+    let units = retort::engine::render_units(
         &revision(
             "3f2a9c1d",
             |op| {
@@ -468,18 +468,18 @@ fn sqlite_plan_renders_offline_when_the_plan_creates_the_tables_it_rebuilds() {
     let replay: Vec<&'static Revision> = revisions[..3].iter().collect();
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    let run = |units: &[retort::Unit]| {
+    let run = |units: &[retort::engine::Unit]| {
         for unit in units {
             conn.execute_batch(&unit.sql)
                 .unwrap_or_else(|e| panic!("{}: {e}\n{}", unit.label, unit.sql));
         }
     };
     for revision in &replay {
-        run(&retort::render_units(revision, Direction::Up, Dialect::Sqlite).unwrap());
+        run(&retort::engine::render_units(revision, Direction::Up, Dialect::Sqlite).unwrap());
     }
     // Revision 4 rebuilds `users`, which revision 1 created: replayed from
     // the start, the renderer knows the table without any database.
-    let units = retort::render_units_after(&replay, &revisions[3], Direction::Up, Dialect::Sqlite)
+    let units = retort::engine::render_units_after(&replay, &revisions[3], Direction::Up, Dialect::Sqlite)
         .expect("the replayed revisions created the table the rebuild reads");
     run(&units);
     let username: String = conn
@@ -492,7 +492,7 @@ fn sqlite_plan_renders_offline_when_the_plan_creates_the_tables_it_rebuilds() {
     assert_eq!(username, "VARCHAR(100)");
 
     // Rendered alone, the rebuild has no table to start from.
-    let error = retort::render_units(&revisions[3], Direction::Up, Dialect::Sqlite).unwrap_err();
+    let error = retort::engine::render_units(&revisions[3], Direction::Up, Dialect::Sqlite).unwrap_err();
     assert!(
         error
             .to_string()

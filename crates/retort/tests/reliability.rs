@@ -149,7 +149,7 @@ async fn each_revision_records_its_own_start_and_duration(kind: BackendKind) {
     });
     upgrade(&db, migrations).await.unwrap();
     let mut backend = connect(&db).await;
-    let rows = retort::read_history(&mut backend, &HistoryTable::default()).await.unwrap().unwrap();
+    let rows = retort::engine::read_history(&mut backend, &HistoryTable::default()).await.unwrap().unwrap();
     assert_eq!(rows.len(), 4);
     // Not cumulative: the four equal revisions took about the same time
     // each (the fourth would count four times the first's if it counted
@@ -289,7 +289,7 @@ async fn assert_in_step(db: &TestDatabase, context: &str) {
     let mut waiter = connect(db).await;
     retort::Session::lock(&mut waiter, Duration::from_secs(60)).await.unwrap();
     retort::Session::unlock(&mut waiter).await.unwrap();
-    let history = retort::read_history(&mut waiter, &HistoryTable::default()).await.unwrap().unwrap_or_default();
+    let history = retort::engine::read_history(&mut waiter, &HistoryTable::default()).await.unwrap().unwrap_or_default();
     assert!(history.iter().all(|row| row.status == retort::Status::Applied), "{context}: {history:?}");
     let mut expected: Vec<String> = history.iter().map(|row| format!("t{}", &row.id[1..])).collect();
     expected.sort();

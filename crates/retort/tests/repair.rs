@@ -10,9 +10,8 @@ mod common;
 
 use common::{connect, events, texts, upgrade};
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{
-    Body, Checksum, MigrateError, Migrations, Migrator, RepairOptions, RepairOutcome, Revision, Session, Unit,
-};
+use retort::engine::Unit;
+use retort::{Body, Checksum, MigrateError, Migrations, Migrator, RepairOptions, RepairOutcome, Revision, Session};
 
 on_every_backend!(
     repair_records_a_comment_edit_and_refuses_a_token_change,

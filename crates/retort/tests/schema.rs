@@ -9,7 +9,8 @@ use std::path::Path;
 
 use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
-use retort::{AnyBackend, Backend, Flavour, HistoryTable, Session, Unit};
+use retort::engine::Unit;
+use retort::{AnyBackend, Backend, Flavour, HistoryTable, Session};
 
 /// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).
@@ -238,7 +239,7 @@ async fn history_tables_are_left_out(kind: BackendKind) {
             name: "migrations".into(),
         },
     };
-    retort::ensure_history(&mut backend, &history)
+    retort::engine::ensure_history(&mut backend, &history)
         .await
         .expect("history tables are created");
     let schema = backend

@@ -51,7 +51,9 @@ pub(crate) enum Change {
 pub struct Ambiguity {
     /// `table` or `column`.
     pub kind: &'static str,
+    /// The name that disappears.
     pub gone: String,
+    /// The name that appears.
     pub new: String,
 }
 

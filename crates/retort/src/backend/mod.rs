@@ -68,7 +68,7 @@ pub struct Commits<'a> {
     pub done: &'a mut (dyn FnMut(usize, Duration) + Send),
 }
 
-/// What [`Backend::run_batched`] did with the revisions it was offered.
+/// What [`Session::run_batched`] did with the revisions it was offered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batched {
     /// How many revisions, from the first, it sent.
@@ -107,7 +107,14 @@ pub struct StatementError {
 #[non_exhaustive]
 pub enum BackendError {
     #[error("cannot connect to {url}: {message}")]
-    Connect { url: String, message: String },
+    /// The database could not be reached, or refused the login or the TLS
+    /// handshake.
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// The driver's or server's reason.
+        message: String,
+    },
     /// The URL cannot be used as written (see [`UrlError`]).
     #[error(transparent)]
     Url(#[from] UrlError),
@@ -115,27 +122,48 @@ pub enum BackendError {
         "the migration lock on {database} is held by another migrator ({holder}); waited {waited:?}. \
          Wait for it to finish, or raise --lock-timeout"
     )]
+    /// Another migrator held the migration lock for longer than the lock
+    /// timeout; nothing was run.
     LockTimeout {
+        /// The database, for the message (no password).
         database: String,
+        /// Who holds the lock, as the server tells (session, host, program), or
+        /// that it cannot tell.
         holder: String,
+        /// How long this migrator waited.
         waited: Duration,
     },
     #[error("{context}: {message}")]
+    /// A query or statement of retort's own (the history, the lock, the
+    /// catalog) failed.
     Database {
+        /// What retort was doing.
         context: &'static str,
+        /// The server's message.
         message: String,
     },
     /// The database gave up waiting for a lock another session holds
     /// before anything of the revision ran (SQLite's write lock, which
     /// `BEGIN IMMEDIATE` takes); `statement` is what waited.
     #[error("{statement} gave up waiting for a lock another connection holds: {message}")]
-    LockNotAvailable { statement: &'static str, code: String, message: String },
+    LockNotAvailable {
+        /// The statement that waited.
+        statement: &'static str,
+        /// The server's error code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
     /// The history tables cannot be made as configured, or hold a row
     /// retort cannot read.
     #[error(transparent)]
     History(#[from] HistoryError),
     #[error("the {backend} backend is not compiled in: enable retort's `{backend}` feature")]
-    NotCompiled { backend: &'static str },
+    /// The URL names a database whose backend this build leaves out.
+    NotCompiled {
+        /// The feature to enable: `sqlite`, `postgres` or `mssql`.
+        backend: &'static str,
+    },
     /// An application's connection handed to retort with a transaction
     /// open ([`Attach::attach`]): retort runs each revision in a
     /// transaction of its own, and would commit or roll back the
@@ -151,7 +179,12 @@ pub enum BackendError {
     /// A write, or a query that is not a plain read, asked of a session
     /// opened with [`connect_read_only`]; nothing was sent.
     #[error("{database} was opened read-only: refusing to {attempted} (nothing was sent)")]
-    ReadOnly { database: String, attempted: &'static str },
+    ReadOnly {
+        /// The database, for the message (no password).
+        database: String,
+        /// What was refused (`run SQL`, `take the migration lock`…).
+        attempted: &'static str,
+    },
 }
 
 /// Why running SQL failed: a statement the server rejected, or the
@@ -162,8 +195,11 @@ pub enum RunError {
         which = .0.statement.map_or("a statement".to_owned(), |n| format!("statement {n}")),
         message = .0.message,
         sql = crate::excerpt::shorten(&.0.sql))]
+    /// A statement the server rejected, with its position in the unit.
     Statement(StatementError),
     #[error(transparent)]
+    /// The connection, the lock or the history failed around the
+    /// statements.
     Backend(BackendError),
 }
 
@@ -190,6 +226,7 @@ impl RunError {
 pub struct BulkInsert<'a> {
     /// The table's schema (`None`: the connection's default) and name, unquoted.
     pub schema: Option<&'a str>,
+    /// The table's name.
     pub table: &'a str,
     /// Column names, unquoted.
     pub columns: &'a [String],
@@ -373,11 +410,14 @@ pub async fn recreate_database(url: &DatabaseUrl) -> Result<(), BackendError> {
 /// A connection to any compiled-in backend, chosen by the URL's scheme.
 #[non_exhaustive]
 pub enum AnyBackend {
+    /// An SQLite database file.
     #[cfg(feature = "sqlite")]
     Sqlite(SqliteBackend),
+    /// A PostgreSQL session.
     #[cfg(feature = "postgres")]
     Postgres(PostgresBackend),
     #[cfg(feature = "mssql")]
+    /// A SQL Server (or Babelfish) session.
     Mssql(MssqlBackend),
 }
 

@@ -17,6 +17,7 @@ use crate::Dialect;
 /// token to its semicolon), its 1-based `line` and its `text`.
 pub(crate) use retort_sql::Statement as Piece;
 
+#[cfg(feature = "sqlite")]
 pub(crate) use retort_sql::line_at;
 
 impl From<Dialect> for retort_sql::Dialect {
@@ -27,7 +28,9 @@ impl From<Dialect> for retort_sql::Dialect {
 
 /// The statements of `sql`. Text that opens a string or comment and never
 /// closes it ends the statement it is in, after the statements before it:
-/// the server will say what is wrong with it.
+/// the server will say what is wrong with it. SQL Server's backend cuts
+/// its units into `GO` batches instead.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn split(dialect: Dialect, sql: &str) -> Vec<Piece> {
     Lexed::new(dialect.into(), sql).statements()
 }
@@ -59,12 +62,13 @@ pub(crate) fn statements(dialect: Dialect, sql: &str) -> Vec<Statement<'_>> {
 
 /// The byte offset of the first character at or after `from` that is not
 /// whitespace or part of a comment.
+#[cfg(feature = "sqlite")]
 pub(crate) fn skip_trivia(dialect: Dialect, sql: &str, from: usize) -> usize {
     let from = from.min(sql.len());
     from + Lexed::new(dialect.into(), &sql[from..]).skip_trivia(0)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod tests {
     use super::*;
 

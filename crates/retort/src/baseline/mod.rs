@@ -69,11 +69,17 @@ pub struct BaselineOptions {
 /// The base revision's operations, and what its header says.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
+    /// The operations that build the source's schema on an empty database.
     pub upgrade: Vec<Operation>,
+    /// The operations that remove it again, in reverse order.
     pub downgrade: Vec<Operation>,
+    /// Constraints whose made-up names were replaced with retort's
+    /// deterministic ones (unless names are kept).
     pub renamed: Vec<Renamed>,
     /// Objects left out by the filter, one line each.
     pub left_out: Vec<String>,
+    /// What the catalog has that the revision cannot recreate, listed in its
+    /// header.
     pub not_reproduced: Vec<NotReproduced>,
 }
 
@@ -100,7 +106,12 @@ pub enum PlanError {
          baseline with `--exclude` on it and create it by hand in a later revision",
         .modules.iter().chain(.modules.first()).map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" → ")
     )]
-    Cycle { modules: Vec<String> },
+    /// Views and routines name each other in a cycle, so no order creates
+    /// each after what it names.
+    Cycle {
+        /// The modules in the cycle, in order.
+        modules: Vec<String>,
+    },
 }
 
 /// The operations that build `source`'s schema on an empty database of

@@ -9,7 +9,9 @@ use super::names::Kind;
 /// A constraint whose name the server made up (or SQLite left unnamed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renamed {
+    /// The table the constraint is on.
     pub table: String,
+    /// The kind of constraint (`primary key`, `foreign key`…).
     pub kind: &'static str,
     /// The name on the source database; `None` where it has none (SQLite).
     pub from: Option<String>,

@@ -21,13 +21,19 @@ use crate::{Dialect, Flavour};
 /// Everything the baseline is made from.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// The source database's dialect.
     pub dialect: Dialect,
+    /// Its server (SQL Server or Babelfish).
     pub flavour: Flavour,
     /// The database as its backend describes it, never with a password,
     /// and the server's version.
     pub description: String,
+    /// Its schema, as introspection reads it.
     pub snapshot: SchemaSnapshot,
+    /// The names the server made up (constraints, indexes), to replace.
     pub system: SystemNames,
+    /// What the snapshot does not hold: module texts, triggers, types
+    /// and other objects baseline reads beside it.
     pub extras: Extras,
     /// What the catalog has that the baseline cannot recreate.
     pub unsupported: Vec<NotReproduced>,

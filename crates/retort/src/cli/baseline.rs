@@ -52,6 +52,8 @@ pub struct BaselineArgs {
     #[arg(long, default_value = "retort_history", value_parser = super::parse_name)]
     pub history_table: String,
     #[arg(long, value_parser = super::parse_name)]
+    /// The schema of the history table to leave out (default: the
+    /// database's default schema).
     pub history_schema: Option<String>,
 }
 
@@ -64,16 +66,29 @@ pub enum BaselineError {
          migrations/ is empty, or pass --force to write it beside them (the graph then has two bases, and \
          `upgrade head` needs a merge)"
     )]
-    NotFirst { dir: String, count: usize, ids: String },
+    /// `migrations/` already has revisions, and `--force` was not given.
+    NotFirst {
+        /// The migrations folder.
+        dir: String,
+        /// How many revisions it has.
+        count: usize,
+        /// Their ids.
+        ids: String,
+    },
     #[error(transparent)]
+    /// Reading the source database failed.
     Backend(#[from] BackendError),
     #[error(transparent)]
+    /// The source URL cannot be used.
     Url(#[from] UrlError),
     #[error(transparent)]
+    /// The revision file could not be written.
     Authoring(#[from] AuthoringError),
     #[error("the baseline cannot be written as Rust: {0}")]
+    /// The operations cannot be written as Rust source.
     Codegen(#[from] crate::codegen::CodegenError),
     #[error(transparent)]
+    /// No order creates every view and routine after what it names.
     Plan(#[from] crate::baseline::PlanError),
 }
 

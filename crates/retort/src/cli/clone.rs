@@ -63,8 +63,10 @@ pub struct CloneArgs {
     #[arg(long, default_value = "retort_history", value_parser = super::parse_name)]
     pub history_table: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Print the result as text or as JSON.
     pub format: Format,
     #[arg(long, short)]
+    /// Print nothing but errors.
     pub quiet: bool,
 }
 

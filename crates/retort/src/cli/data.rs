@@ -22,8 +22,10 @@ pub struct SeedArgs {
     #[arg(long)]
     pub allow_remote: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Print the result as text or as JSON.
     pub format: Format,
     #[arg(long, short)]
+    /// Print nothing but errors.
     pub quiet: bool,
 }
 
@@ -31,19 +33,24 @@ pub struct SeedArgs {
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
     #[command(subcommand)]
+    /// The chore to run.
     pub command: DbCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
+/// The `db` chores.
 pub enum DbCommand {
     /// Drop and recreate the database (delete the SQLite file), then upgrade to head.
     Reset {
         #[arg(long)]
+        /// The database; defaults to `DATABASE_URL` (environment or `.env`),
+        /// then to the project's embedded SQLite database.
         database_url: Option<String>,
         /// Reset a database that does not look local.
         #[arg(long)]
         allow_remote: bool,
         #[arg(long, short)]
+        /// Print nothing but errors.
         quiet: bool,
     },
     /// Replace the local database with a masked copy of another one (all of
@@ -56,20 +63,37 @@ pub enum DbCommand {
 #[non_exhaustive]
 pub enum DataError {
     #[error(transparent)]
+    /// Upgrading the database failed.
     Migrate(#[from] MigrateError),
     #[error(
         "refusing to {action} {database}: {reason}. Point DATABASE_URL at a local database, or pass \
          --allow-remote if you are sure"
     )]
-    NotLocal { action: &'static str, database: String, reason: String },
+    /// The database does not look local, and `--allow-remote` was not
+    /// given.
+    NotLocal {
+        /// What was refused (`reset`, `seed`).
+        action: &'static str,
+        /// The database, without its password.
+        database: String,
+        /// Why it does not look local.
+        reason: String,
+    },
     #[error(
         "the database is not at head ({state}); seed data is written for the latest schema. Run `{}` first",
         crate::hint::MIGRATE_UPGRADE
     )]
-    NotAtHead { state: String },
+    /// Seeding needs the database at head.
+    NotAtHead {
+        /// Why it is not: revisions pending, or drifted, unknown or
+        /// unresolved ones.
+        state: String,
+    },
     #[error("the seed code failed: {0}")]
+    /// The project's seed code returned an error; nothing was written.
     SeedCode(String),
     #[error("seeding failed, nothing was written: {0}")]
+    /// Writing the seed rows failed; nothing was written.
     Write(String),
 }
 
@@ -108,7 +132,7 @@ pub fn seed(migrations: &'static Migrations, project: &Project, args: SeedArgs, 
         }
         let mut seeder = Seeder::new(db.dialect());
         seed(&mut seeder, &args.profile).map_err(DataError::SeedCode)?;
-        crate::execute_in_transaction(&mut db, seeder.statements()).await.map_err(|e| DataError::Write(e.to_string()))?;
+        crate::sequence::execute_in_transaction(&mut db, seeder.statements()).await.map_err(|e| DataError::Write(e.to_string()))?;
         Ok(seeder.statements().len())
     });
     let code = match result {

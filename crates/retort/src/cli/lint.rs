@@ -17,8 +17,11 @@ pub(crate) const EXIT_LINT: u8 = 6;
 /// (workflow annotations) for `lint`, where the others print text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MigrateFormat {
+    /// Lines for a person.
     Text,
+    /// One JSON document.
     Json,
+    /// GitHub Actions annotations (`::warning file=…`).
     Github,
 }
 

@@ -62,12 +62,15 @@ pub use output::Format;
 /// found from here.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The project's root folder (where `Cargo.toml`, `.env` and
+    /// `migrations/` are).
     pub root: PathBuf,
     /// The schema the project declares, for `new-revision --autogenerate`.
     pub schema: Option<crate::declare::Schema>,
 }
 
 impl Project {
+    /// The project rooted at `root`, with no declared schema.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into(), schema: None }
     }
@@ -151,6 +154,7 @@ impl Project {
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
     #[command(subcommand)]
+    /// The `migrate` command to run.
     pub command: MigrateCommand,
     /// The database (`sqlite://path`, `postgres://…`); defaults to
     /// `DATABASE_URL` from the environment or `.env`, then to the embedded
@@ -214,6 +218,7 @@ pub enum MigrateCommand {
     Stamp {
         // `-1` is a target; `--bogus` stays an unknown flag.
         #[arg(allow_negative_numbers = true)]
+        /// The revision to record (`head`, an id prefix, `base`, `-1`…).
         target: String,
         /// Stamp only if the database's schema is what the revisions up to
         /// TARGET build (replayed on a scratch database on the same server);

@@ -13,7 +13,9 @@ use crate::{
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Lines for a person.
     Text,
+    /// One JSON document, for scripts.
     Json,
 }
 
@@ -323,10 +325,10 @@ impl Printer {
         &self,
         revision: &'static Revision,
         dialect: Dialect,
-        up: &[crate::Unit],
-        down: &[crate::Unit],
+        up: &[crate::work::Unit],
+        down: &[crate::work::Unit],
     ) -> Result<ExitCode, MigrateError> {
-        let sql = |units: &[crate::Unit]| units.iter().map(|u| u.sql.trim_end().to_owned()).collect::<Vec<_>>();
+        let sql = |units: &[crate::work::Unit]| units.iter().map(|u| u.sql.trim_end().to_owned()).collect::<Vec<_>>();
         match self.format {
             Format::Json => self.json(serde_json::json!({
                 "id": revision.id,

@@ -17,7 +17,8 @@ use super::strategy::Rule;
 use super::subset::Selection;
 use super::{CloneProgress, TableReport};
 use crate::history::{Rendered, Value};
-use crate::{Backend, BulkError, BulkInsert, Dialect, Flavour, RunError, Unit};
+use crate::work::Unit;
+use crate::{Backend, BulkError, BulkInsert, Dialect, Flavour, RunError};
 
 /// How the destination is written.
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +155,7 @@ async fn clear<D: Backend>(dest: &mut D, plan: &ClonePlan) -> Result<(), CloneEr
         .rev()
         .map(|table| Rendered { sql: format!("DELETE FROM {}", table.dest.quoted(dialect)), values: Vec::new() })
         .collect();
-    crate::execute_in_transaction(dest, &statements)
+    crate::sequence::execute_in_transaction(dest, &statements)
         .await
         .map_err(|error| write_error("emptying the destination's tables", error))
 }

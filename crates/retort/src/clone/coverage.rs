@@ -8,7 +8,9 @@ use std::fmt;
 /// A column the masking file does not classify well enough.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unclassified {
+    /// The table.
     pub table: String,
+    /// The column the masking file does not classify.
     pub column: String,
     /// What it looks like, when it looks personal.
     pub looks_like: Option<&'static str>,

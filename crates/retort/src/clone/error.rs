@@ -9,10 +9,20 @@ use crate::{BackendError, MigrateError};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+/// Why `db clone` refused or failed. Nothing here holds a value read from
+/// the source.
 pub enum CloneError {
     #[error("the masking file {}: {message}", path.display())]
-    MaskFile { path: PathBuf, message: String },
+    /// The masking file cannot be read or parsed.
+    MaskFile {
+        /// The masking file.
+        path: PathBuf,
+        /// What is wrong, with its line where known.
+        message: String,
+    },
     #[error("{0}")]
+    /// The masking key is missing, unreadable or too short; the text says
+    /// which and how to make one.
     Key(String),
     #[error(
         "{file} does not classify {count} column(s), and a clone does not start until it does:\n{list}\n\nAdd them to {file} \
@@ -21,38 +31,99 @@ pub enum CloneError {
         list = coverage.unclassified.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n"),
         snippet = coverage.snippet().trim_end()
     )]
-    Unclassified { file: String, coverage: Coverage },
+    /// The masking file leaves columns unclassified; nothing was copied.
+    Unclassified {
+        /// The masking file.
+        file: String,
+        /// The columns it leaves out, with suggested entries.
+        coverage: Coverage,
+    },
     #[error("{file} cannot mask the schema as written, so nothing was copied:\n{}", .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Rules { file: String, problems: Vec<String> },
+    /// The masking file's rules cannot mask the schema as written; nothing
+    /// was copied.
+    Rules {
+        /// The masking file.
+        file: String,
+        /// One line per problem.
+        problems: Vec<String>,
+    },
     #[error(
         "refusing to clone into {database}: {reason}. Point --database-url (or DATABASE_URL) at a local \
          database, or pass --allow-remote if you are sure"
     )]
-    NotLocal { database: String, reason: String },
+    /// The destination does not look local, and `--allow-remote` was not
+    /// given.
+    NotLocal {
+        /// The database, without its password.
+        database: String,
+        /// Why it does not look local.
+        reason: String,
+    },
     #[error("the source and the destination are the same database ({database}): cloning would replace the source")]
-    SameDatabase { database: String },
+    /// The source and the destination are the same database.
+    SameDatabase {
+        /// The database, without its password.
+        database: String,
+    },
     #[error("refusing to clone {database}: {reason}")]
-    Source { database: String, reason: String },
+    /// The source cannot be cloned as it is: it has no history table, or
+    /// revisions that drifted or that this build does not know.
+    Source {
+        /// The database, without its password.
+        database: String,
+        /// What is wrong with it, and how to fix it.
+        reason: String,
+    },
     #[error(
         "the revisions cannot build {database}: {reason}. Nothing was changed in it; give what the message names a \
          form for its dialect, or clone into a database of the source's dialect"
     )]
-    Unbuildable { database: String, reason: String },
+    /// The revisions cannot build the destination's schema in its dialect;
+    /// nothing was changed in it.
+    Unbuildable {
+        /// The database, without its password.
+        database: String,
+        /// What has no form for the dialect.
+        reason: String,
+    },
     #[error("reading the source: {0}")]
+    /// Reading the source failed (the server's words cut before any value).
     Read(BackendError),
     #[error("building the destination: {0}")]
+    /// Building the destination with the revisions failed.
     Migrate(#[from] MigrateError),
     #[error("copying {table}: {message}")]
-    Copy { table: String, message: String },
+    /// Writing a table's rows into the destination failed.
+    Copy {
+        /// The table.
+        table: String,
+        /// The server's message, cut before any value.
+        message: String,
+    },
     #[error("copying {table}.{column}: a value {why}; nothing of the table was written")]
-    Value { table: String, column: String, why: String },
+    /// A value could not be written in the destination's form; nothing of
+    /// the table was written.
+    Value {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What is wrong with the value (never the value itself).
+        why: String,
+    },
     #[error("{0}")]
+    /// The `--subset` cannot be applied as given; the text says why.
     Subset(String),
     #[error("{0}")]
+    /// The tables cannot be copied in an order their foreign keys allow;
+    /// the text names the cycle.
     Order(String),
     #[error("replaying the revisions on an in-memory SQLite database to read the schema: {0}")]
+    /// Replaying the revisions on an in-memory SQLite database, to read the
+    /// schema they build, failed.
     Replay(String),
     #[error("reading the schema the revisions declare: {0}")]
+    /// Reading the schema the revisions' operations declare failed.
     Declared(String),
 }
 

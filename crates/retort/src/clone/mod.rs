@@ -75,7 +75,9 @@ pub struct CloneOptions {
     pub source: DatabaseUrl,
     /// The database replaced by the copy.
     pub destination: DatabaseUrl,
+    /// How each column is masked (the masking file, read).
     pub mask: MaskFile,
+    /// The secret the keyed masking derives its values from.
     pub key: MaskKey,
     /// The subset to copy; `None` copies every row. (The masking file's
     /// `[subset]` is the CLI's default.)
@@ -99,16 +101,20 @@ pub struct CloneProgress {
     pub table: String,
     /// Its position (0-based) and how many tables there are.
     pub table_index: usize,
+    /// How many tables there are to copy.
     pub tables: usize,
     /// Rows copied so far in all tables, and how many there are to copy.
     pub rows_done: u64,
+    /// How many rows there are to copy in all.
     pub rows_total: u64,
 }
 
 /// One table copied.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TableReport {
+    /// The table's name.
     pub table: String,
+    /// How many rows were copied.
     pub rows: u64,
     /// Masked columns and their strategies.
     pub masked: Vec<(String, String)>,
@@ -119,24 +125,30 @@ pub struct TableReport {
     /// than taking them as INSERT statements.
     pub bulk_loaded: bool,
     #[serde(serialize_with = "millis")]
+    /// How long the table took.
     pub elapsed: Duration,
 }
 
 /// What a clone did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CloneReport {
+    /// The source database, without its password.
     pub source: String,
+    /// The destination database, without its password.
     pub destination: String,
     /// The revisions both databases are at.
     pub revisions: Vec<String>,
+    /// Each table copied, in the order they were copied.
     pub tables: Vec<TableReport>,
     /// Source tables the revisions do not create (not copied).
     pub skipped: Vec<String>,
     #[serde(serialize_with = "millis")]
+    /// How long the whole clone took.
     pub elapsed: Duration,
 }
 
 impl CloneReport {
+    /// How many rows were copied in all.
     pub fn rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).sum()
     }
@@ -169,7 +181,7 @@ pub async fn clone_database(
         options.migrations,
         crate::MigratorConfig { history: options.history.clone(), ..crate::MigratorConfig::default() },
     );
-    if crate::read_history(&mut source, &options.history).await.map_err(CloneError::read)?.is_none() {
+    if crate::sequence::read_history(&mut source, &options.history).await.map_err(CloneError::read)?.is_none() {
         return Err(refuse(format!(
             "it has no history table ({}), so which revisions its schema is at is unknown; record them with \
              `{}` on it first",

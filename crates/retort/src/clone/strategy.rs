@@ -11,7 +11,11 @@ use crate::history::Value;
 pub enum Rule {
     /// The real value, unchanged. A column that looks personal needs a
     /// reason (`{ keep = "why" }`).
-    Keep { reason: Option<String> },
+    Keep {
+        /// Why keeping the real value is safe; required for a column that
+        /// looks personal.
+        reason: Option<String>,
+    },
     /// A value made up from the real one.
     Mask(Strategy),
 }
@@ -30,7 +34,9 @@ pub enum Strategy {
     Email,
     /// `First Last`.
     Name,
+    /// A made-up first name.
     FirstName,
+    /// A made-up last name.
     LastName,
     /// `first_last42`.
     Username,
@@ -44,11 +50,22 @@ pub enum Strategy {
     /// The keyed HMAC-SHA256 of the value, in hex (cut to the column's length).
     Hash,
     /// A whole number from `min` to `max`.
-    NumberRange { min: i64, max: i64 },
+    NumberRange {
+        /// The smallest value.
+        min: i64,
+        /// The largest value.
+        max: i64,
+    },
     /// The date moved by up to `days` days either way, by the same amount
     /// for every date of one row (so their order and intervals stay), or for
     /// every row with the same value of column `by`.
-    DateShift { days: u32, by: Option<String> },
+    DateShift {
+        /// The largest shift, in days either way.
+        days: u32,
+        /// The column whose value picks the shift, so that rows with the same
+        /// value shift alike; `None`: each row picks its own.
+        by: Option<String>,
+    },
 }
 
 impl Strategy {

@@ -39,10 +39,13 @@ use crate::Operation;
 #[non_exhaustive]
 pub enum CodegenError {
     #[error("operation {number} ({operation}) cannot be written as Rust: {reason}")]
+    /// An operation the Rust writer has no builder call for.
     Unsupported {
         /// 1-based, among the operations of its function.
         number: usize,
+        /// The operation as a revision calls it.
         operation: &'static str,
+        /// Why it cannot be written.
         reason: String,
     },
 }

@@ -25,11 +25,19 @@ pub enum UrlError {
         "{url} is not a database URL retort understands: expected sqlite://, postgres://, mssql:// or an \
          ADO.NET connection string (Server=tcp:host,1433;Database=…;User Id=…;Password=…)"
     )]
-    UnknownScheme { url: String },
+    UnknownScheme {
+        /// The URL, without its password.
+        url: String,
+    },
     /// A URL of a form retort knows that cannot be used as written; the
     /// reason says which part is wrong and how to write it.
     #[error("{url} is not a database URL retort understands: {reason}")]
-    Invalid { url: String, reason: String },
+    Invalid {
+        /// The URL, without its password.
+        url: String,
+        /// Which part is wrong, and how to write it.
+        reason: String,
+    },
 }
 
 impl UrlError {

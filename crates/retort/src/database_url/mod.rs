@@ -155,6 +155,7 @@ impl DatabaseUrl {
         }
     }
 
+    /// The dialect the URL's scheme (or ADO.NET form) names.
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }

@@ -42,9 +42,16 @@ pub struct Schema {
 
 /// A declared table: its definition (columns, keys, foreign keys, checks),
 /// its indexes, and the names it and its columns had before, if any.
+///
+/// Written by hand with [`Table::new`] or by `#[derive(retort::Table)]` (the
+/// derive macro, which implements [`TableDefinition`] to return one of
+/// these). Its `definition` is a [`crate::op::Table`], what `create_table`
+/// records; a table read back from a database is a [`crate::schema::Table`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// The table's columns and constraints, as `create_table` records them.
     pub definition: op::Table,
+    /// Its indexes.
     pub indexes: Vec<Index>,
     /// The table's previous name, when this declaration renames it.
     pub renamed_from: Option<String>,
@@ -55,17 +62,21 @@ pub struct Table {
 /// A declared view: its name and its `SELECT`, portable or per dialect.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
+    /// The view's name.
     pub name: String,
+    /// Its `SELECT`, portable or per dialect.
     pub definition: Sql,
 }
 
 /// A type that declares a table: what `#[derive(retort::Table)]` implements
 /// for a row struct.
 pub trait TableDefinition {
+    /// The table the row struct declares.
     fn table() -> Table;
 }
 
 impl Schema {
+    /// A schema with no tables or views yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -87,10 +98,12 @@ impl Schema {
         self
     }
 
+    /// The declared tables, in the order they were added.
     pub fn tables(&self) -> &[Table] {
         &self.tables
     }
 
+    /// The declared views, in the order they were added.
     pub fn views(&self) -> &[View] {
         &self.views
     }
@@ -145,6 +158,7 @@ impl Table {
         Self { definition, indexes: Vec::new(), renamed_from: None, renamed_columns: Vec::new() }
     }
 
+    /// The table's name.
     pub fn name(&self) -> &str {
         &self.definition.name
     }

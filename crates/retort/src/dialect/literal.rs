@@ -11,14 +11,19 @@
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Literal {
+    /// SQL `NULL`.
     Null,
+    /// A flag (`TRUE`/`FALSE`, or `1`/`0` where the dialect has no boolean).
     Bool(bool),
+    /// An integer.
     Int(i64),
     /// A finite floating-point number (NaN and infinities are refused when rendered).
     Float(f64),
     /// An exact decimal, as text: an optional `-`, digits, optionally `.` and digits.
     Decimal(String),
+    /// Text, quoted and escaped for the dialect.
     Text(String),
+    /// Bytes, written as a hex literal.
     Bytes(Vec<u8>),
 }
 

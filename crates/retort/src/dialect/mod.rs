@@ -17,6 +17,7 @@
 //! [`Literal`]s (`literal.rs`) and the [`Kind`]s of value a copy moves
 //! (`kind.rs`).
 
+#[cfg(any(feature = "cli", feature = "testing"))]
 mod kind;
 mod literal;
 mod mssql;
@@ -27,18 +28,28 @@ mod types;
 
 use std::fmt;
 
+#[cfg(any(feature = "cli", feature = "testing"))]
 pub use kind::Kind;
 use literal::is_decimal;
 pub use literal::Literal;
-pub(crate) use mssql::{catalog_type as mssql_catalog_type, DEFAULT_SCHEMA as MSSQL_DEFAULT_SCHEMA};
+// SQL Server's catalog reading (its backend, and baseline's module list)
+// shares these with its dialect facts.
+#[cfg(any(feature = "mssql", test))]
+pub(crate) use mssql::catalog_type as mssql_catalog_type;
+#[cfg(feature = "mssql")]
+pub(crate) use mssql::DEFAULT_SCHEMA as MSSQL_DEFAULT_SCHEMA;
 pub use types::Type;
 
 /// A database family with its own SQL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
+    /// SQLite 3.35 or later (the bundled library, through rusqlite).
     Sqlite,
+    /// PostgreSQL.
     Postgres,
+    /// SQL Server, and Babelfish for PostgreSQL, which speaks its protocol
+    /// and T-SQL ([`Flavour`] tells them apart).
     Mssql,
 }
 
@@ -130,9 +141,10 @@ impl Dialect {
 /// Forwards each listed method of [`Dialect`] to its [`Facts`]: the facts
 /// that only the crate asks for, documented on the trait.
 macro_rules! ask_the_facts {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+    ($($(#[$meta:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
         impl Dialect {
             $(
+                $(#[$meta])*
                 #[doc = concat!("See [`Facts::", stringify!($name), "`].")]
                 pub(crate) fn $name(self $(, $arg: $ty)*) -> $ret {
                     self.facts().$name($($arg),*)
@@ -146,6 +158,7 @@ ask_the_facts! {
     bool_literal(value: bool) -> &'static str;
     read_literal(text: &str, ty: &Type) -> Option<Literal>;
     collation(name: &str) -> String;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     value_kind(base: &str) -> Kind;
     identity(start: Option<(i64, i64)>) -> Result<String, String>;
     nullability(nullable: bool) -> &'static str;
@@ -153,13 +166,19 @@ ask_the_facts! {
     computed_column(column: &str, ty: &Type, expression: &str, stored: bool, nullable: bool) -> Option<String>;
     has_restrict() -> bool;
     has_index_include() -> bool;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     limit(rows: u64) -> String;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     page(offset: u64, rows: u64) -> String;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     select_canonical(column: String, kind: Kind) -> String;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     cast_parameter(kind: Kind, data_type: &str, placeholder: &str) -> String;
+    #[cfg(any(feature = "cli", feature = "testing"))]
     orderable(data_type: &str, kind: Kind) -> bool;
     begin() -> &'static str;
     commit() -> &'static str;
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     rollback() -> &'static str;
     script_client() -> &'static str;
     stop_on_error() -> Option<&'static str>;
@@ -275,6 +294,7 @@ pub(crate) trait Facts: Sync {
     /// The kind of value a column holds, from its catalog type's name
     /// without arguments (lowercase): the copy of `db clone` reads and
     /// writes each kind in one portable form.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn value_kind(&self, base: &str) -> Kind;
 
     // -- DDL ---------------------------------------------------------------
@@ -333,11 +353,13 @@ pub(crate) trait Facts: Sync {
     // -- Queries -----------------------------------------------------------
 
     /// At most `rows` rows, after an `ORDER BY`.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn limit(&self, rows: u64) -> String {
         format!(" LIMIT {rows}")
     }
 
     /// `rows` rows from `offset`, after an `ORDER BY`.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn page(&self, offset: u64, rows: u64) -> String {
         format!(" LIMIT {rows} OFFSET {offset}")
     }
@@ -345,6 +367,7 @@ pub(crate) trait Facts: Sync {
     /// A copy's `SELECT` expression for the quoted `column` of `kind`: the
     /// value in its kind's portable text form where the dialect's own
     /// would differ (ISO dates, lowercase hex for bytes).
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn select_canonical(&self, column: String, kind: Kind) -> String {
         let _ = kind;
         column
@@ -353,10 +376,12 @@ pub(crate) trait Facts: Sync {
     /// A copy's `placeholder` as the destination reads it for a column of
     /// `kind` and `data_type`: cast where the server does not convert a
     /// text parameter to the column's type by itself.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn cast_parameter(&self, kind: Kind, data_type: &str, placeholder: &str) -> String;
 
     /// Whether a column of `data_type` and `kind` can be ordered by (a copy
     /// pages a table without a primary key by every column it can).
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn orderable(&self, data_type: &str, kind: Kind) -> bool {
         let _ = (data_type, kind);
         true
@@ -374,7 +399,9 @@ pub(crate) trait Facts: Sync {
         "COMMIT"
     }
 
-    /// The statement that rolls it back.
+    /// The statement that rolls it back (the SQLite and PostgreSQL backends
+    /// send it; SQL Server's sends `IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION`).
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     fn rollback(&self) -> &'static str {
         "ROLLBACK"
     }

@@ -3,7 +3,9 @@
 //! constraints, no `IF NOT EXISTS` (the catalog is asked instead), and a
 //! catalog that counts `nvarchar` lengths in bytes.
 
-use super::{arguments, hex_bytes, native, number, Dialect, Facts, Flavour, HistoryKind, Kind, Literal, Type};
+use super::{arguments, hex_bytes, native, number, Dialect, Facts, Flavour, HistoryKind, Literal, Type};
+#[cfg(any(feature = "cli", feature = "testing"))]
+use super::Kind;
 
 pub(super) struct Mssql;
 
@@ -20,6 +22,7 @@ pub(crate) const ELAPSED_MS: &str = "COALESCE(DATEDIFF_BIG(millisecond, \
 /// A base type with its length, as DDL spells it, from the catalog's
 /// `sys.types` name and `max_length` (in bytes: `nvarchar` counts two a
 /// character), `precision` and `scale`.
+#[cfg(any(feature = "mssql", test))]
 pub(crate) fn catalog_type(name: &str, max_length: i64, precision: i64, scale: i64) -> String {
     let length = |per_char: i64| if max_length == -1 { "max".to_owned() } else { (max_length / per_char).to_string() };
     match name {
@@ -142,6 +145,7 @@ impl Facts for Mssql {
         }
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn value_kind(&self, base: &str) -> Kind {
         match base {
             "tinyint" | "smallint" | "int" | "bigint" => Kind::Integer,
@@ -197,14 +201,17 @@ impl Facts for Mssql {
         false
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn limit(&self, rows: u64) -> String {
         format!(" OFFSET 0 ROWS FETCH NEXT {rows} ROWS ONLY")
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn page(&self, offset: u64, rows: u64) -> String {
         format!(" OFFSET {offset} ROWS FETCH NEXT {rows} ROWS ONLY")
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn select_canonical(&self, column: String, kind: Kind) -> String {
         let c = column;
         match kind {
@@ -224,6 +231,7 @@ impl Facts for Mssql {
         }
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn cast_parameter(&self, kind: Kind, data_type: &str, placeholder: &str) -> String {
         match kind {
             Kind::Integer | Kind::Bool | Kind::Text => placeholder.to_owned(),
@@ -237,6 +245,7 @@ impl Facts for Mssql {
     }
 
     /// The large-object types and the ones a copy does not know cannot be ordered by.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn orderable(&self, data_type: &str, kind: Kind) -> bool {
         let lower = data_type.to_ascii_lowercase();
         !(matches!(lower.as_str(), "ntext" | "text" | "image" | "xml") || kind == Kind::Other)
@@ -250,6 +259,7 @@ impl Facts for Mssql {
         "COMMIT TRANSACTION"
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres", test))]
     fn rollback(&self) -> &'static str {
         "ROLLBACK TRANSACTION"
     }

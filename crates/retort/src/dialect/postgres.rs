@@ -2,7 +2,9 @@
 //! varying(20)`, `timestamp without time zone`) and prints a default with
 //! the type of its literal (`'-5'::integer`, `'x'::character varying`).
 
-use super::{arguments, hex_bytes, native, number, unquote, Dialect, Facts, Flavour, HistoryKind, Kind, Literal, Type};
+use super::{arguments, hex_bytes, native, number, unquote, Dialect, Facts, Flavour, HistoryKind, Literal, Type};
+#[cfg(any(feature = "cli", feature = "testing"))]
+use super::Kind;
 
 pub(super) struct Postgres;
 
@@ -138,6 +140,7 @@ impl Facts for Postgres {
         }
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn value_kind(&self, base: &str) -> Kind {
         match base {
             "smallint" | "integer" | "bigint" | "int" | "int2" | "int4" | "int8" | "smallserial" | "serial"
@@ -166,6 +169,7 @@ impl Facts for Postgres {
         })
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn select_canonical(&self, column: String, kind: Kind) -> String {
         let c = column;
         match kind {
@@ -178,6 +182,7 @@ impl Facts for Postgres {
         }
     }
 
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn cast_parameter(&self, kind: Kind, data_type: &str, placeholder: &str) -> String {
         match kind {
             Kind::Integer | Kind::Bool | Kind::Text => placeholder.to_owned(),
@@ -187,6 +192,7 @@ impl Facts for Postgres {
     }
 
     /// JSON and the types a copy does not know have no ordering it can rely on.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn orderable(&self, _: &str, kind: Kind) -> bool {
         !matches!(kind, Kind::Json | Kind::Other)
     }

@@ -2,7 +2,9 @@
 //! by affinity, values are few (NULL, integer, real, text, blob), and
 //! there are no schemas, users or conditional DDL.
 
-use super::{arguments, hex_bytes, native, number, unquote, Dialect, Facts, Flavour, HistoryKind, Kind, Literal, Type};
+use super::{arguments, hex_bytes, native, number, unquote, Dialect, Facts, Flavour, HistoryKind, Literal, Type};
+#[cfg(any(feature = "cli", feature = "testing"))]
+use super::Kind;
 
 pub(super) struct Sqlite;
 
@@ -88,6 +90,7 @@ impl Facts for Sqlite {
     }
 
     /// Affinity, with the names the op renderer and common ORMs write read first.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn value_kind(&self, base: &str) -> Kind {
         match base {
             "boolean" | "bool" => return Kind::Bool,
@@ -133,6 +136,7 @@ impl Facts for Sqlite {
     }
 
     /// SQLite hands back what it stores; blobs go in as hex.
+    #[cfg(any(feature = "cli", feature = "testing"))]
     fn cast_parameter(&self, kind: Kind, _: &str, placeholder: &str) -> String {
         match kind {
             Kind::Binary => format!("unhex({placeholder})"),

@@ -30,9 +30,13 @@ use super::Dialect;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Type {
+    /// A 16-bit integer.
     SmallInt,
+    /// A 32-bit integer.
     Int,
+    /// A 64-bit integer.
     BigInt,
+    /// A true/false flag.
     Bool,
     /// Exact decimal with `precision` digits, `scale` of them after the point.
     Decimal(u8, u8),
@@ -46,13 +50,17 @@ pub enum Type {
     Binary(u32),
     /// Bytes of any length.
     Bytes,
+    /// A calendar date.
     Date,
+    /// A time of day without a date.
     Time,
     /// A date and time without a time zone.
     DateTime,
     /// A date and time with its offset from UTC.
     DateTimeOffset,
+    /// A UUID.
     Uuid,
+    /// A JSON document.
     Json,
     /// A type spelled per dialect, for what the portable set lacks
     /// (`GEOGRAPHY`, `CITEXT`, `INTERVAL`, ...). A dialect missing from the

@@ -43,6 +43,7 @@ pub enum Selection {
 /// What one lint run found.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// What the rules found, in revision order.
     pub findings: Vec<Finding>,
     /// How many revisions were reviewed.
     pub revisions: usize,
@@ -114,7 +115,7 @@ pub async fn lint_pending<B: crate::Backend>(
     config: Config,
     root: &Path,
 ) -> Result<Report, MigrateError> {
-    let applied: BTreeSet<String> = crate::read_history(db, history)
+    let applied: BTreeSet<String> = crate::sequence::read_history(db, history)
         .await?
         .unwrap_or_default()
         .into_iter()

@@ -20,19 +20,27 @@ use crate::dialect::Type;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlterColumn {
+    /// The table the column belongs to.
     pub table: String,
+    /// The column to change.
     pub column: String,
+    /// The new type, when it changes.
     pub set_type: Option<Type>,
+    /// The new nullability, when it changes.
     pub set_nullable: Option<bool>,
     /// `Some(None)` drops the default.
     pub set_default: Option<Option<DefaultValue>>,
+    /// The type it has now: what a derived downgrade restores, and what
+    /// SQL Server needs to restate the column.
     pub existing_type: Option<Type>,
+    /// Its nullability now: what a derived downgrade restores.
     pub existing_nullable: Option<bool>,
     /// `Some(None)`: the column has no default now.
     pub existing_default: Option<Option<DefaultValue>>,
 }
 
 impl AlterColumn {
+    /// A change of `column` of `table` that changes nothing yet.
     pub fn new(table: impl Into<String>, column: impl Into<String>) -> Self {
         Self {
             table: table.into(),
@@ -46,36 +54,44 @@ impl AlterColumn {
         }
     }
 
+    /// Changes the column's type.
     pub fn set_type(&mut self, ty: Type) -> &mut Self {
         self.set_type = Some(ty);
         self
     }
 
+    /// Makes the column nullable (`true`) or `NOT NULL` (`false`).
     pub fn set_nullable(&mut self, nullable: bool) -> &mut Self {
         self.set_nullable = Some(nullable);
         self
     }
 
+    /// Gives the column a new default.
     pub fn set_default(&mut self, value: impl Into<DefaultValue>) -> &mut Self {
         self.set_default = Some(Some(value.into()));
         self
     }
 
+    /// Drops the column's default.
     pub fn drop_default(&mut self) -> &mut Self {
         self.set_default = Some(None);
         self
     }
 
+    /// States the column's current type, for the derived downgrade and for
+    /// dialects that restate the whole column.
     pub fn existing_type(&mut self, ty: Type) -> &mut Self {
         self.existing_type = Some(ty);
         self
     }
 
+    /// States the column's current nullability, for the derived downgrade.
     pub fn existing_nullable(&mut self, nullable: bool) -> &mut Self {
         self.existing_nullable = Some(nullable);
         self
     }
 
+    /// States the column's current default, for the derived downgrade.
     pub fn existing_default(&mut self, value: impl Into<DefaultValue>) -> &mut Self {
         self.existing_default = Some(Some(value.into()));
         self

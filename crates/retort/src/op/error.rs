@@ -10,43 +10,72 @@ use crate::Dialect;
 #[non_exhaustive]
 pub enum OpError {
     #[error("revision {id} ({file}), operation {number} ({operation}): {dialect} cannot run it: {reason}")]
+    /// The dialect has no form of the operation (a type without its
+    /// spelling, an option the server lacks).
     Unsupported {
+        /// The revision's id.
         id: String,
+        /// The revision's source file, relative to the crate root.
         file: &'static str,
+        /// The operation's 1-based number in the revision.
         number: usize,
+        /// The operation as the revision calls it (`create_index`…).
         operation: &'static str,
+        /// The dialect that cannot run it.
         dialect: Dialect,
+        /// Why, and what to write instead.
         reason: String,
     },
     #[error("revision {id} ({file}), operation {number} ({operation}): {reason}")]
+    /// The operation is wrong whatever the dialect (a column named twice, an
+    /// empty key).
     Invalid {
+        /// The revision's id.
         id: String,
+        /// The revision's source file, relative to the crate root.
         file: &'static str,
+        /// The operation's 1-based number in the revision.
         number: usize,
+        /// The operation as the revision calls it (`create_index`…).
         operation: &'static str,
+        /// What is wrong with it.
         reason: String,
     },
     #[error(
         "revision {id} ({file}) has no downgrade function, and operation {number} ({operation}) of its upgrade \
          cannot be reversed: {reason}; add a downgrade function (`pub fn downgrade(op: &mut Operations)`)"
     )]
+    /// A downgrade derived from the upgrade meets an operation it cannot
+    /// reverse (a drop recorded without its definition, raw SQL).
     Irreversible {
+        /// The revision's id.
         id: String,
+        /// The revision's source file, relative to the crate root.
         file: &'static str,
+        /// The operation's 1-based number in the revision.
         number: usize,
+        /// The operation as the revision calls it (`create_index`…).
         operation: &'static str,
+        /// Why it cannot be reversed.
         reason: String,
     },
     #[error(
         "revision {id} ({file}), operation {number} ({operation}) rebuilds table {table} on SQLite, which needs \
          the table's current definition: {reason}"
     )]
+    /// An SQLite table rebuild cannot read the table's current definition.
     SqliteRebuild {
+        /// The revision's id.
         id: String,
+        /// The revision's source file, relative to the crate root.
         file: &'static str,
+        /// The operation's 1-based number in the revision.
         number: usize,
+        /// The operation as the revision calls it (`create_index`…).
         operation: &'static str,
+        /// The table to rebuild.
         table: String,
+        /// Why its definition could not be read.
         reason: String,
     },
 }

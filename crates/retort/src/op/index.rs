@@ -37,10 +37,15 @@ use crate::Sql;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
+    /// The index's name.
     pub name: String,
+    /// The table it is on.
     pub table: String,
+    /// Its key columns (or expressions), in order.
     pub columns: Vec<IndexColumn>,
+    /// Whether it is a unique index.
     pub unique: bool,
+    /// Columns it carries without keying on them (`INCLUDE`).
     pub include: Vec<String>,
     /// The `WHERE` condition of a filtered index, in the dialect's SQL.
     pub filter: Option<Sql>,
@@ -69,6 +74,7 @@ pub struct Online {
 pub struct WaitAtLowPriority {
     /// `MAX_DURATION = n MINUTES`.
     pub max_duration_minutes: u32,
+    /// What happens when the wait runs out.
     pub abort_after_wait: AbortAfterWait,
 }
 
@@ -99,11 +105,14 @@ impl AbortAfterWait {
 /// One key column of an index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexColumn {
+    /// A column name, or an expression.
     pub name: String,
+    /// Whether it is sorted descending.
     pub descending: bool,
 }
 
 impl Index {
+    /// An index named `name` on `columns` of `table`, ascending, not unique.
     pub fn new<S: Into<String>>(
         name: impl Into<String>,
         table: impl Into<String>,
@@ -126,6 +135,7 @@ impl Index {
         }
     }
 
+    /// Makes the index unique.
     pub fn unique(&mut self) -> &mut Self {
         self.unique = true;
         self

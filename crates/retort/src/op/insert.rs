@@ -7,12 +7,16 @@ use super::table::names;
 /// Rows to insert, as `bulk_insert` records them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkInsert {
+    /// The table the rows go into.
     pub table: String,
+    /// The columns each row gives, in order.
     pub columns: Vec<String>,
+    /// The rows, each with one value per column.
     pub rows: Vec<Vec<Literal>>,
 }
 
 impl BulkInsert {
+    /// No rows yet for `columns` of `table`; [`row`](Self::row) adds them.
     pub fn new<S: Into<String>>(
         table: impl Into<String>,
         columns: impl IntoIterator<Item = S>,

@@ -9,6 +9,7 @@ use crate::{Dialect, Sql};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DefaultValue {
+    /// A typed value, rendered as each dialect's literal.
     Literal(Literal),
     /// `CURRENT_TIMESTAMP`, which every dialect has.
     CurrentTimestamp,
@@ -49,6 +50,7 @@ impl<T: Into<Literal>> From<T> for DefaultValue {
 /// One row of values for `bulk_insert`: a tuple of values of any literal
 /// type, or a `Vec<Literal>`.
 pub trait IntoRow {
+    /// The row's values, one per column, in order.
     fn into_row(self) -> Vec<Literal>;
 }
 

@@ -56,59 +56,101 @@ pub struct Allowance {
 pub enum Operation {
     /// Raw SQL, either the same for every dialect or given per dialect.
     Execute(Sql),
+    /// Creates a table with its columns and constraints (`create_table`).
     CreateTable(Table),
+    /// Drops a table (`drop_table`, `drop_table_with`).
     DropTable {
+        /// The table to drop.
         table: String,
+        /// Its definition, when recorded: what a derived downgrade recreates.
         definition: Option<Table>,
     },
+    /// Renames a table (`rename_table`).
     RenameTable {
+        /// The current name.
         from: String,
+        /// The new name.
         to: String,
     },
+    /// Adds a column (`add_column`).
     AddColumn {
+        /// The table it changes.
         table: String,
+        /// The new column.
         column: Column,
     },
+    /// Drops a column (`drop_column`, `drop_column_with`).
     DropColumn {
+        /// The table it changes.
         table: String,
+        /// The column to drop.
         column: String,
+        /// Its definition, when recorded: what a derived downgrade re-adds.
         definition: Option<Column>,
     },
+    /// Changes a column's type, nullability or default (`alter_column`).
     AlterColumn(AlterColumn),
+    /// Renames a column (`rename_column`).
     RenameColumn {
+        /// The table it changes.
         table: String,
+        /// The current name.
         from: String,
+        /// The new name.
         to: String,
     },
+    /// Creates an index (`create_index`).
     CreateIndex(Index),
+    /// Drops an index (`drop_index`, `drop_index_with`).
     DropIndex {
+        /// The table the index is on.
         table: String,
+        /// The index's name.
         name: String,
+        /// Its definition, when recorded: what a derived downgrade recreates.
         definition: Option<Index>,
     },
+    /// Adds a key, foreign key or check to an existing table
+    /// (`create_primary_key`, `create_unique_constraint`,
+    /// `create_foreign_key`, `create_check_constraint`).
     AddConstraint {
+        /// The table it changes.
         table: String,
+        /// The constraint to add.
         constraint: Constraint,
     },
+    /// Drops a constraint (`drop_constraint`, `drop_constraint_with`).
     DropConstraint {
+        /// The table it changes.
         table: String,
+        /// The constraint's name.
         name: String,
+        /// Its definition, when recorded: what a derived downgrade re-adds.
         definition: Option<Constraint>,
     },
     /// Checks the existing rows against a constraint added unvalidated
     /// (`not_validated`). It changes no schema, so its reverse is nothing.
     ValidateConstraint {
+        /// The table the constraint is on.
         table: String,
+        /// The constraint's name.
         name: String,
     },
+    /// Creates a view (`create_view`).
     CreateView {
+        /// The view's name.
         name: String,
+        /// Its `SELECT`, portable or per dialect.
         definition: Sql,
     },
+    /// Drops a view (`drop_view`, `drop_view_with`).
     DropView {
+        /// The view's name.
         name: String,
+        /// Its `SELECT`, when recorded: what a derived downgrade recreates.
         definition: Option<Sql>,
     },
+    /// Inserts rows (`bulk_insert`).
     BulkInsert(BulkInsert),
 }
 
@@ -248,6 +290,7 @@ impl Operations {
         self
     }
 
+    /// Renames a table; the derived downgrade renames it back.
     pub fn rename_table(&mut self, from: impl Into<String>, to: impl Into<String>) -> &mut Self {
         self.recorded.push(Operation::RenameTable {
             from: from.into(),
@@ -325,6 +368,7 @@ impl Operations {
         }
     }
 
+    /// Renames a column of `table`; the derived downgrade renames it back.
     pub fn rename_column(
         &mut self,
         table: impl Into<String>,

@@ -37,6 +37,7 @@ impl Default for DiffOptions {
 pub struct Difference {
     /// The object, as a path from the schema down: `table todos: column priority`.
     pub object: String,
+    /// How it differs.
     pub change: Change,
 }
 
@@ -52,7 +53,9 @@ pub enum Change {
         /// The attribute (`type`, `default`, `definition`…); empty when the
         /// object's whole one-line form is compared.
         attribute: String,
+        /// The attribute's value in the expected schema.
         expected: String,
+        /// Its value in the actual schema.
         actual: String,
     },
 }

@@ -56,11 +56,18 @@ impl Table {
     }
 }
 
-/// A table and everything attached to it.
+/// A table as a database's catalog describes it, with everything attached
+/// to it: what introspection reads and what snapshots and schema diffs
+/// compare.
+///
+/// Not to be confused with [`crate::op::Table`] (a definition an operation
+/// creates) or [`crate::declare::Table`] (a table the application declares);
+/// `retort::Table` is the derive macro.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Table {
     /// Columns in their catalog order (order is part of the schema).
     pub columns: Vec<Column>,
+    /// The primary key, if the table has one.
     pub primary_key: Option<Key>,
     /// Unique constraints, sorted by name then columns.
     pub uniques: Vec<Key>,
@@ -75,10 +82,12 @@ pub struct Table {
 /// A column as the database reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
     /// The type as the database spells it, with length/precision:
     /// `nvarchar(100)`, `nvarchar(max)`, `numeric(10,2)`, `integer`.
     pub data_type: String,
+    /// Whether it accepts `NULL`.
     pub nullable: bool,
     /// The default expression, normalised by the backend.
     pub default: Option<String>,
@@ -99,6 +108,8 @@ pub struct Column {
 pub struct Identity {
     /// `None` where the database has no such setting (SQLite's AUTOINCREMENT).
     pub seed: Option<i64>,
+    /// The step between values; `None` where the database has no such
+    /// setting (SQLite).
     pub increment: Option<i64>,
 }
 
@@ -107,19 +118,25 @@ pub struct Identity {
 pub struct Key {
     /// The constraint name; `None` where the database does not keep one (SQLite).
     pub name: Option<String>,
+    /// Its columns, in key order.
     pub columns: Vec<String>,
 }
 
 /// A foreign key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct ForeignKey {
+    /// The constraint name; `None` where the database does not keep one
+    /// (SQLite).
     pub name: Option<String>,
+    /// The referencing columns, in order.
     pub columns: Vec<String>,
     /// Qualified like the keys of [`SchemaSnapshot::tables`].
     pub referenced_table: String,
+    /// The referenced columns, in the same order as `columns`.
     pub referenced_columns: Vec<String>,
     /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
     pub on_delete: String,
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
     pub on_update: String,
 }
 
@@ -128,6 +145,8 @@ pub struct ForeignKey {
 /// The expression has no enclosing parentheses: `qty >= 0`, not `(qty >= 0)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Check {
+    /// The constraint name; `None` where the database does not keep one
+    /// (SQLite).
     pub name: Option<String>,
     /// The expression, normalised by the backend, without the parentheses
     /// that enclose all of it.
@@ -137,10 +156,13 @@ pub struct Check {
 /// An index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Index {
+    /// The index's name.
     pub name: String,
+    /// Whether it is a unique index.
     pub unique: bool,
     /// SQL Server's clustered indexes; `false` elsewhere.
     pub clustered: bool,
+    /// Its key columns (or expressions), in order.
     pub columns: Vec<IndexColumn>,
     /// Included (covering) columns.
     pub included: Vec<String>,
@@ -153,12 +175,15 @@ pub struct Index {
 pub struct IndexColumn {
     /// A column name, or an expression for expression indexes.
     pub name: String,
+    /// Whether the column is sorted descending.
     pub descending: bool,
 }
 
 /// A view with its normalised definition.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct View {
+    /// The view's `SELECT` (or `CREATE VIEW`) text, as the catalog keeps it,
+    /// normalised.
     pub definition: String,
 }
 
@@ -166,14 +191,18 @@ pub struct View {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RoutineKind {
+    /// A stored procedure.
     Procedure,
+    /// A function.
     Function,
 }
 
 /// A stored procedure or function.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Routine {
+    /// Procedure or function.
     pub kind: RoutineKind,
+    /// Its source text, as the catalog keeps it, normalised.
     pub definition: String,
 }
 
@@ -182,6 +211,7 @@ pub struct Routine {
 pub struct Trigger {
     /// The qualified table the trigger is on.
     pub table: String,
+    /// Its source text, as the catalog keeps it, normalised.
     pub definition: String,
 }
 
@@ -189,13 +219,17 @@ pub struct Trigger {
 /// e.g. `enum ('low', 'high')` or `domain integer not null CHECK (VALUE > 0)`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UserType {
+    /// The definition in one normalised line.
     pub definition: String,
 }
 
 /// A sequence.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Sequence {
+    /// The sequence's value type, as the database spells it.
     pub data_type: String,
+    /// Its first value.
     pub start: i64,
+    /// The step between values.
     pub increment: i64,
 }

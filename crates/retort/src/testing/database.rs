@@ -111,6 +111,7 @@ impl TestDatabase {
         &self.url
     }
 
+    /// Which backend the database is on.
     pub fn kind(&self) -> BackendKind {
         self.kind
     }

@@ -12,8 +12,11 @@ use crate::Dialect;
 /// `RETORT_REQUIRE_BACKENDS`, snapshot suffixes and command lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BackendKind {
+    /// SQLite: a file in a temporary folder.
     Sqlite,
+    /// PostgreSQL: a server given by URL, a container, or a local cluster.
     Postgres,
+    /// SQL Server (or Babelfish): a server given by URL, or a container.
     Mssql,
 }
 

@@ -6,9 +6,10 @@
 use std::collections::BTreeSet;
 
 use retort::op::*;
+use retort::engine::Unit;
 use retort::{
-    Body, Checksum, Direction, Flavour, MigrateError, Migrations, Plan, Revision, RevisionGraph,
-    Start, Target, Unit,
+    Body, Checksum, Direction, Flavour, MigrateError, Migrations, Plan, Revision, RevisionGraph, Start,
+    Target,
 };
 
 /// One operation under test, recorded by `upgrade` on top of [`base`].
@@ -512,7 +513,7 @@ pub fn run_on(
     revision: &Revision,
     direction: Direction,
 ) -> Result<Vec<Unit>, String> {
-    let units = retort::render_units_with_catalog(
+    let units = retort::engine::render_units_with_catalog(
         revision,
         direction,
         Dialect::Sqlite,
@@ -534,7 +535,7 @@ pub fn render(
 ) -> Result<Vec<Unit>, MigrateError> {
     let conn = sqlite_with_base();
     let catalog: Option<&dyn CatalogSource> = (dialect == Dialect::Sqlite).then_some(&conn as _);
-    retort::render_units_with_catalog(revision, direction, dialect, catalog)
+    retort::engine::render_units_with_catalog(revision, direction, dialect, catalog)
 }
 
 /// Renders a revision as the migrator renders a plan of that one step: for

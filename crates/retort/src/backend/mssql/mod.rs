@@ -669,7 +669,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         Ok(Some(rows.iter().map(row_values).collect()))
     }
 
-    /// Each revision in one request per batch ([`transaction::revision_requests`]):
+    /// Each revision in one request per batch (`transaction::revision_requests`):
     /// a revision of one batch is one round trip, where the primitives take
     /// three. It reports each revision as its last request returns.
     async fn run_batched(

@@ -1,6 +1,6 @@
 //! Operations to SQL statements, per dialect.
 //!
-//! Every statement is one string and becomes one [`Unit`](crate::Unit): on
+//! Every statement is one string and becomes one [`Unit`](crate::engine::Unit): on
 //! SQL Server a unit is a batch, so the statements that must start a batch
 //! (`CREATE VIEW`, `CREATE PROCEDURE`, ...) get one of their own without
 //! any splitting. The shared shapes (column and constraint definitions,

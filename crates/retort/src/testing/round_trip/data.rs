@@ -13,10 +13,12 @@ use crate::{Dialect, Revision, RevisionGraph};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DataError {
+    /// What failed, for the round trip's error.
     pub message: String,
 }
 
 impl DataError {
+    /// A failed check that says `message`.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -65,7 +67,7 @@ impl DataConnection {
     /// Runs one or more statements (no parameters, no results).
     pub async fn execute(&mut self, sql: &str) -> Result<(), DataError> {
         self.backend
-            .execute(&crate::Unit::sql(sql, "data check"))
+            .execute(&crate::work::Unit::sql(sql, "data check"))
             .await
             .map_err(|error| DataError::new(format!("`{}` failed: {error}", sql.trim())))
     }
@@ -182,6 +184,7 @@ pub struct DataCheck {
 }
 
 impl DataCheck {
+    /// A data check with no hooks yet.
     pub fn new() -> Self {
         Self::default()
     }

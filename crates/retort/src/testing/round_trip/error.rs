@@ -16,24 +16,47 @@ pub enum RoundTripError {
         join_candidates(heads),
         crate::hint::MERGE_HEADS
     )]
-    SeveralHeads { heads: Vec<Candidate> },
+    /// The graph has several heads that no branch label declares.
+    SeveralHeads {
+        /// Each head, with its message.
+        heads: Vec<Candidate>,
+    },
     #[error("a data check names revision `{revision}`: {error}")]
-    UnknownRevision { revision: String, error: GraphError },
+    /// A data check names a revision the graph does not resolve.
+    UnknownRevision {
+        /// The revision as the check names it.
+        revision: String,
+        /// Why the graph could not resolve it.
+        error: GraphError,
+    },
     #[error(
         "{database} already has {} applied revision(s) ({}); a round trip needs a database with nothing \
          applied, such as one from retort::test_database!",
         applied.len(),
         applied.join(", ")
     )]
+    /// The database already has applied revisions; a round trip needs an
+    /// empty one.
     NotEmpty {
+        /// The database, without its password.
         database: String,
+        /// The ids recorded as applied.
         applied: Vec<String>,
     },
     #[error("{doing} failed: {error}")]
-    Backend { doing: String, error: BackendError },
+    /// The database failed outside a migration step.
+    Backend {
+        /// What the harness was doing.
+        doing: String,
+        /// The backend's error.
+        error: BackendError,
+    },
     #[error("{action} failed: {error}")]
+    /// A migration step of the walk failed.
     Migrate {
+        /// The step (`upgrade to 3f2a…`).
         action: String,
+        /// The migrator's error.
         error: Box<MigrateError>,
     },
     #[error(
@@ -41,9 +64,14 @@ pub enum RoundTripError {
          Make its downgrade undo exactly what its upgrade does.",
         list(differences, "lost", "left behind")
     )]
+    /// A revision's downgrade did not restore the schema from before its
+    /// upgrade.
     NotReverted {
+        /// The revision's id.
         id: String,
+        /// The revision's source file.
         file: String,
+        /// What differs from the schema before the upgrade.
         differences: Vec<Difference>,
     },
     #[error(
@@ -51,9 +79,14 @@ pub enum RoundTripError {
          (expected → actual):\n{}\nIts upgrade depends on something its downgrade changed.",
         list(differences, "missing", "extra")
     )]
+    /// Upgrading a revision again after its downgrade gave another schema
+    /// than its first upgrade.
     NotReapplied {
+        /// The revision's id.
         id: String,
+        /// The revision's source file.
         file: String,
+        /// What differs from the first upgrade's schema.
         differences: Vec<Difference>,
     },
     #[error(
@@ -61,8 +94,11 @@ pub enum RoundTripError {
         list(differences, "lost", "left behind"),
         if history.is_empty() { String::new() } else { format!("\n  the history still records {}", history.join(", ")) }
     )]
+    /// Downgrading every revision to base left objects or history behind.
     FullDowngrade {
+        /// What is left of the schema.
         differences: Vec<Difference>,
+        /// The revisions the history still records.
         history: Vec<String>,
     },
     #[error(
@@ -70,11 +106,21 @@ pub enum RoundTripError {
          (expected → actual):\n{}",
         list(differences, "missing", "extra")
     )]
-    FullUpgrade { differences: Vec<Difference> },
+    /// Upgrading from base to heads in one run gave another schema than
+    /// applying the revisions one by one.
+    FullUpgrade {
+        /// What differs (expected → actual).
+        differences: Vec<Difference>,
+    },
     #[error("data check {phase} revision {id} failed: {message}")]
+    /// A data check of a revision failed.
     DataCheck {
+        /// The revision's id.
         id: String,
+        /// When it ran: before the first upgrade, after it, or after the
+        /// downgrade.
         phase: DataPhase,
+        /// What the check said.
         message: String,
     },
     #[error(
@@ -82,7 +128,11 @@ pub enum RoundTripError {
          (or accept them with INSTA_UPDATE=always) and commit them with the revision",
         names.join(", ")
     )]
-    Snapshots { names: Vec<String> },
+    /// Schema snapshots are missing or out of date: review and commit them.
+    Snapshots {
+        /// The snapshots' names.
+        names: Vec<String>,
+    },
 }
 
 /// The differences one a line, indented under the message. `missing` names

@@ -103,6 +103,8 @@ pub async fn round_trip(migrations: &'static Migrations, kind: BackendKind) -> O
 }
 
 impl RoundTrip {
+    /// A round trip of `migrations` with the migrator's default settings,
+    /// no data checks, no snapshots, and column order differences as notes.
     pub fn new(migrations: &'static Migrations) -> Self {
         Self {
             migrations,

@@ -8,6 +8,7 @@ use crate::testing::BackendKind;
 /// What a round trip did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The backend the round trip ran on.
     pub backend: BackendKind,
     /// One entry per revision, in table order.
     pub revisions: Vec<RevisionReport>,
@@ -16,14 +17,18 @@ pub struct Report {
     pub full_cycle: Option<Duration>,
     /// Everything that was not checked, and why (also printed as it happens).
     pub notes: Vec<String>,
+    /// How long the whole round trip took.
     pub elapsed: Duration,
 }
 
 /// What happened to one revision.
 #[derive(Debug, Clone)]
 pub struct RevisionReport {
+    /// The revision's id.
     pub id: &'static str,
+    /// The revision's source file.
     pub file: &'static str,
+    /// What the harness did with it, or why it skipped it.
     pub outcome: RevisionOutcome,
     /// Upgrade, downgrade, upgrade and the snapshots between them.
     pub elapsed: Duration,

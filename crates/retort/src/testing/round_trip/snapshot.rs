@@ -10,9 +10,11 @@ use crate::Revision;
 /// A schema snapshot the harness asks to be checked against its reviewed file.
 #[derive(Debug)]
 pub struct Snapshot<'a> {
+    /// The backend the schema was read from.
     pub backend: BackendKind,
     /// The file name without `.snap`: `<revision>_<slug>`.
     pub name: &'a str,
+    /// The revision the schema is after.
     pub revision: &'static Revision,
     /// One sentence for reviewers: which revision, which backend.
     pub description: &'a str,

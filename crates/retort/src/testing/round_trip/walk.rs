@@ -415,7 +415,7 @@ impl<'h> Walk<'h> {
 
     /// The ids the history table records as applied.
     async fn read_history(&mut self) -> Result<Vec<String>, RoundTripError> {
-        let rows = crate::read_history(self.db.backend(), &self.harness.config.history)
+        let rows = crate::sequence::read_history(self.db.backend(), &self.harness.config.history)
             .await
             .map_err(|error| RoundTripError::Backend {
                 doing: "reading the history".to_owned(),
