@@ -79,17 +79,7 @@ impl PostgresBackend {
         let client = super::postgres_tls::connect(config, url.postgres_tls())
             .await
             .map_err(|message| BackendError::Connect { url: url.to_string(), message })?;
-        Ok(Self {
-            client,
-            description: format!("PostgreSQL database {url}"),
-            lock_key: None,
-            prepared: HashMap::new(),
-            named: HashMap::new(),
-            standard_strings: None,
-            in_transaction: false,
-            read_only: false,
-            attached: None,
-        })
+        Ok(Self::over(client, format!("PostgreSQL database {url}")))
     }
 
     /// Connects as [`connect`](Self::connect) does, then makes every
@@ -146,6 +136,22 @@ impl PostgresBackend {
 }
 
 impl<C: Borrow<Client>> PostgresBackend<C> {
+    /// A session over `client`, as it starts: no transaction, no lock,
+    /// nothing prepared, nothing to put back.
+    fn over(client: C, description: String) -> Self {
+        Self {
+            client,
+            description,
+            lock_key: None,
+            prepared: HashMap::new(),
+            named: HashMap::new(),
+            standard_strings: None,
+            in_transaction: false,
+            read_only: false,
+            attached: None,
+        }
+    }
+
     /// The client, for tests and seed code.
     pub fn client(&self) -> &Client {
         self.pg()
@@ -588,20 +594,8 @@ impl<'c> PostgresBackend<&'c Client> {
         });
         let text = |index| row.and_then(|row| row.get(index)).map(str::to_owned);
         let settings = Settings { lock_timeout: text(0).unwrap_or_default(), connection_check_interval: text(1) };
-        let mut backend = Self {
-            client,
-            description: format!(
-                "PostgreSQL database {} (the application's connection)",
-                text(2).unwrap_or_default()
-            ),
-            lock_key: None,
-            prepared: HashMap::new(),
-            named: HashMap::new(),
-            standard_strings: None,
-            in_transaction: false,
-            read_only: false,
-            attached: None,
-        };
+        let description = format!("PostgreSQL database {} (the application's connection)", text(2).unwrap_or_default());
+        let mut backend = Self::over(client, description);
         if text(3).as_deref() == Some("t") {
             return Err(BackendError::TransactionOpen { database: backend.describe() });
         }

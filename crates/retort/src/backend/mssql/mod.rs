@@ -130,24 +130,13 @@ impl MssqlBackend {
             .database
             .as_deref()
             .unwrap_or("(the login's default database)");
-        Ok(Self {
-            client: Box::new(client),
-            stream: PhantomData,
-            description: format!(
-                "SQL Server database {database} on {} as {}{}",
-                options.address(),
-                options.user,
-                if read_only { " (read-only)" } else { "" }
-            ),
-            locks_held: 0,
-            begin_pending: false,
-            in_transaction: false,
-            flavour: None,
-            read_only,
-            requests: 0,
-            bulk_columns: None,
-            attached: None,
-        })
+        let description = format!(
+            "SQL Server database {database} on {} as {}{}",
+            options.address(),
+            options.user,
+            if read_only { " (read-only)" } else { "" }
+        );
+        Ok(Self { read_only, ..Self::over(Box::new(client), description) })
     }
 
     /// Drops and creates the database a URL names, from `master` (for
@@ -187,6 +176,24 @@ impl MssqlBackend {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>> MssqlBackend<S, C> {
+    /// A session over `client`, as it starts: no transaction, no lock, no
+    /// request sent yet, nothing to put back.
+    fn over(client: C, description: String) -> Self {
+        Self {
+            client,
+            stream: PhantomData,
+            description,
+            locks_held: 0,
+            begin_pending: false,
+            in_transaction: false,
+            flavour: None,
+            read_only: false,
+            requests: 0,
+            bulk_columns: None,
+            attached: None,
+        }
+    }
+
     /// Starts a read-only session's transaction at once (not deferred to
     /// the first batch as writes are): snapshot isolation where the
     /// database has it on, since a copy read table by table must see one
@@ -729,19 +736,7 @@ impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> MssqlBackend<S, &'c mut tiber
     /// A session over the application's client, noting the settings it
     /// will change to put them back. Refused when a transaction is open.
     async fn attach(client: &'c mut tiberius::Client<S>) -> Result<Self, BackendError> {
-        let mut backend = Self {
-            client,
-            stream: PhantomData,
-            description: "SQL Server database (the application's connection)".to_owned(),
-            locks_held: 0,
-            begin_pending: false,
-            in_transaction: false,
-            flavour: None,
-            read_only: false,
-            requests: 0,
-            bulk_columns: None,
-            attached: None,
-        };
+        let mut backend = Self::over(client, "SQL Server database (the application's connection)".to_owned());
         let rows = backend.query_rows(ATTACH_SQL, &[]).await.map_err(database_error("reading the session's settings"))?;
         let row = rows.first().ok_or_else(|| BackendError::Database {
             context: "reading the session's settings",
