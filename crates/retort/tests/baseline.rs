@@ -15,7 +15,9 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use common::connect;
-use retort::baseline::{comparable, plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use retort::baseline::{
+    comparable, object_of_file_name, plan, read_source, write_object_files, Baseline, BaselineOptions, Filter, Outcome, Source,
+};
 use retort::schema::SchemaSnapshot;
 use retort::codegen::{revision_source, RevisionSpec};
 use retort::testing::{BackendKind, TestDatabase};
@@ -131,6 +133,7 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
 
     let text = assert_revision_source(kind, &source, &read, &baseline);
     assert_names_as_written_and_modules_in_order(kind, &baseline);
+    assert_object_files(kind, &source, &read, &baseline).await;
     let migrator = assert_replays(kind, &source, &before, &baseline, &text).await;
     assert_replays_keeping_names(kind, &before, &read).await;
     // The revision under test is the default one again.
@@ -190,6 +193,60 @@ fn assert_names_as_written_and_modules_in_order(kind: BackendKind, baseline: &Ba
         assert!(at(up, "Best Regions") < at(up, "Accounts in Best Regions"), "{up:#?}");
     }
     assert!(at(down, "Best Regions") < at(down, "Sales by Region"), "{down:#?}");
+}
+
+/// Each view, routine and trigger has its file in `objects/`, named by the
+/// object as the catalog spells it (spaces and case kept, read back from
+/// the file name), holding exactly the statement the base revision runs to
+/// create it and a final line break; on SQL Server and SQLite, that is the
+/// text the source keeps, byte for byte.
+async fn assert_object_files(kind: BackendKind, source: &TestDatabase, read: &Source, baseline: &Baseline) {
+    let project = tempfile::tempdir().expect("a temporary folder");
+    let objects = project.path().join("objects");
+    let written = write_object_files(&objects, &baseline.objects, false).expect("the object files are written");
+    assert!(written.iter().all(|(_, outcome)| *outcome == Outcome::Written), "{written:?}");
+    assert!(baseline.objects_not_written.is_empty(), "{:?}", baseline.objects_not_written);
+
+    // One file per module of the source, and nothing else in the folder.
+    let snapshot = &read.snapshot;
+    let mut modules: Vec<String> = snapshot.views.keys().chain(snapshot.materialized_views.keys()).cloned().collect();
+    modules.extend(snapshot.routines.keys().map(|key| key.split('(').next().unwrap_or(key).to_owned()));
+    modules.extend(snapshot.triggers.keys().map(|key| key.split(" on ").next().unwrap_or(key).to_owned()));
+    modules.sort();
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&objects)
+        .expect("objects/ exists")
+        .map(|entry| {
+            let path = entry.expect("a folder entry").path();
+            let file_name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name").to_owned();
+            let (name, file_dialect) = object_of_file_name(&file_name).unwrap_or_else(|| panic!("{file_name} names an object"));
+            assert_eq!(file_dialect, Some(dialect(kind)), "{file_name} is for the source's dialect");
+            (name, std::fs::read_to_string(&path).expect("the file reads"))
+        })
+        .collect();
+    files.sort();
+    let names: Vec<&String> = files.iter().map(|(name, _)| name).collect();
+    assert_eq!(names, modules.iter().collect::<Vec<_>>(), "one file per module");
+    assert!(names.iter().any(|name| *name == "Sales by Region"), "the name with spaces and mixed case round-trips: {names:?}");
+    assert!(objects.join(format!("Sales by Region.{}.sql", dialect(kind).name())).is_file());
+    eprintln!("{kind:?}: {} files in objects/", files.len());
+
+    // Each file is one statement the revision runs, and a line break.
+    let migrations = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    let units = retort::engine::render_units(&migrations.revisions()[0], retort::Direction::Up, dialect(kind)).expect("the revision renders");
+    let run: Vec<&str> = units.iter().map(|unit| unit.sql.as_str()).collect();
+    let stored = module_texts(source).await;
+    for (name, contents) in &files {
+        assert!(contents.ends_with('\n'), "{name}: {contents:?}");
+        let definition = &contents[..contents.len() - 1];
+        assert!(run.contains(&definition), "{name}: the file is not a statement of the revision:\n{contents}\n{run:#?}");
+        if kind != BackendKind::Postgres {
+            // SQLite and SQL Server keep the text as written; PostgreSQL
+            // prints what it parsed, which `module_texts` reads apart.
+            // (Babelfish's sys.objects gives names in lower case.)
+            let kept = stored.iter().find(|(stored_name, _)| stored_name.eq_ignore_ascii_case(name)).map(|(_, text)| text.as_str());
+            assert_eq!(Some(definition), kept, "{name}: as the source keeps it");
+        }
+    }
 }
 
 /// Whether `op` creates or drops the view or routine `name`.

@@ -27,6 +27,7 @@ mod catalog_rows;
 mod filter;
 mod mentions;
 mod names;
+mod object_files;
 mod objects;
 mod order;
 mod postgres;
@@ -40,6 +41,7 @@ mod verify;
 
 pub use filter::{Filter, OTHER_TOOLS_TABLES};
 pub use names::comparable;
+pub use object_files::{object_of_file_name, write_object_files, ObjectFile, ObjectFilesError, Outcome};
 pub use objects::Extras;
 pub use report::{NotReproduced, Renamed};
 pub use source::{read_source, Source};
@@ -81,6 +83,14 @@ pub struct Baseline {
     /// What the catalog has that the revision cannot recreate, listed in its
     /// header.
     pub not_reproduced: Vec<NotReproduced>,
+    /// The views, routines and triggers the revision creates, each with the
+    /// statement that creates it, for the project's `objects/` folder, in
+    /// the order the revision creates them.
+    pub objects: Vec<ObjectFile>,
+    /// Modules the revision creates that have no file in `objects/`, and
+    /// why (PostgreSQL's overloads and same-named triggers share a name,
+    /// and so a file).
+    pub objects_not_written: Vec<String>,
 }
 
 impl Baseline {
@@ -140,7 +150,43 @@ pub fn plan(source: &Source, options: &BaselineOptions) -> Result<Baseline, Plan
     downgrade.extend(before.iter().rev().map(|o| o.drop.clone()));
     baseline.upgrade = upgrade;
     baseline.downgrade = downgrade;
+    object_files(&after, source, &mut baseline);
     Ok(baseline)
+}
+
+/// Each module of `after` as a file of `objects/` for the source's
+/// dialect, holding the statement the base revision runs to create it.
+fn object_files(after: &[objects::Object], source: &Source, baseline: &mut Baseline) {
+    for made in after {
+        let Some(name) = &made.module else { continue };
+        let file = ObjectFile { name: name.clone(), dialect: Some(source.dialect), definition: creating_sql(&made.create, source) };
+        match baseline.objects.iter().find(|other| other.file_name() == file.file_name()) {
+            Some(other) => baseline.objects_not_written.push(format!(
+                "{name}: another object of that name ({}) is written to objects/{}; this one is created by the revision only",
+                excerpt(&other.definition),
+                file.file_name()
+            )),
+            None => baseline.objects.push(file),
+        }
+    }
+}
+
+/// The one statement `create` runs: an `execute`'s text as it is, and a
+/// view the op DSL creates (PostgreSQL's) as its renderer writes it.
+fn creating_sql(create: &Operation, source: &Source) -> String {
+    match create {
+        Operation::Execute(sql) => sql.text(source.dialect).unwrap_or_default().to_owned(),
+        other => crate::render::operation_units(std::slice::from_ref(other), source.dialect, source.flavour, None)
+            .ok()
+            .and_then(|units| units.into_iter().next())
+            .map(|unit| unit.sql)
+            .unwrap_or_default(),
+    }
+}
+
+/// The first line of a definition, for a message.
+fn excerpt(definition: &str) -> &str {
+    definition.trim_start().lines().next().unwrap_or_default()
 }
 
 type Deferred = Vec<(String, op::ForeignKey)>;
