@@ -185,6 +185,7 @@ on_every_backend!(
     history_tables_are_left_out,
     same_schema_reached_two_ways_reads_the_same,
     diff_names_what_a_change_did,
+    module_body_change_is_a_difference_and_its_respelling_is_not,
 );
 
 async fn introspection_reads_every_kind_of_object(kind: BackendKind) {
@@ -381,4 +382,81 @@ async fn diff_names_what_a_change_did(kind: BackendKind) {
         }
     }
     assert_eq!(lines, expected);
+}
+
+/// A view's, routine's or trigger's text is compared after the server's
+/// own changes only: on SQL Server created again with `create` in lower
+/// case (Babelfish upper-cases it), trailing blanks and CRLF line ends, on
+/// PostgreSQL re-created as the same text (it prints what it parsed), on
+/// SQLite written in lower case (its text is compared token by token), it
+/// reads the same; with only its body changed, the snapshot text and the
+/// diff name it. What snapshots, `stamp --verify` and
+/// `assert_schema_matches!` compare is this text.
+async fn module_body_change_is_a_difference_and_its_respelling_is_not(kind: BackendKind) {
+    let Some((_direct_db, mut direct)) = fresh(kind).await else {
+        return;
+    };
+    execute(&mut direct, fixture(kind)).await;
+    let Some((_other_db, mut other)) = fresh(kind).await else {
+        return;
+    };
+    execute(&mut other, fixture(kind)).await;
+    let (respelled, changed) = match kind {
+        BackendKind::Sqlite => (
+            "DROP TRIGGER trg_todos_title;
+             create trigger trg_todos_title after update of title on todos
+             begin update todos set priority = 1 where id = NEW.id; end;
+             DROP VIEW open_todos;
+             create view open_todos as select id, title from todos where priority > 2;",
+            "DROP TRIGGER trg_todos_title;
+             CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos
+             BEGIN UPDATE todos SET priority = 2 WHERE id = NEW.id; END;
+             DROP VIEW open_todos;
+             CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 3;",
+        ),
+        BackendKind::Postgres => (
+            "create or replace procedure billing.close_all() language sql as $$ DELETE FROM billing.invoices $$;",
+            "CREATE OR REPLACE PROCEDURE billing.close_all() LANGUAGE sql AS $$ DELETE FROM billing.invoices WHERE number = 0 $$;
+             CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.priority := 2;
+    RETURN NEW;
+END
+$$;",
+        ),
+        BackendKind::Mssql => (
+            "DROP PROCEDURE billing.close_all;\nGO\n\
+             create PROCEDURE billing.close_all AS DELETE FROM billing.invoices;   \r\n",
+            "DROP PROCEDURE billing.close_all;\nGO\n\
+             CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices WHERE quantity = 0;\n",
+        ),
+    };
+    execute(&mut other, respelled).await;
+    let expected = snapshot(&mut direct).await;
+    let lines = |actual: &SchemaSnapshot| expected.diff(actual).iter().map(ToString::to_string).collect::<Vec<String>>();
+    let actual = snapshot(&mut other).await;
+    assert_eq!(lines(&actual), Vec::<String>::new(), "created again as the server keeps it, it reads the same");
+    assert_eq!(expected.render(), actual.render());
+
+    execute(&mut other, changed).await;
+    let actual = snapshot(&mut other).await;
+    let wanted: &[&str] = match kind {
+        BackendKind::Sqlite => &[
+            "view open_todos: definition `CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 2` \
+             → `CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 3`",
+            "trigger trg_todos_title: definition `CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos BEGIN UPDATE todos SET priority = 1 WHERE id = NEW.id; END` \
+             → `CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos BEGIN UPDATE todos SET priority = 2 WHERE id = NEW.id; END`",
+        ],
+        BackendKind::Postgres => &[
+            "routine billing.close_all(): definition line 3 `AS $procedure$ DELETE FROM billing.invoices $procedure$` \
+             → `AS $procedure$ DELETE FROM billing.invoices WHERE number = 0 $procedure$`",
+            "routine touch(): definition line 6 `NEW.priority := 1;` → `NEW.priority := 2;`",
+        ],
+        BackendKind::Mssql => &[
+            "routine billing.close_all: definition `CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices;` \
+             → `CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices WHERE quantity = 0;`",
+        ],
+    };
+    assert_eq!(lines(&actual), wanted, "only the bodies differ, and the diff names them");
+    assert_ne!(expected.render(), actual.render(), "the snapshot text shows the new body");
 }
