@@ -135,6 +135,7 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
     assert_names_as_written_and_modules_in_order(kind, &baseline);
     assert_object_files(kind, &source, &read, &baseline).await;
     let migrator = assert_replays(kind, &source, &before, &baseline, &text).await;
+    assert_offline_script_replays(kind, &source, &before, &baseline).await;
     assert_replays_keeping_names(kind, &before, &read).await;
     // The revision under test is the default one again.
     let _ = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
@@ -298,6 +299,31 @@ async fn assert_replays(kind: BackendKind, source: &TestDatabase, before: &Schem
     migrator.downgrade(&mut connect(&replayed).await, &Target::Base).await.expect("downgrades");
     assert!(snapshot(&replayed).await.is_empty(), "the downgrade drops everything");
     migrator
+}
+
+/// The revision's offline script (`upgrade --sql`), run by the dialect's
+/// own client (sqlite3, psql, and on SQL Server tsql, which runs every
+/// batch it is given), builds the same schema with every module's text as
+/// the source keeps it; on SQL Server each module is a batch of its own,
+/// with `GO` before and after it.
+async fn assert_offline_script_replays(kind: BackendKind, source: &TestDatabase, before: &SchemaSnapshot, baseline: &Baseline) {
+    let migrations = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    let graph = retort::RevisionGraph::new(migrations);
+    let plan = retort::Plan::upgrade(&graph, &Default::default(), &Target::Heads).expect("a plan to head");
+    let flavour = common::flavour(source).await;
+    let rendered = retort::render_plan(&plan, dialect(kind), flavour, retort::Start::Replay(&[])).expect("the revision renders");
+    let script = retort::render_script(&rendered, &HistoryTable::default()).expect("the script renders");
+    if kind == BackendKind::Mssql {
+        for file in &baseline.objects {
+            let batch = format!("GO\n{}\nGO\n", file.definition.trim_matches(['\r', '\n']).trim_end());
+            assert!(script.contains(&batch), "{} is not a batch of its own:\n{script}", file.name);
+        }
+    }
+    let offline = retort::test_database!(kind);
+    common::run_script(&offline, &script);
+    assert_eq!(module_texts(&offline).await, module_texts(source).await, "module texts differ after the offline script");
+    let differences = retort::baseline::differences(before, &snapshot(&offline).await, dialect(kind), &Filter::default());
+    assert!(differences.is_empty(), "the offline script builds another schema:\n{}", differences.join("\n"));
 }
 
 /// With --keep-names the made-up names are the revision's own; on
