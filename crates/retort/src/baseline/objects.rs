@@ -117,7 +117,9 @@ pub(crate) fn after_tables(
     for (name, view) in &snapshot.materialized_views {
         let q = dialect.quote_ident(name);
         let made = object(dialect, format!("CREATE MATERIALIZED VIEW {q} AS\n{}", view.definition), format!("DROP MATERIALIZED VIEW {q}"));
-        modules.push((base_name(name), view.definition.clone(), module(name, made)));
+        // Not a file of objects/: a materialized view holds data, which
+        // replacing it as code would throw away.
+        modules.push((base_name(name), view.definition.clone(), made));
     }
     for (name, routine) in &snapshot.routines {
         let kind = match routine.kind {
