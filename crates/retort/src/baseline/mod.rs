@@ -334,6 +334,40 @@ mod tests {
     }
 
     #[test]
+    fn plan_gives_each_module_its_object_file_and_lists_an_overload_that_shares_one() {
+        use crate::schema::{Routine, RoutineKind, View};
+        let mut read = source(Dialect::Postgres);
+        read.snapshot.views.insert("Sales by Region".into(), View { definition: "SELECT 1 AS r".into() });
+        let function = |body: &str| Routine { kind: RoutineKind::Function, definition: body.to_owned() };
+        read.snapshot.routines.insert("area(integer)".into(), function("CREATE OR REPLACE FUNCTION public.area(integer) …"));
+        read.snapshot.routines.insert("area(text)".into(), function("CREATE OR REPLACE FUNCTION public.area(text) …"));
+        let baseline = plan(&read, &BaselineOptions::default()).unwrap();
+        let files: Vec<(String, &str)> = baseline.objects.iter().map(|f| (f.file_name(), f.definition.as_str())).collect();
+        assert_eq!(
+            files,
+            [
+                ("area.postgres.sql".to_owned(), "CREATE OR REPLACE FUNCTION public.area(integer) …"),
+                ("Sales by Region.postgres.sql".to_owned(), "CREATE VIEW \"Sales by Region\" AS\nSELECT 1 AS r"),
+            ]
+        );
+        assert_eq!(baseline.objects_not_written.len(), 1, "{:?}", baseline.objects_not_written);
+        assert!(baseline.objects_not_written[0].starts_with("area: another object of that name"), "{:?}", baseline.objects_not_written);
+        // In the order the revision creates them; each file a statement it runs.
+        let created: Vec<&str> = baseline.upgrade.iter().filter_map(|op| match op {
+            Operation::Execute(sql) => sql.text(Dialect::Postgres),
+            _ => None,
+        }).collect();
+        assert!(created.contains(&files[0].1), "{created:?}");
+        // Both overloads are created, the one without a file too.
+        assert!(created.contains(&"CREATE OR REPLACE FUNCTION public.area(text) …"), "{created:?}");
+        let dropped = baseline.downgrade.iter().filter_map(|op| match op {
+            Operation::Execute(sql) => sql.text(Dialect::Postgres),
+            _ => None,
+        });
+        assert_eq!(dropped.filter(|sql| sql.starts_with("DROP FUNCTION \"area\"")).count(), 2);
+    }
+
+    #[test]
     fn plan_keeps_foreign_keys_in_their_tables_on_sqlite_and_reports_other_schemas() {
         let baseline = plan(&source(Dialect::Sqlite), &BaselineOptions::default()).unwrap();
         assert_eq!(baseline.upgrade.len(), 2, "{:?}", baseline.upgrade);

@@ -150,8 +150,10 @@ pub(crate) fn after_tables(
     }
     let mut objects = Vec::new();
     let mut modules: Vec<Option<(String, String, Object)>> = modules.into_iter().map(Some).collect();
+    // Every module of a name: PostgreSQL's overloads share one, and the
+    // order has each name once.
     for name in order {
-        if let Some(at) = names.iter().position(|n| n == name) {
+        for (at, _) in names.iter().enumerate().filter(|(_, n)| *n == name) {
             objects.extend(modules[at].take().map(|(_, _, made)| made));
         }
     }
