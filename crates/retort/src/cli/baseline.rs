@@ -213,8 +213,10 @@ fn summarise_objects(objects: &[(PathBuf, Outcome)], baseline: &Baseline) {
             }
         }
         let folder = objects[0].0.parent().map_or_else(|| "objects".into(), |p| p.display().to_string());
+        // Not "wrote …": that line names the revision, as for every command
+        // that writes one.
         println!(
-            "wrote {} views, routines and triggers into {folder}/, one file each ({}): the revision creates them as written there",
+            "{folder}/: {} views, routines and triggers, one file each ({}); the revision creates each as its file has it",
             objects.len(),
             parts.join(", ")
         );
