@@ -206,7 +206,11 @@ async fn assert_object_files(kind: BackendKind, source: &TestDatabase, read: &So
     let objects = project.path().join("objects");
     let written = write_object_files(&objects, &baseline.objects, false).expect("the object files are written");
     assert!(written.iter().all(|(_, outcome)| *outcome == Outcome::Written), "{written:?}");
-    assert!(baseline.objects_not_written.is_empty(), "{:?}", baseline.objects_not_written);
+    // PostgreSQL's two `order_total` overloads share a name: the first has
+    // the file, the other is listed (and created by the revision all the same).
+    let not_written: Vec<&str> = baseline.objects_not_written.iter().map(|line| line.split(':').next().unwrap_or(line)).collect();
+    let expected: &[&str] = if kind == BackendKind::Postgres { &["order_total"] } else { &[] };
+    assert_eq!(not_written, expected, "{:?}", baseline.objects_not_written);
 
     // One file per module of the source, and nothing else in the folder.
     let snapshot = &read.snapshot;
@@ -214,6 +218,7 @@ async fn assert_object_files(kind: BackendKind, source: &TestDatabase, read: &So
     modules.extend(snapshot.routines.keys().map(|key| key.split('(').next().unwrap_or(key).to_owned()));
     modules.extend(snapshot.triggers.keys().map(|key| key.split(" on ").next().unwrap_or(key).to_owned()));
     modules.sort();
+    modules.dedup();
     let mut files: Vec<(String, String)> = std::fs::read_dir(&objects)
         .expect("objects/ exists")
         .map(|entry| {
