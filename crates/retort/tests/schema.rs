@@ -10,7 +10,9 @@ use std::path::Path;
 use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::engine::Unit;
-use retort::{AnyBackend, Backend, Flavour, HistoryTable, Session};
+use retort::declare::{Schema, Table};
+use retort::op::{Operations, Type};
+use retort::{AnyBackend, Backend, Body, Flavour, HistoryTable, Migrations, Session};
 
 /// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).
@@ -186,6 +188,7 @@ on_every_backend!(
     same_schema_reached_two_ways_reads_the_same,
     diff_names_what_a_change_did,
     module_body_change_is_a_difference_and_its_respelling_is_not,
+    assert_schema_matches_names_a_view_whose_body_alone_differs,
 );
 
 async fn introspection_reads_every_kind_of_object(kind: BackendKind) {
@@ -459,4 +462,50 @@ $$;",
     };
     assert_eq!(lines(&actual), wanted, "only the bodies differ, and the diff names them");
     assert_ne!(expected.render(), actual.render(), "the snapshot text shows the new body");
+}
+
+/// A table and a view on it, as a revision creates them.
+fn items_and_big_items(op: &mut Operations) {
+    op.create_table("items", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("qty", Type::Int).not_null();
+    });
+    op.create_view("big_items", "SELECT id FROM items WHERE qty > 10");
+}
+
+static ITEMS_AND_BIG_ITEMS: Migrations = Migrations::new(&[common::revision(
+    "b1e1",
+    &[],
+    "migrations/b1e1_items.rs",
+    Body::Rust { upgrade: items_and_big_items, downgrade: None },
+)]);
+
+/// The same table, and the view with `qty > threshold`.
+fn declared_items(threshold: u32) -> &'static Schema {
+    let schema = Schema::new()
+        .table(Table::new("items", |t| {
+            t.column("id", Type::Int).primary_key();
+            t.column("qty", Type::Int).not_null();
+        }))
+        .view("big_items", format!("SELECT id FROM items WHERE qty > {threshold}"));
+    Box::leak(Box::new(schema))
+}
+
+/// `assert_schema_matches!` passes when the revisions build the declared
+/// view, and fails naming it when only the view's body differs (on every
+/// backend; routines and triggers are compared the same way once a
+/// declaration holds them).
+async fn assert_schema_matches_names_a_view_whose_body_alone_differs(kind: BackendKind) {
+    let Some(_available) = fresh(kind).await else {
+        return;
+    };
+    retort::assert_schema_matches!(&ITEMS_AND_BIG_ITEMS, declared_items(10), kind);
+    let failed = tokio::spawn(retort::testing::assert_schema_matches(&ITEMS_AND_BIG_ITEMS, declared_items(11), kind)).await;
+    let panic = match failed {
+        Err(error) if error.is_panic() => error.into_panic(),
+        other => panic!("the view with another body passed: {other:?}"),
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("the revisions do not build the declared schema:\n  detected changed view 'big_items'\n"), "{message}");
+    assert_eq!(message.matches("detected").count(), 1, "only the view differs: {message}");
 }
