@@ -159,7 +159,11 @@ pub fn plan(source: &Source, options: &BaselineOptions) -> Result<Baseline, Plan
 fn object_files(after: &[objects::Object], source: &Source, baseline: &mut Baseline) {
     for made in after {
         let Some(name) = &made.module else { continue };
-        let file = ObjectFile { name: name.clone(), dialect: Some(source.dialect), definition: creating_sql(&made.create, source) };
+        let Some(definition) = creating_sql(&made.create, source) else {
+            baseline.objects_not_written.push(format!("{name}: its statement has no {} form; the revision creates it", source.dialect));
+            continue;
+        };
+        let file = ObjectFile { name: name.clone(), dialect: Some(source.dialect), definition };
         match baseline.objects.iter().find(|other| other.file_name() == file.file_name()) {
             Some(other) => baseline.objects_not_written.push(format!(
                 "{name}: another object of that name ({}) is written to objects/{}; this one is created by the revision only",
@@ -172,16 +176,17 @@ fn object_files(after: &[objects::Object], source: &Source, baseline: &mut Basel
 }
 
 /// The one statement `create` runs: an `execute`'s text as it is, and a
-/// view the op DSL creates (PostgreSQL's) as its renderer writes it.
-fn creating_sql(create: &Operation, source: &Source) -> String {
+/// view the op DSL creates (PostgreSQL's) as its renderer writes it; `None`
+/// where there is none (which the plan's own operations never are).
+fn creating_sql(create: &Operation, source: &Source) -> Option<String> {
     match create {
-        Operation::Execute(sql) => sql.text(source.dialect).unwrap_or_default().to_owned(),
+        Operation::Execute(sql) => sql.text(source.dialect).map(str::to_owned),
         other => crate::render::operation_units(std::slice::from_ref(other), source.dialect, source.flavour, None)
             .ok()
             .and_then(|units| units.into_iter().next())
-            .map(|unit| unit.sql)
-            .unwrap_or_default(),
+            .map(|unit| unit.sql),
     }
+    .filter(|sql| !sql.trim().is_empty())
 }
 
 /// The first line of a definition, for a message.
