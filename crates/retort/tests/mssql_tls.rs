@@ -85,10 +85,7 @@ async fn the_right_ca_is_used_and_a_ca_certificate_serving_as_the_servers_is_exp
 #[tokio::test]
 async fn a_ca_that_did_not_sign_the_certificate_is_refused() {
     let db = retort::test_database!(BackendKind::Mssql);
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty names are valid");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, "another CA");
-    let other = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("a key")).expect("a CA");
+    let other = ca("another CA");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("other-ca.pem");
     std::fs::write(&path, other.pem()).expect("the CA is written");
