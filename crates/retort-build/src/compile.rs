@@ -113,7 +113,7 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
         })?;
     }
     #[cfg(feature = "lint")]
-    let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions);
+    let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions, variables.as_ref());
     #[cfg(not(feature = "lint"))]
     let lint = Vec::new();
     let mut settings_files: Vec<PathBuf> =

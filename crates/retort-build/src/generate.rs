@@ -156,6 +156,8 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             down,
             up_expanded,
             down_expanded,
+            up_lines,
+            down_lines,
             ..
         } => {
             // A script that includes files (`:r`) is embedded as the build
@@ -166,10 +168,27 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             };
             let down = option(down.as_ref().map(|down| script(down, down_expanded)));
             let up = script(up, up_expanded);
+            // Where an expanded script's lines were written, for run-time
+            // errors; not part of the checksum.
+            let sources = match (up_lines.is_empty(), down_lines.is_empty()) {
+                (true, true) => quote!(::retort::ScriptSources::NONE),
+                _ => {
+                    let runs = |lines: &[(u32, String, u32)]| {
+                        let runs = lines.iter().map(|(at, file, line)| {
+                            let (at, line) = (proc_macro2::Literal::u32_unsuffixed(*at), proc_macro2::Literal::u32_unsuffixed(*line));
+                            quote!((#at, #file, #line))
+                        });
+                        quote!(&[#(#runs),*])
+                    };
+                    let (up_runs, down_runs) = (runs(up_lines), runs(down_lines));
+                    quote!(::retort::ScriptSources { up: #up_runs, down: #down_runs })
+                }
+            };
             quote! {
                 ::retort::Body::Sql {
                     up: #up,
                     down: #down,
+                    sources: #sources,
                 }
             }
         }
@@ -244,6 +263,25 @@ mod tests {
         let source: String = generate_with(&table, &retries_only, None).split_whitespace().collect();
         assert!(source.contains(".with_lock_wait(::core::option::Option::None,::core::option::Option::Some(0u32))"), "{source}");
         assert!(!generate(&table).contains("with_lock_wait"));
+    }
+
+    #[test]
+    fn generate_emits_where_an_expanded_scripts_lines_were_written() {
+        let up = "-- revision: aaaa00000001\n-- parents:\n-- message: m\n:r inc/grants.sql\nSELECT 2;\n";
+        let table = validate(scan_fixture(&[
+            ("aaaa00000001_m.up.sql", up),
+            ("aaaa00000001_m.down.sql", "SELECT 1;\n"),
+            (".retortignore", "inc/\n"),
+            ("inc/grants.sql", "GRANT SELECT ON t TO a;\nGRANT SELECT ON t TO b;\n"),
+        ]))
+        .expect("valid");
+        let source: String = generate(&table).split_whitespace().collect();
+        assert!(
+            source.contains(
+                "sources:::retort::ScriptSources{up:&[(1,\"migrations/aaaa00000001_m.up.sql\",1),(4,\"migrations/inc/grants.sql\",1),(6,\"migrations/aaaa00000001_m.up.sql\",5),],down:&[],},"
+            ),
+            "{source}"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ mod tests {
         assert_eq!(HEADS, ["9d8c7b6a5f4e", "b1b2c3d4e5f6"]);
         let todos = MIGRATIONS.get("5e6f7a8b9c0d").expect("the SQL revision");
         match todos.body {
-            retort::Body::Sql { up, down } => {
+            retort::Body::Sql { up, down, .. } => {
                 assert!(up.contains("CREATE TABLE todos"));
                 assert_eq!(down, Some("DROP TABLE todos;\n"));
             }

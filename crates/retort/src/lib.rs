@@ -106,7 +106,7 @@ pub use graph::{Candidate, GraphError, RevisionGraph};
 pub use op::{Operation, Operations, Sql};
 pub use plan::{Direction, Plan, PlanError, Step};
 pub use render::{render_plan, render_revision, RenderedPlan, RenderedStep, Start};
-pub use revision::{Body, Checksum, Migrations, Revision};
+pub use revision::{Body, Checksum, Migrations, Revision, ScriptSources};
 pub use scratch::{ScratchDatabase, ScratchError};
 pub use target::{Fork, Target, TargetError};
 pub use variables::{Keep, Variables};
