@@ -403,7 +403,7 @@ pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String 
 /// `2026-01-31T12:34:56.789Z` on every dialect (SQL Server's backend reads
 /// its `datetime2` so). Every backend answers it with no rows at all when
 /// the table does not exist.
-pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
+pub fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
     let table = table.resolved(dialect);
     let state = table.state(dialect);
     let applied_at = dialect.timestamp_text("applied_at");
