@@ -19,6 +19,7 @@
 mod adopt;
 mod compare;
 mod describe;
+mod modules;
 mod operations;
 
 use crate::backend::{connect, AnyBackend, Backend, BackendError, Session};
@@ -114,6 +115,16 @@ pub enum AutogenerateError {
         /// The PostgreSQL form that has no T-SQL translation.
         form: &'static str,
     },
+    #[error(
+        "the declared objects name each other in a cycle: {}; a module cannot be created before the one it needs, \
+         so break the cycle in objects/",
+        .names.join(" → ")
+    )]
+    /// Declared objects whose texts name each other in a cycle.
+    ObjectCycle {
+        /// The objects in the cycle, the first again at the end.
+        names: Vec<String>,
+    },
     #[error("building the declared schema failed: {0}")]
     /// The declared schema could not be built on its scratch database (the
     /// server's message).
@@ -144,6 +155,14 @@ pub struct SchemaPair {
     pub dialect: Dialect,
     /// The server they were built on (SQL Server or Babelfish).
     pub flavour: Flavour,
+    /// The project's declared objects for this dialect, in creation order
+    /// (empty when it has no `objects/`).
+    pub objects: Vec<&'static crate::DeclaredObject>,
+    /// Each module's text as the revisions' server keeps it, by the
+    /// current snapshot's key (read only when there are objects).
+    pub stored: std::collections::BTreeMap<String, String>,
+    /// Each view's columns on each side (PostgreSQL, with objects only).
+    pub view_columns: (std::collections::BTreeMap<String, Vec<String>>, std::collections::BTreeMap<String, Vec<String>>),
 }
 
 /// Builds both schemas on scratch databases beside `server` (an SQLite file
@@ -157,20 +176,35 @@ pub async fn build_pair(
         Some(url) => url.clone(),
         None => DatabaseUrl::parse("sqlite::memory:").map_err(BackendError::from)?,
     };
+    let has_objects = !migrations.objects().is_empty();
     let revisions = ScratchDatabase::beside(&live).await?;
-    let current = {
+    let (current, stored, current_columns) = {
         let mut db = connect(revisions.url()).await?;
-        replay(migrations, &mut db).await?
+        let current = replay(migrations, &mut db).await?;
+        if has_objects {
+            (current, modules::stored_texts(&mut db).await?, modules::view_columns(&mut db).await?)
+        } else {
+            (current, Default::default(), Default::default())
+        }
     };
     revisions.remove().await?;
     let declaration = ScratchDatabase::beside(&live).await?;
-    let (wanted, dialect, flavour) = {
+    let (wanted, dialect, flavour, objects, wanted_columns) = {
         let mut db = connect(declaration.url()).await?;
         let flavour = db.flavour().await?;
-        (declare_on(declared, &mut db).await?, db.dialect(), flavour)
+        let mut wanted = declare_on(declared, &mut db).await?;
+        let objects = modules::ordered(migrations.objects(), db.dialect())?;
+        let mut columns = Default::default();
+        if !objects.is_empty() {
+            modules::create_declared(&objects, &mut db).await?;
+            wanted = db.introspect(&HistoryTable::default()).await?;
+            columns = modules::view_columns(&mut db).await?;
+        }
+        (wanted, db.dialect(), flavour, objects, columns)
     };
     declaration.remove().await?;
-    Ok(SchemaPair { current, wanted, dialect, flavour })
+    let view_columns = (current_columns, wanted_columns);
+    Ok(SchemaPair { current, wanted, dialect, flavour, objects, stored, view_columns })
 }
 
 /// Upgrades `db` to every head of `migrations` and reads its schema.
@@ -184,13 +218,19 @@ pub async fn replay(migrations: &'static Migrations, db: &mut AnyBackend) -> Res
 
 /// Creates `declared` on the empty database `db` and reads its schema.
 pub async fn declare_on(declared: &declare::Schema, db: &mut AnyBackend) -> Result<SchemaSnapshot, AutogenerateError> {
-    let flavour = db.flavour().await?;
-    let units = render::operation_units(&declared.operations(), db.dialect(), flavour, db.catalog())
-        .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
+    run_operations(&declared.operations(), db).await.map_err(AutogenerateError::Declared)?;
+    Ok(db.introspect(&HistoryTable::default()).await?)
+}
+
+/// Renders `operations` for `db` and runs them as one step, or says why
+/// not (the server's message).
+async fn run_operations(operations: &[Operation], db: &mut AnyBackend) -> Result<(), String> {
+    let flavour = db.flavour().await.map_err(|error| error.to_string())?;
+    let units = render::operation_units(operations, db.dialect(), flavour, db.catalog()).map_err(|error| error.to_string())?;
     sequence::run_step(db, &crate::work::StepWork { units, writes: Vec::new(), lock_timeout: None }, &HistoryTable::default())
         .await
-        .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
-    Ok(db.introspect(&HistoryTable::default()).await?)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
 /// The revision that takes the schema of `migrations` to `declared`, on the
@@ -218,7 +258,17 @@ pub fn differences(
     declared: &declare::Schema,
     options: &AutogenerateOptions,
 ) -> Result<Autogenerated, AutogenerateError> {
-    let (changes, ambiguities) = compare(&pair.current, &pair.wanted, declared);
+    let (mut changes, ambiguities) = compare(&pair.current, &pair.wanted, declared);
+    let has_objects = !pair.objects.is_empty();
+    if has_objects {
+        // Views are the objects' business, but those the declared schema
+        // itself declares (`Schema::view`).
+        let declared_view = |name: &str| declared.views().iter().any(|view| view.name == name);
+        changes.retain(|change| match change {
+            compare::Change::AddView(name) | compare::Change::DropView(name) | compare::Change::ReplaceView(name) => declared_view(name),
+            _ => true,
+        });
+    }
     if !ambiguities.is_empty() && !options.allow_drop {
         return Err(AutogenerateError::Ambiguous { ambiguities });
     }
@@ -232,11 +282,25 @@ pub fn differences(
         dialect: pair.dialect,
         flavour: pair.flavour,
     };
-    Ok(Autogenerated {
-        detected: changes.iter().map(describe::detected).collect(),
-        operations: operations::operations(&changes, &sides)?,
-        review: describe::review(&changes, &pair.current),
-        dialect: pair.dialect,
-        flavour: pair.flavour,
-    })
+    let mut detected: Vec<String> = changes.iter().map(describe::detected).collect();
+    let mut operations = operations::operations(&changes, &sides)?;
+    let mut review = describe::review(&changes, &pair.current, has_objects);
+    if has_objects {
+        let found = modules::compare_modules(&modules::ModuleSides {
+            objects: &pair.objects,
+            current: &pair.current,
+            wanted: &pair.wanted,
+            stored: &pair.stored,
+            current_columns: &pair.view_columns.0,
+            wanted_columns: &pair.view_columns.1,
+            dialect: pair.dialect,
+            flavour: pair.flavour,
+            allow_drop: options.allow_drop,
+        });
+        detected.extend(found.detected);
+        review.extend(found.review);
+        operations.splice(0..0, found.first);
+        operations.extend(found.last);
+    }
+    Ok(Autogenerated { detected, operations, review, dialect: pair.dialect, flavour: pair.flavour })
 }

@@ -31,7 +31,7 @@ pub async fn assert_schema_matches(migrations: &'static Migrations, declared: &S
     let mut db = connect(&open(declaration.url())).await.unwrap_or_else(|error| panic!("{error}"));
     let flavour = db.flavour().await.unwrap_or_else(|error| panic!("{error}"));
     let wanted = declare_on(declared, &mut db).await.unwrap_or_else(|error| panic!("{error}"));
-    let pair = SchemaPair { current, wanted, dialect: db.dialect(), flavour };
+    let pair = SchemaPair { current, wanted, dialect: db.dialect(), flavour, objects: Vec::new(), stored: Default::default(), view_columns: Default::default() };
     let detected = compare_pair(&pair, declared);
     assert!(
         detected.is_empty(),

@@ -8,7 +8,7 @@
 use retort_sql::{module_header, ModuleHeader};
 
 use super::{Problem, Renderer};
-use crate::{Dialect, ModuleKind, Sql};
+use crate::{Dialect, Flavour, ModuleKind, Sql};
 
 /// The statements that take the module `name` from `old` to `new`.
 pub(super) fn statements(
@@ -28,6 +28,14 @@ pub(super) fn statements(
             let before = header(r.dialect, old, &what)?;
             let after = header(r.dialect, new, &what)?;
             match (r.dialect, kind) {
+                // Babelfish (4.2) has no `CREATE OR ALTER` and alters only
+                // procedures: `ALTER PROCEDURE` keeps its grants there too;
+                // a view, function or trigger is dropped and created (its
+                // grants go with it: see `backend/mssql/flavour.rs`).
+                (Dialect::Mssql, ModuleKind::Procedure) if r.flavour == Flavour::Babelfish => {
+                    vec![or_replace(new, &after, "ALTER")]
+                }
+                (Dialect::Mssql, _) if r.flavour == Flavour::Babelfish => vec![drop_sql(r.dialect, &before), new.to_owned()],
                 (Dialect::Mssql, _) => vec![or_replace(new, &after, "CREATE OR ALTER")],
                 (Dialect::Postgres, ModuleKind::Trigger) | (Dialect::Sqlite, _) => {
                     vec![drop_sql(r.dialect, &before), new.to_owned()]
@@ -55,9 +63,10 @@ fn drop_sql(dialect: Dialect, header: &ModuleHeader) -> String {
 }
 
 /// `text` with its `CREATE <kind>` written `CREATE OR ALTER <kind>` (or
-/// `OR REPLACE`), unless it says so already; nothing else changes.
+/// `CREATE OR REPLACE`, `ALTER`), unless it says `OR ALTER`/`OR REPLACE`
+/// already (then as it is, but for `ALTER`); nothing else changes.
 fn or_replace(text: &str, header: &ModuleHeader, create: &str) -> String {
-    if header.or_replace {
+    if header.or_replace && create != "ALTER" {
         return text.to_owned();
     }
     let range = header.create.clone();
