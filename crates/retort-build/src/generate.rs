@@ -244,6 +244,7 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objects::ObjectFile;
     use crate::scan::tests::{scan_fixture, BASE};
     use crate::validate;
 
@@ -299,6 +300,24 @@ mod tests {
             source.contains("pub const HEADS: &[&str] = &[];"),
             "{source}"
         );
+    }
+
+    #[test]
+    fn generate_embeds_the_objects_only_when_the_project_has_some() {
+        let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
+        let object = ObjectFile {
+            name: "dbo.GetOrders".into(),
+            kind: retort_sql::ModuleKind::Procedure,
+            dialect: Some("Mssql"),
+            absolute: "/project/objects/dbo.GetOrders.mssql.sql".into(),
+            path: "objects/dbo.GetOrders.mssql.sql".into(),
+            checksum: [0xab; 32],
+        };
+        let generated = generate_with(&table, &ProjectSettings::default(), None, std::slice::from_ref(&object));
+        syn::parse_file(&generated).expect("generated code parses");
+        let source: String = generated.split_whitespace().collect();
+        assert!(source.contains(".with_objects(&[::retort::DeclaredObject{name:\"dbo.GetOrders\",kind:::retort::ModuleKind::Procedure,dialect:::core::option::Option::Some(::retort::Dialect::Mssql),path:\"objects/dbo.GetOrders.mssql.sql\",sql:::core::include_str!(\"/project/objects/dbo.GetOrders.mssql.sql\"),"), "{source}");
+        assert!(!generate(&table).contains("with_objects"));
     }
 
     #[test]

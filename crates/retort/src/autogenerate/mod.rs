@@ -33,6 +33,7 @@ use crate::sequence;
 use crate::{DatabaseUrl, Dialect, Flavour, MigrateError, Migrations, Migrator, Target};
 
 pub use self::compare::Ambiguity;
+pub use self::modules::Stored;
 pub(crate) use self::compare::compare;
 
 /// How autogenerate may change the schema.
@@ -158,9 +159,9 @@ pub struct SchemaPair {
     /// The project's declared objects for this dialect, in creation order
     /// (empty when it has no `objects/`).
     pub objects: Vec<&'static crate::DeclaredObject>,
-    /// Each module's text as the revisions' server keeps it, by the
-    /// current snapshot's key (read only when there are objects).
-    pub stored: std::collections::BTreeMap<String, String>,
+    /// Each module's text and dependencies as the revisions' server keeps
+    /// them (read only when there are objects).
+    pub stored: Stored,
     /// Each view's columns on each side (PostgreSQL, with objects only).
     pub view_columns: (std::collections::BTreeMap<String, Vec<String>>, std::collections::BTreeMap<String, Vec<String>>),
 }
@@ -182,7 +183,7 @@ pub async fn build_pair(
         let mut db = connect(revisions.url()).await?;
         let current = replay(migrations, &mut db).await?;
         if has_objects {
-            (current, modules::stored_texts(&mut db).await?, modules::view_columns(&mut db).await?)
+            (current, modules::stored(&mut db).await?, modules::view_columns(&mut db).await?)
         } else {
             (current, Default::default(), Default::default())
         }
@@ -192,14 +193,9 @@ pub async fn build_pair(
     let (wanted, dialect, flavour, objects, wanted_columns) = {
         let mut db = connect(declaration.url()).await?;
         let flavour = db.flavour().await?;
-        let mut wanted = declare_on(declared, &mut db).await?;
-        let objects = modules::ordered(migrations.objects(), db.dialect())?;
-        let mut columns = Default::default();
-        if !objects.is_empty() {
-            modules::create_declared(&objects, &mut db).await?;
-            wanted = db.introspect(&HistoryTable::default()).await?;
-            columns = modules::view_columns(&mut db).await?;
-        }
+        let wanted = declare_on(declared, &mut db).await?;
+        let (objects, wanted) = objects_on(migrations, wanted, &mut db).await?;
+        let columns = if objects.is_empty() { Default::default() } else { modules::view_columns(&mut db).await? };
         (wanted, db.dialect(), flavour, objects, columns)
     };
     declaration.remove().await?;
@@ -220,6 +216,23 @@ pub async fn replay(migrations: &'static Migrations, db: &mut AnyBackend) -> Res
 pub async fn declare_on(declared: &declare::Schema, db: &mut AnyBackend) -> Result<SchemaSnapshot, AutogenerateError> {
     run_operations(&declared.operations(), db).await.map_err(AutogenerateError::Declared)?;
     Ok(db.introspect(&HistoryTable::default()).await?)
+}
+
+/// Creates the project's declared objects for `db`'s dialect on `db`,
+/// which holds the declared schema `wanted`, in dependency order; returns
+/// them in that order, with the schema read back (`wanted` itself when
+/// there are none).
+pub(crate) async fn objects_on(
+    migrations: &'static Migrations,
+    wanted: SchemaSnapshot,
+    db: &mut AnyBackend,
+) -> Result<(Vec<&'static crate::DeclaredObject>, SchemaSnapshot), AutogenerateError> {
+    let objects = modules::ordered(migrations.objects(), db.dialect())?;
+    if objects.is_empty() {
+        return Ok((objects, wanted));
+    }
+    modules::create_declared(&objects, db).await?;
+    Ok((objects, db.introspect(&HistoryTable::default()).await?))
 }
 
 /// Renders `operations` for `db` and runs them as one step, or says why
@@ -249,7 +262,40 @@ pub async fn autogenerate(
 /// `pair` (ambiguities read as drops and adds): what a test that the
 /// revisions build the declared schema reports.
 pub fn compare_pair(pair: &SchemaPair, declared: &declare::Schema) -> Vec<String> {
-    compare(&pair.current, &pair.wanted, declared).0.iter().map(describe::detected).collect()
+    let (mut changes, _) = compare(&pair.current, &pair.wanted, declared);
+    leave_views_to_objects(&mut changes, pair, declared);
+    let mut detected: Vec<String> = changes.iter().map(describe::detected).collect();
+    if !pair.objects.is_empty() {
+        detected.extend(modules::compare_modules(&module_sides(pair, true)).detected);
+    }
+    detected
+}
+
+/// With `objects/`, views are the objects' business, but those the
+/// declared schema itself declares (`Schema::view`).
+fn leave_views_to_objects(changes: &mut Vec<compare::Change>, pair: &SchemaPair, declared: &declare::Schema) {
+    if pair.objects.is_empty() {
+        return;
+    }
+    let declared_view = |name: &str| declared.views().iter().any(|view| view.name == name);
+    changes.retain(|change| match change {
+        compare::Change::AddView(name) | compare::Change::DropView(name) | compare::Change::ReplaceView(name) => declared_view(name),
+        _ => true,
+    });
+}
+
+fn module_sides(pair: &SchemaPair, allow_drop: bool) -> modules::ModuleSides<'_> {
+    modules::ModuleSides {
+        objects: &pair.objects,
+        current: &pair.current,
+        wanted: &pair.wanted,
+        stored: &pair.stored,
+        current_columns: &pair.view_columns.0,
+        wanted_columns: &pair.view_columns.1,
+        dialect: pair.dialect,
+        flavour: pair.flavour,
+        allow_drop,
+    }
 }
 
 /// The revision between the two schemas of `pair`.
@@ -260,15 +306,7 @@ pub fn differences(
 ) -> Result<Autogenerated, AutogenerateError> {
     let (mut changes, ambiguities) = compare(&pair.current, &pair.wanted, declared);
     let has_objects = !pair.objects.is_empty();
-    if has_objects {
-        // Views are the objects' business, but those the declared schema
-        // itself declares (`Schema::view`).
-        let declared_view = |name: &str| declared.views().iter().any(|view| view.name == name);
-        changes.retain(|change| match change {
-            compare::Change::AddView(name) | compare::Change::DropView(name) | compare::Change::ReplaceView(name) => declared_view(name),
-            _ => true,
-        });
-    }
+    leave_views_to_objects(&mut changes, pair, declared);
     if !ambiguities.is_empty() && !options.allow_drop {
         return Err(AutogenerateError::Ambiguous { ambiguities });
     }
@@ -286,17 +324,7 @@ pub fn differences(
     let mut operations = operations::operations(&changes, &sides)?;
     let mut review = describe::review(&changes, &pair.current, has_objects);
     if has_objects {
-        let found = modules::compare_modules(&modules::ModuleSides {
-            objects: &pair.objects,
-            current: &pair.current,
-            wanted: &pair.wanted,
-            stored: &pair.stored,
-            current_columns: &pair.view_columns.0,
-            wanted_columns: &pair.view_columns.1,
-            dialect: pair.dialect,
-            flavour: pair.flavour,
-            allow_drop: options.allow_drop,
-        });
+        let found = modules::compare_modules(&module_sides(pair, options.allow_drop));
         detected.extend(found.detected);
         review.extend(found.review);
         operations.splice(0..0, found.first);

@@ -62,13 +62,23 @@ pub(crate) async fn create_declared(objects: &[&'static DeclaredObject], db: &mu
     Ok(())
 }
 
-/// Each module's text as the server keeps it, by the snapshot's key
-/// (SQL Server and SQLite; PostgreSQL's snapshot holds its deparsed text).
-pub(crate) async fn stored_texts(db: &mut AnyBackend) -> Result<BTreeMap<String, String>, AutogenerateError> {
-    if db.dialect() == Dialect::Postgres {
-        return Ok(BTreeMap::new());
-    }
-    Ok(crate::baseline::read_source(db, &HistoryTable::default()).await?.extras.definitions)
+/// What the revisions' server keeps beside the snapshot: each module's
+/// text as stored, by the snapshot's key (SQL Server and SQLite;
+/// PostgreSQL's snapshot holds its deparsed text), and what each module
+/// depends on where the catalog records it (SQL Server, PostgreSQL), by
+/// lower-case name, as baseline reads them.
+pub(crate) async fn stored(db: &mut AnyBackend) -> Result<Stored, AutogenerateError> {
+    let extras = crate::baseline::read_source(db, &HistoryTable::default()).await?.extras;
+    Ok(Stored { texts: extras.definitions, dependencies: extras.dependencies })
+}
+
+/// See [`stored`].
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// Each module's text as the server keeps it, by the snapshot's key.
+    pub texts: BTreeMap<String, String>,
+    /// The names each module depends on, by lower-case name.
+    pub dependencies: BTreeMap<String, Vec<String>>,
 }
 
 /// One module of a snapshot.
@@ -115,8 +125,9 @@ pub(crate) struct ModuleSides<'a> {
     pub objects: &'a [&'static DeclaredObject],
     pub current: &'a SchemaSnapshot,
     pub wanted: &'a SchemaSnapshot,
-    /// The revisions' modules' texts as their server keeps them.
-    pub stored: &'a BTreeMap<String, String>,
+    /// The revisions' modules' texts and dependencies as their server
+    /// keeps them.
+    pub stored: &'a Stored,
     /// Each view's columns (name and type) on each side, PostgreSQL only.
     pub current_columns: &'a BTreeMap<String, Vec<String>>,
     pub wanted_columns: &'a BTreeMap<String, Vec<String>>,
@@ -143,7 +154,13 @@ pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
     let after = modules(sides.wanted, dialect);
     let sql = |text: &str| Sql::per_dialect([(dialect, text)]);
     let word = |kind: ModuleKind| kind.keyword().to_lowercase();
-    let old_texts: BTreeMap<&String, String> = before.iter().map(|(key, module)| (key, old_text(module, sides.stored, dialect))).collect();
+    let old_texts: BTreeMap<&String, String> = before.iter().map(|(key, module)| (key, old_text(module, &sides.stored.texts, dialect))).collect();
+    // What a current module names: in its text, and in the catalog.
+    let needs = |key: &String| {
+        let mut named = mentioned(&old_texts[key], dialect);
+        named.extend(sides.stored.dependencies.get(&base_name(key)).into_iter().flatten().cloned());
+        named
+    };
     // What each declared object needs.
     let mut plan: Vec<(&DeclaredObject, Option<Replace>)> = Vec::new();
     for object in sides.objects {
@@ -172,7 +189,7 @@ pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
     while at < dropped.len() {
         let named = base_name(&dropped[at]);
         for (key, module) in &before {
-            let depends = module.kind == ModuleKind::View && !dropped.contains(key) && mentioned(&old_texts[key], dialect).contains(&named);
+            let depends = module.kind == ModuleKind::View && !dropped.contains(key) && needs(key).contains(&named);
             if depends {
                 dropped.push(key.clone());
             }
@@ -189,7 +206,7 @@ pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let (order, _) = sorted(&name_refs, |name| {
         let at = names.iter().position(|n| n == name).unwrap_or_default();
-        let named = mentioned(&old_texts[&going[at]], dialect);
+        let named = needs(&going[at]);
         name_refs.iter().copied().filter(|candidate| named.contains(*candidate)).collect()
     });
     for name in order.iter().rev() {

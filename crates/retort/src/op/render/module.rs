@@ -98,4 +98,23 @@ mod tests {
         let header = module_header(retort_sql::Dialect::Postgres, text).unwrap();
         assert_eq!(drop_sql(Dialect::Postgres, &header), "DROP TRIGGER \"touch\" ON \"public\".\"todos\"");
     }
+
+    fn replaced(dialect: Dialect, flavour: Flavour, kind: ModuleKind, old: &str, new: &str) -> Vec<String> {
+        let r = Renderer::new(dialect, flavour, None);
+        statements(&r, kind, "m", Some(&Sql::from(old)), Some(&Sql::from(new))).unwrap()
+    }
+
+    #[test]
+    fn statements_keep_what_hangs_on_the_module_where_each_server_can() {
+        let (old, new) = ("CREATE PROCEDURE p AS SELECT 1", "CREATE PROCEDURE p AS SELECT 2");
+        assert_eq!(replaced(Dialect::Mssql, Flavour::Standard, ModuleKind::Procedure, old, new), ["CREATE OR ALTER PROCEDURE p AS SELECT 2"]);
+        assert_eq!(replaced(Dialect::Mssql, Flavour::Babelfish, ModuleKind::Procedure, old, new), ["ALTER PROCEDURE p AS SELECT 2"]);
+        let (old, new) = ("CREATE VIEW v AS SELECT 1 AS a", "CREATE VIEW v AS SELECT 2 AS a");
+        assert_eq!(replaced(Dialect::Mssql, Flavour::Standard, ModuleKind::View, old, new), ["CREATE OR ALTER VIEW v AS SELECT 2 AS a"]);
+        assert_eq!(replaced(Dialect::Mssql, Flavour::Babelfish, ModuleKind::View, old, new), ["DROP VIEW [v]", new]);
+        assert_eq!(replaced(Dialect::Postgres, Flavour::Standard, ModuleKind::View, old, new), ["CREATE OR REPLACE VIEW v AS SELECT 2 AS a"]);
+        assert_eq!(replaced(Dialect::Sqlite, Flavour::Standard, ModuleKind::View, old, new), ["DROP VIEW \"v\"", new]);
+        let trigger = "CREATE TRIGGER t BEFORE UPDATE ON todos FOR EACH ROW EXECUTE FUNCTION f()";
+        assert_eq!(replaced(Dialect::Postgres, Flavour::Standard, ModuleKind::Trigger, trigger, trigger), ["DROP TRIGGER \"t\" ON \"todos\"", trigger]);
+    }
 }
