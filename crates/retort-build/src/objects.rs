@@ -130,6 +130,9 @@ fn read(absolute: &str, path: &str) -> Result<ObjectFile, Error> {
         problem: problem.problem,
     })?;
     let at = Location::new(path, header.line as usize, 1);
+    if header.alter {
+        return Err(Error::ObjectHeader { at, problem: "expected `CREATE`, found `ALTER`".to_owned() });
+    }
     let header_name = header.dotted_name();
     let (name, dialect) = match known {
         Some((_, _, variant)) => (stem_name, Some(*variant)),

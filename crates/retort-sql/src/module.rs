@@ -50,6 +50,9 @@ pub struct ModuleHeader {
     pub create: Range<usize>,
     /// Whether it says `OR ALTER` or `OR REPLACE` already.
     pub or_replace: bool,
+    /// Whether it is an `ALTER` rather than a `CREATE` (SQL Server keeps
+    /// the text of a module's last `ALTER`).
+    pub alter: bool,
     /// A trigger's table (the name after `ON`), as parts without quotes.
     pub table: Option<Vec<String>>,
 }
@@ -73,7 +76,9 @@ pub struct HeaderProblem {
 
 /// Reads the header of `text` in `dialect`: the first statement must be
 /// `CREATE [OR ALTER | OR REPLACE] [TEMP | TEMPORARY] VIEW | PROCEDURE |
-/// PROC | FUNCTION | TRIGGER [IF NOT EXISTS] name`.
+/// PROC | FUNCTION | TRIGGER [IF NOT EXISTS] name` (or `ALTER <kind>
+/// name`, as SQL Server keeps an altered module's text: see
+/// [`ModuleHeader::alter`]).
 ///
 /// ```
 /// use retort_sql::{module_header, Dialect, ModuleKind};
@@ -92,13 +97,14 @@ pub fn module_header(dialect: Dialect, text: &str) -> Result<ModuleHeader, Heade
         },
     };
     let mut at = 0;
-    if !tokens.first().is_some_and(|t| t.is("CREATE")) {
+    let alter = tokens.first().is_some_and(|t| t.is("ALTER"));
+    if !alter && !tokens.first().is_some_and(|t| t.is("CREATE")) {
         return Err(problem(0, "expected `CREATE`"));
     }
     let start = tokens[0].start;
     at += 1;
     let mut or_replace = false;
-    if tokens.get(at).is_some_and(|t| t.is("OR")) {
+    if !alter && tokens.get(at).is_some_and(|t| t.is("OR")) {
         if !tokens.get(at + 1).is_some_and(|t| t.is("ALTER") || t.is("REPLACE")) {
             return Err(problem(at + 1, "expected `ALTER` or `REPLACE` after `CREATE OR`"));
         }
@@ -134,7 +140,7 @@ pub fn module_header(dialect: Dialect, text: &str) -> Result<ModuleHeader, Heade
     } else {
         None
     };
-    Ok(ModuleHeader { kind, name, line, create, or_replace, table })
+    Ok(ModuleHeader { kind, name, line, create, or_replace, alter, table })
 }
 
 /// A name of parts joined by `.` from `tokens[*at]`, moving `at` past it.
@@ -167,6 +173,10 @@ mod tests {
         let header = module_header(Dialect::Sqlite, "CREATE TRIGGER IF NOT EXISTS touch AFTER UPDATE ON \"todo items\" BEGIN SELECT 1; END").unwrap();
         assert_eq!(header.name, ["touch"]);
         assert_eq!(header.table, Some(vec!["todo items".to_owned()]));
+        let text = "ALTER PROCEDURE dbo.p AS SELECT 1";
+        let header = module_header(Dialect::Mssql, text).unwrap();
+        assert!(header.alter && !header.or_replace);
+        assert_eq!(&text[header.create.clone()], "ALTER PROCEDURE");
     }
 
     #[test]

@@ -236,6 +236,17 @@ async fn edited_objects(kind: BackendKind) {
     let again = Box::pin(autogenerate(with_second, &declared(), server(&db).as_ref(), &options)).await.unwrap_or_else(|error| panic!("{error}"));
     assert!(again.is_empty(), "{:?}", again.detected);
 
+    // Going back to v1 by a new revision carries the text revision 3 left,
+    // as a CREATE (Babelfish keeps it as the `ALTER PROCEDURE` it ran).
+    let back = Box::pin(autogenerate(with_objects(&WITH_SECOND, objects!("v1")), &declared(), server(&db).as_ref(), &options))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let carried = back.operations.iter().find_map(|operation| match operation {
+        Operation::Module { name, old: Some(Sql::PerDialect(old)), .. } if name == edited(kind) => Some(old[0].1.clone()),
+        _ => None,
+    });
+    assert!(carried.is_some_and(|old| old.trim_start().to_uppercase().starts_with("CREATE")), "{:?}", back.operations);
+
     // The derived downgrade puts back the old texts.
     run(&db, with_second, "0b1e0002", true).await;
     let after = common::connect(&db).await.introspect(&Default::default()).await.unwrap_or_else(|error| panic!("{error}"));

@@ -304,11 +304,18 @@ pub(crate) async fn view_columns(db: &mut AnyBackend) -> Result<BTreeMap<String,
 }
 
 /// The text the revisions' server keeps for `module`, made to run again:
-/// SQL Server's and SQLite's as stored, PostgreSQL's as it deparses it
-/// (a view's `SELECT` inside a `CREATE OR REPLACE VIEW`).
+/// SQL Server's and SQLite's as stored (SQL Server keeps the text of the
+/// last `ALTER`, whose header becomes `CREATE` again: Babelfish's
+/// replacements `ALTER` a procedure), PostgreSQL's as it deparses it (a
+/// view's `SELECT` inside a `CREATE OR REPLACE VIEW`).
 fn old_text(module: &Module<'_>, stored: &BTreeMap<String, String>, dialect: Dialect) -> String {
     if let Some(text) = stored.get(module.key) {
-        return text.clone();
+        return match retort_sql::module_header(dialect.lexer(), text) {
+            Ok(header) if header.alter => {
+                format!("{}CREATE {}{}", &text[..header.create.start], header.kind.keyword(), &text[header.create.end..])
+            }
+            _ => text.clone(),
+        };
     }
     match (dialect, module.kind) {
         (Dialect::Postgres, ModuleKind::View) => {
@@ -337,6 +344,26 @@ fn base_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const fn view(name: &'static str, sql: &'static str) -> DeclaredObject {
+        DeclaredObject { name, kind: ModuleKind::View, dialect: None, path: "objects/v.sql", sql, checksum: crate::Checksum([0; 32]) }
+    }
+
+    static ORDERED: [DeclaredObject; 3] = [
+        view("Best Regions", "CREATE VIEW [Best Regions] AS SELECT region FROM dbo.[Sales by Region]"),
+        view("Sales by Region", "CREATE VIEW [Sales by Region] AS SELECT region FROM orders -- not [Best Regions]"),
+        view("dbo.orders_view", "CREATE VIEW dbo.orders_view AS SELECT 'Best Regions' AS label FROM [Best Regions]"),
+    ];
+    static CYCLE: [DeclaredObject; 2] =
+        [view("a", "CREATE VIEW a AS SELECT * FROM b"), view("b", "CREATE VIEW b AS SELECT * FROM a")];
+
+    #[test]
+    fn ordered_puts_each_object_after_what_it_names_and_refuses_a_cycle() {
+        let names: Vec<&str> = ordered(&ORDERED, Dialect::Mssql).unwrap().iter().map(|object| object.name).collect();
+        assert_eq!(names, ["Sales by Region", "Best Regions", "dbo.orders_view"]);
+        let error = ordered(&CYCLE, Dialect::Sqlite).unwrap_err();
+        assert_eq!(error.to_string(), "the declared objects name each other in a cycle: a → b → a; a module cannot be created before the one it needs, so break the cycle in objects/");
+    }
 
     #[test]
     fn comparable_drops_arguments_default_schema_and_case() {
