@@ -175,7 +175,8 @@ pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
             continue;
         }
         changes.detected.push(format!("detected changed {} '{}' ({})", word(object.kind), object.name, object.path));
-        let replace = if must_drop(object.kind, &key, sides) { Replace::DropAndCreate } else { Replace::InPlace };
+        let signature = after.get(&key).is_some_and(|now| signature_changed(was, now));
+        let replace = if signature || must_drop(object.kind, &key, sides) { Replace::DropAndCreate } else { Replace::InPlace };
         plan.push((object, Some(replace)));
     }
     // The views that name a view dropped and created, however
@@ -251,8 +252,9 @@ pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
     let replaced = |key: &str| plan.iter().any(|(object, r)| *r == Some(Replace::DropAndCreate) && comparable(object.name, dialect) == key);
     let recreated: Vec<&str> = dropped.iter().filter(|key| !replaced(key)).map(|key| before[key].key).collect();
     for (object, _) in plan.iter().filter(|(_, replace)| *replace == Some(Replace::DropAndCreate)) {
-        let why = match (dialect, sides.flavour) {
-            (Dialect::Postgres, _) => "PostgreSQL cannot replace it in place because its columns change",
+        let why = match (dialect, object.kind) {
+            (Dialect::Postgres, ModuleKind::View) => "PostgreSQL cannot replace it in place because its columns change",
+            (Dialect::Postgres, _) => "PostgreSQL cannot replace it in place because its arguments or return type change",
             _ => "Babelfish cannot alter it in place",
         };
         let with = if recreated.is_empty() { String::new() } else { format!(", with the views that depend on it ({})", recreated.join(", ")) };
@@ -279,6 +281,15 @@ fn must_drop(kind: ModuleKind, key: &str, sides: &ModuleSides<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a PostgreSQL routine's arguments (in its snapshot key,
+/// `name(args)`) or its `RETURNS` line (in `pg_get_functiondef`'s text)
+/// change: `CREATE OR REPLACE` would then add an overload beside the old
+/// one, or refuse the new return type.
+fn signature_changed(was: &Module<'_>, now: &Module<'_>) -> bool {
+    let returns = |definition: &str| definition.lines().map(str::trim).find(|line| line.starts_with("RETURNS ")).map(str::to_owned);
+    was.key.contains('(') && (was.key != now.key || returns(was.definition) != returns(now.definition))
 }
 
 /// Each view's columns as `name type`, by comparable name (PostgreSQL
@@ -363,6 +374,19 @@ mod tests {
         assert_eq!(names, ["Sales by Region", "Best Regions", "dbo.orders_view"]);
         let error = ordered(&CYCLE, Dialect::Sqlite).unwrap_err();
         assert_eq!(error.to_string(), "the declared objects name each other in a cycle: a → b → a; a module cannot be created before the one it needs, so break the cycle in objects/");
+    }
+
+    #[test]
+    fn signature_changed_when_a_routines_arguments_or_return_type_change() {
+        fn module<'a>(key: &'a str, definition: &'a str) -> Module<'a> {
+            Module { key, kind: ModuleKind::Function, definition }
+        }
+        let body = "CREATE OR REPLACE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$ SELECT 1 $function$";
+        let was = module("f(a integer)", body);
+        assert!(!signature_changed(&was, &module("f(a integer)", &body.replace("SELECT 1", "SELECT 2"))));
+        assert!(signature_changed(&was, &module("f(a integer, b text)", body)));
+        assert!(signature_changed(&was, &module("f(a integer)", &body.replace("RETURNS integer", "RETURNS bigint"))));
+        assert!(!signature_changed(&module("v", "SELECT 1"), &module("v", "SELECT 2")), "not a routine");
     }
 
     #[test]
