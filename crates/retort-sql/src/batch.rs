@@ -21,7 +21,7 @@ use std::ops::Range;
 use sqlparser::tokenizer::{Token as SqlToken, Whitespace};
 
 use crate::lexer::{Lexed, Token};
-use crate::sqlcmd::{is_command_line, parse_command, Command, OnError};
+use crate::command::{is_command_line, parse_command, Command, OnError};
 
 /// One batch of a script: the text between two separators.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub enum LineKind {
     /// `GO [n]`: ends the batch, which runs `repeat` times.
     Go { repeat: u32 },
     /// A `sqlcmd` command (`:setvar`, `:r`, `:on error`, `!!`…), read by
-    /// [`crate::sqlcmd::parse_command`]; not batch text.
+    /// [`crate::command::parse_command`]; not batch text.
     Command,
 }
 

@@ -18,6 +18,7 @@
 //! ```
 
 mod batch;
+mod command;
 pub mod sqlcmd;
 mod dialect;
 mod lexer;

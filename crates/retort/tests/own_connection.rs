@@ -66,6 +66,23 @@ fn assert_f1f1_failed(result: Result<Vec<retort::StepReport>, MigrateError>) {
     assert!(error.to_string().contains("f1f1"), "{error}");
 }
 
+/// Two instances of the application run the start-up call at once, each
+/// through its own connection, on tasks of their own (so that a blocking
+/// driver waiting for the lock does not hold the other up): between them
+/// they apply the graph, one finding it at head. Gives the connections back.
+macro_rules! race_two_instances {
+    ($first:expr, $second:expr) => {{
+        let (mut first, mut second) = ($first, $second);
+        let one = tokio::spawn(async move { GRAPH.upgrade_with(&mut first).await.map(|steps| (steps.len(), first)) });
+        let two = tokio::spawn(async move { GRAPH.upgrade_with(&mut second).await.map(|steps| (steps.len(), second)) });
+        let (one, two) = (one.await.expect("no panic"), two.await.expect("no panic"));
+        let ((applied_one, first), (applied_two, second)) =
+            (one.unwrap_or_else(|error| panic!("{error}")), two.unwrap_or_else(|error| panic!("{error}")));
+        assert_eq!(applied_one + applied_two, GRAPH_IDS.len(), "one instance applied the graph, the other found it at head");
+        (first, second)
+    }};
+}
+
 /// The start-up call's future is `Send`, so an application may spawn it
 /// (`upgrade_with`'s are: the tests below spawn them).
 #[test]
@@ -210,13 +227,8 @@ async fn postgres_failing_revision_gives_the_client_back_as_it_was() {
 async fn two_postgres_application_instances_apply_each_revision_once() {
     let Some(fixture) = common::tls::fixture() else { return };
     pg_database(fixture, "own_race").await;
-    let (mut first, mut second) = (pg_client(fixture, "own_race").await, pg_client(fixture, "own_race").await);
-    let one = tokio::spawn(async move { GRAPH.upgrade_with(&mut first).await.map(|steps| (steps.len(), first)) });
-    let two = tokio::spawn(async move { GRAPH.upgrade_with(&mut second).await.map(|steps| (steps.len(), second)) });
-    let (one, two) = (one.await.expect("no panic"), two.await.expect("no panic"));
-    let ((applied_one, first), (applied_two, second)) =
-        (one.unwrap_or_else(|error| panic!("{error}")), two.unwrap_or_else(|error| panic!("{error}")));
-    assert_eq!(applied_one + applied_two, GRAPH_IDS.len(), "one instance applied the graph, the other found it at head");
+    let (first, second) =
+        race_two_instances!(pg_client(fixture, "own_race").await, pg_client(fixture, "own_race").await);
     assert_eq!(pg_upgrades(&first).await, each_once());
     assert_eq!(pg_state(&first).await.advisory_locks, 0);
     assert_eq!(pg_state(&second).await.advisory_locks, 0);
@@ -315,12 +327,7 @@ async fn mssql_connection_with_a_transaction_open_is_refused_and_left_alone() {
 #[tokio::test]
 async fn two_mssql_application_instances_apply_each_revision_once() {
     let db = retort::test_database!(BackendKind::Mssql);
-    let (mut first, mut second) = (mssql_client(&db).await, mssql_client(&db).await);
-    let one = tokio::spawn(async move { GRAPH.upgrade_with(&mut first).await.map(|steps| steps.len()) });
-    let two = tokio::spawn(async move { GRAPH.upgrade_with(&mut second).await.map(|steps| steps.len()) });
-    let (one, two) = (one.await.expect("no panic"), two.await.expect("no panic"));
-    let applied = one.unwrap_or_else(|error| panic!("{error}")) + two.unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(applied, GRAPH_IDS.len(), "one instance applied the graph, the other found it at head");
+    race_two_instances!(mssql_client(&db).await, mssql_client(&db).await);
     assert_eq!(upgrades(common::events(&db).await), each_once());
     assert!(lock_is_free(db.url()).await);
 }
@@ -385,11 +392,6 @@ async fn sqlite_connection_with_a_transaction_open_is_refused_and_left_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_sqlite_application_instances_apply_each_revision_once() {
     let db = retort::test_database!(BackendKind::Sqlite);
-    let (mut first, mut second) = (sqlite_connection(&db), sqlite_connection(&db));
-    let one = tokio::spawn(async move { GRAPH.upgrade_with(&mut first).await.map(|steps| steps.len()) });
-    let two = tokio::spawn(async move { GRAPH.upgrade_with(&mut second).await.map(|steps| steps.len()) });
-    let (one, two) = (one.await.expect("no panic"), two.await.expect("no panic"));
-    let applied = one.unwrap_or_else(|error| panic!("{error}")) + two.unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(applied, GRAPH_IDS.len(), "one instance applied the graph, the other found it at head");
+    race_two_instances!(sqlite_connection(&db), sqlite_connection(&db));
     assert_eq!(upgrades(common::events(&db).await), each_once());
 }

@@ -207,6 +207,7 @@ impl<'a> Pager<'a> {
             return Ok(None);
         }
         let dialect = source.dialect();
+        let flavour = source.flavour().await.map_err(CloneError::read)?;
         let table = self.table;
         let read: Vec<&ColumnPlan> = self.columns.iter().map(|&c| &table.columns[c]).collect();
         let key: Vec<&ColumnPlan> = table.primary_key.iter().map(|&c| &table.columns[c]).collect();
@@ -218,7 +219,7 @@ impl<'a> Pager<'a> {
                 self.done = true;
                 return Ok(None);
             };
-            let condition = query::matching(dialect, &key, chunk, &mut values);
+            let condition = query::matching(dialect, flavour, &key, chunk, &mut values);
             format!("{select} WHERE {condition}{}", query::order_by(dialect, &key))
         } else if key.is_empty() {
             // No key to page by: every column that can be ordered, by position.
@@ -233,7 +234,7 @@ impl<'a> Pager<'a> {
             format!("{select} ORDER BY {order}{}", dialect.page(offset, self.batch as u64))
         } else {
             let condition = match &self.last {
-                Some(last) => query::after(dialect, &key, last, &mut values),
+                Some(last) => query::after(dialect, flavour, &key, last, &mut values),
                 None => String::new(),
             };
             format!("{select}{condition}{}{}", query::order_by(dialect, &key), dialect.limit(self.batch as u64))
@@ -429,7 +430,7 @@ fn insert_sql(table: &TablePlan, dialect: Dialect, flavour: Flavour, columns: &[
                     }
                     n += 1;
                     let column = &table.columns[c];
-                    super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &dialect.placeholder(n))
+                    super::kind::bound_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &dialect.placeholder(n))
                 })
                 .collect();
             format!("({})", values.join(", "))
@@ -575,7 +576,7 @@ async fn set_deferred<S: Backend, D: Backend>(
                     }
                     values.push(value);
                     let p = dialect.placeholder(values.len());
-                    sets.push(format!("{name} = {}", super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)));
+                    sets.push(format!("{name} = {}", super::kind::bound_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)));
                 }
                 if sets.is_empty() {
                     continue;
@@ -588,7 +589,7 @@ async fn set_deferred<S: Backend, D: Backend>(
                     wheres.push(format!(
                         "{} = {}",
                         dialect.quote_ident(&column.dest_name),
-                        super::kind::write_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)
+                        super::kind::bound_placeholder(dialect, flavour, column.dest_kind, &column.dest_type, &p)
                     ));
                 }
                 let sql = format!("UPDATE {target} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));

@@ -106,13 +106,16 @@ fn trim_fraction(text: &str) -> String {
     }
 }
 
-/// The placeholder `ph` as the destination should read it for a column of
-/// `kind` and `data_type` (`cast_parameter` of the dialect), whose flavour is
-/// known: Babelfish ignores `CONVERT`'s style and would store the hex
-/// digits' own bytes, so there bytes are decoded with its `decode`.
-pub fn write_placeholder(dialect: Dialect, flavour: Flavour, kind: Kind, data_type: &str, ph: &str) -> String {
+/// The placeholder `ph` as a database of known flavour should read it for
+/// a column of `kind` and `data_type` (`cast_parameter` of the dialect): a
+/// value the destination stores, or a key the source compares. Babelfish
+/// ignores `CONVERT`'s style and would take the hex digits' own bytes, so
+/// there bytes are decoded with its `decode`, cast back to `varbinary`:
+/// Babelfish compares a `varbinary` column with `decode`'s own type wrongly
+/// (`>` is true of every row, `=` of none).
+pub fn bound_placeholder(dialect: Dialect, flavour: Flavour, kind: Kind, data_type: &str, ph: &str) -> String {
     match (dialect, flavour, kind) {
-        (Dialect::Mssql, Flavour::Babelfish, Kind::Binary) => format!("decode({ph}, 'hex')"),
+        (Dialect::Mssql, Flavour::Babelfish, Kind::Binary) => format!("CAST(decode({ph}, 'hex') AS varbinary(max))"),
         _ => dialect.cast_parameter(kind, data_type, ph),
     }
 }
@@ -171,9 +174,9 @@ mod tests {
         assert_eq!(Dialect::Postgres.cast_parameter(Kind::Timestamp, "timestamp without time zone", "$1"), "CAST($1 AS timestamp without time zone)");
         assert_eq!(Dialect::Mssql.cast_parameter(Kind::Binary, "varbinary(32)", "@P1"), "CONVERT(varbinary(max), @P1, 2)");
         assert_eq!(Dialect::Sqlite.cast_parameter(Kind::Binary, "BLOB", "?1"), "unhex(?1)");
-        assert_eq!(write_placeholder(Dialect::Mssql, Flavour::Babelfish, Kind::Binary, "varbinary(32)", "@P1"), "decode(@P1, 'hex')");
+        assert_eq!(bound_placeholder(Dialect::Mssql, Flavour::Babelfish, Kind::Binary, "varbinary(32)", "@P1"), "CAST(decode(@P1, 'hex') AS varbinary(max))");
         assert_eq!(
-            write_placeholder(Dialect::Mssql, Flavour::Standard, Kind::Binary, "varbinary(32)", "@P1"),
+            bound_placeholder(Dialect::Mssql, Flavour::Standard, Kind::Binary, "varbinary(32)", "@P1"),
             "CONVERT(varbinary(max), @P1, 2)"
         );
     }

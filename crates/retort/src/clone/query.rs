@@ -2,10 +2,10 @@
 //! key) and writes of the destination, every value a bound parameter and
 //! every name quoted by the dialect.
 
-use super::kind::{normalise, select_expr};
+use super::kind::{bound_placeholder, normalise, select_expr};
 use super::plan::{ColumnPlan, TableName};
 use crate::history::Value;
-use crate::Dialect;
+use crate::{Dialect, Flavour};
 
 /// Parameters one read may bind: well under SQL Server's 2,100.
 pub(crate) const MAX_PARAMETERS: usize = 900;
@@ -39,11 +39,12 @@ impl Cell {
     }
 }
 
-/// Binds `value` for a comparison with `column` on the source: NULL is
-/// never bound (Babelfish refuses an untyped NULL parameter).
-fn bind_source(dialect: Dialect, column: &ColumnPlan, value: Value, values: &mut Vec<Value>) -> String {
+/// Binds `value` for a comparison with `column` on the source, read as the
+/// source's flavour reads it (bytes too, on Babelfish): NULL is never bound
+/// (Babelfish refuses an untyped NULL parameter).
+fn bind_source(dialect: Dialect, flavour: Flavour, column: &ColumnPlan, value: Value, values: &mut Vec<Value>) -> String {
     values.push(value);
-    dialect.cast_parameter(column.source_kind, &column.source_type, &dialect.placeholder(values.len()))
+    bound_placeholder(dialect, flavour, column.source_kind, &column.source_type, &dialect.placeholder(values.len()))
 }
 
 /// The columns, each in its canonical form, for a `SELECT` list.
@@ -65,15 +66,15 @@ pub(crate) fn order_by(dialect: Dialect, key: &[&ColumnPlan]) -> String {
 
 /// `WHERE` the key is after `last` in key order: `a > ?` or
 /// `a > ? OR (a = ? AND b > ?)` (row-value comparison is not portable).
-pub(crate) fn after(dialect: Dialect, key: &[&ColumnPlan], last: &[Cell], values: &mut Vec<Value>) -> String {
+pub(crate) fn after(dialect: Dialect, flavour: Flavour, key: &[&ColumnPlan], last: &[Cell], values: &mut Vec<Value>) -> String {
     let mut alternatives = Vec::new();
     for (at, column) in key.iter().enumerate() {
         let mut terms = Vec::new();
         for (equal, cell) in key[..at].iter().zip(last) {
-            let p = bind_source(dialect, equal, cell.value(), values);
+            let p = bind_source(dialect, flavour, equal, cell.value(), values);
             terms.push(format!("{} = {p}", dialect.quote_ident(&equal.source_name)));
         }
-        let p = bind_source(dialect, column, last[at].value(), values);
+        let p = bind_source(dialect, flavour, column, last[at].value(), values);
         terms.push(format!("{} > {p}", dialect.quote_ident(&column.source_name)));
         alternatives.push(format!("({})", terms.join(" AND ")));
     }
@@ -81,10 +82,10 @@ pub(crate) fn after(dialect: Dialect, key: &[&ColumnPlan], last: &[Cell], values
 }
 
 /// A condition true for rows whose `columns` equal one of `tuples`.
-pub(crate) fn matching(dialect: Dialect, columns: &[&ColumnPlan], tuples: &[Vec<Cell>], values: &mut Vec<Value>) -> String {
+pub(crate) fn matching(dialect: Dialect, flavour: Flavour, columns: &[&ColumnPlan], tuples: &[Vec<Cell>], values: &mut Vec<Value>) -> String {
     if let [column] = columns {
         let list: Vec<String> =
-            tuples.iter().map(|tuple| bind_source(dialect, column, tuple[0].value(), values)).collect();
+            tuples.iter().map(|tuple| bind_source(dialect, flavour, column, tuple[0].value(), values)).collect();
         return format!("{} IN ({})", dialect.quote_ident(&column.source_name), list.join(", "));
     }
     let alternatives: Vec<String> = tuples
@@ -94,7 +95,7 @@ pub(crate) fn matching(dialect: Dialect, columns: &[&ColumnPlan], tuples: &[Vec<
                 .iter()
                 .zip(tuple)
                 .map(|(column, cell)| {
-                    let p = bind_source(dialect, column, cell.value(), values);
+                    let p = bind_source(dialect, flavour, column, cell.value(), values);
                     format!("{} = {p}", dialect.quote_ident(&column.source_name))
                 })
                 .collect();

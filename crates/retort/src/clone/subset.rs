@@ -222,6 +222,7 @@ async fn related<B: Backend>(
     limit: Option<(u64, &Vec<usize>)>,
 ) -> Result<Found, CloneError> {
     let dialect = db.dialect();
+    let flavour = db.flavour().await.map_err(CloneError::read)?;
     let tuples: Vec<Vec<Cell>> = tuples.into_iter().collect();
     let target = &plan.tables[table];
     let match_columns: Vec<&ColumnPlan> = columns.iter().map(|&c| &target.columns[c]).collect();
@@ -229,7 +230,7 @@ async fn related<B: Backend>(
     let mut rows = Vec::new();
     for chunk in tuples.chunks(query::tuples_per_read(columns.len())) {
         let mut values = Vec::new();
-        let condition = query::matching(dialect, &match_columns, chunk, &mut values);
+        let condition = query::matching(dialect, flavour, &match_columns, chunk, &mut values);
         let sql = match limit {
             None => format!("{} WHERE {condition}", query::select_from(dialect, &target.source, &read_columns)),
             Some((limit, key)) => {

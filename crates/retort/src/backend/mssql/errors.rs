@@ -147,6 +147,18 @@ pub(crate) fn connect_message(
              trust_server_certificate=true ({})",
             tls_reason(message)
         ),
+        // rustls-webpki: "certificate not valid for name \"h\"; certificate
+        // is only valid for DnsName(\"other\")…".
+        Failure::Tls(message) if message.contains("not valid for name") => {
+            let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+            format!(
+                "the TLS handshake with {address} failed: the server's certificate is not issued for `{host}` ({}). \
+                 Connect with a host name the certificate names, have it reissued with `{host}` in its \
+                 subjectAltName, or name the one it carries with hostname_in_certificate=<name> \
+                 (HostNameInCertificate in an ADO.NET string)",
+                tls_reason(message).trim_end_matches('.')
+            )
+        }
         Failure::Tls(message) => format!(
             "the TLS handshake with {address} failed: {}. A server with a self-signed certificate (the SQL Server \
              Docker image has one) can be trusted explicitly with trust_server_certificate=true in an mssql:// URL \
