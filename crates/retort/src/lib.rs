@@ -55,6 +55,7 @@ mod history;
 pub mod lint;
 pub mod hint;
 mod migrator;
+mod object;
 pub mod op;
 #[cfg(any(feature = "postgres", feature = "mssql"))]
 mod own_thread;
@@ -103,6 +104,7 @@ pub use work::LockWait;
 pub use script::{assumed_applied, render_script};
 pub use script::{render_script_with, ScriptOptions};
 pub use graph::{Candidate, GraphError, RevisionGraph};
+pub use object::{DeclaredObject, ModuleKind};
 pub use op::{Operation, Operations, Sql};
 pub use plan::{Direction, Plan, PlanError, Step};
 pub use render::{render_plan, render_revision, RenderedPlan, RenderedStep, Start};

@@ -201,6 +201,8 @@ pub struct Migrations {
     /// The project's `[variables]` as `(profile, name, value)`, the
     /// profile `""` for every profile.
     variables: &'static [(&'static str, &'static str, &'static str)],
+    /// The project's `objects/` files.
+    objects: &'static [crate::DeclaredObject],
 }
 
 impl Migrations {
@@ -208,7 +210,7 @@ impl Migrations {
     /// has already checked the slice (unique ids, known parents, no cycle,
     /// topological order), which the runtime relies on.
     pub const fn new(revisions: &'static [Revision]) -> Self {
-        Self { revisions, lock_timeout: None, lock_retries: None, variables: &[] }
+        Self { revisions, lock_timeout: None, lock_retries: None, variables: &[], objects: &[] }
     }
 
     /// The table with the project's own lock settings (`lock-timeout`,
@@ -225,6 +227,19 @@ impl Migrations {
     /// every profile. Only generated code calls this.
     pub const fn with_variables(self, variables: &'static [(&'static str, &'static str, &'static str)]) -> Self {
         Self { variables, ..self }
+    }
+
+    /// The table with the project's views, procedures, functions and
+    /// triggers as code (its `objects/` folder). Only generated code calls
+    /// this.
+    pub const fn with_objects(self, objects: &'static [crate::DeclaredObject]) -> Self {
+        Self { objects, ..self }
+    }
+
+    /// The project's declared objects, every dialect's (see
+    /// [`Migrations::with_objects`]).
+    pub fn objects(&self) -> &'static [crate::DeclaredObject] {
+        self.objects
     }
 
     /// The project's sqlcmd variables (see [`Migrations::with_variables`]).

@@ -50,6 +50,9 @@ pub use verify::differences;
 pub(crate) use table::{convert, postgres_only};
 pub(crate) use types::column_type;
 pub(crate) use values::default_value;
+// What autogenerate borrows to order the project's declared objects.
+pub(crate) use mentions::mentioned;
+pub(crate) use order::sorted;
 
 use crate::op::{self, Constraint};
 use crate::schema::SchemaSnapshot;

@@ -3,7 +3,7 @@
 //! throwaway database of each backend.
 
 use super::BackendKind;
-use crate::autogenerate::{compare_pair, declare_on, replay, SchemaPair};
+use crate::autogenerate::{compare_pair, declare_on, objects_on, replay, SchemaPair};
 use crate::backend::{connect, Session};
 use crate::declare::Schema;
 use crate::{DatabaseUrl, Migrations};
@@ -31,7 +31,9 @@ pub async fn assert_schema_matches(migrations: &'static Migrations, declared: &S
     let mut db = connect(&open(declaration.url())).await.unwrap_or_else(|error| panic!("{error}"));
     let flavour = db.flavour().await.unwrap_or_else(|error| panic!("{error}"));
     let wanted = declare_on(declared, &mut db).await.unwrap_or_else(|error| panic!("{error}"));
-    let pair = SchemaPair { current, wanted, dialect: db.dialect(), flavour };
+    // The project's `objects/` too, compared by their normalised texts.
+    let (objects, wanted) = objects_on(migrations, wanted, &mut db).await.unwrap_or_else(|error| panic!("{error}"));
+    let pair = SchemaPair { current, wanted, dialect: db.dialect(), flavour, objects, stored: Default::default(), view_columns: Default::default() };
     let detected = compare_pair(&pair, declared);
     assert!(
         detected.is_empty(),
