@@ -30,6 +30,7 @@ struct Rows {
     retort_application: RowId,
     retort_process: RowId,
     tsql_login: RowId,
+    tsql_at_head: RowId,
 }
 
 impl Rows {
@@ -54,10 +55,14 @@ impl Rows {
                 "the server's own login: a whole `tsql` process that logs in and sends nothing",
                 Section::AtHead,
             ),
+            tsql_at_head: report.row(
+                "the floor at head: a whole `tsql` process that logs in and sends retort's history SELECT",
+                Section::AtHead,
+            ),
         }
     }
 
-    fn all(&self) -> [RowId; 6] {
+    fn all(&self) -> [RowId; 7] {
         [
             self.floor,
             self.retort,
@@ -65,6 +70,7 @@ impl Rows {
             self.retort_application,
             self.retort_process,
             self.tsql_login,
+            self.tsql_at_head,
         ]
     }
 }
@@ -124,7 +130,11 @@ pub async fn run(bench: &Bench) -> Report {
             report.record(rows.floor, floor_sample(bench, &batches).await);
         }
         if report.is_live(rows.tsql_login) {
-            report.record(rows.tsql_login, tsql_login_sample().await);
+            let db = TestDatabase::mssql().map_err(|e| e.to_string());
+            report.record(rows.tsql_login, match &db {
+                Ok(db) => tsql_sample(db.url(), None),
+                Err(error) => Err(error.clone()),
+            });
         }
         if report.is_live(rows.retort) {
             match retort_sample(bench).await {
@@ -135,6 +145,7 @@ pub async fn run(bench: &Bench) -> Report {
                         rows.retort_at_head,
                         rows.retort_application,
                         rows.retort_process,
+                        rows.tsql_at_head,
                     ] {
                         report.record(row, Err(error.clone()));
                     }
@@ -164,6 +175,7 @@ fn record_retort(report: &mut Report, rows: &Rows, times: RetortTimes) {
         }
         Err(error) => report.record(rows.retort_process, Err(error)),
     }
+    report.record(rows.tsql_at_head, times.tsql_at_head);
 }
 
 /// What server this is (`@@VERSION`, and whether it is Babelfish), read
@@ -247,13 +259,13 @@ async fn floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, Str
     Ok(elapsed)
 }
 
-/// A whole `tsql` process that logs in to a test database and quits: what
-/// logging in costs on this server, the floor of any process that reads
-/// the history at start-up. Without TLS (tsql's default), as the tests run
-/// tsql.
-async fn tsql_login_sample() -> Result<Duration, String> {
-    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
-    let url = DatabaseUrl::parse(db.url()).map_err(|e| e.to_string())?;
+/// A whole `tsql` process that logs in to the database of `url` and sends
+/// `sql` (`None`: nothing) and quits: with nothing, what logging in costs
+/// on this server; with retort's history read, the floor of any process
+/// that checks the history at start-up. Without TLS (tsql's default), as
+/// the tests run tsql.
+fn tsql_sample(url: &str, sql: Option<&str>) -> Result<Duration, String> {
+    let url = DatabaseUrl::parse(url).map_err(|e| e.to_string())?;
     // mssql://user:password@host:port/database?…: the test server's URL form.
     let unreadable = || "the test URL is not mssql://user:password@host:port/database for tsql".to_owned();
     let (credentials, place) = url
@@ -266,17 +278,25 @@ async fn tsql_login_sample() -> Result<Duration, String> {
     let database = database.split('?').next().unwrap_or(database);
     let (host, port) = address.rsplit_once(':').unwrap_or((address, "1433"));
     let started = Instant::now();
-    let output = Command::new("tsql")
+    let mut child = Command::new("tsql")
         .args(["-H", host, "-p", port, "-U", user, "-P", password, "-D", database])
-        .stdin(Stdio::null())
+        .stdin(if sql.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| format!("tsql did not start (is FreeTDS installed?): {e}"))?;
+    if let (Some(sql), Some(mut stdin)) = (sql, child.stdin.take()) {
+        use std::io::Write;
+        stdin.write_all(format!("{sql}\ngo\nexit\n").as_bytes()).map_err(|e| format!("writing to tsql: {e}"))?;
+    }
+    let output = child.wait_with_output().map_err(|e| format!("tsql: {e}"))?;
     let elapsed = started.elapsed();
-    let said = String::from_utf8_lossy(&output.stderr);
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout));
     if !output.status.success() || said.contains("Login failed") || said.contains("There was a problem connecting") {
         return Err(format!("tsql could not log in: {}", said.lines().last().unwrap_or("")));
+    }
+    if sql.is_some() && !said.contains("rows affected") {
+        return Err(format!("tsql's history read returned no rows: {}", said.lines().last().unwrap_or("")));
     }
     Ok(elapsed)
 }
@@ -292,6 +312,8 @@ struct RetortTimes {
     at_head: Counted,
     application: Duration,
     process: Result<ProcessTimes, String>,
+    /// `tsql` sending the same history read on the same database.
+    tsql_at_head: Result<Duration, String>,
 }
 
 /// Upgrades to the heads on `backend`, timed and with the requests it
@@ -330,12 +352,9 @@ async fn retort_sample(bench: &Bench) -> Result<RetortTimes, String> {
     drop(backend);
 
     let application = crate::workload::application_at_head(migrations, db.url()).await?;
-    Ok(RetortTimes {
-        apply,
-        at_head,
-        application,
-        process: process_sample(n, db.url()),
-    })
+    let process = process_sample(n, db.url());
+    let history = retort::engine::history_read_sql(retort::Dialect::Mssql, &retort::HistoryTable::default());
+    Ok(RetortTimes { apply, at_head, application, process, tsql_at_head: tsql_sample(db.url(), Some(&history)) })
 }
 
 /// What a whole process spent at head.

@@ -66,6 +66,7 @@ impl Workload {
                 body: Body::Sql {
                     up: leak(up_sql(n)),
                     down: Some(leak(format!("DROP TABLE t_{n};"))),
+                    sources: retort::ScriptSources::NONE,
                 },
             });
             parent = Some(id);

@@ -28,7 +28,8 @@ pub struct Compiled {
     pub lint: Vec<String>,
     /// The project files whose settings the table holds (`retort.toml`,
     /// `Cargo.toml`, those that exist) and the files SQL revisions include
-    /// with `:r`: cargo runs the build script again when one changes.
+    /// with `:r`, and the `objects/` folder when there is one: cargo runs the
+    /// build script again when one changes.
     pub settings_files: Vec<PathBuf>,
 }
 
@@ -104,7 +105,15 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
             return Err(Errors::new(undefined));
         }
     }
-    let source = crate::generate::generate_with(&table, &settings, variables.as_ref());
+    let objects_folder = crate::objects::folder(crate_root, dir);
+    let objects = match crate::objects::scan_objects(crate_root, &objects_folder) {
+        Ok(objects) => objects,
+        Err(errors) => {
+            let _ = fs::remove_file(&output);
+            return Err(Errors::new(errors));
+        }
+    };
+    let source = crate::generate::generate_with(&table, &settings, variables.as_ref(), &objects);
     // Rewriting identical content would only bump the file's mtime.
     if fs::read_to_string(&output).ok().as_deref() != Some(source.as_str()) {
         fs::write(&output, &source).map_err(|error| Error::Write {
@@ -113,7 +122,7 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
         })?;
     }
     #[cfg(feature = "lint")]
-    let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions);
+    let lint = crate::lint::new_findings(crate_root, out_dir, &table.revisions, variables.as_ref());
     #[cfg(not(feature = "lint"))]
     let lint = Vec::new();
     let mut settings_files: Vec<PathBuf> =
@@ -127,6 +136,11 @@ fn compile_into(crate_root: &Path, dir: &Path, out_dir: &Path) -> Result<Compile
                 }
             }
         }
+    }
+    // The folder itself, so that an added or removed object file runs the
+    // build script again (an edited one is tracked by its `include_str!`).
+    if objects_folder.is_dir() {
+        settings_files.push(objects_folder);
     }
     Ok(Compiled {
         revisions: table.revisions.len(),

@@ -168,6 +168,31 @@ pub enum Error {
     )]
     UndefinedVariable { at: Location, name: String, file: String },
 
+    /// An object file (`objects/<name>.sql`) that does not hold one
+    /// module's `CREATE`.
+    #[error(
+        "{at}: {problem}: an object file holds one `CREATE [OR ALTER | OR REPLACE] VIEW | PROCEDURE | FUNCTION | TRIGGER <name>` statement (on SQL Server one batch, without GO)"
+    )]
+    ObjectHeader { at: Location, problem: String },
+
+    /// An object file whose header names another object than its file name.
+    #[error(
+        "{at}: the file is named for `{file_name}` but creates `{header_name}`: rename the file to `{header_name}.sql` (or `{header_name}.<dialect>.sql`), or fix the name in its CREATE"
+    )]
+    ObjectNameMismatch { at: Location, file_name: String, header_name: String },
+
+    /// An object file with a dialect suffix retort does not know.
+    #[error(
+        "{at}: `.{suffix}.sql` is no dialect retort knows: name the file `<name>.sql` for every dialect, or `<name>.mssql.sql`, `<name>.postgres.sql` or `<name>.sqlite.sql` for one"
+    )]
+    ObjectDialect { at: Location, suffix: String },
+
+    /// Two object files for the same object and dialect.
+    #[error(
+        "{at}: `{name}` is declared twice for {dialect} (also in {first}): keep one file per object and dialect"
+    )]
+    DuplicateObject { at: Location, name: String, dialect: String, first: String },
+
     /// The migrations folder does not exist.
     #[error(
         "{at}: migrations folder not found: create it (an empty folder with a .gitkeep is a valid, empty history), or pass its path to retort_build::compile"
@@ -545,6 +570,10 @@ impl Error {
             | IncludeUnreadable { at, .. }
             | IncludeCycle { at, .. }
             | UndefinedVariable { at, .. }
+            | ObjectHeader { at, .. }
+            | ObjectNameMismatch { at, .. }
+            | ObjectDialect { at, .. }
+            | DuplicateObject { at, .. }
             | DownWithoutUp { at, .. }
             | IrreversibleWithDownFile { at, .. }
             | InvalidId { at, .. }

@@ -5,6 +5,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::objects::ObjectFile;
 use crate::revision::{ParsedRevision, RevisionKind};
 use crate::settings::{ProjectSettings, ProjectVariables};
 use crate::validate::RevisionTable;
@@ -15,13 +16,19 @@ use crate::validate::RevisionTable;
 /// `$OUT_DIR/retort_migrations.rs`, which `retort::include_migrations!()`
 /// includes.
 pub fn generate(table: &RevisionTable) -> String {
-    generate_with(table, &ProjectSettings::default(), None)
+    generate_with(table, &ProjectSettings::default(), None, &[])
 }
 
 /// [`generate`], with the project's `[migrate]` settings embedded in the
 /// table (`Migrations::with_lock_wait`) when it has any, and its
-/// `[variables]` (`Migrations::with_variables`) when it declares them.
-pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings, variables: Option<&ProjectVariables>) -> String {
+/// `[variables]` (`Migrations::with_variables`) when it declares them, and
+/// its `objects/` (`Migrations::with_objects`) when it has any.
+pub(crate) fn generate_with(
+    table: &RevisionTable,
+    settings: &ProjectSettings,
+    variables: Option<&ProjectVariables>,
+    objects: &[ObjectFile],
+) -> String {
     let modules = table.revisions.iter().filter_map(module);
     let entries = table.revisions.iter().map(entry);
     let heads = &table.heads;
@@ -34,13 +41,17 @@ pub(crate) fn generate_with(table: &RevisionTable, settings: &ProjectSettings, v
         let entries = variables.values.iter().map(|(profile, name, value)| quote!((#profile, #name, #value)));
         quote! { .with_variables(&[#(#entries),*]) }
     });
+    let objects = (!objects.is_empty()).then(|| {
+        let entries = objects.iter().map(object);
+        quote! { .with_objects(&[#(#entries),*]) }
+    });
     let tokens = quote! {
         #(#modules)*
 
         #[doc = #migrations_doc]
         pub static MIGRATIONS: ::retort::Migrations = ::retort::Migrations::new(&[
             #(#entries),*
-        ])#lock_wait #variables;
+        ])#lock_wait #variables #objects;
 
         /// The revisions that no revision names as parent, by id.
         pub const HEADS: &[&str] = &[#(#heads),*];
@@ -156,6 +167,8 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             down,
             up_expanded,
             down_expanded,
+            up_lines,
+            down_lines,
             ..
         } => {
             // A script that includes files (`:r`) is embedded as the build
@@ -166,10 +179,27 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
             };
             let down = option(down.as_ref().map(|down| script(down, down_expanded)));
             let up = script(up, up_expanded);
+            // Where an expanded script's lines were written, for run-time
+            // errors; not part of the checksum.
+            let sources = match (up_lines.is_empty(), down_lines.is_empty()) {
+                (true, true) => quote!(::retort::ScriptSources::NONE),
+                _ => {
+                    let runs = |lines: &[(u32, String, u32)]| {
+                        let runs = lines.iter().map(|(at, file, line)| {
+                            let (at, line) = (proc_macro2::Literal::u32_unsuffixed(*at), proc_macro2::Literal::u32_unsuffixed(*line));
+                            quote!((#at, #file, #line))
+                        });
+                        quote!(&[#(#runs),*])
+                    };
+                    let (up_runs, down_runs) = (runs(up_lines), runs(down_lines));
+                    quote!(::retort::ScriptSources { up: #up_runs, down: #down_runs })
+                }
+            };
             quote! {
                 ::retort::Body::Sql {
                     up: #up,
                     down: #down,
+                    sources: #sources,
                 }
             }
         }
@@ -191,6 +221,36 @@ fn entry(revision: &ParsedRevision) -> TokenStream {
     }
 }
 
+/// One `::retort::DeclaredObject { .. }`, its text embedded with
+/// `include_str!` so that cargo rebuilds when it changes.
+fn object(file: &ObjectFile) -> TokenStream {
+    let (name, path, absolute) = (&file.name, &file.path, &file.absolute);
+    let kind = Ident::new(
+        match file.kind {
+            retort_sql::ModuleKind::View => "View",
+            retort_sql::ModuleKind::Procedure => "Procedure",
+            retort_sql::ModuleKind::Function => "Function",
+            retort_sql::ModuleKind::Trigger => "Trigger",
+        },
+        Span::call_site(),
+    );
+    let dialect = option(file.dialect.map(|variant| {
+        let variant = Ident::new(variant, Span::call_site());
+        quote!(::retort::Dialect::#variant)
+    }));
+    let checksum = file.checksum.iter().map(|byte| syn::LitInt::new(&format!("0x{byte:02x}"), Span::call_site()));
+    quote! {
+        ::retort::DeclaredObject {
+            name: #name,
+            kind: ::retort::ModuleKind::#kind,
+            dialect: #dialect,
+            path: #path,
+            sql: ::core::include_str!(#absolute),
+            checksum: ::retort::Checksum([#(#checksum),*]),
+        }
+    }
+}
+
 /// `Some(..)` or `None`, fully qualified so that a user's own `Some` or
 /// `None` cannot change the meaning.
 fn option(value: Option<TokenStream>) -> TokenStream {
@@ -203,6 +263,7 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objects::ObjectFile;
     use crate::scan::tests::{scan_fixture, BASE};
     use crate::validate;
 
@@ -234,16 +295,35 @@ mod tests {
     fn generate_embeds_the_project_lock_settings_only_when_it_has_some() {
         let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
         let settings = ProjectSettings { lock_timeout_ms: Some(10_000), lock_retries: Some(5) };
-        let source: String = generate_with(&table, &settings, None).split_whitespace().collect();
-        syn::parse_file(&generate_with(&table, &settings, None)).expect("generated code parses");
+        let source: String = generate_with(&table, &settings, None, &[]).split_whitespace().collect();
+        syn::parse_file(&generate_with(&table, &settings, None, &[])).expect("generated code parses");
         assert!(
             source.contains(".with_lock_wait(::core::option::Option::Some(::core::time::Duration::from_millis(10000u64)),::core::option::Option::Some(5u32),"),
             "{source}"
         );
         let retries_only = ProjectSettings { lock_timeout_ms: None, lock_retries: Some(0) };
-        let source: String = generate_with(&table, &retries_only, None).split_whitespace().collect();
+        let source: String = generate_with(&table, &retries_only, None, &[]).split_whitespace().collect();
         assert!(source.contains(".with_lock_wait(::core::option::Option::None,::core::option::Option::Some(0u32))"), "{source}");
         assert!(!generate(&table).contains("with_lock_wait"));
+    }
+
+    #[test]
+    fn generate_emits_where_an_expanded_scripts_lines_were_written() {
+        let up = "-- revision: aaaa00000001\n-- parents:\n-- message: m\n:r inc/grants.sql\nSELECT 2;\n";
+        let table = validate(scan_fixture(&[
+            ("aaaa00000001_m.up.sql", up),
+            ("aaaa00000001_m.down.sql", "SELECT 1;\n"),
+            (".retortignore", "inc/\n"),
+            ("inc/grants.sql", "GRANT SELECT ON t TO a;\nGRANT SELECT ON t TO b;\n"),
+        ]))
+        .expect("valid");
+        let source: String = generate(&table).split_whitespace().collect();
+        assert!(
+            source.contains(
+                "sources:::retort::ScriptSources{up:&[(1,\"migrations/aaaa00000001_m.up.sql\",1),(4,\"migrations/inc/grants.sql\",1),(6,\"migrations/aaaa00000001_m.up.sql\",5),],down:&[],},"
+            ),
+            "{source}"
+        );
     }
 
     #[test]
@@ -258,6 +338,24 @@ mod tests {
             source.contains("pub const HEADS: &[&str] = &[];"),
             "{source}"
         );
+    }
+
+    #[test]
+    fn generate_embeds_the_objects_only_when_the_project_has_some() {
+        let table = validate(scan_fixture(&[("1a2b3c4d5e6f_initial.rs", BASE)])).expect("valid");
+        let object = ObjectFile {
+            name: "dbo.GetOrders".into(),
+            kind: retort_sql::ModuleKind::Procedure,
+            dialect: Some("Mssql"),
+            absolute: "/project/objects/dbo.GetOrders.mssql.sql".into(),
+            path: "objects/dbo.GetOrders.mssql.sql".into(),
+            checksum: [0xab; 32],
+        };
+        let generated = generate_with(&table, &ProjectSettings::default(), None, std::slice::from_ref(&object));
+        syn::parse_file(&generated).expect("generated code parses");
+        let source: String = generated.split_whitespace().collect();
+        assert!(source.contains(".with_objects(&[::retort::DeclaredObject{name:\"dbo.GetOrders\",kind:::retort::ModuleKind::Procedure,dialect:::core::option::Option::Some(::retort::Dialect::Mssql),path:\"objects/dbo.GetOrders.mssql.sql\",sql:::core::include_str!(\"/project/objects/dbo.GetOrders.mssql.sql\"),"), "{source}");
+        assert!(!generate(&table).contains("with_objects"));
     }
 
     #[test]

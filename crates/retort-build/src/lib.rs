@@ -27,6 +27,7 @@ mod error;
 mod generate;
 pub mod hint;
 mod lex;
+mod objects;
 #[cfg(feature = "lint")]
 mod lint;
 mod parse_rust;
@@ -43,6 +44,7 @@ pub use checksum::{rust_checksum, sql_checksum, to_hex, Digest32};
 pub use compile::{compile, report, Compiled, OUTPUT_FILE};
 pub use error::{Error, Errors, LiteralKind, Located, Location, Relation, Warning};
 pub use generate::generate;
+pub use objects::ObjectFile;
 pub use revision::{parse_lock_timeout, ParsedRevision, RevisionKind};
 pub use scan::{scan, Scan};
 pub use template::{rust_revision, rust_revision_with, slug, sql_revision, RevisionSpec};

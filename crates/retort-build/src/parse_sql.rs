@@ -132,6 +132,8 @@ pub(crate) fn parse(
                     .chain(down_sqlcmd.iter().flat_map(|down| down.defined.clone()))
                     .collect(),
                 up_expanded: up_sqlcmd.text,
+                up_lines: up_sqlcmd.lines,
+                down_lines: down_sqlcmd.as_ref().map(|down| down.lines.clone()).unwrap_or_default(),
                 down_expanded: down_sqlcmd.and_then(|down| down.text),
             },
         }),

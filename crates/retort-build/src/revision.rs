@@ -57,6 +57,12 @@ pub enum RevisionKind {
         up_expanded: Option<String>,
         /// The same for the down script.
         down_expanded: Option<String>,
+        /// Where the lines of `up_expanded` were written: `(line of the
+        /// expanded script, file as messages show it, line in that file)`
+        /// for each run of lines from one file; empty without `:r`.
+        up_lines: Vec<(u32, String, u32)>,
+        /// The same for `down_expanded`.
+        down_lines: Vec<(u32, String, u32)>,
         /// Absolute paths of every file an `:r` line includes.
         includes: Vec<String>,
         /// Every `$(NAME)` the scripts use, where it is written.

@@ -333,7 +333,7 @@ fn list_entries(dir: &Path) -> io::Result<Vec<(OsString, PathBuf)>> {
 
 /// `dir` as messages show it: relative to the crate root when it is inside,
 /// `/`-separated on every platform.
-fn display_path(crate_root: &Path, dir: &Path) -> String {
+pub(crate) fn display_path(crate_root: &Path, dir: &Path) -> String {
     let relative = if dir.is_absolute() {
         dir.strip_prefix(crate_root).unwrap_or(dir)
     } else {

@@ -39,6 +39,11 @@ pub(crate) struct Expanded {
     pub uses: Vec<Located<String>>,
     /// The names a `:setvar` defines.
     pub defined: Vec<String>,
+    /// Where the lines of `text` were written, when it is `Some`: one
+    /// `(line of text, file, line in that file)` per run of lines that
+    /// comes from one file, in order, so that a run-time error can name an
+    /// included file's own line.
+    pub lines: Vec<(u32, String, u32)>,
 }
 
 /// A file included by `:r`.
@@ -70,6 +75,8 @@ pub(crate) fn expand(display: &str, absolute: &Path, text: &str, errors: &mut Ve
     let included = expand_into(text, &mut chain, &mut out, &mut expanded, errors);
     if included {
         expanded.text = Some(out);
+    } else {
+        expanded.lines.clear();
     }
     expanded
 }
@@ -86,6 +93,7 @@ fn expand_into(
     let Some((frame, _)) = chain.last() else { return false };
     let display = frame.display.clone();
     let absolute = frame.absolute.clone();
+    continues_at(out, &display, 1, expanded);
     for found in script_variables(text) {
         let column = text[..found.range.start].rsplit('\n').next().unwrap_or("").chars().count() + 1;
         expanded.uses.push(Located { value: found.name, at: Location::new(&display, found.line as usize, column) });
@@ -114,10 +122,22 @@ fn expand_into(
                 if !out.is_empty() && !out.ends_with('\n') {
                     out.push('\n');
                 }
+                continues_at(out, &display, line.number + 1, expanded);
             }
         }
     }
     included
+}
+
+/// Notes that the next line of `out` is line `line` of `file`.
+fn continues_at(out: &str, file: &str, line: u32, expanded: &mut Expanded) {
+    let at = out.bytes().filter(|byte| *byte == b'\n').count() as u32 + 1;
+    // A file that added no line (an empty one, or one `:r` after another)
+    // gives its place to what follows.
+    if expanded.lines.last().is_some_and(|(last, _, _)| *last == at) {
+        expanded.lines.pop();
+    }
+    expanded.lines.push((at, file.to_owned(), line));
 }
 
 /// Follows one `:r path` line at `at` in the file `display`.
@@ -222,6 +242,11 @@ mod tests {
         let uses: Vec<String> = expanded.uses.iter().map(|u| format!("{} {}", u.at, u.value)).collect();
         assert_eq!(uses, ["migrations/shared/one.sql:1:9 t", "migrations/two.sql:2:9 u"]);
         assert_eq!(expanded.defined, ["t"]);
+        let lines: Vec<(u32, &str, u32)> = expanded.lines.iter().map(|(at, file, line)| (*at, file.as_str(), *line)).collect();
+        assert_eq!(
+            lines,
+            [(1, "migrations/a.up.sql", 1), (3, "migrations/shared/one.sql", 1), (4, "migrations/two.sql", 1), (6, "migrations/a.up.sql", 4)]
+        );
     }
 
     #[test]
@@ -229,7 +254,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         write(dir.path(), &[("a.up.sql", ":setvar t x\nSELECT $(t)\n")]);
         let (expanded, errors) = expand_file(dir.path(), "a.up.sql");
-        assert!(errors.is_empty() && expanded.text.is_none() && expanded.includes.is_empty(), "{errors:?}");
+        assert!(errors.is_empty() && expanded.text.is_none() && expanded.includes.is_empty() && expanded.lines.is_empty(), "{errors:?}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ mod tests {
         assert_eq!(HEADS, ["9d8c7b6a5f4e", "b1b2c3d4e5f6"]);
         let todos = MIGRATIONS.get("5e6f7a8b9c0d").expect("the SQL revision");
         match todos.body {
-            retort::Body::Sql { up, down } => {
+            retort::Body::Sql { up, down, .. } => {
                 assert!(up.contains("CREATE TABLE todos"));
                 assert_eq!(down, Some("DROP TABLE todos;\n"));
             }
@@ -313,4 +313,25 @@ fn cargo_build_reports_errors_then_builds_and_tracks_changes_when_migrations_cha
     let generated = fixture.generated();
     assert!(!generated.contains("c0c1c2c3c4c5"));
     assert!(generated.contains("9d8c7b6a5f4e"));
+
+    // (d) objects/: a file whose header names another object fails the
+    // build at its file and line; fixed, it is embedded, and a file added
+    // later reaches the table (cargo watches the folder once it exists; the
+    // first time, build.rs is touched, as the README says).
+    let view = fixture.dir.path().join("objects/views/open_users.sql");
+    write(&view, "-- Users still active.\nCREATE VIEW open_user AS SELECT 1 AS id\n");
+    write(&fixture.dir.path().join("build.rs"), BUILD_RS);
+    let output = fixture.cargo("build");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a mismatched object built:\n{stderr}");
+    assert!(
+        stderr.contains("objects/views/open_users.sql:2:1: the file is named for `open_users` but creates `open_user`"),
+        "no object name error in:\n{stderr}"
+    );
+    write(&view, "-- Users still active.\nCREATE VIEW open_users AS SELECT 1 AS id\n");
+    fixture.build_ok();
+    assert!(fixture.generated().contains("name: \"open_users\""), "{}", fixture.generated());
+    write(&fixture.dir.path().join("objects/closed_users.sql"), "CREATE VIEW closed_users AS SELECT 2 AS id\n");
+    fixture.build_ok();
+    assert!(fixture.generated().contains("name: \"closed_users\""), "{}", fixture.generated());
 }

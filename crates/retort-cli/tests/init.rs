@@ -172,6 +172,10 @@ fn cargo(root: &Path, args: &[&str], insta_update: &str) -> Output {
         .args(args)
         .current_dir(root)
         .env("CARGO_TARGET_DIR", checkout().join("target/e2e-cli"))
+        // The same profile as the workflow test's builds, so that they share
+        // what they can, and no full debug info (a crate `retort init` writes
+        // has no profile of its own).
+        .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
         .env("INSTA_UPDATE", insta_update)
         .env_remove("CI")
         .env_remove("INSTA_FORCE_PASS")

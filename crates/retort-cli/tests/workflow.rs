@@ -80,6 +80,9 @@ impl Sample {
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", target)
+            // As this workspace builds itself: file:line in backtraces, not
+            // full debug info (several GB in target/e2e-cli).
+            .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
             .env("DATABASE_URL", &self.database_url)
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG");

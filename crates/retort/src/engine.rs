@@ -12,6 +12,7 @@
 //! (one migrator at a time, drift refused) are the caller's to keep.
 
 pub use crate::backend::{Batched, Commits};
+pub use crate::history::read_sql as history_read_sql;
 pub use crate::render::{units as render_units, units_after as render_units_after, units_with_catalog as render_units_with_catalog};
 pub use crate::sequence::{ensure_history, execute_in_transaction, read_history, record, run_outside_transaction, run_step};
 pub use crate::work::{StepWork, Unit};

@@ -126,25 +126,26 @@ pub enum MigrateError {
         file: &'static str,
     },
     #[error(
-        "revision {id} ({file}): sqlcmd variable `$({name})` on line {line} of the script (as built, its `:r` files \
-         included) has no value, so nothing was run: give it with `--var {name}=…`, the environment variable \
-         `RETORT_VAR_{name}`, the project's [variables], or `:setvar {name} …` in the script"
+        "revision {id}: sqlcmd variable `$({name})` at {file}:{line} has no value, so nothing was run: give it \
+         with `--var {name}=…`, the environment variable `RETORT_VAR_{name}`, the project's [variables], or \
+         `:setvar {name} …` in the script"
     )]
     /// An sqlcmd variable of a SQL Server revision has no value from any
     /// source; nothing was run.
     UndefinedVariable {
         /// The revision's id.
         id: String,
-        /// The revision's source file, relative to the crate root.
+        /// The file the variable is written in, relative to the crate root:
+        /// the revision's, or a file its script includes (`:r`).
         file: &'static str,
-        /// The line of the script as built (its `:r` files included).
+        /// The line in that file.
         line: u32,
         /// The variable's name.
         name: String,
     },
     #[error(
-        "revision {id} ({file}): `:on error ignore` before the batch on line {line} of the script cannot go on past a \
-         failing batch inside the revision's transaction (SQL Server rolls it back); nothing was run: add \
+        "revision {id}: `:on error ignore` before the batch at {file}:{line} cannot go on past a failing batch \
+         inside the revision's transaction (SQL Server rolls it back); nothing was run: add \
          `-- transactional: false` to the revision's header, or remove the `:on error ignore` line"
     )]
     /// `:on error ignore` in a revision that runs in a transaction, where
@@ -152,9 +153,10 @@ pub enum MigrateError {
     IgnoreInTransaction {
         /// The revision's id.
         id: String,
-        /// The revision's source file, relative to the crate root.
+        /// The file the batch is written in: the revision's, or a file its
+        /// script includes (`:r`).
         file: &'static str,
-        /// The line of the batch the setting applies to.
+        /// The batch's first line in that file.
         line: u32,
     },
     #[error(

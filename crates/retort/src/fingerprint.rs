@@ -94,7 +94,7 @@ impl Fingerprint {
         ];
         let mut statements = Statements { dialect, entries: &mut entries };
         match revision.body {
-            Body::Sql { up, down } => {
+            Body::Sql { up, down, .. } => {
                 statements.script(Direction::Up, up, revision.source);
                 if let Some(down) = down {
                     let file = down_file(revision.source);
@@ -351,7 +351,7 @@ mod tests {
             irreversible: None,
             lock_timeout: None,
             source: "migrations/a1b2_x.up.sql",
-            body: Body::Sql { up: Box::leak(up.into()), down: Some(Box::leak(down.into())) },
+            body: Body::Sql { up: Box::leak(up.into()), down: Some(Box::leak(down.into())), sources: crate::ScriptSources::NONE },
         }
     }
 

@@ -467,6 +467,7 @@ pub(crate) mod fixtures {
             body: Body::Sql {
                 up: "",
                 down: Some(""),
+                sources: crate::ScriptSources::NONE,
             },
         }
     }
@@ -506,14 +507,14 @@ pub(crate) mod fixtures {
             Self {
                 irreversible: Some(reason),
                 lock_timeout: None,
-                body: Body::Sql { up, down: None },
+                body: Body::Sql { up, down: None, sources: crate::ScriptSources::NONE },
                 ..self
             }
         }
 
         pub(crate) const fn with_sql(self, up: &'static str, down: Option<&'static str>) -> Self {
             Self {
-                body: Body::Sql { up, down },
+                body: Body::Sql { up, down, sources: crate::ScriptSources::NONE },
                 ..self
             }
         }
@@ -739,7 +740,8 @@ mod tests {
             revision.body,
             Body::Sql {
                 up: "CREATE TABLE t (id INT)",
-                down: None
+                down: None,
+                sources: crate::ScriptSources::NONE,
             }
         ));
         assert_eq!(&revision.checksum.0[..4], b"a1a1");

@@ -403,7 +403,7 @@ pub(crate) fn fingerprint_sql(dialect: Dialect, table: &HistoryTable) -> String 
 /// `2026-01-31T12:34:56.789Z` on every dialect (SQL Server's backend reads
 /// its `datetime2` so). Every backend answers it with no rows at all when
 /// the table does not exist.
-pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
+pub fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
     let table = table.resolved(dialect);
     let state = table.state(dialect);
     let applied_at = dialect.timestamp_text("applied_at");
@@ -416,6 +416,33 @@ pub(crate) fn read_sql(dialect: Dialect, table: &HistoryTable) -> String {
          FROM {state} ORDER BY applied_at, {tie}"
     );
     dialect.if_table_exists(&state, &select)
+}
+
+/// The event log's rows, in the order written: `revision_id`, `action`,
+/// `outcome`, `detail` (what `migrate history` reads the sqlcmd variables
+/// a revision last ran with from).
+pub(crate) fn log_read_sql(dialect: Dialect, table: &HistoryTable) -> String {
+    let table = table.resolved(dialect);
+    let log = table.log(dialect);
+    dialect.if_table_exists(&log, &format!("SELECT revision_id, action, outcome, detail FROM {log} ORDER BY id"))
+}
+
+/// From the rows of [`log_read_sql`], the `detail` of each revision's last
+/// upgrade that went through (`None` when it recorded none).
+pub(crate) fn last_upgrade_details(rows: Vec<Row>) -> std::collections::BTreeMap<String, Option<String>> {
+    let mut details = std::collections::BTreeMap::new();
+    for row in rows {
+        let text = |index: usize| match row.get(index) {
+            Some(Value::Text(text)) => Some(text.as_str()),
+            _ => None,
+        };
+        if let (Some(id), Some(action), Some(outcome)) = (text(0), text(1), text(2)) {
+            if action == Action::Upgrade.as_str() && outcome == Outcome::Ok.to_string() {
+                details.insert(id.to_owned(), text(3).map(str::to_owned));
+            }
+        }
+    }
+    details
 }
 
 /// The rows of [`read_sql`] as history records.
@@ -737,6 +764,29 @@ mod tests {
             ddl.contains("CONSTRAINT [PK_hist_log] PRIMARY KEY"),
             "{ddl}"
         );
+    }
+
+    #[test]
+    fn last_upgrade_details_keeps_each_revisions_last_upgrade_that_went_through() {
+        let row = |id: &str, action: &str, outcome: &str, detail: Option<&str>| {
+            vec![
+                Value::Text(id.into()),
+                Value::Text(action.into()),
+                Value::Text(outcome.into()),
+                detail.map_or(Value::Null, |detail| Value::Text(detail.into())),
+            ]
+        };
+        let details = last_upgrade_details(vec![
+            row("a1a1", "upgrade", "ok", Some("sqlcmd variables: Env=dev")),
+            row("b2b2", "upgrade", "ok", Some("sqlcmd variables: Env=dev")),
+            row("a1a1", "downgrade", "ok", None),
+            row("a1a1", "upgrade", "ok", Some("sqlcmd variables: Env=prod")),
+            row("a1a1", "upgrade", "failed", Some("deadlock")),
+            row("b2b2", "upgrade", "ok", None),
+        ]);
+        assert_eq!(details.get("a1a1"), Some(&Some("sqlcmd variables: Env=prod".to_owned())));
+        assert_eq!(details.get("b2b2"), Some(&None));
+        assert_eq!(details.len(), 2);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! `upgrade` first tries a lock-free read: an application starting against a
 //! database already at head pays one round trip.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::backend::{Attach, Backend, BackendError, Commits, RunError, Session, StatementError, StepWork};
@@ -691,6 +691,18 @@ impl Migrator {
         Ok((report, writes))
     }
 
+    /// The sqlcmd variables each revision's last upgrade ran with, by id,
+    /// as its event-log row recorded them (`NAME=value, …`, secrets as
+    /// `<secret>`): only revisions whose last upgrade recorded some, which
+    /// are SQL Server's SQL revisions that use variables.
+    pub async fn recorded_variables<B: Session>(&self, db: &mut B) -> Result<BTreeMap<String, String>, MigrateError> {
+        let details = sequence::read_upgrade_details(db, &self.config.history).await?;
+        Ok(details
+            .into_iter()
+            .filter_map(|(id, detail)| Some((id, Variables::recorded(detail.as_deref()?)?.to_owned())))
+            .collect())
+    }
+
     /// Reads the history and compares it with the compiled table. Never fails
     /// on drift or unknown revisions: it reports them.
     pub async fn status<B: Session>(&self, db: &mut B) -> Result<DatabaseStatus, MigrateError> {
@@ -1078,7 +1090,10 @@ impl Migrator {
         }
         let unit = units.get(error.unit);
         let location = match (unit.and_then(|u| u.first_line), error.line) {
-            (Some(first), Some(line)) => Some(format!("{}:{}", revision.source, first + line - 1)),
+            (Some(first), Some(line)) => {
+                let (file, line) = crate::variables::written_at(revision, direction, first + line - 1);
+                Some(format!("{file}:{line}"))
+            }
             (None, _) => unit.map(|u| format!("{} ({})", revision.source, u.label)),
             (Some(_), None) => None,
         };

@@ -148,7 +148,7 @@ static DECLARED: Revision = Revision {
     irreversible: None,
     lock_timeout: None,
     source: "the declared schema",
-    body: Body::Sql { up: "", down: None },
+    body: Body::Sql { up: "", down: None, sources: crate::ScriptSources::NONE },
 };
 
 /// The SQL units of operations that no revision holds (a declared schema

@@ -47,6 +47,10 @@ pub enum Body {
         /// The downgrade script's text (`<id>_<slug>.down.sql`), `None` when
         /// the revision is irreversible.
         down: Option<&'static str>,
+        /// Where the lines of a script that includes files (`sqlcmd`'s `:r`)
+        /// were written; [`ScriptSources::NONE`] for scripts that include
+        /// none. Not part of the checksum.
+        sources: ScriptSources,
     },
     /// A Rust revision: functions that record operations on an [`Operations`]
     /// builder. A missing `downgrade` is either irreversible or derived from
@@ -62,10 +66,46 @@ pub enum Body {
     },
 }
 
+/// Where the lines of an SQL revision's scripts were written, when the
+/// build embedded them with their `:r` files included: for each run of
+/// lines from one file, `(line of the script as built, file as messages
+/// show it, line in that file)`, in order.
+///
+/// ```
+/// # use retort::ScriptSources;
+/// let sources = ScriptSources {
+///     up: &[(1, "migrations/a1a1_x.up.sql", 1), (3, "migrations/inc/grants.sql", 1), (7, "migrations/a1a1_x.up.sql", 4)],
+///     down: &[],
+/// };
+/// assert_eq!(ScriptSources::locate(sources.up, 5), Some(("migrations/inc/grants.sql", 3)));
+/// assert_eq!(ScriptSources::locate(sources.up, 8), Some(("migrations/a1a1_x.up.sql", 5)));
+/// assert_eq!(ScriptSources::locate(sources.down, 2), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptSources {
+    /// The up script's runs of lines.
+    pub up: &'static [(u32, &'static str, u32)],
+    /// The down script's.
+    pub down: &'static [(u32, &'static str, u32)],
+}
+
+impl ScriptSources {
+    /// Scripts embedded from their own files: each line is where it is.
+    pub const NONE: Self = Self { up: &[], down: &[] };
+
+    /// The file and line where line `line` of a script as built was
+    /// written, read from that script's runs (`up` or `down`); `None` when
+    /// it has none (the script is its file).
+    pub fn locate(runs: &'static [(u32, &'static str, u32)], line: u32) -> Option<(&'static str, u32)> {
+        let (start, file, first) = runs.iter().rev().find(|(start, _, _)| *start <= line)?;
+        Some((file, first + (line - start)))
+    }
+}
+
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Body::Sql { up, down } => f
+            Body::Sql { up, down, .. } => f
                 .debug_struct("Sql")
                 .field("up_bytes", &up.len())
                 .field("down_bytes", &down.map(str::len))
@@ -161,6 +201,8 @@ pub struct Migrations {
     /// The project's `[variables]` as `(profile, name, value)`, the
     /// profile `""` for every profile.
     variables: &'static [(&'static str, &'static str, &'static str)],
+    /// The project's `objects/` files.
+    objects: &'static [crate::DeclaredObject],
 }
 
 impl Migrations {
@@ -168,7 +210,7 @@ impl Migrations {
     /// has already checked the slice (unique ids, known parents, no cycle,
     /// topological order), which the runtime relies on.
     pub const fn new(revisions: &'static [Revision]) -> Self {
-        Self { revisions, lock_timeout: None, lock_retries: None, variables: &[] }
+        Self { revisions, lock_timeout: None, lock_retries: None, variables: &[], objects: &[] }
     }
 
     /// The table with the project's own lock settings (`lock-timeout`,
@@ -185,6 +227,19 @@ impl Migrations {
     /// every profile. Only generated code calls this.
     pub const fn with_variables(self, variables: &'static [(&'static str, &'static str, &'static str)]) -> Self {
         Self { variables, ..self }
+    }
+
+    /// The table with the project's views, procedures, functions and
+    /// triggers as code (its `objects/` folder). Only generated code calls
+    /// this.
+    pub const fn with_objects(self, objects: &'static [crate::DeclaredObject]) -> Self {
+        Self { objects, ..self }
+    }
+
+    /// The project's declared objects, every dialect's (see
+    /// [`Migrations::with_objects`]).
+    pub fn objects(&self) -> &'static [crate::DeclaredObject] {
+        self.objects
     }
 
     /// The project's sqlcmd variables (see [`Migrations::with_variables`]).

@@ -245,6 +245,17 @@ pub(crate) async fn has_fingerprint_column<B: Session + ?Sized>(
     Ok(rows.is_some_and(|rows| !rows.is_empty()))
 }
 
+/// The `detail` the event log recorded for each revision's last upgrade
+/// that went through (see [`history::last_upgrade_details`]); empty when
+/// there is no log yet.
+pub(crate) async fn read_upgrade_details<B: Session + ?Sized>(
+    db: &mut B,
+    table: &HistoryTable,
+) -> Result<std::collections::BTreeMap<String, Option<String>>, crate::BackendError> {
+    let rows = db.query(&history::log_read_sql(db.dialect(), table), &[]).await?;
+    Ok(history::last_upgrade_details(rows.unwrap_or_default()))
+}
+
 /// Reads every history row, or `None` when the history table does not
 /// exist yet (a fresh database): one round trip.
 pub async fn read_history<B: Session + ?Sized>(

@@ -34,8 +34,12 @@ use crate::dialect::Dialect;
 use crate::error::MigrateError;
 use crate::history::HistoryWrite;
 use crate::render::RenderedPlan;
-use crate::revision::Body;
+use crate::revision::{Body, Revision, ScriptSources};
 use crate::Direction;
+
+/// How an event-log `detail` that lists the variables a revision ran with
+/// starts.
+const RECORDED: &str = "sqlcmd variables: ";
 
 /// The values given to a run, besides those a build embedded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,18 +122,18 @@ impl Variables {
         for step in &mut plan.steps {
             let revision = step.step.revision;
             let (script, other) = match (revision.body, step.step.direction) {
-                (Body::Sql { up, down }, Direction::Up) => (up, down.unwrap_or("")),
-                (Body::Sql { up, down: Some(down) }, Direction::Down) => (down, up),
+                (Body::Sql { up, down, .. }, Direction::Up) => (up, down.unwrap_or("")),
+                (Body::Sql { up, down: Some(down), .. }, Direction::Down) => (down, up),
                 _ => continue,
             };
+            let direction = step.step.direction;
             for unit in &mut step.units {
+                // A unit's line 1 is line `first_line` of the script.
+                let script_line = |line: u32| line + unit.first_line.unwrap_or(1) - 1;
                 if revision.transactional {
                     if let Some(batch) = split_batches(&unit.sql).iter().find(|batch| batch.on_error == OnError::Ignore) {
-                        return Err(MigrateError::IgnoreInTransaction {
-                            id: revision.id.to_owned(),
-                            file: revision.source,
-                            line: batch.first_line,
-                        });
+                        let (file, line) = written_at(revision, direction, script_line(batch.first_line));
+                        return Err(MigrateError::IgnoreInTransaction { id: revision.id.to_owned(), file, line });
                     }
                 }
                 let substituted = sqlcmd::substitute(&unit.sql, |found| {
@@ -139,11 +143,9 @@ impl Variables {
                         _ => Some(Cow::Owned(value)),
                     }
                 });
-                let substituted = substituted.map_err(|found| MigrateError::UndefinedVariable {
-                    id: revision.id.to_owned(),
-                    file: revision.source,
-                    line: found.line,
-                    name: found.name,
+                let substituted = substituted.map_err(|found| {
+                    let (file, line) = written_at(revision, direction, script_line(found.line));
+                    MigrateError::UndefinedVariable { id: revision.id.to_owned(), file, line, name: found.name }
                 })?;
                 // The batches are those the build read: a value may not
                 // add a `GO` line or a command.
@@ -172,8 +174,8 @@ impl Variables {
     #[cfg(feature = "cli")]
     pub(crate) fn shown(&self, project: &[(&str, &str, &str)], dialect: Dialect, revision: &crate::Revision, direction: Direction, units: &mut [crate::work::Unit]) {
         let (script, other) = match (revision.body, direction, dialect) {
-            (Body::Sql { up, down }, Direction::Up, Dialect::Mssql) => (up, down.unwrap_or("")),
-            (Body::Sql { up, down: Some(down) }, Direction::Down, Dialect::Mssql) => (down, up),
+            (Body::Sql { up, down, .. }, Direction::Up, Dialect::Mssql) => (up, down.unwrap_or("")),
+            (Body::Sql { up, down: Some(down), .. }, Direction::Down, Dialect::Mssql) => (down, up),
             _ => return,
         };
         for unit in units {
@@ -204,7 +206,7 @@ impl Variables {
             return MigrateError::Statement(failure);
         }
         for revision in revisions {
-            let Body::Sql { up, down } = revision.body else { continue };
+            let Body::Sql { up, down, .. } = revision.body else { continue };
             let down = down.unwrap_or("");
             for (script, other) in [(up, down), (down, up)] {
                 for found in sqlcmd::script_variables(script).into_iter().filter(|found| Self::is_secret(&found.name)) {
@@ -235,9 +237,27 @@ impl Variables {
                 false => format!("{name}={}", self.value(project, script, other, name).unwrap_or_default()),
             })
             .collect();
-        (!values.is_empty()).then(|| format!("sqlcmd variables: {}", values.join(", ")))
+        (!values.is_empty()).then(|| format!("{RECORDED}{}", values.join(", ")))
     }
 
+    /// The `NAME=value, …` list of an event-log `detail` that [`Self::apply`]
+    /// wrote, secrets already `<secret>`; `None` for any other detail.
+    pub(crate) fn recorded(detail: &str) -> Option<&str> {
+        detail.strip_prefix(RECORDED)
+    }
+
+}
+
+/// The file and line where line `line` of `revision`'s script in
+/// `direction`, as the build embedded it, was written: an included file's
+/// own line when the script includes files (`:r`), else the revision's.
+pub(crate) fn written_at(revision: &Revision, direction: Direction, line: u32) -> (&'static str, u32) {
+    let runs = match (revision.body, direction) {
+        (Body::Sql { sources, .. }, Direction::Up) => sources.up,
+        (Body::Sql { sources, .. }, Direction::Down) => sources.down,
+        (Body::Rust { .. }, _) => &[],
+    };
+    ScriptSources::locate(runs, line).unwrap_or((revision.source, line))
 }
 
 /// The `:setvar` lines that start an offline script written with
@@ -254,8 +274,8 @@ pub(crate) fn setvar_lines(variables: &Variables, project: &[(&str, &str, &str)]
     let mut out = String::new();
     for step in &plan.steps {
         let (script, other) = match (step.step.revision.body, step.step.direction) {
-            (Body::Sql { up, down }, Direction::Up) => (up, down.unwrap_or("")),
-            (Body::Sql { up, down: Some(down) }, Direction::Down) => (down, up),
+            (Body::Sql { up, down, .. }, Direction::Up) => (up, down.unwrap_or("")),
+            (Body::Sql { up, down: Some(down), .. }, Direction::Down) => (down, up),
             _ => continue,
         };
         for found in sqlcmd::script_variables(script) {
@@ -276,7 +296,7 @@ mod tests {
     use super::*;
     use crate::render::RenderedStep;
     use crate::work::Unit;
-    use crate::{Checksum, Flavour, Revision, Step};
+    use crate::{Checksum, Flavour, Step};
 
     fn revision(up: &'static str, down: &'static str, transactional: bool) -> &'static Revision {
         Box::leak(Box::new(Revision {
@@ -290,7 +310,7 @@ mod tests {
             irreversible: None,
             lock_timeout: None,
             source: "migrations/a1a1_m.up.sql",
-            body: Body::Sql { up, down: Some(down) },
+            body: Body::Sql { up, down: Some(down), sources: crate::ScriptSources::NONE },
         }))
     }
 
@@ -391,7 +411,7 @@ mod tests {
         let revision = revision("SELECT 1\nGO\nSELECT $(nowhere_zz)\n", "SELECT 1", true);
         let error = substituted(&Variables::new(), &[], revision, Direction::Up).unwrap_err();
         assert!(
-            error.starts_with("revision a1a1 (migrations/a1a1_m.up.sql): sqlcmd variable `$(nowhere_zz)` on line 3")
+            error.starts_with("revision a1a1: sqlcmd variable `$(nowhere_zz)` at migrations/a1a1_m.up.sql:3 has no value")
                 && error.contains("--var nowhere_zz=")
                 && error.contains("RETORT_VAR_nowhere_zz"),
             "{error}"
@@ -399,10 +419,31 @@ mod tests {
     }
 
     #[test]
+    fn apply_names_the_included_file_and_its_line_when_a_variable_there_has_no_value() {
+        // `:r inc/grants.sql` on line 2 of the up script, its 5 lines
+        // embedded in its place.
+        let up = "CREATE TABLE t (id int)\nGRANT SELECT ON t TO a\nGO\n\nGRANT SELECT ON t TO [$(Reader)]\nGO\nSELECT $(Also)\n";
+        let sources = crate::ScriptSources {
+            up: &[(1, "migrations/a1a1_m.up.sql", 1), (2, "migrations/inc/grants.sql", 1), (7, "migrations/a1a1_m.up.sql", 3)],
+            down: &[],
+        };
+        let revision: &'static Revision = Box::leak(Box::new(Revision { body: Body::Sql { up, down: None, sources }, ..*revision("", "", true) }));
+        let error = substituted(&Variables::new().with_value("Also", "1"), &[], revision, Direction::Up).unwrap_err();
+        assert_eq!(
+            error,
+            "revision a1a1: sqlcmd variable `$(Reader)` at migrations/inc/grants.sql:4 has no value, so nothing was run: give \
+             it with `--var Reader=…`, the environment variable `RETORT_VAR_Reader`, the project's [variables], or \
+             `:setvar Reader …` in the script"
+        );
+        let error = substituted(&Variables::new().with_value("Reader", "r"), &[], revision, Direction::Up).unwrap_err();
+        assert!(error.starts_with("revision a1a1: sqlcmd variable `$(Also)` at migrations/a1a1_m.up.sql:3 has no value"), "{error}");
+    }
+
+    #[test]
     fn apply_refuses_on_error_ignore_in_a_transactional_revision_and_leaves_other_dialects_alone() {
         let up = "SELECT 1\nGO\n:on error ignore\nSELECT $(x)\n";
         let error = substituted(&Variables::new().with_value("x", "1"), &[], revision(up, "SELECT 1", true), Direction::Up).unwrap_err();
-        assert!(error.contains("`:on error ignore` before the batch on line 3") && error.contains("transactional: false"), "{error}");
+        assert!(error.contains("`:on error ignore` before the batch at migrations/a1a1_m.up.sql:3") && error.contains("transactional: false"), "{error}");
         assert!(substituted(&Variables::new().with_value("x", "1"), &[], revision(up, "SELECT 1", false), Direction::Up).is_ok());
         let mut postgres = plan(Dialect::Postgres, revision(up, "SELECT 1", true), Direction::Up);
         Variables::new().apply(&[], &mut postgres, None).expect("not SQL Server: nothing to do");

@@ -245,6 +245,7 @@ static NON_TRANSACTIONAL: Migrations = Migrations::new(&[
         body: Body::Sql {
             up: "CREATE TABLE loose (id INTEGER PRIMARY KEY);",
             down: Some("DROP TABLE loose;"),
+            sources: retort::ScriptSources::NONE,
         },
         ..common::sql("nt00", &["a0a0"], "", "")
     },

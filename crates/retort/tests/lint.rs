@@ -12,7 +12,7 @@ use common::{connect, upgrade};
 use retort::lint::{self, Config};
 use retort::testing::BackendKind;
 use retort::engine::Unit;
-use retort::{Body, HistoryTable, Migrations, Session};
+use retort::{Body, HistoryTable, Migrations, Session, Variables};
 
 /// Revision 1 does nothing worth a finding; revision 2 (pending) changes
 /// the table made by hand.
@@ -23,13 +23,13 @@ macro_rules! migrations {
                 "11110000aaaa",
                 &[],
                 "migrations/11110000aaaa_base.up.sql",
-                Body::Sql { up: "CREATE TABLE lint_other (id int NOT NULL PRIMARY KEY);", down: None },
+                Body::Sql { up: "CREATE TABLE lint_other (id int NOT NULL PRIMARY KEY);", down: None, sources: retort::ScriptSources::NONE },
             ),
             common::revision(
                 "22220000bbbb",
                 &["11110000aaaa"],
                 "migrations/22220000bbbb_change.up.sql",
-                Body::Sql { up: $change, down: None },
+                Body::Sql { up: $change, down: None, sources: retort::ScriptSources::NONE },
             ),
         ]);
     };
@@ -54,7 +54,7 @@ async fn pending_revision_is_linted_on_the_database_catalog(kind: BackendKind) {
     let mut backend = connect(&db).await;
     backend.execute(&Unit::sql(legacy, "legacy table")).await.expect("the legacy table is made");
     upgrade(&db, migrations, "11110000aaaa").await.expect("the base applies");
-    let report = lint::lint_pending(migrations, &mut backend, &HistoryTable::default(), Config::default(), Path::new("."))
+    let report = lint::lint_pending(migrations, &mut backend, &HistoryTable::default(), Config::default(), Path::new("."), &Variables::new())
         .await
         .expect("lint runs");
     assert_eq!(report.revisions, 1, "only the pending revision is reviewed: {report:#?}");
@@ -82,10 +82,64 @@ fn mssql_change_without_catalog_is_reported_unknown() {
         Config::default(),
         None,
         Path::new("."),
+        &Variables::new(),
     )
     .expect("lint runs");
     let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).filter(|r| *r != "retort-parser-fallback").collect();
     assert_eq!(rules, ["mssql-alter-column-unknown"]);
+}
+
+/// An SQL Server revision that shrinks `$(Table)`'s column, the table
+/// named by its `:setvar` (or `--var`): the rules judge the table the
+/// script will alter, which the catalog knows from revision 1.
+static SQLCMD: Migrations = Migrations::new(&[
+    common::revision(
+        "44440000aaaa",
+        &[],
+        "migrations/44440000aaaa_base.up.sql",
+        Body::Sql {
+            up: "CREATE TABLE lint_items (id int NOT NULL PRIMARY KEY, name nvarchar(50) NOT NULL);\nCREATE INDEX ix_lint_items_name ON lint_items (name);",
+            down: None,
+            sources: retort::ScriptSources::NONE,
+        },
+    ),
+    common::revision(
+        "55550000bbbb",
+        &["44440000aaaa"],
+        "migrations/55550000bbbb_shrink.up.sql",
+        Body::Sql {
+            up: "-- message: shrink\n:setvar Table lint_elsewhere\nALTER TABLE $(Table) ALTER COLUMN name nvarchar(20) NOT NULL;\nDROP TABLE $(Nowhere);",
+            down: None,
+            sources: retort::ScriptSources::NONE,
+        },
+    ),
+]);
+
+#[test]
+fn mssql_sql_revision_is_linted_with_its_sqlcmd_values_put_in() {
+    let findings = |variables: &Variables| -> Vec<String> {
+        let report =
+            lint::lint(&SQLCMD, &lint::Selection::All, retort::Dialect::Mssql, retort::Flavour::Standard, Config::default(), None, Path::new("."), variables)
+                .expect("lint runs");
+        report.findings.iter().map(|f| format!("{}:{} {}", f.file, f.line, f.rule)).collect()
+    };
+    // `--var` names the table revision 1 made: its column and index are known.
+    assert_eq!(
+        findings(&Variables::new().with_value("Table", "lint_items")),
+        [
+            "migrations/55550000bbbb_shrink.up.sql:3 mssql-alter-column-size-of-data",
+            "migrations/55550000bbbb_shrink.up.sql:3 mssql-alter-column-with-dependents",
+            // sqlparser reads no ALTER COLUMN. It cannot read the
+            // `DROP TABLE $(Nowhere)` of line 4 either, which runs with a
+            // value: no note for it.
+            "migrations/55550000bbbb_shrink.up.sql:3 retort-parser-fallback",
+        ]
+    );
+    // The script's `:setvar` names a table no revision made.
+    assert_eq!(
+        findings(&Variables::new()),
+        ["migrations/55550000bbbb_shrink.up.sql:3 mssql-alter-column-unknown", "migrations/55550000bbbb_shrink.up.sql:3 retort-parser-fallback"]
+    );
 }
 
 // The online forms of the op DSL, as `migrate lint` reads a Rust
@@ -134,7 +188,7 @@ static ONLINE_UNVALIDATED: Migrations = Migrations::new(ONLINE_REVISIONS.split_a
 
 /// The rules each revision of `migrations` draws on `dialect`.
 fn online_findings_of(migrations: &'static Migrations, dialect: retort::Dialect) -> Vec<(String, String)> {
-    let report = lint::lint(migrations, &lint::Selection::All, dialect, retort::Flavour::Standard, Config::default(), None, Path::new("."))
+    let report = lint::lint(migrations, &lint::Selection::All, dialect, retort::Flavour::Standard, Config::default(), None, Path::new("."), &Variables::new())
         .expect("lint runs");
     report.findings.iter().map(|f| (f.revision.clone(), f.rule.clone())).collect()
 }

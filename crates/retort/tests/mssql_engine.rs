@@ -752,22 +752,30 @@ async fn online_upgrade_stops_at_any_error_of_any_statement() {
 /// a project's build script reads it (its `:r` files included), with the
 /// project's `[variables]` as the build embeds them.
 fn sqlcmd_fixture() -> &'static Migrations {
+    sqlcmd_fixture_with(&[("", "Nested", "every profile"), ("prod", "Nested", "prod only")])
+}
+
+/// [`sqlcmd_fixture`] with these project `[variables]`.
+fn sqlcmd_fixture_with(variables: &'static [(&'static str, &'static str, &'static str)]) -> &'static Migrations {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sqlcmd");
     let table = retort_build::validate(retort_build::scan(&root, std::path::Path::new("migrations"))).expect("the fixture builds");
     let parsed = &table.revisions[0];
-    let retort_build::RevisionKind::Sql { up_expanded: Some(up), down: Some(down), .. } = &parsed.kind else {
+    let retort_build::RevisionKind::Sql { up_expanded: Some(up), down: Some(down), up_lines, .. } = &parsed.kind else {
         panic!("the fixture is an SQL revision that includes files: {:?}", parsed.kind)
     };
     let down = std::fs::read_to_string(down).expect("the fixture's down script");
     let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    // Where the expanded lines were written, as the generated table says.
+    let up_runs: Vec<(u32, &'static str, u32)> = up_lines.iter().map(|(at, file, line)| (*at, leak(file.clone()), *line)).collect();
+    let sources = retort::ScriptSources { up: Box::leak(up_runs.into_boxed_slice()), down: &[] };
     let revision = retort::Revision {
         transactional: parsed.transactional,
-        ..common::sql("5c3d00000001", &[], leak(up.clone()), leak(down))
+        source: leak(parsed.source.clone()),
+        body: retort::Body::Sql { up: leak(up.clone()), down: Some(leak(down)), sources },
+        ..common::sql("5c3d00000001", &[], "", "")
     };
     let revisions: &'static [retort::Revision] = Box::leak(Box::new([revision]));
-    Box::leak(Box::new(
-        Migrations::new(revisions).with_variables(&[("", "Nested", "every profile"), ("prod", "Nested", "prod only")]),
-    ))
+    Box::leak(Box::new(Migrations::new(revisions).with_variables(variables)))
 }
 
 /// `ViewName` from the command line, `Origin` from the environment, `Nested`
@@ -828,12 +836,70 @@ async fn sqlcmd_variable_without_a_value_stops_the_run_before_anything_runs() {
     let error = Migrator::with_config(migrations, config).upgrade(&mut backend, &target("heads")).await.unwrap_err();
     let message = error.to_string();
     assert!(
-        message.contains("revision 5c3d00000001 (migrations/fixture.sql)")
-            && message.contains("`$(ViewName)` on line 18")
-            && message.contains("--var ViewName="),
+        message.starts_with(
+            "revision 5c3d00000001: sqlcmd variable `$(ViewName)` at migrations/5c3d00000001_every_sqlcmd_command.up.sql:17 has no value"
+        ) && message.contains("--var ViewName="),
         "{message}"
     );
     assert!(tables(&db).await.is_empty(), "nothing ran: the table of the first batch is not there");
+}
+
+#[tokio::test]
+async fn sqlcmd_variable_without_a_value_in_an_included_file_names_that_file_and_its_line() {
+    // No project `[variables]`: `Nested`, used by the file that
+    // `include/rows.sql` includes, has no value.
+    let migrations = sqlcmd_fixture_with(&[]);
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let error = Migrator::with_config(migrations, sqlcmd_config()).upgrade(&mut backend, &target("heads")).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "revision 5c3d00000001: sqlcmd variable `$(Nested)` at migrations/include/nested/more.sql:1 has no value, so \
+         nothing was run: give it with `--var Nested=…`, the environment variable `RETORT_VAR_Nested`, the project's \
+         [variables], or `:setvar Nested …` in the script"
+    );
+    assert!(tables(&db).await.is_empty(), "nothing ran");
+}
+
+#[tokio::test]
+async fn sqlcmd_failing_statement_in_an_included_file_names_that_file_and_its_line() {
+    // A value that keeps the quotes balanced but gives the INSERT of
+    // `include/rows.sql` one value too many.
+    let migrations = sqlcmd_fixture();
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let config = MigratorConfig { variables: sqlcmd_config().variables.with_value("Greeting", "x', N'y"), ..sqlcmd_config() };
+    let error = Migrator::with_config(migrations, config).upgrade(&mut backend, &target("heads")).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("upgrade of revision 5c3d00000001 failed at migrations/include/rows.sql:1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn sqlcmd_values_a_revision_ran_with_are_read_back_for_history_with_secrets_hidden() {
+    let up = "CREATE TABLE $(Tbl) (note nvarchar(50));\nGO\nINSERT INTO $(Tbl) VALUES (N'$(AppPassword)');\n";
+    let revisions: &'static [retort::Revision] = Box::leak(Box::new([common::sql("5c3d000000a1", &[], up, "DROP TABLE $(Tbl);")]));
+    let migrations: &'static Migrations = Box::leak(Box::new(Migrations::new(revisions)));
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let config = || MigratorConfig {
+        variables: retort::Variables::new().with_value("Tbl", "sq_history").with_value("AppPassword", "hunter2-zz9"),
+        ..Default::default()
+    };
+    let migrator = Migrator::with_config(migrations, config());
+    assert!(migrator.recorded_variables(&mut backend).await.unwrap().is_empty(), "no history table yet");
+    migrator.upgrade(&mut backend, &target("heads")).await.unwrap();
+    let recorded = migrator.recorded_variables(&mut backend).await.unwrap();
+    assert_eq!(
+        recorded.into_iter().collect::<Vec<_>>(),
+        [("5c3d000000a1".to_owned(), "Tbl=sq_history, AppPassword=<secret>".to_owned())]
+    );
+    // After a downgrade the log keeps the row; `migrate history` shows
+    // values only under an applied revision.
+    migrator.downgrade(&mut backend, &target("base")).await.unwrap();
+    assert_eq!(migrator.recorded_variables(&mut backend).await.unwrap().len(), 1);
 }
 
 #[test]

@@ -34,6 +34,30 @@ static FAILING: Migrations = Migrations::new(&[
     ),
 ]);
 
+/// A revision that changes its session's settings for its own statements,
+/// as a hand-written script may (PostgreSQL), then one that does and fails.
+static PG_SETTING: Migrations = Migrations::new(&[
+    common::sql(
+        "5e75",
+        &[],
+        "SET search_path TO pg_catalog, public;\nSET statement_timeout = '4s';\nCREATE TABLE public.probe (id INTEGER PRIMARY KEY);",
+        "DROP TABLE public.probe;",
+    ),
+    common::sql("5e76", &["5e75"], "SET DateStyle = 'German';\nINSERT INTO no_such_table VALUES (1);", "SELECT 1;"),
+]);
+
+/// The same on SQL Server: `SET` options, `DATEFIRST`, and a `USE` of
+/// another database, which the transaction's rollback does not undo.
+static MSSQL_SETTING: Migrations = Migrations::new(&[
+    common::sql(
+        "5e75",
+        &[],
+        "SET NOCOUNT ON;\nSET QUOTED_IDENTIFIER OFF;\nSET DATEFIRST 3;\nCREATE TABLE probe (id INTEGER PRIMARY KEY);",
+        "DROP TABLE probe;",
+    ),
+    common::sql("5e76", &["5e75"], "SET ANSI_NULLS OFF;\nUSE master;\nINSERT INTO no_such_table VALUES (1);", "SELECT 1;"),
+]);
+
 /// The graph's revisions, each of which an upgrade must apply once.
 const GRAPH_IDS: [&str; 6] = ["a0a0", "b0b0", "c1c1", "c2c2", "d1d1", "m0m0"];
 
@@ -200,6 +224,30 @@ async fn postgres_application_migrates_through_its_own_tls_client_and_keeps_usin
     assert_eq!(pg_state(&client).await, before);
 }
 
+/// The session settings a revision may change.
+async fn pg_settings(client: &tokio_postgres::Client) -> Vec<String> {
+    let row = client
+        .query_one("SELECT current_setting('search_path'), current_setting('statement_timeout'), current_setting('DateStyle')", &[])
+        .await
+        .expect("the session answers");
+    (0..3).map(|index| row.get(index)).collect()
+}
+
+#[tokio::test]
+async fn postgres_settings_a_revision_changes_are_put_back() {
+    let Some(fixture) = common::tls::fixture() else { return };
+    pg_database(fixture, "own_settings").await;
+    let mut client = pg_client(fixture, "own_settings").await;
+    let (before, settings) = (pg_state(&client).await, pg_settings(&client).await);
+    assert_eq!(settings, ["\"$user\", public", "0", "ISO, MDY"]);
+
+    let error = PG_SETTING.upgrade_with(&mut client).await.expect_err("revision 5e76 fails");
+    assert!(error.to_string().contains("5e76"), "{error}");
+    assert_eq!(pg_settings(&client).await, settings, "the search path and the statement timeout 5e75 set, back");
+    assert_eq!(pg_state(&client).await, before);
+    client.query_one("SELECT count(*) FROM probe", &[]).await.expect("5e75 committed, found on the application's search path");
+}
+
 #[tokio::test]
 async fn postgres_failing_revision_gives_the_client_back_as_it_was() {
     let Some(fixture) = common::tls::fixture() else { return };
@@ -309,6 +357,34 @@ async fn mssql_failing_revision_gives_the_client_back_as_it_was() {
     assert_eq!(mssql_state(&mut client).await, (0, 0, 7000), "@@TRANCOUNT 0, XACT_ABORT off, the lock timeout back");
     assert!(lock_is_free(db.url()).await);
     assert_eq!(common::tables(&db).await, ["accounts"], "a0a0 committed, nothing of f1f1 stayed");
+}
+
+/// The settings a revision may change: `NOCOUNT`, `QUOTED_IDENTIFIER`,
+/// `ANSI_NULLS` (bits of `@@OPTIONS`), `DATEFIRST`, the database.
+async fn mssql_settings(client: &mut tiberius::Client<AppStream>) -> (i32, i32, String) {
+    let row = client
+        .simple_query("SELECT CAST(@@OPTIONS & (512 | 256 | 32) AS int), CAST(@@DATEFIRST AS int), DB_NAME()")
+        .await
+        .expect("the session answers")
+        .into_row()
+        .await
+        .expect("a row")
+        .expect("a row");
+    (row.get(0).expect("options"), row.get(1).expect("datefirst"), row.get::<&str, _>(2).expect("a database").to_owned())
+}
+
+#[tokio::test]
+async fn mssql_settings_a_revision_changes_are_put_back() {
+    let db = retort::test_database!(BackendKind::Mssql);
+    let mut client = mssql_client(&db).await;
+    let settings = mssql_settings(&mut client).await;
+    assert_eq!((settings.0, settings.1), (256 | 32, 7), "QUOTED_IDENTIFIER and ANSI_NULLS on, NOCOUNT off, Sunday first");
+
+    let error = MSSQL_SETTING.upgrade_with(&mut client).await.expect_err("revision 5e76 fails");
+    assert!(error.to_string().contains("5e76"), "{error}");
+    assert_eq!(mssql_settings(&mut client).await, settings, "the options, DATEFIRST and the database, back");
+    assert_eq!(mssql_state(&mut client).await, (0, 0, 7000));
+    client.simple_query("SELECT COUNT(*) FROM probe").await.expect("5e75 committed, in the application's database");
 }
 
 #[tokio::test]

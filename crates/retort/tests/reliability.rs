@@ -49,7 +49,7 @@ fn chain(count: usize, body: impl Fn(usize) -> (String, String)) -> &'static Mig
                 irreversible: None,
                 lock_timeout: None,
                 source: leak(format!("migrations/{}_step.up.sql", ids[n])),
-                body: Body::Sql { up: leak(up), down: Some(leak(down)) },
+                body: Body::Sql { up: leak(up), down: Some(leak(down)), sources: retort::ScriptSources::NONE },
             }
         })
         .collect();
@@ -199,6 +199,7 @@ async fn non_transactional_revision_runs_statement_by_statement(kind: BackendKin
             up: "-- revision: l0l0\n-- transactional: false\nCREATE TABLE first_one (id INTEGER PRIMARY KEY);\n\
                  CREATE TABLE second_one (id INTEGER PRIMARY KEY);\nINSERT INTO no_such_table (id) VALUES (1);\n",
             down: Some("DROP TABLE second_one;\nDROP TABLE first_one;"),
+            sources: retort::ScriptSources::NONE,
         },
         ..common::sql("l0l0", &[], "", "")
     }]));
@@ -225,6 +226,7 @@ async fn non_transactional_revision_runs_statement_by_statement(kind: BackendKin
                 up: "CREATE TABLE indexed (a INTEGER, b INTEGER);\nCREATE INDEX CONCURRENTLY ix_a ON indexed (a);\n\
                      CREATE INDEX CONCURRENTLY ix_b ON indexed (b);\n",
                 down: Some("DROP TABLE indexed;"),
+                sources: retort::ScriptSources::NONE,
             },
             ..common::sql("c0c0", &[], "", "")
         }]));

@@ -23,7 +23,7 @@ const fn rev(
     up: &'static str,
     down: &'static str,
 ) -> Revision {
-    common::revision(id, parents, source, Body::Sql { up, down: Some(down) })
+    common::revision(id, parents, source, Body::Sql { up, down: Some(down), sources: retort::ScriptSources::NONE })
 }
 
 const ITEMS: Revision = rev(
@@ -351,6 +351,7 @@ static IRREVERSIBLE: Migrations = Migrations::new(&[
         body: Body::Sql {
             up: "CREATE TABLE legacy_copy (id INTEGER PRIMARY KEY);",
             down: None,
+            sources: retort::ScriptSources::NONE,
         },
         ..rev(
             "b8b8",

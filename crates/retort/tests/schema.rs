@@ -12,7 +12,7 @@ use retort::testing::{BackendKind, TestDatabase};
 use retort::engine::Unit;
 use retort::declare::{Schema, Table};
 use retort::op::{Operations, Type};
-use retort::{AnyBackend, Backend, Body, Flavour, HistoryTable, Migrations, Session};
+use retort::{AnyBackend, Backend, Body, Checksum, DeclaredObject, Flavour, HistoryTable, Migrations, ModuleKind, Session};
 
 /// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).
@@ -189,6 +189,7 @@ on_every_backend!(
     diff_names_what_a_change_did,
     module_body_change_is_a_difference_and_its_respelling_is_not,
     assert_schema_matches_names_a_view_whose_body_alone_differs,
+    assert_schema_matches_names_a_module_of_objects_whose_body_alone_differs,
 );
 
 async fn introspection_reads_every_kind_of_object(kind: BackendKind) {
@@ -508,4 +509,88 @@ async fn assert_schema_matches_names_a_view_whose_body_alone_differs(kind: Backe
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("the revisions do not build the declared schema:\n  detected changed view 'big_items'\n"), "{message}");
     assert_eq!(message.matches("detected").count(), 1, "only the view differs: {message}");
+}
+
+/// The module each backend's test creates: a procedure where there are
+/// procedures, a trigger on SQLite; `{n}` is the number its body compares with.
+fn module_text(kind: BackendKind, n: u32) -> String {
+    match kind {
+        BackendKind::Sqlite => {
+            format!("CREATE TRIGGER items_reset AFTER INSERT ON items BEGIN UPDATE items SET qty = {n} WHERE id = NEW.id; END")
+        }
+        BackendKind::Postgres => format!("CREATE PROCEDURE close_items() LANGUAGE sql AS $$ DELETE FROM items WHERE qty = {n} $$"),
+        BackendKind::Mssql => format!("CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty = {n};"),
+    }
+}
+
+thread_local! {
+    /// The module text the revision under test creates (each test runs on
+    /// its own thread).
+    static MODULE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn items_and_module(op: &mut Operations) {
+    op.create_table("items", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("qty", Type::Int).not_null();
+    });
+    MODULE.with(|module| op.execute(module.borrow().clone()));
+}
+
+/// The revisions create `items` and the module comparing with 0; the
+/// project's `objects/` file holds it comparing with `declared`.
+fn with_module_file(kind: BackendKind, declared: u32) -> &'static Migrations {
+    let dialect = kind.dialect();
+    MODULE.with(|module| *module.borrow_mut() = module_text(kind, 0));
+    let (name, module_kind) = match kind {
+        BackendKind::Sqlite => ("items_reset", ModuleKind::Trigger),
+        _ => ("close_items", ModuleKind::Procedure),
+    };
+    let object = DeclaredObject {
+        name,
+        kind: module_kind,
+        dialect: Some(dialect),
+        path: "objects/the_module.sql",
+        sql: Box::leak(format!("{}\n", module_text(kind, declared)).into_boxed_str()),
+        checksum: Checksum([0; 32]),
+    };
+    let revisions: &'static [retort::Revision] = Box::leak(Box::new([common::revision(
+        "b0d1",
+        &[],
+        "migrations/b0d1_items.rs",
+        Body::Rust { upgrade: items_and_module, downgrade: None },
+    )]));
+    let objects: &'static [DeclaredObject] = Box::leak(Box::new([object]));
+    Box::leak(Box::new(Migrations::new(revisions).with_objects(objects)))
+}
+
+/// `assert_schema_matches!` passes when the revisions build the module the
+/// project's `objects/` file holds, and fails naming it when only its body
+/// differs: a procedure on SQL Server and PostgreSQL, a trigger on SQLite.
+async fn assert_schema_matches_names_a_module_of_objects_whose_body_alone_differs(kind: BackendKind) {
+    let Some(_available) = fresh(kind).await else {
+        return;
+    };
+    let declared = || {
+        let schema = Schema::new().table(Table::new("items", |t| {
+            t.column("id", Type::Int).primary_key();
+            t.column("qty", Type::Int).not_null();
+        }));
+        &*Box::leak(Box::new(schema))
+    };
+    retort::assert_schema_matches!(with_module_file(kind, 0), declared(), kind);
+    let changed = with_module_file(kind, 1);
+    let failed = tokio::spawn(async move {
+        MODULE.with(|module| *module.borrow_mut() = module_text(kind, 0));
+        retort::testing::assert_schema_matches(changed, declared(), kind).await
+    })
+    .await;
+    let panic = match failed {
+        Err(error) if error.is_panic() => error.into_panic(),
+        other => panic!("the module with another body passed: {other:?}"),
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    let name = if kind == BackendKind::Sqlite { "items_reset" } else { "close_items" };
+    assert!(message.contains(name), "{message}");
+    assert_eq!(message.matches("detected").count(), 1, "only the module differs: {message}");
 }

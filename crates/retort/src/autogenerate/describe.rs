@@ -69,7 +69,9 @@ pub(crate) fn drops(changes: &[Change]) -> Vec<String> {
 
 /// What the revision's header lists for review by hand: what the
 /// comparison cannot judge.
-pub(crate) fn review(changes: &[Change], current: &SchemaSnapshot) -> Vec<String> {
+/// With `objects` (the project has `objects/`), modules are compared and
+/// nothing is left uncompared.
+pub(crate) fn review(changes: &[Change], current: &SchemaSnapshot, objects: bool) -> Vec<String> {
     let mut review = Vec::new();
     for change in changes {
         match change {
@@ -86,7 +88,7 @@ pub(crate) fn review(changes: &[Change], current: &SchemaSnapshot) -> Vec<String
         }
     }
     let unmanaged: Vec<&String> = current.routines.keys().chain(current.triggers.keys()).collect();
-    if !unmanaged.is_empty() {
+    if !unmanaged.is_empty() && !objects {
         review.push(format!(
             "not compared (the declared schema cannot say them): the procedures, functions and triggers {}",
             unmanaged.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ")

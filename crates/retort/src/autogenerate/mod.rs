@@ -19,6 +19,7 @@
 mod adopt;
 mod compare;
 mod describe;
+mod modules;
 mod operations;
 
 use crate::backend::{connect, AnyBackend, Backend, BackendError, Session};
@@ -32,6 +33,7 @@ use crate::sequence;
 use crate::{DatabaseUrl, Dialect, Flavour, MigrateError, Migrations, Migrator, Target};
 
 pub use self::compare::Ambiguity;
+pub use self::modules::Stored;
 pub(crate) use self::compare::compare;
 
 /// How autogenerate may change the schema.
@@ -114,6 +116,16 @@ pub enum AutogenerateError {
         /// The PostgreSQL form that has no T-SQL translation.
         form: &'static str,
     },
+    #[error(
+        "the declared objects name each other in a cycle: {}; a module cannot be created before the one it needs, \
+         so break the cycle in objects/",
+        .names.join(" → ")
+    )]
+    /// Declared objects whose texts name each other in a cycle.
+    ObjectCycle {
+        /// The objects in the cycle, the first again at the end.
+        names: Vec<String>,
+    },
     #[error("building the declared schema failed: {0}")]
     /// The declared schema could not be built on its scratch database (the
     /// server's message).
@@ -144,6 +156,14 @@ pub struct SchemaPair {
     pub dialect: Dialect,
     /// The server they were built on (SQL Server or Babelfish).
     pub flavour: Flavour,
+    /// The project's declared objects for this dialect, in creation order
+    /// (empty when it has no `objects/`).
+    pub objects: Vec<&'static crate::DeclaredObject>,
+    /// Each module's text and dependencies as the revisions' server keeps
+    /// them (read only when there are objects).
+    pub stored: Stored,
+    /// Each view's columns on each side (PostgreSQL, with objects only).
+    pub view_columns: (std::collections::BTreeMap<String, Vec<String>>, std::collections::BTreeMap<String, Vec<String>>),
 }
 
 /// Builds both schemas on scratch databases beside `server` (an SQLite file
@@ -157,20 +177,30 @@ pub async fn build_pair(
         Some(url) => url.clone(),
         None => DatabaseUrl::parse("sqlite::memory:").map_err(BackendError::from)?,
     };
+    let has_objects = !migrations.objects().is_empty();
     let revisions = ScratchDatabase::beside(&live).await?;
-    let current = {
+    let (current, stored, current_columns) = {
         let mut db = connect(revisions.url()).await?;
-        replay(migrations, &mut db).await?
+        let current = replay(migrations, &mut db).await?;
+        if has_objects {
+            (current, modules::stored(&mut db).await?, modules::view_columns(&mut db).await?)
+        } else {
+            (current, Default::default(), Default::default())
+        }
     };
     revisions.remove().await?;
     let declaration = ScratchDatabase::beside(&live).await?;
-    let (wanted, dialect, flavour) = {
+    let (wanted, dialect, flavour, objects, wanted_columns) = {
         let mut db = connect(declaration.url()).await?;
         let flavour = db.flavour().await?;
-        (declare_on(declared, &mut db).await?, db.dialect(), flavour)
+        let wanted = declare_on(declared, &mut db).await?;
+        let (objects, wanted) = objects_on(migrations, wanted, &mut db).await?;
+        let columns = if objects.is_empty() { Default::default() } else { modules::view_columns(&mut db).await? };
+        (wanted, db.dialect(), flavour, objects, columns)
     };
     declaration.remove().await?;
-    Ok(SchemaPair { current, wanted, dialect, flavour })
+    let view_columns = (current_columns, wanted_columns);
+    Ok(SchemaPair { current, wanted, dialect, flavour, objects, stored, view_columns })
 }
 
 /// Upgrades `db` to every head of `migrations` and reads its schema.
@@ -184,13 +214,36 @@ pub async fn replay(migrations: &'static Migrations, db: &mut AnyBackend) -> Res
 
 /// Creates `declared` on the empty database `db` and reads its schema.
 pub async fn declare_on(declared: &declare::Schema, db: &mut AnyBackend) -> Result<SchemaSnapshot, AutogenerateError> {
-    let flavour = db.flavour().await?;
-    let units = render::operation_units(&declared.operations(), db.dialect(), flavour, db.catalog())
-        .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
+    run_operations(&declared.operations(), db).await.map_err(AutogenerateError::Declared)?;
+    Ok(db.introspect(&HistoryTable::default()).await?)
+}
+
+/// Creates the project's declared objects for `db`'s dialect on `db`,
+/// which holds the declared schema `wanted`, in dependency order; returns
+/// them in that order, with the schema read back (`wanted` itself when
+/// there are none).
+pub(crate) async fn objects_on(
+    migrations: &'static Migrations,
+    wanted: SchemaSnapshot,
+    db: &mut AnyBackend,
+) -> Result<(Vec<&'static crate::DeclaredObject>, SchemaSnapshot), AutogenerateError> {
+    let objects = modules::ordered(migrations.objects(), db.dialect())?;
+    if objects.is_empty() {
+        return Ok((objects, wanted));
+    }
+    modules::create_declared(&objects, db).await?;
+    Ok((objects, db.introspect(&HistoryTable::default()).await?))
+}
+
+/// Renders `operations` for `db` and runs them as one step, or says why
+/// not (the server's message).
+async fn run_operations(operations: &[Operation], db: &mut AnyBackend) -> Result<(), String> {
+    let flavour = db.flavour().await.map_err(|error| error.to_string())?;
+    let units = render::operation_units(operations, db.dialect(), flavour, db.catalog()).map_err(|error| error.to_string())?;
     sequence::run_step(db, &crate::work::StepWork { units, writes: Vec::new(), lock_timeout: None }, &HistoryTable::default())
         .await
-        .map_err(|error| AutogenerateError::Declared(error.to_string()))?;
-    Ok(db.introspect(&HistoryTable::default()).await?)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
 /// The revision that takes the schema of `migrations` to `declared`, on the
@@ -209,7 +262,40 @@ pub async fn autogenerate(
 /// `pair` (ambiguities read as drops and adds): what a test that the
 /// revisions build the declared schema reports.
 pub fn compare_pair(pair: &SchemaPair, declared: &declare::Schema) -> Vec<String> {
-    compare(&pair.current, &pair.wanted, declared).0.iter().map(describe::detected).collect()
+    let (mut changes, _) = compare(&pair.current, &pair.wanted, declared);
+    leave_views_to_objects(&mut changes, pair, declared);
+    let mut detected: Vec<String> = changes.iter().map(describe::detected).collect();
+    if !pair.objects.is_empty() {
+        detected.extend(modules::compare_modules(&module_sides(pair, true)).detected);
+    }
+    detected
+}
+
+/// With `objects/`, views are the objects' business, but those the
+/// declared schema itself declares (`Schema::view`).
+fn leave_views_to_objects(changes: &mut Vec<compare::Change>, pair: &SchemaPair, declared: &declare::Schema) {
+    if pair.objects.is_empty() {
+        return;
+    }
+    let declared_view = |name: &str| declared.views().iter().any(|view| view.name == name);
+    changes.retain(|change| match change {
+        compare::Change::AddView(name) | compare::Change::DropView(name) | compare::Change::ReplaceView(name) => declared_view(name),
+        _ => true,
+    });
+}
+
+fn module_sides(pair: &SchemaPair, allow_drop: bool) -> modules::ModuleSides<'_> {
+    modules::ModuleSides {
+        objects: &pair.objects,
+        current: &pair.current,
+        wanted: &pair.wanted,
+        stored: &pair.stored,
+        current_columns: &pair.view_columns.0,
+        wanted_columns: &pair.view_columns.1,
+        dialect: pair.dialect,
+        flavour: pair.flavour,
+        allow_drop,
+    }
 }
 
 /// The revision between the two schemas of `pair`.
@@ -218,7 +304,9 @@ pub fn differences(
     declared: &declare::Schema,
     options: &AutogenerateOptions,
 ) -> Result<Autogenerated, AutogenerateError> {
-    let (changes, ambiguities) = compare(&pair.current, &pair.wanted, declared);
+    let (mut changes, ambiguities) = compare(&pair.current, &pair.wanted, declared);
+    let has_objects = !pair.objects.is_empty();
+    leave_views_to_objects(&mut changes, pair, declared);
     if !ambiguities.is_empty() && !options.allow_drop {
         return Err(AutogenerateError::Ambiguous { ambiguities });
     }
@@ -232,11 +320,15 @@ pub fn differences(
         dialect: pair.dialect,
         flavour: pair.flavour,
     };
-    Ok(Autogenerated {
-        detected: changes.iter().map(describe::detected).collect(),
-        operations: operations::operations(&changes, &sides)?,
-        review: describe::review(&changes, &pair.current),
-        dialect: pair.dialect,
-        flavour: pair.flavour,
-    })
+    let mut detected: Vec<String> = changes.iter().map(describe::detected).collect();
+    let mut operations = operations::operations(&changes, &sides)?;
+    let mut review = describe::review(&changes, &pair.current, has_objects);
+    if has_objects {
+        let found = modules::compare_modules(&module_sides(pair, options.allow_drop));
+        detected.extend(found.detected);
+        review.extend(found.review);
+        operations.splice(0..0, found.first);
+        operations.extend(found.last);
+    }
+    Ok(Autogenerated { detected, operations, review, dialect: pair.dialect, flavour: pair.flavour })
 }

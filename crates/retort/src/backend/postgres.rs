@@ -62,12 +62,11 @@ pub struct PostgresBackend<C = Client> {
     attached: Option<Settings>,
 }
 
-/// The session settings retort may change, as the application had them.
-struct Settings {
-    lock_timeout: String,
-    /// `None` before PostgreSQL 14, which has no such setting.
-    connection_check_interval: Option<String>,
-}
+/// Every setting a session may change (`SET`, `set_config`) as the
+/// application had it, by name: those retort changes (`lock_timeout`,
+/// `client_connection_check_interval`) and those a revision may (a
+/// `search_path`, a `statement_timeout`, a `ROLE`).
+type Settings = std::collections::BTreeMap<String, String>;
 
 impl PostgresBackend {
     /// Connects with the driver's reading of the URL that
@@ -573,15 +572,17 @@ impl<C: Borrow<Client>> Backend for PostgresBackend<C> {
     }
 }
 
-/// What `attach` reads of the application's session: the settings retort
-/// changes (a revision's `lock_timeout`; `client_connection_check_interval`,
-/// which batched messages set), the database's name for messages, and
-/// whether a transaction block is open. Sent through the simple protocol,
-/// one message: outside a transaction block the statement starts the
-/// transaction, so `now()` is its own start time.
-const ATTACH_SQL: &str = "SELECT current_setting('lock_timeout'), \
-                          current_setting('client_connection_check_interval', true), current_database(), \
-                          now() <> statement_timestamp()";
+/// What `attach` reads of the application's session: the database's name
+/// for messages, and whether a transaction block is open. Sent through the
+/// simple protocol, one message: outside a transaction block the statement
+/// starts the transaction, so `now()` is its own start time.
+const ATTACH_SQL: &str = "SELECT current_database(), now() <> statement_timestamp()";
+
+/// The session's [`Settings`]: every one a session may set, but those that
+/// describe the transaction rather than the session (`transaction_*`) and
+/// the session's identity (`session_authorization`, `is_superuser`).
+const SETTINGS_SQL: &str = "SELECT name, setting FROM pg_settings WHERE context IN ('user', 'superuser') \
+                            AND name NOT LIKE 'transaction\\_%' AND name NOT IN ('session_authorization', 'is_superuser')";
 
 impl<'c> PostgresBackend<&'c Client> {
     /// A session over the application's client, noting the settings it
@@ -593,37 +594,55 @@ impl<'c> PostgresBackend<&'c Client> {
             _ => None,
         });
         let text = |index| row.and_then(|row| row.get(index)).map(str::to_owned);
-        let settings = Settings { lock_timeout: text(0).unwrap_or_default(), connection_check_interval: text(1) };
-        let description = format!("PostgreSQL database {} (the application's connection)", text(2).unwrap_or_default());
+        let description = format!("PostgreSQL database {} (the application's connection)", text(0).unwrap_or_default());
         let mut backend = Self::over(client, description);
-        if text(3).as_deref() == Some("t") {
+        if text(1).as_deref() == Some("t") {
             return Err(BackendError::TransactionOpen { database: backend.describe() });
         }
-        backend.attached = Some(settings);
+        backend.attached = Some(backend.settings().await?);
         Ok(backend)
+    }
+
+    /// The session's [`Settings`] now.
+    async fn settings(&self) -> Result<Settings, BackendError> {
+        let rows = self.pg().query(SETTINGS_SQL, &[]).await.map_err(pg_error("reading the session's settings"))?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<Settings, tokio_postgres::Error>>()
+            .map_err(pg_error("reading the session's settings"))
     }
 
     /// Gives the client back: no transaction of retort's open, the lock
     /// released, the named statements of batched messages deallocated, and
-    /// the settings as `attach` read them. Every step is tried; the first
-    /// failure is returned.
+    /// every setting as `attach` read it, whether retort or a revision
+    /// changed it. Every step is tried; the first failure is returned.
     async fn detach(mut self) -> Result<(), BackendError> {
         if self.in_transaction {
             self.rollback().await;
         }
         let unlocked = self.unlock().await;
         self.forget_named().await;
-        let mut restored = Ok(());
-        if let Some(settings) = self.attached.take() {
-            let mut sql = "SELECT set_config('lock_timeout', $1, false)".to_owned();
-            let mut values: Vec<&(dyn ToSql + Sync)> = vec![&settings.lock_timeout];
-            if let Some(interval) = &settings.connection_check_interval {
-                sql.push_str(", set_config('client_connection_check_interval', $2, false)");
-                values.push(interval);
-            }
-            restored = self.pg().execute(&sql, &values).await.map(drop).map_err(pg_error("restoring the session's settings"));
-        }
+        let restored = match self.attached.take() {
+            Some(attached) => self.restore(&attached).await,
+            None => Ok(()),
+        };
         unlocked.and(restored)
+    }
+
+    /// Sets back every setting that differs from `attached`, in one
+    /// statement.
+    async fn restore(&self, attached: &Settings) -> Result<(), BackendError> {
+        let now = self.settings().await?;
+        let (names, values): (Vec<&String>, Vec<&String>) =
+            attached.iter().filter(|(name, value)| now.get(*name) != Some(*value)).unzip();
+        if names.is_empty() {
+            return Ok(());
+        }
+        self.pg()
+            .execute("SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)", &[&names, &values])
+            .await
+            .map(drop)
+            .map_err(pg_error("restoring the session's settings"))
     }
 }
 

@@ -52,6 +52,9 @@ pub use verify::differences;
 pub(crate) use table::{convert, postgres_only};
 pub(crate) use types::column_type;
 pub(crate) use values::default_value;
+// What autogenerate borrows to order the project's declared objects.
+pub(crate) use mentions::mentioned;
+pub(crate) use order::sorted;
 
 use crate::op::{self, Constraint};
 use crate::schema::SchemaSnapshot;
@@ -163,6 +166,9 @@ fn object_files(after: &[objects::Object], source: &Source, baseline: &mut Basel
             baseline.objects_not_written.push(format!("{name}: its statement has no {} form; the revision creates it", source.dialect));
             continue;
         };
+        // The name as the statement's header writes it (`dbo.order_summary`,
+        // `[Sales by Region]`), which the build requires of the file's name.
+        let name = retort_sql::module_header(source.dialect.lexer(), &definition).map_or_else(|_| name.clone(), |header| header.dotted_name());
         let file = ObjectFile { name: name.clone(), dialect: Some(source.dialect), definition };
         match baseline.objects.iter().find(|other| other.file_name() == file.file_name()) {
             Some(other) => baseline.objects_not_written.push(format!(
@@ -351,12 +357,12 @@ mod tests {
         assert_eq!(
             files,
             [
-                ("area.postgres.sql".to_owned(), "CREATE OR REPLACE FUNCTION public.area(integer) …"),
+                ("public.area.postgres.sql".to_owned(), "CREATE OR REPLACE FUNCTION public.area(integer) …"),
                 ("Sales by Region.postgres.sql".to_owned(), "CREATE VIEW \"Sales by Region\" AS\nSELECT 1 AS r"),
             ]
         );
         assert_eq!(baseline.objects_not_written.len(), 1, "{:?}", baseline.objects_not_written);
-        assert!(baseline.objects_not_written[0].starts_with("area: another object of that name"), "{:?}", baseline.objects_not_written);
+        assert!(baseline.objects_not_written[0].starts_with("public.area: another object of that name"), "{:?}", baseline.objects_not_written);
         // In the order the revision creates them; each file a statement it runs.
         let created: Vec<&str> = baseline.upgrade.iter().filter_map(|op| match op {
             Operation::Execute(sql) => sql.text(Dialect::Postgres),

@@ -5,8 +5,9 @@
 //! The layout is shared with the build, which embeds the folder:
 //! `objects/<name>.sql` (every dialect) or `objects/<name>.<dialect>.sql`
 //! (`mssql`, `postgres`, `sqlite`: one dialect; baseline writes these, for
-//! its source's dialect). `<name>` is the object's name as the catalog
-//! spells it, schema-qualified outside the default schema; a character a
+//! its source's dialect). `<name>` is the object's name as its `CREATE`
+//! writes it (`dbo.order_summary`, `Sales by Region`), which the build
+//! checks against the file's name; a character a
 //! file name cannot hold on some system (`/`, `\`, NUL, and `:*?"<>|` on
 //! Windows) is written `%XX` (two upper-case hex digits of its byte), and
 //! `%` itself `%25`, so that every name has one file name and back.

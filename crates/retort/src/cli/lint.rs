@@ -88,7 +88,7 @@ pub(crate) async fn run(
         } else {
             Selection::Only(args.revisions.iter().map(|id| find(id)).collect::<Result<_, _>>()?)
         };
-        lint::lint(migrations, &selection, dialect, flavour, config, None, &project.root)?
+        lint::lint(migrations, &selection, dialect, flavour, config, None, &project.root, &migrator.config().variables)?
     } else {
         let url: DatabaseUrl = project.database_url(url, format != MigrateFormat::Text)?;
         if args.dialect.is_some_and(|dialect| dialect != url.dialect()) {
@@ -97,7 +97,8 @@ pub(crate) async fn run(
             ));
         }
         let mut db = project.open_existing(&url, format != MigrateFormat::Text).await?;
-        lint::lint_pending(migrations, &mut db, &migrator.config().history, config, &project.root).await?
+        lint::lint_pending(migrations, &mut db, &migrator.config().history, config, &project.root, &migrator.config().variables)
+            .await?
     };
     let text = match format {
         MigrateFormat::Text => lint::render_human(&report.findings, report.revisions),

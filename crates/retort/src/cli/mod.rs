@@ -415,7 +415,8 @@ async fn run(
         (MigrateCommand::Stamp { .. }, Some(target)) => out.stamped(&migrator.stamp(&mut db, &target).await?),
         (MigrateCommand::Current, _) => out.current(&migrator.status(&mut db).await?),
         (MigrateCommand::History { graph: false }, _) => {
-            out.history(migrator.graph(), &migrator.status(&mut db).await?)
+            let status = migrator.status(&mut db).await?;
+            out.history(migrator.graph(), &status, &migrator.recorded_variables(&mut db).await?)
         }
         (MigrateCommand::History { graph: true }, _) => {
             let status = migrator.status(&mut db).await?;

@@ -1,6 +1,7 @@
 //! What the commands print: text for people (honouring `NO_COLOR`), JSON for
 //! machines, and the exit codes.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -96,6 +97,33 @@ pub(crate) fn finish(code: ExitCode) -> ExitCode {
         STDOUT_FAILED => ExitCode::from(EXIT_ERROR),
         _ => code,
     }
+}
+
+/// `migrate history`'s lines, newest first: each revision with its parents
+/// and state, and under an applied one the sqlcmd variables it ran with.
+fn history_text(graph: &RevisionGraph, status: &DatabaseStatus, variables: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    for revision in graph.revisions().iter().rev() {
+        let parents = if revision.parents.is_empty() { "<base>".to_owned() } else { revision.parents.join(", ") };
+        let mark = match status.applied.iter().find(|row| row.id == revision.id) {
+            Some(row) if row.status == Status::Applied => format!("applied {}", row.applied_at),
+            Some(row) => row.status.as_str().to_owned(),
+            None => "pending".to_owned(),
+        };
+        let head = if status.heads.contains(&revision.id) { " (head)" } else { "" };
+        out.push_str(&format!("{parents} -> {}{head}, {}  [{mark}]\n", revision.id, revision.message));
+        if let Some(values) = ran_with(status, variables, revision.id) {
+            out.push_str(&format!("    variables: {values}\n"));
+        }
+    }
+    out
+}
+
+/// The sqlcmd variables revision `id` ran with, when it is applied (a
+/// revision downgraded since keeps its log rows, not its values).
+fn ran_with<'v>(status: &DatabaseStatus, variables: &'v BTreeMap<String, String>, id: &str) -> Option<&'v str> {
+    let applied = status.applied.iter().any(|row| row.id == id && row.status == Status::Applied);
+    variables.get(id).filter(|_| applied).map(String::as_str)
 }
 
 pub(crate) struct Printer {
@@ -416,7 +444,9 @@ impl Printer {
         ExitCode::SUCCESS
     }
 
-    pub fn history(&self, graph: &RevisionGraph, status: &DatabaseStatus) -> ExitCode {
+    /// `variables`: the sqlcmd variables each revision's last upgrade ran
+    /// with (`Migrator::recorded_variables`), shown under an applied one.
+    pub fn history(&self, graph: &RevisionGraph, status: &DatabaseStatus, variables: &BTreeMap<String, String>) -> ExitCode {
         let applied = |id: &str| status.applied.iter().find(|row| row.id == id);
         match self.format {
             Format::Json => self.json(serde_json::json!({
@@ -429,34 +459,13 @@ impl Printer {
                         "file": r.source,
                         "applied": row.map(|row| row.status == Status::Applied).unwrap_or(false),
                         "applied_at": row.map(|row| row.applied_at.clone()),
+                        "variables": ran_with(status, variables, r.id),
                     })
                 }).collect::<Vec<_>>(),
                 "unknown": status.unknown,
             })),
             Format::Text => {
-                for revision in graph.revisions().iter().rev() {
-                    let parents = if revision.parents.is_empty() {
-                        "<base>".to_owned()
-                    } else {
-                        revision.parents.join(", ")
-                    };
-                    let mark = match applied(revision.id) {
-                        Some(row) if row.status == Status::Applied => {
-                            format!("applied {}", row.applied_at)
-                        }
-                        Some(row) => row.status.as_str().to_owned(),
-                        None => "pending".to_owned(),
-                    };
-                    let head = if status.heads.contains(&revision.id) {
-                        " (head)"
-                    } else {
-                        ""
-                    };
-                    println!(
-                        "{parents} -> {}{head}, {}  [{mark}]",
-                        revision.id, revision.message
-                    );
-                }
+                print!("{}", history_text(graph, status, variables));
                 self.problems(status);
             }
         }
@@ -517,5 +526,58 @@ impl Printer {
                 crate::hint::MIGRATE_RESOLVE_APPLIED.revision(id)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::AppliedRevision;
+    use crate::{Body, Checksum, Migrations, ScriptSources};
+
+    #[test]
+    fn history_text_shows_the_variables_an_applied_revision_ran_with() {
+        let revision = |id: &'static str, parents: &'static [&'static str]| Revision {
+            id,
+            parents,
+            depends_on: &[],
+            branch_labels: &[],
+            message: "m",
+            checksum: Checksum([0; 32]),
+            transactional: true,
+            irreversible: None,
+            lock_timeout: None,
+            source: "migrations/x.up.sql",
+            body: Body::Sql { up: "SELECT '$(Env)'", down: None, sources: ScriptSources::NONE },
+        };
+        let revisions: &'static [Revision] = Box::leak(Box::new([revision("a1a1", &[]), revision("b2b2", &["a1a1"])]));
+        let graph = RevisionGraph::new(Box::leak(Box::new(Migrations::new(revisions))));
+        let applied = AppliedRevision {
+            id: "a1a1".into(),
+            checksum: "00".into(),
+            message: "m".into(),
+            status: Status::Applied,
+            applied_at: "2026-12-07T08:00:00.000Z".into(),
+            execution_ms: 1,
+            applied_by: "me".into(),
+        };
+        let status = DatabaseStatus {
+            applied: vec![applied],
+            current: vec!["a1a1"],
+            heads: vec!["b2b2"],
+            pending: vec!["b2b2"],
+            drifted: Vec::new(),
+            unknown: Vec::new(),
+            unresolved: Vec::new(),
+        };
+        // b2b2 is pending: what an earlier run recorded for it is not shown.
+        let variables: BTreeMap<String, String> = [("a1a1", "Env=prod, AppPassword=<secret>"), ("b2b2", "Env=dev")]
+            .into_iter()
+            .map(|(id, values)| (id.to_owned(), values.to_owned()))
+            .collect();
+        assert_eq!(
+            history_text(&graph, &status, &variables),
+            "a1a1 -> b2b2 (head), m  [pending]\n<base> -> a1a1, m  [applied 2026-12-07T08:00:00.000Z]\n    variables: Env=prod, AppPassword=<secret>\n"
+        );
     }
 }

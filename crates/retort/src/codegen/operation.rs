@@ -23,6 +23,36 @@ pub(super) fn statement(operation: &Operation) -> Result<TokenStream, CodegenErr
             });
             quote! { op.execute_per_dialect([#(#texts),*]); }
         }
+        Operation::Module { kind, name, old, new } => {
+            let kind = match kind {
+                crate::ModuleKind::View => quote! { ModuleKind::View },
+                crate::ModuleKind::Procedure => quote! { ModuleKind::Procedure },
+                crate::ModuleKind::Function => quote! { ModuleKind::Function },
+                crate::ModuleKind::Trigger => quote! { ModuleKind::Trigger },
+            };
+            let name = text(name);
+            match (old, new) {
+                (None, Some(new)) => {
+                    let new = sql(new);
+                    quote! { op.create_module(#kind, #name, #new); }
+                }
+                (Some(old), None) => {
+                    let old = sql(old);
+                    quote! { op.drop_module_with(#kind, #name, #old); }
+                }
+                (Some(old), Some(new)) => {
+                    let (old, new) = (sql(old), sql(new));
+                    quote! { op.replace_module(#kind, #name, #old, #new); }
+                }
+                (None, None) => {
+                    return Err(CodegenError::Unsupported {
+                        number: 0,
+                        operation: operation.name(),
+                        reason: "a module with neither an old nor a new text".to_owned(),
+                    })
+                }
+            }
+        }
         Operation::CreateTable(table) => {
             let (name, definition) = (text(&table.name), definition(table));
             quote! { op.create_table(#name, #definition); }

@@ -2,7 +2,7 @@
 //! and it reads like the code a person writes.
 
 use super::*;
-use crate::op::{Constraint, DefaultValue, Literal, Operations, ReferentialAction, Type};
+use crate::op::{Constraint, DefaultValue, Literal, ModuleKind, Operations, ReferentialAction, Sql, Type};
 use crate::Dialect;
 
 fn spec() -> RevisionSpec {
@@ -50,6 +50,9 @@ fn every_operation() -> Vec<crate::Operation> {
     op.create_view("v", "SELECT id\nFROM users");
     op.drop_view("w");
     op.drop_view_with("v2", "SELECT 1");
+    op.create_module(ModuleKind::View, "Sales by Region", "CREATE VIEW [Sales by Region] AS SELECT 1 AS a");
+    op.replace_module(ModuleKind::Procedure, "dbo.GetOrders", Sql::per_dialect([(Dialect::Mssql, "CREATE PROCEDURE dbo.GetOrders AS SELECT 1")]), Sql::per_dialect([(Dialect::Mssql, "CREATE PROCEDURE dbo.GetOrders AS SELECT 2")]));
+    op.drop_module_with(ModuleKind::Trigger, "touch", "CREATE TRIGGER touch AFTER UPDATE ON t BEGIN SELECT 1; END");
     op.bulk_insert("roles", ["id", "name", "rate", "blob"])
         .row([Literal::from(1), Literal::from("admin"), Literal::decimal("1.50"), Literal::Bytes(vec![1, 255])])
         .row([Literal::from(2), Literal::Null, Literal::from(0.5), Literal::from(true)]);
@@ -135,4 +138,23 @@ fn revision_source_writes_the_online_calls_when_operations_use_them() {
     std::fs::write(dir.path().join("migrations/0a1b2c3d4e5f_baseline.rs"), &source).unwrap();
     let scanned = retort_build::scan(dir.path(), std::path::Path::new("migrations"));
     assert!(matches!(scanned.errors.as_slice(), [retort_build::Error::OnlineInTransaction { .. }]), "{:?}", scanned.errors);
+}
+
+#[test]
+fn revision_source_writes_module_calls_with_both_texts_when_a_module_is_replaced() {
+    let mut op = Operations::default();
+    op.replace_module(
+        ModuleKind::Procedure,
+        "get_orders",
+        Sql::per_dialect([(Dialect::Mssql, "CREATE PROCEDURE get_orders AS SELECT 1")]),
+        Sql::per_dialect([(Dialect::Mssql, "CREATE PROCEDURE get_orders AS SELECT 2")]),
+    );
+    let source = revision_source(&spec(), &[], op.operations(), None).unwrap();
+    let flat: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "op.replace_module( ModuleKind::Procedure, \"get_orders\", Sql::per_dialect([(Dialect::Mssql, \"CREATE PROCEDURE get_orders AS SELECT 1\")]), Sql::per_dialect([(Dialect::Mssql, \"CREATE PROCEDURE get_orders AS SELECT 2\")]), );"
+        ),
+        "{source}"
+    );
 }

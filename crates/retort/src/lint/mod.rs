@@ -2,7 +2,11 @@
 //! for the dialect it will run on, and the catalog it will meet, handed to
 //! the rules of `retort-lint` (re-exported here).
 //!
-//! An SQL revision is read as written. A Rust revision's operations are
+//! An SQL revision is read as it will run: on SQL Server with the sqlcmd
+//! values `migrate upgrade` would put in (a secret, or a name without a
+//! value, stays `$(NAME)`, and the parser's fallback note on a statement
+//! holding one is left out), its findings at the lines of the files the
+//! script includes (`:r`). A Rust revision's operations are
 //! rendered for the dialect by the same renderer the migrator uses
 //! (`crate::render::Walk`), one source per operation, so a finding points at
 //! the operation's line in the `.rs` file and `op.allow(…)` before it
@@ -25,7 +29,7 @@ pub use catalog::catalog_of;
 
 use crate::error::MigrateError;
 use crate::render::Walk;
-use crate::{Dialect, Flavour, Migrations, Operations, Revision};
+use crate::{Dialect, Direction, Flavour, Migrations, Operations, Revision, Variables};
 
 /// Which revisions `migrate lint` reviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +66,10 @@ pub fn lint_dialect(dialect: Dialect) -> LintDialect {
 /// project root (a Rust revision's file is read from there to find each
 /// operation's line). With `database`, the catalog of a database at the
 /// applied set of `selection` (`Selection::NotApplied`): the revisions it
-/// holds are not read again.
+/// holds are not read again. `variables` are the sqlcmd values `migrate
+/// upgrade` would be given (`MigratorConfig::variables`): on SQL Server an
+/// SQL revision is linted with them and the project's put in.
+#[allow(clippy::too_many_arguments)]
 pub fn lint(
     migrations: &'static Migrations,
     selection: &Selection,
@@ -71,6 +78,7 @@ pub fn lint(
     config: Config,
     database: Option<Catalog>,
     root: &Path,
+    variables: &Variables,
 ) -> Result<Report, MigrateError> {
     let revisions = migrations.revisions();
     let selected = selected(revisions, selection)?;
@@ -91,10 +99,21 @@ pub fn lint(
             walk.upgrade(revision, operations.operations())?;
             continue;
         }
-        let owned = sources::of(&mut walk, revision, root)?;
+        let owned = sources::of(&mut walk, revision, root, dialect, variables, migrations.variables())?;
         let sources: Vec<Source<'_>> = owned.iter().map(sources::Owned::source).collect();
         if review {
-            report.findings.extend(linter.lint(revision.id, revision.source, revision.transactional, &sources));
+            for mut finding in linter.lint(revision.id, revision.source, revision.transactional, &sources) {
+                // A `$(NAME)` without a value is no SQL the parser knows;
+                // the statement runs with its value.
+                if finding.rule == "retort-parser-fallback" && finding.statement.contains("$(") {
+                    continue;
+                }
+                // A line of a script that includes files is the included
+                // file's own.
+                let (file, line) = crate::variables::written_at(revision, Direction::Up, finding.line);
+                (finding.file, finding.line) = (file.to_owned(), line);
+                report.findings.push(finding);
+            }
             report.revisions += 1;
         } else {
             linter.replay(revision.id, &sources);
@@ -114,6 +133,7 @@ pub async fn lint_pending<B: crate::Backend>(
     history: &crate::HistoryTable,
     config: Config,
     root: &Path,
+    variables: &Variables,
 ) -> Result<Report, MigrateError> {
     let applied: BTreeSet<String> = crate::sequence::read_history(db, history)
         .await?
@@ -124,7 +144,7 @@ pub async fn lint_pending<B: crate::Backend>(
     let flavour = db.flavour().await?;
     let snapshot = db.introspect(history).await?;
     let dialect = db.dialect();
-    lint(migrations, &Selection::NotApplied(applied), dialect, flavour, config, Some(catalog_of(&snapshot)), root)
+    lint(migrations, &Selection::NotApplied(applied), dialect, flavour, config, Some(catalog_of(&snapshot)), root, variables)
 }
 
 /// What a revision's upgrade records (nothing for an SQL revision).

@@ -8,7 +8,8 @@ use retort_lint::{Allowance, Source};
 
 use crate::error::MigrateError;
 use crate::render::Walk;
-use crate::{Body, Operation, Operations, Revision};
+use crate::work::Unit;
+use crate::{Body, Dialect, Direction, Operation, Operations, Revision, Variables};
 
 /// A source that owns its text (rendered SQL is made here).
 pub(super) struct Owned {
@@ -30,15 +31,28 @@ impl Owned {
 }
 
 /// The sources of `revision`'s upgrade, rendered by `walk` (which then
-/// stands after it).
-pub(super) fn of(walk: &mut Walk<'_>, revision: &'static Revision, root: &Path) -> Result<Vec<Owned>, MigrateError> {
+/// stands after it). An SQL revision's script is read as it will run: on
+/// SQL Server with the sqlcmd values `migrate upgrade` would put in
+/// (`variables`, the project's), secrets and names without a value left as
+/// `$(NAME)`.
+pub(super) fn of(
+    walk: &mut Walk<'_>,
+    revision: &'static Revision,
+    root: &Path,
+    dialect: Dialect,
+    variables: &Variables,
+    project: &[(&str, &str, &str)],
+) -> Result<Vec<Owned>, MigrateError> {
     let mut operations = Operations::default();
     if let Body::Rust { upgrade, .. } = revision.body {
         upgrade(&mut operations);
     }
     let units = walk.upgrade(revision, operations.operations())?;
     if let Body::Sql { up, .. } = revision.body {
-        return Ok(vec![Owned { sql: up.to_owned(), first_line: 1, operation: None, allowances: Vec::new() }]);
+        let mut script = [Unit { sql: up.to_owned(), first_line: Some(1), label: "script".to_owned() }];
+        variables.shown(project, dialect, revision, Direction::Up, &mut script);
+        let [Unit { sql, .. }] = script;
+        return Ok(vec![Owned { sql, first_line: 1, operation: None, allowances: Vec::new() }]);
     }
     let text = std::fs::read_to_string(root.join(revision.source)).unwrap_or_default();
     let lines = operation_lines(&text, operations.operations());

@@ -7,7 +7,7 @@
 //! what a missing `downgrade` is derived from (see `op::reverse`).
 
 use super::{AlterColumn, BulkInsert, Check, Column, Constraint, ForeignKey, Index, Key, Table, Type};
-use crate::Dialect;
+use crate::{Dialect, ModuleKind};
 
 /// The recorder handed to a Rust revision's `upgrade` and `downgrade`.
 ///
@@ -152,6 +152,21 @@ pub enum Operation {
     },
     /// Inserts rows (`bulk_insert`).
     BulkInsert(BulkInsert),
+    /// Creates, replaces or drops a view, procedure, function or trigger
+    /// from its whole text (`create_module`, `replace_module`,
+    /// `drop_module_with`): `old` is its text before (`None`: it did not
+    /// exist), `new` after (`None`: it is dropped). Its reverse swaps the
+    /// two, so a downgrade puts back the old text as it was.
+    Module {
+        /// What the texts create.
+        kind: ModuleKind,
+        /// Its name, as its `objects/` file writes it, for messages.
+        name: String,
+        /// Its text before, when it existed.
+        old: Option<Sql>,
+        /// Its text after, unless it is dropped.
+        new: Option<Sql>,
+    },
 }
 
 impl Operation {
@@ -189,6 +204,9 @@ impl Operation {
             Operation::CreateView { .. } => "create_view",
             Operation::DropView { .. } => "drop_view",
             Operation::BulkInsert(_) => "bulk_insert",
+            Operation::Module { old: None, .. } => "create_module",
+            Operation::Module { new: None, .. } => "drop_module_with",
+            Operation::Module { .. } => "replace_module",
         }
     }
 }
@@ -249,6 +267,45 @@ impl Operations {
     ) -> &mut Self {
         self.recorded
             .push(Operation::Execute(Sql::per_dialect(texts)));
+        self
+    }
+
+    /// Creates a view, procedure, function or trigger from its whole
+    /// `CREATE` text (per dialect with [`Sql::per_dialect`]). Its derived
+    /// downgrade drops it.
+    ///
+    /// ```
+    /// use retort::op::*;
+    /// let mut op = Operations::default();
+    /// op.create_module(ModuleKind::View, "open_todos", "CREATE VIEW open_todos AS SELECT 1 AS id");
+    /// assert_eq!(op.operations()[0].name(), "create_module");
+    /// ```
+    pub fn create_module(&mut self, kind: ModuleKind, name: impl Into<String>, new: impl Into<Sql>) -> &mut Self {
+        self.recorded.push(Operation::Module { kind, name: name.into(), old: None, new: Some(new.into()) });
+        self
+    }
+
+    /// Replaces a module's text `old` with `new`, keeping what hangs on it
+    /// where the database can: SQL Server runs `new` as `CREATE OR ALTER`
+    /// (permissions and `object_id` survive), PostgreSQL as `CREATE OR
+    /// REPLACE` (a trigger is dropped and created), SQLite drops and
+    /// creates. Its derived downgrade puts `old` back the same way.
+    pub fn replace_module(
+        &mut self,
+        kind: ModuleKind,
+        name: impl Into<String>,
+        old: impl Into<Sql>,
+        new: impl Into<Sql>,
+    ) -> &mut Self {
+        self.recorded.push(Operation::Module { kind, name: name.into(), old: Some(old.into()), new: Some(new.into()) });
+        self
+    }
+
+    /// Drops a module whose current text is `old` (the name and, for a
+    /// trigger, its table are read from it); its derived downgrade runs
+    /// `old` again.
+    pub fn drop_module_with(&mut self, kind: ModuleKind, name: impl Into<String>, old: impl Into<Sql>) -> &mut Self {
+        self.recorded.push(Operation::Module { kind, name: name.into(), old: Some(old.into()), new: None });
         self
     }
 

@@ -46,6 +46,12 @@ pub fn reverse(operation: &Operation) -> Result<Option<Operation>, String> {
                     .to_owned(),
             )
         }
+        Operation::Module { kind, name, old, new } => Operation::Module {
+            kind: *kind,
+            name: name.clone(),
+            old: new.clone(),
+            new: old.clone(),
+        },
         Operation::CreateTable(table) => Operation::DropTable {
             table: table.name.clone(),
             definition: Some(table.clone()),

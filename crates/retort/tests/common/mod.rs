@@ -39,7 +39,7 @@ pub const fn sql(
     up: &'static str,
     down: &'static str,
 ) -> Revision {
-    revision(id, parents, "migrations/fixture.sql", Body::Sql { up, down: Some(down) })
+    revision(id, parents, "migrations/fixture.sql", Body::Sql { up, down: Some(down), sources: retort::ScriptSources::NONE })
 }
 
 /// The graph every engine test runs on:

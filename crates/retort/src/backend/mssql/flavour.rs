@@ -32,6 +32,7 @@
 //! | online index builds (`WITH (ONLINE = ON …)`, `RESUMABLE`, `WAIT_AT_LOW_PRIORITY` are accepted and ignored through `escape_hatch_storage_options`; the build blocks writers as PostgreSQL's `CREATE INDEX` does) | `create_index(…).online()` renders the plain `CREATE INDEX` there, so that what runs says what happens (see `op/render/mssql.rs`) |
 //! | `ALTER TABLE … WITH NOCHECK ADD` ("is not currently supported", `escape_hatch_nocheck_add_constraint`) | `.not_validated()` adds the constraint validated there: the rows are read at once, and rows that break it fail the add instead of the later validation |
 //! | `ALTER TABLE … WITH CHECK CHECK CONSTRAINT` ("'ALTER TABLE [NO]CHECK' is not currently supported") | `validate_constraint` runs nothing there: every constraint Babelfish holds was validated when added |
+//! | `CREATE OR ALTER` of any module (4.2: a syntax error for procedures, "'ALTER VIEW' is not currently supported" for the rest); `ALTER VIEW`, `ALTER FUNCTION`, `ALTER TRIGGER` | `replace_module` writes `ALTER PROCEDURE` for a procedure (its grants stay, as the catalog's `proacl` shows), and drops and creates a view, function or trigger (grants on it are lost there) |
 //! | `DROP INDEX … WITH (ONLINE = ON)` (syntax error) | never rendered: SQL Server allows it for clustered indexes only, and `create_index` makes nonclustered ones (both) |
 
 use crate::{Dialect, Flavour};

@@ -95,13 +95,63 @@ pub struct MssqlBackend<S: AsyncRead + AsyncWrite + Unpin + Send = Compat<TcpStr
     attached: Option<Settings>,
 }
 
-/// The session settings retort changes (`XACT_ABORT`, which every
+/// The session's state as the application had it, put back when retort
+/// gives the client back: what retort changes (`XACT_ABORT`, which every
 /// transaction of retort's turns on; `LOCK_TIMEOUT`, which a revision's
-/// lock timeout sets), as the application had them.
-#[derive(Debug, Clone, Copy)]
+/// lock timeout sets) and what a revision may change (the `SET` options of
+/// `@@OPTIONS`, `DATEFIRST`, the database a `USE` switches to).
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Settings {
-    xact_abort: bool,
-    lock_timeout_ms: i64,
+    options: i32,
+    lock_timeout_ms: i32,
+    datefirst: i32,
+    database: Option<String>,
+}
+
+/// The `SET` options `@@OPTIONS` reports, by bit (`DISABLE_DEF_CNST_CHK`,
+/// bit 1, has no `SET`).
+const OPTIONS: [(i32, &str); 14] = [
+    (2, "IMPLICIT_TRANSACTIONS"),
+    (4, "CURSOR_CLOSE_ON_COMMIT"),
+    (8, "ANSI_WARNINGS"),
+    (16, "ANSI_PADDING"),
+    (32, "ANSI_NULLS"),
+    (64, "ARITHABORT"),
+    (128, "ARITHIGNORE"),
+    (256, "QUOTED_IDENTIFIER"),
+    (512, "NOCOUNT"),
+    (1024, "ANSI_NULL_DFLT_ON"),
+    (2048, "ANSI_NULL_DFLT_OFF"),
+    (4096, "CONCAT_NULL_YIELDS_NULL"),
+    (8192, "NUMERIC_ROUNDABORT"),
+    (16384, "XACT_ABORT"),
+];
+
+impl Settings {
+    /// The statements that take the session from `now` back to `self`:
+    /// only what differs, the options turned off before those turned on
+    /// (`ANSI_NULL_DFLT_ON` and `_OFF` exclude each other).
+    fn restore_from(&self, now: &Settings) -> String {
+        let mut sql = String::new();
+        if let Some(database) = self.database.as_deref().filter(|database| now.database.as_deref() != Some(database)) {
+            sql.push_str(&format!(" USE {};", Dialect::Mssql.quote_ident(database)));
+        }
+        for on in [false, true] {
+            for (bit, name) in OPTIONS {
+                let (was, is) = (self.options & bit != 0, now.options & bit != 0);
+                if was != is && was == on {
+                    sql.push_str(&format!(" SET {name} {};", if on { "ON" } else { "OFF" }));
+                }
+            }
+        }
+        if self.lock_timeout_ms != now.lock_timeout_ms {
+            sql.push_str(&format!(" SET LOCK_TIMEOUT {};", self.lock_timeout_ms));
+        }
+        if self.datefirst != now.datefirst {
+            sql.push_str(&format!(" SET DATEFIRST {};", self.datefirst));
+        }
+        sql
+    }
 }
 
 impl MssqlBackend {
@@ -727,51 +777,64 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
     }
 }
 
-/// What `attach` reads of the application's session: whether a
-/// transaction is open, the settings retort changes, the database.
-const ATTACH_SQL: &str =
-    "SELECT CAST(@@TRANCOUNT AS int), CAST(@@OPTIONS & 16384 AS int), CAST(@@LOCK_TIMEOUT AS int), DB_NAME()";
+/// What `attach` reads of the application's session, and `detach` again:
+/// whether a transaction is open, then [`Settings`].
+const SESSION_SQL: &str = "SELECT CAST(@@TRANCOUNT AS int), CAST(@@OPTIONS AS int), CAST(@@LOCK_TIMEOUT AS int), \
+                           CAST(@@DATEFIRST AS int), DB_NAME()";
 
 impl<'c, S: AsyncRead + AsyncWrite + Unpin + Send> MssqlBackend<S, &'c mut tiberius::Client<S>> {
     /// A session over the application's client, noting the settings it
     /// will change to put them back. Refused when a transaction is open.
     async fn attach(client: &'c mut tiberius::Client<S>) -> Result<Self, BackendError> {
         let mut backend = Self::over(client, "SQL Server database (the application's connection)".to_owned());
-        let rows = backend.query_rows(ATTACH_SQL, &[]).await.map_err(database_error("reading the session's settings"))?;
-        let row = rows.first().ok_or_else(|| BackendError::Database {
-            context: "reading the session's settings",
-            message: "no row came back".to_owned(),
-        })?;
-        let int = |index| row.try_get::<i32, _>(index).ok().flatten();
-        if let Some(database) = row.try_get::<&str, _>(3).ok().flatten() {
+        let (transactions, settings) = backend.session_state().await?;
+        if let Some(database) = &settings.database {
             backend.description = format!("SQL Server database {database} (the application's connection)");
         }
-        if int(0).unwrap_or(0) > 0 {
+        if transactions > 0 {
             return Err(BackendError::TransactionOpen { database: backend.describe() });
         }
-        backend.attached = Some(Settings {
-            xact_abort: int(1).unwrap_or(0) != 0,
-            lock_timeout_ms: int(2).map_or(-1, i64::from),
-        });
+        backend.attached = Some(settings);
         Ok(backend)
     }
 
+    /// The session's open transactions and [`Settings`].
+    async fn session_state(&mut self) -> Result<(i32, Settings), BackendError> {
+        let failed = |message: &str| BackendError::Database { context: "reading the session's settings", message: message.to_owned() };
+        let rows = self.query_rows(SESSION_SQL, &[]).await.map_err(database_error("reading the session's settings"))?;
+        let row = rows.first().ok_or_else(|| failed("no row came back"))?;
+        let int = |index| row.try_get::<i32, _>(index).ok().flatten().ok_or_else(|| failed("a setting came back empty"));
+        let settings = Settings {
+            options: int(1)?,
+            lock_timeout_ms: int(2)?,
+            datefirst: int(3)?,
+            database: row.try_get::<&str, _>(4).ok().flatten().map(str::to_owned),
+        };
+        Ok((int(0)?, settings))
+    }
+
     /// Gives the client back: no transaction open, the migration lock
-    /// released, `XACT_ABORT` and `LOCK_TIMEOUT` as `attach` read them.
-    /// Every step is tried; the first failure is returned.
+    /// released, and the [`Settings`] as `attach` read them, whether retort
+    /// or a revision changed them. Every step is tried; the first failure
+    /// is returned.
     async fn detach(mut self) -> Result<(), BackendError> {
         self.begin_pending = false;
         self.in_transaction = false;
         let unlocked = self.unlock().await;
-        let mut restore = ROLLBACK_IF_OPEN.to_owned();
-        if let Some(settings) = self.attached.take() {
-            if !settings.xact_abort {
-                restore.push_str(" SET XACT_ABORT OFF;");
-            }
-            restore.push_str(&format!(" SET LOCK_TIMEOUT {};", settings.lock_timeout_ms));
-        }
-        let restored = self.batch(&restore).await.map(drop).map_err(database_error("restoring the session's settings"));
-        unlocked.and(restored)
+        let rolled_back = self.batch(ROLLBACK_IF_OPEN).await.map(drop).map_err(database_error("rolling back"));
+        let restored = match self.attached.take() {
+            Some(attached) => match self.session_state().await {
+                Ok((_, now)) => match attached.restore_from(&now) {
+                    restore if restore.is_empty() => Ok(()),
+                    restore => {
+                        self.batch(&restore).await.map(drop).map_err(database_error("restoring the session's settings"))
+                    }
+                },
+                Err(error) => Err(error),
+            },
+            None => Ok(()),
+        };
+        unlocked.and(rolled_back).and(restored)
     }
 }
 
@@ -842,6 +905,18 @@ fn row_values(row: &tiberius::Row) -> Row {
 mod tests {
     use super::*;
     use tiberius::time::{Date, DateTime2, Time};
+
+    #[test]
+    fn restore_from_sets_back_only_what_differs_turning_options_off_first() {
+        let attached = Settings { options: 1024 | 32, lock_timeout_ms: 7000, datefirst: 7, database: Some("app".into()) };
+        assert_eq!(attached.restore_from(&attached), "");
+        let now = Settings { options: 2048 | 16384 | 512, lock_timeout_ms: 500, datefirst: 1, database: Some("master".into()) };
+        assert_eq!(
+            attached.restore_from(&now),
+            " USE [app]; SET NOCOUNT OFF; SET ANSI_NULL_DFLT_OFF OFF; SET XACT_ABORT OFF; SET ANSI_NULLS ON; \
+             SET ANSI_NULL_DFLT_ON ON; SET LOCK_TIMEOUT 7000; SET DATEFIRST 7;"
+        );
+    }
 
     #[test]
     fn utc_text_reads_a_datetime2_as_the_history_writes_it_on_every_dialect() {

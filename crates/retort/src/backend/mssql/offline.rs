@@ -555,6 +555,7 @@ mod scripts {
             body: Body::Sql {
                 up,
                 down: Some(down),
+                sources: crate::ScriptSources::NONE,
             },
         }
     }

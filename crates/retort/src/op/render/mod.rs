@@ -8,6 +8,7 @@
 //! hooks; what differs per dialect (renames, `ALTER COLUMN`, SQLite's table
 //! rebuilds, SQL Server's default constraints) lives in one file each.
 
+mod module;
 mod mssql;
 mod postgres;
 mod sqlite;
@@ -74,6 +75,13 @@ impl<'a> Renderer<'a> {
     /// which, for messages).
     pub(crate) fn render(&mut self, operation: &Operation, what: &str) -> Result<Vec<String>, Problem> {
         self.refuse_online_in_transaction(operation)?;
+        if let Operation::Module { kind, name, old, new } = operation {
+            let statements = module::statements(self, *kind, name, old.as_ref(), new.as_ref())?;
+            for sql in &statements {
+                self.note_raw_sql(what.to_owned(), sql);
+            }
+            return Ok(statements);
+        }
         match self.dialect {
             Dialect::Sqlite => {
                 let statements = sqlite::render(self, operation)?;

@@ -176,7 +176,7 @@ mod tests {
             irreversible: None,
             lock_timeout: None,
             source,
-            body: Body::Sql { up: "", down: None },
+            body: Body::Sql { up: "", down: None, sources: crate::ScriptSources::NONE },
         }
     }
 
