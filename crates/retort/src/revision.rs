@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use retort_sql::ModuleKind;
+
+use crate::Dialect;
+
 /// One revision of the schema, compiled into the binary by `retort-build`.
 ///
 /// Every field is static data: the generated revision table is a `static`
@@ -202,7 +206,7 @@ pub struct Migrations {
     /// profile `""` for every profile.
     variables: &'static [(&'static str, &'static str, &'static str)],
     /// The project's `objects/` files.
-    objects: &'static [crate::DeclaredObject],
+    objects: &'static [DeclaredObject],
 }
 
 impl Migrations {
@@ -232,13 +236,13 @@ impl Migrations {
     /// The table with the project's views, procedures, functions and
     /// triggers as code (its `objects/` folder). Only generated code calls
     /// this.
-    pub const fn with_objects(self, objects: &'static [crate::DeclaredObject]) -> Self {
+    pub const fn with_objects(self, objects: &'static [DeclaredObject]) -> Self {
         Self { objects, ..self }
     }
 
     /// The project's declared objects, every dialect's (see
     /// [`Migrations::with_objects`]).
-    pub fn objects(&self) -> &'static [crate::DeclaredObject] {
+    pub fn objects(&self) -> &'static [DeclaredObject] {
         self.objects
     }
 
@@ -280,6 +284,52 @@ macro_rules! include_migrations {
     () => {
         include!(concat!(env!("OUT_DIR"), "/retort_migrations.rs"));
     };
+}
+
+
+/// One object file of `objects/` (views, procedures, functions and
+/// triggers kept as code beside `migrations/`, one file per object, per
+/// dialect where they differ), as the build script read and checked it:
+/// `new-revision --autogenerate` compares them with the modules the
+/// revisions build (see `autogenerate/modules.rs`).
+/// Its header creates the object its file is named for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclaredObject {
+    /// The name as the file writes it: `dbo.GetOrders`, `Sales by Region`.
+    pub name: &'static str,
+    /// What its `CREATE` creates.
+    pub kind: ModuleKind,
+    /// The one dialect it is for (`<name>.<dialect>.sql`), or `None` for
+    /// every dialect (`<name>.sql`).
+    pub dialect: Option<Dialect>,
+    /// The file, relative to the crate root, for messages.
+    pub path: &'static str,
+    /// Its text: one `CREATE … VIEW | PROCEDURE | FUNCTION | TRIGGER`
+    /// statement (on SQL Server one batch).
+    pub sql: &'static str,
+    /// SHA-256 of the file's bytes, normalised as a revision's are (a BOM
+    /// dropped, CRLF as LF).
+    pub checksum: Checksum,
+}
+
+impl DeclaredObject {
+    /// The text without a byte order mark, which is no SQL.
+    pub fn text(&self) -> &'static str {
+        self.sql.strip_prefix('\u{feff}').unwrap_or(self.sql)
+    }
+}
+
+/// The objects of `objects` that `dialect` builds: a dialect's own file
+/// over the file for every dialect of the same name.
+pub(crate) fn for_dialect(objects: &[DeclaredObject], dialect: Dialect) -> Vec<&DeclaredObject> {
+    let own = |object: &DeclaredObject| object.dialect == Some(dialect);
+    objects
+        .iter()
+        .filter(|object| match object.dialect {
+            Some(d) => d == dialect,
+            None => !objects.iter().any(|other| own(other) && other.name.eq_ignore_ascii_case(object.name)),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use super::AutogenerateError;
 /// The declared objects `dialect` builds, in the order to create them:
 /// each after the ones its text names.
 pub(crate) fn ordered(objects: &'static [DeclaredObject], dialect: Dialect) -> Result<Vec<&'static DeclaredObject>, AutogenerateError> {
-    let objects = crate::object::for_dialect(objects, dialect);
+    let objects = crate::revision::for_dialect(objects, dialect);
     let names: Vec<String> = objects.iter().map(|object| base_name(object.name)).collect();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let (order, cycles) = sorted(&name_refs, |name| {

@@ -46,4 +46,4 @@ pub use table::{Check, Column, Computed, Constraint, ForeignKey, Key, Reference,
 
 pub use self::operations::{Allowance, Operation, Operations, Sql};
 pub use crate::dialect::{Dialect, Literal, Type};
-pub use crate::object::ModuleKind;
+pub use retort_sql::ModuleKind;

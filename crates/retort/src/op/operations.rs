@@ -7,7 +7,9 @@
 //! what a missing `downgrade` is derived from (see `op::reverse`).
 
 use super::{AlterColumn, BulkInsert, Check, Column, Constraint, ForeignKey, Index, Key, Table, Type};
-use crate::{Dialect, ModuleKind};
+use retort_sql::ModuleKind;
+
+use crate::Dialect;
 
 /// The recorder handed to a Rust revision's `upgrade` and `downgrade`.
 ///

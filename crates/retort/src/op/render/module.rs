@@ -8,7 +8,9 @@
 use retort_sql::{module_header, ModuleHeader};
 
 use super::{Problem, Renderer};
-use crate::{Dialect, Flavour, ModuleKind, Sql};
+use retort_sql::ModuleKind;
+
+use crate::{Dialect, Flavour, Sql};
 
 /// The statements that take the module `name` from `old` to `new`.
 pub(super) fn statements(
