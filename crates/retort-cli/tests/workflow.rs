@@ -891,6 +891,13 @@ async fn baseline_walkthrough(kind: BackendKind) {
         }
     }
     assert_eq!(introspected(&legacy).await, before, "baseline changed the legacy database");
+    // Each view, routine and trigger is in objects/ too, named as the
+    // catalog spells it.
+    let dialect_name = retort::DatabaseUrl::parse(legacy.url()).expect("url").dialect().name();
+    let view = sample.root.join("objects").join(format!("Sales by Region.{dialect_name}.sql"));
+    let text = std::fs::read_to_string(&view).unwrap_or_else(|e| panic!("{}: {e}\n{stdout}", view.display()));
+    assert!(text.contains("Sales by Region") && text.ends_with('\n'), "{text}");
+    assert!(stdout.contains("objects/: ") && stdout.contains("one file each"), "{stdout}");
 
     // Everywhere else: upgrade builds the same schema (made-up names aside).
     sample.ok(&["migrate", "upgrade"]);

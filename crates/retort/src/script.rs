@@ -9,6 +9,7 @@ use crate::error::MigrateError;
 use crate::framing::{self, Frame};
 use crate::history::{self, HistoryTable, WriteContext};
 use crate::render::RenderedPlan;
+use crate::work::Unit;
 use crate::Dialect;
 
 /// How an offline script is written.
@@ -177,6 +178,40 @@ fn commit(dialect: Dialect) -> String {
     format!("{};\n", dialect.commit())
 }
 
+/// The units of a revision as `migrate show` and `--dry-run` list them, one
+/// string each, framed as an offline script frames them: on SQL Server
+/// each unit followed by a `GO` line, the batch it runs as (a `CREATE
+/// VIEW`, `PROCEDURE`, `FUNCTION` or `TRIGGER` must start one, so a module
+/// an `execute` creates stays alone in its batch), elsewhere each statement
+/// ended by `;`. Pasted into the dialect's client, the listing runs as the
+/// revision does.
+pub(crate) fn listing(units: &[Unit], dialect: Dialect) -> Vec<String> {
+    units
+        .iter()
+        .map(|unit| {
+            let sql = unit.sql.trim_end();
+            match dialect {
+                // A unit of an SQL revision may end with its own `GO` line.
+                Dialect::Mssql if ends_with_go(sql) => sql.to_owned(),
+                Dialect::Mssql => format!("{sql}\nGO"),
+                _ => {
+                    let mut out = String::new();
+                    push_statement(&mut out, sql);
+                    out.trim_end().to_owned()
+                }
+            }
+        })
+        .collect()
+}
+
+/// Whether the last line of `sql` is a `GO` line (`GO`, `GO 3`).
+fn ends_with_go(sql: &str) -> bool {
+    let last = sql.lines().last().unwrap_or_default();
+    let mut words = last.split_whitespace();
+    words.next().is_some_and(|word| word.eq_ignore_ascii_case("GO"))
+        && words.next().is_none_or(|count| count.chars().all(|c| c.is_ascii_digit()))
+}
+
 fn push_statement(out: &mut String, sql: &str) {
     let sql = sql.trim_end();
     out.push_str(sql);
@@ -184,4 +219,25 @@ fn push_statement(out: &mut String, sql: &str) {
         out.push(';');
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_puts_each_sql_server_unit_in_a_batch_of_its_own_and_ends_statements_elsewhere() {
+        let units = [
+            Unit::sql("CREATE TABLE t (id int)", "operation 1 (create_table)"),
+            Unit::sql("CREATE PROCEDURE [Close All] AS\nBEGIN\n    DELETE FROM t;\nEND\n", "operation 2 (execute)"),
+            Unit::sql("CREATE VIEW v AS SELECT 1 AS a;\nGO 2\n", "script"),
+        ];
+        assert_eq!(
+            listing(&units, Dialect::Mssql).join("\n"),
+            "CREATE TABLE t (id int)\nGO\nCREATE PROCEDURE [Close All] AS\nBEGIN\n    DELETE FROM t;\nEND\nGO\n\
+             CREATE VIEW v AS SELECT 1 AS a;\nGO 2"
+        );
+        assert_eq!(listing(&units[..1], Dialect::Postgres), ["CREATE TABLE t (id int);"]);
+        assert_eq!(listing(&[Unit::sql("SELECT 1;  \n", "x")], Dialect::Sqlite), ["SELECT 1;"]);
+    }
 }

@@ -15,7 +15,9 @@ use std::cell::RefCell;
 use std::time::Instant;
 
 use common::connect;
-use retort::baseline::{comparable, plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use retort::baseline::{
+    comparable, object_of_file_name, plan, read_source, write_object_files, Baseline, BaselineOptions, Filter, Outcome, Source,
+};
 use retort::schema::SchemaSnapshot;
 use retort::codegen::{revision_source, RevisionSpec};
 use retort::testing::{BackendKind, TestDatabase};
@@ -131,7 +133,9 @@ async fn baseline_round_trips_and_stamp_verify_adopts_only_the_same_schema(kind:
 
     let text = assert_revision_source(kind, &source, &read, &baseline);
     assert_names_as_written_and_modules_in_order(kind, &baseline);
+    assert_object_files(kind, &source, &read, &baseline).await;
     let migrator = assert_replays(kind, &source, &before, &baseline, &text).await;
+    assert_offline_script_replays(kind, &source, &before, &baseline).await;
     assert_replays_keeping_names(kind, &before, &read).await;
     // The revision under test is the default one again.
     let _ = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
@@ -192,6 +196,69 @@ fn assert_names_as_written_and_modules_in_order(kind: BackendKind, baseline: &Ba
     assert!(at(down, "Best Regions") < at(down, "Sales by Region"), "{down:#?}");
 }
 
+/// Each view, routine and trigger has its file in `objects/`, named by the
+/// object as the catalog spells it (spaces and case kept, read back from
+/// the file name), holding exactly the statement the base revision runs to
+/// create it and a final line break; on SQL Server and SQLite, that is the
+/// text the source keeps, byte for byte.
+async fn assert_object_files(kind: BackendKind, source: &TestDatabase, read: &Source, baseline: &Baseline) {
+    let project = tempfile::tempdir().expect("a temporary folder");
+    let objects = project.path().join("objects");
+    let written = write_object_files(&objects, &baseline.objects, false).expect("the object files are written");
+    assert!(written.iter().all(|(_, outcome)| *outcome == Outcome::Written), "{written:?}");
+    // PostgreSQL's two `order_total` overloads share a name: the first has
+    // the file, the other is listed (and created by the revision all the same).
+    let not_written: Vec<&str> = baseline.objects_not_written.iter().map(|line| line.split(':').next().unwrap_or(line)).collect();
+    let expected: &[&str] = if kind == BackendKind::Postgres { &["public.order_total"] } else { &[] };
+    assert_eq!(not_written, expected, "{:?}", baseline.objects_not_written);
+
+    // One file per module of the source, and nothing else in the folder.
+    let snapshot = &read.snapshot;
+    let mut modules: Vec<String> = snapshot.views.keys().cloned().collect();
+    modules.extend(snapshot.routines.keys().map(|key| key.split('(').next().unwrap_or(key).to_owned()));
+    modules.extend(snapshot.triggers.keys().map(|key| key.split(" on ").next().unwrap_or(key).to_owned()));
+    modules.sort();
+    modules.dedup();
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&objects)
+        .expect("objects/ exists")
+        .map(|entry| {
+            let path = entry.expect("a folder entry").path();
+            let file_name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name").to_owned();
+            let (name, file_dialect) = object_of_file_name(&file_name).unwrap_or_else(|| panic!("{file_name} names an object"));
+            assert_eq!(file_dialect, Some(dialect(kind)), "{file_name} is for the source's dialect");
+            // Named as the statement's header names it, which the build
+            // checks: `dbo.order_summary`, `public.order_total`.
+            let default = format!("{}.", retort::baseline::default_schema(dialect(kind)));
+            let name = name.strip_prefix(default.as_str()).map_or(name.clone(), str::to_owned);
+            (name, std::fs::read_to_string(&path).expect("the file reads"))
+        })
+        .collect();
+    files.sort();
+    let names: Vec<&String> = files.iter().map(|(name, _)| name).collect();
+    assert_eq!(names, modules.iter().collect::<Vec<_>>(), "one file per module");
+    assert!(names.iter().any(|name| *name == "Sales by Region"), "the name with spaces and mixed case round-trips: {names:?}");
+    assert!(objects.join(format!("Sales by Region.{}.sql", dialect(kind).name())).is_file());
+    eprintln!("{kind:?}: {} files in objects/", files.len());
+
+    // Each file is one statement the revision runs, and a line break.
+    let migrations = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    let units = retort::engine::render_units(&migrations.revisions()[0], retort::Direction::Up, dialect(kind)).expect("the revision renders");
+    let run: Vec<&str> = units.iter().map(|unit| unit.sql.as_str()).collect();
+    let stored = module_texts(source).await;
+    for (name, contents) in &files {
+        assert!(contents.ends_with('\n'), "{name}: {contents:?}");
+        let definition = &contents[..contents.len() - 1];
+        assert!(run.contains(&definition), "{name}: the file is not a statement of the revision:\n{contents}\n{run:#?}");
+        if kind != BackendKind::Postgres {
+            // SQLite and SQL Server keep the text as written; PostgreSQL
+            // prints what it parsed, which `module_texts` reads apart.
+            // (Babelfish's sys.objects gives names in lower case.)
+            let kept = stored.iter().find(|(stored_name, _)| stored_name.eq_ignore_ascii_case(name)).map(|(_, text)| text.as_str());
+            assert_eq!(Some(definition), kept, "{name}: as the source keeps it");
+        }
+    }
+}
+
 /// Whether `op` creates or drops the view or routine `name`.
 fn names_module(op: &Operation, name: &str) -> bool {
     const LEADS: [&str; 7] = [
@@ -241,6 +308,31 @@ async fn assert_replays(kind: BackendKind, source: &TestDatabase, before: &Schem
     migrator.downgrade(&mut connect(&replayed).await, &Target::Base).await.expect("downgrades");
     assert!(snapshot(&replayed).await.is_empty(), "the downgrade drops everything");
     migrator
+}
+
+/// The revision's offline script (`upgrade --sql`), run by the dialect's
+/// own client (sqlite3, psql, and on SQL Server tsql, which runs every
+/// batch it is given), builds the same schema with every module's text as
+/// the source keeps it; on SQL Server each module is a batch of its own,
+/// with `GO` before and after it.
+async fn assert_offline_script_replays(kind: BackendKind, source: &TestDatabase, before: &SchemaSnapshot, baseline: &Baseline) {
+    let migrations = migrations(baseline.upgrade.clone(), baseline.downgrade.clone());
+    let graph = retort::RevisionGraph::new(migrations);
+    let plan = retort::Plan::upgrade(&graph, &Default::default(), &Target::Heads).expect("a plan to head");
+    let flavour = common::flavour(source).await;
+    let rendered = retort::render_plan(&plan, dialect(kind), flavour, retort::Start::Replay(&[])).expect("the revision renders");
+    let script = retort::render_script(&rendered, &HistoryTable::default()).expect("the script renders");
+    if kind == BackendKind::Mssql {
+        for file in &baseline.objects {
+            let batch = format!("GO\n{}\nGO\n", file.definition.trim_matches(['\r', '\n']).trim_end());
+            assert!(script.contains(&batch), "{} is not a batch of its own:\n{script}", file.name);
+        }
+    }
+    let offline = retort::test_database!(kind);
+    common::run_script(&offline, &script);
+    assert_eq!(module_texts(&offline).await, module_texts(source).await, "module texts differ after the offline script");
+    let differences = retort::baseline::differences(before, &snapshot(&offline).await, dialect(kind), &Filter::default());
+    assert!(differences.is_empty(), "the offline script builds another schema:\n{}", differences.join("\n"));
 }
 
 /// With --keep-names the made-up names are the revision's own; on

@@ -255,6 +255,64 @@ static TYPE_CHANGED: PerDialect = PerDialect {
     ]),
 };
 
+/// A module created, then replaced with another body whose downgrade
+/// restores not the old text but one a character away: the kind of
+/// mistake a hand-copied old body makes. SQLite has no routines: its
+/// module is a view.
+static BODY_NOT_RESTORED: PerDialect = PerDialect {
+    sqlite: Migrations::new(&[
+        ITEMS,
+        rev(
+            "b7b7",
+            &["a1a1"],
+            "migrations/b7b7_big_items.up.sql",
+            "CREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 10;",
+            "DROP VIEW big_items;",
+        ),
+        rev(
+            "c7c7",
+            &["b7b7"],
+            "migrations/c7c7_bigger_items.up.sql",
+            "DROP VIEW big_items;\nCREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 100;",
+            "DROP VIEW big_items;\nCREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 1;",
+        ),
+    ]),
+    postgres: Migrations::new(&[
+        ITEMS,
+        rev(
+            "b7b7",
+            &["a1a1"],
+            "migrations/b7b7_close_items.up.sql",
+            "CREATE PROCEDURE close_items() LANGUAGE sql AS $$ DELETE FROM items WHERE qty = 0 $$;",
+            "DROP PROCEDURE close_items();",
+        ),
+        rev(
+            "c7c7",
+            &["b7b7"],
+            "migrations/c7c7_close_negative_items.up.sql",
+            "CREATE OR REPLACE PROCEDURE close_items() LANGUAGE sql AS $$ DELETE FROM items WHERE qty < 0 $$;",
+            "CREATE OR REPLACE PROCEDURE close_items() LANGUAGE sql AS $$ DELETE FROM items WHERE qty <= 0 $$;",
+        ),
+    ]),
+    mssql: Migrations::new(&[
+        ITEMS,
+        rev(
+            "b7b7",
+            &["a1a1"],
+            "migrations/b7b7_close_items.up.sql",
+            "CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty = 0;",
+            "DROP PROCEDURE close_items;",
+        ),
+        rev(
+            "c7c7",
+            &["b7b7"],
+            "migrations/c7c7_close_negative_items.up.sql",
+            "DROP PROCEDURE close_items;\nGO\nCREATE PROCEDURE close_items AS DELETE FROM items WHERE qty < 0;",
+            "DROP PROCEDURE close_items;\nGO\nCREATE PROCEDURE close_items AS DELETE FROM items WHERE qty <= 0;",
+        ),
+    ]),
+};
+
 /// The downgrade recreates the table: same schema, rows gone.
 static LOSES_ROWS: PerDialect = {
     const RECREATE: &str =
@@ -442,6 +500,7 @@ on_every_backend!(
     default_left_behind_is_named,
     constraint_left_behind_is_named,
     changed_type_is_named_with_both_types,
+    module_body_not_restored_is_named_and_its_text_is_in_the_snapshot,
     data_lost_by_a_downgrade_fails_its_data_check,
     irreversible_revision_is_skipped_with_a_note,
     declared_branches_round_trip_each_revision_with_only_its_ancestors,
@@ -564,6 +623,43 @@ async fn changed_type_is_named_with_both_types(kind: BackendKind) {
         BackendKind::Mssql => "  table items: column qty: type int → numeric(12,0)",
     };
     assert!(text.contains(expected), "{text}");
+}
+
+/// A snapshot shows each module with its normalised text, and a
+/// downgrade that restores another body than the one it replaced fails the
+/// round trip, naming the module and the first line that differs.
+async fn module_body_not_restored_is_named_and_its_text_is_in_the_snapshot(kind: BackendKind) {
+    let db = retort::test_database!(kind);
+    let snapshots = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&snapshots);
+    let round_trip = RoundTrip::new(BODY_NOT_RESTORED.on(kind)).snapshots(move |snapshot| {
+        seen.borrow_mut().push((snapshot.revision.id, snapshot.contents.to_owned()));
+        Ok(())
+    });
+    let (error, text) = failure(&db, round_trip).await;
+    assert!(matches!(&error, RoundTripError::NotReverted { id, .. } if id == "c7c7"), "{text}");
+    let (expected, shown) = match kind {
+        BackendKind::Sqlite => (
+            "  view big_items: definition `CREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 10` \
+             → `CREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 1`",
+            "view big_items\n    CREATE VIEW big_items AS SELECT id, name FROM items WHERE qty > 10\n",
+        ),
+        BackendKind::Postgres => (
+            "  routine close_items(): definition line 3 `AS $procedure$ DELETE FROM items WHERE qty = 0 $procedure$` \
+             → `AS $procedure$ DELETE FROM items WHERE qty <= 0 $procedure$`",
+            "procedure close_items()\n    CREATE OR REPLACE PROCEDURE public.close_items()\n     LANGUAGE sql\n    \
+             AS $procedure$ DELETE FROM items WHERE qty = 0 $procedure$\n",
+        ),
+        BackendKind::Mssql => (
+            "  routine close_items: definition `CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty = 0;` \
+             → `CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty <= 0;`",
+            "procedure close_items\n    CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty = 0;\n",
+        ),
+    };
+    assert!(text.contains(expected), "{text}");
+    let snapshots = snapshots.borrow();
+    let after_b7b7 = snapshots.iter().find(|(id, _)| *id == "b7b7").map(|(_, contents)| contents.as_str());
+    assert!(after_b7b7.is_some_and(|contents| contents.contains(shown)), "{after_b7b7:?}");
 }
 
 async fn data_lost_by_a_downgrade_fails_its_data_check(kind: BackendKind) {

@@ -10,7 +10,9 @@ use std::path::Path;
 use retort::schema::SchemaSnapshot;
 use retort::testing::{BackendKind, TestDatabase};
 use retort::engine::Unit;
-use retort::{AnyBackend, Backend, Flavour, HistoryTable, Session};
+use retort::declare::{Schema, Table};
+use retort::op::{Operations, Type};
+use retort::{AnyBackend, Backend, Body, Checksum, DeclaredObject, Flavour, HistoryTable, Migrations, ModuleKind, Session};
 
 /// Snapshot settings: files in this crate's `snapshots/schema/`, one per
 /// backend through the suffix (SQL Server and Babelfish share theirs).
@@ -185,6 +187,9 @@ on_every_backend!(
     history_tables_are_left_out,
     same_schema_reached_two_ways_reads_the_same,
     diff_names_what_a_change_did,
+    module_body_change_is_a_difference_and_its_respelling_is_not,
+    assert_schema_matches_names_a_view_whose_body_alone_differs,
+    assert_schema_matches_names_a_module_of_objects_whose_body_alone_differs,
 );
 
 async fn introspection_reads_every_kind_of_object(kind: BackendKind) {
@@ -381,4 +386,211 @@ async fn diff_names_what_a_change_did(kind: BackendKind) {
         }
     }
     assert_eq!(lines, expected);
+}
+
+/// A view's, routine's or trigger's text is compared after the server's
+/// own changes only: on SQL Server created again with `create` in lower
+/// case (Babelfish upper-cases it), trailing blanks and CRLF line ends, on
+/// PostgreSQL re-created as the same text (it prints what it parsed), on
+/// SQLite written in lower case (its text is compared token by token), it
+/// reads the same; with only its body changed, the snapshot text and the
+/// diff name it. What snapshots, `stamp --verify` and
+/// `assert_schema_matches!` compare is this text.
+async fn module_body_change_is_a_difference_and_its_respelling_is_not(kind: BackendKind) {
+    let Some((_direct_db, mut direct)) = fresh(kind).await else {
+        return;
+    };
+    execute(&mut direct, fixture(kind)).await;
+    let Some((_other_db, mut other)) = fresh(kind).await else {
+        return;
+    };
+    execute(&mut other, fixture(kind)).await;
+    let (respelled, changed) = match kind {
+        BackendKind::Sqlite => (
+            "DROP TRIGGER trg_todos_title;
+             create trigger trg_todos_title after update of title on todos
+             begin update todos set priority = 1 where id = NEW.id; end;
+             DROP VIEW open_todos;
+             create view open_todos as select id, title from todos where priority > 2;",
+            "DROP TRIGGER trg_todos_title;
+             CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos
+             BEGIN UPDATE todos SET priority = 2 WHERE id = NEW.id; END;
+             DROP VIEW open_todos;
+             CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 3;",
+        ),
+        BackendKind::Postgres => (
+            "create or replace procedure billing.close_all() language sql as $$ DELETE FROM billing.invoices $$;",
+            "CREATE OR REPLACE PROCEDURE billing.close_all() LANGUAGE sql AS $$ DELETE FROM billing.invoices WHERE number = 0 $$;
+             CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.priority := 2;
+    RETURN NEW;
+END
+$$;",
+        ),
+        BackendKind::Mssql => (
+            "DROP PROCEDURE billing.close_all;\nGO\n\
+             create PROCEDURE billing.close_all AS DELETE FROM billing.invoices;   \r\n",
+            "DROP PROCEDURE billing.close_all;\nGO\n\
+             CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices WHERE quantity = 0;\n",
+        ),
+    };
+    execute(&mut other, respelled).await;
+    let expected = snapshot(&mut direct).await;
+    let lines = |actual: &SchemaSnapshot| expected.diff(actual).iter().map(ToString::to_string).collect::<Vec<String>>();
+    let actual = snapshot(&mut other).await;
+    assert_eq!(lines(&actual), Vec::<String>::new(), "created again as the server keeps it, it reads the same");
+    assert_eq!(expected.render(), actual.render());
+
+    execute(&mut other, changed).await;
+    let actual = snapshot(&mut other).await;
+    let wanted: &[&str] = match kind {
+        BackendKind::Sqlite => &[
+            "view open_todos: definition `CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 2` \
+             → `CREATE VIEW open_todos AS SELECT id, title FROM todos WHERE priority > 3`",
+            "trigger trg_todos_title: definition `CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos BEGIN UPDATE todos SET priority = 1 WHERE id = NEW.id; END` \
+             → `CREATE TRIGGER trg_todos_title AFTER UPDATE OF title ON todos BEGIN UPDATE todos SET priority = 2 WHERE id = NEW.id; END`",
+        ],
+        BackendKind::Postgres => &[
+            "routine billing.close_all(): definition line 3 `AS $procedure$ DELETE FROM billing.invoices $procedure$` \
+             → `AS $procedure$ DELETE FROM billing.invoices WHERE number = 0 $procedure$`",
+            "routine touch(): definition line 6 `NEW.priority := 1;` → `NEW.priority := 2;`",
+        ],
+        BackendKind::Mssql => &[
+            "routine billing.close_all: definition `CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices;` \
+             → `CREATE PROCEDURE billing.close_all AS DELETE FROM billing.invoices WHERE quantity = 0;`",
+        ],
+    };
+    assert_eq!(lines(&actual), wanted, "only the bodies differ, and the diff names them");
+    assert_ne!(expected.render(), actual.render(), "the snapshot text shows the new body");
+}
+
+/// A table and a view on it, as a revision creates them.
+fn items_and_big_items(op: &mut Operations) {
+    op.create_table("items", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("qty", Type::Int).not_null();
+    });
+    op.create_view("big_items", "SELECT id FROM items WHERE qty > 10");
+}
+
+static ITEMS_AND_BIG_ITEMS: Migrations = Migrations::new(&[common::revision(
+    "b1e1",
+    &[],
+    "migrations/b1e1_items.rs",
+    Body::Rust { upgrade: items_and_big_items, downgrade: None },
+)]);
+
+/// The same table, and the view with `qty > threshold`.
+fn declared_items(threshold: u32) -> &'static Schema {
+    let schema = Schema::new()
+        .table(Table::new("items", |t| {
+            t.column("id", Type::Int).primary_key();
+            t.column("qty", Type::Int).not_null();
+        }))
+        .view("big_items", format!("SELECT id FROM items WHERE qty > {threshold}"));
+    Box::leak(Box::new(schema))
+}
+
+/// `assert_schema_matches!` passes when the revisions build the declared
+/// view, and fails naming it when only the view's body differs (on every
+/// backend; routines and triggers are compared the same way once a
+/// declaration holds them).
+async fn assert_schema_matches_names_a_view_whose_body_alone_differs(kind: BackendKind) {
+    let Some(_available) = fresh(kind).await else {
+        return;
+    };
+    retort::assert_schema_matches!(&ITEMS_AND_BIG_ITEMS, declared_items(10), kind);
+    let failed = tokio::spawn(retort::testing::assert_schema_matches(&ITEMS_AND_BIG_ITEMS, declared_items(11), kind)).await;
+    let panic = match failed {
+        Err(error) if error.is_panic() => error.into_panic(),
+        other => panic!("the view with another body passed: {other:?}"),
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("the revisions do not build the declared schema:\n  detected changed view 'big_items'\n"), "{message}");
+    assert_eq!(message.matches("detected").count(), 1, "only the view differs: {message}");
+}
+
+/// The module each backend's test creates: a procedure where there are
+/// procedures, a trigger on SQLite; `{n}` is the number its body compares with.
+fn module_text(kind: BackendKind, n: u32) -> String {
+    match kind {
+        BackendKind::Sqlite => {
+            format!("CREATE TRIGGER items_reset AFTER INSERT ON items BEGIN UPDATE items SET qty = {n} WHERE id = NEW.id; END")
+        }
+        BackendKind::Postgres => format!("CREATE PROCEDURE close_items() LANGUAGE sql AS $$ DELETE FROM items WHERE qty = {n} $$"),
+        BackendKind::Mssql => format!("CREATE PROCEDURE close_items AS DELETE FROM items WHERE qty = {n};"),
+    }
+}
+
+thread_local! {
+    /// The module text the revision under test creates (each test runs on
+    /// its own thread).
+    static MODULE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn items_and_module(op: &mut Operations) {
+    op.create_table("items", |t| {
+        t.column("id", Type::Int).primary_key();
+        t.column("qty", Type::Int).not_null();
+    });
+    MODULE.with(|module| op.execute(module.borrow().clone()));
+}
+
+/// The revisions create `items` and the module comparing with 0; the
+/// project's `objects/` file holds it comparing with `declared`.
+fn with_module_file(kind: BackendKind, declared: u32) -> &'static Migrations {
+    let dialect = kind.dialect();
+    MODULE.with(|module| *module.borrow_mut() = module_text(kind, 0));
+    let (name, module_kind) = match kind {
+        BackendKind::Sqlite => ("items_reset", ModuleKind::Trigger),
+        _ => ("close_items", ModuleKind::Procedure),
+    };
+    let object = DeclaredObject {
+        name,
+        kind: module_kind,
+        dialect: Some(dialect),
+        path: "objects/the_module.sql",
+        sql: Box::leak(format!("{}\n", module_text(kind, declared)).into_boxed_str()),
+        checksum: Checksum([0; 32]),
+    };
+    let revisions: &'static [retort::Revision] = Box::leak(Box::new([common::revision(
+        "b0d1",
+        &[],
+        "migrations/b0d1_items.rs",
+        Body::Rust { upgrade: items_and_module, downgrade: None },
+    )]));
+    let objects: &'static [DeclaredObject] = Box::leak(Box::new([object]));
+    Box::leak(Box::new(Migrations::new(revisions).with_objects(objects)))
+}
+
+/// `assert_schema_matches!` passes when the revisions build the module the
+/// project's `objects/` file holds, and fails naming it when only its body
+/// differs: a procedure on SQL Server and PostgreSQL, a trigger on SQLite.
+async fn assert_schema_matches_names_a_module_of_objects_whose_body_alone_differs(kind: BackendKind) {
+    let Some(_available) = fresh(kind).await else {
+        return;
+    };
+    let declared = || {
+        let schema = Schema::new().table(Table::new("items", |t| {
+            t.column("id", Type::Int).primary_key();
+            t.column("qty", Type::Int).not_null();
+        }));
+        &*Box::leak(Box::new(schema))
+    };
+    retort::assert_schema_matches!(with_module_file(kind, 0), declared(), kind);
+    let changed = with_module_file(kind, 1);
+    let failed = tokio::spawn(async move {
+        MODULE.with(|module| *module.borrow_mut() = module_text(kind, 0));
+        retort::testing::assert_schema_matches(changed, declared(), kind).await
+    })
+    .await;
+    let panic = match failed {
+        Err(error) if error.is_panic() => error.into_panic(),
+        other => panic!("the module with another body passed: {other:?}"),
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    let name = if kind == BackendKind::Sqlite { "items_reset" } else { "close_items" };
+    assert!(message.contains(name), "{message}");
+    assert_eq!(message.matches("detected").count(), 1, "only the module differs: {message}");
 }

@@ -27,6 +27,7 @@ mod catalog_rows;
 mod filter;
 mod mentions;
 mod names;
+mod object_files;
 mod objects;
 mod order;
 mod postgres;
@@ -40,6 +41,7 @@ mod verify;
 
 pub use filter::{Filter, OTHER_TOOLS_TABLES};
 pub use names::comparable;
+pub use object_files::{object_of_file_name, write_object_files, ObjectFile, ObjectFilesError, Outcome};
 pub use objects::Extras;
 pub use report::{NotReproduced, Renamed};
 pub use source::{read_source, Source};
@@ -84,6 +86,14 @@ pub struct Baseline {
     /// What the catalog has that the revision cannot recreate, listed in its
     /// header.
     pub not_reproduced: Vec<NotReproduced>,
+    /// The views, routines and triggers the revision creates, each with the
+    /// statement that creates it, for the project's `objects/` folder, in
+    /// the order the revision creates them.
+    pub objects: Vec<ObjectFile>,
+    /// Modules the revision creates that have no file in `objects/`, and
+    /// why (PostgreSQL's overloads and same-named triggers share a name,
+    /// and so a file).
+    pub objects_not_written: Vec<String>,
 }
 
 impl Baseline {
@@ -143,7 +153,51 @@ pub fn plan(source: &Source, options: &BaselineOptions) -> Result<Baseline, Plan
     downgrade.extend(before.iter().rev().map(|o| o.drop.clone()));
     baseline.upgrade = upgrade;
     baseline.downgrade = downgrade;
+    object_files(&after, source, &mut baseline);
     Ok(baseline)
+}
+
+/// Each module of `after` as a file of `objects/` for the source's
+/// dialect, holding the statement the base revision runs to create it.
+fn object_files(after: &[objects::Object], source: &Source, baseline: &mut Baseline) {
+    for made in after {
+        let Some(name) = &made.module else { continue };
+        let Some(definition) = creating_sql(&made.create, source) else {
+            baseline.objects_not_written.push(format!("{name}: its statement has no {} form; the revision creates it", source.dialect));
+            continue;
+        };
+        // The name as the statement's header writes it (`dbo.order_summary`,
+        // `[Sales by Region]`), which the build requires of the file's name.
+        let name = retort_sql::module_header(source.dialect.lexer(), &definition).map_or_else(|_| name.clone(), |header| header.dotted_name());
+        let file = ObjectFile { name: name.clone(), dialect: Some(source.dialect), definition };
+        match baseline.objects.iter().find(|other| other.file_name() == file.file_name()) {
+            Some(other) => baseline.objects_not_written.push(format!(
+                "{name}: another object of that name ({}) is written to objects/{}; this one is created by the revision only",
+                excerpt(&other.definition),
+                file.file_name()
+            )),
+            None => baseline.objects.push(file),
+        }
+    }
+}
+
+/// The one statement `create` runs: an `execute`'s text as it is, and a
+/// view the op DSL creates (PostgreSQL's) as its renderer writes it; `None`
+/// where there is none (which the plan's own operations never are).
+fn creating_sql(create: &Operation, source: &Source) -> Option<String> {
+    match create {
+        Operation::Execute(sql) => sql.text(source.dialect).map(str::to_owned),
+        other => crate::render::operation_units(std::slice::from_ref(other), source.dialect, source.flavour, None)
+            .ok()
+            .and_then(|units| units.into_iter().next())
+            .map(|unit| unit.sql),
+    }
+    .filter(|sql| !sql.trim().is_empty())
+}
+
+/// The first line of a definition, for a message.
+fn excerpt(definition: &str) -> &str {
+    definition.trim_start().lines().next().unwrap_or_default()
 }
 
 type Deferred = Vec<(String, op::ForeignKey)>;
@@ -288,6 +342,40 @@ mod tests {
         read.extras.dependencies.insert("sales by region".into(), vec!["best regions".into()]);
         let error = plan(&read, &BaselineOptions::default()).unwrap_err().to_string();
         assert!(error.contains("`Best Regions` → `Sales by Region` → `Best Regions`"), "{error}");
+    }
+
+    #[test]
+    fn plan_gives_each_module_its_object_file_and_lists_an_overload_that_shares_one() {
+        use crate::schema::{Routine, RoutineKind, View};
+        let mut read = source(Dialect::Postgres);
+        read.snapshot.views.insert("Sales by Region".into(), View { definition: "SELECT 1 AS r".into() });
+        let function = |body: &str| Routine { kind: RoutineKind::Function, definition: body.to_owned() };
+        read.snapshot.routines.insert("area(integer)".into(), function("CREATE OR REPLACE FUNCTION public.area(integer) …"));
+        read.snapshot.routines.insert("area(text)".into(), function("CREATE OR REPLACE FUNCTION public.area(text) …"));
+        let baseline = plan(&read, &BaselineOptions::default()).unwrap();
+        let files: Vec<(String, &str)> = baseline.objects.iter().map(|f| (f.file_name(), f.definition.as_str())).collect();
+        assert_eq!(
+            files,
+            [
+                ("public.area.postgres.sql".to_owned(), "CREATE OR REPLACE FUNCTION public.area(integer) …"),
+                ("Sales by Region.postgres.sql".to_owned(), "CREATE VIEW \"Sales by Region\" AS\nSELECT 1 AS r"),
+            ]
+        );
+        assert_eq!(baseline.objects_not_written.len(), 1, "{:?}", baseline.objects_not_written);
+        assert!(baseline.objects_not_written[0].starts_with("public.area: another object of that name"), "{:?}", baseline.objects_not_written);
+        // In the order the revision creates them; each file a statement it runs.
+        let created: Vec<&str> = baseline.upgrade.iter().filter_map(|op| match op {
+            Operation::Execute(sql) => sql.text(Dialect::Postgres),
+            _ => None,
+        }).collect();
+        assert!(created.contains(&files[0].1), "{created:?}");
+        // Both overloads are created, the one without a file too.
+        assert!(created.contains(&"CREATE OR REPLACE FUNCTION public.area(text) …"), "{created:?}");
+        let dropped = baseline.downgrade.iter().filter_map(|op| match op {
+            Operation::Execute(sql) => sql.text(Dialect::Postgres),
+            _ => None,
+        });
+        assert_eq!(dropped.filter(|sql| sql.starts_with("DROP FUNCTION \"area\"")).count(), 2);
     }
 
     #[test]

@@ -12,10 +12,12 @@ use super::report::NotReproduced;
 use crate::schema::{RoutineKind, SchemaSnapshot};
 use crate::{Dialect, Operation, Sql};
 
-/// One object: the operation that creates it and the one that drops it.
+/// One object: the operation that creates it and the one that drops it,
+/// and for a view, routine or trigger its name in `objects/`.
 pub(crate) struct Object {
     pub create: Operation,
     pub drop: Operation,
+    pub module: Option<String>,
 }
 
 /// What the snapshot does not hold: SQL Server's alias types and
@@ -44,7 +46,12 @@ fn raw(dialect: Dialect, sql: String) -> Operation {
 }
 
 fn object(dialect: Dialect, create: String, drop: String) -> Object {
-    Object { create: raw(dialect, create), drop: raw(dialect, drop) }
+    Object { create: raw(dialect, create), drop: raw(dialect, drop), module: None }
+}
+
+/// `made` as the module `name` of `objects/`.
+fn module(name: &str, made: Object) -> Object {
+    Object { module: Some(name.to_owned()), ..made }
 }
 
 /// Extensions, types and sequences: what tables may use, so created first.
@@ -105,11 +112,13 @@ pub(crate) fn after_tables(
     let mut modules: Vec<(String, String, Object)> = Vec::new();
     for (name, view) in &snapshot.views {
         let definition = extras.definitions.get(name).map_or_else(|| view.definition.clone(), |text| creatable(text, dialect));
-        modules.push((base_name(name), definition.clone(), view_object(name, &definition, dialect)));
+        modules.push((base_name(name), definition.clone(), module(name, view_object(name, &definition, dialect))));
     }
     for (name, view) in &snapshot.materialized_views {
         let q = dialect.quote_ident(name);
         let made = object(dialect, format!("CREATE MATERIALIZED VIEW {q} AS\n{}", view.definition), format!("DROP MATERIALIZED VIEW {q}"));
+        // Not a file of objects/: a materialized view holds data, which
+        // replacing it as code would throw away.
         modules.push((base_name(name), view.definition.clone(), made));
     }
     for (name, routine) in &snapshot.routines {
@@ -119,7 +128,7 @@ pub(crate) fn after_tables(
         };
         let drop = format!("DROP {kind} {}", routine_reference(name, dialect));
         let definition = extras.definitions.get(name).map_or_else(|| routine.definition.clone(), |text| creatable(text, dialect));
-        modules.push((base_name(name), definition.clone(), object(dialect, definition, drop)));
+        modules.push((base_name(name), definition.clone(), module(&base_name(name), object(dialect, definition, drop))));
     }
     modules.retain(|(name, definition, _)| reproducible(name, definition, dialect, not_reproduced));
     let names: Vec<String> = modules.iter().map(|(name, ..)| name.to_lowercase()).collect();
@@ -141,8 +150,10 @@ pub(crate) fn after_tables(
     }
     let mut objects = Vec::new();
     let mut modules: Vec<Option<(String, String, Object)>> = modules.into_iter().map(Some).collect();
+    // Every module of a name: PostgreSQL's overloads share one, and the
+    // order has each name once.
     for name in order {
-        if let Some(at) = names.iter().position(|n| n == name) {
+        for (at, _) in names.iter().enumerate().filter(|(_, n)| *n == name) {
             objects.extend(modules[at].take().map(|(_, _, made)| made));
         }
     }
@@ -162,7 +173,7 @@ fn triggers(snapshot: &SchemaSnapshot, extras: &Extras, dialect: Dialect, not_re
             continue;
         }
         let drop = dialect.drop_trigger(name, &trigger.table);
-        objects.push(object(dialect, definition, drop));
+        objects.push(module(name, object(dialect, definition, drop)));
     }
     objects
 }
@@ -179,7 +190,7 @@ fn view_object(name: &str, definition: &str, dialect: Dialect) -> Object {
         }
         Dialect::Mssql | Dialect::Sqlite => raw(dialect, definition.to_owned()),
     };
-    Object { create, drop }
+    Object { create, drop, module: None }
 }
 
 /// A module's text as kept, made to create it: SQL Server keeps the text

@@ -11,7 +11,7 @@ use retort_build::RevisionSpec;
 use super::authoring::{fresh_id_among, message, relative, write_error, AuthoringError};
 use super::output::{Printer, EXIT_DRIFT, EXIT_ERROR, EXIT_USAGE};
 use super::Project;
-use crate::baseline::{differences, plan, read_source, Baseline, BaselineOptions, Filter, Source};
+use crate::baseline::{differences, plan, read_source, write_object_files, Baseline, BaselineOptions, Filter, ObjectFilesError, Outcome, Source};
 use crate::schema::SchemaSnapshot;
 use crate::backend::BackendError;
 use crate::{connect_read_only, Session, DatabaseUrl, HistoryTable, MigrateError, Migrator, ScratchDatabase, StampCheck, Target, UrlError};
@@ -45,7 +45,8 @@ pub struct BaselineArgs {
     #[arg(long)]
     pub keep_names: bool,
     /// Write the baseline although migrations/ already has revisions (the
-    /// graph then has a second base).
+    /// graph then has a second base), and replace the files of objects/
+    /// that hold another definition of a view, routine or trigger.
     #[arg(long)]
     pub force: bool,
     /// The history table to leave out, if the database has retort's.
@@ -90,14 +91,18 @@ pub enum BaselineError {
     #[error(transparent)]
     /// No order creates every view and routine after what it names.
     Plan(#[from] crate::baseline::PlanError),
+    #[error(transparent)]
+    /// A file of objects/ holds another definition, or could not be written.
+    Objects(#[from] ObjectFilesError),
 }
 
 /// Writes the baseline revision and prints what it holds and left out.
 pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
     super::init_tracing();
     let code = match super::block_on(write_baseline(project, &args)) {
-        Ok(Ok((path, baseline, source, elapsed))) => {
+        Ok(Ok(Written { path, objects, baseline, source, elapsed })) => {
             summarise(&path, &baseline, &source, &args, elapsed);
+            summarise_objects(&objects, &baseline);
             ExitCode::SUCCESS
         }
         Ok(Err(error)) => {
@@ -110,7 +115,17 @@ pub fn baseline(project: &Project, args: BaselineArgs) -> ExitCode {
     super::output::finish(code)
 }
 
-type Written = (PathBuf, Baseline, Source, std::time::Duration);
+/// What a baseline wrote, and what it read.
+#[derive(Debug)]
+struct Written {
+    /// The revision's file, relative to the project.
+    path: PathBuf,
+    /// The files of objects/, relative to the project, and what became of each.
+    objects: Vec<(PathBuf, Outcome)>,
+    baseline: Baseline,
+    source: Source,
+    elapsed: std::time::Duration,
+}
 
 async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Written, BaselineError> {
     let url = DatabaseUrl::parse(&args.from)?;
@@ -131,12 +146,16 @@ async fn write_baseline(project: &Project, args: &BaselineArgs) -> Result<Writte
     let spec = RevisionSpec { id: fresh_id_among(&id_refs)?, message: message(&args.message)?, ..RevisionSpec::default() };
     let header = baseline.header(&source, args.keep_names);
     let text = crate::codegen::revision_source(&spec, &header, &baseline.upgrade, Some(&baseline.downgrade))?;
+    // The modules first: a file of objects/ with another definition stops
+    // the baseline before the revision is written.
+    let objects = write_object_files(&project.root.join("objects"), &baseline.objects, args.force)?;
+    let objects = objects.into_iter().map(|(path, outcome)| (relative(project, path), outcome)).collect();
     std::fs::create_dir_all(&dir).map_err(|e| write_error(&dir, e))?;
     let path = dir.join(format!("{}_{}.rs", spec.id, retort_build::slug(&spec.message)));
     // create_new: a baseline never overwrites a file.
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| write_error(&path, e))?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| write_error(&path, e))?;
-    Ok((relative(project, path), baseline, source, started.elapsed()))
+    Ok(Written { path: relative(project, path), objects, baseline, source, elapsed: started.elapsed() })
 }
 
 fn filter(schemas: &[String], exclude: &[String], include_other_tools: bool) -> Filter {
@@ -180,6 +199,31 @@ fn summarise(path: &std::path::Path, baseline: &Baseline, source: &Source, args:
     let width = adopt.len().max(upgrade.len());
     println!("next: {adopt:width$}   # adopt it");
     println!("      {upgrade:width$}   # everywhere else");
+}
+
+/// One line on objects/: how many files, how many new, unchanged or
+/// replaced; then the modules that have no file.
+fn summarise_objects(objects: &[(PathBuf, Outcome)], baseline: &Baseline) {
+    if !objects.is_empty() {
+        let count = |wanted: Outcome| objects.iter().filter(|(_, outcome)| *outcome == wanted).count();
+        let mut parts = vec![format!("{} new", count(Outcome::Written))];
+        for (outcome, word) in [(Outcome::Unchanged, "unchanged"), (Outcome::Replaced, "replaced (--force)")] {
+            if count(outcome) > 0 {
+                parts.push(format!("{} {word}", count(outcome)));
+            }
+        }
+        let folder = objects[0].0.parent().map_or_else(|| "objects".into(), |p| p.display().to_string());
+        // Not "wrote …": that line names the revision, as for every command
+        // that writes one.
+        println!(
+            "{folder}/: {} views, routines and triggers, one file each ({}); the revision creates each as its file has it",
+            objects.len(),
+            parts.join(", ")
+        );
+    }
+    for missing in &baseline.objects_not_written {
+        eprintln!("warning: no file in objects/: {missing}");
+    }
 }
 
 /// `migrate stamp TARGET --verify`: replays the revisions on a scratch
@@ -269,10 +313,47 @@ mod tests {
         let refused = write_baseline(&project, &args(&url, false)).await.unwrap_err();
         assert!(matches!(refused, BaselineError::NotFirst { count: 1, .. }), "{refused}");
         assert!(refused.to_string().contains("a baseline is revision 1") && refused.to_string().contains("--force"), "{refused}");
-        let (path, baseline, ..) = write_baseline(&project, &args(&url, true)).await.unwrap();
+        let Written { path, baseline, objects, .. } = write_baseline(&project, &args(&url, true)).await.unwrap();
         assert!(path.to_string_lossy().ends_with("_baseline.rs"), "{}", path.display());
         assert_eq!(baseline.upgrade.len(), 1, "create_table t");
+        assert!(objects.is_empty(), "no modules, no files: {objects:?}");
         let scanned = retort_build::scan(&project.root, std::path::Path::new("migrations"));
         assert_eq!(scanned.revisions.len(), 2, "{:?}", scanned.errors);
+    }
+
+    #[tokio::test]
+    async fn baseline_writes_each_module_into_objects_and_refuses_a_different_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("legacy.db");
+        rusqlite::Connection::open(&database)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY);\n\
+                 CREATE VIEW [Open Items] AS SELECT id FROM t;\n\
+                 CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END;",
+            )
+            .unwrap();
+        let url = format!("sqlite://{}", database.display());
+        let project = Project::new(dir.path());
+        let objects = dir.path().join("objects");
+        // A file edited by hand stops the baseline before the revision is written.
+        std::fs::create_dir(&objects).unwrap();
+        std::fs::write(objects.join("Open Items.sqlite.sql"), "CREATE VIEW [Open Items] AS SELECT 2;\n").unwrap();
+        let refused = write_baseline(&project, &args(&url, false)).await.unwrap_err();
+        assert!(matches!(refused, BaselineError::Objects(ObjectFilesError::Differs { .. })), "{refused}");
+        assert!(refused.to_string().contains("Open Items.sqlite.sql"), "{refused}");
+        assert!(!dir.path().join("migrations").exists(), "no revision is written");
+        std::fs::remove_file(objects.join("Open Items.sqlite.sql")).unwrap();
+        let Written { objects: written, .. } = write_baseline(&project, &args(&url, false)).await.unwrap();
+        let names: Vec<String> = written.iter().map(|(path, _)| path.display().to_string()).collect();
+        assert_eq!(names, ["objects/Open Items.sqlite.sql", "objects/t_audit.sqlite.sql"]);
+        assert_eq!(
+            std::fs::read_to_string(objects.join("Open Items.sqlite.sql")).unwrap(),
+            "CREATE VIEW [Open Items] AS SELECT id FROM t\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(objects.join("t_audit.sqlite.sql")).unwrap(),
+            "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN SELECT 1; END\n"
+        );
     }
 }

@@ -297,8 +297,8 @@ impl Printer {
                         "-- would {} {}: {}",
                         step.direction, step.revision.id, step.revision.message
                     );
-                    for unit in units {
-                        println!("{}", unit.sql.trim_end());
+                    for statement in crate::script::listing(units, plan.dialect) {
+                        println!("{statement}");
                     }
                 }
             }
@@ -357,6 +357,9 @@ impl Printer {
         down: &[crate::work::Unit],
     ) -> Result<ExitCode, MigrateError> {
         let sql = |units: &[crate::work::Unit]| units.iter().map(|u| u.sql.trim_end().to_owned()).collect::<Vec<_>>();
+        // Text is for pasting into the dialect's client: each unit framed as
+        // it runs (SQL Server's `GO` batches).
+        let listed = |units: &[crate::work::Unit]| crate::script::listing(units, dialect);
         match self.format {
             Format::Json => self.json(serde_json::json!({
                 "id": revision.id,
@@ -388,14 +391,14 @@ impl Printer {
                     println!("runs outside a transaction");
                 }
                 println!("\n-- upgrade ({dialect})");
-                for statement in sql(up) {
+                for statement in listed(up) {
                     println!("{statement}");
                 }
                 match revision.irreversible {
                     Some(reason) => println!("\n-- irreversible: {reason}"),
                     None => {
                         println!("\n-- downgrade ({dialect})");
-                        for statement in sql(down) {
+                        for statement in listed(down) {
                             println!("{statement}");
                         }
                     }

@@ -1,7 +1,8 @@
 -- A shop's schema as it grew before any migration tool: written by hand,
 -- unnamed constraints, serials and all; and, as in older sample databases,
 -- quoted names with spaces and in mixed case, views on views, a function
--- that names a view, a long index name, LIKE-pattern checks, a domain.
+-- that names a view, a long index name, LIKE-pattern checks, a domain,
+-- an overloaded function.
 -- `{phone}` is the type of customers.phone and `{LastName}` the spelling
 -- of a column of "Customer Accounts" (the tests change them to make
 -- copies that differ in one column).
@@ -80,6 +81,12 @@ BEGIN
 END
 $$;
 CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION log_order();
+CREATE FUNCTION order_total(p_order bigint) RETURNS numeric LANGUAGE sql AS $$
+    SELECT coalesce(sum(line_total), 0) FROM order_items WHERE order_id = p_order
+$$;
+CREATE FUNCTION order_total(p_order bigint, p_product integer) RETURNS numeric LANGUAGE sql AS $$
+    SELECT coalesce(sum(line_total), 0) FROM order_items WHERE order_id = p_order AND product_id = p_product
+$$;
 CREATE PROCEDURE close_order(p_order bigint) LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE orders SET status = 'shipped' WHERE id = p_order;
