@@ -148,123 +148,182 @@ enum Replace {
 
 /// The changes from the revisions' modules to the declared objects.
 pub(crate) fn compare_modules(sides: &ModuleSides<'_>) -> ModuleChanges {
-    let dialect = sides.dialect;
+    let comparison = Comparison::new(sides);
     let mut changes = ModuleChanges::default();
-    let before = modules(sides.current, dialect);
-    let after = modules(sides.wanted, dialect);
-    let sql = |text: &str| Sql::per_dialect([(dialect, text)]);
-    let word = |kind: ModuleKind| kind.keyword().to_lowercase();
-    let old_texts: BTreeMap<&String, String> = before.iter().map(|(key, module)| (key, old_text(module, &sides.stored.texts, dialect))).collect();
-    // What a current module names: in its text, and in the catalog.
-    let needs = |key: &String| {
-        let mut named = mentioned(&old_texts[key], dialect);
-        named.extend(sides.stored.dependencies.get(&base_name(key)).into_iter().flatten().cloned());
-        named
-    };
-    // What each declared object needs.
-    let mut plan: Vec<(&DeclaredObject, Option<Replace>)> = Vec::new();
-    for object in sides.objects {
-        let key = comparable(object.name, dialect);
-        let Some(was) = before.get(&key) else {
-            changes.detected.push(format!("detected added {} '{}' ({})", word(object.kind), object.name, object.path));
-            plan.push((object, None));
-            continue;
-        };
-        let same = after.get(&key).is_some_and(|now| now.definition == was.definition);
-        if same {
-            continue;
-        }
-        changes.detected.push(format!("detected changed {} '{}' ({})", word(object.kind), object.name, object.path));
-        let signature = after.get(&key).is_some_and(|now| signature_changed(was, now));
-        let replace = if signature || must_drop(object.kind, &key, sides) { Replace::DropAndCreate } else { Replace::InPlace };
-        plan.push((object, Some(replace)));
-    }
-    // The views that name a view dropped and created, however
-    // indirectly, go and come back with it.
-    let mut dropped: Vec<String> = plan
-        .iter()
-        .filter(|(_, replace)| *replace == Some(Replace::DropAndCreate))
-        .map(|(object, _)| comparable(object.name, dialect))
-        .collect();
-    let mut at = 0;
-    while at < dropped.len() {
-        let named = base_name(&dropped[at]);
-        for (key, module) in &before {
-            let depends = module.kind == ModuleKind::View && !dropped.contains(key) && needs(key).contains(&named);
-            if depends {
-                dropped.push(key.clone());
-            }
-        }
-        at += 1;
-    }
-    let declared: Vec<String> = sides.objects.iter().map(|object| comparable(object.name, dialect)).collect();
-    let undeclared: Vec<String> = before.keys().filter(|key| !declared.contains(key)).cloned().collect();
-    // Drops, dependents first: the undeclared ones (with --allow-drop) and
-    // those dropped to be created again.
-    let mut going: Vec<String> = dropped.clone();
-    going.extend(undeclared.iter().filter(|key| sides.allow_drop && !dropped.contains(key)).cloned());
-    let names: Vec<String> = going.iter().map(|key| base_name(key)).collect();
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (order, _) = sorted(&name_refs, |name| {
-        let at = names.iter().position(|n| n == name).unwrap_or_default();
-        let named = needs(&going[at]);
-        name_refs.iter().copied().filter(|candidate| named.contains(*candidate)).collect()
-    });
-    for name in order.iter().rev() {
-        let Some(at) = names.iter().position(|n| n == name) else { continue };
-        let module = &before[&going[at]];
-        if undeclared.contains(&going[at]) && !dropped.contains(&going[at]) {
-            changes.detected.push(format!("detected removed {} '{}'", word(module.kind), module.key));
-        }
-        changes.first.push(Operation::Module { kind: module.kind, name: module.key.to_owned(), old: Some(sql(&old_texts[&going[at]])), new: None });
-    }
-    for key in undeclared.iter().filter(|_| !sides.allow_drop) {
-        let module = &before[key];
-        changes.review.push(format!(
-            "{} {}: the revisions build it but no file in objects/ declares it; add objects/{}.sql to keep it, or pass \
-             --allow-drop to drop it",
-            word(module.kind),
-            module.key,
-            module.key
-        ));
-    }
-    // Creates and replacements in creation order: declared objects as
-    // their files say, undeclared dependents as they were.
-    for object in sides.objects {
-        let key = comparable(object.name, dialect);
-        let planned = plan.iter().find(|(planned, _)| std::ptr::eq(*planned, *object)).map(|(_, replace)| *replace);
-        let new = Some(sql(object.text()));
-        let operation = match planned {
-            Some(Some(Replace::InPlace)) if !dropped.contains(&key) => {
-                let old = Some(sql(&old_texts[&key]));
-                Operation::Module { kind: object.kind, name: object.name.to_owned(), old, new }
-            }
-            Some(_) => Operation::Module { kind: object.kind, name: object.name.to_owned(), old: None, new },
-            None if dropped.contains(&key) => Operation::Module { kind: object.kind, name: object.name.to_owned(), old: None, new },
-            None => continue,
-        };
-        changes.last.push(operation);
-    }
-    for key in dropped.iter().filter(|key| !declared.contains(key)) {
-        let module = &before[key];
-        changes.last.push(Operation::Module { kind: module.kind, name: module.key.to_owned(), old: None, new: Some(sql(&old_texts[key])) });
-    }
-    let replaced = |key: &str| plan.iter().any(|(object, r)| *r == Some(Replace::DropAndCreate) && comparable(object.name, dialect) == key);
-    let recreated: Vec<&str> = dropped.iter().filter(|key| !replaced(key)).map(|key| before[key].key).collect();
-    for (object, _) in plan.iter().filter(|(_, replace)| *replace == Some(Replace::DropAndCreate)) {
-        let why = match (dialect, object.kind) {
-            (Dialect::Postgres, ModuleKind::View) => "PostgreSQL cannot replace it in place because its columns change",
-            (Dialect::Postgres, _) => "PostgreSQL cannot replace it in place because its arguments or return type change",
-            _ => "Babelfish cannot alter it in place",
-        };
-        let with = if recreated.is_empty() { String::new() } else { format!(", with the views that depend on it ({})", recreated.join(", ")) };
-        changes.review.push(format!(
-            "{} {}: {why}, so the revision drops it and creates it again{with}; grants on them are lost and must be given again",
-            word(object.kind),
-            object.name
-        ));
-    }
+    let plan = comparison.plan(&mut changes.detected);
+    let dropped = comparison.dropped_with_dependents(&plan);
+    let declared: Vec<String> = sides.objects.iter().map(|object| comparable(object.name, sides.dialect)).collect();
+    let undeclared: Vec<String> = comparison.before.keys().filter(|key| !declared.contains(key)).cloned().collect();
+    comparison.drops(&dropped, &undeclared, &mut changes);
+    comparison.creates(&plan, &dropped, &declared, &mut changes.last);
+    comparison.explain_drops_and_creates(&plan, &dropped, &mut changes.review);
     changes
+}
+
+/// A declared object and how it is to be replaced (`None`: it is new).
+type Planned = (&'static DeclaredObject, Option<Replace>);
+
+/// Both sides' modules, and the revisions' modules' texts as their server
+/// keeps them, by comparable name.
+struct Comparison<'a> {
+    sides: &'a ModuleSides<'a>,
+    before: BTreeMap<String, Module<'a>>,
+    after: BTreeMap<String, Module<'a>>,
+    old_texts: BTreeMap<String, String>,
+}
+
+impl<'a> Comparison<'a> {
+    fn new(sides: &'a ModuleSides<'a>) -> Self {
+        let before = modules(sides.current, sides.dialect);
+        let after = modules(sides.wanted, sides.dialect);
+        let old_texts =
+            before.iter().map(|(key, module)| (key.clone(), old_text(module, &sides.stored.texts, sides.dialect))).collect();
+        Comparison { sides, before, after, old_texts }
+    }
+
+    fn sql(&self, text: &str) -> Sql {
+        Sql::per_dialect([(self.sides.dialect, text)])
+    }
+
+    /// What a current module names: in its text, and in the catalog.
+    fn needs(&self, key: &str) -> std::collections::BTreeSet<String> {
+        let mut named = mentioned(&self.old_texts[key], self.sides.dialect);
+        named.extend(self.sides.stored.dependencies.get(&base_name(key)).into_iter().flatten().cloned());
+        named
+    }
+
+    /// Each declared object that is new or changed, and how a changed one
+    /// is replaced; a `detected …` line for each.
+    fn plan(&self, detected: &mut Vec<String>) -> Vec<Planned> {
+        let mut plan = Vec::new();
+        for &object in self.sides.objects {
+            let key = comparable(object.name, self.sides.dialect);
+            let Some(was) = self.before.get(&key) else {
+                detected.push(format!("detected added {} '{}' ({})", word(object.kind), object.name, object.path));
+                plan.push((object, None));
+                continue;
+            };
+            if self.after.get(&key).is_some_and(|now| now.definition == was.definition) {
+                continue;
+            }
+            detected.push(format!("detected changed {} '{}' ({})", word(object.kind), object.name, object.path));
+            let signature = self.after.get(&key).is_some_and(|now| signature_changed(was, now));
+            let must = signature || must_drop(object.kind, &key, self.sides);
+            plan.push((object, Some(if must { Replace::DropAndCreate } else { Replace::InPlace })));
+        }
+        plan
+    }
+
+    /// The modules dropped to be created again, and the views that name
+    /// one of them, however indirectly, which go and come back with it.
+    fn dropped_with_dependents(&self, plan: &[Planned]) -> Vec<String> {
+        let mut dropped: Vec<String> = plan
+            .iter()
+            .filter(|(_, replace)| *replace == Some(Replace::DropAndCreate))
+            .map(|(object, _)| comparable(object.name, self.sides.dialect))
+            .collect();
+        let mut at = 0;
+        while at < dropped.len() {
+            let named = base_name(&dropped[at]);
+            for (key, module) in &self.before {
+                if module.kind == ModuleKind::View && !dropped.contains(key) && self.needs(key).contains(&named) {
+                    dropped.push(key.clone());
+                }
+            }
+            at += 1;
+        }
+        dropped
+    }
+
+    /// Drops, dependents first: those dropped to be created again and the
+    /// undeclared ones (with `--allow-drop`; without, they are listed for
+    /// review).
+    fn drops(&self, dropped: &[String], undeclared: &[String], changes: &mut ModuleChanges) {
+        let allow_drop = self.sides.allow_drop;
+        let mut going: Vec<String> = dropped.to_vec();
+        going.extend(undeclared.iter().filter(|key| allow_drop && !dropped.contains(key)).cloned());
+        let names: Vec<String> = going.iter().map(|key| base_name(key)).collect();
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (order, _) = sorted(&name_refs, |name| {
+            let at = names.iter().position(|n| n == name).unwrap_or_default();
+            let named = self.needs(&going[at]);
+            name_refs.iter().copied().filter(|candidate| named.contains(*candidate)).collect()
+        });
+        for name in order.iter().rev() {
+            let Some(at) = names.iter().position(|n| n == name) else { continue };
+            let module = &self.before[&going[at]];
+            if undeclared.contains(&going[at]) && !dropped.contains(&going[at]) {
+                changes.detected.push(format!("detected removed {} '{}'", word(module.kind), module.key));
+            }
+            let old = Some(self.sql(&self.old_texts[&going[at]]));
+            changes.first.push(Operation::Module { kind: module.kind, name: module.key.to_owned(), old, new: None });
+        }
+        for key in undeclared.iter().filter(|_| !allow_drop) {
+            let module = &self.before[key];
+            changes.review.push(format!(
+                "{} {}: the revisions build it but no file in objects/ declares it; add objects/{}.sql to keep it, or pass \
+                 --allow-drop to drop it",
+                word(module.kind),
+                module.key,
+                module.key
+            ));
+        }
+    }
+
+    /// Creates and replacements in creation order: declared objects as
+    /// their files say, undeclared dependents as they were.
+    fn creates(&self, plan: &[Planned], dropped: &[String], declared: &[String], last: &mut Vec<Operation>) {
+        for &object in self.sides.objects {
+            let key = comparable(object.name, self.sides.dialect);
+            let planned = plan.iter().find(|(planned, _)| std::ptr::eq(*planned, object)).map(|(_, replace)| *replace);
+            let new = Some(self.sql(object.text()));
+            let old = match planned {
+                Some(Some(Replace::InPlace)) if !dropped.contains(&key) => Some(self.sql(&self.old_texts[&key])),
+                Some(_) => None,
+                None if dropped.contains(&key) => None,
+                None => continue,
+            };
+            last.push(Operation::Module { kind: object.kind, name: object.name.to_owned(), old, new });
+        }
+        for key in dropped.iter().filter(|key| !declared.contains(key)) {
+            let module = &self.before[key];
+            let new = Some(self.sql(&self.old_texts[key]));
+            last.push(Operation::Module { kind: module.kind, name: module.key.to_owned(), old: None, new });
+        }
+    }
+
+    /// Why each module replaced by a drop and a create could not be
+    /// replaced in place, and what that costs.
+    fn explain_drops_and_creates(&self, plan: &[Planned], dropped: &[String], review: &mut Vec<String>) {
+        let dialect = self.sides.dialect;
+        let replaced = |key: &str| {
+            plan.iter().any(|(object, r)| *r == Some(Replace::DropAndCreate) && comparable(object.name, dialect) == key)
+        };
+        let recreated: Vec<&str> = dropped.iter().filter(|key| !replaced(key)).map(|key| self.before[key].key).collect();
+        for (object, _) in plan.iter().filter(|(_, replace)| *replace == Some(Replace::DropAndCreate)) {
+            let why = match (dialect, object.kind) {
+                (Dialect::Postgres, ModuleKind::View) => "PostgreSQL cannot replace it in place because its columns change",
+                (Dialect::Postgres, _) => "PostgreSQL cannot replace it in place because its arguments or return type change",
+                _ => "Babelfish cannot alter it in place",
+            };
+            let with = if recreated.is_empty() {
+                String::new()
+            } else {
+                format!(", with the views that depend on it ({})", recreated.join(", "))
+            };
+            review.push(format!(
+                "{} {}: {why}, so the revision drops it and creates it again{with}; grants on them are lost and must be \
+                 given again",
+                word(object.kind),
+                object.name
+            ));
+        }
+    }
+}
+
+/// A module's kind as a `detected …` line words it.
+fn word(kind: ModuleKind) -> String {
+    kind.keyword().to_lowercase()
 }
 
 /// Whether a changed module cannot be replaced in place: on Babelfish
