@@ -134,10 +134,16 @@ fn read(absolute: &str, path: &str) -> Result<ObjectFile, Error> {
         return Err(Error::ObjectHeader { at, problem: "expected `CREATE`, found `ALTER`".to_owned() });
     }
     let header_name = header.dotted_name();
-    let (name, dialect) = match known {
+    let (written, dialect) = match known {
         Some((_, _, variant)) => (stem_name, Some(*variant)),
         None => (stem, None),
     };
+    // `%XX` stands for a character a file name cannot hold.
+    let decoded = retort_sql::module_name_of_file(written).ok_or_else(|| Error::ObjectHeader {
+        at: Location::file(path),
+        problem: format!("the file name `{written}` has a `%` not followed by two hex digits (write `%25` for `%`)"),
+    })?;
+    let name = decoded.as_str();
     if !header_name.eq_ignore_ascii_case(name) {
         // `dbo.GetOrders.mysql.sql` creating `dbo.GetOrders`: a suffix
         // meant as a dialect.
@@ -202,6 +208,14 @@ mod tests {
             ]
         );
         assert_eq!(objects[0].path, "objects/procedures/dbo.GetOrders.sql");
+    }
+
+    #[test]
+    fn scan_objects_reads_a_name_written_with_percent_escapes_as_baseline_writes_it() {
+        let objects = scanned(&[("Sales%2FRegion 50%25.mssql.sql", "CREATE VIEW [Sales/Region 50%] AS SELECT 1 AS a")]).unwrap();
+        assert_eq!(objects[0].name, "Sales/Region 50%");
+        let errors = scanned(&[("bad%zz.sql", "CREATE VIEW [bad%zz] AS SELECT 1 AS a")]).unwrap_err();
+        assert!(errors[0].to_string().contains("`bad%zz` has a `%` not followed by two hex digits"), "{}", errors[0]);
     }
 
     #[test]

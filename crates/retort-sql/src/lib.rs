@@ -32,7 +32,7 @@ pub use batch::{Batch, LineKind, ScriptLine};
 pub use sqlcmd::{Command, OnError};
 pub use dialect::Dialect;
 pub use lexer::{line_at, same_code, significant_tokens, Lexed, Token, Unclosed, Unreadable};
-pub use module::{module_header, HeaderProblem, ModuleHeader, ModuleKind};
+pub use module::{module_file_name, module_header, module_name_of_file, HeaderProblem, ModuleHeader, ModuleKind};
 pub use read::reads_only;
 pub use segment::Kind;
 pub use statement::Statement;

@@ -156,6 +156,47 @@ fn dotted(tokens: &[&crate::Token], at: &mut usize) -> Option<Vec<String>> {
     }
 }
 
+/// A module's name as a file name of `objects/` writes it: `%` and what
+/// some system's file names cannot hold (`/ \ : * ? " < >|` and NUL) as
+/// `%XX`, so that every name has one file name and back
+/// ([`module_name_of_file`]).
+///
+/// ```
+/// assert_eq!(retort_sql::module_file_name("Sales/Region: 50%"), "Sales%2FRegion%3A 50%25");
+/// ```
+pub fn module_file_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '%' | '/' | '\\' | '\0' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+            // Every such character is ASCII: one byte, two hex digits.
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The module name a file name (without `.sql` and dialect) stands for;
+/// `None` where a `%` is not followed by two hex digits or the bytes are
+/// not UTF-8.
+pub fn module_name_of_file(stem: &str) -> Option<String> {
+    let bytes = stem.as_bytes();
+    let mut name = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'%' {
+            let hex = stem.get(at + 1..at + 3)?;
+            name.push(u8::from_str_radix(hex, 16).ok()?);
+            at += 3;
+        } else {
+            name.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8(name).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::error::MigrateError;
 use crate::framing::{self, Frame};
 use crate::history::{self, HistoryTable, WriteContext};
 use crate::render::RenderedPlan;
+#[cfg(any(feature = "cli", test))]
 use crate::work::Unit;
 use crate::Dialect;
 
@@ -185,6 +186,7 @@ fn commit(dialect: Dialect) -> String {
 /// an `execute` creates stays alone in its batch), elsewhere each statement
 /// ended by `;`. Pasted into the dialect's client, the listing runs as the
 /// revision does.
+#[cfg(any(feature = "cli", test))]
 pub(crate) fn listing(units: &[Unit], dialect: Dialect) -> Vec<String> {
     units
         .iter()
@@ -205,6 +207,7 @@ pub(crate) fn listing(units: &[Unit], dialect: Dialect) -> Vec<String> {
 }
 
 /// Whether the last line of `sql` is a `GO` line (`GO`, `GO 3`).
+#[cfg(any(feature = "cli", test))]
 fn ends_with_go(sql: &str) -> bool {
     let last = sql.lines().last().unwrap_or_default();
     let mut words = last.split_whitespace();

@@ -45,7 +45,7 @@ impl ObjectFile {
     /// assert_eq!(file.file_name(), "Sales%2FRegion%3A 50%25.mssql.sql");
     /// ```
     pub fn file_name(&self) -> String {
-        let mut file = escape(&self.name);
+        let mut file = retort_sql::module_file_name(&self.name);
         if let Some(dialect) = self.dialect {
             file.push('.');
             file.push_str(dialect.name());
@@ -65,25 +65,6 @@ impl ObjectFile {
     }
 }
 
-/// The characters written `%XX`: `%` itself, and what some system's file
-/// names cannot hold.
-fn needs_escape(c: char) -> bool {
-    matches!(c, '%' | '/' | '\\' | '\0' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-}
-
-fn escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if needs_escape(c) {
-            // Every such character is ASCII: one byte, two hex digits.
-            out.push_str(&format!("%{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The object name and dialect a file name of `objects/` stands for
 /// (`Sales%2FRegion.mssql.sql` → `Sales/Region`, SQL Server); `None` for a
 /// file that is not `.sql`, or whose `%` is not followed by two hex digits.
@@ -96,20 +77,7 @@ pub fn object_of_file_name(file_name: &str) -> Option<(String, Option<Dialect>)>
         },
         None => (stem, None),
     };
-    let mut name = Vec::with_capacity(stem.len());
-    let bytes = stem.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] == b'%' {
-            let hex = stem.get(at + 1..at + 3)?;
-            name.push(u8::from_str_radix(hex, 16).ok()?);
-            at += 3;
-        } else {
-            name.push(bytes[at]);
-            at += 1;
-        }
-    }
-    Some((String::from_utf8(name).ok()?, dialect))
+    Some((retort_sql::module_name_of_file(stem)?, dialect))
 }
 
 /// Why the object files were not written.
