@@ -312,19 +312,20 @@ async fn mssql_client(db: &TestDatabase) -> tiberius::Client<AppStream> {
     client
 }
 
+/// The one row `sql` reads on the application's session.
+async fn mssql_row(client: &mut tiberius::Client<AppStream>, sql: &str) -> tiberius::Row {
+    let stream = client.simple_query(sql).await.expect("the session answers");
+    stream.into_row().await.expect("a row").expect("a row")
+}
+
 /// `@@TRANCOUNT`, `XACT_ABORT` (1 when on) and `@@LOCK_TIMEOUT`.
 async fn mssql_state(client: &mut tiberius::Client<AppStream>) -> (i32, i32, i32) {
-    let row = client
-        .simple_query(
-            "SELECT CAST(@@TRANCOUNT AS int), CAST(CASE WHEN @@OPTIONS & 16384 = 0 THEN 0 ELSE 1 END AS int), \
-             CAST(@@LOCK_TIMEOUT AS int)",
-        )
-        .await
-        .expect("the session answers")
-        .into_row()
-        .await
-        .expect("a row")
-        .expect("a row");
+    let row = mssql_row(
+        client,
+        "SELECT CAST(@@TRANCOUNT AS int), CAST(CASE WHEN @@OPTIONS & 16384 = 0 THEN 0 ELSE 1 END AS int), \
+         CAST(@@LOCK_TIMEOUT AS int)",
+    )
+    .await;
     let int = |index| row.get::<i32, _>(index).expect("an int");
     (int(0), int(1), int(2))
 }
@@ -362,14 +363,7 @@ async fn mssql_failing_revision_gives_the_client_back_as_it_was() {
 /// The settings a revision may change: `NOCOUNT`, `QUOTED_IDENTIFIER`,
 /// `ANSI_NULLS` (bits of `@@OPTIONS`), `DATEFIRST`, the database.
 async fn mssql_settings(client: &mut tiberius::Client<AppStream>) -> (i32, i32, String) {
-    let row = client
-        .simple_query("SELECT CAST(@@OPTIONS & (512 | 256 | 32) AS int), CAST(@@DATEFIRST AS int), DB_NAME()")
-        .await
-        .expect("the session answers")
-        .into_row()
-        .await
-        .expect("a row")
-        .expect("a row");
+    let row = mssql_row(client, "SELECT CAST(@@OPTIONS & (512 | 256 | 32) AS int), CAST(@@DATEFIRST AS int), DB_NAME()").await;
     (row.get(0).expect("options"), row.get(1).expect("datefirst"), row.get::<&str, _>(2).expect("a database").to_owned())
 }
 

@@ -46,6 +46,15 @@ async fn fresh(kind: BackendKind) -> Option<(TestDatabase, AnyBackend)> {
     Some((db, backend))
 }
 
+/// Two fresh databases, each with the dialect's fixture.
+async fn two_with_fixture(kind: BackendKind) -> Option<((TestDatabase, AnyBackend), (TestDatabase, AnyBackend))> {
+    let (direct_db, mut direct) = fresh(kind).await?;
+    execute(&mut direct, fixture(kind)).await;
+    let (other_db, mut other) = fresh(kind).await?;
+    execute(&mut other, fixture(kind)).await;
+    Some(((direct_db, direct), (other_db, other)))
+}
+
 const SQLITE_FIXTURE: &str = "
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -261,14 +270,9 @@ async fn history_tables_are_left_out(kind: BackendKind) {
 /// SQL Server: neither does a column or check added and dropped again, nor
 /// an index and a view dropped and created again, written another way.
 async fn same_schema_reached_two_ways_reads_the_same(kind: BackendKind) {
-    let Some((_direct_db, mut direct)) = fresh(kind).await else {
+    let Some(((_direct_db, mut direct), (_other_db, mut other))) = two_with_fixture(kind).await else {
         return;
     };
-    execute(&mut direct, fixture(kind)).await;
-    let Some((_other_db, mut other)) = fresh(kind).await else {
-        return;
-    };
-    execute(&mut other, fixture(kind)).await;
     let second_way = match kind {
         BackendKind::Sqlite => {
             "DROP VIEW open_todos;
@@ -397,14 +401,9 @@ async fn diff_names_what_a_change_did(kind: BackendKind) {
 /// diff name it. What snapshots, `stamp --verify` and
 /// `assert_schema_matches!` compare is this text.
 async fn module_body_change_is_a_difference_and_its_respelling_is_not(kind: BackendKind) {
-    let Some((_direct_db, mut direct)) = fresh(kind).await else {
+    let Some(((_direct_db, mut direct), (_other_db, mut other))) = two_with_fixture(kind).await else {
         return;
     };
-    execute(&mut direct, fixture(kind)).await;
-    let Some((_other_db, mut other)) = fresh(kind).await else {
-        return;
-    };
-    execute(&mut other, fixture(kind)).await;
     let (respelled, changed) = match kind {
         BackendKind::Sqlite => (
             "DROP TRIGGER trg_todos_title;
