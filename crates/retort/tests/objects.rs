@@ -3,7 +3,8 @@
 //! files edited (`tests/fixtures/objects/v1` → `v2`), writes the revision
 //! that replaces them; it upgrades (on SQL Server a `GRANT EXECUTE` on the
 //! procedure survives), a second autogenerate finds nothing, and the
-//! derived downgrade puts back the old texts. The edited view
+//! derived downgrade puts back the old texts; the graph's offline script,
+//! run by the dialect's own client, builds the same schema. The edited view
 //! `order_totals` has a dependent, `Big Regions`: it changes its column's
 //! type, which PostgreSQL cannot replace in place (drop and create, the
 //! dependent with it) and Babelfish cannot alter at all.
@@ -153,6 +154,25 @@ async fn run(db: &TestDatabase, migrations: &'static Migrations, to: &str, down:
     result.unwrap_or_else(|error| panic!("{error}"));
 }
 
+/// The whole graph's offline script (`upgrade --sql` from nothing: the
+/// objects created, then replaced), run by the dialect's own client on a
+/// new database, builds what the online upgrade built on `db`: the same
+/// snapshot, and the edited module's text as the server keeps it.
+async fn assert_offline_script_builds_the_same(db: &TestDatabase, migrations: &'static Migrations) {
+    let kind = db.kind();
+    let graph = retort::RevisionGraph::new(migrations);
+    let plan = retort::Plan::upgrade(&graph, &Default::default(), &common::target("heads")).expect("a plan to the heads");
+    let dialect = common::connect(db).await.dialect();
+    let rendered = retort::render_plan(&plan, dialect, common::flavour(db).await, retort::Start::Replay(&[]))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let script = retort::render_script(&rendered, &Default::default()).unwrap_or_else(|error| panic!("{error}"));
+    let offline = retort::test_database!(kind);
+    common::run_script(&offline, &script);
+    let snapshot = |db| async move { common::connect(db).await.introspect(&Default::default()).await.unwrap_or_else(|error| panic!("{error}")) };
+    assert_eq!(snapshot(&offline).await, snapshot(db).await, "the offline script builds another schema:\n{script}");
+    assert_eq!(stored(&offline, edited(kind)).await, stored(db, edited(kind)).await);
+}
+
 // Boxed: the scenario's future is too large for a test thread's stack in
 // a debug build.
 async fn edited_objects_upgrade_and_downgrade_to_the_old_text(kind: BackendKind) {
@@ -231,6 +251,7 @@ async fn edited_objects(kind: BackendKind) {
     if kind == BackendKind::Mssql {
         assert!(execute_grants(&db).await.contains("order_readers"), "the grant survives: {}", execute_grants(&db).await);
     }
+    Box::pin(assert_offline_script_builds_the_same(&db, with_second)).await;
     // `assert_schema_matches!`, boxed for the same reason as the scenario.
     Box::pin(retort::testing::assert_schema_matches(with_second, &declared(), kind)).await;
     let again = Box::pin(autogenerate(with_second, &declared(), server(&db).as_ref(), &options)).await.unwrap_or_else(|error| panic!("{error}"));
