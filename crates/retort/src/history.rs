@@ -208,6 +208,12 @@ pub struct WriteContext<'a> {
     /// script except SQLite's, which cannot add the column to a table an
     /// older retort made (see [`ddl`]), so it leaves it out.
     pub fingerprints: bool,
+    /// Whether no revision a put writes has a state row yet, so that the
+    /// put is one insert without the delete that clears a row left
+    /// `running` or `failed` (SQL Server has no upsert). Only a run that
+    /// read the history under the migration lock knows it: it stops at any
+    /// unsettled row, and the plan applies only revisions without one.
+    pub new_rows: bool,
 }
 
 impl<'a> WriteContext<'a> {
@@ -222,6 +228,7 @@ impl<'a> WriteContext<'a> {
             user: dialect.current_user().map_or_else(|| dialect.quote_literal(&os_user()), str::to_owned),
             elapsed_ms: elapsed.as_millis().to_string(),
             fingerprints: true,
+            new_rows: false,
         }
     }
 
@@ -236,6 +243,7 @@ impl<'a> WriteContext<'a> {
             user: dialect.current_user().map_or_else(|| dialect.quote_literal("offline script"), str::to_owned),
             elapsed_ms: dialect.offline_elapsed_ms().to_owned(),
             fingerprints: !add_fingerprint(dialect, &table.resolved(dialect)).is_empty(),
+            new_rows: false,
         }
     }
 }
@@ -563,12 +571,11 @@ pub fn render_write(
             };
             if !cx.dialect.has_upsert() {
                 // No ON CONFLICT: delete, then insert, in the run's
-                // transaction.
-                let delete = format!(
-                    "DELETE FROM {state} WHERE revision_id = {}",
-                    b.bind(Value::Text(id.clone()))
-                );
-                let delete = b.finish(delete);
+                // transaction; the insert alone where no row can be there.
+                let delete = (!cx.new_rows).then(|| {
+                    let delete = format!("DELETE FROM {state} WHERE revision_id = {}", b.bind(Value::Text(id.clone())));
+                    b.finish(delete)
+                });
                 let insert = format!(
                     "INSERT INTO {state} ({columns}) VALUES ({}, {}, {}, {}, {}, {}, {}{})",
                     b.bind(Value::Text(id.clone())),
@@ -580,7 +587,7 @@ pub fn render_write(
                     cx.user,
                     bind_fingerprint(&mut b),
                 );
-                return vec![delete, b.finish(insert)];
+                return delete.into_iter().chain([b.finish(insert)]).collect();
             }
             // One statement on PostgreSQL and SQLite (>= 3.24): a row left
             // `running` by a non-transactional revision is updated in place.
@@ -690,6 +697,29 @@ mod tests {
             "values must not be pasted: {}",
             rendered[0].sql
         );
+    }
+
+    #[test]
+    fn a_put_on_sql_server_deletes_first_unless_no_row_can_be_there() {
+        let table = HistoryTable::default();
+        let write = HistoryWrite::Put {
+            id: "a1b2".into(),
+            checksum: "00".into(),
+            message: "m".into(),
+            status: Status::Applied,
+            fingerprint: None,
+        };
+        let online = WriteContext::online(Dialect::Mssql, &table, std::time::Duration::ZERO);
+        let statements = |cx: &WriteContext<'_>| -> Vec<String> {
+            render_write(&write, cx, Placeholders::of(Dialect::Mssql)).into_iter().map(|r| r.sql).collect()
+        };
+        let replacing = statements(&online);
+        assert_eq!(replacing.len(), 2, "{replacing:?}");
+        assert!(replacing[0].starts_with("DELETE FROM [retort_history] WHERE revision_id = @P1"), "{replacing:?}");
+        let inserting = statements(&WriteContext { new_rows: true, ..online.clone() });
+        assert_eq!(inserting.len(), 1, "{inserting:?}");
+        assert!(inserting[0].starts_with("INSERT INTO [retort_history] ("), "{inserting:?}");
+        assert!(inserting[0].contains("VALUES (@P1, @P2, @P3, @P4,"), "numbered from 1 without the delete: {inserting:?}");
     }
 
     #[test]
