@@ -767,7 +767,11 @@ impl Migrator {
             .await?
             .unwrap_or_default();
         let applied = self.verify(&rows)?;
-        self.record_missing_fingerprints(db).await?;
+        // Without an applied row there is nothing to look for: a first run
+        // saves a query (on Babelfish, its first use in the session).
+        if rows.iter().any(|row| row.status == Status::Applied) {
+            self.record_missing_fingerprints(db).await?;
+        }
         Ok(applied)
     }
 

@@ -548,8 +548,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         if let Some(flavour) = self.flavour {
             return Ok(flavour);
         }
-        let rows = self.query_rows(flavour::DETECT_SQL, &[]).await.map_err(database_error("asking which server this is"))?;
-        let flavour = match first_int(&rows) {
+        let results = self.batch(flavour::DETECT_SQL).await.map_err(database_error("asking which server this is"))?;
+        let flavour = match results.first().and_then(|rows| first_int(rows)) {
             Some(1) => Flavour::Babelfish,
             _ => Flavour::Standard,
         };
