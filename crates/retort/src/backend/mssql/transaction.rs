@@ -216,8 +216,9 @@ impl Joined {
 /// batches allow: one per batch when it has any, and else one. `BEGIN` and
 /// the clock go in front of the first batch on its first line; the history
 /// writes and `COMMIT` after the last batch, which then runs inside `TRY`:
-/// its `CATCH` rolls back and raises the error again, as
-/// [`stop_at_first_error`] does, so that nothing after an error commits.
+/// its `CATCH` raises the error again, which under `XACT_ABORT` rolls back
+/// ([`stop_at_first_error_in_transaction`]), so that nothing after an error
+/// commits. A put inserts its row without a delete: the run found none.
 /// A batch that must be first in its batch takes nothing in front of it or
 /// after it: what would have joined it is a request of its own.
 ///
