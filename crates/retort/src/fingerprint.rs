@@ -337,22 +337,9 @@ fn parse_hex(text: &str) -> Option<[u8; 16]> {
 mod tests {
     use super::*;
     use crate::op::Type;
-    use crate::Checksum;
 
     fn sql_revision(up: &str, down: &str) -> Revision {
-        Revision {
-            id: "a1b2",
-            parents: &["0f0f"],
-            depends_on: &[],
-            branch_labels: &[],
-            message: "m",
-            checksum: Checksum([0; 32]),
-            transactional: true,
-            irreversible: None,
-            lock_timeout: None,
-            source: "migrations/a1b2_x.up.sql",
-            body: Body::Sql { up: Box::leak(up.into()), down: Some(Box::leak(down.into())), sources: crate::ScriptSources::NONE },
-        }
+        Revision::fixture("a1b2", &["0f0f"], "migrations/a1b2_x.up.sql", Box::leak(up.into()), Some(Box::leak(down.into())))
     }
 
     const UP: &str = "-- revision: a1b2\nCREATE TABLE t (id int, name varchar(20));\nINSERT INTO t VALUES (1, 'a b');\n";

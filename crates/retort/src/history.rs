@@ -670,16 +670,21 @@ mod tests {
         WriteContext::online(Dialect::Postgres, table, std::time::Duration::ZERO)
     }
 
+    /// Revision `a1b2` applied, with `message`.
+    fn applied(message: &str) -> HistoryWrite {
+        HistoryWrite::Put {
+            id: "a1b2".into(),
+            checksum: "00".into(),
+            message: message.into(),
+            status: Status::Applied,
+            fingerprint: None,
+        }
+    }
+
     #[test]
     fn render_write_binds_every_value_when_online() {
         let table = HistoryTable::default();
-        let write = HistoryWrite::Put {
-            id: "a1b2".into(),
-            checksum: "00".into(),
-            message: "it's".into(),
-            status: Status::Applied,
-            fingerprint: None,
-        };
+        let write = applied("it's");
         let rendered = render_write(
             &write,
             &context(&table),
@@ -702,13 +707,7 @@ mod tests {
     #[test]
     fn a_put_on_sql_server_deletes_first_unless_no_row_can_be_there() {
         let table = HistoryTable::default();
-        let write = HistoryWrite::Put {
-            id: "a1b2".into(),
-            checksum: "00".into(),
-            message: "m".into(),
-            status: Status::Applied,
-            fingerprint: None,
-        };
+        let write = applied("m");
         let online = WriteContext::online(Dialect::Mssql, &table, std::time::Duration::ZERO);
         let statements = |cx: &WriteContext<'_>| -> Vec<String> {
             render_write(&write, cx, Placeholders::of(Dialect::Mssql)).into_iter().map(|r| r.sql).collect()

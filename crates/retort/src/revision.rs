@@ -332,6 +332,35 @@ pub(crate) fn for_dialect(objects: &[DeclaredObject], dialect: Dialect) -> Vec<&
         .collect()
 }
 
+/// The revisions unit tests build: one fixture, varied with struct update
+/// syntax (`Revision { transactional: false, ..Revision::fixture(…) }`).
+#[cfg(test)]
+impl Revision {
+    /// Transactional SQL revision `id` after `parents`, from `source`,
+    /// running `up` and `down`, with the message `m` and a zero checksum.
+    pub(crate) const fn fixture(
+        id: &'static str,
+        parents: &'static [&'static str],
+        source: &'static str,
+        up: &'static str,
+        down: Option<&'static str>,
+    ) -> Revision {
+        Revision {
+            id,
+            parents,
+            depends_on: &[],
+            branch_labels: &[],
+            message: "m",
+            checksum: Checksum([0; 32]),
+            transactional: true,
+            irreversible: None,
+            lock_timeout: None,
+            source,
+            body: Body::Sql { up, down, sources: ScriptSources::NONE },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -296,22 +296,10 @@ mod tests {
     use super::*;
     use crate::render::RenderedStep;
     use crate::work::Unit;
-    use crate::{Checksum, Flavour, Step};
+    use crate::{Flavour, Step};
 
     fn revision(up: &'static str, down: &'static str, transactional: bool) -> &'static Revision {
-        Box::leak(Box::new(Revision {
-            id: "a1a1",
-            parents: &[],
-            depends_on: &[],
-            branch_labels: &[],
-            message: "m",
-            checksum: Checksum([0; 32]),
-            transactional,
-            irreversible: None,
-            lock_timeout: None,
-            source: "migrations/a1a1_m.up.sql",
-            body: Body::Sql { up, down: Some(down), sources: crate::ScriptSources::NONE },
-        }))
+        Box::leak(Box::new(Revision { transactional, ..Revision::fixture("a1a1", &[], "migrations/a1a1_m.up.sql", up, Some(down)) }))
     }
 
     fn plan(dialect: Dialect, revision: &'static Revision, direction: Direction) -> RenderedPlan {

@@ -533,23 +533,11 @@ impl Printer {
 mod tests {
     use super::*;
     use crate::history::AppliedRevision;
-    use crate::{Body, Checksum, Migrations, ScriptSources};
+    use crate::Migrations;
 
     #[test]
     fn history_text_shows_the_variables_an_applied_revision_ran_with() {
-        let revision = |id: &'static str, parents: &'static [&'static str]| Revision {
-            id,
-            parents,
-            depends_on: &[],
-            branch_labels: &[],
-            message: "m",
-            checksum: Checksum([0; 32]),
-            transactional: true,
-            irreversible: None,
-            lock_timeout: None,
-            source: "migrations/x.up.sql",
-            body: Body::Sql { up: "SELECT '$(Env)'", down: None, sources: ScriptSources::NONE },
-        };
+        let revision = |id, parents| Revision::fixture(id, parents, "migrations/x.up.sql", "SELECT '$(Env)'", None);
         let revisions: &'static [Revision] = Box::leak(Box::new([revision("a1a1", &[]), revision("b2b2", &["a1a1"])]));
         let graph = RevisionGraph::new(Box::leak(Box::new(Migrations::new(revisions))));
         let applied = AppliedRevision {
