@@ -542,21 +542,9 @@ mod scripts {
         down: &'static str,
     ) -> Revision {
         Revision {
-            id,
-            parents,
-            depends_on: &[],
-            branch_labels: &[],
             message: id,
             checksum: Checksum([7; 32]),
-            transactional: true,
-            irreversible: None,
-            lock_timeout: None,
-            source: "migrations/fixture.sql",
-            body: Body::Sql {
-                up,
-                down: Some(down),
-                sources: crate::ScriptSources::NONE,
-            },
+            ..Revision::fixture(id, parents, "migrations/fixture.sql", up, Some(down))
         }
     }
 
