@@ -38,17 +38,8 @@ const fn rust(
     downgrade: Option<fn(&mut Operations)>,
 ) -> Revision {
     Revision {
-        id,
-        parents,
-        depends_on: &[],
-        branch_labels: &[],
-        message: id,
         checksum: Checksum([0; 32]),
-        transactional: true,
-        irreversible: None,
-        lock_timeout: None,
-        source: "migrations/clone_fixture.rs",
-        body: Body::Rust { upgrade, downgrade },
+        ..common::revision(id, parents, "migrations/clone_fixture.rs", Body::Rust { upgrade, downgrade })
     }
 }
 
