@@ -170,6 +170,44 @@ async fn a_transactional_revision_costs_one_request_per_batch_with_the_same_answ
     );
 }
 
+/// Joined revisions back to back: the second and the fourth check the
+/// settings they run with, after one that turned `XACT_ABORT` off and one
+/// that set its own lock timeout.
+static SETTINGS_CARRIED: Migrations = Migrations::new(&[
+    common::sql("s001", &[], "SET XACT_ABORT OFF;\nCREATE TABLE s1 (id int);", "DROP TABLE s1;"),
+    common::sql(
+        "s002",
+        &["s001"],
+        "IF (@@OPTIONS & 16384) = 0 RAISERROR(N'XACT_ABORT is off', 16, 1);\n\
+         IF @@LOCK_TIMEOUT <> 5000 RAISERROR(N'not the revision''s lock timeout', 16, 1);\nCREATE TABLE s2 (id int);",
+        "DROP TABLE s2;",
+    ),
+    common::sql("s003", &["s002"], "SET LOCK_TIMEOUT 10;\nCREATE TABLE s3 (id int);", "DROP TABLE s3;"),
+    common::sql(
+        "s004",
+        &["s003"],
+        "IF @@LOCK_TIMEOUT <> 5000 RAISERROR(N'not the revision''s lock timeout', 16, 1);\nCREATE TABLE s4 (id int);",
+        "DROP TABLE s4;",
+    ),
+]);
+
+#[tokio::test]
+async fn joined_revisions_send_a_setting_again_only_after_one_that_may_have_changed_it() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let config = retort::MigratorConfig {
+        lock_wait: retort::LockWait { timeout: std::time::Duration::from_secs(5), ..Default::default() },
+        ..Default::default()
+    };
+    Migrator::with_config(&SETTINGS_CARRIED, config).upgrade(&mut backend, &target("heads")).await.unwrap();
+    assert_eq!(
+        texts(&db, "SELECT revision_id FROM retort_history ORDER BY revision_id").await,
+        ["s001", "s002", "s003", "s004"]
+    );
+    // The last one puts the session's own lock timeout back.
+    assert_eq!(session_int(&mut backend, "SELECT @@LOCK_TIMEOUT").await, -1);
+}
+
 /// GO_BATCHES without a `GO` line inside a literal: sqlcmd and retort
 /// read that as part of the literal, but tsql cuts the batch there.
 static GO_BATCHES_FOR_ANY_CLIENT: Migrations = Migrations::new(&[common::sql(

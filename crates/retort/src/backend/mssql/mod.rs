@@ -342,9 +342,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
     /// the statement of a user batch that failed. `Err(None)`: it failed
     /// elsewhere (its history writes, the connection), and the primitives
     /// should run it again to say why.
-    async fn run_joined(&mut self, step: &StepWork, table: &HistoryTable) -> Result<Duration, Option<StatementError>> {
+    ///
+    /// `carried` and `next` are [`transaction::revision_requests`]'s: what
+    /// the joined revision before it left set, and the lock timeout of the
+    /// one after it.
+    async fn run_joined(
+        &mut self,
+        step: &StepWork,
+        table: &HistoryTable,
+        carried: &mut transaction::Carried,
+        next: Option<Duration>,
+    ) -> Result<Duration, Option<StatementError>> {
         let frames = framing::revision(&step.units, &step.writes, true, step.lock_timeout);
-        let requests = transaction::revision_requests(&frames, table);
+        let requests = transaction::revision_requests(&frames, table, carried, next);
         let started = Instant::now();
         let mut elapsed = None;
         for request in &requests {
@@ -738,8 +748,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         if self.read_only || self.in_transaction {
             return Ok(Batched::default());
         }
+        // What each revision leaves set for the next: nothing after a failure,
+        // which ends this run of joined revisions.
+        let mut carried = transaction::Carried::default();
         for (index, step) in steps.iter().enumerate() {
-            match self.run_joined(step, table).await {
+            let next = steps.get(index + 1).and_then(|next| next.lock_timeout);
+            match self.run_joined(step, table, &mut carried, next).await {
                 Ok(elapsed) => (commits.done)(index, elapsed),
                 Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
             }

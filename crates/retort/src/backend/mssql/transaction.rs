@@ -26,7 +26,9 @@
 //! writes (values as literals, through the one quoting function that offline
 //! scripts use) and `COMMIT` join its last, which runs inside `TRY … CATCH`
 //! so that no error of the batch, not even one that does not end it
-//! (`RAISERROR`), reaches the `COMMIT`.
+//! (`RAISERROR`), reaches the `COMMIT`. Revisions joined back to back do
+//! not send again a setting the one before left in place (`XACT_ABORT`,
+//! the lock timeout; [`Carried`]).
 //!
 //! Inside a revision's transaction, statements that run after an error in
 //! the same batch are rolled back with it, so a batch goes as it is: tiberius
@@ -42,6 +44,7 @@ use crate::backend::Unit;
 use crate::framing::Frame;
 use crate::history::{self, HistoryTable, Rendered, Value, WriteContext};
 use crate::Dialect;
+use std::time::Duration;
 
 /// Opens a revision's transaction, in front of its first batch: stops each
 /// batch at its first error and rolls the transaction back (`XACT_ABORT`),
@@ -49,6 +52,42 @@ use crate::Dialect;
 /// precede a batch's first line; offline scripts write it a statement a
 /// line.
 pub(crate) const BEGIN: &str = "SET XACT_ABORT ON; BEGIN TRANSACTION; ";
+
+/// [`BEGIN`] on a session that has `XACT_ABORT` on already ([`Carried`]).
+const BEGIN_TRANSACTION: &str = "BEGIN TRANSACTION; ";
+
+/// What a joined revision leaves set on the session for the next one, so
+/// that the next one need not send it again: each `SET` is a statement
+/// Babelfish compiles (together about a tenth of the floor's revision).
+/// Only the revision's own text can change them in between: a `SET` inside
+/// a procedure or dynamic SQL ends with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Carried {
+    /// `XACT_ABORT` is on.
+    pub xact_abort: bool,
+    /// The lock timeout in force, when a joined revision left it for the next.
+    pub lock_timeout: Option<Duration>,
+}
+
+impl Carried {
+    /// What a revision framed as `frames` leaves, followed by one that wants
+    /// lock timeout `next`: nothing of what its text may change (a word of
+    /// the setting anywhere in it, a comment included, is enough to send it
+    /// again), and its lock timeout only when `next` is the same.
+    fn after(frames: &[Frame<'_>], next: Option<Duration>) -> Carried {
+        let mentions = |word: &str| {
+            frames.iter().any(|frame| matches!(frame, Frame::Unit(_, unit) if unit.sql.to_ascii_uppercase().contains(word)))
+        };
+        let lock_timeout = frames.iter().find_map(|frame| match *frame {
+            Frame::LockTimeout(timeout) => Some(timeout),
+            _ => None,
+        });
+        Carried {
+            xact_abort: frames.iter().any(|frame| matches!(frame, Frame::Begin)) && !mentions("XACT_ABORT"),
+            lock_timeout: lock_timeout.filter(|timeout| next == Some(*timeout) && !mentions("LOCK_TIMEOUT")),
+        }
+    }
+}
 
 /// Starts a revision's clock in offline scripts (online, the migrator
 /// measures it): in the session context, which, unlike a variable,
@@ -225,7 +264,20 @@ impl Joined {
 /// The revision's time is the server's, from the clock to the writes: in a
 /// variable when the revision is one request, else in the session
 /// ([`START_CLOCK`], read back as an offline script's writes do).
-pub(crate) fn revision_requests(frames: &[Frame<'_>], table: &HistoryTable) -> Vec<Joined> {
+///
+/// `carried` is what the joined revision before it left set on the session
+/// (run back to back, nothing runs between them): a `SET` it already made
+/// is left out, and on return `carried` is what this one leaves. Its lock
+/// timeout stays set, without the reset after `COMMIT`, when the revision
+/// sent after it (`next`, its lock timeout) wants the same one.
+pub(crate) fn revision_requests(
+    frames: &[Frame<'_>],
+    table: &HistoryTable,
+    carried: &mut Carried,
+    next: Option<Duration>,
+) -> Vec<Joined> {
+    let before = *carried;
+    *carried = Carried::after(frames, next);
     let units: Vec<(usize, Origin)> = frames
         .iter()
         .filter_map(|frame| match *frame {
@@ -253,14 +305,16 @@ pub(crate) fn revision_requests(frames: &[Frame<'_>], table: &HistoryTable) -> V
         match *frame {
             // A session setting, on the first batch's first line as BEGIN
             // is, so that the server's line numbers stay the user's.
-            Frame::LockTimeout(timeout) => {
+            Frame::LockTimeout(timeout) if before.lock_timeout != Some(timeout) => {
                 front.push_str(&Dialect::Mssql.set_lock_timeout(timeout));
                 front.push_str("; ");
             }
-            Frame::ResetLockTimeout => {
+            Frame::ResetLockTimeout if carried.lock_timeout.is_none() => {
                 end.push_str(Dialect::Mssql.reset_lock_timeout());
                 end.push_str(";\n");
             }
+            Frame::LockTimeout(_) | Frame::ResetLockTimeout => {}
+            Frame::Begin if before.xact_abort => front.push_str(BEGIN_TRANSACTION),
             Frame::Begin => front.push_str(BEGIN),
             Frame::Clock => {
                 front.push_str(&clock);
@@ -485,7 +539,7 @@ mod tests {
     fn joined(sql: &str) -> Vec<Joined> {
         let units = [unit(sql)];
         let writes = applied("a1");
-        revision_requests(&framing::revision(&units, &writes, true, None), &HistoryTable::default())
+        revision_requests(&framing::revision(&units, &writes, true, None), &HistoryTable::default(), &mut Carried::default(), None)
     }
 
     #[test]
@@ -524,13 +578,41 @@ mod tests {
         let units = [unit("CREATE TABLE a (id int);\nINSERT a VALUES (1);")];
         let writes = applied("a1");
         let frames = framing::revision(&units, &writes, true, Some(std::time::Duration::from_millis(1500)));
-        let requests = revision_requests(&frames, &HistoryTable::default());
+        let requests = revision_requests(&frames, &HistoryTable::default(), &mut Carried::default(), None);
         assert_eq!(requests.len(), 1, "still one request");
         let first = requests[0].text.lines().next().expect("a line");
         assert!(first.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a")), "{first}");
         let end = &requests[0].text[requests[0].commit_at.expect("it commits")..];
         assert!(end.ends_with("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
         assert!(requests[0].in_batch(2) && !requests[0].in_batch(3), "the file's lines stay the server's");
+    }
+
+    #[test]
+    fn revision_requests_leave_out_the_settings_the_revision_before_left() {
+        let timeout = Some(Duration::from_millis(1500));
+        let writes = applied("a1");
+        let plain = [unit("CREATE TABLE a (id int);")];
+        let frames = framing::revision(&plain, &writes, true, timeout);
+        let table = HistoryTable::default();
+        let mut carried = Carried::default();
+        // The first sets both, and keeps the lock timeout for a next that wants it.
+        let first = &revision_requests(&frames, &table, &mut carried, timeout)[0].text;
+        assert!(first.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY")), "{first}");
+        assert!(!first.contains("SET LOCK_TIMEOUT -1"), "{first}");
+        assert_eq!(carried, Carried { xact_abort: true, lock_timeout: timeout });
+        // The last sets neither, and puts the session's lock timeout back.
+        let last = &revision_requests(&frames, &table, &mut carried, None)[0].text;
+        assert!(last.starts_with(&format!("{BEGIN_TRANSACTION}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a")), "{last}");
+        assert!(last.contains("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\n"), "{last}");
+        assert_eq!(carried, Carried { xact_abort: true, lock_timeout: None });
+        // One whose text names a setting may change it: the next sends it again.
+        let own = [unit("SET XACT_ABORT OFF; set lock_timeout 10;\nCREATE TABLE b (id int);")];
+        let frames = framing::revision(&own, &writes, true, timeout);
+        let mut carried = Carried { xact_abort: true, lock_timeout: timeout };
+        let changing = &revision_requests(&frames, &table, &mut carried, timeout)[0].text;
+        assert!(changing.starts_with(&format!("{BEGIN_TRANSACTION}{LOCAL_CLOCK}BEGIN TRY SET XACT_ABORT OFF")), "{changing}");
+        assert!(changing.contains("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\n"), "{changing}");
+        assert_eq!(carried, Carried::default());
     }
 
     #[test]
