@@ -149,7 +149,7 @@ async fn a_transactional_revision_costs_one_request_per_batch_with_the_same_answ
     assert_eq!(first, one, "the first run skips the fingerprint query");
     let two = requests_to(&mut backend, "c004").await;
     let three_batches = requests_to(&mut backend, "c005").await;
-    assert_eq!(two - one, 1, "a revision of one batch costs one request");
+    assert_eq!(two, one, "two revisions of one batch each share one request");
     assert_eq!(three_batches - (one - 1), 3, "a revision of three batches costs three requests");
     // Its own time, measured by the server, is recorded and reported.
     let recorded = texts(&db, "SELECT CAST(execution_ms AS nvarchar(20)) FROM retort_history WHERE revision_id = N'c002'").await;
@@ -168,6 +168,120 @@ async fn a_transactional_revision_costs_one_request_per_batch_with_the_same_answ
         texts(&db, "SELECT revision_id FROM retort_history ORDER BY revision_id").await,
         ["c001", "c002", "c003", "c004", "c005", "c006"]
     );
+}
+
+/// `count` revisions of one table each, `{prefix}001` on, each on the one
+/// before.
+fn chain(prefix: &str, count: usize) -> &'static Migrations {
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let ids: Vec<&'static str> = (1..=count).map(|n| leak(format!("{prefix}{n:03}"))).collect();
+    let revisions: Vec<retort::Revision> = ids
+        .iter()
+        .enumerate()
+        .map(|(at, id)| {
+            let parents: &'static [&'static str] = match at {
+                0 => &[],
+                _ => Box::leak(Box::new([ids[at - 1]])),
+            };
+            common::sql(id, parents, leak(format!("CREATE TABLE {id} (id int);")), leak(format!("DROP TABLE {id};")))
+        })
+        .collect();
+    Box::leak(Box::new(Migrations::new(Box::leak(revisions.into_boxed_slice()))))
+}
+
+/// Upgrades (`up`) or downgrades to `to`, and returns how many requests it
+/// sent and the revisions it reported.
+async fn counted(backend: &mut AnyBackend, migrator: Migrator, up: bool, to: &str) -> (u64, Vec<String>) {
+    let AnyBackend::Mssql(mssql) = backend else { panic!("an SQL Server backend") };
+    let before = mssql.requests_sent();
+    let steps = match up {
+        true => migrator.upgrade(&mut *mssql, &target(to)).await,
+        false => migrator.downgrade(&mut *mssql, &target(to)).await,
+    };
+    let ids = steps.unwrap().iter().map(|step| step.id.to_owned()).collect();
+    (mssql.requests_sent() - before, ids)
+}
+
+#[tokio::test]
+async fn revisions_of_one_batch_share_requests_twenty_at_a_time_each_committing_and_timed_on_its_own() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let migrations = chain("q", 45);
+    counted(&mut backend, Migrator::new(migrations), true, "q001").await; // Creates the history.
+    let (alone, _) = counted(&mut backend, Migrator::new(migrations), true, "q002").await;
+    // 43 revisions: requests of 20, 20 and 3, where one revision took one.
+    let (shared, reported) = counted(&mut backend, Migrator::new(migrations), true, "heads").await;
+    assert_eq!(shared - alone, 2, "43 revisions in 3 requests");
+    assert_eq!(reported, (3..=45).map(|n| format!("q{n:03}")).collect::<Vec<_>>(), "each reported, in order");
+    let recorded = texts(&db, "SELECT CAST(execution_ms AS nvarchar(20)) FROM retort_history ORDER BY revision_id").await;
+    assert_eq!(recorded.len(), 45);
+    assert!(recorded.iter().all(|ms| ms.parse::<u64>().is_ok()), "each its own time: {recorded:?}");
+    assert_eq!(
+        texts(&db, "SELECT CAST(COUNT(*) AS nvarchar(10)) FROM retort_history_log WHERE outcome = N'ok'").await,
+        ["45"]
+    );
+    // Down as well, and followed: each reported as its row arrives.
+    let (down_one, _) = counted(&mut backend, Migrator::new(migrations), false, "q044").await;
+    let (down, reported) = counted(&mut backend, Migrator::new(migrations), false, "q002").await;
+    assert_eq!((down - down_one, reported.len()), (2, 42), "42 revisions in 3 requests");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = {
+        let seen = seen.clone();
+        move |step: &retort::StepReport, _: usize, _: usize| seen.lock().unwrap().push(step.id.to_owned())
+    };
+    let (followed, reported) = counted(&mut backend, Migrator::new(migrations).with_progress(progress), true, "heads").await;
+    assert_eq!(followed - alone, 2, "the flush after each revision costs no request");
+    assert_eq!(*seen.lock().unwrap(), reported);
+    assert_eq!(tables(&db).await.len(), 45);
+}
+
+/// Revisions that may share a request around one that fails: `r003` uses
+/// the column `r002` adds (SQL Server compiles a batch whole, and refuses
+/// a column its table does not have yet), `r004` raises an error that does
+/// not end its batch after creating a table.
+static SHARED_FAILING: Migrations = Migrations::new(&[
+    common::sql("r001", &[], "CREATE TABLE r1 (id int);", "DROP TABLE r1;"),
+    common::sql("r002", &["r001"], "ALTER TABLE r1 ADD flag int NULL;", "ALTER TABLE r1 DROP COLUMN flag;"),
+    common::sql("r003", &["r002"], "INSERT INTO r1 (id, flag) VALUES (1, 7);", "DELETE FROM r1;"),
+    common::sql("r004", &["r003"], "CREATE TABLE r4 (id int);\nRAISERROR(N'r004 stops here', 16, 1);", "DROP TABLE r4;"),
+    common::sql("r005", &["r004"], "CREATE TABLE r5 (id int);", "DROP TABLE r5;"),
+]);
+
+#[tokio::test]
+async fn a_shared_request_that_fails_keeps_the_revisions_before_and_the_failed_one_is_told_as_alone() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let migrator = Migrator::new(&SHARED_FAILING);
+    migrator.upgrade(&mut backend, &target("r001")).await.unwrap();
+    let shared = migrator.upgrade(&mut backend, &target("heads")).await.unwrap_err().to_string();
+    assert!(shared.contains("revision r004 failed at migrations/fixture.sql:2") && shared.contains("r004 stops here"), "{shared}");
+    assert_eq!(session_int(&mut backend, "SELECT @@TRANCOUNT").await, 0);
+    assert_eq!(texts(&db, "SELECT revision_id FROM retort_history ORDER BY revision_id").await, ["r001", "r002", "r003"]);
+    assert_eq!(texts(&db, "SELECT CAST(id * 10 + flag AS nvarchar(10)) FROM r1").await, ["17"]);
+    assert_eq!(tables(&db).await, ["r1"], "nothing of r004 or r005");
+    // The same words as when it runs by itself.
+    let alone = migrator.upgrade(&mut backend, &target("r004")).await.unwrap_err().to_string();
+    assert_eq!(shared, format!("{alone} (2 revision(s) of this run were applied)"));
+}
+
+/// A syntax error in the third of four revisions that may share a request:
+/// the server refuses the whole batch before any of it runs.
+static SHARED_SYNTAX: Migrations = Migrations::new(&[
+    common::sql("t001", &[], "CREATE TABLE t1 (id int);", "DROP TABLE t1;"),
+    common::sql("t002", &["t001"], "CREATE TABLE t2 (id int);", "DROP TABLE t2;"),
+    common::sql("t003", &["t002"], "CREATE TABLE t3 (id int;", "DROP TABLE t3;"),
+    common::sql("t004", &["t003"], "CREATE TABLE t4 (id int);", "DROP TABLE t4;"),
+]);
+
+#[tokio::test]
+async fn a_shared_request_refused_whole_blames_the_revision_that_fails_alone() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let error = Migrator::new(&SHARED_SYNTAX).upgrade(&mut backend, &target("heads")).await.unwrap_err().to_string();
+    assert!(error.starts_with("upgrade of revision t003 failed at migrations/fixture.sql:1"), "{error}");
+    assert!(error.ends_with("(2 revision(s) of this run were applied)"), "{error}");
+    assert_eq!(texts(&db, "SELECT revision_id FROM retort_history ORDER BY revision_id").await, ["t001", "t002"]);
+    assert_eq!(tables(&db).await, ["t1", "t2"]);
 }
 
 /// Joined revisions back to back: the second and the fourth check the

@@ -304,10 +304,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
     /// of [`transaction::stop_at_first_error`] reported, if it ran: Babelfish
     /// raises the error again with the line of its `THROW`.
     async fn user_batch(&mut self, sql: &str) -> Result<Option<u64>, Failure> {
+        let mut done = None;
+        self.user_batch_each(sql, &mut |ms| done = Some(ms)).await?;
+        Ok(done)
+    }
+
+    /// [`Self::user_batch`] for a request that may commit several revisions
+    /// ([`transaction::shared_request`]): `done` is told each revision's time
+    /// as its row arrives.
+    async fn user_batch_each(&mut self, sql: &str, done: &mut (dyn FnMut(u64) + Send)) -> Result<(), Failure> {
         self.requests += 1;
         let mut stream = self.tds().simple_query(sql).await.map_err(|error| Failure::from(&error))?;
         let mut reported = None;
-        let mut done = None;
         loop {
             match stream.try_next().await {
                 Ok(Some(tiberius::QueryItem::Row(row))) => match row.columns().first().map(tiberius::Column::name) {
@@ -317,12 +325,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
                         reported = line.map(|line| (line, procedure));
                     }
                     Some(transaction::DONE_COLUMN) => {
-                        done = row.try_get::<i64, _>(0).ok().flatten().map(|ms| u64::try_from(ms).unwrap_or(0));
+                        let ms = row.try_get::<i64, _>(0).ok().flatten().map_or(0, |ms| u64::try_from(ms).unwrap_or(0));
+                        done(ms);
                     }
                     _ => {}
                 },
                 Ok(Some(tiberius::QueryItem::Metadata(_))) => {}
-                Ok(None) => return Ok(done),
+                Ok(None) => return Ok(()),
                 Err(error) => {
                     let mut failure = Failure::from(&error);
                     if let (Failure::Server(server), Some((line, procedure))) = (&mut failure, reported) {
@@ -362,7 +371,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
                 Ok(None) => {}
                 Ok(done) => elapsed = done,
                 Err(failure) => {
-                    self.undo(step).await;
+                    self.undo(std::slice::from_ref(step)).await;
                     return Err(match (&request.origin, &failure) {
                         (Some((index, origin)), Failure::Server(server))
                             if !server.procedure.is_empty() || request.in_batch(server.line) =>
@@ -381,7 +390,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
                 match self.user_batch(&ending).await {
                     Ok(done) => elapsed = done,
                     Err(_) => {
-                        self.undo(step).await;
+                        self.undo(std::slice::from_ref(step)).await;
                         return Err(None);
                     }
                 }
@@ -392,18 +401,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
             // No COMMIT confirmed: leave nothing open, and let the
             // primitives say what is wrong.
             None => {
-                self.undo(step).await;
+                self.undo(std::slice::from_ref(step)).await;
                 Err(None)
             }
         }
     }
 
-    /// After a joined revision failed: nothing of it left open, and the
-    /// session's own lock timeout again (the reset after its COMMIT did not
-    /// run), as the primitives' path leaves the session.
-    async fn undo(&mut self, step: &StepWork) {
+    /// Runs a request that carries `steps` ([`transaction::shared_request`]),
+    /// telling `done` of each as it commits, and returns how many committed.
+    /// When fewer than all did, the request stopped at the one after them:
+    /// it is rolled back, and nothing after it ran (under `XACT_ABORT` any
+    /// error ends the request, and a compile error of the whole batch runs
+    /// none of it). Which revision failed and why is not said here: the
+    /// server's message may be the sharing's (a column a revision before it
+    /// added, unknown when the batch compiled), so the plain path runs it
+    /// alone again and tells.
+    async fn run_shared(&mut self, text: &str, steps: &[StepWork], done: &mut (dyn FnMut(usize, Duration) + Send)) -> usize {
+        let mut committed = 0;
+        let outcome = self
+            .user_batch_each(text, &mut |ms| {
+                if committed < steps.len() {
+                    done(committed, Duration::from_millis(ms));
+                }
+                committed += 1;
+            })
+            .await;
+        if let Err(failure) = &outcome {
+            tracing::debug!(revision = committed, error = ?failure, "a shared request stopped; the revision runs alone");
+        }
+        if outcome.is_err() || committed < steps.len() {
+            self.undo(steps).await;
+        }
+        committed.min(steps.len())
+    }
+
+    /// After joined revisions (`steps`) failed: nothing of them left open,
+    /// and the session's own lock timeout again (the reset after their
+    /// COMMIT did not run), as the primitives' path leaves the session.
+    async fn undo(&mut self, steps: &[StepWork]) {
         self.rollback().await;
-        if step.lock_timeout.is_some() {
+        if steps.iter().any(|step| step.lock_timeout.is_some()) {
             if let Err(error) = self.batch(Dialect::Mssql.reset_lock_timeout()).await {
                 tracing::debug!(%error, "resetting the lock timeout after a failure failed");
             }
@@ -738,7 +775,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
 
     /// Each revision in one request per batch (`transaction::revision_requests`):
     /// a revision of one batch is one round trip, where the primitives take
-    /// three. It reports each revision as its last request returns.
+    /// three. Consecutive revisions that may share a request
+    /// ([`transaction::may_share`]) go up to [`transaction::SHARED_REVISIONS`]
+    /// a request ([`Self::run_shared`]). It reports each revision as it
+    /// commits.
     async fn run_batched(
         &mut self,
         steps: &[StepWork],
@@ -748,15 +788,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         if self.read_only || self.in_transaction {
             return Ok(Batched::default());
         }
+        let frames: Vec<_> = steps
+            .iter()
+            .map(|step| (framing::revision(&step.units, &step.writes, true, step.lock_timeout), step.lock_timeout))
+            .collect();
         // What each revision leaves set for the next: nothing after a failure,
         // which ends this run of joined revisions.
         let mut carried = transaction::Carried::default();
-        for (index, step) in steps.iter().enumerate() {
+        let mut index = 0;
+        while index < steps.len() {
+            let shareable = frames[index..]
+                .iter()
+                .take(transaction::SHARED_REVISIONS)
+                .take_while(|(frames, _)| transaction::may_share(frames))
+                .count();
+            if shareable > 1 {
+                let next = steps.get(index + shareable).and_then(|next| next.lock_timeout);
+                let (text, count) =
+                    transaction::shared_request(&frames[index..index + shareable], table, &mut carried, next, commits.followed);
+                let done = &mut *commits.done;
+                let committed = self.run_shared(&text, &steps[index..index + count], &mut |at, elapsed| done(index + at, elapsed)).await;
+                if committed < count {
+                    // The plain path runs the one that failed, and says why.
+                    return Ok(Batched { sent: index + committed + 1, committed: index + committed, failed: None });
+                }
+                index += count;
+                continue;
+            }
             let next = steps.get(index + 1).and_then(|next| next.lock_timeout);
-            match self.run_joined(step, table, &mut carried, next).await {
+            match self.run_joined(&steps[index], table, &mut carried, next).await {
                 Ok(elapsed) => (commits.done)(index, elapsed),
                 Err(failed) => return Ok(Batched { sent: index + 1, committed: index, failed }),
             }
+            index += 1;
         }
         Ok(Batched { sent: steps.len(), committed: steps.len(), failed: None })
     }

@@ -28,7 +28,12 @@
 //! so that no error of the batch, not even one that does not end it
 //! (`RAISERROR`), reaches the `COMMIT`. Revisions joined back to back do
 //! not send again a setting the one before left in place (`XACT_ABORT`,
-//! the lock timeout; [`Carried`]).
+//! the lock timeout; [`Carried`]). Consecutive revisions of one batch each
+//! share requests, up to [`SHARED_REVISIONS`] a request, each as it would
+//! go alone ([`shared_request`]), unless something in one would run
+//! differently in a batch shared with others ([`may_share`]): a failure
+//! there is told by running the failed revision alone again, since a batch
+//! compiled whole may fail where its revisions alone would not.
 //!
 //! Inside a revision's transaction, statements that run after an error in
 //! the same batch are rolled back with it, so a batch goes as it is: tiberius
@@ -228,17 +233,38 @@ impl Joined {
     }
 }
 
-/// The variable a revision's last request holds its time in, for its
-/// history writes and then for [`DONE_COLUMN`].
-const ELAPSED_VARIABLE: &str = "@retort_elapsed";
+/// The variables of a revision's clock in its request: where it started,
+/// and its time (for its history writes, then for [`DONE_COLUMN`]). A batch
+/// declares a name once, so the revisions after the first of a shared
+/// request ([`shared_request`]) number theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Clock(usize);
 
-/// Starts the clock of a revision sent as one request: a variable of the
-/// request is enough, where [`START_CLOCK`] also keeps the start in the
-/// session for later requests (which costs Babelfish a few milliseconds).
-const LOCAL_CLOCK: &str = "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ";
+impl Clock {
+    fn name(self, base: &str) -> String {
+        match self.0 {
+            0 => base.to_owned(),
+            n => format!("{base}_{n}"),
+        }
+    }
 
-/// The revision's time so far, read from [`LOCAL_CLOCK`].
-const LOCAL_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
+    fn elapsed(self) -> String {
+        self.name("@retort_elapsed")
+    }
+
+    /// Starts the clock of a revision sent as one request: a variable of
+    /// the request is enough, where [`START_CLOCK`] also keeps the start in
+    /// the session for later requests (which costs Babelfish a few
+    /// milliseconds).
+    fn start(self) -> String {
+        format!("DECLARE {} datetime2(7) = SYSUTCDATETIME(); ", self.name("@retort_started"))
+    }
+
+    /// The revision's time so far, read from [`Clock::start`].
+    fn elapsed_ms(self) -> String {
+        format!("DATEDIFF_BIG(millisecond, {}, SYSUTCDATETIME())", self.name("@retort_started"))
+    }
+}
 
 impl Joined {
     /// The history writes and `COMMIT` of this request as a request of
@@ -247,7 +273,7 @@ impl Joined {
     pub fn ending(&self, elapsed_ms: u128) -> Option<String> {
         let end = &self.text[self.commit_at?..];
         let (_, writes) = end.split_once('\n')?;
-        Some(format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed_ms};\n{writes}"))
+        Some(format!("DECLARE {} bigint = {elapsed_ms};\n{writes}", Clock(0).elapsed()))
     }
 }
 
@@ -276,6 +302,17 @@ pub(crate) fn revision_requests(
     carried: &mut Carried,
     next: Option<Duration>,
 ) -> Vec<Joined> {
+    clocked_requests(frames, table, carried, next, Clock(0))
+}
+
+/// [`revision_requests`], the revision's clock in `clock`'s variables.
+fn clocked_requests(
+    frames: &[Frame<'_>],
+    table: &HistoryTable,
+    carried: &mut Carried,
+    next: Option<Duration>,
+    local: Clock,
+) -> Vec<Joined> {
     let before = *carried;
     *carried = Carried::after(frames, next);
     let units: Vec<(usize, Origin)> = frames
@@ -292,8 +329,8 @@ pub(crate) fn revision_requests(
         _ => false,
     };
     let (clock, elapsed) = match one_request {
-        true => (LOCAL_CLOCK.to_owned(), LOCAL_ELAPSED_MS),
-        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms()),
+        true => (local.start(), local.elapsed_ms()),
+        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms().to_owned()),
     };
     // Each batch with what goes in front of it.
     let mut batches: Vec<(String, Option<(usize, Origin)>)> = Vec::new();
@@ -333,7 +370,7 @@ pub(crate) fn revision_requests(
                 // Joined revisions are an upgrade's or a downgrade's, whose
                 // run found no unsettled row under the lock.
                 let cx = WriteContext {
-                    elapsed_ms: ELAPSED_VARIABLE.to_owned(),
+                    elapsed_ms: local.elapsed(),
                     new_rows: true,
                     ..WriteContext::online(Dialect::Mssql, &table, std::time::Duration::ZERO)
                 };
@@ -349,8 +386,9 @@ pub(crate) fn revision_requests(
         }
     }
     let end = (!end.is_empty()).then(|| {
-        let elapsed = if clocked { elapsed } else { "0" };
-        format!("DECLARE {ELAPSED_VARIABLE} bigint = {elapsed};\n{end}SELECT {ELAPSED_VARIABLE} AS {DONE_COLUMN};")
+        let elapsed = if clocked { elapsed.as_str() } else { "0" };
+        let variable = local.elapsed();
+        format!("DECLARE {variable} bigint = {elapsed};\n{end}SELECT {variable} AS {DONE_COLUMN};")
     });
     let joins_last = end.is_some()
         && front.is_empty()
@@ -372,6 +410,100 @@ pub(crate) fn revision_requests(
         requests.push(Joined { commit_at: Some(front.len()), text: front + &end, origin: None });
     }
     requests
+}
+
+/// At most this many revisions share one request ([`shared_request`]): a
+/// bounded amount of work for the server to finish or roll back after the
+/// client is gone, in a batch quick to compile (on the TDS server here,
+/// 50 a request ran slower than 20).
+pub(crate) const SHARED_REVISIONS: usize = 20;
+
+/// And at most this much text, the history writes included.
+const SHARED_TEXT: usize = 256 * 1024;
+
+/// Words that make a revision run alone, whatever they stand in (a
+/// comment, a name): in a batch shared with other revisions it could run
+/// differently from how it runs alone, without failing. `RETURN` would end
+/// the revisions after it; `GOTO` could jump into another revision's label;
+/// `SCOPE_IDENTITY()` would see another revision's insert (its scope is the
+/// batch), and so would a local cursor; `QUOTED_IDENTIFIER`, `PARSEONLY`,
+/// `FIPS_FLAGGER` and `OFFSETS` are set when a batch is parsed, so the
+/// revisions after one that sets them would be parsed without it. Every
+/// other `SET` takes effect as it runs, as it would across requests.
+const RUNS_ALONE: [&str; 8] =
+    ["RETURN", "GOTO", "SCOPE_IDENTITY", "CURSOR", "QUOTED_IDENTIFIER", "PARSEONLY", "FIPS_FLAGGER", "OFFSETS"];
+
+/// Whether a transactional revision framed as `frames` may share a request
+/// with the revisions around it ([`shared_request`]): it is one batch, not
+/// one that must be first in its batch, it names none of [`RUNS_ALONE`],
+/// and it has no local variable (an `@` but in `@@`): a batch declares a
+/// name once, and a revision that used a variable another one declared
+/// would run shared and fail alone.
+pub(crate) fn may_share(frames: &[Frame<'_>]) -> bool {
+    let mut batches = 0;
+    for frame in frames {
+        let Frame::Unit(_, unit) = frame else { continue };
+        let words = unit.sql.to_ascii_uppercase();
+        if RUNS_ALONE.iter().any(|word| words.contains(word)) || words.replace("@@", "").contains('@') {
+            return false;
+        }
+        for origin in batches_of(unit) {
+            batches += 1;
+            if batches > 1 || starts_with_batch_first_statement(&origin.sql) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Sent after each revision of a shared request when someone follows the
+/// run: SQL Server holds a batch's rows until its output buffer fills, but
+/// sends a message raised `WITH NOWAIT` at once, and the rows before it
+/// with it; so each revision is reported as it commits, not when the
+/// request ends. Severity 0: a message, not an error.
+pub(crate) const FLUSH: &str = "RAISERROR(N'retort: revision committed', 0, 1) WITH NOWAIT;";
+
+/// Several transactional revisions, each framed as `frames` allows
+/// ([`may_share`]), as one request: each as [`revision_requests`] would
+/// send it alone, its clock's variables numbered, one after the other. Each
+/// still commits on its own and sends its [`DONE_COLUMN`] row after its
+/// `COMMIT` (with [`FLUSH`] after it when `followed`). Under `XACT_ABORT`
+/// any error ends the whole request: the revisions after the failed one do
+/// not run.
+///
+/// Takes as many revisions from the front of `revisions` as
+/// [`SHARED_REVISIONS`] and the text's bound allow, at least one; returns
+/// the request and how many it carries. `carried` and `next` are
+/// [`revision_requests`]'s, `next` for the revision after the last of
+/// `revisions`.
+pub(crate) fn shared_request(
+    revisions: &[(Vec<Frame<'_>>, Option<Duration>)],
+    table: &HistoryTable,
+    carried: &mut Carried,
+    next: Option<Duration>,
+    followed: bool,
+) -> (String, usize) {
+    let mut text = String::new();
+    let mut count = 0;
+    for (index, (frames, _)) in revisions.iter().enumerate().take(SHARED_REVISIONS) {
+        let after = revisions.get(index + 1).map_or(next, |(_, timeout)| *timeout);
+        let mut leaves = *carried;
+        let requests = clocked_requests(frames, table, &mut leaves, after, Clock(index));
+        let request = requests.iter().map(|request| request.text.as_str()).collect::<Vec<_>>().join("\n");
+        if count > 0 && text.len() + request.len() > SHARED_TEXT {
+            break;
+        }
+        *carried = leaves;
+        text.push_str(&request);
+        text.push('\n');
+        if followed {
+            text.push_str(FLUSH);
+            text.push('\n');
+        }
+        count += 1;
+    }
+    (text, count)
 }
 
 /// The batches of `unit`, split on its `GO` lines, a batch with a repeat
@@ -468,6 +600,10 @@ impl Group {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the first revision of a request starts its clock with, and reads it from.
+    const LOCAL_CLOCK: &str = "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ";
+    const LOCAL_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
     use crate::framing;
     use crate::work::{Action, HistoryWrite, Outcome, Status};
 
@@ -613,6 +749,66 @@ mod tests {
         assert!(changing.starts_with(&format!("{BEGIN_TRANSACTION}{LOCAL_CLOCK}BEGIN TRY SET XACT_ABORT OFF")), "{changing}");
         assert!(changing.contains("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\n"), "{changing}");
         assert_eq!(carried, Carried::default());
+    }
+
+    #[test]
+    fn may_share_only_one_batch_without_variables_or_words_that_run_differently_in_a_shared_batch() {
+        let writes = applied("a1");
+        let shares = |sql: &str| may_share(&framing::revision(&[unit(sql)], &writes, true, None));
+        assert!(shares("CREATE TABLE a (id int);\nINSERT a VALUES (1);"));
+        assert!(shares("IF @@ROWCOUNT = 0 RAISERROR(N'none', 16, 1);"), "a global is not a variable");
+        assert!(shares("SET XACT_ABORT OFF; SET LOCK_TIMEOUT 10;"), "set as they run, sent again after");
+        assert!(!shares("CREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);"), "two batches");
+        assert!(!shares("INSERT a VALUES (1);\nGO 2"), "a batch sent twice");
+        assert!(!shares("CREATE VIEW v AS SELECT 1 AS one"), "first in its batch");
+        assert!(!shares("DECLARE @n int = 1;"), "a variable");
+        assert!(!shares("INSERT a (mail) VALUES (N'me@example.com');"), "an @ in a literal, to be safe");
+        assert!(!shares("IF 1 = 1 RETURN;"));
+        assert!(!shares("-- set quoted_identifier off\nCREATE TABLE a (id int);"), "in a comment too");
+        assert!(!shares("INSERT a DEFAULT VALUES; SELECT SCOPE_IDENTITY();"));
+        // No batch at all (history writes only) shares too.
+        assert!(may_share(&framing::revision(&[], &writes, true, None)));
+    }
+
+    #[test]
+    fn shared_request_sends_each_revision_as_alone_with_its_clock_numbered() {
+        let units = [unit("CREATE TABLE a (id int);")];
+        let writes: Vec<_> = (0..25).map(|n| applied(&format!("a{n}"))).collect();
+        let timeout = Some(Duration::from_millis(1500));
+        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&units, writes, true, timeout), timeout)).collect();
+        let table = HistoryTable::default();
+        let mut carried = Carried::default();
+        let (text, count) = shared_request(&revisions[..3], &table, &mut carried, None, false);
+        assert_eq!(count, 3);
+        // Each as it would go alone after the one before, its variables numbered.
+        let mut alone = Carried::default();
+        let expected: Vec<String> = (0..3)
+            .map(|at| {
+                let next = if at < 2 { timeout } else { None };
+                let text = clocked_requests(&revisions[at].0, &table, &mut alone, next, Clock(at)).remove(0).text;
+                text + "\n"
+            })
+            .collect();
+        assert_eq!(text, expected.concat());
+        assert_eq!(carried, alone);
+        assert!(text.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY")), "{text}");
+        for name in ["@retort_started_1 datetime2(7)", "@retort_elapsed_2 bigint", "SELECT @retort_elapsed_1 AS retort_done_ms;"] {
+            assert_eq!(text.matches(name).count(), 1, "{name} in {text}");
+        }
+        assert_eq!(text.matches("SET XACT_ABORT ON").count(), 1, "carried from the first");
+        assert_eq!(text.matches("SET LOCK_TIMEOUT -1").count(), 1, "reset after the last");
+        assert_eq!(text.matches(DONE_COLUMN).count(), 3);
+        // Followed: a flush after each revision's row.
+        let (followed, _) = shared_request(&revisions[..3], &table, &mut Carried::default(), None, true);
+        assert_eq!(followed.matches(&format!("AS {DONE_COLUMN};\n{FLUSH}\n")).count(), 3, "{followed}");
+        // At most SHARED_REVISIONS, and within the text's bound.
+        assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, SHARED_REVISIONS);
+        let big = [unit(&format!("CREATE TABLE a (id int); -- {}", "x".repeat(SHARED_TEXT / 3)))];
+        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&big, writes, true, None), None)).collect();
+        assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, 2);
+        let huge = [unit(&format!("CREATE TABLE a (id int); -- {}", "x".repeat(SHARED_TEXT)))];
+        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&huge, writes, true, None), None)).collect();
+        assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, 1, "at least one");
     }
 
     #[test]
