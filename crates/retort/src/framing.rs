@@ -14,7 +14,8 @@
 //! - PostgreSQL's batched messages (`backend/postgres.rs`) write them as
 //!   the text of one message;
 //! - SQL Server's joined requests (`backend/mssql/transaction.rs`,
-//!   `revision_requests`) send a revision in one request per batch.
+//!   `revision_requests`) send a revision in one request per batch, and
+//!   revisions of one batch several to a request (`shared_request`).
 //!
 //! A consumer may join frames into fewer requests (SQL Server's primitives
 //! send the `BEGIN` in front of the first batch; its joined requests send a

@@ -323,7 +323,8 @@ pub trait Session {
     /// Batching, a capability a session may have: runs consecutive
     /// transactional revisions faster than one at a time (PostgreSQL sends
     /// many in one message, SQL Server joins each revision's frames into
-    /// one request per batch), each still in its own transaction with its
+    /// one request per batch, and revisions of one batch several to a
+    /// request), each still in its own transaction with its
     /// history writes, and tells `commits` as each one commits (at once
     /// when `commits.followed`). Returns how many of `steps`, from the
     /// first, it sent and how many of those committed; the caller runs
