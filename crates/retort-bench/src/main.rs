@@ -116,8 +116,10 @@ fn main() -> ExitCode {
         }
     });
     println!(
-        "\nRatios divide by the floor's median (or minimum). Each sample starts from a new, empty database;\n\
-         rows run in turn within a sample, so a slow moment of the machine hits every contender alike."
+        "\nRatios divide by the floor's median (or minimum); ×floor(pair) is the median of each sample's ratio to\n\
+         the floor's in the same sample. Each sample starts from a new, empty database; rows run in turn within\n\
+         a sample (SQL Server's: retort first in every other one), so a slow moment of the machine hits every\n\
+         contender alike."
     );
     ExitCode::SUCCESS
 }

@@ -115,6 +115,7 @@ impl Report {
     /// The table as text.
     pub fn render(&self) -> String {
         let floor = self.floor.and_then(|id| stats(&self.rows[id.0].samples));
+        let floor_samples = self.floor.map(|id| &self.rows[id.0].samples);
         let width = self
             .rows
             .iter()
@@ -143,7 +144,7 @@ impl Report {
             }
             let counted = rows.iter().any(|row| row.requests.is_some());
             let ratio_heads = if section == Section::Apply {
-                "  ×floor(med)  ×floor(min)"
+                "  ×floor(med)  ×floor(min)  ×floor(pair)"
             } else {
                 ""
             };
@@ -162,11 +163,15 @@ impl Report {
                         let _ = write!(out, "  {:>10}  {:>10}", duration(median), duration(min));
                         if let (Section::Apply, Some((floor_median, floor_min))) = (section, floor)
                         {
+                            let paired = floor_samples
+                                .and_then(|floor| paired_ratio(&row.samples, floor))
+                                .map_or_else(|| "—".to_owned(), |ratio| format!("{ratio:.2}×"));
                             let _ = write!(
                                 out,
-                                "  {:>11}  {:>11}",
+                                "  {:>11}  {:>11}  {:>12}",
                                 ratio(median, floor_median),
-                                ratio(min, floor_min)
+                                ratio(min, floor_min),
+                                paired
                             );
                         }
                         if counted {
@@ -210,6 +215,24 @@ fn stats(samples: &Samples) -> Option<(Duration, Duration)> {
         (sorted[mid - 1] + sorted[mid]) / 2
     };
     Some((median, min))
+}
+
+/// The median of each sample's ratio to the floor's sample of the same
+/// round: a round runs every row within seconds, so a slow minute of a
+/// shared machine moves both sides of each ratio, where it moves only one
+/// of the medians. None unless both have every sample.
+fn paired_ratio(samples: &Samples, floor: &Samples) -> Option<f64> {
+    let (Samples::Timed(samples), Samples::Timed(floor)) = (samples, floor) else {
+        return None;
+    };
+    if samples.is_empty() || samples.len() != floor.len() || floor.iter().any(Duration::is_zero) {
+        return None;
+    }
+    let mut ratios: Vec<f64> =
+        samples.iter().zip(floor).map(|(sample, floor)| sample.as_secs_f64() / floor.as_secs_f64()).collect();
+    ratios.sort_by(f64::total_cmp);
+    let mid = ratios.len() / 2;
+    Some(if ratios.len() % 2 == 1 { ratios[mid] } else { (ratios[mid - 1] + ratios[mid]) / 2.0 })
 }
 
 fn ratio(value: Duration, floor: Duration) -> String {
@@ -265,6 +288,26 @@ mod tests {
             .find(|l| l.trim_start().starts_with("retort"))
             .unwrap_or_default();
         assert!(line.trim_end().ends_with("903"), "{table}");
+    }
+
+    #[test]
+    fn paired_ratio_is_the_median_of_each_rounds_ratio() {
+        let ms = |values: &[u64]| Samples::Timed(values.iter().map(|&v| Duration::from_millis(v)).collect());
+        // Medians 25 and 20 (1.25×), but the rounds took 2×, 1.25× and 3×: the middle one is 2×.
+        let floor = ms(&[10, 20, 40]);
+        assert_eq!(paired_ratio(&ms(&[20, 25, 120]), &floor), Some(2.0));
+        assert_eq!(paired_ratio(&ms(&[20, 25]), &floor), None, "a missing round");
+        let mut report = Report::new("t");
+        let floor_row = report.floor("floor");
+        let retort = report.row("retort", Section::Apply);
+        for (floor_ms, retort_ms) in [(10, 20), (20, 25), (40, 120)] {
+            report.record(floor_row, Ok(Duration::from_millis(floor_ms)));
+            report.record(retort, Ok(Duration::from_millis(retort_ms)));
+        }
+        let table = report.render();
+        let line = table.lines().find(|l| l.trim_start().starts_with("retort")).unwrap_or_default();
+        let ratios: Vec<&str> = line.split_whitespace().filter(|word| word.ends_with('×')).collect();
+        assert_eq!(ratios, ["1.25×", "2.00×", "2.00×"], "{table}");
     }
 
     #[test]
