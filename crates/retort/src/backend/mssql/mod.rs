@@ -788,10 +788,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         if self.read_only || self.in_transaction {
             return Ok(Batched::default());
         }
-        let frames: Vec<_> = steps
-            .iter()
-            .map(|step| (framing::revision(&step.units, &step.writes, true, step.lock_timeout), step.lock_timeout))
-            .collect();
+        let frames: Vec<_> =
+            steps.iter().map(|step| framing::revision(&step.units, &step.writes, true, step.lock_timeout)).collect();
         // What each revision leaves set for the next: nothing after a failure,
         // which ends this run of joined revisions.
         let mut carried = transaction::Carried::default();
@@ -800,12 +798,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
             let shareable = frames[index..]
                 .iter()
                 .take(transaction::SHARED_REVISIONS)
-                .take_while(|(frames, _)| transaction::may_share(frames))
+                .take_while(|frames| transaction::may_share(frames))
                 .count();
-            if shareable > 1 {
-                let next = steps.get(index + shareable).and_then(|next| next.lock_timeout);
-                let (text, count) =
-                    transaction::shared_request(&frames[index..index + shareable], table, &mut carried, next, commits.followed);
+            let (text, count) = match shareable {
+                0 | 1 => (String::new(), 0),
+                _ => {
+                    let next = steps.get(index + shareable).and_then(|next| next.lock_timeout);
+                    transaction::shared_request(&frames[index..index + shareable], table, &mut carried, next, commits.followed)
+                }
+            };
+            // Nothing shared (a revision alone, or none that is one request):
+            // `carried` is as it was, and the revision goes joined.
+            if count > 0 {
                 let done = &mut *commits.done;
                 let committed = self.run_shared(&text, &steps[index..index + count], &mut |at, elapsed| done(index + at, elapsed)).await;
                 if committed < count {

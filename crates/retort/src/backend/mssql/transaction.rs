@@ -83,15 +83,20 @@ impl Carried {
         let mentions = |word: &str| {
             frames.iter().any(|frame| matches!(frame, Frame::Unit(_, unit) if unit.sql.to_ascii_uppercase().contains(word)))
         };
-        let lock_timeout = frames.iter().find_map(|frame| match *frame {
-            Frame::LockTimeout(timeout) => Some(timeout),
-            _ => None,
-        });
+        let lock_timeout = lock_timeout(frames);
         Carried {
             xact_abort: frames.iter().any(|frame| matches!(frame, Frame::Begin)) && !mentions("XACT_ABORT"),
             lock_timeout: lock_timeout.filter(|timeout| next == Some(*timeout) && !mentions("LOCK_TIMEOUT")),
         }
     }
+}
+
+/// The lock timeout a revision framed as `frames` sets, if any.
+fn lock_timeout(frames: &[Frame<'_>]) -> Option<Duration> {
+    frames.iter().find_map(|frame| match *frame {
+        Frame::LockTimeout(timeout) => Some(timeout),
+        _ => None,
+    })
 }
 
 /// Starts a revision's clock in offline scripts (online, the migrator
@@ -473,12 +478,13 @@ pub(crate) const FLUSH: &str = "RAISERROR(N'retort: revision committed', 0, 1) W
 /// not run.
 ///
 /// Takes as many revisions from the front of `revisions` as
-/// [`SHARED_REVISIONS`] and the text's bound allow, at least one; returns
-/// the request and how many it carries. `carried` and `next` are
-/// [`revision_requests`]'s, `next` for the revision after the last of
-/// `revisions`.
+/// [`SHARED_REVISIONS`] and the text's bound allow, at least one that is
+/// one request, up to the first that is not; returns the request and how
+/// many it carries (none, and `carried` untouched, when the first is not).
+/// `carried` and `next` are [`revision_requests`]'s, `next` for the
+/// revision after the last of `revisions`.
 pub(crate) fn shared_request(
-    revisions: &[(Vec<Frame<'_>>, Option<Duration>)],
+    revisions: &[Vec<Frame<'_>>],
     table: &HistoryTable,
     carried: &mut Carried,
     next: Option<Duration>,
@@ -486,16 +492,18 @@ pub(crate) fn shared_request(
 ) -> (String, usize) {
     let mut text = String::new();
     let mut count = 0;
-    for (index, (frames, _)) in revisions.iter().enumerate().take(SHARED_REVISIONS) {
-        let after = revisions.get(index + 1).map_or(next, |(_, timeout)| *timeout);
+    for (index, frames) in revisions.iter().enumerate().take(SHARED_REVISIONS) {
+        let after = revisions.get(index + 1).map_or(next, |frames| lock_timeout(frames));
         let mut leaves = *carried;
-        let requests = clocked_requests(frames, table, &mut leaves, after, Clock(index));
-        let request = requests.iter().map(|request| request.text.as_str()).collect::<Vec<_>>().join("\n");
-        if count > 0 && text.len() + request.len() > SHARED_TEXT {
+        // One request, as `may_share` makes sure; else it goes alone, next.
+        let Ok([request]) = <[Joined; 1]>::try_from(clocked_requests(frames, table, &mut leaves, after, Clock(index))) else {
+            break;
+        };
+        if count > 0 && text.len() + request.text.len() > SHARED_TEXT {
             break;
         }
         *carried = leaves;
-        text.push_str(&request);
+        text.push_str(&request.text);
         text.push('\n');
         if followed {
             text.push_str(FLUSH);
@@ -775,7 +783,7 @@ mod tests {
         let units = [unit("CREATE TABLE a (id int);")];
         let writes: Vec<_> = (0..25).map(|n| applied(&format!("a{n}"))).collect();
         let timeout = Some(Duration::from_millis(1500));
-        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&units, writes, true, timeout), timeout)).collect();
+        let revisions: Vec<_> = writes.iter().map(|writes| framing::revision(&units, writes, true, timeout)).collect();
         let table = HistoryTable::default();
         let mut carried = Carried::default();
         let (text, count) = shared_request(&revisions[..3], &table, &mut carried, None, false);
@@ -785,7 +793,7 @@ mod tests {
         let expected: Vec<String> = (0..3)
             .map(|at| {
                 let next = if at < 2 { timeout } else { None };
-                let text = clocked_requests(&revisions[at].0, &table, &mut alone, next, Clock(at)).remove(0).text;
+                let text = clocked_requests(&revisions[at], &table, &mut alone, next, Clock(at)).remove(0).text;
                 text + "\n"
             })
             .collect();
@@ -804,11 +812,18 @@ mod tests {
         // At most SHARED_REVISIONS, and within the text's bound.
         assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, SHARED_REVISIONS);
         let big = [unit(&format!("CREATE TABLE a (id int); -- {}", "x".repeat(SHARED_TEXT / 3)))];
-        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&big, writes, true, None), None)).collect();
+        let revisions: Vec<_> = writes.iter().map(|writes| framing::revision(&big, writes, true, None)).collect();
         assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, 2);
         let huge = [unit(&format!("CREATE TABLE a (id int); -- {}", "x".repeat(SHARED_TEXT)))];
-        let revisions: Vec<_> = writes.iter().map(|writes| (framing::revision(&huge, writes, true, None), None)).collect();
+        let revisions: Vec<_> = writes.iter().map(|writes| framing::revision(&huge, writes, true, None)).collect();
         assert_eq!(shared_request(&revisions, &table, &mut Carried::default(), None, false).1, 1, "at least one");
+        // A revision of two requests ends the group before it.
+        let two = [unit("CREATE TABLE a (id int);\nGO\nINSERT a VALUES (1);")];
+        let mixed = [framing::revision(&units, &writes[0], true, None), framing::revision(&two, &writes[1], true, None)];
+        assert_eq!(shared_request(&mixed, &table, &mut Carried::default(), None, false).1, 1);
+        let mut untouched = Carried::default();
+        let (text, count) = shared_request(&[mixed[1].clone()], &table, &mut untouched, None, false);
+        assert_eq!((text.as_str(), count, untouched), ("", 0, Carried::default()), "none, and nothing carried");
     }
 
     #[test]
