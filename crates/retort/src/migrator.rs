@@ -758,14 +758,14 @@ impl Migrator {
         })
     }
 
-    /// With the lock held: makes sure the history tables exist, reads the
-    /// history once and verifies it, and records the fingerprints an older
-    /// retort did not.
+    /// With the lock held: reads the history once and verifies it, makes
+    /// sure the history tables are whole (what the read found tells how,
+    /// [`sequence::complete_history`]), and records the fingerprints an
+    /// older retort did not.
     async fn prepare<B: Session>(&self, db: &mut B) -> Result<BTreeSet<String>, MigrateError> {
-        sequence::ensure_history(db, &self.config.history).await?;
-        let rows = read_history(db, &self.config.history)
-            .await?
-            .unwrap_or_default();
+        let rows = read_history(db, &self.config.history).await?;
+        sequence::complete_history(db, &self.config.history, rows.is_some()).await?;
+        let rows = rows.unwrap_or_default();
         let applied = self.verify(&rows)?;
         // Without an applied row there is nothing to look for: a first run
         // saves a query (on Babelfish, its first use in the session).

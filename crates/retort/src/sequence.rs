@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::backend::{BackendError, Batched, Commits, RunError, Session};
 use crate::framing::{self, Frame};
 use crate::history::{self, AppliedRevision, HistoryTable, Placeholders, WriteContext};
-use crate::work::{HistoryWrite, LockWait, Rendered, StepWork, Unit};
+use crate::work::{HistoryWrite, LockWait, Rendered, Row, StepWork, Unit, Value};
 use crate::Dialect;
 
 /// Runs one transactional revision: its units and history writes commit
@@ -233,6 +233,39 @@ pub async fn ensure_history<B: Session + ?Sized>(db: &mut B, table: &HistoryTabl
         db.execute(&Unit::sql(history::sqlite_added_column(table), "history tables")).await.map_err(failed)?;
     }
     Ok(())
+}
+
+/// With the lock held and the history just read (`found`: whether the
+/// state table was there), makes the history tables whole as
+/// [`ensure_history`] does, sending no more than is missing where the
+/// dialect's idempotent DDL costs more than a look
+/// ([`history::history_probe`]): nothing when the look finds both tables
+/// whole, and plain `CREATE TABLE`s for a database without them. Anything
+/// else, and a plain `CREATE` that fails, goes to [`ensure_history`], which
+/// says what failed.
+pub async fn complete_history<B: Session + ?Sized>(
+    db: &mut B,
+    table: &HistoryTable,
+    found: bool,
+) -> Result<(), crate::BackendError> {
+    let dialect = db.dialect();
+    let Some(probe) = history::history_probe(dialect, table) else {
+        return ensure_history(db, table).await;
+    };
+    if found {
+        let rows = db.query(&probe, &[]).await?.unwrap_or_default();
+        let whole = |row: &Row| !row.is_empty() && row.iter().all(|value| *value != Value::Null);
+        if rows.first().is_some_and(whole) {
+            return Ok(());
+        }
+    } else {
+        let fresh = history::fresh_ddl(dialect, table)?;
+        match db.execute_bound(&[Rendered { sql: fresh, values: Vec::new() }]).await {
+            Ok(()) => return Ok(()),
+            Err(error) => tracing::debug!(?error, "creating the history tables plainly failed; the idempotent DDL runs"),
+        }
+    }
+    ensure_history(db, table).await
 }
 
 /// Whether the state table has the `fingerprint` column that retort

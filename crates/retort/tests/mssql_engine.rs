@@ -15,6 +15,7 @@ mod common;
 
 use common::{connect, strings, tables, target, texts, upgrade, GRAPH};
 use retort::testing::BackendKind;
+use retort::engine::Unit;
 use retort::{
     AnyBackend, Backend, DatabaseUrl, HistoryTable, Migrations, Migrator, MigratorConfig, Session,
     ScriptOptions,
@@ -368,6 +369,47 @@ async fn offline_scripts_with_batches_and_idempotent_guards_build_the_online_sch
             ["4"]
         );
     }
+}
+
+/// The history's tables and the `fingerprint` column, as the server has
+/// them.
+async fn history_parts(db: &retort::testing::TestDatabase) -> Vec<String> {
+    let column = "SELECT N'fingerprint' WHERE COL_LENGTH(N'dbo.retort_history', N'fingerprint') IS NOT NULL";
+    let mut parts = texts(db, column).await;
+    parts.extend(texts(db, "SELECT name FROM sys.tables WHERE name LIKE N'retort%' ORDER BY name").await);
+    parts
+}
+
+/// A run that finds the history whole sends no DDL (a look at the catalog
+/// instead), and a fresh database gets plain `CREATE TABLE`s: each must
+/// still make whole what a person or an older retort left partial.
+#[tokio::test]
+async fn history_tables_missing_a_part_are_made_whole_by_the_next_run() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    let migrations = chain("h", 4);
+    let whole = ["fingerprint", "retort_history", "retort_history_log"];
+    counted(&mut backend, Migrator::new(migrations), true, "h001").await;
+    assert_eq!(history_parts(&db).await, whole, "a fresh database gets both tables and the column");
+    let by_hand = |sql: &str| Unit::sql(sql, "by hand");
+    backend.execute(&by_hand("DROP TABLE dbo.retort_history_log;")).await.unwrap();
+    counted(&mut backend, Migrator::new(migrations), true, "h002").await;
+    assert_eq!(history_parts(&db).await, whole, "the log is made again");
+    let log = "SELECT revision_id + N' ' + action FROM dbo.retort_history_log ORDER BY id";
+    assert_eq!(texts(&db, log).await, ["h002 upgrade"]);
+    backend.execute(&by_hand("ALTER TABLE dbo.retort_history DROP COLUMN fingerprint;")).await.unwrap();
+    counted(&mut backend, Migrator::new(migrations), true, "h003").await;
+    assert_eq!(history_parts(&db).await, whole, "the column is added again");
+    let fingerprinted = "SELECT revision_id FROM dbo.retort_history WHERE fingerprint IS NOT NULL ORDER BY revision_id";
+    assert_eq!(texts(&db, fingerprinted).await, ["h001", "h002", "h003"]);
+    // Only the log left: the plain `CREATE`s stop at it, and the idempotent
+    // DDL makes the state table.
+    backend.execute(&by_hand("DROP TABLE dbo.retort_history;")).await.unwrap();
+    let (_, applied) = counted(&mut backend, Migrator::new(chain("k", 1)), true, "heads").await;
+    assert_eq!(applied, ["k001"]);
+    assert_eq!(history_parts(&db).await, whole);
+    assert_eq!(texts(&db, "SELECT revision_id FROM dbo.retort_history").await, ["k001"]);
+    assert_eq!(texts(&db, log).await, ["h002 upgrade", "h003 upgrade", "k001 upgrade"]);
 }
 
 #[tokio::test]

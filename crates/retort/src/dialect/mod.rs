@@ -204,6 +204,7 @@ ask_the_facts! {
     create_table_if_missing(name: &str, body: &str) -> String;
     add_column_if_missing(table: &str, definition: &str, probe: &str) -> String;
     column_probe(table: &str, table_name: &str, column: &str) -> String;
+    history_probe(state: &str, column: &str, log: &str) -> Option<String>;
     if_table_exists(table: &str, select: &str) -> String;
     timestamp_text(column: &str) -> String;
     insertion_order() -> &'static str;
@@ -526,6 +527,16 @@ pub(crate) trait Facts: Sync {
     /// unquoted) has `column`, and none when it, or the table, does not
     /// exist.
     fn column_probe(&self, table: &str, table_name: &str, column: &str) -> String;
+
+    /// Where the idempotent history DDL costs more than a look at the
+    /// catalog: a query of one row whose values are all non-NULL when state
+    /// table `state` (quoted) has `column` and log table `log` (quoted)
+    /// exists. `None` where the DDL is cheap: it then runs before every run
+    /// that writes.
+    fn history_probe(&self, state: &str, column: &str, log: &str) -> Option<String> {
+        let _ = (state, column, log);
+        None
+    }
 
     /// `select` from `table` (quoted), returning no result set at all where
     /// the dialect would fail on a missing table.
