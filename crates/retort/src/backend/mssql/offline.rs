@@ -689,6 +689,8 @@ mod scripts {
             transaction::COMMIT.to_owned(),
             transaction::stop_at_first_error("INSERT INTO t (id) VALUES (1); -- the last line"),
             crate::history::ddl(Dialect::Mssql, &table).unwrap(),
+            crate::history::fresh_ddl(Dialect::Mssql, &table).unwrap(),
+            crate::history::history_probe(Dialect::Mssql, &table).unwrap(),
             crate::history::read_sql(Dialect::Mssql, &table),
             catalog::QUERY.to_owned(),
         ]
