@@ -414,8 +414,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
     /// error ends the request, and a compile error of the whole batch runs
     /// none of it). Which revision failed and why is not said here: the
     /// server's message may be the sharing's (a column a revision before it
-    /// added, unknown when the batch compiled), so the plain path runs it
-    /// alone again and tells.
+    /// added, unknown when the batch compiled), so `run_batched` runs it,
+    /// and the rest of its group, alone again, which tells.
     async fn run_shared(&mut self, text: &str, steps: &[StepWork], done: &mut (dyn FnMut(usize, Duration) + Send)) -> usize {
         let mut committed = 0;
         let outcome = self
@@ -794,12 +794,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         // which ends this run of joined revisions.
         let mut carried = transaction::Carried::default();
         let mut index = 0;
+        // After a shared request stopped, the rest of its group goes alone.
+        let mut alone_until = 0;
         while index < steps.len() {
-            let shareable = frames[index..]
-                .iter()
-                .take(transaction::SHARED_REVISIONS)
-                .take_while(|frames| transaction::may_share(frames))
-                .count();
+            let shareable = match index < alone_until {
+                true => 0,
+                false => frames[index..]
+                    .iter()
+                    .take(transaction::SHARED_REVISIONS)
+                    .take_while(|frames| transaction::may_share(frames))
+                    .count(),
+            };
             let (text, count) = match shareable {
                 0 | 1 => (String::new(), 0),
                 _ => {
@@ -813,10 +818,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
                 let done = &mut *commits.done;
                 let committed = self.run_shared(&text, &steps[index..index + count], &mut |at, elapsed| done(index + at, elapsed)).await;
                 if committed < count {
-                    // The plain path runs the one that failed, and says why.
-                    return Ok(Batched { sent: index + committed + 1, committed: index + committed, failed: None });
+                    // The one that stopped it, and those after it in the
+                    // group, run alone: the failure may be the sharing's
+                    // (SQL Server compiles a batch whole), and sharing them
+                    // again would meet it again, once per revision before
+                    // it. Alone, the one that fails says why. Nothing is
+                    // carried past the rollback.
+                    carried = transaction::Carried::default();
+                    alone_until = index + count;
                 }
-                index += count;
+                index += committed;
                 continue;
             }
             let next = steps.get(index + 1).and_then(|next| next.lock_timeout);

@@ -32,8 +32,9 @@
 //! share requests, up to [`SHARED_REVISIONS`] a request, each as it would
 //! go alone ([`shared_request`]), unless something in one would run
 //! differently in a batch shared with others ([`may_share`]): a failure
-//! there is told by running the failed revision alone again, since a batch
-//! compiled whole may fail where its revisions alone would not.
+//! there is told by running the failed revision (and the rest of its group)
+//! alone again, since a batch compiled whole may fail where its revisions
+//! alone would not.
 //!
 //! Inside a revision's transaction, statements that run after an error in
 //! the same batch are rolled back with it, so a batch goes as it is: tiberius
