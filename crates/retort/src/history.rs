@@ -336,8 +336,8 @@ impl HistoryTable {
 }
 
 /// The history tables' DDL for `dialect`, idempotent: run before every
-/// run that writes (where [`history_probe`] does not say it is needed), and
-/// at the top of every offline script.
+/// run that writes (on SQL Server only when [`history_probe`] finds
+/// something missing), and at the top of every offline script.
 pub fn ddl(dialect: Dialect, table: &HistoryTable) -> Result<String, HistoryError> {
     tables_ddl(dialect, table, true)
 }
@@ -381,9 +381,9 @@ fn tables_ddl(dialect: Dialect, table: &HistoryTable, idempotent: bool) -> Resul
     Ok(format!("{schema}{}{fingerprint}{}", create(false), create(true)))
 }
 
-/// Where the dialect has one (SQL Server), a query of one row whose values are all non-NULL when both history tables
-/// exist and the state table has every column: then [`ddl`] has nothing to
-/// do and need not be sent.
+/// Where the dialect has one (SQL Server), a query of one row whose values
+/// are all non-NULL when both history tables exist and the state table has
+/// every column: then [`ddl`] has nothing to do and need not be sent.
 pub(crate) fn history_probe(dialect: Dialect, table: &HistoryTable) -> Option<String> {
     let table = table.resolved(dialect);
     dialect.history_probe(&table.state(dialect), FINGERPRINT.name, &table.log(dialect))
