@@ -245,37 +245,32 @@ impl Joined {
     }
 }
 
-/// The variables of a revision's clock in its request: where it started,
-/// and its time (for its history writes, then for [`DONE_COLUMN`]). A batch
-/// declares a name once, so the revisions after the first of a shared
-/// request ([`shared_request`]) number theirs.
+/// Declares the variables of a revision's clock in its request: where it
+/// started, and its time (for its history writes, then for
+/// [`DONE_COLUMN`]). Once a request: the revisions of a shared request
+/// ([`shared_request`]) set them in turn. Babelfish spends on each variable
+/// a request declares with a value about as much as on one revision's
+/// `CREATE TABLE`, and on a `SET` a tenth of that.
+const DECLARE_CLOCK: &str = "DECLARE @retort_started datetime2(7), @retort_elapsed bigint; ";
+
+/// Starts the clock of a revision sent as one request: a variable of the
+/// request is enough, where [`START_CLOCK`] also keeps the start in the
+/// session for later requests (which costs Babelfish a few milliseconds).
+const SET_CLOCK: &str = "SET @retort_started = SYSUTCDATETIME(); ";
+
+/// The revision's time so far, read from [`SET_CLOCK`].
+const CLOCK_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
+
+/// The variable that holds the revision's time for its history writes.
+const ELAPSED: &str = "@retort_elapsed";
+
+/// How a revision's request is sent: alone, or as one of a shared request
+/// ([`shared_request`]), which declares the clock's variables once and runs
+/// all its revisions inside one `TRY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Clock(usize);
-
-impl Clock {
-    fn name(self, base: &str) -> String {
-        match self.0 {
-            0 => base.to_owned(),
-            n => format!("{base}_{n}"),
-        }
-    }
-
-    fn elapsed(self) -> String {
-        self.name("@retort_elapsed")
-    }
-
-    /// Starts the clock of a revision sent as one request: a variable of
-    /// the request is enough, where [`START_CLOCK`] also keeps the start in
-    /// the session for later requests (which costs Babelfish a few
-    /// milliseconds).
-    fn start(self) -> String {
-        format!("DECLARE {} datetime2(7) = SYSUTCDATETIME(); ", self.name("@retort_started"))
-    }
-
-    /// The revision's time so far, read from [`Clock::start`].
-    fn elapsed_ms(self) -> String {
-        format!("DATEDIFF_BIG(millisecond, {}, SYSUTCDATETIME())", self.name("@retort_started"))
-    }
+enum Shape {
+    Alone,
+    Shared,
 }
 
 impl Joined {
@@ -285,7 +280,7 @@ impl Joined {
     pub fn ending(&self, elapsed_ms: u128) -> Option<String> {
         let end = &self.text[self.commit_at?..];
         let (_, writes) = end.split_once('\n')?;
-        Some(format!("DECLARE {} bigint = {elapsed_ms};\n{writes}", Clock(0).elapsed()))
+        Some(format!("DECLARE {ELAPSED} bigint = {elapsed_ms};\n{writes}"))
     }
 }
 
@@ -314,16 +309,18 @@ pub(crate) fn revision_requests(
     carried: &mut Carried,
     next: Option<Duration>,
 ) -> Vec<Joined> {
-    clocked_requests(frames, table, carried, next, Clock(0))
+    shaped_requests(frames, table, carried, next, Shape::Alone)
 }
 
-/// [`revision_requests`], the revision's clock in `clock`'s variables.
-fn clocked_requests(
+/// [`revision_requests`], sent in `shape`: as one of a shared request, a
+/// revision of one request neither declares its clock's variables nor runs
+/// its batch inside a `TRY` of its own.
+fn shaped_requests(
     frames: &[Frame<'_>],
     table: &HistoryTable,
     carried: &mut Carried,
     next: Option<Duration>,
-    local: Clock,
+    shape: Shape,
 ) -> Vec<Joined> {
     let before = *carried;
     *carried = Carried::after(frames, next);
@@ -340,14 +337,20 @@ fn clocked_requests(
         [(_, only)] => !starts_with_batch_first_statement(&only.sql),
         _ => false,
     };
+    // One request sets the variables declared in front of it; else the
+    // clock is kept in the session, and the request that ends the revision
+    // declares its own.
     let (clock, elapsed) = match one_request {
-        true => (local.start(), local.elapsed_ms()),
-        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms().to_owned()),
+        true => (SET_CLOCK.to_owned(), CLOCK_ELAPSED_MS),
+        false => (format!("{START_CLOCK} "), Dialect::Mssql.offline_elapsed_ms()),
     };
     // Each batch with what goes in front of it.
     let mut batches: Vec<(String, Option<(usize, Origin)>)> = Vec::new();
     let mut units = units.into_iter().peekable();
-    let mut front = String::new();
+    let mut front = match (one_request, shape) {
+        (true, Shape::Alone) => DECLARE_CLOCK.to_owned(),
+        _ => String::new(),
+    };
     let mut clocked = false;
     let mut end = String::new();
     for frame in frames {
@@ -382,7 +385,7 @@ fn clocked_requests(
                 // Joined revisions are an upgrade's or a downgrade's, whose
                 // run found no unsettled row under the lock.
                 let cx = WriteContext {
-                    elapsed_ms: local.elapsed(),
+                    elapsed_ms: ELAPSED.to_owned(),
                     new_rows: true,
                     ..WriteContext::online(Dialect::Mssql, &table, std::time::Duration::ZERO)
                 };
@@ -398,9 +401,12 @@ fn clocked_requests(
         }
     }
     let end = (!end.is_empty()).then(|| {
-        let elapsed = if clocked { elapsed.as_str() } else { "0" };
-        let variable = local.elapsed();
-        format!("DECLARE {variable} bigint = {elapsed};\n{end}SELECT {variable} AS {DONE_COLUMN};")
+        let elapsed = if clocked { elapsed } else { "0" };
+        let elapsed = match one_request {
+            true => format!("SET {ELAPSED} = {elapsed};"),
+            false => format!("DECLARE {ELAPSED} bigint = {elapsed};"),
+        };
+        format!("{elapsed}\n{end}SELECT {ELAPSED} AS {DONE_COLUMN};")
     });
     let joins_last = end.is_some()
         && front.is_empty()
@@ -411,7 +417,12 @@ fn clocked_requests(
         .enumerate()
         .map(|(at, (front, origin))| match (&origin, &end) {
             (Some((_, batch)), Some(end)) if joins_last && at + 1 == count => {
-                let text = format!("{front}{}\n", stop_at_first_error_in_transaction(&batch.sql));
+                let text = match shape {
+                    Shape::Alone => format!("{front}{}\n", stop_at_first_error_in_transaction(&batch.sql)),
+                    // A last line without a break may be a `--` comment.
+                    Shape::Shared if batch.sql.ends_with('\n') => format!("{front}{}", batch.sql),
+                    Shape::Shared => format!("{front}{}\n", batch.sql),
+                };
                 Joined { commit_at: Some(text.len()), text: text + end, origin }
             }
             (Some((_, batch)), _) => Joined { text: front + &batch.sql, origin, commit_at: None },
@@ -478,18 +489,27 @@ pub(crate) const FLUSH: &str = "RAISERROR(N'retort: revision committed', 0, 1) W
 
 /// Several transactional revisions, each framed as `frames` allows
 /// ([`may_share`]), as one request: each as [`revision_requests`] would
-/// send it alone, its clock's variables numbered, one after the other. Each
-/// still commits on its own and sends its [`DONE_COLUMN`] row after its
-/// `COMMIT` (with [`FLUSH`] after it when `followed`). Under `XACT_ABORT`
-/// any error ends the whole request: the revisions after the failed one do
-/// not run.
+/// send it alone, one after the other, but for two things. The request
+/// declares the clock's variables once ([`DECLARE_CLOCK`]), and each
+/// revision sets them in turn; and one `TRY` holds them all, whose `CATCH`
+/// says where the error was and raises it again ([`WHERE_IT_FAILED`]), as
+/// the `TRY` around a revision's batch does when it goes alone. Babelfish
+/// compiles every statement of a request, and a `TRY … CATCH` a revision
+/// cost it about 5% of the floor's revision, the variables declared with a
+/// value each 10%.
+///
+/// Each revision still commits on its own and sends its [`DONE_COLUMN`]
+/// row after its `COMMIT` (with [`FLUSH`] after it when `followed`). Under
+/// `XACT_ABORT` any error ends the whole request (`THROW` in the `CATCH`
+/// rolls back the revision it stopped): the revisions after the failed one
+/// do not run.
 ///
 /// Takes as many revisions from the front of `revisions` as
 /// [`SHARED_REVISIONS`] and the text's bound allow, at least one that is
 /// one request, up to the first that is not; returns the request and how
-/// many it carries (none, and `carried` untouched, when the first is not).
-/// `carried` and `next` are [`revision_requests`]'s, `next` for the
-/// revision after the last of `revisions`.
+/// many it carries (none, an empty text, and `carried` untouched, when the
+/// first is not). `carried` and `next` are [`revision_requests`]'s, `next`
+/// for the revision after the last of `revisions`.
 pub(crate) fn shared_request(
     revisions: &[Vec<Frame<'_>>],
     table: &HistoryTable,
@@ -503,7 +523,7 @@ pub(crate) fn shared_request(
         let after = revisions.get(index + 1).map_or(next, |frames| lock_timeout(frames));
         let mut leaves = *carried;
         // One request, as `may_share` makes sure; else it goes alone, next.
-        let Ok([request]) = <[Joined; 1]>::try_from(clocked_requests(frames, table, &mut leaves, after, Clock(index))) else {
+        let Ok([request]) = <[Joined; 1]>::try_from(shaped_requests(frames, table, &mut leaves, after, Shape::Shared)) else {
             break;
         };
         if count > 0 && text.len() + request.text.len() > SHARED_TEXT {
@@ -518,7 +538,10 @@ pub(crate) fn shared_request(
         }
         count += 1;
     }
-    (text, count)
+    if count == 0 {
+        return (text, 0);
+    }
+    (format!("{DECLARE_CLOCK}BEGIN TRY {text}END TRY BEGIN CATCH {WHERE_IT_FAILED} THROW; END CATCH;"), count)
 }
 
 /// The batches of `unit`, split on its `GO` lines, a batch with a repeat
@@ -621,9 +644,6 @@ mod tests {
         assert!(WHERE_IT_FAILED.contains(&format!("ERROR_LINE() AS {ERROR_LINE_COLUMN},")), "{WHERE_IT_FAILED}");
     }
 
-    /// What the first revision of a request starts its clock with, and reads it from.
-    const LOCAL_CLOCK: &str = "DECLARE @retort_started datetime2(7) = SYSUTCDATETIME(); ";
-    const LOCAL_ELAPSED_MS: &str = "DATEDIFF_BIG(millisecond, @retort_started, SYSUTCDATETIME())";
     use crate::framing;
     use crate::work::{Action, HistoryWrite, Outcome, Status};
 
@@ -704,8 +724,8 @@ mod tests {
         assert_eq!(requests.len(), 1);
         let request = &requests[0];
         let (first, rest) = request.text.split_once('\n').expect("several lines");
-        // BEGIN, the clock and TRY share the batch's first line.
-        assert_eq!(first, format!("{BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a (id int);"));
+        // The clock's variables, BEGIN, the clock and TRY share the batch's first line.
+        assert_eq!(first, format!("{DECLARE_CLOCK}{BEGIN}{SET_CLOCK}BEGIN TRY CREATE TABLE a (id int);"));
         let mut lines = rest.lines();
         assert_eq!(lines.next(), Some("INSERT a VALUES (1);"));
         // XACT_ABORT is on: THROW rolls back, with no IF for Babelfish to compile.
@@ -716,7 +736,7 @@ mod tests {
         let end = &request.text[request.commit_at.expect("it commits")..];
         // The run found no row of the revision under the lock: an insert, no delete.
         assert!(!end.contains("DELETE"), "{end}");
-        assert!(end.starts_with(&format!("DECLARE @retort_elapsed bigint = {LOCAL_ELAPSED_MS};\n")), "{end}");
+        assert!(end.starts_with(&format!("SET @retort_elapsed = {CLOCK_ELAPSED_MS};\n")), "{end}");
         // Values as literals through the one quoting function; the time from the variable.
         assert!(end.contains("N'a1', N'c0ffee', N'it''s new', N'applied', SYSUTCDATETIME(), @retort_elapsed"), "{end}");
         assert!(end.ends_with("COMMIT TRANSACTION;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
@@ -737,7 +757,7 @@ mod tests {
         let requests = revision_requests(&frames, &HistoryTable::default(), &mut Carried::default(), None);
         assert_eq!(requests.len(), 1, "still one request");
         let first = requests[0].text.lines().next().expect("a line");
-        assert!(first.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a")), "{first}");
+        assert!(first.starts_with(&format!("{DECLARE_CLOCK}SET LOCK_TIMEOUT 1500; {BEGIN}{SET_CLOCK}BEGIN TRY CREATE TABLE a")), "{first}");
         let end = &requests[0].text[requests[0].commit_at.expect("it commits")..];
         assert!(end.ends_with("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\nSELECT @retort_elapsed AS retort_done_ms;"), "{end}");
         assert!(requests[0].in_batch(2) && !requests[0].in_batch(3), "the file's lines stay the server's");
@@ -753,12 +773,12 @@ mod tests {
         let mut carried = Carried::default();
         // The first sets both, and keeps the lock timeout for a next that wants it.
         let first = &revision_requests(&frames, &table, &mut carried, timeout)[0].text;
-        assert!(first.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY")), "{first}");
+        assert!(first.starts_with(&format!("{DECLARE_CLOCK}SET LOCK_TIMEOUT 1500; {BEGIN}{SET_CLOCK}BEGIN TRY")), "{first}");
         assert!(!first.contains("SET LOCK_TIMEOUT -1"), "{first}");
         assert_eq!(carried, Carried { xact_abort: true, lock_timeout: timeout });
         // The last sets neither, and puts the session's lock timeout back.
         let last = &revision_requests(&frames, &table, &mut carried, None)[0].text;
-        assert!(last.starts_with(&format!("{BEGIN_TRANSACTION}{LOCAL_CLOCK}BEGIN TRY CREATE TABLE a")), "{last}");
+        assert!(last.starts_with(&format!("{DECLARE_CLOCK}{BEGIN_TRANSACTION}{SET_CLOCK}BEGIN TRY CREATE TABLE a")), "{last}");
         assert!(last.contains("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\n"), "{last}");
         assert_eq!(carried, Carried { xact_abort: true, lock_timeout: None });
         // One whose text names a setting may change it: the next sends it again.
@@ -766,7 +786,7 @@ mod tests {
         let frames = framing::revision(&own, &writes, true, timeout);
         let mut carried = Carried { xact_abort: true, lock_timeout: timeout };
         let changing = &revision_requests(&frames, &table, &mut carried, timeout)[0].text;
-        assert!(changing.starts_with(&format!("{BEGIN_TRANSACTION}{LOCAL_CLOCK}BEGIN TRY SET XACT_ABORT OFF")), "{changing}");
+        assert!(changing.starts_with(&format!("{DECLARE_CLOCK}{BEGIN_TRANSACTION}{SET_CLOCK}BEGIN TRY SET XACT_ABORT OFF")), "{changing}");
         assert!(changing.contains("COMMIT TRANSACTION;\nSET LOCK_TIMEOUT -1;\n"), "{changing}");
         assert_eq!(carried, Carried::default());
     }
@@ -791,7 +811,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_request_sends_each_revision_as_alone_with_its_clock_numbered() {
+    fn shared_request_sends_each_revision_as_alone_inside_one_try_with_one_clock() {
         let units = [unit("CREATE TABLE a (id int);")];
         let writes: Vec<_> = (0..25).map(|n| applied(&format!("a{n}"))).collect();
         let timeout = Some(Duration::from_millis(1500));
@@ -800,21 +820,25 @@ mod tests {
         let mut carried = Carried::default();
         let (text, count) = shared_request(&revisions[..3], &table, &mut carried, None, false);
         assert_eq!(count, 3);
-        // Each as it would go alone after the one before, its variables numbered.
+        // Each as it would go alone after the one before, without the
+        // declarations and its own TRY: those are the request's.
         let mut alone = Carried::default();
         let expected: Vec<String> = (0..3)
             .map(|at| {
                 let next = if at < 2 { timeout } else { None };
-                let text = clocked_requests(&revisions[at], &table, &mut alone, next, Clock(at)).remove(0).text;
-                text + "\n"
+                let text = revision_requests(&revisions[at], &table, &mut alone, next).remove(0).text;
+                let text = text.strip_prefix(DECLARE_CLOCK).expect("declared in front").replacen("BEGIN TRY ", "", 1);
+                let (batch, end) = text.split_once("END TRY BEGIN CATCH ").expect("a CATCH");
+                let (_, end) = end.split_once('\n').expect("the writes after the CATCH");
+                format!("{batch}{end}\n")
             })
             .collect();
-        assert_eq!(text, expected.concat());
+        assert_eq!(text, format!("{DECLARE_CLOCK}BEGIN TRY {}END TRY BEGIN CATCH {WHERE_IT_FAILED} THROW; END CATCH;", expected.concat()));
         assert_eq!(carried, alone);
-        assert!(text.starts_with(&format!("SET LOCK_TIMEOUT 1500; {BEGIN}{LOCAL_CLOCK}BEGIN TRY")), "{text}");
-        for name in ["@retort_started_1 datetime2(7)", "@retort_elapsed_2 bigint", "SELECT @retort_elapsed_1 AS retort_done_ms;"] {
-            assert_eq!(text.matches(name).count(), 1, "{name} in {text}");
-        }
+        assert!(text.starts_with(&format!("{DECLARE_CLOCK}BEGIN TRY SET LOCK_TIMEOUT 1500; {BEGIN}{SET_CLOCK}CREATE TABLE a")), "{text}");
+        assert_eq!(text.matches("DECLARE").count(), 1, "{text}");
+        assert_eq!(text.matches(SET_CLOCK).count(), 3, "{text}");
+        assert_eq!(text.matches("SELECT @retort_elapsed AS retort_done_ms;").count(), 3, "{text}");
         assert_eq!(text.matches("SET XACT_ABORT ON").count(), 1, "carried from the first");
         assert_eq!(text.matches("SET LOCK_TIMEOUT -1").count(), 1, "reset after the last");
         assert_eq!(text.matches(DONE_COLUMN).count(), 3);
@@ -865,7 +889,9 @@ mod tests {
         // Without batches, one request opens, writes and commits.
         let requests = joined("-- nothing to run\n");
         assert_eq!(requests.len(), 1);
-        assert!(requests[0].text.starts_with(BEGIN) && requests[0].text.contains("COMMIT TRANSACTION;"));
+        assert!(requests[0].text.starts_with(&format!("{DECLARE_CLOCK}{BEGIN}")), "{}", requests[0].text);
+        assert!(requests[0].text.contains(&format!("{SET_CLOCK}SET @retort_elapsed = {CLOCK_ELAPSED_MS};\n")), "{}", requests[0].text);
+        assert!(requests[0].text.contains("COMMIT TRANSACTION;"));
         assert_eq!(requests[0].origin, None);
     }
 
