@@ -43,11 +43,18 @@ use crate::{Dialect, Flavour};
 /// a `CASE` over a cast to `nvarchar` cost it 130–180 ms.
 pub(crate) const DETECT_SQL: &str = "SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS babelfish";
 
-/// Whether a Babelfish error says that a relation vanished while the
-/// catalog was read (another session dropped a database).
+/// Whether a Babelfish error says that a relation or a column vanished
+/// while the catalog was read (another session dropped a database, or a
+/// column of a table in one): the catalog query names no user column, so
+/// `column "…" of relation "…" does not exist` is always someone else's.
 pub(crate) fn is_concurrent_drop(error: &tiberius::error::Error) -> bool {
-    let text = error.to_string();
-    text.contains("could not open relation with OID") || text.contains("cache lookup failed for relation")
+    is_concurrent_drop_message(&error.to_string())
+}
+
+fn is_concurrent_drop_message(text: &str) -> bool {
+    text.contains("could not open relation with OID")
+        || text.contains("cache lookup failed for relation")
+        || (text.contains("column \"") && text.contains("\" of relation \"") && text.contains("does not exist"))
 }
 
 /// Drops database `name` if it exists, ending the sessions connected to it
@@ -78,6 +85,15 @@ pub(crate) fn drop_database_sql(flavour: Flavour, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_dropped_by_another_session_while_the_catalog_is_read_is_retried() {
+        let seen = r#"column "hidden" of relation "settings" does not exist (error 33557097, state 1, severity 16)"#;
+        assert!(is_concurrent_drop_message(seen));
+        assert!(is_concurrent_drop_message("could not open relation with OID 123"));
+        assert!(!is_concurrent_drop_message(r#"relation "settings" does not exist"#));
+        assert!(!is_concurrent_drop_message("Invalid column name 'hidden'."));
+    }
 
     #[test]
     fn drop_database_sql_forces_single_user_on_sql_server_and_kills_sessions_on_babelfish() {
