@@ -155,9 +155,15 @@ fn caught(sql: &str, rollback: &str) -> String {
     if starts_with_batch_first_statement(sql) {
         return sql.to_owned();
     }
-    // A last line without a break may be a `--` comment.
-    let line_break = if sql.ends_with('\n') { "" } else { "\n" };
+    let line_break = closing_break(sql);
     format!("BEGIN TRY {sql}{line_break}END TRY BEGIN CATCH {rollback}{WHERE_IT_FAILED} THROW; END CATCH;")
+}
+
+/// The line break to put after `sql` before anything follows it on the
+/// same request: none when it ends with one, else one, since a last line
+/// without a break may be a `--` comment, which would swallow what follows.
+fn closing_break(sql: &str) -> &'static str {
+    if sql.ends_with('\n') { "" } else { "\n" }
 }
 
 /// The `CATCH` block's row of where the error was ([`ERROR_LINE_COLUMN`]).
@@ -419,9 +425,7 @@ fn shaped_requests(
             (Some((_, batch)), Some(end)) if joins_last && at + 1 == count => {
                 let text = match shape {
                     Shape::Alone => format!("{front}{}\n", stop_at_first_error_in_transaction(&batch.sql)),
-                    // A last line without a break may be a `--` comment.
-                    Shape::Shared if batch.sql.ends_with('\n') => format!("{front}{}", batch.sql),
-                    Shape::Shared => format!("{front}{}\n", batch.sql),
+                    Shape::Shared => format!("{front}{}{}", batch.sql, closing_break(&batch.sql)),
                 };
                 Joined { commit_at: Some(text.len()), text: text + end, origin }
             }
@@ -808,6 +812,19 @@ mod tests {
         assert!(!shares("INSERT a DEFAULT VALUES; SELECT SCOPE_IDENTITY();"));
         // No batch at all (history writes only) shares too.
         assert!(may_share(&framing::revision(&[], &writes, true, None)));
+    }
+
+    #[test]
+    fn a_last_line_that_is_a_comment_ends_before_what_follows_it_alone_and_shared() {
+        let units = [unit("CREATE TABLE a (id int); -- the end, no line break")];
+        let writes = applied("a1");
+        let revision = framing::revision(&units, &writes, true, None);
+        let table = HistoryTable::default();
+        let alone = revision_requests(&revision, &table, &mut Carried::default(), None).remove(0).text;
+        assert!(alone.contains("-- the end, no line break\nEND TRY BEGIN CATCH"), "{alone}");
+        let (shared, count) = shared_request(&[revision.clone(), revision], &table, &mut Carried::default(), None, false);
+        assert_eq!(count, 2);
+        assert_eq!(shared.matches("-- the end, no line break\nSET @retort_elapsed").count(), 2, "{shared}");
     }
 
     #[test]
