@@ -236,6 +236,36 @@ async fn revisions_of_one_batch_share_requests_twenty_at_a_time_each_committing_
     assert_eq!(tables(&db).await.len(), 45);
 }
 
+static TIMED: Migrations = Migrations::new(&[
+    common::sql("t001", &[], "CREATE TABLE t1 (id int);", "DROP TABLE t1;"),
+    common::sql("t002", &["t001"], "CREATE TABLE t2 (id int);", "DROP TABLE t2;"),
+    // Takes 250 ms of the server's time, without a variable (which would
+    // make it run alone) and without WAITFOR (which Babelfish lacks).
+    common::sql(
+        "t003",
+        &["t002"],
+        "CREATE TABLE t3 (until datetime2(7));\n\
+         INSERT INTO t3 (until) SELECT DATEADD(millisecond, 250, SYSUTCDATETIME());\n\
+         WHILE SYSUTCDATETIME() < (SELECT until FROM t3) UPDATE t3 SET until = until;",
+        "DROP TABLE t3;",
+    ),
+    common::sql("t004", &["t003"], "CREATE TABLE t4 (id int);", "DROP TABLE t4;"),
+]);
+
+#[tokio::test]
+async fn a_slow_revision_in_a_shared_request_records_its_own_time_and_not_the_next_one() {
+    let db = retort::test_database!(MSSQL);
+    let mut backend = connect(&db).await;
+    counted(&mut backend, Migrator::new(&TIMED), true, "t001").await; // Creates the history.
+    let (alone, _) = counted(&mut backend, Migrator::new(&TIMED), true, "t002").await;
+    let (shared, reported) = counted(&mut backend, Migrator::new(&TIMED), true, "heads").await;
+    assert_eq!((shared, reported.len()), (alone, 2), "t003 and t004 in one request");
+    let recorded = texts(&db, "SELECT CAST(execution_ms AS nvarchar(20)) FROM retort_history ORDER BY revision_id").await;
+    let ms: Vec<u64> = recorded.iter().map(|ms| ms.parse().expect("a number of milliseconds")).collect();
+    assert!(ms[2] >= 250, "t003 spent 250 ms: {recorded:?}");
+    assert!(ms[3] < 250, "t004's clock starts at t004, not at t003: {recorded:?}");
+}
+
 /// Revisions that may share a request around one that fails: `r003` uses
 /// the column `r002` adds (SQL Server compiles a batch whole, and refuses
 /// a column its table does not have yet), `r004` raises an error that does
