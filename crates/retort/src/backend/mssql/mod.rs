@@ -490,6 +490,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
 const SNAPSHOT_ALLOWED_SQL: &str =
     "SELECT CAST(snapshot_isolation_state AS int) AS snapshot_allowed FROM sys.databases WHERE database_id = DB_ID()";
 
+/// The flavour [`flavour::DETECT_SQL`]'s answer (the first result of
+/// `results`) says.
+fn flavour_of(results: &[Vec<tiberius::Row>]) -> Flavour {
+    match results.first().and_then(|rows| first_int(rows)) {
+        Some(1) => Flavour::Babelfish,
+        _ => Flavour::Standard,
+    }
+}
+
 /// The first column of the first row as an integer, whatever integer type
 /// the server chose for it.
 fn first_int(rows: &[tiberius::Row]) -> Option<i64> {
@@ -596,29 +605,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
             return Ok(flavour);
         }
         let results = self.batch(flavour::DETECT_SQL).await.map_err(database_error("asking which server this is"))?;
-        let flavour = match results.first().and_then(|rows| first_int(rows)) {
-            Some(1) => Flavour::Babelfish,
-            _ => Flavour::Standard,
-        };
+        let flavour = flavour_of(&results);
         self.flavour = Some(flavour);
         Ok(flavour)
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         let started = Instant::now();
-        let flavour = self.flavour().await?;
-        // `@LockTimeout` is an int: bound as one (the history values bind
-        // numbers as bigint).
-        let mut query = Query::new(lock::LOCK_SQL);
-        query.bind(lock::RESOURCE);
-        query.bind(lock::timeout_ms(timeout));
-        self.requests += 1;
-        let rows = match query.query(self.tds()).await {
-            Ok(stream) => stream.into_first_result().await,
-            Err(error) => Err(error),
-        }
-        .map_err(database_error("taking the migration lock"))?;
-        let code = first_int(&rows).ok_or_else(|| BackendError::Database {
+        // A session's first lock also asks which server this is, in the
+        // same request: the lock's outcome and the run's fingerprints
+        // depend on it.
+        let known = self.flavour;
+        let lock = lock::lock_sql(lock::timeout_ms(timeout));
+        let (sql, context) = match known {
+            Some(_) => (lock, "taking the migration lock"),
+            None => (format!("{};\n{lock}", flavour::DETECT_SQL), "asking which server this is and taking the migration lock"),
+        };
+        let results = self.batch(&sql).await.map_err(database_error(context))?;
+        let flavour = known.unwrap_or_else(|| flavour_of(&results));
+        self.flavour = Some(flavour);
+        let rows = results
+            .iter()
+            .find(|rows| rows.first().and_then(|row| row.columns().first()).is_some_and(|column| column.name() == lock::RESULT_COLUMN))
+            .map_or(&[][..], Vec::as_slice);
+        let code = first_int(rows).ok_or_else(|| BackendError::Database {
             context: "taking the migration lock",
             message: "sp_getapplock's return code did not come back".to_owned(),
         })?;

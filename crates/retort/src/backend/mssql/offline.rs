@@ -681,7 +681,7 @@ mod scripts {
             name: "retort_history".into(),
         };
         vec![
-            lock::LOCK_SQL.to_owned(),
+            format!("{};\n{}", super::super::flavour::DETECT_SQL, lock::lock_sql(5000)),
             lock::UNLOCK_SQL.to_owned(),
             lock::HOLDER_SQL.to_owned(),
             format!("{}{} CREATE TABLE t (id int);", transaction::BEGIN, transaction::START_CLOCK),
