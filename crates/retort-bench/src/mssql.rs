@@ -463,9 +463,9 @@ struct RequestCounts {
 impl RequestCounts {
     fn describe(&self, n: usize) -> String {
         format!(
-            "retort's requests: {:.2} per revision plus {:.2} per run, and {:.2} more on the run that creates the \
-             history tables (counted on upgrades of 1, 1 and {} revisions: {}, {} and {} requests); the floor sends \
-             1 per revision plus 1",
+            "retort's requests: {:.2} per revision plus {:.2} per run, {:+.2} on a new database (which gets the \
+             history tables, and has no fingerprints to look for) (counted on upgrades of 1, 1 and {} revisions: \
+             {}, {} and {} requests); the floor sends 1 per revision plus 1",
             self.per_revision,
             self.per_run,
             self.first_run_extra,
