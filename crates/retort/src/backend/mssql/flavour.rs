@@ -43,6 +43,9 @@ use crate::{Dialect, Flavour};
 /// a `CASE` over a cast to `nvarchar` cost it 130–180 ms.
 pub(crate) const DETECT_SQL: &str = "SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS babelfish";
 
+/// The column of [`DETECT_SQL`]'s row.
+pub(crate) const DETECT_COLUMN: &str = "babelfish";
+
 /// Whether a Babelfish error says that a relation or a column vanished
 /// while the catalog was read (another session dropped a database, or a
 /// column of a table in one): the catalog query names no user column, so
@@ -85,6 +88,11 @@ pub(crate) fn drop_database_sql(flavour: Flavour, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detection_answers_in_the_column_the_backend_reads() {
+        assert!(DETECT_SQL.ends_with(&format!(" AS {DETECT_COLUMN}")), "{DETECT_SQL}");
+    }
 
     #[test]
     fn a_column_dropped_by_another_session_while_the_catalog_is_read_is_retried() {

@@ -116,7 +116,7 @@ mod tests {
         let sql = lock_sql(1500);
         assert!(sql.contains("@resource nvarchar(255) = CONCAT(N'retort', N':', DB_NAME())"), "{sql}");
         assert!(sql.contains("EXEC @result = sys.sp_getapplock @resource, N'Exclusive', N'Session', 1500;"), "{sql}");
-        assert!(sql.ends_with("SELECT @result AS result;"), "{sql}");
+        assert!(sql.ends_with(&format!("SELECT @result AS {RESULT_COLUMN};")), "{sql}");
         assert!(
             UNLOCK_SQL.contains("sys.sp_releaseapplock @resource, N'Session';")
         );

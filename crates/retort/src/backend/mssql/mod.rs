@@ -490,13 +490,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
 const SNAPSHOT_ALLOWED_SQL: &str =
     "SELECT CAST(snapshot_isolation_state AS int) AS snapshot_allowed FROM sys.databases WHERE database_id = DB_ID()";
 
-/// The flavour [`flavour::DETECT_SQL`]'s answer (the first result of
-/// `results`) says.
+/// The flavour that [`flavour::DETECT_SQL`]'s answer in `results` says.
 fn flavour_of(results: &[Vec<tiberius::Row>]) -> Flavour {
-    match results.first().and_then(|rows| first_int(rows)) {
+    match first_int(named(results, flavour::DETECT_COLUMN)) {
         Some(1) => Flavour::Babelfish,
         _ => Flavour::Standard,
     }
+}
+
+/// The rows of the result in `results` whose first column is `column`
+/// (none when no result has it).
+fn named<'r>(results: &'r [Vec<tiberius::Row>], column: &str) -> &'r [tiberius::Row] {
+    results
+        .iter()
+        .find(|rows| rows.first().and_then(|row| row.columns().first()).is_some_and(|first| first.name() == column))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The first column of the first row as an integer, whatever integer type
@@ -624,11 +632,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send, C: BorrowMut<tiberius::Client<S>>
         let results = self.batch(&sql).await.map_err(database_error(context))?;
         let flavour = known.unwrap_or_else(|| flavour_of(&results));
         self.flavour = Some(flavour);
-        let rows = results
-            .iter()
-            .find(|rows| rows.first().and_then(|row| row.columns().first()).is_some_and(|column| column.name() == lock::RESULT_COLUMN))
-            .map_or(&[][..], Vec::as_slice);
-        let code = first_int(rows).ok_or_else(|| BackendError::Database {
+        let code = first_int(named(&results, lock::RESULT_COLUMN)).ok_or_else(|| BackendError::Database {
             context: "taking the migration lock",
             message: "sp_getapplock's return code did not come back".to_owned(),
         })?;
