@@ -148,7 +148,7 @@ async fn a_transactional_revision_costs_one_request_per_batch_with_the_same_answ
     // The first run creates the history, and asks which server this is in
     // the request that takes the lock; it has no applied row to look for
     // missing fingerprints in, as the runs after it do.
-    assert_eq!(one - first, 1, "the first run skips the fingerprint query and sends no detection of its own");
+    assert_eq!(first + 1, one, "the first run skips the fingerprint query and sends no detection of its own");
     let two = requests_to(&mut backend, "c004").await;
     let three_batches = requests_to(&mut backend, "c005").await;
     assert_eq!(two, one, "two revisions of one batch each share one request");
