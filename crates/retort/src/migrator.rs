@@ -770,7 +770,7 @@ impl Migrator {
         // Without an applied row there is nothing to look for: a first run
         // saves a query (on Babelfish, its first use in the session).
         if rows.iter().any(|row| row.status == Status::Applied) {
-            self.record_missing_fingerprints(db).await?;
+            self.record_missing_fingerprints(db, rows.len()).await?;
         }
         Ok(applied)
     }
@@ -779,16 +779,15 @@ impl Migrator {
     /// (applied by a retort from before fingerprints) and whose file is the
     /// one applied, as its checksum says: its fingerprint is then what was
     /// applied, and a later comment edit can be repaired without the
-    /// person's word. One query when there is nothing to record.
-    async fn record_missing_fingerprints<B: Session>(&self, db: &mut B) -> Result<(), MigrateError> {
-        let sql = crate::history::missing_fingerprints_sql(db.dialect(), &self.config.history);
-        let rows = db.query(&sql, &[]).await?.unwrap_or_default();
-        if rows.is_empty() {
-            return Ok(());
-        }
+    /// person's word. One query when there is nothing to record; `recorded`
+    /// is how many rows the history has.
+    async fn record_missing_fingerprints<B: Session>(&self, db: &mut B, recorded: usize) -> Result<(), MigrateError> {
         let (dialect, flavour) = (db.dialect(), db.flavour().await?);
+        let sql = crate::history::missing_fingerprints_sql(dialect, flavour, &self.config.history, recorded);
+        let rows = db.query(&sql, &[]).await?.unwrap_or_default();
         let writes: Vec<HistoryWrite> = rows
             .iter()
+            .filter(|row| crate::history::is_missing_fingerprint(row))
             .filter_map(|row| match (row.first(), row.get(1)) {
                 (Some(crate::Value::Text(id)), Some(crate::Value::Text(checksum))) => self
                     .graph
