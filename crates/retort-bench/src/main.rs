@@ -116,10 +116,11 @@ fn main() -> ExitCode {
         }
     });
     println!(
-        "\nRatios divide by the floor's median (or minimum); ×floor(pair) is the median of each sample's ratio to\n\
-         the floor's in the same sample. Each sample starts from a new, empty database; rows run in turn within\n\
-         a sample (SQL Server's: retort first in every other one), so a slow moment of the machine hits every\n\
-         contender alike."
+        "\nRatios divide by the floor of the row's section: its median (or minimum); ×floor(pair) is the median of\n\
+         each sample's ratio to the floor's in the same sample. Each sample starts from a new database: empty, or\n\
+         for a deploy holding every revision but the newest, applied by retort and not timed. Rows run in turn\n\
+         within a sample (SQL Server's: retort first in every other one), so a slow moment of the machine hits\n\
+         every contender alike."
     );
     ExitCode::SUCCESS
 }

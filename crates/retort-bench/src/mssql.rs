@@ -31,11 +31,22 @@ struct Rows {
     retort_process: RowId,
     tsql_login: RowId,
     tsql_at_head: RowId,
+    deploy_floor: RowId,
+    deploy_retort: RowId,
+}
+
+/// How many of the newest revisions a deploy applies: a release's worth,
+/// at most half the workload.
+const DEPLOY_REVISIONS: usize = 10;
+
+fn deploy_revisions(n: usize) -> usize {
+    DEPLOY_REVISIONS.min(n / 2)
 }
 
 impl Rows {
     /// Declares every row, in the order the table prints them.
-    fn declare(report: &mut Report) -> Self {
+    fn declare(report: &mut Report, n: usize) -> Self {
+        let k = deploy_revisions(n);
         Rows {
             floor: report.floor(
                 "floor: one connection, one batch per revision: BEGIN TRAN; DDL; INSERT; INSERT; COMMIT",
@@ -59,10 +70,15 @@ impl Rows {
                 "the floor at head: a whole `tsql` process that logs in and sends retort's history SELECT",
                 Section::AtHead,
             ),
+            deploy_floor: report.floor_of(
+                format!("floor: the newest {k} as one batch each, on a new connection to a database with {}", n - k),
+                Section::Deploy,
+            ),
+            deploy_retort: report.row(format!("retort Migrator::upgrade(heads): the newest {k}"), Section::Deploy),
         }
     }
 
-    fn all(&self) -> [RowId; 7] {
+    fn all(&self) -> [RowId; 9] {
         [
             self.floor,
             self.retort,
@@ -71,6 +87,8 @@ impl Rows {
             self.retort_process,
             self.tsql_login,
             self.tsql_at_head,
+            self.deploy_floor,
+            self.deploy_retort,
         ]
     }
 }
@@ -98,7 +116,7 @@ pub async fn run(bench: &Bench) -> Report {
         "SQL Server: {n} revisions, {} sample(s)",
         bench.samples
     ));
-    let rows = Rows::declare(&mut report);
+    let rows = Rows::declare(&mut report, n);
     match describe_server().await {
         Ok(note) => report.note(note),
         Err(reason) => {
@@ -119,6 +137,14 @@ pub async fn run(bench: &Bench) -> Report {
     );
     let batches = bench.workload.floor_batches(Dialect::Mssql);
     report.requests(rows.floor, batches.len() as u64);
+    let deploy = deploy_revisions(n);
+    if deploy == 0 {
+        for row in [rows.deploy_floor, rows.deploy_retort] {
+            report.missing(row, "NOT MEASURED: a deploy needs at least 2 revisions");
+        }
+    } else {
+        report.requests(rows.deploy_floor, deploy as u64 + 1);
+    }
     match count_requests(bench).await {
         Ok(counts) => report.note(counts.describe(n)),
         Err(error) => report.note(format!("requests per revision not counted: {error}")),
@@ -145,8 +171,79 @@ pub async fn run(bench: &Bench) -> Report {
         if !retort_first {
             retort_round(bench, &mut report, &rows).await;
         }
+        deploy_round(bench, &mut report, &rows, &batches, retort_first).await;
     }
     report
+}
+
+/// One sample of the deploy rows, retort first when `retort_first`.
+async fn deploy_round(bench: &Bench, report: &mut Report, rows: &Rows, batches: &[String], retort_first: bool) {
+    let k = deploy_revisions(bench.workload.count());
+    for retort in [retort_first, !retort_first] {
+        match retort {
+            true if report.is_live(rows.deploy_retort) => match deploy_retort_sample(bench, k).await {
+                Ok(counted) => {
+                    report.record(rows.deploy_retort, Ok(counted.elapsed));
+                    report.requests(rows.deploy_retort, counted.requests);
+                }
+                Err(error) => report.record(rows.deploy_retort, Err(error)),
+            },
+            false if report.is_live(rows.deploy_floor) => {
+                let sample = deploy_floor_sample(bench, &batches[batches.len() - k..]).await;
+                report.record(rows.deploy_floor, sample);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A database that has every revision but the newest `k`, applied by
+/// retort (untimed): where a deploy starts.
+async fn deploy_database(bench: &Bench, k: usize) -> Result<TestDatabase, String> {
+    let migrations = bench.workload.migrations();
+    let last = bench.workload.count() - k;
+    let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    let mut backend = connect(db.url()).await?;
+    let target = Target::Revision { prefix: migrations.revisions()[last - 1].id.to_owned() };
+    Migrator::new(migrations)
+        .upgrade(&mut backend, &target)
+        .await
+        .map_err(|e| format!("preparing the deploy's database: {e}"))?;
+    Ok(db)
+}
+
+/// The floor of a deploy: the newest revisions' batches (`batches`) on a
+/// new connection, timed from its first request as [`floor_sample`] is.
+async fn deploy_floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, String> {
+    let db = deploy_database(bench, batches.len()).await?;
+    let mut backend = connect(db.url()).await?;
+    let client = backend.client();
+    let started = Instant::now();
+    batch(client, "SET XACT_ABORT ON;")
+        .await
+        .map_err(|e| format!("SET XACT_ABORT ON: {e}"))?;
+    for (at, sql) in batches.iter().enumerate() {
+        batch(client, sql)
+            .await
+            .map_err(|e| format!("deploy floor batch {at} failed: {e}"))?;
+    }
+    let elapsed = started.elapsed();
+    verify(client, "retort_history", bench.workload.count()).await?;
+    Ok(elapsed)
+}
+
+/// retort's deploy: an upgrade to the heads on a new connection, which
+/// also reads and checks the history under the lock and looks for
+/// revisions recorded without a fingerprint.
+async fn deploy_retort_sample(bench: &Bench, k: usize) -> Result<Counted, String> {
+    let db = deploy_database(bench, k).await?;
+    let mut backend = connect(db.url()).await?;
+    let (steps, counted) = counted_upgrade(bench.workload.migrations(), &mut backend).await?;
+    if steps != k {
+        return Err(format!("retort applied {steps} revisions in the deploy, expected {k}"));
+    }
+    verify(backend.client(), "retort_history", bench.workload.count()).await?;
+    Ok(counted)
 }
 
 /// One sample of retort's rows.

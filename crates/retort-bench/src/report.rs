@@ -8,6 +8,9 @@ use std::time::Duration;
 pub enum Section {
     /// Applying every revision to an empty database: compared with the floor.
     Apply,
+    /// Applying the newest revisions to a database that has the others, as
+    /// a deploy does: compared with a floor of its own.
+    Deploy,
     /// A run at head, with nothing to apply: absolute times only.
     AtHead,
     /// Copying rows (`db clone`): absolute times and rows per second.
@@ -36,12 +39,13 @@ struct Row {
     items: Option<u64>,
 }
 
-/// One backend's results: rows of samples, one of them the floor.
+/// One backend's results: rows of samples, one of them the floor of each
+/// section that is compared with one.
 pub struct Report {
     title: String,
     notes: Vec<String>,
     rows: Vec<Row>,
-    floor: Option<RowId>,
+    floors: Vec<RowId>,
 }
 
 impl Report {
@@ -50,7 +54,7 @@ impl Report {
             title: title.into(),
             notes: Vec::new(),
             rows: Vec::new(),
-            floor: None,
+            floors: Vec::new(),
         }
     }
 
@@ -72,9 +76,19 @@ impl Report {
 
     /// Declares the row every `Apply` row is divided by.
     pub fn floor(&mut self, label: impl Into<String>) -> RowId {
-        let id = self.row(label, Section::Apply);
-        self.floor = Some(id);
+        self.floor_of(label, Section::Apply)
+    }
+
+    /// Adds the row that the other rows of `section` are divided by.
+    pub fn floor_of(&mut self, label: impl Into<String>, section: Section) -> RowId {
+        let id = self.row(label, section);
+        self.floors.push(id);
         id
+    }
+
+    /// The floor row of `section`, if it has one.
+    fn floor_in(&self, section: Section) -> Option<&Samples> {
+        self.floors.iter().map(|id| &self.rows[id.0]).find(|row| row.section == section).map(|row| &row.samples)
     }
 
     /// Marks a row as unable to run, with the reason shown in its place.
@@ -114,8 +128,6 @@ impl Report {
 
     /// The table as text.
     pub fn render(&self) -> String {
-        let floor = self.floor.and_then(|id| stats(&self.rows[id.0].samples));
-        let floor_samples = self.floor.map(|id| &self.rows[id.0].samples);
         let width = self
             .rows
             .iter()
@@ -131,6 +143,7 @@ impl Report {
         }
         for (section, heading) in [
             (Section::Apply, "apply every revision to an empty database"),
+            (Section::Deploy, "apply the newest revisions to a database that has the rest (a deploy)"),
             (Section::AtHead, "run again at head (nothing to apply)"),
             (Section::Clone, "copy the rows"),
         ] {
@@ -142,8 +155,10 @@ impl Report {
             if rows.is_empty() {
                 continue;
             }
+            let floor_samples = self.floor_in(section);
+            let floor = floor_samples.and_then(stats);
             let counted = rows.iter().any(|row| row.requests.is_some());
-            let ratio_heads = if section == Section::Apply {
+            let ratio_heads = if floor_samples.is_some() {
                 "  ×floor(med)  ×floor(min)  ×floor(pair)"
             } else {
                 ""
@@ -161,8 +176,7 @@ impl Report {
                 match (&row.samples, stats(&row.samples)) {
                     (_, Some((median, min))) => {
                         let _ = write!(out, "  {:>10}  {:>10}", duration(median), duration(min));
-                        if let (Section::Apply, Some((floor_median, floor_min))) = (section, floor)
-                        {
+                        if let Some((floor_median, floor_min)) = floor {
                             let paired = floor_samples
                                 .and_then(|floor| paired_ratio(&row.samples, floor))
                                 .map_or_else(|| "—".to_owned(), |ratio| format!("{ratio:.2}×"));
@@ -308,6 +322,27 @@ mod tests {
         let line = table.lines().find(|l| l.trim_start().starts_with("retort")).unwrap_or_default();
         let ratios: Vec<&str> = line.split_whitespace().filter(|word| word.ends_with('×')).collect();
         assert_eq!(ratios, ["1.25×", "2.00×", "2.00×"], "{table}");
+    }
+
+    #[test]
+    fn each_section_is_divided_by_its_own_floor() {
+        let mut report = Report::new("t");
+        let apply_floor = report.floor("apply floor");
+        let apply = report.row("apply retort", Section::Apply);
+        let deploy_floor = report.floor_of("deploy floor", Section::Deploy);
+        let deploy = report.row("deploy retort", Section::Deploy);
+        let at_head = report.row("at head", Section::AtHead);
+        for (row, ms) in [(apply_floor, 100), (apply, 110), (deploy_floor, 10), (deploy, 40), (at_head, 5)] {
+            report.record(row, Ok(Duration::from_millis(ms)));
+        }
+        let table = report.render();
+        let ratios = |label: &str| -> Vec<String> {
+            let line = table.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_default();
+            line.split_whitespace().filter(|word| word.ends_with('×')).map(str::to_owned).collect()
+        };
+        assert_eq!(ratios("apply retort"), ["1.10×", "1.10×", "1.10×"], "{table}");
+        assert_eq!(ratios("deploy retort"), ["4.00×", "4.00×", "4.00×"], "{table}");
+        assert!(ratios("at head").is_empty(), "{table}");
     }
 
     #[test]
