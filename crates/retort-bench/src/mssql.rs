@@ -213,23 +213,10 @@ async fn deploy_database(bench: &Bench, k: usize) -> Result<TestDatabase, String
 }
 
 /// The floor of a deploy: the newest revisions' batches (`batches`) on a
-/// new connection, timed from its first request as [`floor_sample`] is.
+/// new connection to a database that has the others.
 async fn deploy_floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, String> {
     let db = deploy_database(bench, batches.len()).await?;
-    let mut backend = connect(db.url()).await?;
-    let client = backend.client();
-    let started = Instant::now();
-    batch(client, "SET XACT_ABORT ON;")
-        .await
-        .map_err(|e| format!("SET XACT_ABORT ON: {e}"))?;
-    for (at, sql) in batches.iter().enumerate() {
-        batch(client, sql)
-            .await
-            .map_err(|e| format!("deploy floor batch {at} failed: {e}"))?;
-    }
-    let elapsed = started.elapsed();
-    verify(client, "retort_history", bench.workload.count()).await?;
-    Ok(elapsed)
+    send_floor(bench, &db, batches).await
 }
 
 /// retort's deploy: an upgrade to the heads on a new connection, which
@@ -343,10 +330,16 @@ async fn batch(client: &mut Client, sql: &str) -> Result<Vec<Vec<tiberius::Row>>
         .map_err(|e| e.to_string())
 }
 
-/// The floor's batches sent one after the other on one connection, each
-/// waited for: the history DDL, then one transaction per revision.
+/// The floor's batches sent one after the other on one connection to a new
+/// database: the history DDL, then one transaction per revision.
 async fn floor_sample(bench: &Bench, batches: &[String]) -> Result<Duration, String> {
     let db = TestDatabase::mssql().map_err(|e| e.to_string())?;
+    send_floor(bench, &db, batches).await
+}
+
+/// Sends `batches` one after the other on a new connection to `db`, each
+/// waited for, and checks that every revision's table and row are there.
+async fn send_floor(bench: &Bench, db: &TestDatabase, batches: &[String]) -> Result<Duration, String> {
     let mut backend = connect(db.url()).await?;
     let client = backend.client();
     // Timed from the session's first request, as retort is: Babelfish
