@@ -703,8 +703,10 @@ struct ErrorKind {
 /// `RAISERROR` does not end the batch even under `XACT_ABORT`, a missing
 /// object is a (re)compile error that `TRY … CATCH` does not catch at its
 /// own level, and the others end the batch and the transaction under
-/// `XACT_ABORT`.
-static ERROR_KINDS: [ErrorKind; 7] = [
+/// `XACT_ABORT`; but on Babelfish (4.2.0) a `DROP` of a missing table does
+/// not: under `XACT_ABORT` alone the revision went on and committed, and
+/// only the `TRY` around its batch stops it.
+static ERROR_KINDS: [ErrorKind; 8] = [
     ErrorKind { name: "RAISERROR 16", statement: "RAISERROR(N'boom', 16, 1);", sql_server: 50000, babelfish: 50000 },
     ErrorKind { name: "THROW", statement: "THROW 50001, N'thrown', 1;", sql_server: 50001, babelfish: 50001 },
     ErrorKind {
@@ -718,6 +720,12 @@ static ERROR_KINDS: [ErrorKind; 7] = [
         statement: "INSERT INTO no_such_table (id) VALUES (1);",
         sql_server: 208,
         babelfish: 33557097,
+    },
+    ErrorKind {
+        name: "DROP of a missing table",
+        statement: "DROP TABLE no_such_table;",
+        sql_server: 3701,
+        babelfish: 3701,
     },
     ErrorKind { name: "1/0", statement: "UPDATE three SET v = v / 0 WHERE id = 1;", sql_server: 8134, babelfish: 8134 },
     ErrorKind {
