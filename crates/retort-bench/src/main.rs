@@ -117,10 +117,11 @@ fn main() -> ExitCode {
     });
     println!(
         "\nRatios divide by the floor of the row's section: its median (or minimum); ×floor(pair) is the median of\n\
-         each sample's ratio to the floor's in the same sample. Each sample starts from a new database: empty, or\n\
-         for a deploy holding every revision but the newest, applied by retort and not timed. Rows run in turn\n\
-         within a sample (SQL Server's: retort first in every other one), so a slow moment of the machine hits\n\
-         every contender alike."
+         each sample's ratio to the floor's in the same sample, and the pair range the lowest and the highest of\n\
+         those (on a shared machine one sample's ratio strays: read a run of few samples with its range). Each\n\
+         sample starts from a new database: empty, or for a deploy holding every revision but the newest, applied\n\
+         by retort and not timed. Rows run in turn within a sample (SQL Server's: retort first in every other\n\
+         one), so a slow moment of the machine hits every contender alike."
     );
     ExitCode::SUCCESS
 }

@@ -159,7 +159,7 @@ impl Report {
             let floor = floor_samples.and_then(stats);
             let counted = rows.iter().any(|row| row.requests.is_some());
             let ratio_heads = if floor_samples.is_some() {
-                "  ×floor(med)  ×floor(min)  ×floor(pair)"
+                "  ×floor(med)  ×floor(min)  ×floor(pair)   pair range"
             } else {
                 ""
             };
@@ -180,12 +180,16 @@ impl Report {
                             let paired = floor_samples
                                 .and_then(|floor| paired_ratio(&row.samples, floor))
                                 .map_or_else(|| "—".to_owned(), |ratio| format!("{ratio:.2}×"));
+                            let range = floor_samples
+                                .and_then(|floor| paired_range(&row.samples, floor))
+                                .unwrap_or_else(|| "—".to_owned());
                             let _ = write!(
                                 out,
-                                "  {:>11}  {:>11}  {:>12}",
+                                "  {:>11}  {:>11}  {:>12}  {:>11}",
                                 ratio(median, floor_median),
                                 ratio(min, floor_min),
-                                paired
+                                paired,
+                                range
                             );
                         }
                         if counted {
@@ -236,6 +240,21 @@ fn stats(samples: &Samples) -> Option<(Duration, Duration)> {
 /// shared machine moves both sides of each ratio, where it moves only one
 /// of the medians. None unless both have every sample.
 fn paired_ratio(samples: &Samples, floor: &Samples) -> Option<f64> {
+    let ratios = paired_ratios(samples, floor)?;
+    let mid = ratios.len() / 2;
+    Some(if ratios.len() % 2 == 1 { ratios[mid] } else { (ratios[mid - 1] + ratios[mid]) / 2.0 })
+}
+
+/// The lowest and the highest of those ratios, `0.73–1.30`: how far one
+/// round's ratio strays on this machine, which a run of few samples
+/// should be read with. None under two samples.
+fn paired_range(samples: &Samples, floor: &Samples) -> Option<String> {
+    let ratios = paired_ratios(samples, floor).filter(|ratios| ratios.len() > 1)?;
+    Some(format!("{:.2}–{:.2}", ratios.first()?, ratios.last()?))
+}
+
+/// Each sample's ratio to the floor's sample of the same round, sorted.
+fn paired_ratios(samples: &Samples, floor: &Samples) -> Option<Vec<f64>> {
     let (Samples::Timed(samples), Samples::Timed(floor)) = (samples, floor) else {
         return None;
     };
@@ -245,8 +264,7 @@ fn paired_ratio(samples: &Samples, floor: &Samples) -> Option<f64> {
     let mut ratios: Vec<f64> =
         samples.iter().zip(floor).map(|(sample, floor)| sample.as_secs_f64() / floor.as_secs_f64()).collect();
     ratios.sort_by(f64::total_cmp);
-    let mid = ratios.len() / 2;
-    Some(if ratios.len() % 2 == 1 { ratios[mid] } else { (ratios[mid - 1] + ratios[mid]) / 2.0 })
+    Some(ratios)
 }
 
 fn ratio(value: Duration, floor: Duration) -> String {
@@ -322,6 +340,11 @@ mod tests {
         let line = table.lines().find(|l| l.trim_start().starts_with("retort")).unwrap_or_default();
         let ratios: Vec<&str> = line.split_whitespace().filter(|word| word.ends_with('×')).collect();
         assert_eq!(ratios, ["1.25×", "2.00×", "2.00×"], "{table}");
+        // The rounds' ratios ran from 1.25× to 3×; the floor's own, 1× each.
+        assert!(line.trim_end().ends_with("1.25–3.00"), "{table}");
+        let floor_line = table.lines().find(|l| l.trim_start().starts_with("floor")).unwrap_or_default();
+        assert!(floor_line.trim_end().ends_with("1.00–1.00"), "{table}");
+        assert_eq!(paired_range(&ms(&[20]), &ms(&[10])), None, "one round has no range");
     }
 
     #[test]
